@@ -1,0 +1,45 @@
+# Linewalk. `make run` and `make test` bootstrap their own .venv; nothing else needs installing by hand.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup migrate bench lint clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+var/secret-key:
+	@mkdir -p var
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret-key
+	@chmod 600 var/secret-key
+
+migrate: setup var/secret-key
+	SECRET_KEY=$$(cat var/secret-key) $(PY) manage.py migrate --noinput
+
+# Serves the embedded default (SQLite + in-memory channel layer) with Daphne on http://$(HOST):$(PORT).
+run: migrate
+	@SECRET_KEY=$$(cat var/secret-key) $(PY) manage.py ensure_facilitator
+	@echo "Serving Linewalk on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	SECRET_KEY=$$(cat var/secret-key) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) \
+		--websocket_timeout 86400 --proxy-headers asgi:application
+
+test: setup
+	@mkdir -p var
+	SECRET_KEY=test-only-secret-key $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m bench.live --clients 100 --rate 10 --seconds 10
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,271 @@
+"""Every change to contributions and themes: check (validate, authorise), do (one transaction),
+notify (broadcast on commit, through sessions.events.publish). Views and the consumer call these."""
+
+from contextlib import contextmanager
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from inquiry.access import Refused, require_facilitator, require_participant
+from inquiry.models import Inquiry
+from sessions.events import publish
+
+from . import render
+from .models import DEFAULT_COLOUR, Card, Theme
+
+
+@contextmanager
+def changing(inquiry_id):
+    """One transaction holding the inquiry's row lock: changes to one inquiry happen one at a time, in
+    sequence order (SQLite's IMMEDIATE transactions give the same on the embedded default)."""
+    with transaction.atomic():
+        inquiry = Inquiry.objects.select_for_update().filter(pk=inquiry_id).first()
+        if inquiry is None:
+            raise Refused("not_found", "This inquiry no longer exists.")
+        yield inquiry
+
+
+def _card(inquiry, card_id):
+    card = Card.objects.select_related("author", "round").filter(pk=card_id, inquiry=inquiry).first()
+    if card is None:
+        raise Refused("not_found", "There is no such card in this inquiry.")
+    return card
+
+
+def _theme(inquiry, theme_id, name="theme"):
+    theme = Theme.objects.filter(pk=theme_id, inquiry=inquiry).first()
+    if theme is None:
+        raise Refused("not_found", f"There is no such {name} in this inquiry.")
+    return theme
+
+
+def _own_open_card(actor, inquiry, card_id):
+    participant = require_participant(actor, inquiry)
+    card = _card(inquiry, card_id)
+    if card.author_id != participant.pk:
+        raise Refused("forbidden", "You can only change your own contributions.")
+    if not card.round.is_open:
+        raise Refused("round_closed", "This round is closed: its contributions can no longer change.")
+    return card
+
+
+def _next_position(queryset):
+    top = queryset.aggregate(top=Max("position"))["top"]
+    return 0 if top is None else top + 1
+
+
+# Contributions ----------------------------------------------------------------------------------------------
+
+
+def post_card(actor, client_id, text):
+    """Store a participant's post in the current round. A resend with the same client id returns the
+    card already stored and publishes nothing. Returns (card, created)."""
+    with changing(actor.inquiry_id) as inquiry:
+        participant = require_participant(actor, inquiry)
+        existing = Card.objects.filter(author=participant, client_id=client_id).first()
+        if existing is not None:
+            return existing, False
+        current = inquiry.current_round
+        if current is None:
+            raise Refused("no_round", "The facilitator has not opened a round yet.")
+        if not current.is_open:
+            raise Refused("round_closed", "This round is closed to new contributions.")
+        try:
+            with transaction.atomic():
+                card = Card.objects.create(
+                    inquiry=inquiry,
+                    round=current,
+                    author=participant,
+                    client_id=client_id,
+                    text=text,
+                    position=inquiry.seq + 1,
+                )
+        except IntegrityError:
+            return Card.objects.get(author=participant, client_id=client_id), False
+        context = render.base_context(inquiry)
+        publish(inquiry, "card", "add", {"card": card.pk}, render.card_appended(inquiry, card, context))
+        return card, True
+
+
+def edit_card(actor, card_id, text):
+    with changing(actor.inquiry_id) as inquiry:
+        card = _own_open_card(actor, inquiry, card_id)
+        if card.text == text:
+            return card
+        card.text = text
+        card.edited = timezone.now()
+        card.save(update_fields=["text", "edited"])
+        context = render.base_context(inquiry)
+        publish(inquiry, "card", "edit", {"card": card.pk}, render.card_replaced(card, context))
+        return card
+
+
+def delete_card(actor, card_id):
+    with changing(actor.inquiry_id) as inquiry:
+        card = _own_open_card(actor, inquiry, card_id)
+        theme = card.theme
+        card.delete()
+        context = render.base_context(inquiry)
+        themes = [theme] if theme else []
+        publish(inquiry, "card", "delete", {"card": card_id}, render.cards_left(inquiry, [card_id], themes, context))
+
+
+def move_card(actor, card_id, theme_id, position=None):
+    """Move a card into a theme (at ``position``, else last) or, with no theme, back to unsorted (last)."""
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        card = _card(inquiry, card_id)
+        source = card.theme
+        target = _theme(inquiry, theme_id) if theme_id is not None else None
+        if target is None:
+            if source is None:
+                return card
+            card.theme = None
+            card.position = _next_position(Card.objects.filter(inquiry=inquiry, theme__isnull=True))
+            card.save(update_fields=["theme", "position"])
+        else:
+            siblings = list(target.cards.exclude(pk=card.pk).order_by("position", "pk"))
+            at = len(siblings) if position is None else min(position, len(siblings))
+            siblings.insert(at, card)
+            card.theme = target
+            for index, sibling in enumerate(siblings):
+                sibling.position = index
+            Card.objects.bulk_update(siblings, ["position", "theme"])
+        context = render.base_context(inquiry)
+        changed = [t for t in (source, target) if t is not None]
+        changed = list({t.pk: t for t in changed}.values())
+
+        def append_to_unsorted(kind):
+            if target is not None:
+                return ""
+            card.refresh_from_db()
+            return render.oob("cards-unsorted", render.partial("card", kind, {**context, "card": card}))
+
+        fragments = render.cards_left(inquiry, [card.pk], changed, context, append_to_unsorted)
+        publish(
+            inquiry,
+            "card",
+            "move",
+            {"card": card.pk, "theme": target.pk if target else None, "position": card.position},
+            fragments,
+        )
+        return card
+
+
+# Themes ---------------------------------------------------------------------------------------------------
+
+
+def add_theme(actor, name, colour=None):
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        theme = Theme.objects.create(
+            inquiry=inquiry,
+            name=name,
+            colour=colour or DEFAULT_COLOUR,
+            position=_next_position(Theme.objects.filter(inquiry=inquiry)),
+        )
+        theme.card_list = []
+        context = render.base_context(inquiry)
+        fragments = render.for_each_kind(
+            lambda kind: render.oob("themes", render.partial("theme", kind, {**context, "theme": theme}))
+        )
+        publish(inquiry, "theme", "add", {"theme": theme.pk}, fragments)
+        return theme
+
+
+def _theme_changed(inquiry, theme, op):
+    context = render.base_context(inquiry)
+    fragments = render.for_each_kind(
+        lambda kind: render.partial("theme", kind, {**context, "theme": render.with_cards(theme), "oob": True})
+    )
+    publish(inquiry, "theme", op, {"theme": theme.pk}, fragments)
+
+
+def rename_theme(actor, theme_id, name):
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        theme = _theme(inquiry, theme_id)
+        theme.name = name
+        theme.save(update_fields=["name"])
+        _theme_changed(inquiry, theme, "rename")
+        return theme
+
+
+def recolour_theme(actor, theme_id, colour):
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        theme = _theme(inquiry, theme_id)
+        theme.colour = colour
+        theme.save(update_fields=["colour"])
+        _theme_changed(inquiry, theme, "recolour")
+        return theme
+
+
+def merge_theme(actor, theme_id, into_id):
+    """Move every card of one theme to the end of another, then remove the emptied theme."""
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        theme = _theme(inquiry, theme_id)
+        into = _theme(inquiry, into_id, "theme to merge into")
+        if theme.pk == into.pk:
+            raise Refused("invalid_field", "A theme cannot be merged into itself.")
+        start = _next_position(into.cards.all())
+        moving = list(theme.cards.order_by("position", "pk"))
+        for offset, card in enumerate(moving):
+            card.theme = into
+            card.position = start + offset
+        Card.objects.bulk_update(moving, ["theme", "position"])
+        theme.delete()
+        context = render.base_context(inquiry)
+        fragments = render.for_each_kind(
+            lambda kind: render.delete(f"theme-{theme_id}")
+            + render.partial("theme", kind, {**context, "theme": render.with_cards(into), "oob": True})
+        )
+        publish(inquiry, "theme", "merge", {"theme": theme_id, "into": into.pk}, fragments)
+        return into
+
+
+def delete_theme(actor, theme_id):
+    """Remove a theme; its cards go back to the end of unsorted, nothing is lost."""
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        theme = _theme(inquiry, theme_id)
+        start = _next_position(Card.objects.filter(inquiry=inquiry, theme__isnull=True))
+        moving = list(theme.cards.select_related("author", "round").order_by("position", "pk"))
+        for offset, card in enumerate(moving):
+            card.theme = None
+            card.position = start + offset
+        Card.objects.bulk_update(moving, ["theme", "position"])
+        theme.delete()
+        context = render.base_context(inquiry)
+
+        def build(kind):
+            cards = "".join(render.partial("card", kind, {**context, "card": card}) for card in moving)
+            return (
+                render.delete(f"theme-{theme_id}")
+                + (render.oob("cards-unsorted", cards) if moving else "")
+                + render.unsorted_count(inquiry)
+            )
+
+        publish(inquiry, "theme", "delete", {"theme": theme_id}, render.for_each_kind(build))
+
+
+def move_theme(actor, theme_id, position):
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        theme = _theme(inquiry, theme_id)
+        themes = [t for t in Theme.objects.filter(inquiry=inquiry).order_by("position", "pk") if t.pk != theme.pk]
+        themes.insert(min(position, len(themes)), theme)
+        for index, item in enumerate(themes):
+            item.position = index
+        Theme.objects.bulk_update(themes, ["position"])
+        context = render.base_context(inquiry)
+        publish(
+            inquiry,
+            "theme",
+            "move",
+            {"theme": theme.pk, "position": theme.position},
+            render.themes_replaced(inquiry, context),
+        )
+        return theme

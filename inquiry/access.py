@@ -1,0 +1,88 @@
+"""Who may do what with an inquiry: one helper per resource, used by views and the consumer alike."""
+
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from .models import Inquiry, Participant, normalise_code
+
+FACILITATOR = "facilitator"
+PARTICIPANT = "participant"
+PRESENTER = "presenter"
+
+
+class Refused(Exception):
+    """An action that may not happen: the sender is told ``message``; nothing is stored."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Whoever is acting: a facilitator (a user), a participant (no account), or a presenter screen."""
+
+    role: str
+    inquiry_id: int
+    user_id: int | None = None
+    participant_id: int | None = None
+
+
+def session_key(inquiry):
+    return f"participant:{inquiry.pk}"
+
+
+def inquiry_by_code(code):
+    try:
+        return Inquiry.objects.get(code=normalise_code(code))
+    except Inquiry.DoesNotExist:
+        raise Http404("No inquiry has that code.") from None
+
+
+def inquiry_for_facilitator(user, code):
+    """The inquiry with this code, if the user facilitates it; else 404 (its existence is not revealed)."""
+    if not user.is_authenticated:
+        raise Http404("No inquiry has that code.")
+    try:
+        return Inquiry.objects.get(code=normalise_code(code), facilitators=user)
+    except Inquiry.DoesNotExist:
+        raise Http404("No inquiry has that code.") from None
+
+
+def participant_for_session(session, inquiry):
+    """The participant this browser joined as, or None."""
+    token = session.get(session_key(inquiry))
+    if not token:
+        return None
+    return Participant.objects.filter(inquiry=inquiry, token=token).first()
+
+
+def actor_for_socket(user, session, code, view):
+    """Who a websocket connecting to this inquiry speaks for, or None if nobody it may be."""
+    inquiry = Inquiry.objects.filter(code=normalise_code(code)).first()
+    if inquiry is None:
+        return None, None
+    if user is not None and user.is_authenticated and inquiry.is_facilitator(user):
+        role = PRESENTER if view == PRESENTER else FACILITATOR
+        return inquiry, Actor(role, inquiry.pk, user_id=user.pk)
+    participant = participant_for_session(session, inquiry) if session is not None else None
+    if participant is not None:
+        return inquiry, Actor(PARTICIPANT, inquiry.pk, participant_id=participant.pk)
+    return inquiry, None
+
+
+def require_facilitator(actor, inquiry):
+    """Check again at every action: a co-facilitator may have been removed since the socket opened."""
+    if actor.role != FACILITATOR or not inquiry.facilitators.filter(pk=actor.user_id).exists():
+        raise Refused("forbidden", "Only the facilitators of this inquiry can do that.")
+
+
+def require_participant(actor, inquiry):
+    if actor.role != PARTICIPANT:
+        raise Refused("forbidden", "Only participants can post contributions.")
+    participant = Participant.objects.filter(pk=actor.participant_id, inquiry=inquiry).first()
+    if participant is None:
+        raise Refused("forbidden", "You are no longer a participant of this inquiry.")
+    return participant

@@ -1,0 +1,76 @@
+from django import forms
+
+from .models import DEFAULT_SECTORS
+
+
+def _lines(text, limit, what):
+    items = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    too_long = [item for item in items if len(item) > limit]
+    if too_long:
+        raise forms.ValidationError(f"Each {what} can be at most {limit} characters.")
+    return items
+
+
+class InquiryForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    question = forms.CharField(
+        label="Framing question",
+        max_length=500,
+        help_text="The question the whole inquiry explores, e.g. “How might health and care wrap around each resident?”",
+    )
+    rounds = forms.CharField(
+        label="Rounds",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One question per line, in order. Leave empty for a single round on the framing question.",
+    )
+    sectors = forms.CharField(
+        label="Sectors participants choose from",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        initial="\n".join(DEFAULT_SECTORS),
+        help_text="One per line.",
+    )
+    show_names = forms.BooleanField(
+        label="Show participants' names on their contributions",
+        required=False,
+        help_text="Leave unticked and everyone is anonymous.",
+    )
+
+    def clean_rounds(self):
+        return _lines(self.cleaned_data["rounds"], 500, "round question")
+
+    def clean_sectors(self):
+        sectors = list(dict.fromkeys(_lines(self.cleaned_data["sectors"], 100, "sector")))
+        if not sectors:
+            raise forms.ValidationError("List at least one sector.")
+        return sectors
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Join code",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+
+
+class JoinForm(forms.Form):
+    display_name = forms.CharField(
+        label="Your name (optional)",
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+    sector = forms.ChoiceField(label="Your sector", widget=forms.RadioSelect)
+
+    def __init__(self, *args, inquiry, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].choices = [(s, s) for s in inquiry.sectors]
+        if not inquiry.show_names:
+            self.fields["display_name"].help_text = (
+                "This inquiry is anonymous: your name is not shown with your contributions."
+            )
+
+
+class CofacilitatorForm(forms.Form):
+    username = forms.CharField(label="Username of the co-facilitator", max_length=150)

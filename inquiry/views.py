@@ -1,0 +1,130 @@
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from board.models import THEME_COLOURS
+from board.render import board_state
+
+from . import actions
+from .access import Refused, inquiry_by_code, inquiry_for_facilitator, participant_for_session, session_key
+from .forms import CodeForm, CofacilitatorForm, InquiryForm, JoinForm
+from .models import Inquiry, normalise_code
+
+
+def join_url(request, inquiry):
+    path = reverse("inquiry:join", args=[inquiry.code])
+    return (settings.PUBLIC_URL + path) if settings.PUBLIC_URL else request.build_absolute_uri(path)
+
+
+@require_GET
+def home(request):
+    return render(request, "inquiry/home.html", {"form": CodeForm()})
+
+
+@require_POST
+def find(request):
+    form = CodeForm(request.POST)
+    if form.is_valid():
+        inquiry = Inquiry.objects.filter(code=normalise_code(form.cleaned_data["code"])).first()
+        if inquiry is not None:
+            return redirect("inquiry:join", inquiry.code)
+        form.add_error("code", "No inquiry has that code. Check it against the screen and try again.")
+    return render(request, "inquiry/home.html", {"form": form}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def join(request, code):
+    inquiry = inquiry_by_code(code)
+    if participant_for_session(request.session, inquiry) is not None:
+        return redirect("inquiry:participate", inquiry.code)
+    form = JoinForm(request.POST or None, inquiry=inquiry)
+    if request.method == "POST" and form.is_valid():
+        participant = actions.join(
+            inquiry, display_name=form.cleaned_data["display_name"], sector=form.cleaned_data["sector"]
+        )
+        request.session[session_key(inquiry)] = participant.token
+        return redirect("inquiry:participate", inquiry.code)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "inquiry/join.html", {"inquiry": inquiry, "form": form}, status=status)
+
+
+@require_GET
+def participate(request, code):
+    inquiry = inquiry_by_code(code)
+    participant = participant_for_session(request.session, inquiry)
+    if participant is None:
+        return redirect("inquiry:join", inquiry.code)
+    own = [str(cid) for cid in participant.cards.values_list("client_id", flat=True)]
+    context = {**board_state(inquiry), "participant": participant, "own_cards": own, "role": "participant"}
+    return render(request, "inquiry/participate.html", context)
+
+
+@login_required
+@require_GET
+def facilitate(request, code):
+    inquiry = inquiry_for_facilitator(request.user, code)
+    context = {
+        **board_state(inquiry),
+        "facilitator": True,
+        "role": "facilitator",
+        "join_url": join_url(request, inquiry),
+        "cofacilitator_form": CofacilitatorForm(),
+        "facilitators": inquiry.facilitators.order_by("username"),
+        "colours": THEME_COLOURS,
+    }
+    return render(request, "inquiry/facilitate.html", context)
+
+
+@login_required
+@require_GET
+def present(request, code):
+    inquiry = inquiry_for_facilitator(request.user, code)
+    context = {**board_state(inquiry), "role": "presenter", "join_url": join_url(request, inquiry)}
+    return render(request, "inquiry/present.html", context)
+
+
+@require_GET
+def qr(request, code):
+    inquiry = inquiry_by_code(code)
+    svg = segno.make(join_url(request, inquiry), error="m").svg_inline(
+        scale=8, dark="#000", light="#fff", border=2, omitsize=True
+    )
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_GET
+def inquiry_list(request):
+    inquiries = request.user.facilitated_inquiries.order_by("-created")
+    return render(request, "inquiry/list.html", {"inquiries": inquiries})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inquiry_new(request):
+    form = InquiryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        inquiry = actions.create_inquiry(request.user, **form.cleaned_data)
+        return redirect("inquiry:facilitate", inquiry.code)
+    return render(request, "inquiry/new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def add_cofacilitator(request, code):
+    inquiry = inquiry_for_facilitator(request.user, code)
+    form = CofacilitatorForm(request.POST)
+    if form.is_valid():
+        try:
+            other = actions.add_cofacilitator(request.user, inquiry, form.cleaned_data["username"])
+            messages.success(request, f"{other.get_username()} can now facilitate this inquiry.")
+        except Refused as refused:
+            messages.error(request, refused.message)
+    return redirect("inquiry:facilitate", inquiry.code)

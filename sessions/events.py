@@ -1,0 +1,54 @@
+"""Publishing a change: a sequence number in the change's transaction, a broadcast after its commit."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+
+from .models import Event
+from .protocol import EVENTS, inquiry_group
+
+
+def publish(inquiry, kind, op, data, fragments):
+    """Record one change of ``inquiry`` and broadcast it once the transaction commits.
+
+    ``inquiry`` must have been locked by the caller's transaction (``board.actions.changing``), so that
+    sequence order is commit order. ``fragments`` maps role kind ("participant", "facilitator") to the
+    HTML every screen of that kind applies."""
+    assert (kind, op) in EVENTS, f"{kind}.{op} is not a declared event"
+    inquiry.seq += 1
+    type(inquiry).objects.filter(pk=inquiry.pk).update(seq=inquiry.seq)
+    event = Event.objects.create(
+        inquiry=inquiry,
+        seq=inquiry.seq,
+        type=kind,
+        op=op,
+        data=data,
+        html_participant=fragments["participant"],
+        html_facilitator=fragments["facilitator"],
+    )
+    message = {
+        "type": "board.event",
+        "seq": event.seq,
+        "participant": event.html_participant,
+        "facilitator": event.html_facilitator,
+    }
+    group = inquiry_group(inquiry.pk)
+    transaction.on_commit(lambda: _send(group, message))
+    return event
+
+
+def _send(group, message):
+    async_to_sync(get_channel_layer().group_send)(group, message)
+
+
+def missed_since(inquiry_id, last_seq, current_seq):
+    """The events after ``last_seq``, or None when a snapshot is the better answer."""
+    if current_seq - last_seq > settings.WS_REPLAY_LIMIT:
+        return None
+    events = list(
+        Event.objects.filter(inquiry_id=inquiry_id, seq__gt=last_seq, seq__lte=current_seq).order_by("seq")
+    )
+    if len(events) != current_seq - last_seq:
+        return None
+    return events

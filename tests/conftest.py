@@ -1,0 +1,77 @@
+"""People and places every test can use: like healthchecks' alice/bob/charlie.
+
+alice facilitates "the inquiry", bob is her co-facilitator, carol (NHS) and dave (Local authority) join it
+as participants, and eve is a facilitator with no part in it (an outsider)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from inquiry.actions import add_cofacilitator, create_inquiry
+
+from .support import join_as, login_as
+
+PASSWORD = "a-long-test-password-1"
+
+
+@pytest.fixture
+def users(db):
+    User = get_user_model()
+    return {name: User.objects.create_user(username=name, password=PASSWORD) for name in ("alice", "bob", "eve")}
+
+
+@pytest.fixture
+def inquiry(users):
+    inquiry = create_inquiry(
+        users["alice"],
+        title="Wrapping care around residents",
+        question="How might health and care wrap around each resident?",
+        rounds=["What gets in the way today?", "What would you try first?"],
+        sectors=["NHS", "Local authority", "Voluntary and community sector", "Other"],
+        show_names=True,
+    )
+    add_cofacilitator(users["alice"], inquiry, "bob")
+    return inquiry
+
+
+@pytest.fixture
+def other_inquiry(users):
+    return create_inquiry(
+        users["eve"], title="Elsewhere", question="Another question?", rounds=[], sectors=["NHS"], show_names=False
+    )
+
+
+@pytest.fixture
+def alice(users):
+    return login_as("alice", PASSWORD)
+
+
+@pytest.fixture
+def bob(users):
+    return login_as("bob", PASSWORD)
+
+
+@pytest.fixture
+def eve(users):
+    return login_as("eve", PASSWORD)
+
+
+@pytest.fixture
+def carol(inquiry):
+    return join_as(inquiry, "Carol", "NHS")
+
+
+@pytest.fixture
+def dave(inquiry):
+    return join_as(inquiry, "Dave", "Local authority")
+
+
+@pytest.fixture
+def anonymous():
+    return Client()
+
+
+@pytest.fixture
+def frank(other_inquiry):
+    """A participant of the other inquiry."""
+    return join_as(other_inquiry, "Frank", "NHS")

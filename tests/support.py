@@ -1,0 +1,215 @@
+"""Test clients that use Linewalk the way its pages do: over HTTP with Django's client, and over the
+websocket with a Screen that applies every pushed frame (htmx out-of-band swaps) to its own copy of the
+page, so tests can read what a person would see and compare it with a fresh snapshot."""
+
+import asyncio
+import json
+import uuid
+
+import lxml.html
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from asgi import application
+
+ORIGIN = b"http://127.0.0.1"
+
+
+def login_as(username, password):
+    client = Client()
+    assert client.login(username=username, password=password)
+    return client
+
+
+def join_as(inquiry, name, sector):
+    """Join through the real join flow: the join page's POST, which keeps the participant in the session."""
+    client = Client()
+    response = client.post(f"/i/{inquiry.code}/join/", {"display_name": name, "sector": sector})
+    assert response.status_code == 302, response.content
+    return client
+
+
+def session_cookie(client):
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+def communicator(code, client=None, query="", origin=ORIGIN):
+    headers = [(b"host", b"127.0.0.1")]
+    if origin is not None:
+        headers.append((b"origin", origin))
+    if client is not None and settings.SESSION_COOKIE_NAME in client.cookies:
+        headers.append((b"cookie", session_cookie(client)))
+    path = f"/ws/i/{code}/" + (f"?{query}" if query else "")
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+class Frame:
+    def __init__(self, text):
+        self.text = text
+        self.elements = lxml.html.fragments_fromstring(text) if text.strip() else []
+        header = self.first("lw-seq")
+        self.seq = int(header.get("data-seq")) if header is not None else None
+        self.snapshot = header is not None and header.get("data-snapshot") == "1"
+        ack = self.first("lw-ack")
+        self.ack = ack.get("data-ack") if ack is not None else None
+        status = self.first("lw-status")
+        error = status.find(".//p[@class='error']") if status is not None else None
+        self.error = error.get("data-code") if error is not None else None
+        self.error_message = error.text_content() if error is not None else None
+
+    def first(self, dom_id):
+        return next((el for el in self.elements if isinstance(el, lxml.html.HtmlElement) and el.get("id") == dom_id), None)
+
+    def __repr__(self):
+        return f"<Frame seq={self.seq} ack={self.ack} error={self.error} {self.text[:120]!r}>"
+
+
+EMPTY_PAGE = '<div id="page"><div id="lw-seq"></div><div id="lw-ack"></div><div id="lw-status"></div><div id="live"></div></div>'
+
+
+class Screen:
+    """One screen of an inquiry, connected over the websocket, applying what it receives."""
+
+    def __init__(self, code, client=None, query="", origin=ORIGIN):
+        self.communicator = communicator(code, client, query, origin)
+        self.page = lxml.html.fragment_fromstring(EMPTY_PAGE)
+        self.frames = []
+        self.seq = 0
+
+    async def connect(self, expect_frame=True):
+        connected, code = await self.communicator.connect(timeout=5)
+        assert connected, code
+        if expect_frame:
+            await self.receive()
+        return self
+
+    async def receive(self, timeout=5):
+        output = await self.communicator.receive_output(timeout)
+        if output["type"] == "websocket.close":
+            raise ConnectionClosed(output.get("code"))
+        frame = Frame(output.get("text") or "")
+        self.apply(frame)
+        self.frames.append(frame)
+        return frame
+
+    async def until(self, predicate, timeout=5):
+        """Receive frames until what the screen shows satisfies ``predicate``; fail after ``timeout``."""
+        async with asyncio.timeout(timeout):
+            while not predicate(self):
+                await self.receive(timeout)
+        return self
+
+    async def next_event(self, timeout=5):
+        """The next frame that carries a sequence number (skipping acks and errors)."""
+        while True:
+            frame = await self.receive(timeout)
+            if frame.seq is not None:
+                return frame
+
+    async def send(self, **message):
+        await self.communicator.send_to(text_data=json.dumps(message))
+
+    async def post(self, text, client_id=None):
+        client_id = client_id or str(uuid.uuid4())
+        await self.send(type="card", op="add", client_id=client_id, text=text)
+        return client_id
+
+    async def close(self):
+        await self.communicator.disconnect()
+
+    # --- applying frames (htmx oob semantics) ---
+    def find(self, dom_id):
+        found = self.page.xpath("//*[@id=$i]", i=dom_id)
+        if not found and self.page.get("id") == dom_id:
+            return self.page
+        return found[0] if found else None
+
+    def apply(self, frame):
+        for element in frame.elements:
+            if not isinstance(element, lxml.html.HtmlElement):
+                continue
+            swap = element.get("hx-swap-oob") or "true"
+            strategy, _, selector = swap.partition(":")
+            if strategy == "true":
+                strategy = "outerHTML"
+            target = self.find(selector.lstrip("#") if selector else element.get("id"))
+            if target is None:
+                continue
+            element.attrib.pop("hx-swap-oob", None)
+            if strategy == "outerHTML":
+                element.tail = target.tail
+                target.getparent().replace(target, element)
+            elif strategy == "innerHTML":
+                target.clear()
+                target.text = element.text
+                for child in list(element):
+                    target.append(child)
+            elif strategy == "beforeend":
+                for child in list(element):
+                    target.append(child)
+            elif strategy == "delete":
+                target.getparent().remove(target)
+            else:
+                raise AssertionError(f"unexpected swap {swap}")
+        if frame.seq is not None:
+            self.seq = frame.seq
+
+    # --- reading what a person sees ---
+    def cards(self):
+        """{card id: text} for every card on the board."""
+        return {
+            int(li.get("data-card")): li.find_class("card-text")[0].text_content()
+            for li in self.page.xpath("//li[contains(concat(' ', @class, ' '), ' card ')]")
+        }
+
+    def texts(self):
+        return sorted(self.cards().values())
+
+    def theme_of(self, card_id):
+        card = self.find(f"card-{card_id}")
+        section = card.xpath("ancestor::section[@data-theme]")[0]
+        return int(section.get("data-theme")) if section.get("data-theme") else None
+
+    def themes(self):
+        """[(theme id, name, colour, [card ids in order])] in board order."""
+        return [
+            (
+                int(section.get("data-theme")),
+                section.find_class("theme-name")[0].text_content(),
+                section.get("data-colour"),
+                [int(li.get("data-card")) for li in section.xpath(".//li[@data-card]")],
+            )
+            for section in self.page.xpath("//div[@id='themes']/section")
+        ]
+
+    def unsorted(self):
+        return [int(li.get("data-card")) for li in self.page.xpath("//ol[@id='cards-unsorted']/li")]
+
+    def round_question(self):
+        found = self.find("round-question")
+        return found.text_content().strip() if found is not None else None
+
+    def board(self):
+        """Everything a person reads off the board, for comparing two screens."""
+        return {
+            "round": self.round_question(),
+            "unsorted": [(pk, self.cards()[pk]) for pk in self.unsorted()],
+            "themes": self.themes(),
+            "cards": self.cards(),
+            "counts": [el.text_content() for el in self.page.find_class("count")],
+        }
+
+
+class ConnectionClosed(Exception):
+    def __init__(self, code):
+        super().__init__(f"socket closed with code {code}")
+        self.code = code
+
+
+async def fresh_board(code, client, query=""):
+    """What a screen that connects now sees."""
+    screen = await Screen(code, client, query).connect()
+    board = screen.board()
+    await screen.close()
+    return board

@@ -127,7 +127,7 @@ else:
             "NAME": SQLITE_PATH,
             "OPTIONS": SQLITE_OPTIONS,
             # Tests use a file too (not :memory:) so WAL and locking behave as in production.
-            "TEST": {"NAME": str(BASE_DIR / "var" / "test.sqlite3")},
+            "TEST": {"NAME": os.environ.get("TEST_SQLITE_PATH", str(BASE_DIR / "var" / "test.sqlite3"))},
         }
     }
 

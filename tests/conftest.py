@@ -4,6 +4,7 @@ alice facilitates "the inquiry", bob is her co-facilitator, carol (NHS) and dave
 as participants, and eve is a facilitator with no part in it (an outsider)."""
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -12,6 +13,11 @@ from inquiry.actions import add_cofacilitator, create_inquiry
 from .support import join_as, login_as
 
 PASSWORD = "a-long-test-password-1"
+
+# Tests log people in often: a deliberately slow password hash would dominate the suite's time.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Close connections after each use so the test database can be dropped at the end (PostgreSQL).
+settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture

@@ -72,6 +72,7 @@ class Screen:
     """One screen of an inquiry, connected over the websocket, applying what it receives."""
 
     def __init__(self, code, client=None, query="", origin=ORIGIN):
+        self.code = code
         self.communicator = communicator(code, client, query, origin)
         self.page = lxml.html.fragment_fromstring(EMPTY_PAGE)
         self.frames = []

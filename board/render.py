@@ -3,6 +3,7 @@ all come from the partials of templates/board/board.html, so they cannot drift."
 
 from django.template.loader import render_to_string
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from inquiry.access import FACILITATOR
 
@@ -56,7 +57,8 @@ def base_context(inquiry):
 
 
 def oob(target, html, swap="beforeend"):
-    return format_html('<div hx-swap-oob="{}:#{}">{}</div>', swap, target, html)
+    """Wrap rendered partials (never raw user text) to be swapped into the element ``target``."""
+    return format_html('<div hx-swap-oob="{}:#{}">{}</div>', swap, target, mark_safe(html))
 
 
 def delete(dom_id):

@@ -17,7 +17,7 @@ from .models import Inquiry, normalise_code
 
 
 def join_url(request, inquiry):
-    path = reverse("inquiry:join", args=[inquiry.code])
+    path = reverse("inquiry:join_short", args=[inquiry.code])
     return (settings.PUBLIC_URL + path) if settings.PUBLIC_URL else request.build_absolute_uri(path)
 
 

@@ -50,7 +50,7 @@ def _catch_up(inquiry_id, kind, last_seq):
     from inquiry.models import Inquiry
 
     inquiry = Inquiry.objects.get(pk=inquiry_id)
-    if last_seq is not None and last_seq >= inquiry.seq:
+    if last_seq == inquiry.seq:
         return inquiry.seq, None
     events = missed_since(inquiry_id, last_seq, inquiry.seq) if last_seq is not None else None
     if events is None:

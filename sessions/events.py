@@ -44,7 +44,7 @@ def _send(group, message):
 
 def missed_since(inquiry_id, last_seq, current_seq):
     """The events after ``last_seq``, or None when a snapshot is the better answer."""
-    if current_seq - last_seq > settings.WS_REPLAY_LIMIT:
+    if last_seq > current_seq or current_seq - last_seq > settings.WS_REPLAY_LIMIT:
         return None
     events = list(
         Event.objects.filter(inquiry_id=inquiry_id, seq__gt=last_seq, seq__lte=current_seq).order_by("seq")

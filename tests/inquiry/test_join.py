@@ -1,0 +1,53 @@
+from inquiry.models import Participant
+
+
+def test_a_participant_joins_by_typing_the_code(anonymous, inquiry):
+    response = anonymous.post("/join/", {"code": f" {inquiry.code[:3].lower()}-{inquiry.code[3:]} "})
+    assert response.status_code == 302 and response["Location"] == f"/i/{inquiry.code}/join/"
+    page = anonymous.get(response["Location"])
+    assert inquiry.question.encode() in page.content
+    response = anonymous.post(f"/i/{inquiry.code}/join/", {"display_name": "Gita", "sector": "Local authority"})
+    assert response.status_code == 302 and response["Location"] == f"/i/{inquiry.code}/"
+    participant = Participant.objects.get(display_name="Gita")
+    assert participant.sector == "Local authority" and participant.inquiry == inquiry
+    assert b"Gita" in anonymous.get(f"/i/{inquiry.code}/").content
+
+
+def test_a_wrong_code_gets_a_clear_message(anonymous, inquiry):
+    response = anonymous.post("/join/", {"code": "QQQQQQ"})
+    assert response.status_code == 400
+    assert b"No inquiry has that code" in response.content
+
+
+def test_the_short_link_and_qr_code_lead_to_the_join_page(anonymous, inquiry):
+    assert inquiry.question.encode() in anonymous.get(f"/j/{inquiry.code}").content
+    svg = anonymous.get(f"/i/{inquiry.code}/qr.svg")
+    assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+
+
+def test_a_name_is_optional_but_a_listed_sector_is_required(anonymous, inquiry):
+    response = anonymous.post(f"/i/{inquiry.code}/join/", {"display_name": "", "sector": "Made up"})
+    assert response.status_code == 400 and b"Select a valid choice" in response.content
+    response = anonymous.post(f"/i/{inquiry.code}/join/", {"sector": "NHS"})
+    assert response.status_code == 302
+    assert Participant.objects.get().display_name == ""
+
+
+def test_joining_needs_a_post_not_a_link(anonymous, inquiry):
+    anonymous.get(f"/i/{inquiry.code}/join/?display_name=x&sector=NHS")
+    assert not Participant.objects.exists()
+
+
+def test_the_participant_page_sends_a_stranger_to_join_first(anonymous, inquiry):
+    response = anonymous.get(f"/i/{inquiry.code}/")
+    assert response.status_code == 302 and response["Location"] == f"/i/{inquiry.code}/join/"
+
+
+def test_a_participant_who_joined_goes_straight_to_the_board(carol, inquiry):
+    response = carol.get(f"/i/{inquiry.code}/join/")
+    assert response.status_code == 302 and response["Location"] == f"/i/{inquiry.code}/"
+
+
+def test_an_anonymous_inquiry_says_names_are_not_shown(anonymous, other_inquiry):
+    page = anonymous.get(f"/i/{other_inquiry.code}/join/").content
+    assert b"This inquiry is anonymous" in page

@@ -126,3 +126,14 @@ async def test_a_closed_round_refuses_posts_and_edits(inquiry, carol, alice):
     assert carol_screen.cards() == {card_id: "Before closing"}
     await carol_screen.close()
     await alice_screen.close()
+
+
+async def test_a_hundred_screens_all_receive_a_post(inquiry, carol, dave):
+    """Proves the channel layer (in-memory, or channels-redis with the pinned redis-py) connects and
+    delivers to every one of a room's sockets."""
+    screens = [await Screen(inquiry.code, dave if i % 2 else carol).connect() for i in range(100)]
+    await screens[0].post("Reaches the whole room")
+    for screen in screens:
+        await screen.until(lambda s: s.texts() == ["Reaches the whole room"])
+    for screen in screens:
+        await screen.close()

@@ -7,11 +7,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from inquiry import audit
 from inquiry.access import Refused, require_facilitator, require_participant
-from inquiry.models import Inquiry
-from sessions.events import publish
+from inquiry.models import Inquiry, Round
+from sessions.events import notify_participant, publish
 
-from . import render
+from . import render, safeguarding
 from .models import DEFAULT_COLOUR, Card, Theme
 
 
@@ -45,6 +46,8 @@ def _own_open_card(actor, inquiry, card_id):
     card = _card(inquiry, card_id)
     if card.author_id != participant.pk:
         raise Refused("forbidden", "You can only change your own contributions.")
+    if card.status == Card.HIDDEN:
+        raise Refused("forbidden", "A facilitator has hidden this contribution.")
     if not card.round.is_open:
         raise Refused("round_closed", "This round is closed: its contributions can no longer change.")
     return card
@@ -58,6 +61,38 @@ def _next_position(queryset):
 # Contributions ----------------------------------------------------------------------------------------------
 
 
+def expire_timer_if_due(inquiry):
+    """A timer set to close its round closes it once time is up, whoever acts first after that."""
+    from inquiry.actions import close_round_for_timer
+
+    if inquiry.timer_ends_at and inquiry.timer_closes_round and inquiry.timer_ends_at <= timezone.now():
+        close_round_for_timer(inquiry)
+
+
+def _require_room_open(inquiry):
+    if inquiry.paused:
+        raise Refused("paused", "The facilitator has paused the room: posting is back when they resume.")
+
+
+def _screen(card, inquiry):
+    """Set a post's status from the safeguarding check and the inquiry's pre-moderation setting.
+    Edits are screened again: an approved card edited under pre-moderation waits for approval again."""
+    found = safeguarding.reasons(card.text) if inquiry.safeguarding else []
+    if found:
+        card.status, card.held_reason = Card.HELD, "May contain " + ", ".join(found) + "."
+    elif inquiry.premoderation:
+        card.status, card.held_reason = Card.PENDING, ""
+    else:
+        card.status, card.held_reason = Card.VISIBLE, ""
+
+
+def _tell_author(card, context):
+    """The author sees their own card even where others cannot (silent writing, queues)."""
+    if not card.public and card.status != Card.HIDDEN:
+        html = render.card_html(card, render.PARTICIPANT_KIND, context)
+        notify_participant(card.author_id, render.delete(card.dom_id) + render.oob("cards-unsorted", html))
+
+
 def post_card(actor, client_id, text):
     """Store a participant's post in the current round. A resend with the same client id returns the
     card already stored and publishes nothing. Returns (card, created)."""
@@ -66,49 +101,62 @@ def post_card(actor, client_id, text):
         existing = Card.objects.filter(author=participant, client_id=client_id).first()
         if existing is not None:
             return existing, False
+        expire_timer_if_due(inquiry)
+        _require_room_open(inquiry)
         current = inquiry.current_round
         if current is None:
             raise Refused("no_round", "The facilitator has not opened a round yet.")
         if not current.is_open:
             raise Refused("round_closed", "This round is closed to new contributions.")
+        card = Card(
+            inquiry=inquiry,
+            round=current,
+            author=participant,
+            client_id=client_id,
+            text=text,
+            position=inquiry.seq + 1,
+            silent=current.phase == Round.SILENT,
+        )
+        _screen(card, inquiry)
         try:
             with transaction.atomic():
-                card = Card.objects.create(
-                    inquiry=inquiry,
-                    round=current,
-                    author=participant,
-                    client_id=client_id,
-                    text=text,
-                    position=inquiry.seq + 1,
-                )
+                card.save()
         except IntegrityError:
             return Card.objects.get(author=participant, client_id=client_id), False
         context = render.base_context(inquiry)
         publish(inquiry, "card", "add", {"card": card.pk}, render.card_appended(inquiry, card, context))
+        _tell_author(card, context)
         return card, True
 
 
 def edit_card(actor, card_id, text):
     with changing(actor.inquiry_id) as inquiry:
         card = _own_open_card(actor, inquiry, card_id)
+        _require_room_open(inquiry)
         if card.text == text:
             return card
+        before = render.visibility(card)
         card.text = text
         card.edited = timezone.now()
-        card.save(update_fields=["text", "edited"])
+        _screen(card, inquiry)
+        card.save(update_fields=["text", "edited", "status", "held_reason"])
         context = render.base_context(inquiry)
-        publish(inquiry, "card", "edit", {"card": card.pk}, render.card_replaced(card, context))
+        publish(inquiry, "card", "edit", {"card": card.pk}, render.card_changed(inquiry, card, before, context))
+        _tell_author(card, context)
         return card
 
 
 def delete_card(actor, card_id):
     with changing(actor.inquiry_id) as inquiry:
         card = _own_open_card(actor, inquiry, card_id)
+        _require_room_open(inquiry)
         theme = card.theme
         card.delete()
         context = render.base_context(inquiry)
         themes = [theme] if theme else []
-        publish(inquiry, "card", "delete", {"card": card_id}, render.cards_left(inquiry, [card_id], themes, context))
+        fragments = render.cards_left(inquiry, [card_id], themes, context)
+        fragments[render.FACILITATOR_KIND] += render.delete(f"queued-{card_id}") + render.queue_count(inquiry)
+        publish(inquiry, "card", "delete", {"card": card_id}, fragments)
 
 
 def move_card(actor, card_id, theme_id, position=None):
@@ -137,10 +185,9 @@ def move_card(actor, card_id, theme_id, position=None):
         changed = list({t.pk: t for t in changed}.values())
 
         def append_to_unsorted(kind):
-            if target is not None:
+            if target is not None or not render.on_board(card, kind):
                 return ""
-            card.refresh_from_db()
-            return render.oob("cards-unsorted", render.partial("card", kind, {**context, "card": card}))
+            return render.oob("cards-unsorted", render.card_html(card, kind, context))
 
         fragments = render.cards_left(inquiry, [card.pk], changed, context, append_to_unsorted)
         publish(
@@ -177,7 +224,7 @@ def add_theme(actor, name, colour=None):
 def _theme_changed(inquiry, theme, op):
     context = render.base_context(inquiry)
     fragments = render.for_each_kind(
-        lambda kind: render.partial("theme", kind, {**context, "theme": render.with_cards(theme), "oob": True})
+        lambda kind: render.partial("theme", kind, {**context, "theme": render.with_cards(theme, kind), "oob": True})
     )
     publish(inquiry, "theme", op, {"theme": theme.pk}, fragments)
 
@@ -220,7 +267,7 @@ def merge_theme(actor, theme_id, into_id):
         context = render.base_context(inquiry)
         fragments = render.for_each_kind(
             lambda kind: render.delete(f"theme-{theme_id}")
-            + render.partial("theme", kind, {**context, "theme": render.with_cards(into), "oob": True})
+            + render.partial("theme", kind, {**context, "theme": render.with_cards(into, kind), "oob": True})
         )
         publish(inquiry, "theme", "merge", {"theme": theme_id, "into": into.pk}, fragments)
         return into
@@ -241,11 +288,11 @@ def delete_theme(actor, theme_id):
         context = render.base_context(inquiry)
 
         def build(kind):
-            cards = "".join(render.partial("card", kind, {**context, "card": card}) for card in moving)
+            cards = "".join(render.card_html(card, kind, context) for card in moving if render.on_board(card, kind))
             return (
                 render.delete(f"theme-{theme_id}")
-                + (render.oob("cards-unsorted", cards) if moving else "")
-                + render.unsorted_count(inquiry)
+                + (render.oob("cards-unsorted", cards) if cards else "")
+                + render.unsorted_count(inquiry, kind)
             )
 
         publish(inquiry, "theme", "delete", {"theme": theme_id}, render.for_each_kind(build))
@@ -260,12 +307,41 @@ def move_theme(actor, theme_id, position):
         for index, item in enumerate(themes):
             item.position = index
         Theme.objects.bulk_update(themes, ["position"])
-        context = render.base_context(inquiry)
-        publish(
-            inquiry,
-            "theme",
-            "move",
-            {"theme": theme.pk, "position": theme.position},
-            render.themes_replaced(inquiry, context),
-        )
+        publish(inquiry, "theme", "move", {"theme": theme.pk, "position": theme.position}, render.themes_replaced(inquiry))
         return theme
+
+
+# Moderation ----------------------------------------------------------------------------------------------
+
+
+def _moderate(actor, card_id, status, op, allowed_from):
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        card = _card(inquiry, card_id)
+        if card.status not in allowed_from:
+            raise Refused("invalid_state", f"That card is {card.get_status_display().lower()}: nothing to {op}.")
+        before, was = render.visibility(card), card.status
+        card.status, card.held_reason = status, ""
+        card.save(update_fields=["status", "held_reason"])
+        context = render.base_context(inquiry)
+        publish(inquiry, "card", op, {"card": card.pk}, render.card_changed(inquiry, card, before, context))
+        audit.record(inquiry.pk, actor, f"card.{op}", f"card {card.pk} ({was} → {status}): {card.text[:80]}")
+        if inquiry.spotlight_card_id == card.pk and status != Card.VISIBLE:
+            inquiry.spotlight_card = None
+            inquiry.save(update_fields=["spotlight_card"])
+            publish(inquiry, "spotlight", "clear", {}, render.room_changed(inquiry, "spotlight"))
+        return card
+
+
+def hide_card(actor, card_id):
+    """Take a card off every participant's screen (facilitators still see it, marked hidden)."""
+    return _moderate(actor, card_id, Card.HIDDEN, "hide", (Card.VISIBLE, Card.PENDING, Card.HELD))
+
+
+def restore_card(actor, card_id):
+    return _moderate(actor, card_id, Card.VISIBLE, "restore", (Card.HIDDEN,))
+
+
+def approve_card(actor, card_id):
+    """Let a card waiting in the queue (pre-moderation or safeguarding) out onto every board."""
+    return _moderate(actor, card_id, Card.VISIBLE, "approve", (Card.PENDING, Card.HELD))

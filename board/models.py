@@ -42,6 +42,17 @@ class Theme(models.Model):
 class Card(models.Model):
     """A contribution: short text a participant posted to a round."""
 
+    VISIBLE = "visible"
+    HIDDEN = "hidden"
+    PENDING = "pending"
+    HELD = "held"
+    STATUSES = [
+        (VISIBLE, "Visible"),
+        (HIDDEN, "Hidden by a facilitator"),
+        (PENDING, "Waiting for approval"),
+        (HELD, "Held back: may contain personal data"),
+    ]
+
     inquiry = models.ForeignKey("inquiry.Inquiry", on_delete=models.CASCADE, related_name="cards")
     round = models.ForeignKey("inquiry.Round", on_delete=models.CASCADE, related_name="cards")
     author = models.ForeignKey("inquiry.Participant", on_delete=models.CASCADE, related_name="cards")
@@ -52,6 +63,10 @@ class Card(models.Model):
     position = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
     edited = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=STATUSES, default=VISIBLE)
+    held_reason = models.CharField(max_length=300, blank=True)
+    # Posted during silent writing and not yet revealed: only its author and facilitators see it.
+    silent = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -66,3 +81,8 @@ class Card(models.Model):
     @property
     def dom_id(self):
         return f"card-{self.pk}"
+
+    @property
+    def public(self):
+        """Whether participants and the presenter view see this card."""
+        return self.status == self.VISIBLE and not self.silent

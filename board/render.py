@@ -1,5 +1,12 @@
-"""HTML for the board, rendered once per kind of screen: a page, its htmx response and the websocket push
-all come from the partials of templates/board/board.html, so they cannot drift."""
+"""HTML for the live part of every screen, rendered once per kind of screen (participants and the
+presenter view share one; facilitators have their own): a page, its websocket pushes and replays all
+come from the partials of templates/board/board.html, so they cannot drift.
+
+Which cards a kind of screen sees: facilitators see every card on the board (hidden ones marked) and
+held or pending ones in their moderation queue; participants see public cards only (not hidden, held,
+pending, or silent before the reveal), plus, on their own page, their own cards that are not hidden."""
+
+import time
 
 from django.template.loader import render_to_string
 from django.utils.html import format_html
@@ -7,53 +14,94 @@ from django.utils.safestring import mark_safe
 
 from inquiry.access import FACILITATOR
 
-from .models import Card, Theme
+from .models import THEME_COLOURS, Card, Theme
 
-KINDS = ("participant", "facilitator")
+PARTICIPANT_KIND = "participant"
+FACILITATOR_KIND = FACILITATOR
+KINDS = (PARTICIPANT_KIND, FACILITATOR_KIND)
+QUEUED = (Card.PENDING, Card.HELD)
 
 
-def board_state(inquiry):
-    """Everything the live part of a page shows, read in a few queries."""
-    cards = list(
-        Card.objects.filter(inquiry=inquiry).select_related("author", "round").order_by("position", "pk")
-    )
-    themes = list(Theme.objects.filter(inquiry=inquiry).order_by("position", "pk"))
-    by_theme = {theme.pk: [] for theme in themes}
-    unsorted = []
-    for card in cards:
-        (by_theme[card.theme_id] if card.theme_id in by_theme else unsorted).append(card)
-    for theme in themes:
-        theme.card_list = by_theme[theme.pk]
+def on_board(card, kind, viewer=None):
+    """Whether ``card`` shows on the board for this kind of screen (``viewer``: a participant's id)."""
+    if kind == FACILITATOR_KIND:
+        return card.status not in QUEUED
+    return card.public or (viewer is not None and card.author_id == viewer and card.status != Card.HIDDEN)
+
+
+def cards_of(inquiry):
+    return Card.objects.filter(inquiry=inquiry).select_related("author", "round").order_by("position", "pk")
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def base_context(inquiry):
     rounds = list(inquiry.rounds.order_by("position", "pk"))
+    current = next((r for r in rounds if r.pk == inquiry.current_round_id), None)
     return {
         "inquiry": inquiry,
         "rounds": rounds,
-        "current_round": next((r for r in rounds if r.pk == inquiry.current_round_id), None),
-        "unsorted_cards": unsorted,
-        "themes": themes,
+        "current_round": current,
         "show_names": inquiry.show_names,
         "many_rounds": len(rounds) > 1,
-        "round_numbers": {r.pk: i for i, r in enumerate(rounds, start=1)},
+        "colours": THEME_COLOURS,
     }
 
 
+def room_state(inquiry):
+    """What the room bar shows: the timer, spotlight, announcement, pause, silent count."""
+    spotlight_theme = inquiry.spotlight_theme
+    if spotlight_theme is not None:
+        spotlight_theme.card_list = list(cards_of(inquiry).filter(theme=spotlight_theme))
+    silent = 0
+    if inquiry.current_round_id:
+        silent = Card.objects.filter(round_id=inquiry.current_round_id, silent=True, status=Card.VISIBLE).count()
+    return {
+        "timer_ends_at_ms": int(inquiry.timer_ends_at.timestamp() * 1000) if inquiry.timer_ends_at else None,
+        "spotlight_card": inquiry.spotlight_card,
+        "spotlight_theme": spotlight_theme,
+        "silent_count": silent,
+    }
+
+
+def board_state(inquiry, kind, viewer=None):
+    """Everything the live part of a page shows for this kind of screen, read in a few queries."""
+    cards = list(cards_of(inquiry))
+    themes = list(Theme.objects.filter(inquiry=inquiry).order_by("position", "pk"))
+    by_theme = {theme.pk: [] for theme in themes}
+    unsorted, queue = [], []
+    for card in cards:
+        if on_board(card, kind, viewer):
+            (by_theme[card.theme_id] if card.theme_id in by_theme else unsorted).append(card)
+        elif kind == FACILITATOR_KIND:
+            queue.append(card)
+    for theme in themes:
+        theme.card_list = by_theme[theme.pk]
+    return {
+        **base_context(inquiry),
+        **room_state(inquiry),
+        "unsorted_cards": unsorted,
+        "themes": themes,
+        "queue": queue,
+        "presence": presence_counts(inquiry),
+    }
+
+
+def presence_counts(inquiry):
+    from sessions.presence import counts
+
+    return counts(inquiry.pk, inquiry.sectors)
+
+
 def partial(name, kind, context):
-    return render_to_string(f"board/board.html#{name}", {**context, "facilitator": kind == FACILITATOR})
+    return render_to_string(f"board/board.html#{name}", {**context, "facilitator": kind == FACILITATOR_KIND})
 
 
 def for_each_kind(build):
     """Render a fragment once for participants (and the presenter) and once for facilitators."""
     return {kind: build(kind) for kind in KINDS}
-
-
-def base_context(inquiry):
-    rounds = list(inquiry.rounds.order_by("position", "pk"))
-    return {
-        "inquiry": inquiry,
-        "show_names": inquiry.show_names,
-        "many_rounds": len(rounds) > 1,
-        "round_numbers": {r.pk: i for i, r in enumerate(rounds, start=1)},
-    }
 
 
 def oob(target, html, swap="beforeend"):
@@ -65,50 +113,104 @@ def delete(dom_id):
     return format_html('<div id="{}" hx-swap-oob="delete"></div>', dom_id)
 
 
-def with_cards(theme):
-    theme.card_list = list(theme.cards.select_related("author", "round").order_by("position", "pk"))
+def with_cards(theme, kind):
+    theme.card_list = [card for card in cards_of(theme.inquiry).filter(theme=theme) if on_board(card, kind)]
     return theme
 
 
-def unsorted_count(inquiry):
-    count = Card.objects.filter(inquiry=inquiry, theme__isnull=True).count()
+def unsorted_count(inquiry, kind):
+    cards = cards_of(inquiry).filter(theme__isnull=True)
+    count = sum(1 for card in cards if on_board(card, kind))
     return format_html('<span id="unsorted-count" class="count" hx-swap-oob="true">{}</span>', count)
 
 
+def card_html(card, kind, context, oob_swap=False):
+    return partial("card", kind, {**context, "card": card, "oob": oob_swap})
+
+
 def card_appended(inquiry, card, context):
-    """A card joins the end of the unsorted column."""
-    return for_each_kind(
-        lambda kind: oob("cards-unsorted", partial("card", kind, {**context, "card": card}))
-        + unsorted_count(inquiry)
-    )
+    """A new card: the end of the unsorted column where it shows, the queue or the silent count elsewhere."""
+
+    def build(kind):
+        if on_board(card, kind):
+            return oob("cards-unsorted", card_html(card, kind, context)) + unsorted_count(inquiry, kind)
+        if kind == FACILITATOR_KIND:
+            return oob("queue-cards", partial("queued-card", kind, {**context, "card": card})) + queue_count(inquiry)
+        return room_parts(inquiry, kind, ("silent-count",)) if card.silent else ""
+
+    return for_each_kind(build)
 
 
-def card_replaced(card, context):
-    return for_each_kind(lambda kind: partial("card", kind, {**context, "card": card, "oob": True}))
+def queue_count(inquiry):
+    count = Card.objects.filter(inquiry=inquiry, status__in=QUEUED).count()
+    return format_html('<span id="queue-count" class="count" hx-swap-oob="true">{}</span>', count)
 
 
-def cards_left(inquiry, card_ids, themes, context, extra=""):
+def visibility(card):
+    """Where the card shows now, per kind of screen: pass to card_changed after changing it."""
+    return {kind: on_board(card, kind) for kind in KINDS}
+
+
+def card_changed(inquiry, card, before, context):
+    """A card's text or status changed: replace it where it stays, add or remove it where that changed."""
+
+    def build(kind):
+        now = on_board(card, kind)
+        html = ""
+        if before[kind] and now:
+            html = card_html(card, kind, context, oob_swap=True)
+        elif before[kind] != now:
+            html = delete(card.dom_id) if before[kind] else ""
+            if card.theme_id:
+                html += partial("theme", kind, {**context, "theme": with_cards(card.theme, kind), "oob": True})
+            elif now:
+                html += oob("cards-unsorted", card_html(card, kind, context))
+            html += unsorted_count(inquiry, kind)
+        if kind == FACILITATOR_KIND:
+            html += delete(f"queued-{card.pk}")
+            if card.status in QUEUED:
+                html += oob("queue-cards", partial("queued-card", kind, {**context, "card": card}))
+            html += queue_count(inquiry)
+        return html
+
+    return for_each_kind(build)
+
+
+def cards_left(inquiry, card_ids, themes, context, extra=None):
     """Cards leave where they were; the theme columns named are re-rendered whole."""
     return for_each_kind(
         lambda kind: "".join(delete(f"card-{pk}") for pk in card_ids)
-        + "".join(partial("theme", kind, {**context, "theme": with_cards(t), "oob": True}) for t in themes)
-        + unsorted_count(inquiry)
+        + "".join(partial("theme", kind, {**context, "theme": with_cards(t, kind), "oob": True}) for t in themes)
+        + unsorted_count(inquiry, kind)
         + (extra(kind) if extra else "")
     )
 
 
-def themes_replaced(inquiry, context):
-    state = board_state(inquiry)
+def themes_replaced(inquiry):
     return for_each_kind(
-        lambda kind: partial("themes", kind, {**context, **state, "oob": True}) + unsorted_count(inquiry)
+        lambda kind: partial("themes", kind, {**board_state(inquiry, kind), "oob": True})
+        + unsorted_count(inquiry, kind)
     )
 
 
+def room_parts(inquiry, kind, names):
+    """Re-render named parts of the room (timer, spotlight, announcement, round banner...)."""
+    context = {**base_context(inquiry), **room_state(inquiry), "oob": True}
+    return "".join(partial(name, kind, context) for name in names)
+
+
+def room_changed(inquiry, *names):
+    return for_each_kind(lambda kind: room_parts(inquiry, kind, names))
+
+
 def round_banner(inquiry):
-    state = board_state(inquiry)
-    return for_each_kind(lambda kind: partial("round-banner", kind, {**state, "oob": True}))
+    return room_changed(inquiry, "round-banner", "silent-count")
 
 
-def live(inquiry, kind):
+def live(inquiry, kind, viewer=None):
     """The whole live region of a page, for a snapshot."""
-    return partial("live", kind, {**board_state(inquiry), "oob": True})
+    return partial("live", kind, {**board_state(inquiry, kind, viewer), "oob": True})
+
+
+def live_for_all(inquiry):
+    return for_each_kind(lambda kind: live(inquiry, kind))

@@ -68,7 +68,7 @@ def actor_for_socket(user, session, code, view):
         role = PRESENTER if view == PRESENTER else FACILITATOR
         return inquiry, Actor(role, inquiry.pk, user_id=user.pk)
     participant = participant_for_session(session, inquiry) if session is not None else None
-    if participant is not None:
+    if participant is not None and not participant.removed:
         return inquiry, Actor(PARTICIPANT, inquiry.pk, participant_id=participant.pk)
     return inquiry, None
 
@@ -83,6 +83,6 @@ def require_participant(actor, inquiry):
     if actor.role != PARTICIPANT:
         raise Refused("forbidden", "Only participants can post contributions.")
     participant = Participant.objects.filter(pk=actor.participant_id, inquiry=inquiry).first()
-    if participant is None:
-        raise Refused("forbidden", "You are no longer a participant of this inquiry.")
+    if participant is None or participant.removed:
+        raise Refused("removed", "A facilitator has removed you from this inquiry.")
     return participant

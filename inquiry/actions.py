@@ -1,12 +1,18 @@
 """Changes to an inquiry itself: creating it, joining it, its facilitators and its rounds."""
 
+from contextlib import contextmanager
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from board import render
 from board.actions import changing
-from sessions.events import publish
+from board.models import Card, Theme
+from sessions.events import disconnect_participant, publish
 
+from . import audit
 from .access import Refused, require_facilitator
 from .models import DEFAULT_SECTORS, Inquiry, Participant, Round
 
@@ -53,36 +59,217 @@ def _round(inquiry, round_id):
     return found
 
 
-def _set_round(actor, round_id, op, change):
+@contextmanager
+def steering(actor, action):
+    """A facilitator's change to the room: locked, authorised, and recorded in the audit log."""
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
-        target = _round(inquiry, round_id)
-        change(inquiry, target)
-        publish(inquiry, "round", op, {"round": target.pk}, render.round_banner(inquiry))
-        return target
+        notes = []
+        yield inquiry, notes
+        audit.record(inquiry.pk, actor, action, "; ".join(notes))
+
+
+# Rounds ------------------------------------------------------------------------------------------------
 
 
 def activate_round(actor, round_id):
     """Move the room to this round: phones show its question and new posts belong to it."""
-
-    def change(inquiry, target):
+    with steering(actor, "round.activate") as (inquiry, notes):
+        target = _round(inquiry, round_id)
         inquiry.current_round = target
         inquiry.save(update_fields=["current_round"])
+        notes.append(f"round {target.position + 1}: {target.question}")
+        publish(inquiry, "round", "activate", {"round": target.pk}, render.round_banner(inquiry))
+        return target
 
-    return _set_round(actor, round_id, "activate", change)
 
-
-def close_round(actor, round_id):
-    def change(inquiry, target):
-        target.phase = Round.CLOSED
+def set_phase(actor, round_id, phase):
+    """Gather, silent writing, reveal, vote or closed. Revealing shows every silent card at once."""
+    with steering(actor, "round.phase") as (inquiry, notes):
+        target = _round(inquiry, round_id)
+        target.phase = phase
         target.save(update_fields=["phase"])
+        notes.append(f"round {target.position + 1} → {phase}")
+        revealed = 0
+        if phase != Round.SILENT:
+            revealed = Card.objects.filter(round=target, silent=True).update(silent=False)
+        fragments = render.live_for_all(inquiry) if revealed else render.round_banner(inquiry)
+        publish(inquiry, "round", "phase", {"round": target.pk, "phase": phase, "revealed": revealed}, fragments)
+        return target
 
-    return _set_round(actor, round_id, "close", change)
+
+def close_round_for_timer(inquiry):
+    """Time is up on a timer set to close its round (inside a change already holding the lock)."""
+    closing = inquiry.current_round
+    inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
+    inquiry.save(update_fields=["timer_ends_at", "timer_closes_round"])
+    publish(inquiry, "timer", "expire", {}, render.room_changed(inquiry, "timer"))
+    if closing is not None and closing.is_open:
+        closing.phase = Round.CLOSED
+        closing.save(update_fields=["phase"])
+        revealed = Card.objects.filter(round=closing, silent=True).update(silent=False)
+        fragments = render.live_for_all(inquiry) if revealed else render.round_banner(inquiry)
+        publish(inquiry, "round", "phase", {"round": closing.pk, "phase": Round.CLOSED}, fragments)
 
 
-def reopen_round(actor, round_id):
-    def change(inquiry, target):
-        target.phase = Round.GATHER
-        target.save(update_fields=["phase"])
+def expire_timer(inquiry_id, deadline):
+    """Called when a timer's time is up; does nothing if the timer was changed since."""
+    with changing(inquiry_id) as inquiry:
+        if inquiry.timer_ends_at is None or abs((inquiry.timer_ends_at - deadline).total_seconds()) > 0.001:
+            return False
+        if inquiry.timer_closes_round:
+            close_round_for_timer(inquiry)
+        else:
+            inquiry.timer_ends_at = None
+            inquiry.save(update_fields=["timer_ends_at"])
+            publish(inquiry, "timer", "expire", {}, render.room_changed(inquiry, "timer"))
+        return True
 
-    return _set_round(actor, round_id, "reopen", change)
+
+def add_round(actor, question, guidance=""):
+    with steering(actor, "round.add") as (inquiry, notes):
+        position = inquiry.rounds.count()
+        added = Round.objects.create(inquiry=inquiry, position=position, question=question, guidance=guidance)
+        notes.append(question)
+        publish(inquiry, "round", "add", {"round": added.pk}, render.live_for_all(inquiry))
+        return added
+
+
+def edit_round(actor, round_id, question, guidance=""):
+    with steering(actor, "round.edit") as (inquiry, notes):
+        target = _round(inquiry, round_id)
+        target.question, target.guidance = question, guidance
+        target.save(update_fields=["question", "guidance"])
+        notes.append(f"round {target.position + 1}: {question}")
+        publish(inquiry, "round", "edit", {"round": target.pk}, render.round_banner(inquiry))
+        return target
+
+
+def move_round(actor, round_id, position):
+    with steering(actor, "round.move") as (inquiry, notes):
+        target = _round(inquiry, round_id)
+        rounds = [r for r in inquiry.rounds.order_by("position", "pk") if r.pk != target.pk]
+        rounds.insert(min(position, len(rounds)), target)
+        for index, item in enumerate(rounds):
+            item.position = index
+        Round.objects.bulk_update(rounds, ["position"])
+        notes.append(f"{target.question} → position {target.position + 1}")
+        # Every card shows its round's number: the whole board changes.
+        publish(inquiry, "round", "move", {"round": target.pk}, render.live_for_all(inquiry))
+        return target
+
+
+# The room --------------------------------------------------------------------------------------------------
+
+
+def pause_room(actor, paused):
+    with steering(actor, "room.pause") as (inquiry, notes):
+        inquiry.paused = paused
+        inquiry.save(update_fields=["paused"])
+        notes.append("paused" if paused else "resumed")
+        publish(inquiry, "room", "pause", {"paused": paused}, render.room_changed(inquiry, "room-state"))
+
+
+def set_view(actor, round_id, follow):
+    """What the board shows (one round, or all), and whether every screen follows the facilitator's view."""
+    with steering(actor, "room.view") as (inquiry, notes):
+        inquiry.view_round = _round(inquiry, round_id) if round_id else None
+        inquiry.follow = follow
+        inquiry.save(update_fields=["view_round", "follow"])
+        notes.append(f"view {inquiry.view_round or 'all rounds'}; follow {'on' if follow else 'off'}")
+        publish(inquiry, "room", "view", {"round": round_id, "follow": follow}, render.room_changed(inquiry, "room-state"))
+
+
+def change_settings(actor, premoderation, safeguarding):
+    with steering(actor, "room.settings") as (inquiry, notes):
+        inquiry.premoderation, inquiry.safeguarding = premoderation, safeguarding
+        inquiry.save(update_fields=["premoderation", "safeguarding"])
+        notes.append(f"pre-moderation {'on' if premoderation else 'off'}; safeguarding {'on' if safeguarding else 'off'}")
+        publish(inquiry, "room", "settings", {}, render.room_changed(inquiry, "settings"))
+
+
+def start_timer(actor, seconds, closes_round=False):
+    with steering(actor, "timer.start") as (inquiry, notes):
+        inquiry.timer_ends_at = timezone.now() + timedelta(seconds=seconds)
+        inquiry.timer_closes_round = bool(closes_round)
+        inquiry.save(update_fields=["timer_ends_at", "timer_closes_round"])
+        notes.append(f"{seconds} s{', closes the round' if closes_round else ''}")
+        publish(inquiry, "timer", "start", {"seconds": seconds}, render.room_changed(inquiry, "timer"))
+        return inquiry.timer_ends_at
+
+
+def add_time(actor, seconds):
+    with steering(actor, "timer.add") as (inquiry, notes):
+        if inquiry.timer_ends_at is None:
+            raise Refused("invalid_state", "No timer is running.")
+        inquiry.timer_ends_at = max(timezone.now(), inquiry.timer_ends_at) + timedelta(seconds=seconds)
+        inquiry.save(update_fields=["timer_ends_at"])
+        notes.append(f"{seconds:+d} s")
+        publish(inquiry, "timer", "add", {"seconds": seconds}, render.room_changed(inquiry, "timer"))
+        return inquiry.timer_ends_at
+
+
+def stop_timer(actor):
+    with steering(actor, "timer.stop") as (inquiry, notes):
+        inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
+        inquiry.save(update_fields=["timer_ends_at", "timer_closes_round"])
+        publish(inquiry, "timer", "stop", {}, render.room_changed(inquiry, "timer"))
+
+
+def set_spotlight(actor, card_id=None, theme_id=None):
+    """Show one card or one theme large on the presenter view and every phone."""
+    if (card_id is None) == (theme_id is None):
+        raise Refused("invalid_field", "Spotlight one card or one theme.")
+    with steering(actor, "spotlight.set") as (inquiry, notes):
+        card = theme = None
+        if card_id is not None:
+            card = Card.objects.filter(pk=card_id, inquiry=inquiry).first()
+            if card is None:
+                raise Refused("not_found", "There is no such card in this inquiry.")
+            if not card.public:
+                raise Refused("invalid_state", "Only a card everyone can see can be spotlit.")
+            notes.append(f"card {card.pk}: {card.text[:60]}")
+        else:
+            theme = Theme.objects.filter(pk=theme_id, inquiry=inquiry).first()
+            if theme is None:
+                raise Refused("not_found", "There is no such theme in this inquiry.")
+            notes.append(f"theme {theme.name}")
+        inquiry.spotlight_card, inquiry.spotlight_theme = card, theme
+        inquiry.save(update_fields=["spotlight_card", "spotlight_theme"])
+        publish(inquiry, "spotlight", "set", {"card": card_id, "theme": theme_id}, render.room_changed(inquiry, "spotlight"))
+
+
+def clear_spotlight(actor):
+    with steering(actor, "spotlight.clear") as (inquiry, notes):
+        inquiry.spotlight_card = inquiry.spotlight_theme = None
+        inquiry.save(update_fields=["spotlight_card", "spotlight_theme"])
+        publish(inquiry, "spotlight", "clear", {}, render.room_changed(inquiry, "spotlight"))
+
+
+def announce(actor, text):
+    with steering(actor, "announce.set") as (inquiry, notes):
+        inquiry.announcement = text
+        inquiry.save(update_fields=["announcement"])
+        notes.append(text)
+        publish(inquiry, "announce", "set", {}, render.room_changed(inquiry, "announcement"))
+
+
+def clear_announcement(actor):
+    with steering(actor, "announce.clear") as (inquiry, notes):
+        inquiry.announcement = ""
+        inquiry.save(update_fields=["announcement"])
+        publish(inquiry, "announce", "clear", {}, render.room_changed(inquiry, "announcement"))
+
+
+def remove_participant(actor, participant_id):
+    """Remove someone from the room: their sockets close and their session can no longer post."""
+    with steering(actor, "participant.remove") as (inquiry, notes):
+        participant = Participant.objects.filter(pk=participant_id, inquiry=inquiry).first()
+        if participant is None:
+            raise Refused("not_found", "There is no such participant in this inquiry.")
+        participant.removed = True
+        participant.save(update_fields=["removed"])
+        notes.append(f"{participant} ({participant.sector})")
+        disconnect_participant(participant.pk, "A facilitator has removed you from this inquiry.")
+        publish(inquiry, "participant", "remove", {"participant": participant.pk}, render.room_changed(inquiry, "presence"))
+        return participant

@@ -39,6 +39,31 @@ class Inquiry(models.Model):
     seq = models.BigIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
 
+    # Steering the room (issue: the facilitator steers the room in real time).
+    paused = models.BooleanField(default=False, help_text="Nobody can post or edit while paused.")
+    timer_ends_at = models.DateTimeField(null=True, blank=True)
+    timer_closes_round = models.BooleanField(default=False)
+    spotlight_card = models.ForeignKey(
+        "board.Card", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    spotlight_theme = models.ForeignKey(
+        "board.Theme", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # "Follow me": every screen shows the round the facilitator shows (None: all rounds).
+    follow = models.BooleanField(default=False)
+    view_round = models.ForeignKey(
+        "inquiry.Round", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    announcement = models.CharField(max_length=280, blank=True)
+    premoderation = models.BooleanField(
+        default=False, help_text="Posts wait in a queue until a facilitator approves them."
+    )
+    safeguarding = models.BooleanField(
+        default=True,
+        help_text="Hold back posts that look like personal data (NHS numbers, emails, phone numbers, "
+        "postcodes next to names, dates of birth) for a facilitator to review.",
+    )
+
     class Meta:
         ordering = ["-created"]
         verbose_name_plural = "inquiries"
@@ -76,12 +101,23 @@ class Inquiry(models.Model):
 
 class Round(models.Model):
     GATHER = "gather"
+    SILENT = "silent"
+    REVEAL = "reveal"
+    VOTE = "vote"
     CLOSED = "closed"
-    PHASES = [(GATHER, "Open for contributions"), (CLOSED, "Closed")]
+    PHASES = [
+        (GATHER, "Gather: contributions appear as they are posted"),
+        (SILENT, "Silent writing: contributions stay hidden until the reveal"),
+        (REVEAL, "Revealed: everything written so far is shown"),
+        (VOTE, "Vote"),
+        (CLOSED, "Closed: read-only"),
+    ]
+    POSTING_PHASES = (GATHER, SILENT, REVEAL)
 
     inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="rounds")
     position = models.PositiveIntegerField(default=0)
     question = models.CharField(max_length=500)
+    guidance = models.CharField(max_length=1000, blank=True)
     phase = models.CharField(max_length=16, choices=PHASES, default=GATHER)
 
     class Meta:
@@ -92,7 +128,12 @@ class Round(models.Model):
 
     @property
     def is_open(self):
-        return self.phase != self.CLOSED
+        """Whether contributions can be posted, edited and deleted in this round."""
+        return self.phase in self.POSTING_PHASES
+
+    @property
+    def is_silent(self):
+        return self.phase == self.SILENT
 
 
 class Participant(models.Model):
@@ -103,6 +144,33 @@ class Participant(models.Model):
     display_name = models.CharField(max_length=60, blank=True)
     sector = models.CharField(max_length=100)
     joined = models.DateTimeField(auto_now_add=True)
+    removed = models.BooleanField(default=False)
 
     def __str__(self):
         return self.display_name or f"Participant {self.pk}"
+
+
+class AuditEntry(models.Model):
+    """A steering or moderation action, or a refused attempt at one: who, what, when."""
+
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="audit")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    participant = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=64)
+    detail = models.CharField(max_length=500, blank=True)
+    refused = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self):
+        return f"{self.action} {'refused' if self.refused else ''}"
+
+    @property
+    def who(self):
+        if self.user_id:
+            return self.user.get_username()
+        if self.participant_id:
+            return f"participant {self.participant} ({self.participant.sector})"
+        return "unknown"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("i/<str:code>/present/", views.present, name="present"),
     path("i/<str:code>/qr.svg", views.qr, name="qr"),
     path("i/<str:code>/facilitators/", views.add_cofacilitator, name="add_cofacilitator"),
+    path("i/<str:code>/audit/", views.audit_log, name="audit"),
     path("inquiries/", views.inquiry_list, name="list"),
     path("inquiries/new/", views.inquiry_new, name="new"),
 ]

@@ -7,11 +7,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from board.models import THEME_COLOURS
 from board.render import board_state
 
 from . import actions
-from .access import Refused, inquiry_by_code, inquiry_for_facilitator, participant_for_session, session_key
+from .access import (
+    FACILITATOR,
+    PARTICIPANT,
+    Refused,
+    inquiry_by_code,
+    inquiry_for_facilitator,
+    participant_for_session,
+    session_key,
+)
 from .forms import CodeForm, CofacilitatorForm, InquiryForm, JoinForm
 from .models import Inquiry, normalise_code
 
@@ -59,8 +66,15 @@ def participate(request, code):
     participant = participant_for_session(request.session, inquiry)
     if participant is None:
         return redirect("inquiry:join", inquiry.code)
+    if participant.removed:
+        return render(request, "inquiry/removed.html", {"inquiry": inquiry}, status=403)
     own = [str(cid) for cid in participant.cards.values_list("client_id", flat=True)]
-    context = {**board_state(inquiry), "participant": participant, "own_cards": own, "role": "participant"}
+    context = {
+        **board_state(inquiry, PARTICIPANT, viewer=participant.pk),
+        "participant": participant,
+        "own_cards": own,
+        "role": "participant",
+    }
     return render(request, "inquiry/participate.html", context)
 
 
@@ -69,13 +83,12 @@ def participate(request, code):
 def facilitate(request, code):
     inquiry = inquiry_for_facilitator(request.user, code)
     context = {
-        **board_state(inquiry),
+        **board_state(inquiry, FACILITATOR),
         "facilitator": True,
         "role": "facilitator",
         "join_url": join_url(request, inquiry),
         "cofacilitator_form": CofacilitatorForm(),
         "facilitators": inquiry.facilitators.order_by("username"),
-        "colours": THEME_COLOURS,
     }
     return render(request, "inquiry/facilitate.html", context)
 
@@ -84,7 +97,7 @@ def facilitate(request, code):
 @require_GET
 def present(request, code):
     inquiry = inquiry_for_facilitator(request.user, code)
-    context = {**board_state(inquiry), "role": "presenter", "join_url": join_url(request, inquiry)}
+    context = {**board_state(inquiry, PARTICIPANT), "role": "presenter", "join_url": join_url(request, inquiry)}
     return render(request, "inquiry/present.html", context)
 
 
@@ -128,3 +141,11 @@ def add_cofacilitator(request, code):
         except Refused as refused:
             messages.error(request, refused.message)
     return redirect("inquiry:facilitate", inquiry.code)
+
+
+@login_required
+@require_GET
+def audit_log(request, code):
+    inquiry = inquiry_for_facilitator(request.user, code)
+    entries = inquiry.audit.select_related("user", "participant")[:500]
+    return render(request, "inquiry/audit.html", {"inquiry": inquiry, "entries": entries})

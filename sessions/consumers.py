@@ -10,14 +10,25 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import close_old_connections
+from django.db.models import Q
 
 from board import actions as board_actions
 from board import render
+from board.models import Card
 from inquiry import actions as inquiry_actions
+from inquiry import audit
 from inquiry.access import FACILITATOR, Refused, actor_for_socket
+from inquiry.models import Inquiry, Participant
 
-from . import protocol
+from . import presence, protocol, timers
 from .events import missed_since
+
+
+
+def own_unshared_cards(participant_id):
+    """A participant's cards that only they (and facilitators) see: silent before the reveal, or queued."""
+    mine = Card.objects.filter(author_id=participant_id).exclude(status=Card.HIDDEN)
+    return mine.filter(Q(silent=True) | Q(status__in=(Card.PENDING, Card.HELD)))
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +40,9 @@ HANDLERS = {
     ("card", "edit"): lambda actor, m: board_actions.edit_card(actor, m["card"], m["text"]),
     ("card", "delete"): lambda actor, m: board_actions.delete_card(actor, m["card"]),
     ("card", "move"): lambda actor, m: board_actions.move_card(actor, m["card"], m["theme"], m["position"]),
+    ("card", "hide"): lambda actor, m: board_actions.hide_card(actor, m["card"]),
+    ("card", "restore"): lambda actor, m: board_actions.restore_card(actor, m["card"]),
+    ("card", "approve"): lambda actor, m: board_actions.approve_card(actor, m["card"]),
     ("theme", "add"): lambda actor, m: board_actions.add_theme(actor, m["name"], m["colour"]),
     ("theme", "rename"): lambda actor, m: board_actions.rename_theme(actor, m["theme"], m["name"]),
     ("theme", "recolour"): lambda actor, m: board_actions.recolour_theme(actor, m["theme"], m["colour"]),
@@ -36,8 +50,21 @@ HANDLERS = {
     ("theme", "delete"): lambda actor, m: board_actions.delete_theme(actor, m["theme"]),
     ("theme", "move"): lambda actor, m: board_actions.move_theme(actor, m["theme"], m["position"]),
     ("round", "activate"): lambda actor, m: inquiry_actions.activate_round(actor, m["round"]),
-    ("round", "close"): lambda actor, m: inquiry_actions.close_round(actor, m["round"]),
-    ("round", "reopen"): lambda actor, m: inquiry_actions.reopen_round(actor, m["round"]),
+    ("round", "phase"): lambda actor, m: inquiry_actions.set_phase(actor, m["round"], m["phase"]),
+    ("round", "add"): lambda actor, m: inquiry_actions.add_round(actor, m["question"], m["guidance"] or ""),
+    ("round", "edit"): lambda actor, m: inquiry_actions.edit_round(actor, m["round"], m["question"], m["guidance"] or ""),
+    ("round", "move"): lambda actor, m: inquiry_actions.move_round(actor, m["round"], m["position"]),
+    ("room", "pause"): lambda actor, m: inquiry_actions.pause_room(actor, m["paused"]),
+    ("room", "view"): lambda actor, m: inquiry_actions.set_view(actor, m["round"], m["follow"]),
+    ("room", "settings"): lambda actor, m: inquiry_actions.change_settings(actor, m["premoderation"], m["safeguarding"]),
+    ("timer", "start"): lambda actor, m: inquiry_actions.start_timer(actor, m["seconds"], m["closes_round"]),
+    ("timer", "add"): lambda actor, m: inquiry_actions.add_time(actor, m["seconds"]),
+    ("timer", "stop"): lambda actor, m: inquiry_actions.stop_timer(actor),
+    ("spotlight", "set"): lambda actor, m: inquiry_actions.set_spotlight(actor, m["card"], m["theme"]),
+    ("spotlight", "clear"): lambda actor, m: inquiry_actions.clear_spotlight(actor),
+    ("announce", "set"): lambda actor, m: inquiry_actions.announce(actor, m["text"]),
+    ("announce", "clear"): lambda actor, m: inquiry_actions.clear_announcement(actor),
+    ("participant", "remove"): lambda actor, m: inquiry_actions.remove_participant(actor, m["participant"]),
 }
 
 
@@ -45,43 +72,62 @@ def fragment_kind(role):
     return "facilitator" if role == FACILITATOR else "participant"
 
 
-def _catch_up(inquiry_id, kind, last_seq):
+def _catch_up(actor, kind, last_seq):
     """What a screen that has seen up to ``last_seq`` needs now: (seq, frame or None)."""
-    from inquiry.models import Inquiry
-
-    inquiry = Inquiry.objects.get(pk=inquiry_id)
+    inquiry = Inquiry.objects.get(pk=actor.inquiry_id)
     if last_seq == inquiry.seq:
         return inquiry.seq, None
-    events = missed_since(inquiry_id, last_seq, inquiry.seq) if last_seq is not None else None
+    events = missed_since(inquiry.pk, last_seq, inquiry.seq) if last_seq is not None else None
+    if events is not None and actor.participant_id and own_unshared_cards(actor.participant_id).exists():
+        # The shared replay lacks this participant's own unrevealed or queued cards: a snapshot has them.
+        events = None
     if events is None:
-        return inquiry.seq, protocol.snapshot_frame(inquiry.seq, render.live(inquiry, kind))
+        html = render.live(inquiry, kind, viewer=actor.participant_id)
+        return inquiry.seq, protocol.snapshot_frame(inquiry.seq, html)
     attr = f"html_{kind}"
     return inquiry.seq, protocol.replay_frame(inquiry.seq, [getattr(e, attr) for e in events])
 
 
 @database_sync_to_async
-def connect_db(user, session, code, view):
+def connect_db(user, session, code, view, channel_name):
     close_old_connections()
-    return actor_for_socket(user, session, code, view)[1]
+    inquiry, actor = actor_for_socket(user, session, code, view)
+    if actor is None:
+        return None, None
+    if actor.participant_id:
+        presence.arrive(inquiry.pk, Participant.objects.get(pk=actor.participant_id), channel_name)
+    return actor, inquiry.timer_ends_at if inquiry.timer_closes_round else None
+
+
+@database_sync_to_async
+def disconnect_db(channel_name):
+    presence.leave(channel_name)
 
 
 @database_sync_to_async
 def catch_up_db(actor, last_seq):
-    return _catch_up(actor.inquiry_id, fragment_kind(actor.role), last_seq)
+    return _catch_up(actor, fragment_kind(actor.role), last_seq)
 
 
 @database_sync_to_async
 def act_db(actor, message):
-    """Run one action; what to tell the sender comes back as a frame (or None)."""
+    """Run one action: (what to tell the sender or None, the action's result)."""
     handler = HANDLERS[(message.type, message.op)]
     try:
         result = handler(actor, message)
     except Refused as refused:
-        return protocol.error_frame(refused.code, refused.message)
+        if refused.code == "forbidden" and (message.type, message.op) in protocol.STEERING:
+            audit.record(actor.inquiry_id, actor, f"{message.type}.{message.op}", refused.message, refused=True)
+        return protocol.error_frame(refused.code, refused.message), None
     if (message.type, message.op) == ("card", "add"):
         card, _created = result
-        return protocol.ack_frame(card.client_id, card.pk)
-    return None
+        return protocol.ack_frame(card.client_id, card.pk), result
+    return None, result
+
+
+@database_sync_to_async
+def refused_db(actor, key, message):
+    audit.record(actor.inquiry_id, actor, f"{key[0]}.{key[1]}", message, refused=True)
 
 
 def _since(scope):
@@ -98,7 +144,9 @@ class InquiryConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         code = self.scope["url_route"]["kwargs"]["code"]
         since, view = _since(self.scope)
-        actor = await connect_db(self.scope.get("user"), self.scope.get("session"), code, view)
+        actor, deadline = await connect_db(
+            self.scope.get("user"), self.scope.get("session"), code, view, self.channel_name
+        )
         if actor is None:
             await self.accept()
             await self.send(protocol.error_frame("forbidden", "Join this inquiry (or log in) to see it live."))
@@ -106,16 +154,27 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             return
         self.actor = actor
         self.kind = fragment_kind(actor.role)
-        self.group = protocol.inquiry_group(actor.inquiry_id)
-        # Join the group before reading the catch-up: an event committed in between arrives both ways,
+        self.groups_joined = [protocol.inquiry_group(actor.inquiry_id)]
+        if actor.participant_id:
+            self.groups_joined.append(protocol.participant_group(actor.participant_id))
+        # Join the groups before reading the catch-up: an event committed in between arrives both ways,
         # and the sequence check in board_event drops the second copy.
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.resync(since)
+        timers.schedule(actor.inquiry_id, deadline)
+        if actor.participant_id:
+            presence.changed(actor.inquiry_id, self.channel_layer)
 
     async def disconnect(self, code):
-        if self.actor is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.actor is None:
+            return
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.actor.participant_id:
+            await disconnect_db(self.channel_name)
+            presence.changed(self.actor.inquiry_id, self.channel_layer)
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.actor is None:
@@ -126,19 +185,23 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         try:
             message = protocol.parse(text_data, self.actor.role, settings.WS_MAX_MESSAGE_BYTES)
         except protocol.ProtocolError as error:
+            if error.code == "forbidden" and error.key in protocol.STEERING:
+                await refused_db(self.actor, error.key, error.message)
             await self.send(protocol.error_frame(error.code, error.message))
             return
         if message.type == "sync":
             await self.resync(message["last_seq"])
             return
         try:
-            reply = await act_db(self.actor, message)
+            reply, result = await act_db(self.actor, message)
         except Exception:
             # Never let one bad message close the socket with 1011: nobody would come back.
             log.exception("action %s.%s failed", message.type, message.op)
-            reply = protocol.error_frame("server_error", "Something went wrong; nothing was changed.")
+            reply, result = protocol.error_frame("server_error", "Something went wrong; nothing was changed."), None
         if reply:
             await self.send(reply)
+        if message.type == "timer" and message.op in ("start", "add") and result is not None:
+            timers.schedule(self.actor.inquiry_id, result)
 
     async def resync(self, last_seq):
         """Send what a screen that has seen up to ``last_seq`` (None: nothing) missed, or a snapshot."""
@@ -157,4 +220,14 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             await self.resync(self.last_seq)
             return
         self.last_seq = seq
-        await self.send(protocol.event_frame(seq, event[self.kind]))
+        await self.send(protocol.event_frame(seq, event[self.kind], event.get("now", protocol.now_ms())))
+
+    async def board_private(self, event):
+        await self.send(event["html"])
+
+    async def presence_update(self, event):
+        await self.send(event["html"])
+
+    async def participant_removed(self, event):
+        await self.send(protocol.error_frame("removed", event["reason"]))
+        await self.close(code=CLOSE_NOT_ALLOWED)

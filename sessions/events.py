@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import transaction
 
 from .models import Event
-from .protocol import EVENTS, inquiry_group
+from .protocol import EVENTS, inquiry_group, now_ms, participant_group
 
 
 def publish(inquiry, kind, op, data, fragments):
@@ -39,7 +39,21 @@ def publish(inquiry, kind, op, data, fragments):
 
 
 def _send(group, message):
+    message = {**message, "now": now_ms()} if message["type"] == "board.event" else message
     async_to_sync(get_channel_layer().group_send)(group, message)
+
+
+def notify_participant(participant_id, html):
+    """After commit, send a frame to every socket of one participant only (not sequenced)."""
+    message = {"type": "board.private", "html": html}
+    group = participant_group(participant_id)
+    transaction.on_commit(lambda: _send(group, message))
+
+
+def disconnect_participant(participant_id, reason):
+    message = {"type": "participant.removed", "reason": reason}
+    group = participant_group(participant_id)
+    transaction.on_commit(lambda: _send(group, message))
 
 
 def missed_since(inquiry_id, last_seq, current_seq):

@@ -23,3 +23,17 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.inquiry_id}#{self.seq} {self.type}.{self.op}"
+
+
+class Presence(models.Model):
+    """One open participant socket, so every process can count who is here now, by sector."""
+
+    inquiry = models.ForeignKey("inquiry.Inquiry", on_delete=models.CASCADE, related_name="presence")
+    participant = models.ForeignKey("inquiry.Participant", on_delete=models.CASCADE, related_name="+")
+    sector = models.CharField(max_length=100)
+    channel_name = models.CharField(max_length=200, unique=True)
+    server = models.CharField(max_length=100)
+    seen = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["inquiry", "seen"])]

@@ -6,6 +6,7 @@ swaps led by a header element that carries the sequence number (see ``frame``).
 """
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -18,6 +19,10 @@ from inquiry.access import FACILITATOR, PARTICIPANT, PRESENTER, Refused
 
 class ProtocolError(Refused):
     """Bad input from one client: it gets ``message`` back, nothing else happens."""
+
+    def __init__(self, code, message, key=None):
+        super().__init__(code, message)
+        self.key = key  # (type, op) when known
 
 
 # Field kinds -------------------------------------------------------------------------------------------
@@ -95,9 +100,55 @@ class Choice:
         return value
 
 
+@dataclass(frozen=True)
+class Flag:
+    required: bool = True
+
+    def parse(self, name, value):
+        if value in (True, "true", "on", "1", 1):
+            return True
+        if value in (False, "false", "off", "0", 0, ""):
+            return False
+        raise ProtocolError("invalid_field", f"{name} must be true or false.")
+
+
+@dataclass(frozen=True)
+class Seconds:
+    low: int = 1
+    high: int = 4 * 60 * 60
+    required: bool = True
+
+    def parse(self, name, value):
+        if isinstance(value, str) and value.lstrip("-").isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ProtocolError("invalid_field", f"{name} must be a whole number of seconds.")
+        if not self.low <= value <= self.high:
+            raise ProtocolError("invalid_field", f"{name} must be between {self.low} and {self.high} seconds.")
+        return value
+
+
+@dataclass(frozen=True)
+class OptionalText:
+    limit: int
+    label: str
+    required: bool = False
+
+    def parse(self, name, value):
+        if not isinstance(value, str):
+            raise ProtocolError("invalid_field", f"{self.label} must be text.")
+        value = value.strip()
+        if len(value) > self.limit:
+            raise ProtocolError("text_too_long", f"{self.label} is {len(value)} characters; the limit is {self.limit}.")
+        return value
+
+
 CARD_TEXT = Text(TEXT_LIMIT, "Your contribution")
 THEME_NAME = Text(THEME_NAME_LIMIT, "The theme name")
 COLOUR = Choice(tuple(THEME_COLOURS))
+ROUND_QUESTION = Text(500, "The round's question")
+GUIDANCE = OptionalText(1000, "The guidance")
+PHASES = ("gather", "silent", "reveal", "vote", "closed")
 
 # Inbound messages: (type, op) -> (roles allowed, {field: kind}) ------------------------------------------
 
@@ -117,8 +168,32 @@ INBOUND = {
     ("theme", "delete"): ((FACILITATOR,), {"theme": Id()}),
     ("theme", "move"): ((FACILITATOR,), {"theme": Id(), "position": Count()}),
     ("round", "activate"): ((FACILITATOR,), {"round": Id()}),
-    ("round", "close"): ((FACILITATOR,), {"round": Id()}),
-    ("round", "reopen"): ((FACILITATOR,), {"round": Id()}),
+    ("round", "phase"): ((FACILITATOR,), {"round": Id(), "phase": Choice(PHASES)}),
+    ("round", "add"): ((FACILITATOR,), {"question": ROUND_QUESTION, "guidance": GUIDANCE}),
+    ("round", "edit"): ((FACILITATOR,), {"round": Id(), "question": ROUND_QUESTION, "guidance": GUIDANCE}),
+    ("round", "move"): ((FACILITATOR,), {"round": Id(), "position": Count()}),
+    ("room", "pause"): ((FACILITATOR,), {"paused": Flag()}),
+    ("room", "view"): ((FACILITATOR,), {"round": Id(nullable=True), "follow": Flag()}),
+    ("room", "settings"): ((FACILITATOR,), {"premoderation": Flag(), "safeguarding": Flag()}),
+    ("timer", "start"): ((FACILITATOR,), {"seconds": Seconds(), "closes_round": Flag(required=False)}),
+    ("timer", "add"): ((FACILITATOR,), {"seconds": Seconds(-3600, 3600)}),
+    ("timer", "stop"): ((FACILITATOR,), {}),
+    ("spotlight", "set"): ((FACILITATOR,), {"card": Id(nullable=True), "theme": Id(nullable=True)}),
+    ("spotlight", "clear"): ((FACILITATOR,), {}),
+    ("announce", "set"): ((FACILITATOR,), {"text": Text(280, "The announcement")}),
+    ("announce", "clear"): ((FACILITATOR,), {}),
+    ("card", "hide"): ((FACILITATOR,), {"card": Id()}),
+    ("card", "restore"): ((FACILITATOR,), {"card": Id()}),
+    ("card", "approve"): ((FACILITATOR,), {"card": Id()}),
+    ("participant", "remove"): ((FACILITATOR,), {"participant": Id()}),
+}
+
+# Every message that steers or moderates the room: each is recorded in the audit log, refusals too.
+STEERING_TYPES = {"round", "room", "timer", "spotlight", "announce", "participant"}
+STEERING = {key for key in INBOUND if key[0] in STEERING_TYPES} | {
+    ("card", "hide"),
+    ("card", "restore"),
+    ("card", "approve"),
 }
 
 # Events broadcast to every screen of an inquiry, each with its sequence number.
@@ -133,9 +208,26 @@ EVENTS = {
     ("theme", "merge"),
     ("theme", "delete"),
     ("theme", "move"),
+    ("card", "hide"),
+    ("card", "restore"),
+    ("card", "approve"),
     ("round", "activate"),
-    ("round", "close"),
-    ("round", "reopen"),
+    ("round", "phase"),
+    ("round", "add"),
+    ("round", "edit"),
+    ("round", "move"),
+    ("room", "pause"),
+    ("room", "view"),
+    ("room", "settings"),
+    ("timer", "start"),
+    ("timer", "add"),
+    ("timer", "stop"),
+    ("timer", "expire"),
+    ("spotlight", "set"),
+    ("spotlight", "clear"),
+    ("announce", "set"),
+    ("announce", "clear"),
+    ("participant", "remove"),
 }
 
 ROLE_NAMES = {FACILITATOR: "facilitators", PARTICIPANT: "participants", PRESENTER: "the presenter view"}
@@ -169,7 +261,7 @@ def parse(text, role, max_bytes):
         raise ProtocolError("unknown_type", f"Unknown message type: {kind}.{op}.")
     roles, schema = spec
     if role not in roles:
-        raise ProtocolError("forbidden", f"{kind}.{op} is not allowed for {ROLE_NAMES[role]}.")
+        raise ProtocolError("forbidden", f"{kind}.{op} is not allowed for {ROLE_NAMES[role]}.", (kind, op))
     unknown = sorted(set(data) - set(schema))
     if unknown:
         raise ProtocolError("unknown_field", f"Unknown field(s) for {kind}.{op}: {', '.join(unknown)}.")
@@ -191,21 +283,31 @@ def inquiry_group(inquiry_id):
     return f"inquiry.{inquiry_id}"
 
 
-def seq_header(seq, snapshot=False):
+def participant_group(participant_id):
+    """Every socket of one participant (several tabs or devices): their private frames, and removal."""
+    return f"participant.{participant_id}"
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def seq_header(seq, now, snapshot=False):
+    """Leads every sequenced frame: its sequence number, and the server's clock for countdowns."""
     mark = ' data-snapshot="1"' if snapshot else ""
-    return f'<div id="lw-seq" hx-swap-oob="true" data-seq="{int(seq)}"{mark} hidden></div>'
+    return f'<div id="lw-seq" hx-swap-oob="true" data-seq="{int(seq)}" data-now="{int(now)}"{mark} hidden></div>'
 
 
-def event_frame(seq, html):
-    return seq_header(seq) + html
+def event_frame(seq, html, now):
+    return seq_header(seq, now) + html
 
 
 def replay_frame(seq, fragments):
-    return seq_header(seq) + "".join(fragments)
+    return seq_header(seq, now_ms()) + "".join(fragments)
 
 
 def snapshot_frame(seq, html):
-    return seq_header(seq, snapshot=True) + html
+    return seq_header(seq, now_ms(), snapshot=True) + html
 
 
 def ack_frame(client_id, card_id):

@@ -94,7 +94,7 @@ BAD_POSTS = {
     "a message over the size limit": (raw(text=json.dumps({"type": "card", "op": "add", "text": "x" * 9000})), "too_large"),
     "a facilitator action": (message(type="theme", op="add", name="Sneaky theme"), "forbidden"),
     "a card move": (message(type="card", op="move", card=1, theme=None), "forbidden"),
-    "a round change": (message(type="round", op="close", round=1), "forbidden"),
+    "a round change": (message(type="round", op="phase", round=1, phase="closed"), "forbidden"),
 }
 
 
@@ -126,7 +126,7 @@ async def test_ids_from_another_inquiry_are_refused(participant_room, other_inqu
     for send in (
         message(type="card", op="move", card=foreign_card, theme=None),
         message(type="theme", op="rename", theme=foreign_theme, name="Taken over"),
-        message(type="round", op="close", round=foreign_round),
+        message(type="round", op="phase", round=foreign_round, phase="closed"),
     ):
         await assert_refused(alice_screen, [carol_screen, dave_screen], send, "not_found")
     await assert_refused(carol_screen, [dave_screen, alice_screen], message(type="card", op="delete", card=foreign_card), "not_found")

@@ -115,7 +115,7 @@ async def test_a_closed_round_refuses_posts_and_edits(inquiry, carol, alice):
     await carol_screen.post("Before closing")
     await alice_screen.until(lambda s: len(s.cards()) == 1)
     card_id = next(iter(alice_screen.cards()))
-    await alice_screen.send(type="round", op="close", round=inquiry.current_round_id)
+    await alice_screen.send(type="round", op="phase", round=inquiry.current_round_id, phase="closed")
     await carol_screen.until(lambda s: s.find("round-banner").get("data-open") == "0")
     await carol_screen.post("After closing")
     frame = await carol_screen.receive()

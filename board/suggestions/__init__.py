@@ -1,0 +1,211 @@
+"""Theme suggestions: group short contributions ("cards") into named themes, on this server, offline.
+
+Public API::
+
+    suggest(texts, granularity=0, existing=None) -> Suggestion
+    place(texts, existing, threshold=None) -> {index: theme name}
+    warm() -> None
+
+How it works (details and measurements in docs/suggestions.md):
+
+1. each distinct text (whitespace- and case-insensitive) is embedded once with a local model (``embed.py``:
+   a static table distilled from all-MiniLM-L6-v2 by default, the full MiniLM with
+   ``LINEWALK_SUGGESTER_MODEL=minilm``); texts with no known token (blank, emoji-only) cannot be embedded;
+2. the embeddings are centred on the batch mean, grouped by Ward linkage cut at the k with the best
+   silhouette,
+   and polished by spherical k-means (``cluster.py``);
+3. groups with fewer than ``min_group_size(N)`` cards go to ``unsorted``; the rest become themes, labelled by
+   their distinctive words (``labels.py``), with the card nearest the centroid as representative.
+
+Everything here is pure and thread-safe: the only shared state is the model, loaded once under a lock.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import cluster as _cluster
+from .embed import get_encoder, model_name
+from .labels import label_groups
+from .lexical import tfidf_gram
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+__all__ = ["SuggestedTheme", "Suggestion", "suggest", "place", "warm", "min_group_size", "PLACE_THRESHOLDS"]
+
+# Cosine similarity a new text needs with an existing theme's centroid, per model, and by how much it must
+# beat
+# the second-best theme. Chosen for precision ~0.8-0.9 at recall ~0.7 on labelled data (docs/suggestions.md).
+PLACE_THRESHOLDS = {"static": 0.50, "minilm": 0.30}
+PLACE_MARGIN = 0.05
+# A card whose cosine with its group's mean (leaving itself out) is below this goes to unsorted: a loner the
+# clustering had to put somewhere. Measured: costs < 0.01 AMI on the benchmark, catches off-topic cards.
+OUTLIER_FIT = float(os.environ.get("LINEWALK_SUGGESTER_OUTLIER", "0.05"))
+# Share of word overlap (TF-IDF cosine) in the similarity that groups cards; the rest is embedding cosine.
+LEXICAL_WEIGHT = float(os.environ.get("LINEWALK_SUGGESTER_LEXICAL", "0.3"))
+
+
+@dataclass
+class SuggestedTheme:
+    label: str  # short label from the group's distinctive words, e.g. "Workforce · staff · shortages"
+    members: list[int]  # indexes into the input texts
+    representative: int  # index of the most representative text (closest to the centroid)
+
+
+@dataclass
+class Suggestion:
+    themes: list[SuggestedTheme]  # ordered largest first
+    unsorted: list[int]  # indexes of texts in tiny groups / noise (blank, emoji-only, loners)
+    # With ``existing``: indexes of texts that belong to a facilitator-made theme -> that theme's name.
+    # Those texts
+    # are in neither ``themes`` nor ``unsorted``.
+    placed: dict[int, str] = field(default_factory=dict)
+
+
+def warm() -> None:
+    """Load the model now (it is otherwise loaded on first use). Once per process; safe from any thread."""
+    get_encoder()
+
+
+def min_group_size(n: int) -> int:
+    """Smallest group offered as a theme, for n cards: 2 up to 99 cards, 3 up to 399, then 4."""
+    if n < 100:
+        return 2
+    if n < 400:
+        return 3
+    return 4
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def suggest(
+    texts: list[str], *, granularity: int = 0, existing: dict[str, list[str]] | None = None
+) -> Suggestion:
+    """Suggest themes for ``texts``.
+
+    ``granularity``: 0 lets the silhouette choose the number of themes; each step below (above) 0 asks for
+    about
+    1.4x fewer (more) groups. ``existing``: facilitator-made themes ``{name: [their texts]}``; texts that
+    fit one
+    of them are reported in ``Suggestion.placed`` (see ``place``) and the *other* texts are grouped into
+    new themes,
+    suggested in addition to the existing ones.
+    """
+    n = len(texts)
+    if n == 0:
+        return Suggestion(themes=[], unsorted=[])
+    placed = place(texts, existing) if existing else {}
+
+    # Distinct texts, each embedded once; blank texts go straight to unsorted.
+    groups_of_key: dict[str, list[int]] = {}
+    unsorted: list[int] = []
+    for i, t in enumerate(texts):
+        if i in placed:
+            continue
+        k = _key(t)
+        if k:
+            groups_of_key.setdefault(k, []).append(i)
+        else:
+            unsorted.append(i)
+    dupes = list(groups_of_key.values())  # dupes[u] = indexes of texts equal to distinct text u
+    min_size = min_group_size(n - len(placed))
+    themes_idx: list[list[int]] = []  # each: distinct-text numbers (u)
+    if dupes:
+        x = get_encoder().encode([texts[d[0]] for d in dupes])
+        ok = np.linalg.norm(x, axis=1) > 0
+        # Texts with no known token (emoji-only, unknown script) can only group with their exact duplicates.
+        for u in np.flatnonzero(~ok):
+            themes_idx.append([int(u)])
+        good = np.flatnonzero(ok)
+        if len(good) >= 3:
+            sim = similarity(x[good], [texts[dupes[u][0]] for u in good])
+            lab = _cluster.cluster(sim, granularity=granularity)
+            fit = _cluster.fit_to_own_cluster(sim, lab)
+            for u in np.flatnonzero(fit < OUTLIER_FIT):  # loners that were merely parked in a group
+                themes_idx.append([int(good[u])])
+                lab[u] = -1
+            for c in range(int(lab.max()) + 1):
+                members_c = np.flatnonzero(lab == c)
+                if not len(members_c):
+                    continue
+                centre_c = members_c[int(np.argmax(sim[np.ix_(members_c, members_c)].sum(axis=1)))]
+                us = [int(good[centre_c])] + [int(good[m]) for m in members_c if m != centre_c]
+                themes_idx.append(us)  # most central first
+        else:
+            themes_idx.extend([int(u)] for u in good)
+
+    themes_members: list[tuple[list[int], list[int]]] = []  # (distinct u's, all text indexes)
+    for us in themes_idx:
+        members = sorted(i for u in us for i in dupes[u])
+        if len(members) >= min_size:
+            themes_members.append((us, members))
+        else:
+            unsorted.extend(members)
+
+    labels = label_groups(texts, [m for _, m in themes_members])
+    themes = []
+    for (us, members), label in zip(themes_members, labels, strict=True):
+        rep = dupes[us[0]][0]
+        if not label:
+            label = _fallback_label(texts[rep])
+        themes.append(SuggestedTheme(label=label, members=members, representative=rep))
+    themes.sort(key=lambda t: (-len(t.members), t.members[0]))
+    return Suggestion(themes=themes, unsorted=sorted(unsorted), placed=placed)
+
+
+def similarity(x: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Blend of embedding cosine (after centring on the batch) and word-overlap TF-IDF cosine, n x n."""
+    xc = _cluster.centre(x)
+    sim = (1.0 - LEXICAL_WEIGHT) * (xc @ xc.T)
+    if LEXICAL_WEIGHT:
+        sim += LEXICAL_WEIGHT * tfidf_gram(texts)
+    return sim.astype(np.float32)
+
+
+def _fallback_label(text: str, limit: int = 40) -> str:
+    t = " ".join(text.split())
+    return t if len(t) <= limit else t[: limit - 1].rstrip() + "…"
+
+
+def place(texts: list[str], existing: dict[str, list[str]], threshold: float | None = None) -> dict[int, str]:
+    """Which of ``texts`` probably belong to which existing theme: ``{index: theme name}``.
+
+    Each theme is represented by the centroid of its texts' embeddings; a text goes to the most similar
+    centroid if
+    the cosine similarity is at least ``threshold`` (default: measured per model, ``PLACE_THRESHOLDS``) and
+    beats
+    the runner-up by ``PLACE_MARGIN``. Texts close to no theme (and blank or emoji-only texts) are absent.
+    Raw cosine is used, not centred as in ``suggest``: centring on a handful of texts made the best threshold
+    drift with the number of themes (0.0 to 0.3), while the raw threshold held steady (docs/suggestions.md).
+    """
+    names = [name for name, members in (existing or {}).items() if any(_key(m) for m in members)]
+    if not texts or not names:
+        return {}
+    if threshold is None:
+        threshold = PLACE_THRESHOLDS.get(model_name(), 0.5)
+    enc = get_encoder()
+    theme_texts = [[m for m in existing[name] if _key(m)] for name in names]
+    flat = [m for ms in theme_texts for m in ms]
+    emb = enc.encode(list(texts) + flat)
+    ok = np.linalg.norm(emb, axis=1) > 0
+    new, old = emb[: len(texts)], emb[len(texts) :]
+    owner = np.repeat(np.arange(len(names)), [len(ms) for ms in theme_texts])
+    sums = np.zeros((len(names), emb.shape[1]), dtype=np.float64)
+    np.add.at(sums, owner, old)
+    cent = _cluster.normalise(sums)
+    sims = new @ cent.T
+    out = {}
+    for i in range(len(texts)):
+        if not ok[i]:
+            continue
+        order = np.argsort(-sims[i])
+        best = sims[i, order[0]]
+        second = sims[i, order[1]] if len(order) > 1 else -1.0
+        if best >= threshold and best - second >= PLACE_MARGIN:
+            out[i] = names[int(order[0])]
+    return out

@@ -1,0 +1,171 @@
+"""Grouping of embedded texts: Ward linkage, k picked by silhouette, then a spherical k-means polish.
+
+Pure numpy + scipy (``scipy.cluster.hierarchy`` for the linkage). All functions are pure: no shared state.
+
+Measured choices (see docs/suggestions.md and ``python -m bench.themes``):
+
+* embeddings are centred on the batch's mean and re-normalised first: static embeddings share a large common
+  direction ("a question about software"), and removing it makes cosine distances discriminate (+0.03 to
+  +0.08 AMI);
+* Ward linkage on the unit vectors; every cut k in [2, k_max] is scored by its mean silhouette (cosine
+  distance),
+  and the *smallest* k whose silhouette is within ``SIL_TOLERANCE`` of the best is kept (the silhouette
+  curve is
+  flat near its top and the unrestricted maximum over-splits at N = 200);
+* a few rounds of spherical k-means seeded with the cut's centroids move borderline texts to the closer
+  centroid
+  (+0.05 to +0.08 AMI at N = 1,000, neutral on small N).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+
+SIL_TOLERANCE = 0.01
+REFINE_ITERATIONS = 10
+GRANULARITY_STEP = 1.4  # each granularity step multiplies / divides k by this (at least +-1)
+
+
+def normalise(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norms > 1e-12, norms, 1.0)
+
+
+def centre(x: np.ndarray) -> np.ndarray:
+    """Remove the batch's common direction, then back to unit length."""
+    if len(x) < 3:
+        return x
+    return normalise(x - x.mean(axis=0, keepdims=True))
+
+
+def k_max_for(n: int) -> int:
+    return max(2, min(n - 1, int(math.ceil(2.5 * math.sqrt(n))) + 2, 80))
+
+
+def _relabel(lab: np.ndarray) -> np.ndarray:
+    _, inv = np.unique(lab, return_inverse=True)
+    return inv.astype(np.int64)
+
+
+def gram_to_distance(s: np.ndarray) -> np.ndarray:
+    """Squared-Euclidean-halved distances from a Gram matrix of (possibly non-unit) vectors: 1 - cos for
+    unit ones."""
+    diag = np.diag(s)
+    d = (diag[:, None] + diag[None, :]) / 2.0 - s
+    d = np.clip(d, 0.0, None).astype(np.float32)
+    np.fill_diagonal(d, 0.0)
+    return d
+
+
+def silhouette_by_k(d: np.ndarray, z: np.ndarray, ks: range) -> dict[int, tuple[float, np.ndarray]]:
+    """Mean silhouette (distance matrix ``d``) of each cut of linkage ``z`` into k clusters, for k in ``ks``.
+
+    Cuts of one dendrogram are nested, so most clusters recur from one k to the next: each cluster's column of
+    summed distances is computed once and cached by its member set.
+    """
+    n = len(d)
+    cache: dict[bytes, np.ndarray] = {}
+    out = {}
+    for k in ks:
+        lab = _relabel(fcluster(z, k, criterion="maxclust"))
+        kk = int(lab.max()) + 1
+        if kk < 2:
+            continue
+        order = np.argsort(lab, kind="stable")
+        counts = np.bincount(lab, minlength=kk)
+        bounds = np.concatenate([[0], np.cumsum(counts)])
+        sums = np.empty((n, kk), dtype=np.float32)
+        for j in range(kk):
+            members = order[bounds[j] : bounds[j + 1]]
+            key = members.tobytes()
+            col = cache.get(key)
+            if col is None:
+                col = d[:, members].sum(axis=1)
+                cache[key] = col
+            sums[:, j] = col
+        own = sums[np.arange(n), lab]
+        own_count = counts[lab]
+        a = np.where(own_count > 1, own / np.maximum(own_count - 1, 1), 0.0)
+        mean_to = sums / counts[None, :]
+        mean_to[np.arange(n), lab] = np.inf
+        b = mean_to.min(axis=1)
+        sil = np.where(own_count > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+        out[kk] = (float(sil.mean()), lab)
+    return out
+
+
+def kernel_kmeans(s: np.ndarray, lab: np.ndarray, iterations: int = REFINE_ITERATIONS) -> np.ndarray:
+    """Spherical k-means on the vectors behind Gram matrix ``s``, seeded with ``lab``. Never drops a cluster.
+
+    A point's score for cluster c is its dot product with c's normalised mean: sum_{j in c} s_ij / |sum_c|,
+    where
+    |sum_c|^2 = sum_{j,l in c} s_jl.
+    """
+    n = len(s)
+    k = int(lab.max()) + 1
+    for _ in range(iterations):
+        onehot = np.zeros((n, k), dtype=s.dtype)
+        onehot[np.arange(n), lab] = 1.0
+        to = s @ onehot  # n x k: summed similarity to each cluster
+        norms = np.sqrt(np.maximum((onehot * to).sum(axis=0), 1e-12))
+        new = np.argmax(to / norms[None, :], axis=1)
+        if np.array_equal(new, lab):
+            break
+        if not (
+            np.bincount(new, minlength=k) > 0
+        ).all():  # a cluster lost all its members: keep the last labelling
+            break
+        lab = new
+    return lab
+
+
+def cluster(s: np.ndarray, granularity: int = 0) -> np.ndarray:
+    """Labels 0..k-1 for the points behind Gram matrix ``s`` (n x n similarities). Needs n >= 3.
+
+    Ward linkage on the Euclidean distances the Gram matrix implies (exact Ward in the vectors' space), cut at
+    the k chosen by silhouette. ``granularity`` 0 keeps that k; each step up (down) multiplies (divides) it by
+    ``GRANULARITY_STEP`` and moves it by at least one.
+    """
+    n = len(s)
+    d = gram_to_distance(s)
+    cond = np.sqrt(2.0 * d[np.triu_indices(n, k=1)]).astype(np.float64)
+    z = linkage(cond, method="ward")
+    scores = silhouette_by_k(d, z, range(2, k_max_for(n) + 1))
+    if not scores:
+        return np.zeros(n, dtype=np.int64)
+    best = max(v for v, _ in scores.values())
+    k_auto = min(kk for kk, (v, _) in scores.items() if v >= best - SIL_TOLERANCE)
+    if granularity == 0:
+        lab = scores[k_auto][1]
+    else:
+        k = int(round(k_auto * GRANULARITY_STEP**granularity))
+        k = max(k, k_auto + granularity) if granularity > 0 else min(k, k_auto + granularity)
+        k = max(1, min(k, n - 1))
+        lab = scores[k][1] if k in scores else _relabel(fcluster(z, k, criterion="maxclust"))
+    if int(lab.max()) >= 1:
+        lab = _relabel(kernel_kmeans(s, lab))
+    return lab
+
+
+def fit_to_own_cluster(s: np.ndarray, lab: np.ndarray) -> np.ndarray:
+    """Each point's cosine with the mean of the *other* members of its cluster (1.0 for singletons' sake:
+    n/a)."""
+    n = len(s)
+    k = int(lab.max()) + 1
+    onehot = np.zeros((n, k), dtype=np.float64)
+    onehot[np.arange(n), lab] = 1.0
+    to = s @ onehot
+    own = to[np.arange(n), lab] - np.diag(s)  # sum of similarities to the other members
+    block = (onehot * to).sum(axis=0)  # |sum of members|^2 per cluster
+    # |sum of others|^2 = |sum|^2 - 2 <x, sum> + |x|^2
+    others_sq = block[lab] - 2.0 * to[np.arange(n), lab] + np.diag(s)
+    counts = np.bincount(lab, minlength=k)[lab]
+    fit = np.ones(n)
+    # In a group holding over half the batch, the mean of centred vectors tends to zero and says nothing.
+    multi = (counts > 1) & (counts <= n / 2) & (others_sq > 1e-12)
+    norms = np.sqrt(np.maximum(np.diag(s), 1e-12))
+    fit[multi] = own[multi] / (np.sqrt(others_sq[multi]) * norms[multi])
+    return fit

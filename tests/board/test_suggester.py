@@ -1,0 +1,325 @@
+"""The theme suggester core (board.suggestions): pure Python + numpy, no database."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import pytest
+
+from board.suggestions import SuggestedTheme, Suggestion, place, suggest, warm
+
+STAFFING = [
+    "We cannot recruit enough nurses for the night shifts",
+    "Staff shortages mean the remaining nurses are exhausted",
+    "Too few carers, and agency workers cost a fortune",
+    "Recruitment of nurses and carers is failing",
+    "Burnout among staff because of understaffed wards",
+    "Vacancies for nurses stay open for months",
+    "The hospital relies on overtime because of staff shortages",
+]
+HOUSING = [
+    "Rents have doubled and families cannot afford a flat",
+    "Affordable housing is impossible to find in the city",
+    "Landlords keep raising the rent every year",
+    "Young people cannot buy a house or even rent one",
+    "Social housing waiting lists are years long",
+    "Eviction notices and rent hikes push people out of their homes",
+    "We need more affordable homes for rent",
+]
+TRANSPORT = [
+    "The buses are always late and overcrowded",
+    "Train fares are too expensive to commute daily",
+    "No bus service to the villages after six pm",
+    "Cycle lanes are missing on the main roads",
+    "Trains get cancelled every week on the commuter line",
+    "More frequent buses would get people out of their cars",
+    "Bus routes were cut and the train station is far away",
+]
+
+
+def _group_of(s: Suggestion, i: int) -> int | None:
+    for g, theme in enumerate(s.themes):
+        if i in theme.members:
+            return g
+    return None
+
+
+def _partition_is_consistent(s: Suggestion, n: int) -> None:
+    seen = [i for t in s.themes for i in t.members] + list(s.unsorted) + list(s.placed)
+    assert sorted(seen) == list(range(n)), "every card appears exactly once"
+    for t in s.themes:
+        assert isinstance(t, SuggestedTheme)
+        assert t.representative in t.members
+        assert t.label.strip()
+    sizes = [len(t.members) for t in s.themes]
+    assert sizes == sorted(sizes, reverse=True), "themes come largest first"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _model():
+    warm()
+
+
+def test_it_groups_three_clear_topics():
+    texts = STAFFING + HOUSING + TRANSPORT
+    s = suggest(texts)
+    _partition_is_consistent(s, len(texts))
+    assert len(s.themes) == 3
+    for start in (0, 7, 14):
+        groups = {_group_of(s, i) for i in range(start, start + 7)}
+        assert len(groups) == 1 and None not in groups, "each topic lands in one theme, whole"
+    assert s.unsorted == []
+
+
+def test_it_groups_topics_whatever_the_order_of_the_cards():
+    texts = STAFFING + HOUSING + TRANSPORT
+    order = list(range(len(texts)))
+    random.Random(3).shuffle(order)
+    s = suggest([texts[i] for i in order])
+    assert len(s.themes) == 3
+    for topic_start in (0, 7, 14):
+        positions = [order.index(i) for i in range(topic_start, topic_start + 7)]
+        assert len({_group_of(s, p) for p in positions}) == 1
+
+
+def test_labels_contain_a_distinctive_word_of_their_topic():
+    texts = STAFFING + HOUSING + TRANSPORT
+    s = suggest(texts)
+    expected = {
+        0: {"nurses", "staff", "shortages", "carers", "recruitment"},
+        7: {"rent", "housing", "affordable"},
+        14: {"buses", "bus", "trains", "train", "commute", "commuter"},
+    }
+    for start, words in expected.items():
+        theme = s.themes[_group_of(s, start)]
+        label_words = {w.lower() for w in theme.label.split(" · ")}
+        assert label_words & words, f"{theme.label!r} names its topic"
+        assert theme.label[0].isupper()
+        assert len(theme.label.split(" · ")) <= 3
+
+
+def test_the_representative_card_belongs_to_its_topic():
+    texts = STAFFING + HOUSING + TRANSPORT
+    s = suggest(texts)
+    for theme in s.themes:
+        first = min(theme.members)
+        topic = first // 7
+        assert theme.representative // 7 == topic
+
+
+def test_no_cards_give_no_themes():
+    s = suggest([])
+    assert s.themes == [] and s.unsorted == [] and s.placed == {}
+
+
+def test_one_card_is_left_unsorted():
+    s = suggest(["The buses are always late"])
+    assert s.themes == []
+    assert s.unsorted == [0]
+
+
+def test_two_unrelated_cards_are_left_unsorted():
+    s = suggest(["The buses are always late", "Rents are too high"])
+    assert s.themes == []
+    assert s.unsorted == [0, 1]
+
+
+def test_duplicate_cards_stay_together():
+    texts = STAFFING + HOUSING + TRANSPORT + ["Rents have doubled and families cannot afford a flat"] * 3
+    s = suggest(texts)
+    _partition_is_consistent(s, len(texts))
+    group = _group_of(s, 7)
+    assert group is not None
+    assert all(_group_of(s, i) == group for i in range(len(texts) - 3, len(texts)))
+
+
+def test_many_copies_of_one_card_make_one_theme():
+    s = suggest(["More buses please"] * 5)
+    assert len(s.themes) == 1
+    assert s.themes[0].members == [0, 1, 2, 3, 4]
+    assert "buses" in s.themes[0].label.lower()
+
+
+def test_duplicates_differing_in_case_and_spacing_count_as_one_text():
+    texts = ["More buses please", "more  buses PLEASE ", "More buses please\n"] + STAFFING + HOUSING
+    s = suggest(texts)
+    _partition_is_consistent(s, len(texts))
+    g = _group_of(s, 0)
+    assert g is not None and _group_of(s, 1) == g and _group_of(s, 2) == g
+
+
+def test_emoji_only_and_blank_cards_do_not_break_it():
+    texts = STAFFING + HOUSING + ["🚌🚌", "   ", "", "\n\t", "👍", "🙂🙂🙂"] + TRANSPORT
+    s = suggest(texts)
+    _partition_is_consistent(s, len(texts))
+    for i in range(14, 20):
+        assert i in s.unsorted
+    assert len(s.themes) == 3
+
+
+def test_identical_emoji_cards_can_form_their_own_theme():
+    texts = ["👍"] * 4 + STAFFING
+    s = suggest(texts)
+    _partition_is_consistent(s, len(texts))
+    g = _group_of(s, 0)
+    assert g is not None and all(_group_of(s, i) == g for i in range(4))
+    assert s.themes[g].label == "👍"
+
+
+def test_only_emoji_and_whitespace_cards_are_all_unsorted():
+    s = suggest(["🙂", "  ", "🎉🎉", "\n"])
+    assert s.themes == []
+    assert s.unsorted == [0, 1, 2, 3]
+
+
+def test_a_thousand_cards_complete_quickly():
+    rng = random.Random(0)
+    pool = STAFFING + HOUSING + TRANSPORT
+    fillers = ["", "??", "ok", "I agree with the above", "🙂"]
+    texts = []
+    for i in range(1000):
+        base = rng.choice(pool + fillers)
+        texts.append(f"{base} (card {i})" if rng.random() < 0.5 else base)
+    t0 = time.perf_counter()
+    s = suggest(texts)
+    elapsed = time.perf_counter() - t0
+    _partition_is_consistent(s, 1000)
+    assert s.themes
+    assert elapsed < 10, f"1,000 cards took {elapsed:.1f}s"
+
+
+def test_off_topic_cards_go_to_unsorted():
+    texts = (
+        STAFFING
+        + HOUSING
+        + TRANSPORT
+        + ["Quantum physics lecture notes", "Mozart's piano sonatas are lovely"]
+    )
+    s = suggest(texts)
+    _partition_is_consistent(s, len(texts))
+    assert s.unsorted == [21, 22]
+    assert len(s.themes) == 3
+
+
+def test_no_theme_is_smaller_than_the_minimum_size():
+    from board.suggestions import min_group_size
+
+    texts = STAFFING + HOUSING + TRANSPORT
+    for g in (0, 2, 4):
+        s = suggest(texts, granularity=g)
+        _partition_is_consistent(s, len(texts))
+        assert all(len(t.members) >= min_group_size(len(texts)) for t in s.themes)
+    assert [min_group_size(n) for n in (1, 99, 100, 399, 400, 5000)] == [2, 2, 3, 3, 4, 4]
+
+
+def test_place_puts_new_cards_into_the_right_existing_theme():
+    existing = {"Staffing": STAFFING[:5], "Housing": HOUSING[:5], "Transport": TRANSPORT[:5]}
+    new = [
+        "The nurses on our ward are exhausted by staff shortages",
+        "Rent for a small flat is unaffordable",
+        "The bus to town is late again",
+        "We need to recruit more carers",
+        "Cheaper train fares please",
+        "Affordable housing for young families",
+    ]
+    placed = place(new, existing)
+    assert placed == {
+        0: "Staffing",
+        1: "Housing",
+        2: "Transport",
+        3: "Staffing",
+        4: "Transport",
+        5: "Housing",
+    }
+
+
+def test_place_never_puts_a_card_into_the_wrong_theme():
+    existing = {"Staffing": STAFFING[:4], "Housing": HOUSING[:4], "Transport": TRANSPORT[:4]}
+    new = STAFFING[4:] + HOUSING[4:] + TRANSPORT[4:]
+    placed = place(new, existing)
+    truth = ["Staffing"] * 3 + ["Housing"] * 3 + ["Transport"] * 3
+    assert all(truth[i] == name for i, name in placed.items())
+    assert len(placed) >= 5, "most of them are placed"
+
+
+def test_place_leaves_out_cards_that_fit_no_theme():
+    existing = {"Staffing": STAFFING[:5], "Housing": HOUSING[:5], "Transport": TRANSPORT[:5]}
+    placed = place(["🙂", "", "Mozart's piano sonatas are lovely to play", HOUSING[6]], existing)
+    assert 0 not in placed and 1 not in placed and 2 not in placed
+    assert placed.get(3) == "Housing"
+
+
+def test_place_with_no_existing_themes_places_nothing():
+    assert place(STAFFING, {}) == {}
+    assert place([], {"Housing": HOUSING}) == {}
+    assert place(STAFFING, {"Empty": [], "Blank": ["  "]}) == {}
+
+
+def test_suggest_with_existing_themes_only_suggests_the_rest():
+    existing = {"Housing": HOUSING}
+    new_housing = ["Rent for a small flat is unaffordable", "Affordable housing for young families"]
+    texts = STAFFING + new_housing + TRANSPORT
+    s = suggest(texts, existing=existing)
+    _partition_is_consistent(s, len(texts))
+    assert s.placed == {7: "Housing", 8: "Housing"}
+    assert len(s.themes) == 2
+    staffing = {_group_of(s, i) for i in range(0, 7)} - {None}
+    transport = {_group_of(s, i) for i in range(9, 16)} - {None}
+    assert len(staffing) == 1 and len(transport) == 1 and staffing != transport
+    assert len(s.unsorted) <= 2
+
+
+def test_granularity_changes_the_number_of_themes():
+    texts = STAFFING + HOUSING + TRANSPORT
+    auto = len(suggest(texts).themes)
+    more = len(suggest(texts, granularity=2).themes)
+    fewer = len(suggest(texts, granularity=-1).themes)
+    assert fewer < auto < more
+
+
+def test_each_granularity_step_changes_the_number_of_themes():
+    texts = STAFFING + HOUSING + TRANSPORT
+    counts = [len(suggest(texts, granularity=g).themes) for g in (-1, 0, 1, 2)]
+    assert counts[0] < counts[1] < counts[2] <= counts[3]
+
+
+def test_it_is_safe_to_call_from_several_threads():
+    texts = STAFFING + HOUSING + TRANSPORT
+    expected = suggest(texts)
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(suggest(texts))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert all(r == expected for r in results)
+
+
+def test_the_model_loads_from_the_repository_without_network(monkeypatch):
+    from board.suggestions import embed
+
+    monkeypatch.setattr(embed, "_encoders", {})
+    monkeypatch.delenv(embed.ENV_MODEL, raising=False)
+    warm()
+    enc = embed.get_encoder()
+    assert enc.name == "static"
+    assert embed.MODEL_DIR.joinpath("model.safetensors").stat().st_size < 15_000_000
+    assert enc is embed.get_encoder()
+
+
+def test_an_unknown_model_name_is_refused(monkeypatch):
+    from board.suggestions import embed
+
+    monkeypatch.setenv(embed.ENV_MODEL, "gpt-9")
+    with pytest.raises(ValueError):
+        embed.get_encoder()

@@ -167,7 +167,7 @@ def pause_room(actor, paused):
         inquiry.paused = paused
         inquiry.save(update_fields=["paused"])
         notes.append("paused" if paused else "resumed")
-        publish(inquiry, "room", "pause", {"paused": paused}, render.room_changed(inquiry, "room-state"))
+        publish(inquiry, "room", "pause", {"paused": paused}, render.room_changed(inquiry, "room-state", "round-banner"))
 
 
 def set_view(actor, round_id, follow):

@@ -81,3 +81,9 @@ def anonymous():
 def frank(other_inquiry):
     """A participant of the other inquiry."""
     return join_as(other_inquiry, "Frank", "NHS")
+
+
+@pytest.fixture
+def frank_in_inquiry(inquiry):
+    """A third participant of the inquiry, from the voluntary sector."""
+    return join_as(inquiry, "Frankie", "Voluntary and community sector")

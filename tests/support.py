@@ -73,6 +73,7 @@ class Screen:
 
     def __init__(self, code, client=None, query="", origin=ORIGIN):
         self.code = code
+        self.client = client
         self.communicator = communicator(code, client, query, origin)
         self.page = lxml.html.fragment_fromstring(EMPTY_PAGE)
         self.frames = []
@@ -158,10 +159,10 @@ class Screen:
 
     # --- reading what a person sees ---
     def cards(self):
-        """{card id: text} for every card on the board."""
+        """{card id: text} for every card on the board (not the facilitators' review queue)."""
         return {
             int(li.get("data-card")): li.find_class("card-text")[0].text_content()
-            for li in self.page.xpath("//li[contains(concat(' ', @class, ' '), ' card ')]")
+            for li in self.page.xpath("//div[@id='board']//li[starts-with(@id, 'card-')]")
         }
 
     def texts(self):

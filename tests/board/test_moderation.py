@@ -1,0 +1,140 @@
+"""Moderation: hiding and restoring cards, pre-moderation, the safeguarding check, and removing a
+participant. What a participant's socket receives is checked frame by frame: nothing leaks."""
+
+import pytest
+from channels.db import database_sync_to_async
+
+from inquiry.models import AuditEntry, Participant
+
+from ..support import ConnectionClosed, Screen, fresh_board
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+async def room(inquiry, alice, carol, dave):
+    screens = {
+        "alice": await Screen(inquiry.code, alice).connect(),
+        "carol": await Screen(inquiry.code, carol).connect(),
+        "dave": await Screen(inquiry.code, dave).connect(),
+        "presenter": await Screen(inquiry.code, alice, query="view=presenter").connect(),
+    }
+    yield screens
+    for screen in screens.values():
+        try:
+            await screen.close()
+        except Exception:  # already closed by the server
+            pass
+
+
+def text(screen, dom_id):
+    element = screen.find(dom_id)
+    return " ".join(element.text_content().split()) if element is not None else ""
+
+
+def queue(screen):
+    return [li.find_class("card-text")[0].text_content() for li in screen.page.xpath("//ol[@id='queue-cards']/li")]
+
+
+async def everyone(room, predicate, names=None):
+    for name, screen in room.items():
+        if names is None or name in names:
+            await screen.until(predicate)
+
+
+async def set_moderation(room, premoderation, safeguarding):
+    await room["alice"].send(type="room", op="settings", premoderation=premoderation, safeguarding=safeguarding)
+    await room["alice"].until(lambda s: s.find("setting-premoderation") is not None and (s.find("setting-premoderation").get("checked") is not None) == premoderation)
+
+
+async def test_a_hidden_card_leaves_every_other_screen_and_the_next_snapshot(inquiry, room):
+    await room["carol"].post("Rude remark")
+    await everyone(room, lambda s: "Rude remark" in s.texts())
+    card = next(iter(room["alice"].cards()))
+    await room["alice"].send(type="card", op="hide", card=card)
+    await everyone(room, lambda s: "Rude remark" not in s.texts(), ["carol", "dave", "presenter"])
+    await room["alice"].until(lambda s: "is-hidden" in s.find(f"card-{card}").get("class"))
+    assert "Rude remark" not in str(await fresh_board(inquiry.code, room["dave"].client))
+    assert "Rude remark" not in str(await fresh_board(inquiry.code, room["carol"].client))
+    await room["alice"].send(type="card", op="restore", card=card)
+    await everyone(room, lambda s: "Rude remark" in s.texts())
+    actions = await database_sync_to_async(lambda: list(AuditEntry.objects.values_list("action", flat=True)))()
+    assert "card.hide" in actions and "card.restore" in actions
+
+
+async def test_pre_moderation_holds_posts_until_approved(inquiry, room):
+    await set_moderation(room, True, True)
+    await room["carol"].post("Please approve me")
+    await room["alice"].until(lambda s: queue(s) == ["Please approve me"])
+    await room["carol"].until(lambda s: "Please approve me" in s.texts())  # the author sees it, marked waiting
+    assert "Waiting for a facilitator" in text(room["carol"], room["carol"].page.xpath("//li[@data-card]")[0].get("id"))
+    await room["dave"].post("Dave's visible? no, also waits")
+    await room["alice"].until(lambda s: len(queue(s)) == 2)
+    await room["dave"].until(lambda s: s.texts() == ["Dave's visible? no, also waits"])
+    assert not any("Please approve me" in f.text for f in room["dave"].frames + room["presenter"].frames)
+    card = int(room["alice"].page.xpath("//ol[@id='queue-cards']/li")[0].get("data-card"))
+    await room["alice"].send(type="card", op="approve", card=card)
+    await everyone(room, lambda s: "Please approve me" in s.texts())
+    assert queue(room["alice"]) == ["Dave's visible? no, also waits"]
+
+
+async def test_the_safeguarding_check_holds_back_personal_data_with_the_reason(inquiry, room):
+    await room["carol"].post("Mrs Patel at LS1 4AP, NHS number 943 476 5919, waited 9 months")
+    await room["alice"].until(lambda s: len(queue(s)) == 1)
+    reason = text(room["alice"], room["alice"].page.xpath("//ol[@id='queue-cards']/li")[0].get("id"))
+    assert "an NHS number" in reason and "a postcode next to a name" in reason
+    await room["dave"].post("An ordinary post")
+    await everyone(room, lambda s: "An ordinary post" in s.texts(), ["dave", "presenter"])
+    assert not any("943 476 5919" in f.text for f in room["dave"].frames + room["presenter"].frames)
+    assert "LS1 4AP" not in str(await fresh_board(inquiry.code, room["dave"].client))
+
+
+async def test_the_safeguarding_check_can_be_turned_off(inquiry, room):
+    await set_moderation(room, False, False)
+    await room["carol"].post("Call me on 07700 900123")
+    await everyone(room, lambda s: "Call me on 07700 900123" in s.texts())
+
+
+async def test_an_edit_that_adds_personal_data_is_held_back(inquiry, room):
+    await room["carol"].post("Harmless")
+    await everyone(room, lambda s: "Harmless" in s.texts())
+    card = next(iter(room["dave"].cards()))
+    await room["carol"].send(type="card", op="edit", card=card, text="Email me: carol@example.org")
+    await room["alice"].until(lambda s: queue(s) == ["Email me: carol@example.org"])
+    await everyone(room, lambda s: s.texts() == [], ["dave", "presenter"])
+    assert not any("carol@example.org" in f.text for f in room["dave"].frames)
+
+
+async def test_a_removed_participant_is_disconnected_and_cannot_post_or_return(inquiry, room, carol):
+    participant = await database_sync_to_async(lambda: Participant.objects.get(display_name="Carol").pk)()
+    second_tab = await Screen(inquiry.code, carol).connect()
+    await room["alice"].send(type="participant", op="remove", participant=participant)
+    for screen in (room["carol"], second_tab):
+        frame = await screen.until(lambda s: any(f.error == "removed" for f in s.frames))
+        with pytest.raises(ConnectionClosed) as closed:
+            await screen.receive()
+        assert closed.value.code == 4403
+    again = Screen(inquiry.code, carol)
+    await again.connect(expect_frame=False)
+    assert (await again.receive()).error == "forbidden"
+    response = await database_sync_to_async(carol.get)(f"/i/{inquiry.code}/")
+    assert response.status_code == 403 and b"You have been removed" in response.content
+    await room["dave"].post("Still here")
+    await room["dave"].until(lambda s: "Still here" in s.texts())
+    assert frame is not None
+
+
+async def test_a_silent_card_can_be_themed_without_leaking(inquiry, room):
+    first = inquiry.current_round_id
+    await room["alice"].send(type="round", op="phase", round=first, phase="silent")
+    await room["alice"].send(type="theme", op="add", name="Early theme")
+    await everyone(room, lambda s: len(s.themes()) == 1)
+    await room["carol"].post("Quiet idea")
+    await room["alice"].until(lambda s: "Quiet idea" in s.texts())
+    card = next(iter(room["alice"].cards()))
+    await room["alice"].send(type="card", op="move", card=card, theme=room["alice"].themes()[0][0])
+    await room["alice"].until(lambda s: s.themes()[0][3] == [card])
+    await room["dave"].until(lambda s: s.seq == room["alice"].seq)
+    assert not any("Quiet idea" in f.text for f in room["dave"].frames + room["presenter"].frames)
+    await room["alice"].send(type="round", op="phase", round=first, phase="reveal")
+    await everyone(room, lambda s: s.themes()[0][3] == [card])

@@ -1,0 +1,260 @@
+"""The facilitator steers the room; every participant's screen and the presenter view follow, and a
+screen that joins late shows the room as it is."""
+
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+
+from board.models import Card
+from inquiry.models import AuditEntry, Round
+
+from ..support import Screen, fresh_board
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+async def room(inquiry, alice, bob, carol, dave):
+    screens = {
+        "alice": await Screen(inquiry.code, alice).connect(),
+        "bob": await Screen(inquiry.code, bob).connect(),
+        "carol": await Screen(inquiry.code, carol).connect(),
+        "dave": await Screen(inquiry.code, dave).connect(),
+        "presenter": await Screen(inquiry.code, alice, query="view=presenter").connect(),
+    }
+    yield screens
+    for screen in screens.values():
+        await screen.close()
+
+
+async def everyone(room, predicate, names=None):
+    for name, screen in room.items():
+        if names is None or name in names:
+            await screen.until(predicate)
+
+
+def attr(screen, dom_id, name):
+    element = screen.find(dom_id)
+    return element.get(name) if element is not None else None
+
+
+def text(screen, dom_id):
+    element = screen.find(dom_id)
+    return " ".join(element.text_content().split()) if element is not None else ""
+
+
+async def rounds_of(inquiry):
+    return await database_sync_to_async(lambda: list(inquiry.rounds.order_by("position").values_list("pk", flat=True)))()
+
+
+async def test_the_room_moves_to_a_round_and_shows_its_question(inquiry, room):
+    first, second = await rounds_of(inquiry)
+    await room["alice"].send(type="round", op="activate", round=second)
+    await everyone(room, lambda s: s.round_question() == "What would you try first?")
+    await room["carol"].post("Try one neighbourhood first")
+    await everyone(room, lambda s: "Try one neighbourhood first" in s.texts())
+
+
+async def test_rounds_are_added_edited_and_reordered_during_the_event(inquiry, room):
+    await room["alice"].send(type="round", op="add", question="What will you do on Monday?", guidance="One action each.")
+    await everyone(room, lambda s: "What will you do on Monday?" in text(s, "round-controls") or s is not room["alice"], ["alice", "bob"])
+    new = (await rounds_of(inquiry))[-1]
+    await room["bob"].send(type="round", op="move", round=new, position=0)
+    await room["bob"].send(type="round", op="edit", round=new, question="What will you do on Monday morning?", guidance="")
+    await room["alice"].send(type="round", op="activate", round=new)
+    await everyone(room, lambda s: s.round_question() == "What will you do on Monday morning?")
+    assert text(room["carol"], "round-banner").startswith("Round 1 of 3")
+    assert (await rounds_of(inquiry))[0] == new
+
+
+async def test_guidance_shows_under_the_question(inquiry, room):
+    first, _ = await rounds_of(inquiry)
+    await room["alice"].send(type="round", op="edit", round=first, question="What gets in the way today?", guidance="Think of one resident you know.")
+    await everyone(room, lambda s: text(s, "round-guidance") == "Think of one resident you know.")
+
+
+async def test_silent_writing_never_leaks_text_to_other_participants(inquiry, room):
+    first, _ = await rounds_of(inquiry)
+    await room["alice"].send(type="round", op="phase", round=first, phase="silent")
+    await everyone(room, lambda s: attr(s, "round-banner", "data-phase") == "silent")
+    secret = f"Secret thought {uuid.uuid4().hex[:6]}"
+    await room["carol"].post(secret)
+    # The author and the facilitators see it; the others see a count only.
+    await room["carol"].until(lambda s: secret in s.texts())
+    await room["alice"].until(lambda s: secret in s.texts())
+    await room["bob"].until(lambda s: secret in s.texts())
+    await room["dave"].until(lambda s: "1 contribution written so far" in text(s, "silent-count"))
+    await room["presenter"].until(lambda s: "1 contribution written so far" in text(s, "silent-count"))
+    for name in ("dave", "presenter"):
+        assert not any(secret in frame.text for frame in room[name].frames), name
+    # A late joiner's snapshot does not carry it either.
+    assert secret not in str(await fresh_board(inquiry.code, room["dave"].client))
+    # Reveal: all appear at once, everywhere.
+    await room["alice"].send(type="round", op="phase", round=first, phase="reveal")
+    await everyone(room, lambda s: secret in s.texts())
+    assert text(room["dave"], "silent-count") == ""
+
+
+async def test_a_late_joiner_gets_round_phase_timer_spotlight_and_announcement(inquiry, room, frank_in_inquiry):
+    first, second = await rounds_of(inquiry)
+    await room["carol"].post("Worth a spotlight")
+    await room["alice"].until(lambda s: len(s.cards()) == 1)
+    card = next(iter(room["alice"].cards()))
+    await room["alice"].send(type="round", op="activate", round=second)
+    await room["alice"].send(type="round", op="phase", round=second, phase="silent")
+    await room["alice"].send(type="timer", op="start", seconds=300)
+    await room["alice"].send(type="spotlight", op="set", card=card)
+    await room["alice"].send(type="announce", op="set", text="Back in five minutes")
+    await room["alice"].until(lambda s: text(s, "announcement-text") == "Back in five minutes")
+    late = await Screen(inquiry.code, frank_in_inquiry).connect()
+    assert late.frames[0].snapshot
+    assert late.round_question() == "What would you try first?"
+    assert attr(late, "round-banner", "data-phase") == "silent"
+    ends_at = int(attr(late, "timer", "data-ends-at"))
+    now = int(late.frames[0].elements[0].get("data-now"))
+    assert 295_000 <= ends_at - now <= 300_000
+    assert "Worth a spotlight" in text(late, "spotlight")
+    assert text(late, "announcement-text") == "Back in five minutes"
+    await late.close()
+
+
+async def test_the_timer_starts_gains_time_and_stops_on_every_screen(inquiry, room):
+    await room["alice"].send(type="timer", op="start", seconds=120)
+    await everyone(room, lambda s: attr(s, "timer", "data-ends-at"))
+    ends = int(attr(room["dave"], "timer", "data-ends-at"))
+    await room["bob"].send(type="timer", op="add", seconds=60)
+    await everyone(room, lambda s: int(attr(s, "timer", "data-ends-at") or 0) >= ends + 59_000)
+    await room["alice"].send(type="timer", op="stop")
+    await everyone(room, lambda s: attr(s, "timer", "data-ends-at") == "")
+
+
+async def test_a_timer_can_close_the_round_when_time_is_up(inquiry, room):
+    await room["alice"].send(type="timer", op="start", seconds=1, closes_round=True)
+    await everyone(room, lambda s: attr(s, "round-banner", "data-phase") == "closed", ["carol", "presenter"])
+    await room["carol"].post("Too late")
+    assert (await room["carol"].receive()).error == "round_closed"
+
+
+async def test_spotlight_shows_a_card_or_a_theme_and_clears(inquiry, room):
+    await room["carol"].post("Bring social prescribers into practices")
+    await room["alice"].until(lambda s: len(s.cards()) == 1)
+    card = next(iter(room["alice"].cards()))
+    await room["alice"].send(type="spotlight", op="set", card=card)
+    await everyone(room, lambda s: "Bring social prescribers into practices" in text(s, "spotlight"))
+    await room["alice"].send(type="theme", op="add", name="Prevention")
+    await room["alice"].until(lambda s: len(s.themes()) == 1)
+    await room["alice"].send(type="spotlight", op="set", theme=room["alice"].themes()[0][0])
+    await everyone(room, lambda s: "Prevention" in text(s, "spotlight"))
+    await room["bob"].send(type="spotlight", op="clear")
+    await everyone(room, lambda s: attr(s, "spotlight", "hidden") is not None)
+
+
+async def test_an_announcement_shows_until_cleared(inquiry, room):
+    await room["alice"].send(type="announce", op="set", text="Ten minutes left: start prioritising")
+    await everyone(room, lambda s: text(s, "announcement-text") == "Ten minutes left: start prioritising")
+    await room["alice"].send(type="announce", op="set", text="Replaced message")
+    await everyone(room, lambda s: text(s, "announcement-text") == "Replaced message")
+    await room["alice"].send(type="announce", op="clear")
+    await everyone(room, lambda s: text(s, "announcement-text") == "")
+
+
+async def test_pausing_the_room_stops_posting_until_it_resumes(inquiry, room):
+    await room["alice"].send(type="room", op="pause", paused=True)
+    await everyone(room, lambda s: attr(s, "room-state", "data-paused") == "1")
+    assert attr(room["carol"], "round-banner", "data-open") == "0"
+    await room["carol"].post("While paused")
+    assert (await room["carol"].receive()).error == "paused"
+    await room["alice"].send(type="room", op="pause", paused=False)
+    await everyone(room, lambda s: attr(s, "room-state", "data-paused") == "")
+    await room["carol"].post("After the pause")
+    await everyone(room, lambda s: "After the pause" in s.texts())
+
+
+async def test_follow_me_sets_the_round_every_screen_shows(inquiry, room):
+    first, second = await rounds_of(inquiry)
+    await room["alice"].send(type="room", op="view", round=second, follow=True)
+    await everyone(room, lambda s: attr(s, "room-state", "data-view-round") == str(second) and attr(s, "room-state", "data-follow") == "1")
+    await room["alice"].send(type="room", op="view", round=None, follow=False)
+    await everyone(room, lambda s: attr(s, "room-state", "data-view-round") == "" and attr(s, "room-state", "data-follow") == "")
+
+
+async def test_presence_counts_connected_participants_by_sector(inquiry, room, frank_in_inquiry):
+    await room["alice"].until(lambda s: text(s, "presence").startswith("2 participants connected"))
+    assert "NHS 1" in text(room["alice"], "presence") and "Local authority 1" in text(room["alice"], "presence")
+    extra = await Screen(inquiry.code, frank_in_inquiry).connect()
+    await room["alice"].until(lambda s: text(s, "presence").startswith("3 participants connected"))
+    assert "Voluntary and community sector 1" in text(room["alice"], "presence")
+    await extra.close()
+    await room["presenter"].until(lambda s: text(s, "presence").startswith("2 participants connected"))
+
+
+async def test_two_facilitators_acting_at_once_converge(inquiry, room):
+    first, _ = await rounds_of(inquiry)
+    await room["carol"].post("Shared card")
+    await room["alice"].until(lambda s: len(s.cards()) == 1)
+    card = next(iter(room["alice"].cards()))
+    await room["alice"].send(type="theme", op="add", name="One")
+    await room["bob"].send(type="theme", op="add", name="Two")
+    await everyone(room, lambda s: len(s.themes()) == 2)
+    one, two = (t[0] for t in room["alice"].themes())
+    # At once: one starts the timer while the other changes the phase; both move the same card.
+    await room["alice"].send(type="timer", op="start", seconds=600)
+    await room["bob"].send(type="round", op="phase", round=first, phase="silent")
+    await room["alice"].send(type="card", op="move", card=card, theme=one)
+    await room["bob"].send(type="card", op="move", card=card, theme=two)
+    # 7 changes in all: the post, two themes, the timer, the phase and two moves.
+    await everyone(room, lambda s: s.seq == 7)
+    facilitator_view = await fresh_board(inquiry.code, room["alice"].client)
+    participant_view = await fresh_board(inquiry.code, room["carol"].client)
+    for name, screen in room.items():
+        assert screen.board() == (facilitator_view if name in ("alice", "bob") else participant_view), name
+        assert attr(screen, "round-banner", "data-phase") == "silent"
+        assert attr(screen, "timer", "data-ends-at")
+    stored = await database_sync_to_async(lambda: Card.objects.get(pk=card).theme_id)()
+    assert stored in (one, two)
+    for screen in room.values():
+        assert screen.theme_of(card) == stored  # whichever move came last wins, everywhere
+
+
+async def test_a_participant_cannot_steer_and_the_attempt_is_audited(inquiry, room):
+    first, _ = await rounds_of(inquiry)
+    attempts = [
+        dict(type="round", op="phase", round=first, phase="closed"),
+        dict(type="timer", op="start", seconds=10),
+        dict(type="spotlight", op="clear"),
+        dict(type="announce", op="set", text="Free pizza"),
+        dict(type="room", op="pause", paused=True),
+        dict(type="card", op="hide", card=1),
+        dict(type="participant", op="remove", participant=1),
+    ]
+    for attempt in attempts:
+        await room["carol"].send(**attempt)
+        frame = await room["carol"].receive()
+        assert frame.error == "forbidden", attempt
+    refused = await database_sync_to_async(lambda: list(AuditEntry.objects.filter(refused=True).values_list("action", flat=True)))()
+    assert sorted(refused) == sorted(f"{a['type']}.{a['op']}" for a in attempts)
+    await room["alice"].send(type="announce", op="set", text="A real announcement")
+    await everyone(room, lambda s: text(s, "announcement-text") == "A real announcement")
+    assert not any("Free pizza" in f.text for f in room["dave"].frames)
+
+
+async def test_facilitators_see_the_audit_log(inquiry, room, alice, eve, carol):
+    first, _ = await rounds_of(inquiry)
+    await room["alice"].send(type="round", op="phase", round=first, phase="silent")
+    await room["carol"].send(type="timer", op="stop")
+    await room["carol"].receive()
+    await everyone(room, lambda s: attr(s, "round-banner", "data-phase") == "silent", ["bob"])
+    page = (await database_sync_to_async(alice.get)(f"/i/{inquiry.code}/audit/")).content.decode()
+    assert "round.phase" in page and "round 1 → silent" in page and "timer.stop" in page and "Refused" in page
+    assert (await database_sync_to_async(eve.get)(f"/i/{inquiry.code}/audit/")).status_code == 404
+    assert (await database_sync_to_async(carol.get)(f"/i/{inquiry.code}/audit/")).status_code == 302
+
+
+async def test_closed_rounds_are_read_only_and_vote_phase_stops_posting(inquiry, room):
+    first, _ = await rounds_of(inquiry)
+    await room["alice"].send(type="round", op="phase", round=first, phase="vote")
+    await everyone(room, lambda s: attr(s, "round-banner", "data-phase") == "vote")
+    await room["carol"].post("During the vote")
+    assert (await room["carol"].receive()).error == "round_closed"
+    assert await database_sync_to_async(lambda: Round.objects.get(pk=first).phase)() == "vote"

@@ -196,3 +196,7 @@ LOGGING = {
 # Serve /static/ from the app itself (one-box deployments and `make run`); behind a proxy that serves
 # the collected files, turn this off.
 SERVE_STATIC = envbool("SERVE_STATIC", True)
+
+# Theme suggestions, computed on this server with a local model (docs/suggestions.md).
+# LINEWALK_SUGGESTIONS=off hides the feature on every page and refuses its websocket messages.
+SUGGESTIONS_ENABLED = os.environ.get("LINEWALK_SUGGESTIONS", "on").strip().lower() not in ("off", "0", "false", "no")

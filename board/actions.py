@@ -345,3 +345,42 @@ def restore_card(actor, card_id):
 def approve_card(actor, card_id):
     """Let a card waiting in the queue (pre-moderation or safeguarding) out onto every board."""
     return _moderate(actor, card_id, Card.VISIBLE, "approve", (Card.PENDING, Card.HELD))
+
+
+# Suggested themes -------------------------------------------------------------------------------------------
+
+
+def accept_suggestions(actor, themes, placements):
+    """Apply the suggested themes a facilitator accepted (after renaming or dropping some): new themes with
+    their cards, and cards placed into existing themes. Only cards still unsorted move: a card someone
+    placed meanwhile stays where they put it. One change, broadcast like any other."""
+    from .suggest import require_enabled
+
+    require_enabled()
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        wanted = {pk for theme in themes for pk in theme["cards"]} | {p["card"] for p in placements}
+        free = {card.pk: card for card in Card.objects.filter(inquiry=inquiry, pk__in=wanted, theme__isnull=True)}
+        existing = {t.pk: t for t in Theme.objects.filter(inquiry=inquiry, pk__in={p["theme"] for p in placements})}
+        if len(existing) != len({p["theme"] for p in placements}):
+            raise Refused("not_found", "A theme to place cards into no longer exists.")
+        position = _next_position(Theme.objects.filter(inquiry=inquiry))
+        moved = []
+        for offset, proposal in enumerate(themes):
+            cards = [free.pop(pk) for pk in proposal["cards"] if pk in free]
+            if not cards:
+                continue
+            theme = Theme.objects.create(inquiry=inquiry, name=proposal["name"], position=position + offset)
+            for index, card in enumerate(cards):
+                card.theme, card.position = theme, index
+            moved += cards
+        ends = {pk: _next_position(theme.cards.all()) for pk, theme in existing.items()}
+        for placement in placements:
+            card = free.pop(placement["card"], None)
+            if card is not None:
+                card.theme, card.position = existing[placement["theme"]], ends[placement["theme"]]
+                ends[placement["theme"]] += 1
+                moved.append(card)
+        Card.objects.bulk_update(moved, ["theme", "position"])
+        publish(inquiry, "suggest", "accept", {"cards": len(moved)}, render.board_replaced(inquiry))
+        return len(moved)

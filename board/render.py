@@ -193,6 +193,10 @@ def themes_replaced(inquiry):
     )
 
 
+def board_replaced(inquiry):
+    return for_each_kind(lambda kind: partial("board", kind, {**board_state(inquiry, kind), "oob": True}))
+
+
 def room_parts(inquiry, kind, names):
     """Re-render named parts of the room (timer, spotlight, announcement, round banner...)."""
     context = {**base_context(inquiry), **room_state(inquiry), "oob": True}

@@ -89,6 +89,7 @@ def facilitate(request, code):
         "join_url": join_url(request, inquiry),
         "cofacilitator_form": CofacilitatorForm(),
         "facilitators": inquiry.facilitators.order_by("username"),
+        "suggestions_enabled": settings.SUGGESTIONS_ENABLED,
     }
     return render(request, "inquiry/facilitate.html", context)
 

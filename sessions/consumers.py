@@ -4,6 +4,7 @@ The consumer authenticates at connect, joins the inquiry's group, sends what the
 snapshot), turns each inbound message into one action call, and relays events in sequence order. It holds
 no business logic: that lives in the actions."""
 
+import asyncio
 import logging
 
 from channels.db import database_sync_to_async
@@ -13,11 +14,11 @@ from django.db import close_old_connections
 from django.db.models import Q
 
 from board import actions as board_actions
-from board import render
+from board import render, suggest
 from board.models import Card
 from inquiry import actions as inquiry_actions
 from inquiry import audit
-from inquiry.access import FACILITATOR, Refused, actor_for_socket
+from inquiry.access import FACILITATOR, Refused, actor_for_socket, require_facilitator
 from inquiry.models import Inquiry, Participant
 
 from . import presence, protocol, timers
@@ -65,6 +66,7 @@ HANDLERS = {
     ("announce", "set"): lambda actor, m: inquiry_actions.announce(actor, m["text"]),
     ("announce", "clear"): lambda actor, m: inquiry_actions.clear_announcement(actor),
     ("participant", "remove"): lambda actor, m: inquiry_actions.remove_participant(actor, m["participant"]),
+    ("suggest", "accept"): lambda actor, m: board_actions.accept_suggestions(actor, m["themes"], m["placements"]),
 }
 
 
@@ -123,6 +125,13 @@ def act_db(actor, message):
         card, _created = result
         return protocol.ack_frame(card.client_id, card.pk), result
     return None, result
+
+
+@database_sync_to_async
+def suggest_load_db(actor, round_id):
+    inquiry = Inquiry.objects.get(pk=actor.inquiry_id)
+    require_facilitator(actor, inquiry)
+    return suggest.load(actor.inquiry_id, round_id)
 
 
 @database_sync_to_async
@@ -192,6 +201,9 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         if message.type == "sync":
             await self.resync(message["last_seq"])
             return
+        if (message.type, message.op) in (("suggest", "preview"), ("suggest", "cancel")):
+            await self.suggest(message)
+            return
         try:
             reply, result = await act_db(self.actor, message)
         except Exception:
@@ -202,6 +214,24 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             await self.send(reply)
         if message.type == "timer" and message.op in ("start", "add") and result is not None:
             timers.schedule(self.actor.inquiry_id, result)
+        if (message.type, message.op) == ("suggest", "accept") and result is not None:
+            await self.send(suggest.closed_preview())
+
+    async def suggest(self, message):
+        """Preview suggested themes for this facilitator only; nothing changes until they accept."""
+        if message.op == "cancel":
+            await self.send(suggest.closed_preview())
+            return
+        try:
+            cards, themes, existing = await suggest_load_db(self.actor, message["round"])
+        except Refused as refused:
+            await self.send(protocol.error_frame(refused.code, refused.message))
+            return
+        loop = asyncio.get_running_loop()
+        html = await loop.run_in_executor(
+            suggest.POOL, suggest.preview, cards, themes, existing, message["granularity"] or 0, message["round"]
+        )
+        await self.send(html)
 
     async def resync(self, last_seq):
         """Send what a screen that has seen up to ``last_seq`` (None: nothing) missed, or a snapshot."""

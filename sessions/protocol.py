@@ -143,6 +143,37 @@ class OptionalText:
         return value
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A list of objects, each with the given fields (unknown fields refused)."""
+
+    fields: tuple
+    limit: int
+    required: bool = True
+
+    def parse(self, name, value):
+        if not isinstance(value, list) or len(value) > self.limit:
+            raise ProtocolError("invalid_field", f"{name} must be a list of at most {self.limit} items.")
+        schema = dict(self.fields)
+        parsed = []
+        for item in value:
+            if not isinstance(item, dict) or set(item) - set(schema) or set(schema) - set(item):
+                raise ProtocolError("invalid_field", f"Each item of {name} needs exactly: {', '.join(schema)}.")
+            parsed.append({key: kind.parse(f"{name}.{key}", item[key]) for key, kind in schema.items()})
+        return parsed
+
+
+@dataclass(frozen=True)
+class Ids:
+    limit: int
+    required: bool = True
+
+    def parse(self, name, value):
+        if not isinstance(value, list) or not value or len(value) > self.limit:
+            raise ProtocolError("invalid_field", f"{name} must be a list of 1 to {self.limit} ids.")
+        return [Id().parse(name, item) for item in value]
+
+
 CARD_TEXT = Text(TEXT_LIMIT, "Your contribution")
 THEME_NAME = Text(THEME_NAME_LIMIT, "The theme name")
 COLOUR = Choice(tuple(THEME_COLOURS))
@@ -186,6 +217,18 @@ INBOUND = {
     ("card", "restore"): ((FACILITATOR,), {"card": Id()}),
     ("card", "approve"): ((FACILITATOR,), {"card": Id()}),
     ("participant", "remove"): ((FACILITATOR,), {"participant": Id()}),
+    ("suggest", "preview"): (
+        (FACILITATOR,),
+        {"round": Id(nullable=True), "granularity": Seconds(-5, 5, required=False)},
+    ),
+    ("suggest", "cancel"): ((FACILITATOR,), {}),
+    ("suggest", "accept"): (
+        (FACILITATOR,),
+        {
+            "themes": Listing((("name", THEME_NAME), ("cards", Ids(2000))), 100),
+            "placements": Listing((("card", Id()), ("theme", Id())), 2000),
+        },
+    ),
 }
 
 # Every message that steers or moderates the room: each is recorded in the audit log, refusals too.
@@ -228,6 +271,7 @@ EVENTS = {
     ("announce", "set"),
     ("announce", "clear"),
     ("participant", "remove"),
+    ("suggest", "accept"),
 }
 
 ROLE_NAMES = {FACILITATOR: "facilitators", PARTICIPANT: "participants", PRESENTER: "the presenter view"}

@@ -65,7 +65,10 @@ class Frame:
         return f"<Frame seq={self.seq} ack={self.ack} error={self.error} {self.text[:120]!r}>"
 
 
-EMPTY_PAGE = '<div id="page"><div id="lw-seq"></div><div id="lw-ack"></div><div id="lw-status"></div><div id="live"></div></div>'
+EMPTY_PAGE = (
+    '<div id="page"><div id="lw-seq"></div><div id="lw-ack"></div><div id="lw-status"></div>'
+    '<section id="suggestions" hidden></section><div id="live"></div></div>'
+)
 
 
 class Screen:

@@ -67,6 +67,8 @@ class Card(models.Model):
     held_reason = models.CharField(max_length=300, blank=True)
     # Posted during silent writing and not yet revealed: only its author and facilitators see it.
     silent = models.BooleanField(default=False)
+    # Chosen by a facilitator for the published harvest page.
+    featured = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -86,3 +88,50 @@ class Card(models.Model):
     def public(self):
         """Whether participants and the presenter view see this card."""
         return self.status == self.VISIBLE and not self.silent
+
+
+class Vote(models.Model):
+    """A round of dot voting on the cards or the themes of a round."""
+
+    CARDS = "cards"
+    THEMES = "themes"
+    TARGETS = [(CARDS, "Cards"), (THEMES, "Themes")]
+
+    inquiry = models.ForeignKey("inquiry.Inquiry", on_delete=models.CASCADE, related_name="votes")
+    round = models.ForeignKey("inquiry.Round", null=True, blank=True, on_delete=models.CASCADE, related_name="votes")
+    target = models.CharField(max_length=8, choices=TARGETS, default=CARDS)
+    budget = models.PositiveSmallIntegerField(default=3)
+    per_item = models.PositiveSmallIntegerField(default=1)
+    live_results = models.BooleanField(default=False)
+    revealed = models.BooleanField(default=False)
+    is_open = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    @property
+    def results_visible(self):
+        return self.live_results or self.revealed
+
+
+class Dot(models.Model):
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="dots")
+    participant = models.ForeignKey("inquiry.Participant", on_delete=models.CASCADE, related_name="dots")
+    card = models.ForeignKey(Card, null=True, blank=True, on_delete=models.CASCADE, related_name="dots")
+    theme = models.ForeignKey(Theme, null=True, blank=True, on_delete=models.CASCADE, related_name="dots")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["vote", "participant"])]
+
+
+class Reaction(models.Model):
+    """"This resonates": once per participant per card."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="reactions")
+    participant = models.ForeignKey("inquiry.Participant", on_delete=models.CASCADE, related_name="reactions")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["card", "participant"], name="one_reaction_per_person")]

@@ -58,6 +58,12 @@ class Inquiry(models.Model):
     premoderation = models.BooleanField(
         default=False, help_text="Posts wait in a queue until a facilitator approves them."
     )
+    # The harvest: a read-only page the facilitator publishes by link after the event.
+    harvest_token = models.CharField(max_length=64, blank=True)
+    harvest_published = models.BooleanField(default=False)
+    harvest_note = models.TextField(blank=True)
+    # Per-sector figures for a sector with fewer participants than this are withheld.
+    k_threshold = models.PositiveSmallIntegerField(default=3)
     safeguarding = models.BooleanField(
         default=True,
         help_text="Hold back posts that look like personal data (NHS numbers, emails, phone numbers, "

@@ -1,0 +1,1 @@
+"""Exports, the harvest page and import (HTTP)."""

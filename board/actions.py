@@ -13,7 +13,7 @@ from inquiry.models import Inquiry, Round
 from sessions.events import notify_participant, publish
 
 from . import render, safeguarding
-from .models import DEFAULT_COLOUR, Card, Theme
+from .models import DEFAULT_COLOUR, Card, Dot, Reaction, Theme, Vote
 
 
 @contextmanager
@@ -384,3 +384,124 @@ def accept_suggestions(actor, themes, placements):
         Card.objects.bulk_update(moved, ["theme", "position"])
         publish(inquiry, "suggest", "accept", {"cards": len(moved)}, render.board_replaced(inquiry))
         return len(moved)
+
+
+# Voting and reactions ---------------------------------------------------------------------------------------
+
+
+def _vote_changed(inquiry, op, data):
+    publish(inquiry, "vote", op, data, render.for_each_kind(
+        lambda kind: render.partial("board", kind, {**render.board_state(inquiry, kind), "oob": True})
+        + render.room_parts(inquiry, kind, ("vote-bar",))
+    ))
+
+
+def open_vote(actor, round_id, target, budget, per_item, live):
+    """Open dot voting on the cards (of one round, or all) or on the themes; any open vote closes first."""
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        voting_round = None
+        if round_id is not None:
+            voting_round = Round.objects.filter(pk=round_id, inquiry=inquiry).first()
+            if voting_round is None:
+                raise Refused("not_found", "There is no such round in this inquiry.")
+        Vote.objects.filter(inquiry=inquiry, is_open=True).update(is_open=False)
+        vote = Vote.objects.create(
+            inquiry=inquiry, round=voting_round, target=target, budget=budget, per_item=min(per_item, budget),
+            live_results=live,
+        )
+        audit.record(inquiry.pk, actor, "vote.open", f"{target}, {budget} dots, at most {per_item} each, results {'live' if live else 'hidden'}")
+        _vote_changed(inquiry, "open", {"vote": vote.pk})
+        return vote
+
+
+def _current_open_vote(inquiry):
+    vote = Vote.objects.filter(inquiry=inquiry).order_by("-created", "-pk").first()
+    if vote is None or not vote.is_open:
+        raise Refused("vote_closed", "No vote is open right now.")
+    return vote
+
+
+def close_vote(actor):
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        vote = _current_open_vote(inquiry)
+        vote.is_open = False
+        vote.save(update_fields=["is_open"])
+        audit.record(inquiry.pk, actor, "vote.close", f"vote {vote.pk}")
+        _vote_changed(inquiry, "close", {"vote": vote.pk})
+
+
+def reveal_vote(actor):
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        vote = Vote.objects.filter(inquiry=inquiry).order_by("-created", "-pk").first()
+        if vote is None:
+            raise Refused("invalid_state", "There is no vote to reveal.")
+        vote.revealed = True
+        vote.save(update_fields=["revealed"])
+        audit.record(inquiry.pk, actor, "vote.reveal", f"vote {vote.pk}")
+        _vote_changed(inquiry, "reveal", {"vote": vote.pk})
+
+
+def _vote_item(inquiry, vote, card_id, theme_id):
+    """The card or theme a dot is for, if this vote is on it."""
+    if (card_id is None) == (theme_id is None):
+        raise Refused("invalid_field", "A dot goes on one card or one theme.")
+    if vote.target == Vote.CARDS:
+        card = Card.objects.filter(pk=card_id, inquiry=inquiry).select_related("round").first() if card_id else None
+        if card is None or not card.public or vote.round_id not in (None, card.round_id):
+            raise Refused("not_found", "That is not one of the cards in this vote.")
+        return {"card": card}
+    theme = Theme.objects.filter(pk=theme_id, inquiry=inquiry).first() if theme_id else None
+    if theme is None:
+        raise Refused("not_found", "That is not one of the themes in this vote.")
+    return {"theme": theme}
+
+
+def _dot_changed(inquiry, op, participant, item):
+    publish(inquiry, "dot", op, {k: v.pk for k, v in item.items()}, render.votes_changed(inquiry, **item))
+    notify_participant(participant.pk, render.mine_html(inquiry, participant.pk))
+
+
+def add_dot(actor, card_id=None, theme_id=None):
+    """Spend one of a participant's dots. The budget holds on the server: dots are counted inside the
+    inquiry's lock, so two tabs of one participant racing cannot overspend."""
+    with changing(actor.inquiry_id) as inquiry:
+        participant = require_participant(actor, inquiry)
+        vote = _current_open_vote(inquiry)
+        item = _vote_item(inquiry, vote, card_id, theme_id)
+        spent = Dot.objects.filter(vote=vote, participant=participant)
+        if spent.count() >= vote.budget:
+            raise Refused("over_budget", f"You have used all {vote.budget} of your dots. Remove one to move it.")
+        if spent.filter(**item).count() >= vote.per_item:
+            raise Refused("item_limit", f"You can put at most {vote.per_item} dot{'s' if vote.per_item > 1 else ''} on one item.")
+        Dot.objects.create(vote=vote, participant=participant, **item)
+        _dot_changed(inquiry, "add", participant, item)
+
+
+def remove_dot(actor, card_id=None, theme_id=None):
+    with changing(actor.inquiry_id) as inquiry:
+        participant = require_participant(actor, inquiry)
+        vote = _current_open_vote(inquiry)
+        item = _vote_item(inquiry, vote, card_id, theme_id)
+        dot = Dot.objects.filter(vote=vote, participant=participant, **item).order_by("-pk").first()
+        if dot is None:
+            raise Refused("invalid_state", "You have no dot there to remove.")
+        dot.delete()
+        _dot_changed(inquiry, "remove", participant, item)
+
+
+def toggle_reaction(actor, card_id):
+    """"This resonates": once per participant per card; a second press takes it back."""
+    with changing(actor.inquiry_id) as inquiry:
+        participant = require_participant(actor, inquiry)
+        card = Card.objects.filter(pk=card_id, inquiry=inquiry).first()
+        if card is None or not card.public:
+            raise Refused("not_found", "There is no such card to react to.")
+        deleted, _ = Reaction.objects.filter(card=card, participant=participant).delete()
+        if not deleted:
+            Reaction.objects.create(card=card, participant=participant)
+        publish(inquiry, "reaction", "toggle", {"card": card.pk}, render.votes_changed(inquiry, card=card, dots=False))
+        notify_participant(participant.pk, render.mine_html(inquiry, participant.pk))
+        return not deleted

@@ -14,7 +14,11 @@ from django.utils.safestring import mark_safe
 
 from inquiry.access import FACILITATOR
 
-from .models import THEME_COLOURS, Card, Theme
+import json
+
+from django.db.models import Count
+
+from .models import THEME_COLOURS, Card, Dot, Reaction, Theme, Vote
 
 PARTICIPANT_KIND = "participant"
 FACILITATOR_KIND = FACILITATOR
@@ -37,11 +41,60 @@ def now_ms():
     return int(time.time() * 1000)
 
 
+def current_vote(inquiry):
+    """The vote the board shows: the latest one (open, or closed with its results)."""
+    return Vote.objects.filter(inquiry=inquiry).order_by("-created", "-pk").first()
+
+
+def count_votes(vote, cards=(), themes=()):
+    """Attach reaction and dot counts to cards and themes (a few grouped queries, not one per card)."""
+    card_ids = [card.pk for card in cards]
+    reactions = dict(
+        Reaction.objects.filter(card_id__in=card_ids).values_list("card_id").annotate(n=Count("pk"))
+    )
+    dots = {}
+    if vote is not None:
+        dots = dict(Dot.objects.filter(vote=vote, card_id__in=card_ids).values_list("card_id").annotate(n=Count("pk")))
+    for card in cards:
+        card.reaction_count = reactions.get(card.pk, 0)
+        card.dot_count = dots.get(card.pk, 0)
+        card.in_vote = bool(
+            vote and vote.target == Vote.CARDS and vote.round_id in (None, card.round_id) and card.public
+        )
+    theme_dots = {}
+    if vote is not None and vote.target == Vote.THEMES:
+        theme_ids = [theme.pk for theme in themes]
+        theme_dots = dict(
+            Dot.objects.filter(vote=vote, theme_id__in=theme_ids).values_list("theme_id").annotate(n=Count("pk"))
+        )
+    for theme in themes:
+        theme.dot_count = theme_dots.get(theme.pk, 0)
+        theme.in_vote = bool(vote and vote.target == Vote.THEMES)
+
+
+def mine(inquiry, participant_id):
+    """One participant's own dots and reactions, for their screens only."""
+    vote = current_vote(inquiry)
+    dots = {}
+    if vote is not None:
+        for card_id, theme_id in Dot.objects.filter(vote=vote, participant_id=participant_id).values_list("card_id", "theme_id"):
+            key = f"card-{card_id}" if card_id else f"theme-{theme_id}"
+            dots[key] = dots.get(key, 0) + 1
+    reactions = list(Reaction.objects.filter(participant_id=participant_id, card__inquiry=inquiry).values_list("card_id", flat=True))
+    left = (vote.budget - sum(dots.values())) if vote is not None and vote.is_open else 0
+    return {"dots": json.dumps(dots), "reactions": json.dumps(reactions), "left": left}
+
+
+def mine_html(inquiry, participant_id):
+    return render_to_string("board/board.html#mine", {"mine": mine(inquiry, participant_id), "oob": True})
+
+
 def base_context(inquiry):
     rounds = list(inquiry.rounds.order_by("position", "pk"))
     current = next((r for r in rounds if r.pk == inquiry.current_round_id), None)
     return {
         "inquiry": inquiry,
+        "vote": current_vote(inquiry),
         "rounds": rounds,
         "current_round": current,
         "show_names": inquiry.show_names,
@@ -79,9 +132,12 @@ def board_state(inquiry, kind, viewer=None):
             queue.append(card)
     for theme in themes:
         theme.card_list = by_theme[theme.pk]
+    context = base_context(inquiry)
+    count_votes(context["vote"], cards, themes)
     return {
-        **base_context(inquiry),
+        **context,
         **room_state(inquiry),
+        "mine": mine(inquiry, viewer) if viewer is not None else None,
         "unsorted_cards": unsorted,
         "themes": themes,
         "queue": queue,
@@ -115,6 +171,7 @@ def delete(dom_id):
 
 def with_cards(theme, kind):
     theme.card_list = [card for card in cards_of(theme.inquiry).filter(theme=theme) if on_board(card, kind)]
+    count_votes(current_vote(theme.inquiry), theme.card_list, [theme])
     return theme
 
 
@@ -125,7 +182,27 @@ def unsorted_count(inquiry, kind):
 
 
 def card_html(card, kind, context, oob_swap=False):
+    if not hasattr(card, "reaction_count"):
+        count_votes(context.get("vote"), [card])
     return partial("card", kind, {**context, "card": card, "oob": oob_swap})
+
+
+def votes_changed(inquiry, card=None, theme=None, dots=True):
+    """The counts on one card or theme changed (``dots``: a dot, else a reaction). Participants see dot
+    counts only once the results show, so a dot on a hidden-results vote sends them nothing."""
+    vote = current_vote(inquiry)
+    count_votes(vote, [card] if card else [], [theme] if theme else [])
+    name, item = ("card-votes", card) if card else ("theme-votes", theme)
+    context = {"vote": vote, "card": card, "theme": theme, "oob": True}
+
+    def build(kind):
+        if kind == PARTICIPANT_KIND and dots and not vote.results_visible:
+            return ""
+        if kind == PARTICIPANT_KIND and card is not None and not card.public:
+            return ""
+        return partial(name, kind, context)
+
+    return for_each_kind(build)
 
 
 def card_appended(inquiry, card, context):

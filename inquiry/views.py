@@ -1,3 +1,5 @@
+import io
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -105,10 +107,12 @@ def present(request, code):
 @require_GET
 def qr(request, code):
     inquiry = inquiry_by_code(code)
-    svg = segno.make(join_url(request, inquiry), error="m").svg_inline(
-        scale=8, dark="#000", light="#fff", border=2, omitsize=True
+    svg = io.BytesIO()
+    # A standalone SVG (with its XML namespace) so that an <img> can show it.
+    segno.make(join_url(request, inquiry), error="m").save(
+        svg, kind="svg", scale=8, dark="#000", light="#fff", border=2, omitsize=True, xmldecl=False
     )
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    response = HttpResponse(svg.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

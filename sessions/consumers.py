@@ -67,6 +67,14 @@ HANDLERS = {
     ("announce", "clear"): lambda actor, m: inquiry_actions.clear_announcement(actor),
     ("participant", "remove"): lambda actor, m: inquiry_actions.remove_participant(actor, m["participant"]),
     ("suggest", "accept"): lambda actor, m: board_actions.accept_suggestions(actor, m["themes"], m["placements"]),
+    ("vote", "open"): lambda actor, m: board_actions.open_vote(
+        actor, m["round"], m["target"], m["budget"], m["per_item"], bool(m["live"])
+    ),
+    ("vote", "close"): lambda actor, m: board_actions.close_vote(actor),
+    ("vote", "reveal"): lambda actor, m: board_actions.reveal_vote(actor),
+    ("dot", "add"): lambda actor, m: board_actions.add_dot(actor, m["card"], m["theme"]),
+    ("dot", "remove"): lambda actor, m: board_actions.remove_dot(actor, m["card"], m["theme"]),
+    ("reaction", "toggle"): lambda actor, m: board_actions.toggle_reaction(actor, m["card"]),
 }
 
 
@@ -87,7 +95,11 @@ def _catch_up(actor, kind, last_seq):
         html = render.live(inquiry, kind, viewer=actor.participant_id)
         return inquiry.seq, protocol.snapshot_frame(inquiry.seq, html)
     attr = f"html_{kind}"
-    return inquiry.seq, protocol.replay_frame(inquiry.seq, [getattr(e, attr) for e in events])
+    fragments = [getattr(e, attr) for e in events]
+    if actor.participant_id:
+        # Their own dots and reactions travel in private frames, which a replay does not carry.
+        fragments.append(render.mine_html(inquiry, actor.participant_id))
+    return inquiry.seq, protocol.replay_frame(inquiry.seq, fragments)
 
 
 @database_sync_to_async

@@ -217,6 +217,21 @@ INBOUND = {
     ("card", "restore"): ((FACILITATOR,), {"card": Id()}),
     ("card", "approve"): ((FACILITATOR,), {"card": Id()}),
     ("participant", "remove"): ((FACILITATOR,), {"participant": Id()}),
+    ("vote", "open"): (
+        (FACILITATOR,),
+        {
+            "round": Id(nullable=True),
+            "target": Choice(("cards", "themes")),
+            "budget": Seconds(1, 20),
+            "per_item": Seconds(1, 20),
+            "live": Flag(required=False),
+        },
+    ),
+    ("vote", "close"): ((FACILITATOR,), {}),
+    ("vote", "reveal"): ((FACILITATOR,), {}),
+    ("dot", "add"): ((PARTICIPANT,), {"card": Id(nullable=True), "theme": Id(nullable=True)}),
+    ("dot", "remove"): ((PARTICIPANT,), {"card": Id(nullable=True), "theme": Id(nullable=True)}),
+    ("reaction", "toggle"): ((PARTICIPANT,), {"card": Id()}),
     ("suggest", "preview"): (
         (FACILITATOR,),
         {"round": Id(nullable=True), "granularity": Seconds(-5, 5, required=False)},
@@ -232,7 +247,7 @@ INBOUND = {
 }
 
 # Every message that steers or moderates the room: each is recorded in the audit log, refusals too.
-STEERING_TYPES = {"round", "room", "timer", "spotlight", "announce", "participant"}
+STEERING_TYPES = {"round", "room", "timer", "spotlight", "announce", "participant", "vote"}
 STEERING = {key for key in INBOUND if key[0] in STEERING_TYPES} | {
     ("card", "hide"),
     ("card", "restore"),
@@ -272,6 +287,12 @@ EVENTS = {
     ("announce", "clear"),
     ("participant", "remove"),
     ("suggest", "accept"),
+    ("vote", "open"),
+    ("vote", "close"),
+    ("vote", "reveal"),
+    ("dot", "add"),
+    ("dot", "remove"),
+    ("reaction", "toggle"),
 }
 
 ROLE_NAMES = {FACILITATOR: "facilitators", PARTICIPANT: "participants", PRESENTER: "the presenter view"}

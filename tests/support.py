@@ -202,7 +202,10 @@ class Screen:
             "unsorted": [(pk, self.cards()[pk]) for pk in self.unsorted()],
             "themes": self.themes(),
             "cards": self.cards(),
-            "counts": [el.text_content() for el in self.page.xpath("//div[@id='board']//*[contains(@class, 'count')]")],
+            "counts": [
+                el.text_content()
+                for el in self.page.xpath("//div[@id='board']//*[contains(concat(' ', @class, ' '), ' count ')]")
+            ],
         }
 
 

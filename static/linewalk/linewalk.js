@@ -17,7 +17,6 @@
   var lastSeq = parseInt(document.getElementById('lw-seq').dataset.seq, 10) || 0;
   var socket = null;
   var connected = false;
-  var restoreFocusId = null;
   var PENDING_KEY = 'linewalk:pending:' + code;
   var OWN_KEY = 'linewalk:own:' + code;
   var HEADER = /^<div id="lw-seq"[^>]*data-seq="(\d+)"([^>]*)>/;
@@ -99,8 +98,7 @@
       e.preventDefault(); // already applied (a replay overlapping a live event)
       return;
     }
-    var active = document.activeElement;
-    if (active && active.id && active !== document.body) { restoreFocusId = active.id; }
+    rememberFocus();
   });
 
   root.addEventListener('htmx:wsAfterMessage', function () {
@@ -113,12 +111,49 @@
     var ack = document.getElementById('lw-ack');
     if (ack && ack.dataset.ack) { acknowledge(ack.dataset.ack); delete ack.dataset.ack; }
     refresh();
-    if (restoreFocusId && (!document.activeElement || document.activeElement === document.body)) {
-      var again = document.getElementById(restoreFocusId);
-      if (again) { again.focus(); }
-    }
-    restoreFocusId = null;
+    restoreFocus();
   });
+
+  // --- keeping focus where the person was when a swap replaces or removes it ----------------------------
+  // A swap that re-draws the focused control (its card moved, its theme renamed) would drop focus to
+  // <body>; put it back on the control with the same id. If that control is gone (its card or theme was
+  // deleted or merged), go to the same kind of control on a neighbouring card or theme, else to the
+  // page's main input, so a keyboard or screen-reader user is never left at the top of the page.
+  var focusCandidates = [];
+
+  function focusableIn(el) {
+    if (!el) { return null; }
+    var control = el.querySelector('button[id]:not([disabled])');
+    return control ? control.id : null;
+  }
+
+  function rememberFocus() {
+    var active = document.activeElement;
+    focusCandidates = [];
+    if (!active || active === document.body || !active.id) { return; }
+    focusCandidates.push(active.id);
+    var item = root.contains(active) && active.closest('.card, .theme');
+    if (!item) { return; }
+    focusCandidates.push(focusableIn(item.nextElementSibling), focusableIn(item.previousElementSibling));
+    if (item.classList.contains('card')) { focusCandidates.push(focusableIn(item.closest('.theme'))); }
+  }
+
+  function fallbackControl() {
+    return document.getElementById('theme-add-name') || document.getElementById('compose-text') || document.getElementById('main');
+  }
+
+  function restoreFocus() {
+    var candidates = focusCandidates.filter(Boolean);
+    focusCandidates = [];
+    if (!candidates.length || (document.activeElement && document.activeElement !== document.body)) { return; }
+    for (var i = 0; i < candidates.length; i++) {
+      var el = document.getElementById(candidates[i]);
+      if (el) { el.focus(); }
+      if (el && document.activeElement === el) { return; }
+    }
+    var fallback = fallbackControl();
+    if (fallback && !fallback.disabled) { fallback.focus(); }
+  }
 
   // --- posting (participants) -------------------------------------------------------------------------
   function acknowledge(cid) {
@@ -201,7 +236,6 @@
 
   function openDialog(id, opener) {
     var dialog = document.getElementById(id);
-    restoreFocusId = opener && opener.id;
     dialog.dataset.opener = (opener && opener.id) || '';
     dialog.showModal();
     return dialog;
@@ -209,9 +243,26 @@
 
   function closeDialog(dialog) {
     dialog.close();
+    focusOpener(dialog);
+  }
+
+  function focusOpener(dialog) {
+    // The opener may have been re-drawn (same id) or removed while the dialog was open.
     var opener = document.getElementById(dialog.dataset.opener || '');
     if (opener) { opener.focus(); }
+    if (!opener || document.activeElement !== opener) {
+      var fallback = fallbackControl();
+      if (fallback) { fallback.focus(); }
+    }
   }
+
+  // Escape closes a dialog natively, returning focus to the element focused before it opened; when that
+  // element has since been re-drawn or removed, focus would fall to <body>.
+  document.querySelectorAll('dialog').forEach(function (dialog) {
+    dialog.addEventListener('close', function () {
+      if (!document.activeElement || document.activeElement === document.body) { focusOpener(dialog); }
+    });
+  });
 
   function cardOf(el) { return el.closest('.card'); }
   function themeOf(el) { return el.closest('.theme'); }

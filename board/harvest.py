@@ -1,0 +1,231 @@
+"""What an inquiry produced, read once for the printable report, the Markdown report and the harvest
+pages; and the facilitator's changes to the harvest (featured contributions, the note, publishing).
+
+Which contributions count: a *report* (facilitators only) covers visible contributions, silent ones not
+yet revealed included and marked; ``include_all`` adds hidden, held and pending ones. The *public* harvest
+page covers only what every participant could see (visible and revealed).
+
+Figures: the dots of a card are the dots given to it across every vote; the dots of a theme are those
+given to the theme itself plus those given to its cards. Dots and reactions by removed participants do not
+count, and removed participants do not count as people of their sector. Per-sector figures for a sector
+with fewer than the inquiry's K participants are withheld (board/lens.py)."""
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from inquiry import audit
+from inquiry.models import Participant
+
+from .lens import lens
+from .models import Card, Dot, Reaction, Theme
+
+TOP = 10
+
+
+def cards_for(inquiry, *, include_all=False, public=False):
+    cards = Card.objects.filter(inquiry=inquiry)
+    if public:
+        return cards.filter(status=Card.VISIBLE, silent=False)
+    return cards if include_all else cards.filter(status=Card.VISIBLE)
+
+
+def status_label(card):
+    """The status as one word for readers: a silent card not yet revealed reads "unrevealed"."""
+    if card.status == Card.VISIBLE and card.silent:
+        return "unrevealed"
+    return card.status
+
+
+def participants_by_sector(inquiry):
+    return Counter(
+        Participant.objects.filter(inquiry=inquiry, removed=False).values_list("sector", flat=True)
+    )
+
+
+@dataclass
+class CardEntry:
+    card: Card
+    round_number: int
+    author: str
+    dots: int
+    reactions: int
+
+    @property
+    def status(self):
+        return status_label(self.card)
+
+
+@dataclass
+class ThemeEntry:
+    pk: int | None
+    name: str
+    colour: str
+    cards: list = field(default_factory=list)
+    own_dots: int = 0
+
+    @property
+    def count(self):
+        return len(self.cards)
+
+    @property
+    def dots(self):
+        return self.own_dots + sum(entry.dots for entry in self.cards)
+
+    @property
+    def reactions(self):
+        return sum(entry.reactions for entry in self.cards)
+
+
+@dataclass
+class SectorRow:
+    sector: str
+    participants: int | None  # None: withheld
+    contributions: int | None
+
+
+@dataclass
+class Report:
+    inquiry: object
+    rounds: list
+    themes: list  # ThemeEntry, board order, the unsorted ones last (pk None) if any
+    cards: list
+    top_cards: list
+    top_themes: list
+    lens: list
+    lens_scale: float
+    sectors: list
+    participants: int
+    featured: list
+    include_all: bool
+    public: bool
+
+    @property
+    def k(self):
+        return self.inquiry.k_threshold
+
+    @property
+    def contributions(self):
+        return len(self.cards)
+
+    @property
+    def total_dots(self):
+        return sum(theme.dots for theme in self.themes)
+
+    @property
+    def bridging(self):
+        """Themes with a bridging score, most bridging first (the lens is already in that order)."""
+        return [entry for entry in self.lens if entry.bridging is not None]
+
+
+def build(inquiry, *, include_all=False, public=False):
+    """Everything a report or harvest page shows, in a handful of queries."""
+    rounds = list(inquiry.rounds_in_order())
+    number = {r.pk: index + 1 for index, r in enumerate(rounds)}
+    themes = list(Theme.objects.filter(inquiry=inquiry).order_by("position", "pk"))
+    cards = list(
+        cards_for(inquiry, include_all=include_all, public=public)
+        .select_related("author")
+        .order_by("position", "pk")
+    )
+    by_pk = {card.pk: card for card in cards}
+    people = participants_by_sector(inquiry)
+
+    card_dots, theme_dots, card_reactions, events = Counter(), Counter(), Counter(), []
+    dots = Dot.objects.filter(vote__inquiry=inquiry, participant__removed=False)
+    for card_id, theme_id, sector in dots.values_list("card_id", "theme_id", "participant__sector"):
+        if card_id is not None:
+            card = by_pk.get(card_id)
+            if card is None:
+                continue
+            card_dots[card_id] += 1
+            theme_id = card.theme_id
+        else:
+            theme_dots[theme_id] += 1
+        if theme_id is not None:
+            events.append((theme_id, sector))
+    reactions = Reaction.objects.filter(card__inquiry=inquiry, participant__removed=False)
+    for card_id, sector in reactions.values_list("card_id", "participant__sector"):
+        card = by_pk.get(card_id)
+        if card is None:
+            continue
+        card_reactions[card_id] += 1
+        if card.theme_id is not None:
+            events.append((card.theme_id, sector))
+
+    def entry(card):
+        author = card.author.display_name if inquiry.show_names else ""
+        return CardEntry(card, number.get(card.round_id, 0), author, card_dots[card.pk], card_reactions[card.pk])
+
+    entries = [entry(card) for card in cards]
+    theme_entries = {t.pk: ThemeEntry(t.pk, t.name, t.colour_hex, own_dots=theme_dots[t.pk]) for t in themes}
+    unsorted = ThemeEntry(None, "Not yet in a theme", "#ffffff")
+    for item in entries:
+        theme_entries.get(item.card.theme_id, unsorted).cards.append(item)
+    theme_list = list(theme_entries.values()) + ([unsorted] if unsorted.cards else [])
+
+    lensed = lens([(t.pk, t.name) for t in themes], inquiry.sectors, people, events, inquiry.k_threshold)
+    shares = [row.share for t in lensed for row in t.sectors if row.share]
+    by_sector = Counter(card.author.sector for card in cards)
+    sectors = [
+        SectorRow(s, people[s], by_sector[s]) if people[s] >= inquiry.k_threshold else SectorRow(s, None, None)
+        for s in inquiry.sectors
+    ]
+    ranked = sorted(entries, key=lambda e: (e.dots, e.reactions), reverse=True)
+    return Report(
+        inquiry=inquiry,
+        rounds=[(number[r.pk], r, sum(1 for e in entries if e.card.round_id == r.pk)) for r in rounds],
+        themes=theme_list,
+        cards=entries,
+        top_cards=[e for e in ranked if e.dots or e.reactions][:TOP],
+        top_themes=sorted((t for t in theme_list if t.pk and t.dots), key=lambda t: t.dots, reverse=True)[:TOP],
+        lens=lensed,
+        lens_scale=max(shares, default=1.0),
+        sectors=sectors,
+        participants=sum(people.values()),
+        featured=[e for e in entries if e.card.featured],
+        include_all=include_all,
+        public=public,
+    )
+
+
+def bar_width(share, scale):
+    """A bar's width in percent of the widest bar of the lens."""
+    if not share or not scale:
+        return 0
+    return round(min(share / scale, 1.0) * 100, 1)
+
+
+# Changes to the harvest ------------------------------------------------------------------------------------
+
+
+def save_selection(actor, inquiry, featured_ids, note):
+    """Feature exactly these visible contributions (others are unfeatured) and keep the note."""
+    with transaction.atomic():
+        cards = Card.objects.filter(inquiry=inquiry)
+        chosen = list(cards.filter(pk__in=featured_ids, status=Card.VISIBLE).values_list("pk", flat=True))
+        count = cards.filter(pk__in=chosen).update(featured=True)
+        cards.filter(featured=True).exclude(pk__in=chosen).update(featured=False)
+        inquiry.harvest_note = note
+        inquiry.save(update_fields=["harvest_note"])
+        audit.record(inquiry.pk, actor, "harvest.select", f"{count} featured")
+    return count
+
+
+def publish(actor, inquiry):
+    """Publish the harvest page; the link stays the same across unpublishing and publishing again."""
+    with transaction.atomic():
+        if not inquiry.harvest_token:
+            inquiry.harvest_token = secrets.token_urlsafe(24)
+        inquiry.harvest_published = True
+        inquiry.save(update_fields=["harvest_token", "harvest_published"])
+        audit.record(inquiry.pk, actor, "harvest.publish")
+
+
+def unpublish(actor, inquiry):
+    with transaction.atomic():
+        inquiry.harvest_published = False
+        inquiry.save(update_fields=["harvest_published"])
+        audit.record(inquiry.pk, actor, "harvest.unpublish")

@@ -1,0 +1,320 @@
+"""Browser tests: Linewalk as people use it, in headless Chromium driven by Playwright's sync API.
+
+A real Daphne process serves ``asgi:application`` (pages, static files and websockets) against the test
+database this pytest process created, so what a test stores must be committed: every test here is
+transactional. The browser is Debian's Chromium at /usr/bin/chromium; Playwright never downloads one.
+
+Each screen is its own browser context (its own cookies and storage), the way each person has their own
+phone or laptop: ``participant`` joins through the real join page at phone size, ``facilitator`` logs in
+through the real login form, ``presenter`` opens the presenter view with a facilitator's session."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections
+from django.test import Client
+from playwright.sync_api import expect, sync_playwright
+
+from board import actions as board_actions
+from inquiry import actions as inquiry_actions
+from inquiry.access import FACILITATOR, PARTICIPANT, Actor
+
+from ..conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1280, "height": 900}
+BIG_SCREEN = {"width": 1600, "height": 900}
+# Generous for a loaded CI box; expect() returns as soon as the page shows what it waits for.
+EXPECT_TIMEOUT_MS = 10_000
+SERVER_START_TIMEOUT = 30
+
+# Lets a test drop a page's websocket the way a lost network does (the page hears close code 1006 and
+# reconnects) rather than the clean close a page's own close() gives, which htmx does not retry.
+DROPPABLE_SOCKET = """
+(() => {
+  const Native = window.WebSocket;
+  let last = null;
+  window.WebSocket = class extends Native {
+    constructor(url, protocols) { super(url, protocols); last = this; }
+  };
+  window.lwTest = {
+    dropSocket() {
+      const socket = last;
+      const onclose = socket.onclose;
+      socket.onclose = null;
+      socket.onerror = null;
+      socket.close();
+      onclose.call(socket, new CloseEvent('close', { code: 1006, wasClean: false }));
+    },
+  };
+})();
+"""
+
+
+@pytest.fixture(scope="package")
+def orm_beside_playwright():
+    """Playwright's sync API leaves its event loop marked as running on the main thread between calls,
+    which Django takes for an async context and refuses the ORM (the database fixtures included). The
+    tests here only touch the ORM between browser calls, never inside one, so allow it for this package
+    alone and put the environment back afterwards."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _wait_for_server(process, log_path):
+    """The port Daphne reports once it listens, then a page it serves; fail fast if it dies."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    url = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Daphne exited with {process.returncode}:\n{log_path.read_text()}")
+        if url is None:
+            found = re.search(r"Listening on TCP address 127\.0\.0\.1:(\d+)", log_path.read_text())
+            if found:
+                url = f"http://127.0.0.1:{found.group(1)}"
+        if url is not None:
+            try:
+                with urllib.request.urlopen(url + "/", timeout=2) as response:
+                    if response.status == 200:
+                        return url
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+        time.sleep(0.05)  # polling interval while the server starts, not synchronisation
+    process.kill()
+    raise RuntimeError(f"Daphne did not start within {SERVER_START_TIMEOUT}s:\n{log_path.read_text()}")
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    log_path: Path
+
+
+@pytest.fixture(scope="package")
+def server(django_db_setup, tmp_path_factory):
+    """Daphne serving the project on a free port of 127.0.0.1, against this run's test database.
+
+    It reads the same settings as the tests (SQLite file or PostgreSQL from DATABASE_URL; the Redis
+    channel layer when REDIS_URL is set, under a prefix of its own), with the database name swapped
+    for the test database's and the tests' password hashers (see server_settings)."""
+    log_path = tmp_path_factory.mktemp("daphne") / "daphne.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.browser.server_settings",
+        "LINEWALK_TEST_SETTINGS": json.dumps(
+            {
+                "DATABASE_NAME": str(connection.settings_dict["NAME"]),
+                "PASSWORD_HASHERS": list(settings.PASSWORD_HASHERS),
+            }
+        ),
+        # The same key as this process, so sessions made here (the presenter's) are valid there.
+        "SECRET_KEY": settings.SECRET_KEY,
+        "REDIS_PREFIX": f"linewalk-browser-{uuid.uuid4().hex[:12]}",
+        "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",
+        # Daphne reports the port it got for -p 0 at INFO; the project's LOGGING would hide it otherwise.
+        "LOG_LEVEL": "INFO",
+        # Plain http on 127.0.0.1, static files from the app, whatever the surrounding environment says.
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_COOKIES": "0",
+        "SERVE_STATIC": "1",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    daphne = Path(sys.executable).with_name("daphne")
+    command = [str(daphne), "-b", "127.0.0.1", "-p", "0", "--access-log", os.devnull, "asgi:application"]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield LiveServer(_wait_for_server(process, log_path), log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="package")
+def browser(orm_beside_playwright):
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def in_thread(function, *args, **kwargs):
+    """Run ``function`` on a fresh thread and return its result: for the project's own actions, which
+    broadcast with async_to_sync and so cannot run on the thread Playwright's event loop is marked on.
+    The thread's database connection is closed before returning (a leftover one would hold the test
+    database open)."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = function(*args, **kwargs)
+        except BaseException as error:  # re-raised on the test's thread
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+class Screens:
+    """Opens the screens of one test, each in its own browser context, and closes them all at the end.
+
+    Every page fails the test on an uncaught script error and on any alert/confirm it was not told to
+    expect, so a post that smuggles in script cannot go unnoticed."""
+
+    def __init__(self, browser, base_url, inquiry):
+        self.browser = browser
+        self.base_url = base_url
+        self.inquiry = inquiry
+        self.contexts = []
+        self.problems = []
+
+    def context(self, viewport, **options):
+        context = self.browser.new_context(base_url=self.base_url, viewport=viewport, **options)
+        context.set_default_timeout(EXPECT_TIMEOUT_MS)
+        self.contexts.append(context)
+        return context
+
+    def page(self, context):
+        page = context.new_page()
+        page.on("pageerror", lambda error: self.problems.append(f"script error on {page.url}: {error}"))
+        page.on("dialog", lambda dialog: self._unexpected_dialog(page, dialog))
+        return page
+
+    def _unexpected_dialog(self, page, dialog):
+        self.problems.append(f"unexpected {dialog.type} on {page.url}: {dialog.message!r}")
+        dialog.dismiss()
+
+    def live(self, page):
+        """Wait until the page's websocket is open: the page says so to its user."""
+        expect(page.locator("#lw-connection")).to_have_text("Live")
+        return page
+
+    def participant(self, name, sector="NHS", *, via_home=False, connect=True, droppable=False):
+        """A person joining on their phone: through the home page's code form or the join link.
+        ``droppable``: the page gets ``lwTest.dropSocket()`` (see DROPPABLE_SOCKET)."""
+        context = self.context(PHONE, is_mobile=True, has_touch=True)
+        if droppable:
+            context.add_init_script(DROPPABLE_SOCKET)
+        page = self.page(context)
+        if via_home:
+            page.goto("/")
+            page.get_by_label("Join code").fill(self.inquiry.code.lower())
+            page.get_by_role("button", name="Join").click()
+        else:
+            page.goto(f"/i/{self.inquiry.code}/join/")
+        page.get_by_label("Your name (optional)").fill(name)
+        page.get_by_role("radio", name=sector).check()
+        page.get_by_role("button", name="Join the inquiry").click()
+        page.wait_for_url(lambda url: urlsplit(url).path == f"/i/{self.inquiry.code}/")
+        return self.live(page) if connect else page
+
+    def facilitator(self, username="alice", viewport=LAPTOP):
+        """A facilitator logging in through the login form and landing on the board."""
+        page = self.page(self.context(viewport))
+        page.goto(f"/accounts/login/?next=/i/{self.inquiry.code}/facilitate/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(lambda url: urlsplit(url).path == f"/i/{self.inquiry.code}/facilitate/")
+        return self.live(page)
+
+    def presenter(self, username="alice"):
+        """The shared screen, opened by a facilitator whose session is made here (as if logged in)."""
+        client = Client()
+        assert client.login(username=username, password=PASSWORD)
+        context = self.context(BIG_SCREEN)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": self.base_url}])
+        page = self.page(context)
+        page.goto(f"/i/{self.inquiry.code}/present/")
+        return self.live(page)
+
+    def close(self):
+        for context in self.contexts:
+            context.close()
+        self.contexts = []
+
+
+def seed(inquiry, *, cards=(), themes=(), author="Dave", sector="Local authority"):
+    """Put cards (posted by one participant) and themes (added by the inquiry's creator) on the board
+    through the project's own actions, before any screen opens.
+
+    Returns ({text: card id}, {name: theme id})."""
+
+    def run():
+        participant = inquiry_actions.join(inquiry, display_name=author, sector=sector)
+        poster = Actor(PARTICIPANT, inquiry.pk, participant_id=participant.pk)
+        facilitator = Actor(FACILITATOR, inquiry.pk, user_id=inquiry.created_by_id)
+        card_ids = {text: board_actions.post_card(poster, uuid.uuid4(), text)[0].pk for text in cards}
+        theme_ids = {name: board_actions.add_theme(facilitator, name).pk for name in themes}
+        return card_ids, theme_ids
+
+    return in_thread(run)
+
+
+SERVER_LOG = pytest.StashKey()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test's report shows what the server logged meanwhile (errors, tracebacks)."""
+    report = yield
+    if report.failed and SERVER_LOG in item.stash:
+        log_path, offset = item.stash[SERVER_LOG]
+        with open(log_path, errors="replace") as log:
+            log.seek(offset)
+            written = log.read()
+        if written.strip():
+            report.sections.append(("Daphne log during this test", written[-20_000:]))
+    return report
+
+
+@pytest.fixture
+def screens(request, browser, server, transactional_db, inquiry):
+    request.node.stash[SERVER_LOG] = (server.log_path, server.log_path.stat().st_size)
+    screens = Screens(browser, server.url, inquiry)
+    yield screens
+    # Close every page before the database is emptied under the server's feet.
+    screens.close()
+    assert not screens.problems, screens.problems

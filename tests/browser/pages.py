@@ -1,0 +1,24 @@
+"""Finding things on a Linewalk page the way a person reads it: a card by its text, a theme by its name."""
+
+import re
+
+from playwright.sync_api import Locator
+
+MINE = re.compile(r"\bmine\b")
+
+
+def card(scope, text):
+    """The card showing exactly ``text`` inside ``scope`` (a page or a part of one)."""
+    page = scope.page if isinstance(scope, Locator) else scope
+    return scope.locator(".card").filter(has=page.locator(".card-text").get_by_text(text, exact=True))
+
+
+def theme(page, name):
+    """The theme column headed ``name``."""
+    return page.locator("#themes > .theme").filter(has=page.get_by_role("heading", name=name, exact=True))
+
+
+def post(page, text):
+    """Write ``text`` in the participant's box and press Post."""
+    page.get_by_label("Your contribution", exact=True).fill(text)
+    page.get_by_role("button", name="Post").click()

@@ -13,8 +13,11 @@ with fewer than the inquiry's K participants are withheld (board/lens.py)."""
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from inquiry import audit
 from inquiry.models import Participant
@@ -23,6 +26,7 @@ from .lens import lens
 from .models import Card, Dot, Reaction, Theme
 
 TOP = 10
+REPORT_CSS = Path(__file__).resolve().parent.parent / "static" / "linewalk" / "report.css"
 
 
 def cards_for(inquiry, *, include_all=False, public=False):
@@ -87,6 +91,16 @@ class SectorRow:
 
 
 @dataclass
+class LensView:
+    """A theme's line of the sector lens, with each sector's bar width (percent of the widest bar)."""
+
+    name: str
+    total: int
+    bridging: float | None
+    bars: list  # [(SectorSupport, width)]
+
+
+@dataclass
 class Report:
     inquiry: object
     rounds: list
@@ -94,8 +108,7 @@ class Report:
     cards: list
     top_cards: list
     top_themes: list
-    lens: list
-    lens_scale: float
+    lens: list  # LensView, most bridging first
     sectors: list
     participants: int
     featured: list
@@ -127,7 +140,7 @@ def build(inquiry, *, include_all=False, public=False):
     themes = list(Theme.objects.filter(inquiry=inquiry).order_by("position", "pk"))
     cards = list(
         cards_for(inquiry, include_all=include_all, public=public)
-        .select_related("author")
+        .select_related("author", "theme")
         .order_by("position", "pk")
     )
     by_pk = {card.pk: card for card in cards}
@@ -157,7 +170,9 @@ def build(inquiry, *, include_all=False, public=False):
 
     def entry(card):
         author = card.author.display_name if inquiry.show_names else ""
-        return CardEntry(card, number.get(card.round_id, 0), author, card_dots[card.pk], card_reactions[card.pk])
+        return CardEntry(
+            card, number.get(card.round_id, 0), author, card_dots[card.pk], card_reactions[card.pk]
+        )
 
     entries = [entry(card) for card in cards]
     theme_entries = {t.pk: ThemeEntry(t.pk, t.name, t.colour_hex, own_dots=theme_dots[t.pk]) for t in themes}
@@ -167,10 +182,16 @@ def build(inquiry, *, include_all=False, public=False):
     theme_list = list(theme_entries.values()) + ([unsorted] if unsorted.cards else [])
 
     lensed = lens([(t.pk, t.name) for t in themes], inquiry.sectors, people, events, inquiry.k_threshold)
-    shares = [row.share for t in lensed for row in t.sectors if row.share]
+    scale = max((row.share for t in lensed for row in t.sectors if row.share), default=0)
+    lens_view = [
+        LensView(t.name, t.total, t.bridging, [(row, bar_width(row.share, scale)) for row in t.sectors])
+        for t in lensed
+    ]
     by_sector = Counter(card.author.sector for card in cards)
     sectors = [
-        SectorRow(s, people[s], by_sector[s]) if people[s] >= inquiry.k_threshold else SectorRow(s, None, None)
+        SectorRow(s, people[s], by_sector[s])
+        if people[s] >= inquiry.k_threshold
+        else SectorRow(s, None, None)
         for s in inquiry.sectors
     ]
     ranked = sorted(entries, key=lambda e: (e.dots, e.reactions), reverse=True)
@@ -180,9 +201,10 @@ def build(inquiry, *, include_all=False, public=False):
         themes=theme_list,
         cards=entries,
         top_cards=[e for e in ranked if e.dots or e.reactions][:TOP],
-        top_themes=sorted((t for t in theme_list if t.pk and t.dots), key=lambda t: t.dots, reverse=True)[:TOP],
-        lens=lensed,
-        lens_scale=max(shares, default=1.0),
+        top_themes=sorted((t for t in theme_list if t.pk and t.dots), key=lambda t: t.dots, reverse=True)[
+            :TOP
+        ],
+        lens=lens_view,
         sectors=sectors,
         participants=sum(people.values()),
         featured=[e for e in entries if e.card.featured],
@@ -196,6 +218,18 @@ def bar_width(share, scale):
     if not share or not scale:
         return 0
     return round(min(share / scale, 1.0) * 100, 1)
+
+
+def report_html(inquiry, *, include_all=False, controls=False):
+    """The printable report as one self-contained HTML document (its stylesheet inline), so a saved or
+    mailed copy reads the same."""
+    context = {
+        "report": build(inquiry, include_all=include_all),
+        "controls": controls,
+        # Our own stylesheet, read from disk: no user text in it.
+        "report_css": mark_safe(REPORT_CSS.read_text(encoding="utf-8")),
+    }
+    return render_to_string("harvest/report.html", context)
 
 
 # Changes to the harvest ------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from inquiry.models import Inquiry, Participant
 
 from . import presence, protocol, timers
 from .events import missed_since
+from .hub import hub
 
 
 
@@ -175,15 +176,23 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             return
         self.actor = actor
         self.kind = fragment_kind(actor.role)
-        self.groups_joined = [protocol.inquiry_group(actor.inquiry_id)]
+        self.use_hub = settings.LIVE_FANOUT == "hub"
+        self.groups_joined = [] if self.use_hub else [protocol.inquiry_group(actor.inquiry_id)]
         if actor.participant_id:
             self.groups_joined.append(protocol.participant_group(actor.participant_id))
-        # Join the groups before reading the catch-up: an event committed in between arrives both ways,
-        # and the sequence check in board_event drops the second copy.
+        # Join before reading the catch-up: an event committed in between arrives both ways, and the
+        # sequence check drops the second copy. Events the hub delivers meanwhile wait in a buffer.
+        self.catching_up, self.buffered = True, []
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        if self.use_hub:
+            await hub.join(self)
         await self.accept()
         await self.resync(since)
+        self.catching_up = False
+        for run, frames in self.buffered:
+            await self.deliver(run, frames)
+        self.buffered = []
         timers.schedule(actor.inquiry_id, deadline)
         if actor.participant_id:
             presence.changed(actor.inquiry_id, self.channel_layer)
@@ -193,6 +202,8 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             return
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
+        if self.use_hub:
+            await hub.leave(self)
         if self.actor.participant_id:
             await disconnect_db(self.channel_name)
             presence.changed(self.actor.inquiry_id, self.channel_layer)
@@ -263,6 +274,24 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             return
         self.last_seq = seq
         await self.send(protocol.event_frame(seq, event[self.kind], event.get("now", protocol.now_ms())))
+
+    async def deliver(self, run, frames):
+        """From the hub: a run of consecutive events, framed once per kind for every local socket."""
+        if self.catching_up:
+            self.buffered.append((run, frames))
+            return
+        first, last = run[0]["seq"], run[-1]["seq"]
+        if last <= self.last_seq:
+            return
+        if first > self.last_seq + 1:
+            asyncio.get_running_loop().create_task(self.resync(self.last_seq))
+            return
+        frame = frames[self.kind]
+        if first <= self.last_seq:  # rare: overlaps this socket's catch-up; frame just the new part
+            fresh = "".join(event[self.kind] for event in run if event["seq"] > self.last_seq)
+            frame = protocol.event_frame(last, fresh, run[-1].get("now") or protocol.now_ms())
+        self.last_seq = last
+        await self.send(frame)
 
     async def board_private(self, event):
         await self.send(event["html"])

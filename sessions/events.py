@@ -29,6 +29,7 @@ def publish(inquiry, kind, op, data, fragments):
     )
     message = {
         "type": "board.event",
+        "inquiry": inquiry.pk,
         "seq": event.seq,
         "participant": event.html_participant,
         "facilitator": event.html_facilitator,

@@ -63,4 +63,4 @@ def changed(inquiry_id, channel_layer):
 async def _broadcast(inquiry_id, channel_layer):
     _scheduled.pop(inquiry_id, None)
     html = await database_sync_to_async(_render)(inquiry_id)
-    await channel_layer.group_send(inquiry_group(inquiry_id), {"type": "presence.update", "html": html})
+    await channel_layer.group_send(inquiry_group(inquiry_id), {"type": "presence.update", "inquiry": inquiry_id, "html": html})

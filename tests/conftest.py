@@ -4,11 +4,13 @@ alice facilitates "the inquiry", bob is her co-facilitator, carol (NHS) and dave
 as participants, and eve is a facilitator with no part in it (an outsider)."""
 
 import pytest
+from channels.layers import channel_layers
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from inquiry.actions import add_cofacilitator, create_inquiry
+from sessions.hub import hub
 
 from .support import join_as, login_as
 
@@ -18,6 +20,14 @@ PASSWORD = "a-long-test-password-1"
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Close connections after each use so the test database can be dropped at the end (PostgreSQL).
 settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """Each test runs in its own event loop: give it its own channel layer and hub, as a new process has."""
+    yield
+    hub.reset()
+    channel_layers.backends.clear()
 
 
 @pytest.fixture

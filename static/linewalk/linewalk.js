@@ -20,6 +20,13 @@
   var PENDING_KEY = 'linewalk:pending:' + code;
   var OWN_KEY = 'linewalk:own:' + code;
   var HEADER = /^<div id="lw-seq"[^>]*data-seq="(\d+)"([^>]*)>/;
+  var DISMISSED_KEY = 'linewalk:dismissed:' + code;
+  // Server clock minus this device's clock, so every screen's countdown ends at the same moment.
+  var clockOffset = 0;
+  var initialSeq = document.getElementById('lw-seq');
+  if (initialSeq && initialSeq.dataset.nowUs) {
+    clockOffset = Math.floor(Number(initialSeq.dataset.nowUs) / 1000) - Date.now();
+  }
 
   // --- storage -----------------------------------------------------------------------------------
   function load(key, fallback) {
@@ -99,19 +106,25 @@
       return;
     }
     rememberFocus();
+    rememberOpenDetails();
   });
 
-  root.addEventListener('htmx:wsAfterMessage', function () {
+  root.addEventListener('htmx:wsAfterMessage', function (e) {
+    var message = e.detail.message || '';
     var seqEl = document.getElementById('lw-seq');
-    if (seqEl) {
+    if (seqEl && HEADER.test(message)) {
       var seq = parseInt(seqEl.dataset.seq, 10) || 0;
       lastSeq = seqEl.dataset.snapshot ? seq : Math.max(lastSeq, seq);
       delete seqEl.dataset.snapshot;
+      if (seqEl.dataset.now) { clockOffset = parseInt(seqEl.dataset.now, 10) - Date.now(); }
     }
     var ack = document.getElementById('lw-ack');
     if (ack && ack.dataset.ack) { acknowledge(ack.dataset.ack); delete ack.dataset.ack; }
+    restoreOpenDetails();
+    noteMine(message);
     refresh();
     restoreFocus();
+    if (message.indexOf('id="suggestions"') >= 0) { suggestionsArrived(); }
   });
 
   // --- keeping focus where the person was when a swap replaces or removes it ----------------------------
@@ -121,38 +134,85 @@
   // page's main input, so a keyboard or screen-reader user is never left at the top of the page.
   var focusCandidates = [];
 
+  // Controls that give way to another when pressed: Hide becomes Restore and the reverse.
+  var PARTNERS = [[/^card-(\d+)-hide$/, 'card-$1-restore'], [/^card-(\d+)-restore$/, 'card-$1-hide']];
+
   function focusableIn(el) {
     if (!el) { return null; }
     var control = el.querySelector('button[id]:not([disabled])');
     return control ? control.id : null;
   }
 
+  function firstControl(el) {
+    return el && el.querySelector('button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), textarea:not([disabled]), summary');
+  }
+
+  // A control without an id (the timer's submit button, a checkbox in a form) is found again by its
+  // nearest ancestor with an id and its place among the same kind of controls inside it.
+  function pathTo(el) {
+    var anchor = el.parentElement && el.parentElement.closest('[id]');
+    if (!anchor) { return null; }
+    var selector = el.tagName.toLowerCase() + (el.name ? '[name="' + el.name + '"]' : '') + (el.type ? '[type="' + el.type + '"]' : '');
+    var index = Array.prototype.indexOf.call(anchor.querySelectorAll(selector), el);
+    return function () {
+      var again = document.getElementById(anchor.id);
+      return again ? again.querySelectorAll(selector)[index] : null;
+    };
+  }
+
+  function byId(id) { return function () { return id ? document.getElementById(id) : null; }; }
+
   function rememberFocus() {
     var active = document.activeElement;
     focusCandidates = [];
-    if (!active || active === document.body || !active.id) { return; }
-    focusCandidates.push(active.id);
+    if (!active || active === document.body) { return; }
+    if (active.id) {
+      focusCandidates.push(byId(active.id));
+      PARTNERS.forEach(function (pair) {
+        if (pair[0].test(active.id)) { focusCandidates.push(byId(active.id.replace(pair[0], pair[1]))); }
+      });
+    } else {
+      focusCandidates.push(pathTo(active));
+    }
     var item = root.contains(active) && active.closest('.card, .theme');
-    if (!item) { return; }
-    focusCandidates.push(focusableIn(item.nextElementSibling), focusableIn(item.previousElementSibling));
-    if (item.classList.contains('card')) { focusCandidates.push(focusableIn(item.closest('.theme'))); }
+    if (item) {
+      focusCandidates.push(byId(focusableIn(item.nextElementSibling)), byId(focusableIn(item.previousElementSibling)));
+      if (item.classList.contains('card')) { focusCandidates.push(byId(focusableIn(item.closest('.theme')))); }
+    }
+    // Else the first control left in the nearest part of the page that is still there (Stop gone: the
+    // timer's minutes; Clear gone: the announcement's text box).
+    for (var el = active.parentElement; el && el !== document.body; el = el.parentElement) {
+      if (el.id) { focusCandidates.push((function (id) { return function () { return firstControl(document.getElementById(id)); }; })(el.id)); }
+    }
   }
 
   function fallbackControl() {
     return document.getElementById('theme-add-name') || document.getElementById('compose-text') || document.getElementById('main');
   }
 
+  function visible(el) { return !!(el && el.getClientRects().length); }
+
   function restoreFocus() {
     var candidates = focusCandidates.filter(Boolean);
     focusCandidates = [];
     if (!candidates.length || (document.activeElement && document.activeElement !== document.body)) { return; }
     for (var i = 0; i < candidates.length; i++) {
-      var el = document.getElementById(candidates[i]);
-      if (el) { el.focus(); }
+      var el = candidates[i]();
+      if (el && !el.disabled && visible(el)) { el.focus(); }
       if (el && document.activeElement === el) { return; }
     }
     var fallback = fallbackControl();
     if (fallback && !fallback.disabled) { fallback.focus(); }
+  }
+
+  // A swap re-draws <details> closed; keep open the ones the person had open (the agenda, settings).
+  var openDetails = [];
+  function rememberOpenDetails() {
+    openDetails = Array.prototype.map.call(document.querySelectorAll('details[id][open]'), function (d) { return d.id; });
+  }
+  function restoreOpenDetails() {
+    openDetails.forEach(function (id) { var d = document.getElementById(id); if (d) { d.open = true; } });
+    openDetails = [];
   }
 
   // --- posting (participants) -------------------------------------------------------------------------
@@ -223,7 +283,172 @@
       form.querySelector('button[type=submit]').disabled = !isOpen;
       form.classList.toggle('closed', !isOpen);
     }
+    applyFilter();
+    applyMine();
+    applyAnnouncement();
+    if (role === 'presenter') {
+      // The shared screen shows counts, not buttons nobody there can press.
+      document.querySelectorAll('#live .react, #live [data-action=dismiss-announcement]').forEach(function (b) { b.tabIndex = -1; });
+    }
+    tick();
   }
+
+  // --- which round the board shows ----------------------------------------------------------------------
+  // Cards stay in the DOM (swaps address them by id); a style rule hides those of other rounds.
+  function applyFilter() {
+    var state = document.getElementById('room-state');
+    var select = document.getElementById('view-round');
+    var round = select ? select.value : (state && state.dataset.follow === '1' ? state.dataset.viewRound : '');
+    round = parseInt(round, 10) || '';
+    var style = document.getElementById('lw-filter');
+    if (!style) {
+      style = document.createElement('style');
+      style.id = 'lw-filter';
+      document.head.appendChild(style);
+    }
+    var rule = round ? '#board .card[data-round]:not([data-round="' + round + '"]) { display: none; }' : '';
+    if (style.textContent !== rule) { style.textContent = rule; }
+    document.body.dataset.viewRound = round;
+  }
+
+  // --- the participant's own dots and reactions (a private part of each frame) ---------------------------
+  function parseJSON(text, fallback) {
+    try { return JSON.parse(text) || fallback; } catch (e) { return fallback; }
+  }
+
+  function setDisabled(button, disabled) {
+    if (button.disabled === disabled) { return; }
+    if (disabled && document.activeElement === button) {
+      // Never leave focus on a control that is about to switch off: go to its neighbour in the group.
+      var other = Array.prototype.filter.call(button.parentElement.querySelectorAll('button'), function (b) {
+        return b !== button && !b.disabled;
+      })[0];
+      button.disabled = true;
+      if (other) { other.focus(); }
+      return;
+    }
+    button.disabled = disabled;
+  }
+
+  // #lw-mine comes with the page, a snapshot, a replay and after each of the participant's own dots or
+  // reactions; opening or closing a vote does not resend it. So remember which vote it was drawn for, and
+  // for any other vote count from nothing: no dots yet, the whole budget left while it is open.
+  var mineVote = null;
+  function noteMine(message) {
+    if (message === null || message.indexOf('id="lw-mine"') >= 0) {
+      var bar = document.getElementById('vote-bar');
+      mineVote = bar ? bar.dataset.vote || '' : '';
+    }
+  }
+
+  function applyMine() {
+    var el = document.getElementById('lw-mine');
+    if (!el) { return; }
+    var bar = document.getElementById('vote-bar');
+    var fresh = !bar || mineVote === null || mineVote === (bar.dataset.vote || '');
+    var dots = fresh ? parseJSON(el.dataset.dots, {}) : {};
+    var reactions = parseJSON(el.dataset.reactions, []).map(String);
+    var left = fresh ? parseInt(el.dataset.left, 10) || 0
+      : (bar.dataset.voteOpen === '1' ? parseInt(bar.dataset.budget, 10) || 0 : 0);
+    document.querySelectorAll('#live .my-dots[data-item]').forEach(function (span) {
+      var n = dots[span.dataset.item] || 0;
+      span.textContent = 'Your dots: ' + n;
+      span.closest('.dot-controls').classList.toggle('has-dots', n > 0);
+      var add = span.parentElement.querySelector('[data-action=dot-add]');
+      var remove = span.parentElement.querySelector('[data-action=dot-remove]');
+      // Removing comes first so that the add button can hand focus over to it.
+      if (remove && n > 0) { setDisabled(remove, false); }
+      if (add) { setDisabled(add, left <= 0); }
+      if (remove && n === 0) { setDisabled(remove, true); }
+    });
+    document.querySelectorAll('#live .card-votes[data-card] .react').forEach(function (button) {
+      var on = reactions.indexOf(button.closest('.card-votes').dataset.card) >= 0;
+      button.setAttribute('aria-pressed', on ? 'true' : 'false');
+    });
+    var dotsLeft = document.getElementById('dots-left');
+    if (dotsLeft) {
+      var text = left > 0 ? 'You have ' + left + ' dot' + (left === 1 ? '' : 's') + ' left.' : 'You have used all your dots.';
+      if (dotsLeft.textContent !== text) { dotsLeft.textContent = text; }
+      dotsLeft.dataset.left = String(left);
+    }
+  }
+
+  // --- announcements: a participant may dismiss one; a new text shows again ----------------------------
+  function applyAnnouncement() {
+    var el = document.getElementById('announcement');
+    if (!el || role === 'facilitator' || !document.getElementById('announcement-text')) { return; }
+    if (load(DISMISSED_KEY, null) === el.dataset.textId) { el.hidden = true; }
+  }
+
+  // --- the countdown ---------------------------------------------------------------------------------------
+  var timerState = { endsAt: null, said: '', upSince: null };
+
+  function clockText(seconds) {
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), sec = seconds % 60;
+    return (h ? h + ':' + (m < 10 ? '0' : '') : '') + m + ':' + (sec < 10 ? '0' : '') + sec;
+  }
+
+  // The clock itself is silent for screen readers (aria-live off); this region speaks twice per timer.
+  function sayTimer(text) {
+    var out = document.getElementById('timer-announce');
+    if (out && out.textContent !== text) { out.textContent = text; }
+  }
+
+  // After the server ends the timer its clock goes away; keep saying so for a while.
+  function showTimeUp(timer, show) {
+    if (!timer) { return; }
+    var note = timer.querySelector('.timer-up');
+    if (show && !note) {
+      note = document.createElement('p');
+      note.className = 'timer-up';
+      note.textContent = 'Time is up';
+      timer.insertBefore(note, timer.firstChild);
+    } else if (!show && note) {
+      note.remove();
+    }
+  }
+
+  function tick() {
+    var timer = document.getElementById('timer');
+    var clock = timer && timer.querySelector('.timer-clock');
+    var endsAt = timer ? parseInt(timer.dataset.endsAt, 10) : NaN;
+    var now = Date.now() + clockOffset;
+    if (!clock || !endsAt) {
+      if (timerState.endsAt && now >= timerState.endsAt - 2000) {
+        // It ran out (a stop comes earlier than that).
+        if (timerState.said !== 'up') { sayTimer('Time is up.'); }
+        timerState.upSince = now;
+      }
+      timerState.endsAt = null;
+      timerState.said = '';
+      showTimeUp(timer, timerState.upSince !== null && now - timerState.upSince < 120000);
+      if (timer) { timer.classList.remove('is-running', 'is-ending', 'is-up'); }
+      return;
+    }
+    timerState.upSince = null;
+    showTimeUp(timer, false);
+    var left = Math.max(0, Math.ceil((endsAt - now) / 1000));
+    var text = left > 0 ? clockText(left) : 'Time is up';
+    if (clock.textContent !== text) { clock.textContent = text; }
+    timer.classList.add('is-running');
+    timer.classList.toggle('is-ending', left > 0 && left <= 60);
+    timer.classList.toggle('is-up', left === 0);
+    if (timerState.endsAt !== endsAt) {
+      // A new or changed timer: say nothing about a threshold already behind it.
+      timerState.endsAt = endsAt;
+      timerState.said = left === 0 ? 'up' : left <= 60 ? 'minute' : '';
+      sayTimer('');
+      return;
+    }
+    if (left === 0 && timerState.said !== 'up') {
+      timerState.said = 'up';
+      sayTimer('Time is up.');
+    } else if (left > 0 && left <= 60 && timerState.said === '') {
+      timerState.said = 'minute';
+      sayTimer('One minute left.');
+    }
+  }
+  window.setInterval(tick, 250);
 
   function themeColumns() {
     return Array.prototype.slice.call(document.querySelectorAll('#themes > .theme'));
@@ -351,11 +576,165 @@
         send({ type: 'theme', op: 'delete', theme: idOf(section) });
       }
     },
-    'round-activate': function (el) { send({ type: 'round', op: 'activate', round: parseInt(el.closest('[data-round]').dataset.round, 10) }); },
-    'round-close': function (el) { send({ type: 'round', op: 'close', round: parseInt(el.closest('[data-round]').dataset.round, 10) }); },
-    'round-reopen': function (el) { send({ type: 'round', op: 'reopen', round: parseInt(el.closest('[data-round]').dataset.round, 10) }); },
-    'close-dialog': function (el) { closeDialog(el.closest('dialog')); }
+    'round-activate': function (el) { send({ type: 'round', op: 'activate', round: roundOf(el) }); },
+    'round-phase': function (el) {
+      var round = currentRound();
+      if (!round) { status('Open a round first.', 'error'); return; }
+      send({ type: 'round', op: 'phase', round: round, phase: el.dataset.phase });
+    },
+    'round-edit': function (el) {
+      var item = el.closest('li[data-round]');
+      openRoundDialog(el, 'Edit round', item.dataset.round, item.dataset.question, item.dataset.guidance);
+    },
+    'round-add': function (el) { openRoundDialog(el, 'Add a round', '', '', ''); },
+    'round-earlier': function (el) { moveRoundBy(el, -1); },
+    'round-later': function (el) { moveRoundBy(el, 1); },
+    'close-dialog': function (el) { closeDialog(el.closest('dialog')); },
+
+    // Moderation: the card a control belongs to, on the board or in the review queue.
+    'card-hide': function (el) { send({ type: 'card', op: 'hide', card: cardIdOf(el) }); },
+    'card-restore': function (el) { send({ type: 'card', op: 'restore', card: cardIdOf(el) }); },
+    'card-approve': function (el) { send({ type: 'card', op: 'approve', card: cardIdOf(el) }); },
+    'card-spotlight': function (el) { send({ type: 'spotlight', op: 'set', card: cardIdOf(el), theme: null }); },
+    'theme-spotlight': function (el) { send({ type: 'spotlight', op: 'set', card: null, theme: idOf(themeOf(el)) }); },
+    'spotlight-clear': function () { send({ type: 'spotlight', op: 'clear' }); },
+    'remove-author': function (el) {
+      var card = el.closest('.card[data-author]');
+      var author = card && parseInt(card.dataset.author, 10);
+      if (!author) { status('This card has no author to remove.', 'error'); return; }
+      var who = card.querySelector('.author');
+      if (window.confirm('Remove ' + (who ? who.textContent.trim() : 'this participant') + ' from the inquiry? Their screen disconnects and they cannot post again.')) {
+        send({ type: 'participant', op: 'remove', participant: author });
+      }
+    },
+
+    // The room.
+    'timer-add': function (el) { send({ type: 'timer', op: 'add', seconds: parseInt(el.dataset.seconds, 10) }); },
+    'timer-stop': function () { send({ type: 'timer', op: 'stop' }); },
+    'announce-clear': function () { send({ type: 'announce', op: 'clear' }); },
+    'dismiss-announcement': function (el) {
+      var box = el.closest('#announcement');
+      save(DISMISSED_KEY, box.dataset.textId);
+      box.hidden = true;
+      var fallback = fallbackControl();
+      if (fallback && !fallback.disabled) { fallback.focus(); }
+    },
+    'room-pause': function () {
+      var state = document.getElementById('room-state');
+      send({ type: 'room', op: 'pause', paused: !(state && state.dataset.paused === '1') });
+    },
+
+    // Voting and reactions (participants).
+    'vote-close': function () { send({ type: 'vote', op: 'close' }); },
+    'vote-reveal': function () { send({ type: 'vote', op: 'reveal' }); },
+    'dot-add': function (el) { send(dotMessage('add', el)); },
+    'dot-remove': function (el) { send(dotMessage('remove', el)); },
+    'react': function (el) { send({ type: 'reaction', op: 'toggle', card: parseInt(el.closest('.card-votes').dataset.card, 10) }); },
+
+    // Suggested themes (facilitators).
+    'suggest-ask': function () {
+      var select = document.getElementById('suggest-round');
+      askForSuggestions({ type: 'suggest', op: 'preview', round: select && select.value ? parseInt(select.value, 10) : null });
+    },
+    'suggest-again': function (el) {
+      askForSuggestions({ type: 'suggest', op: 'preview', round: el.dataset.round ? parseInt(el.dataset.round, 10) : null,
+        granularity: parseInt(el.dataset.granularity, 10) || 0 });
+    },
+    'suggest-cancel': function () { send({ type: 'suggest', op: 'cancel' }); }
   };
+
+  var changes = {
+    'room-view': function () {
+      var select = document.getElementById('view-round');
+      var follow = document.getElementById('view-follow');
+      applyFilter(); // the facilitator's own board follows at once
+      send({ type: 'room', op: 'view', round: select && select.value ? parseInt(select.value, 10) : null,
+        follow: !!(follow && follow.checked) });
+    },
+    'room-settings': function () {
+      send({ type: 'room', op: 'settings', premoderation: document.getElementById('setting-premoderation').checked,
+        safeguarding: document.getElementById('setting-safeguarding').checked });
+    }
+  };
+
+  function cardIdOf(el) { return parseInt(el.closest('.card[data-card]').dataset.card, 10); }
+  function roundOf(el) { return parseInt(el.closest('[data-round]').dataset.round, 10); }
+  function currentRound() {
+    var banner = document.getElementById('round-banner');
+    return banner && banner.dataset.round ? parseInt(banner.dataset.round, 10) : null;
+  }
+
+  function moveRoundBy(el, delta) {
+    var item = el.closest('li[data-round]');
+    var items = Array.prototype.slice.call(item.parentElement.querySelectorAll(':scope > li[data-round]'));
+    var index = items.indexOf(item) + delta;
+    if (index < 0 || index >= items.length) { return; }
+    send({ type: 'round', op: 'move', round: parseInt(item.dataset.round, 10), position: index });
+  }
+
+  function openRoundDialog(opener, title, round, question, guidance) {
+    var dialog = openDialog('round-dialog', opener);
+    document.getElementById('round-dialog-title').textContent = title;
+    dialog.querySelector('[name=round]').value = round || '';
+    dialog.querySelector('[name=question]').value = question || '';
+    dialog.querySelector('[name=guidance]').value = guidance || '';
+    dialog.querySelector('[type=submit]').textContent = round ? 'Save' : 'Add the round';
+  }
+
+  function dotMessage(op, el) {
+    var cardVotes = el.closest('.card-votes[data-card]');
+    var themeVotes = el.closest('.theme-votes[data-theme]');
+    return { type: 'dot', op: op, card: cardVotes ? parseInt(cardVotes.dataset.card, 10) : null,
+      theme: !cardVotes && themeVotes ? parseInt(themeVotes.dataset.theme, 10) : null };
+  }
+
+  function checked(form, name) {
+    var box = form.querySelector('[name="' + name + '"]');
+    return !!(box && box.checked);
+  }
+
+  // --- suggested themes ------------------------------------------------------------------------------------
+  var waitingForSuggestions = false;
+
+  function askForSuggestions(message) {
+    if (send(message)) {
+      waitingForSuggestions = true;
+      status('Working out themes…', 'info');
+    }
+  }
+
+  function suggestionsArrived() {
+    var section = document.getElementById('suggestions');
+    if (!section) { return; }
+    if (!section.hidden) {
+      if (waitingForSuggestions) { status('Suggested themes are ready: nothing changes until you accept.', 'info'); }
+      section.focus();
+    } else if (!document.activeElement || document.activeElement === document.body || !document.body.contains(document.activeElement)) {
+      var ask = document.getElementById('suggest-ask');
+      if (ask) { ask.focus(); }
+    }
+    waitingForSuggestions = false;
+  }
+
+  function acceptSuggestions(form) {
+    var themes = [];
+    form.querySelectorAll('fieldset[data-suggested]').forEach(function (fieldset) {
+      if (!checked(fieldset, 'take')) { return; }
+      var cards = Array.prototype.map.call(fieldset.querySelectorAll('[name=card]:checked'), function (box) { return parseInt(box.value, 10); });
+      if (!cards.length) { return; }
+      themes.push({ name: fieldset.querySelector('[name=name]').value.trim(), cards: cards });
+    });
+    var placements = Array.prototype.map.call(form.querySelectorAll('[name=place]:checked'), function (box) {
+      var parts = box.value.split(':');
+      return { card: parseInt(parts[0], 10), theme: parseInt(parts[1], 10) };
+    });
+    var unnamed = themes.filter(function (t) { return !t.name; })[0];
+    if (unnamed) { status('Give every theme you accept a name.', 'error'); return; }
+    if (!themes.length && !placements.length) { status('Nothing is selected: tick a theme or a card first, or close without changes.', 'error'); return; }
+    if (send({ type: 'suggest', op: 'accept', themes: themes, placements: placements })) {
+      status('Adding ' + themes.length + ' theme' + (themes.length === 1 ? '' : 's') + ' to the board…', 'info');
+    }
+  }
 
   var submits = {
     'card.add': post,
@@ -394,12 +773,47 @@
       send({ type: 'theme', op: 'merge', theme: parseInt(form.querySelector('[name=theme]').value, 10),
         into: parseInt(form.querySelector('[name=into]').value, 10) });
       closeDialog(form.closest('dialog'));
-    }
+    },
+    'round.save': function (form) {
+      var round = form.querySelector('[name=round]').value;
+      var question = form.querySelector('[name=question]').value.trim();
+      if (!question) { status('Write the round’s question first.', 'error'); form.querySelector('[name=question]').focus(); return; }
+      var message = { type: 'round', op: round ? 'edit' : 'add', question: question,
+        guidance: form.querySelector('[name=guidance]').value.trim() };
+      if (round) { message.round = parseInt(round, 10); }
+      send(message);
+      closeDialog(form.closest('dialog'));
+    },
+    'timer.start': function (form) {
+      var input = form.querySelector('[name=minutes]');
+      var minutes = parseFloat(String(input.value).replace(',', '.'));
+      var seconds = Math.round(minutes * 60);
+      if (!(seconds >= 1 && seconds <= 4 * 60 * 60)) { status('Give the timer between half a minute and 240 minutes.', 'error'); input.focus(); return; }
+      send({ type: 'timer', op: 'start', seconds: seconds, closes_round: checked(form, 'closes_round') });
+    },
+    'announce.set': function (form) {
+      var input = form.querySelector('[name=text]');
+      var text = input.value.trim();
+      if (!text) { status('Write the announcement first.', 'error'); input.focus(); return; }
+      if (send({ type: 'announce', op: 'set', text: text })) { input.value = ''; }
+    },
+    'vote.open': function (form) {
+      var target = form.querySelector('[name=target]').value;
+      send({ type: 'vote', op: 'open', target: target, round: target === 'cards' ? currentRound() : null,
+        budget: parseInt(form.querySelector('[name=budget]').value, 10) || 0,
+        per_item: parseInt(form.querySelector('[name=per_item]').value, 10) || 0, live: checked(form, 'live') });
+    },
+    'suggest.accept': acceptSuggestions
   };
 
   document.addEventListener('click', function (e) {
     var el = e.target.closest('[data-action]');
     if (el && clicks[el.dataset.action]) { e.preventDefault(); clicks[el.dataset.action](el); }
+  });
+
+  document.addEventListener('change', function (e) {
+    var el = e.target.closest && e.target.closest('[data-action-change]');
+    if (el && changes[el.dataset.actionChange]) { changes[el.dataset.actionChange](el); }
   });
 
   document.addEventListener('submit', function (e) {
@@ -474,5 +888,6 @@
   }
 
   renderPending();
+  noteMine(null);
   refresh();
 })();

@@ -22,3 +22,12 @@ def post(page, text):
     """Write ``text`` in the participant's box and press Post."""
     page.get_by_label("Your contribution", exact=True).fill(text)
     page.get_by_role("button", name="Post").click()
+
+
+def snap(page, name):
+    """Save a screenshot to /tmp/linewalk-<name>.png when LINEWALK_SCREENSHOTS is set (to look at the pages
+    while working on them); otherwise do nothing, so the suite stays quick."""
+    import os
+
+    if os.environ.get("LINEWALK_SCREENSHOTS"):
+        page.screenshot(path=f"/tmp/linewalk-{name}.png", full_page=True)

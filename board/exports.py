@@ -1,0 +1,643 @@
+"""Exports of an inquiry (CSV, pol.is comments CSV, JSON, Markdown) and the import of an exported JSON
+file as a new inquiry. Formats are described in docs/exports.md.
+
+The CSV and JSON exports are generators of text chunks: contributions are read with ``.iterator()`` in
+chunks and written as they come, so an inquiry of any size exports with bounded memory."""
+
+import csv
+import io
+import json
+import re
+import secrets
+import uuid
+from collections import Counter
+
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from inquiry.models import Inquiry, Participant, Round
+
+from . import harvest
+from .models import (
+    DEFAULT_COLOUR,
+    TEXT_LIMIT,
+    THEME_COLOURS,
+    THEME_NAME_LIMIT,
+    Card,
+    Dot,
+    Reaction,
+    Theme,
+    Vote,
+)
+
+FORMAT = "linewalk.inquiry"
+VERSION = 1
+CHUNK_ROWS = 1000
+CHUNK_CHARS = 64 * 1024
+BOM = "\ufeff"
+
+CSV_COLUMNS = [
+    "contribution", "round", "round_question", "theme", "text", "status", "featured", "sector",
+    "participant", "author", "dots", "theme_dots", "reactions", "created", "edited",
+]  # fmt: skip
+POLIS_COLUMNS = [
+    "timestamp", "datetime", "comment-id", "author-id", "agrees", "disagrees", "moderated", "comment-body",
+]  # fmt: skip
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def iso(value, seconds=False):
+    if value is None:
+        return None
+    value = timezone.localtime(value)
+    return value.isoformat(timespec="seconds") if seconds else value.isoformat()
+
+
+def _buffered(pieces):
+    """Join small strings into chunks of about CHUNK_CHARS: fewer, larger writes to the client."""
+    buffer, size = [], 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= CHUNK_CHARS:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+def _csv_rows(rows):
+    """Each row as CSV text (RFC 4180: CRLF, quotes around fields with commas, quotes or newlines)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow(row)
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+
+
+def _counted(cards):
+    """Cards with their dots and reactions counted (by participants not removed) in the same query."""
+
+    def count_of(model):
+        rows = model.objects.filter(card=OuterRef("pk"), participant__removed=False)
+        return Coalesce(
+            Subquery(
+                rows.order_by().values("card").annotate(n=Count("pk")).values("n"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        )
+
+    return cards.annotate(dot_count=count_of(Dot), reaction_count=count_of(Reaction))
+
+
+def participant_refs(inquiry):
+    """Pseudonymous ids, stable for an inquiry: p1, p2, ... in the order people joined."""
+    pks = Participant.objects.filter(inquiry=inquiry).order_by("pk").values_list("pk", flat=True)
+    return {pk: f"p{index}" for index, pk in enumerate(pks, 1)}
+
+
+def _theme_dots(inquiry):
+    """Dots given to each theme itself (not to its cards)."""
+    rows = Dot.objects.filter(vote__inquiry=inquiry, theme__isnull=False, participant__removed=False)
+    return Counter(rows.values_list("theme_id", flat=True))
+
+
+def _spreadsheet_safe(text):
+    return "'" + text if text and text.startswith(FORMULA_START) else text
+
+
+def csv_chunks(inquiry, *, include_all=False, bom=True):
+    """A row per contribution, oldest first (docs/exports.md)."""
+    rounds = {r.pk: (i + 1, r.question) for i, r in enumerate(inquiry.rounds_in_order())}
+    themes = {t.pk: t.name for t in Theme.objects.filter(inquiry=inquiry)}
+    theme_dots = _theme_dots(inquiry)
+    refs = participant_refs(inquiry)
+    cards = _counted(harvest.cards_for(inquiry, include_all=include_all)).select_related("author")
+
+    def rows():
+        yield CSV_COLUMNS
+        for card in cards.order_by("created", "pk").iterator(chunk_size=CHUNK_ROWS):
+            number, question = rounds.get(card.round_id, ("", ""))
+            yield [
+                card.pk,
+                number,
+                _spreadsheet_safe(question),
+                _spreadsheet_safe(themes.get(card.theme_id, "")),
+                _spreadsheet_safe(card.text),
+                harvest.status_label(card),
+                "yes" if card.featured else "",
+                card.author.sector,
+                refs.get(card.author_id, ""),
+                _spreadsheet_safe(card.author.display_name) if inquiry.show_names else "",
+                card.dot_count,
+                theme_dots[card.theme_id] if card.theme_id else 0,
+                card.reaction_count,
+                iso(card.created, seconds=True),
+                iso(card.edited, seconds=True) or "",
+            ]
+
+    if bom:
+        yield BOM
+    yield from _buffered(_csv_rows(rows()))
+
+
+POLIS_MODERATED = {Card.VISIBLE: 1, Card.HIDDEN: -1}  # pending and held: 0, not yet moderated
+
+
+def polis_chunks(inquiry, *, include_all=False, bom=False):
+    """Comments in the shape of a pol.is export's comments.csv, for other tools (docs/exports.md)."""
+    refs = {pk: int(ref[1:]) for pk, ref in participant_refs(inquiry).items()}
+    cards = _counted(harvest.cards_for(inquiry, include_all=include_all))
+
+    def rows():
+        yield POLIS_COLUMNS
+        for card in cards.order_by("created", "pk").iterator(chunk_size=CHUNK_ROWS):
+            yield [
+                int(card.created.timestamp() * 1000),
+                iso(card.created, seconds=True),
+                card.pk,
+                refs.get(card.author_id, ""),
+                card.dot_count + card.reaction_count,
+                0,
+                POLIS_MODERATED.get(card.status, 0),
+                card.text,
+            ]
+
+    if bom:
+        yield BOM
+    yield from _buffered(_csv_rows(rows()))
+
+
+# JSON -----------------------------------------------------------------------------------------------------
+
+
+def _dumps(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _array(name, items, last=False):
+    """``"name": [item, item, ...]`` written an item at a time."""
+    yield f'"{name}": ['
+    for index, item in enumerate(items):
+        yield ("\n  " if index == 0 else ",\n  ") + _dumps(item)
+    yield "\n]" + ("" if last else ",\n")
+
+
+def json_chunks(inquiry, *, include_all=False):
+    """The whole inquiry (docs/exports.md), enough to rebuild it with ``import_inquiry``."""
+    rounds = list(inquiry.rounds_in_order())
+    round_refs = {r.pk: f"r{i}" for i, r in enumerate(rounds, 1)}
+    themes = list(Theme.objects.filter(inquiry=inquiry).order_by("position", "pk"))
+    theme_refs = {t.pk: f"t{i}" for i, t in enumerate(themes, 1)}
+    people = participant_refs(inquiry)
+    votes = list(Vote.objects.filter(inquiry=inquiry).order_by("created", "pk"))
+    vote_refs = {v.pk: f"v{i}" for i, v in enumerate(votes, 1)}
+    # Filled while the cards stream; dots and reactions on a card left out are left out too.
+    card_refs = {}
+
+    def participants():
+        rows = Participant.objects.filter(inquiry=inquiry).order_by("pk")
+        for p in rows.iterator(chunk_size=CHUNK_ROWS):
+            yield {
+                "ref": people[p.pk],
+                "sector": p.sector,
+                "display_name": p.display_name if inquiry.show_names else "",
+                "removed": p.removed,
+                "joined": iso(p.joined),
+            }
+
+    def cards():
+        rows = harvest.cards_for(inquiry, include_all=include_all).order_by("pk")
+        for card in rows.iterator(chunk_size=CHUNK_ROWS):
+            card_refs[card.pk] = ref = f"c{len(card_refs) + 1}"
+            yield {
+                "ref": ref,
+                "round": round_refs[card.round_id],
+                "theme": theme_refs.get(card.theme_id),
+                "author": people[card.author_id],
+                "text": card.text,
+                "status": card.status,
+                "held_reason": card.held_reason,
+                "silent": card.silent,
+                "featured": card.featured,
+                "position": card.position,
+                "created": iso(card.created),
+                "edited": iso(card.edited),
+            }
+
+    def dots():
+        rows = Dot.objects.filter(vote__inquiry=inquiry).order_by("pk")
+        for dot in rows.iterator(chunk_size=CHUNK_ROWS):
+            if dot.card_id is not None and dot.card_id not in card_refs:
+                continue
+            yield {
+                "vote": vote_refs[dot.vote_id],
+                "participant": people[dot.participant_id],
+                "card": card_refs.get(dot.card_id),
+                "theme": theme_refs.get(dot.theme_id),
+                "created": iso(dot.created),
+            }
+
+    def reactions():
+        rows = Reaction.objects.filter(card__inquiry=inquiry).order_by("pk")
+        for reaction in rows.iterator(chunk_size=CHUNK_ROWS):
+            if reaction.card_id in card_refs:
+                yield {
+                    "card": card_refs[reaction.card_id],
+                    "participant": people[reaction.participant_id],
+                    "created": iso(reaction.created),
+                }
+
+    settings = {
+        "title": inquiry.title,
+        "question": inquiry.question,
+        "sectors": inquiry.sectors,
+        "show_names": inquiry.show_names,
+        "k_threshold": inquiry.k_threshold,
+        "premoderation": inquiry.premoderation,
+        "safeguarding": inquiry.safeguarding,
+        "harvest_note": inquiry.harvest_note,
+        "current_round": round_refs.get(inquiry.current_round_id),
+    }
+    pieces = [
+        "{\n",
+        f'"format": "{FORMAT}",\n"version": {VERSION},\n',
+        f'"exported_at": {_dumps(iso(timezone.now()))},\n',
+        f'"contributions": {_dumps("all" if include_all else "visible")},\n',
+        f'"inquiry": {_dumps(settings)},\n',
+    ]
+    yield "".join(pieces)
+    round_rows = [
+        {"ref": round_refs[r.pk], "position": r.position, "question": r.question, "guidance": r.guidance,
+         "phase": r.phase}
+        for r in rounds
+    ]  # fmt: skip
+    theme_rows = [
+        {"ref": theme_refs[t.pk], "name": t.name, "colour": t.colour, "position": t.position,
+         "created": iso(t.created)}
+        for t in themes
+    ]  # fmt: skip
+    vote_rows = [
+        {"ref": vote_refs[v.pk], "round": round_refs.get(v.round_id), "target": v.target, "budget": v.budget,
+         "per_item": v.per_item, "live_results": v.live_results, "revealed": v.revealed, "is_open": v.is_open,
+         "created": iso(v.created)}
+        for v in votes
+    ]  # fmt: skip
+
+    def body():
+        yield from _array("rounds", round_rows)
+        yield from _array("participants", participants())
+        yield from _array("themes", theme_rows)
+        yield from _array("cards", cards())
+        yield from _array("votes", vote_rows)
+        yield from _array("dots", dots())
+        yield from _array("reactions", reactions(), last=True)
+        yield "\n}\n"
+
+    yield from _buffered(body())
+
+
+# Markdown -------------------------------------------------------------------------------------------------
+
+# Characters that mark up text inside a line (CommonMark lets any ASCII punctuation be escaped).
+MARKDOWN_SPECIAL = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>|&~"})
+BLOCK_START = re.compile(r"^(\d+)([.)])|^([#>+=-])")
+
+
+def md(text):
+    """User text as literal Markdown on one line: what could mark it up is escaped."""
+    return " ".join(str(text).split()).translate(MARKDOWN_SPECIAL)
+
+
+def md_paragraphs(text):
+    """User text as literal Markdown paragraphs, one per line of the text; none starts a list or heading."""
+    lines = (md(line) for line in str(text).splitlines() if line.strip())
+    return "\n\n".join(
+        BLOCK_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", line) for line in lines
+    )
+
+
+def _md_lens_row(row, k):
+    if row.support is None:
+        return f"| {md(row.sector)} | fewer than {k} | — | — |"
+    return f"| {md(row.sector)} | {row.participants} | {row.support} | {row.share:.2f} |"
+
+
+def markdown(report):
+    inquiry = report.inquiry
+    k = report.k
+    lines = [f"# {md(inquiry.title)}", "", f"**Question:** {md(inquiry.question)}", ""]
+    lines += [
+        f"{report.contributions} contributions from {report.participants} participants, "
+        f"{len([t for t in report.themes if t.pk])} themes, {report.total_dots} dots.",
+        "",
+        "## Rounds",
+        "",
+    ]
+    lines += [f"{number}. {md(r.question)} ({count} contributions)" for number, r, count in report.rounds]
+    lines += ["", "## Who took part", "", "| Sector | Participants | Contributions |", "| --- | --- | --- |"]
+    for row in report.sectors:
+        if row.participants is None:
+            lines.append(f"| {md(row.sector)} | fewer than {k} | withheld |")
+        else:
+            lines.append(f"| {md(row.sector)} | {row.participants} | {row.contributions} |")
+    if inquiry.harvest_note:
+        lines += ["", "## Note from the facilitators", "", md_paragraphs(inquiry.harvest_note)]
+    lines += ["", "## Bridging themes", ""]
+    if report.bridging:
+        lines.append("Ranked by the lowest support per participant across the sectors shown.")
+        lines.append("")
+        for index, entry in enumerate(report.bridging, 1):
+            lines.append(f"{index}. {md(entry.name)}: {entry.bridging:.2f} (total support {entry.total})")
+    else:
+        lines.append("Not enough sectors with at least K participants to compare.")
+    lines += ["", "## The sector lens", ""]
+    for entry in report.lens:
+        lines += [f"### {md(entry.name)}", "", "| Sector | Participants | Support | Per participant |"]
+        lines += ["| --- | --- | --- | --- |"] + [_md_lens_row(row, k) for row, _ in entry.bars] + [""]
+    lines += ["## Top contributions by dots", ""]
+    lines += [f"- {md(e.card.text)} ({e.dots} dots, {e.reactions} reactions)" for e in report.top_cards] or [
+        "None."
+    ]
+    lines += ["", "## Themes", ""]
+    for theme in report.themes:
+        lines += [f"### {md(theme.name)}", "", f"{theme.count} contributions, {theme.dots} dots", ""]
+        for e in theme.cards:
+            by = f" — {md(e.author)}" if e.author else ""
+            status = "" if e.status == Card.VISIBLE else f" [{e.status}]"
+            lines.append(f"- {md(e.card.text)}{by} (round {e.round_number}; {e.dots} dots){status}")
+        lines.append("")
+    lines.append(f"Per-sector figures for sectors with fewer than {k} participants are withheld.")
+    return "\n".join(lines) + "\n"
+
+
+# Import ----------------------------------------------------------------------------------------------------
+
+
+class ImportProblem(Exception):
+    """A file that cannot be imported; ``message`` says why, for the person who chose it."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+REQUIRED = ["inquiry", "rounds", "participants", "themes", "cards", "votes", "dots", "reactions"]
+
+
+_MISSING = object()
+
+
+class _Reader:
+    """Checks one field of one item and says where it is when it is wrong."""
+
+    def __init__(self, item, where):
+        if not isinstance(item, dict):
+            raise ImportProblem(f"{where} must be an object.")
+        self.item, self.where = item, where
+
+    def _get(self, key, default):
+        if key not in self.item:
+            if default is _MISSING:
+                raise ImportProblem(f"{self.where} has no “{key}”.")
+            return default
+        return self.item[key]
+
+    def text(self, key, limit, *, default=_MISSING, empty=False):
+        value = self._get(key, default)
+        if not isinstance(value, str) or len(value) > limit or (not empty and not value.strip()):
+            size = f"0–{limit}" if empty else f"1–{limit}"
+            raise ImportProblem(f"{self.where}.{key} must be text of {size} characters.")
+        return value
+
+    def flag(self, key, default=False):
+        value = self._get(key, default)
+        if not isinstance(value, bool):
+            raise ImportProblem(f"{self.where}.{key} must be true or false.")
+        return value
+
+    def number(self, key, default=0, low=0, high=2**31 - 1):
+        value = self._get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ImportProblem(f"{self.where}.{key} must be a whole number from {low} to {high}.")
+        return value
+
+    def choice(self, key, choices, default=_MISSING):
+        value = self._get(key, default)
+        if value not in choices:
+            raise ImportProblem(f"{self.where}.{key} must be one of: {', '.join(choices)}.")
+        return value
+
+    def when(self, key, optional=True):
+        value = self._get(key, None if optional else _MISSING)
+        if value is None and optional:
+            return None
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+        if parsed is None:
+            raise ImportProblem(f"{self.where}.{key} must be a date and time (ISO 8601).")
+        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+
+    def ref(self, key, refs, optional=False):
+        value = self._get(key, None if optional else _MISSING)
+        if value is None and optional:
+            return None
+        if value not in refs:
+            raise ImportProblem(f"{self.where}.{key} refers to {value!r}, which is not in the file.")
+        return refs[value]
+
+
+def _list(data, key):
+    value = data[key]
+    if not isinstance(value, list):
+        raise ImportProblem(f"“{key}” must be a list.")
+    return value
+
+
+def _own_ref(reader, seen):
+    ref = reader.item.get("ref")
+    if not isinstance(ref, str) or not ref or ref in seen:
+        raise ImportProblem(f"{reader.where}.ref must be text, different for every item.")
+    return ref
+
+
+def read_file(upload):
+    """The parsed JSON of an uploaded file, or an ImportProblem saying why not."""
+    try:
+        data = json.load(upload)
+    except UnicodeDecodeError:
+        raise ImportProblem("This file is not text: choose the JSON file Linewalk exported.") from None
+    except json.JSONDecodeError as error:
+        raise ImportProblem(f"This file is not valid JSON ({error.msg}, line {error.lineno}).") from None
+    return data
+
+
+def _check_header(data):
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ImportProblem("This is not a Linewalk inquiry export (its “format” is not “linewalk.inquiry”).")
+    if data.get("version") != VERSION:
+        raise ImportProblem(
+            f"This export is version {data.get('version')!r}; this Linewalk imports version {VERSION}."
+        )
+    missing = [key for key in REQUIRED if key not in data]
+    if missing:
+        raise ImportProblem(f"This export is missing: {', '.join(missing)}.")
+
+
+def _with_times(model, objects, times, batch=500):
+    """Create rows, then put back their original creation times (auto_now_add sets them on create;
+    bulk_update does not)."""
+    created = model.objects.bulk_create(objects, batch_size=batch)
+    stamped = []
+    for obj, (attr, value) in zip(created, times, strict=True):
+        if value is not None:
+            setattr(obj, attr, value)
+            stamped.append(obj)
+    if stamped:
+        model.objects.bulk_update(stamped, [times[0][0]], batch_size=batch)
+    return created
+
+
+def import_inquiry(user, data):
+    """A new inquiry, facilitated by ``user``, rebuilt from an exported JSON document; all or nothing."""
+    _check_header(data)
+    with transaction.atomic():
+        return _import(user, data)
+
+
+def _import(user, data):
+    meta = _Reader(data["inquiry"], "inquiry")
+    sectors = meta._get("sectors", _MISSING)
+    if (
+        not isinstance(sectors, list)
+        or not sectors
+        or not all(isinstance(s, str) and s.strip() for s in sectors)
+    ):
+        raise ImportProblem("inquiry.sectors must be a list of sector names.")
+    inquiry = Inquiry.objects.create(
+        title=meta.text("title", 200),
+        question=meta.text("question", 500),
+        sectors=sectors,
+        show_names=meta.flag("show_names"),
+        k_threshold=meta.number("k_threshold", 3, low=1, high=1000),
+        premoderation=meta.flag("premoderation"),
+        safeguarding=meta.flag("safeguarding", True),
+        harvest_note=meta.text("harvest_note", 10_000, default="", empty=True),
+        created_by=user,
+    )
+    inquiry.facilitators.add(user)
+
+    rounds = {}
+    for index, item in enumerate(_list(data, "rounds")):
+        r = _Reader(item, f"rounds[{index}]")
+        ref = _own_ref(r, rounds)
+        rounds[ref] = Round(
+            inquiry=inquiry,
+            position=r.number("position", index),
+            question=r.text("question", 500),
+            guidance=r.text("guidance", 1000, default="", empty=True),
+            phase=r.choice("phase", [p for p, _ in Round.PHASES], Round.GATHER),
+        )
+    if not rounds:
+        rounds["r1"] = Round(inquiry=inquiry, position=0, question=inquiry.question)
+    Round.objects.bulk_create(rounds.values())
+    current = data["inquiry"].get("current_round")
+    inquiry.current_round = rounds.get(current) or next(iter(rounds.values()))
+    inquiry.save(update_fields=["current_round"])
+
+    people, times = {}, []
+    for index, item in enumerate(_list(data, "participants")):
+        r = _Reader(item, f"participants[{index}]")
+        ref = _own_ref(r, people)
+        people[ref] = Participant(
+            inquiry=inquiry,
+            # Nobody's session holds this token: imported people cannot post as themselves.
+            token=f"imported-{secrets.token_urlsafe(32)}",
+            display_name=r.text("display_name", 60, default="", empty=True),
+            sector=r.text("sector", 100),
+            removed=r.flag("removed"),
+        )
+        times.append(("joined", r.when("joined")))
+    _with_times(Participant, list(people.values()), times)
+
+    themes, times = {}, []
+    for index, item in enumerate(_list(data, "themes")):
+        r = _Reader(item, f"themes[{index}]")
+        ref = _own_ref(r, themes)
+        themes[ref] = Theme(
+            inquiry=inquiry,
+            name=r.text("name", THEME_NAME_LIMIT),
+            colour=r.choice("colour", list(THEME_COLOURS), DEFAULT_COLOUR),
+            position=r.number("position", index),
+        )
+        times.append(("created", r.when("created")))
+    _with_times(Theme, list(themes.values()), times)
+
+    cards, times = {}, []
+    statuses = [s for s, _ in Card.STATUSES]
+    for index, item in enumerate(_list(data, "cards")):
+        r = _Reader(item, f"cards[{index}]")
+        ref = _own_ref(r, cards)
+        cards[ref] = Card(
+            inquiry=inquiry,
+            round=r.ref("round", rounds),
+            theme=r.ref("theme", themes, optional=True),
+            author=r.ref("author", people),
+            client_id=uuid.uuid4(),
+            text=r.text("text", TEXT_LIMIT),
+            status=r.choice("status", statuses, Card.VISIBLE),
+            held_reason=r.text("held_reason", 300, default="", empty=True),
+            silent=r.flag("silent"),
+            featured=r.flag("featured"),
+            position=r.number("position", index),
+            edited=r.when("edited"),
+        )
+        times.append(("created", r.when("created")))
+    _with_times(Card, list(cards.values()), times)
+
+    votes, times = {}, []
+    for index, item in enumerate(_list(data, "votes")):
+        r = _Reader(item, f"votes[{index}]")
+        ref = _own_ref(r, votes)
+        votes[ref] = Vote(
+            inquiry=inquiry,
+            round=r.ref("round", rounds, optional=True),
+            target=r.choice("target", [t for t, _ in Vote.TARGETS], Vote.CARDS),
+            budget=r.number("budget", 3, high=1000),
+            per_item=r.number("per_item", 1, high=1000),
+            live_results=r.flag("live_results"),
+            revealed=r.flag("revealed"),
+            is_open=r.flag("is_open"),
+        )
+        times.append(("created", r.when("created")))
+    _with_times(Vote, list(votes.values()), times)
+
+    dots, times = [], []
+    for index, item in enumerate(_list(data, "dots")):
+        r = _Reader(item, f"dots[{index}]")
+        card, theme = r.ref("card", cards, optional=True), r.ref("theme", themes, optional=True)
+        if (card is None) == (theme is None):
+            raise ImportProblem(f"dots[{index}] must be on one card or one theme.")
+        dots.append(
+            Dot(vote=r.ref("vote", votes), participant=r.ref("participant", people), card=card, theme=theme)
+        )
+        times.append(("created", r.when("created")))
+    _with_times(Dot, dots, times)
+
+    reactions, times, seen = [], [], set()
+    for index, item in enumerate(_list(data, "reactions")):
+        r = _Reader(item, f"reactions[{index}]")
+        card, person = r.ref("card", cards), r.ref("participant", people)
+        if (id(card), id(person)) in seen:
+            raise ImportProblem(f"reactions[{index}] repeats a reaction: one per person per card.")
+        seen.add((id(card), id(person)))
+        reactions.append(Reaction(card=card, participant=person))
+        times.append(("created", r.when("created")))
+    _with_times(Reaction, reactions, times)
+    return inquiry

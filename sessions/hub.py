@@ -1,0 +1,178 @@
+"""Per-process fan-out: one channel-layer subscription per process, delivering to local sockets.
+
+Stock Channels fan-out (every socket in the inquiry's group) costs, per event and per recipient: a
+channel-layer message, a dispatch with Channels' ``aclose_old_connections`` thread hop, and, on the
+in-memory layer, an expiry sweep that makes a broadcast O(N^2). Here the process's one hub channel is the
+only member of each inquiry's group it serves; an event arrives once per process, is ordered by its
+sequence number (a gap is filled from the database, once per process), coalesced with whatever else
+arrives within one tick, framed once per kind of screen, and written to each local socket directly.
+
+``settings.LIVE_FANOUT = "group"`` switches back to stock group fan-out (the benchmark's baseline)."""
+
+import asyncio
+import logging
+from collections import defaultdict
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+
+from . import protocol
+from .models import Event
+
+log = logging.getLogger(__name__)
+
+# How long the first event of a burst waits for others to share its frame.
+TICK = 0.015
+
+
+@database_sync_to_async
+def _current_seq(inquiry_id):
+    from inquiry.models import Inquiry
+
+    return Inquiry.objects.filter(pk=inquiry_id).values_list("seq", flat=True).first() or 0
+
+
+@database_sync_to_async
+def _missing(inquiry_id, after, before):
+    rows = Event.objects.filter(inquiry_id=inquiry_id, seq__gt=after, seq__lt=before).order_by("seq")
+    return [
+        {"seq": e.seq, "participant": e.html_participant, "facilitator": e.html_facilitator} for e in rows
+    ]
+
+
+class Hub:
+    def __init__(self):
+        self.layer = None
+        self.channel = None
+        self.task = None
+        self.sockets = defaultdict(set)  # inquiry id -> consumers on this process
+        self.last_seq = {}  # inquiry id -> last sequence number fanned out here
+        self.pending = defaultdict(dict)  # inquiry id -> {seq: event}
+        self.flushing = {}  # inquiry id -> scheduled flush
+
+    async def _start(self):
+        if self.task is not None and not self.task.done() and self.task.get_loop() is asyncio.get_running_loop():
+            return
+        self.layer = get_channel_layer()
+        # The default prefix matters: channels-redis reads every process-specific channel of a layer from
+        # one Redis list named by that prefix.
+        self.channel = await self.layer.new_channel()
+        self.sockets.clear()
+        self.last_seq.clear()
+        self.pending.clear()
+        self.flushing.clear()
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def join(self, consumer):
+        """Start delivering this inquiry's events to ``consumer``. Call before its catch-up is read."""
+        await self._start()
+        inquiry = consumer.actor.inquiry_id
+        first = not self.sockets[inquiry]
+        self.sockets[inquiry].add(consumer)
+        if first:
+            await self.layer.group_add(protocol.inquiry_group(inquiry), self.channel)
+            # Read after joining the group: whatever commits later arrives as a message.
+            self.last_seq[inquiry] = await _current_seq(inquiry)
+            if self.pending.get(inquiry):
+                self._schedule(inquiry)
+
+    async def leave(self, consumer):
+        inquiry = consumer.actor.inquiry_id
+        local = self.sockets.get(inquiry)
+        if local is None:
+            return
+        local.discard(consumer)
+        if not local:
+            del self.sockets[inquiry]
+            self.last_seq.pop(inquiry, None)
+            await self.layer.group_discard(protocol.inquiry_group(inquiry), self.channel)
+
+    def reset(self):
+        """Forget this process's subscriptions (tests: each test runs in a new event loop)."""
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        self.task = self.layer = self.channel = None
+        for handle in self.flushing.values():
+            handle.cancel()
+        self.sockets.clear()
+        self.last_seq.clear()
+        self.pending.clear()
+        self.flushing.clear()
+
+    async def _run(self):
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The layer itself failed (e.g. Redis went away): wait a little rather than spin.
+                log.exception("hub: receiving from the channel layer failed")
+                await asyncio.sleep(1)
+                continue
+            try:
+                await self._dispatch(message)
+            except Exception:
+                log.exception("hub: a message could not be delivered")
+
+    async def _dispatch(self, message):
+        inquiry = message.get("inquiry")
+        if inquiry not in self.sockets:
+            return
+        if message["type"] == "board.event":
+            self._queue(inquiry, message)
+        elif message["type"] == "presence.update":
+            await self._fan_out(inquiry, {"participant": message["html"], "facilitator": message["html"]})
+
+    def _queue(self, inquiry, message):
+        if message["seq"] <= self.last_seq.get(inquiry, 0):
+            return
+        self.pending[inquiry][message["seq"]] = message
+        if inquiry in self.last_seq:  # else the join that is reading it will schedule the flush
+            self._schedule(inquiry)
+
+    def _schedule(self, inquiry):
+        if inquiry not in self.flushing:
+            loop = asyncio.get_running_loop()
+            self.flushing[inquiry] = loop.call_later(TICK, lambda: loop.create_task(self._flush(inquiry)))
+
+    async def _flush(self, inquiry):
+        events = self.pending.pop(inquiry, {})
+        last = self.last_seq.get(inquiry, 0)
+        if events and min(events) > last + 1:
+            # Something was lost on the way (the layer delivers at most once): the database has it.
+            for event in await _missing(inquiry, last, min(events)):
+                events.setdefault(event["seq"], event)
+        self.flushing.pop(inquiry, None)
+        ordered = [events[seq] for seq in sorted(events) if seq > last]
+        # Only a run without gaps goes out; what follows a gap waits for the next flush.
+        run = []
+        for event in ordered:
+            if event["seq"] != last + len(run) + 1:
+                break
+            run.append(event)
+        for event in ordered[len(run):]:
+            self._queue(inquiry, event)
+        if not run:
+            return
+        self.last_seq[inquiry] = run[-1]["seq"]
+        now = run[-1].get("now") or protocol.now_ms()
+        frames = {
+            kind: protocol.event_frame(run[-1]["seq"], "".join(e[kind] for e in run), now)
+            for kind in ("participant", "facilitator")
+        }
+        for consumer in list(self.sockets.get(inquiry, ())):
+            try:
+                await consumer.deliver(run, frames)
+            except Exception:
+                log.exception("hub: delivery to one socket failed")
+
+    async def _fan_out(self, inquiry, frames):
+        for consumer in list(self.sockets.get(inquiry, ())):
+            try:
+                await consumer.send(frames[consumer.kind])
+            except Exception:
+                log.exception("hub: delivery to one socket failed")
+
+
+hub = Hub()

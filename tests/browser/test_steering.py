@@ -1,0 +1,159 @@
+"""Steering the room from the facilitator's page, as the participants' phones and the shared screen show
+it: the timer, silent writing and its reveal, announcements, pausing, the spotlight and hiding a card;
+then the same controls with the keyboard alone."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import seed
+from .pages import card, post, snap
+from .test_keyboard import assert_focus_is_visible, tab_to
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CLOCK = re.compile(r"^(\d+):(\d\d)$")
+
+
+def seconds_on(clock):
+    minutes, seconds = CLOCK.match(clock.inner_text().strip()).groups()
+    return int(minutes) * 60 + int(seconds)
+
+
+def test_a_timer_and_a_silent_round_reach_the_participants_who_see_only_a_count_until_the_reveal(screens):
+    alice = screens.facilitator()
+    presenter = screens.presenter()
+    carol = screens.participant("Carol")
+    dave = screens.participant("Dave", "Local authority")
+
+    alice.get_by_role("button", name="Silent", exact=True).click()
+    expect(alice.get_by_role("button", name="Silent", exact=True)).to_have_attribute("aria-pressed", "true")
+    expect(carol.locator("#round-banner")).to_have_attribute("data-phase", "silent")
+
+    alice.get_by_label("Timer, minutes").fill("2")
+    alice.get_by_role("button", name="Start timer").click()
+    clock = carol.locator("#timer .timer-clock")
+    expect(clock).to_have_text(CLOCK)
+    first = seconds_on(clock)
+    assert 110 <= first <= 120, first
+    expect(clock).not_to_have_text(clock.inner_text())  # it counts down by itself
+    assert seconds_on(clock) < first
+    expect(presenter.locator("#timer .timer-clock")).to_have_text(CLOCK)
+    expect(alice.get_by_role("button", name="Restart")).to_be_visible()
+
+    post(dave, "Step-down beds near home")
+    expect(card(dave, "Step-down beds near home")).to_be_visible()  # the author sees their own card
+    count = "1 contribution written so far, hidden until the reveal."
+    expect(carol.locator("#silent-count")).to_have_text(count)
+    expect(presenter.locator("#silent-count")).to_be_visible()
+    expect(card(carol, "Step-down beds near home")).to_have_count(0)
+    expect(card(presenter, "Step-down beds near home")).to_have_count(0)
+    expect(card(alice, "Step-down beds near home")).to_contain_text("Silent writing")
+    snap(alice, "facilitator-steering")
+
+    alice.get_by_role("button", name="Reveal", exact=True).click()
+    expect(card(carol, "Step-down beds near home")).to_be_visible()
+    expect(card(presenter, "Step-down beds near home")).to_be_visible()
+    expect(carol.locator("#silent-count")).to_be_hidden()
+
+    card(alice, "Step-down beds near home").get_by_role("button", name="Spotlight").click()
+    expect(presenter.locator("#spotlight")).to_contain_text("Step-down beds near home")
+    expect(carol.locator("#spotlight")).to_contain_text("Step-down beds near home")
+    snap(presenter, "presenter-spotlight")
+    snap(carol, "participant-spotlight")
+    alice.get_by_role("button", name="Clear the spotlight").click()
+    expect(presenter.locator("#spotlight")).to_be_hidden()
+
+
+def test_a_facilitator_steers_the_room_with_the_keyboard_alone(screens):
+    cards, _ = seed(screens.inquiry, cards=["Shared care records"])
+    alice = screens.facilitator()
+    carol = screens.participant("Carol")
+    keyboard = alice.keyboard
+
+    # A phase: Enter on its button; focus stays on it as the banner is re-drawn.
+    silent = alice.locator("#phase-silent")
+    tab_to(alice, silent)
+    assert_focus_is_visible(alice)
+    keyboard.press("Enter")
+    expect(silent).to_have_attribute("aria-pressed", "true")
+    expect(carol.locator("#round-banner")).to_have_attribute("data-phase", "silent")
+    expect(silent).to_be_focused()
+    assert_focus_is_visible(alice)
+    tab_to(alice, alice.locator("#phase-gather"), backwards=True)
+    keyboard.press(" ")
+    expect(alice.locator("#phase-gather")).to_have_attribute("aria-pressed", "true")
+    expect(alice.locator("#phase-gather")).to_be_focused()
+
+    # The timer: arrows set the minutes (3 → 2.5), Enter starts it; Stop ends it and focus goes back to
+    # the minutes rather than to the top of the page.
+    minutes = alice.get_by_label("Timer, minutes")
+    tab_to(alice, minutes)
+    assert_focus_is_visible(alice)
+    keyboard.press("ArrowDown")
+    expect(minutes).to_have_value("2.5")
+    keyboard.press("Enter")
+    expect(carol.locator("#timer .timer-clock")).to_have_text(re.compile(r"^2:(30|29|28)$"))
+    expect(minutes).to_be_focused()
+    stop = alice.get_by_role("button", name="Stop", exact=True)
+    tab_to(alice, stop)
+    assert_focus_is_visible(alice)
+    keyboard.press("Enter")
+    expect(carol.locator("#timer .timer-clock")).to_have_count(0)
+    expect(minutes).to_be_focused()
+    assert_focus_is_visible(alice)
+
+    # An announcement: type, Enter; the field empties and keeps focus.
+    announce = alice.get_by_label("Announcement to everyone")
+    tab_to(alice, announce)
+    keyboard.type("Five minutes to go")
+    keyboard.press("Enter")
+    expect(carol.locator("#announcement-text")).to_have_text("Five minutes to go")
+    expect(announce).to_be_focused()
+    expect(announce).to_have_value("")
+    assert_focus_is_visible(alice)
+
+    # Pause and resume with Space: the same button, re-labelled, keeps focus.
+    pause = alice.locator("#room-pause")
+    tab_to(alice, pause, backwards=True)
+    assert_focus_is_visible(alice)
+    keyboard.press(" ")
+    expect(pause).to_have_text("Resume the room")
+    expect(pause).to_have_attribute("aria-pressed", "true")
+    expect(carol.get_by_label("Your contribution", exact=True)).to_be_disabled()
+    expect(pause).to_be_focused()
+    keyboard.press(" ")
+    expect(pause).to_have_text("Pause the room")
+    expect(carol.get_by_label("Your contribution", exact=True)).to_be_enabled()
+    expect(pause).to_be_focused()
+    assert_focus_is_visible(alice)
+
+    # Spotlight a card with Enter; its button keeps focus.
+    spotlight = alice.locator(f"#card-{cards['Shared care records']}-spotlight")
+    tab_to(alice, spotlight, limit=100)
+    assert_focus_is_visible(alice)
+    keyboard.press("Enter")
+    expect(carol.locator("#spotlight")).to_contain_text("Shared care records")
+    expect(spotlight).to_be_focused()
+    assert_focus_is_visible(alice)
+
+
+def test_a_hidden_card_leaves_the_participants_board_and_comes_back_when_restored(screens):
+    seed(screens.inquiry, cards=["Shared care records", "Name and address of a resident"])
+    alice = screens.facilitator()
+    carol = screens.participant("Carol")
+    expect(card(carol, "Name and address of a resident")).to_be_visible()
+
+    card(alice, "Name and address of a resident").get_by_role("button", name="Hide card").click()
+    expect(card(carol, "Name and address of a resident")).to_have_count(0)
+    expect(card(carol, "Shared care records")).to_be_visible()
+    hidden = card(alice, "Name and address of a resident")
+    expect(hidden).to_contain_text("Hidden from participants")
+    restore = hidden.get_by_role("button", name="Restore")
+    expect(restore).to_be_focused()  # Hide became Restore under the pointer: focus follows
+
+    restore.click()
+    expect(card(carol, "Name and address of a resident")).to_be_visible()
+    hide = card(alice, "Name and address of a resident").get_by_role("button", name="Hide card")
+    expect(hide).to_be_focused()

@@ -1,0 +1,46 @@
+"""Suggested themes from the facilitator's page: ask, look at the preview (which nobody else sees), rename
+one, drop one, accept; every screen then shows the accepted themes."""
+
+import pytest
+from playwright.sync_api import expect
+
+from ..board.test_suggester import HOUSING, STAFFING, TRANSPORT
+from .conftest import seed
+from .pages import card, snap, theme
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_facilitator_previews_renames_drops_and_accepts_suggested_themes(screens):
+    seed(screens.inquiry, cards=STAFFING + HOUSING + TRANSPORT)
+    alice = screens.facilitator()
+    carol = screens.participant("Carol")
+    expect(carol.locator("#cards-unsorted .card")).to_have_count(21)
+
+    alice.get_by_role("button", name="Suggest themes").click()
+    preview = alice.get_by_role("region", name="Suggested themes")
+    expect(preview).to_be_visible()
+    expect(preview).to_be_focused()
+    expect(alice.locator("#lw-status")).to_contain_text("ready")
+    proposals = preview.locator("fieldset[data-suggested]")
+    expect(proposals).to_have_count(3)
+    expect(proposals.locator("input[name=card]")).to_have_count(21)
+    dropped = proposals.nth(1).get_by_label("Theme name").input_value()
+    kept = proposals.nth(2).get_by_label("Theme name").input_value()
+    snap(alice, "facilitator-suggestions")
+
+    # Nobody else sees the preview, and nothing has changed on the board.
+    expect(carol.locator("#suggestions")).to_have_count(0)
+    expect(carol.locator("#themes .theme")).to_have_count(0)
+
+    proposals.nth(0).get_by_label("Theme name").fill("Workforce")
+    proposals.nth(1).get_by_label("Accept this theme").uncheck()
+    preview.get_by_role("button", name="Accept selected").click()
+
+    expect(preview).to_be_hidden()
+    for screen in (alice, carol):
+        expect(screen.locator("#themes .theme-name")).to_have_text(["Workforce", kept])
+        expect(theme(screen, "Workforce").locator(".cards > .card")).to_have_count(7)
+        expect(screen.locator("#cards-unsorted .card")).to_have_count(7)
+    expect(theme(carol, dropped)).to_have_count(0)
+    expect(card(theme(carol, "Workforce"), STAFFING[0])).to_be_visible()

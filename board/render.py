@@ -82,7 +82,7 @@ def mine(inquiry, participant_id):
             dots[key] = dots.get(key, 0) + 1
     reactions = list(Reaction.objects.filter(participant_id=participant_id, card__inquiry=inquiry).values_list("card_id", flat=True))
     left = (vote.budget - sum(dots.values())) if vote is not None and vote.is_open else 0
-    return {"dots": json.dumps(dots), "reactions": json.dumps(reactions), "left": left}
+    return {"dots": json.dumps(dots), "reactions": json.dumps(reactions), "left": left, "vote": vote.pk if vote else ""}
 
 
 def mine_html(inquiry, participant_id):

@@ -1,12 +1,18 @@
 """Publishing a change: a sequence number in the change's transaction, a broadcast after its commit."""
 
-from asgiref.sync import async_to_sync
+import asyncio
+import logging
+import os
+
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
 from .models import Event
 from .protocol import EVENTS, inquiry_group, now_ms, participant_group
+
+log = logging.getLogger(__name__)
 
 
 def publish(inquiry, kind, op, data, fragments):
@@ -40,8 +46,38 @@ def publish(inquiry, kind, op, data, fragments):
 
 
 def _send(group, message):
+    """Hand a message to the channel layer. From a database thread of a running server, the send is
+    queued on the event loop without waiting for it: the database thread serves every socket's actions,
+    and blocking it on a busy loop would queue every post behind the broadcasts (sequence numbers keep
+    the order, and a lost send is recovered from the Event table)."""
     message = {**message, "now": now_ms()} if message["type"] == "board.event" else message
-    async_to_sync(get_channel_layer().group_send)(group, message)
+    layer = get_channel_layer()
+    loop = _server_loop()
+    if loop is None:
+        async_to_sync(layer.group_send)(group, message)
+        return
+    loop.call_soon_threadsafe(lambda: loop.create_task(_logged(layer.group_send(group, message))))
+
+
+def _server_loop():
+    """The event loop that runs this thread's sync_to_async caller, if any (and not this thread's own)."""
+    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is None or not loop.is_running() or loop.is_closed():
+        return None
+    try:
+        asyncio.get_running_loop()
+        return None  # called on an event loop thread itself
+    except RuntimeError:
+        return loop
+
+
+async def _logged(awaitable):
+    try:
+        await awaitable
+    except Exception:
+        log.exception("broadcast failed (screens will recover the change by sequence number)")
 
 
 def notify_participant(participant_id, html):

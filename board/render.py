@@ -175,9 +175,15 @@ def with_cards(theme, kind):
     return theme
 
 
+def visible_filter(kind):
+    """on_board as a query (without a viewer): what a kind of screen shows of every card."""
+    if kind == FACILITATOR_KIND:
+        return {"status__in": (Card.VISIBLE, Card.HIDDEN)}
+    return {"status": Card.VISIBLE, "silent": False}
+
+
 def unsorted_count(inquiry, kind):
-    cards = cards_of(inquiry).filter(theme__isnull=True)
-    count = sum(1 for card in cards if on_board(card, kind))
+    count = Card.objects.filter(inquiry=inquiry, theme__isnull=True, **visible_filter(kind)).count()
     return format_html('<span id="unsorted-count" class="count" hx-swap-oob="true">{}</span>', count)
 
 

@@ -149,7 +149,9 @@ if os.environ.get("REDIS_URL"):
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -202,7 +204,12 @@ SERVE_STATIC = envbool("SERVE_STATIC", True)
 
 # Theme suggestions, computed on this server with a local model (docs/suggestions.md).
 # LINEWALK_SUGGESTIONS=off hides the feature on every page and refuses its websocket messages.
-SUGGESTIONS_ENABLED = os.environ.get("LINEWALK_SUGGESTIONS", "on").strip().lower() not in ("off", "0", "false", "no")
+SUGGESTIONS_ENABLED = os.environ.get("LINEWALK_SUGGESTIONS", "on").strip().lower() not in (
+    "off",
+    "0",
+    "false",
+    "no",
+)
 
 # How events reach sockets: "hub" (one channel-layer subscription per process, frames rendered once and
 # written to local sockets; sessions/hub.py) or "group" (stock Channels: every socket in the group).

@@ -141,7 +141,9 @@ def edit_card(actor, card_id, text):
         _screen(card, inquiry)
         card.save(update_fields=["text", "edited", "status", "held_reason"])
         context = render.base_context(inquiry)
-        publish(inquiry, "card", "edit", {"card": card.pk}, render.card_changed(inquiry, card, before, context))
+        publish(
+            inquiry, "card", "edit", {"card": card.pk}, render.card_changed(inquiry, card, before, context)
+        )
         _tell_author(card, context)
         return card
 
@@ -224,7 +226,9 @@ def add_theme(actor, name, colour=None):
 def _theme_changed(inquiry, theme, op):
     context = render.base_context(inquiry)
     fragments = render.for_each_kind(
-        lambda kind: render.partial("theme", kind, {**context, "theme": render.with_cards(theme, kind), "oob": True})
+        lambda kind: render.partial(
+            "theme", kind, {**context, "theme": render.with_cards(theme, kind), "oob": True}
+        )
     )
     publish(inquiry, "theme", op, {"theme": theme.pk}, fragments)
 
@@ -266,8 +270,12 @@ def merge_theme(actor, theme_id, into_id):
         theme.delete()
         context = render.base_context(inquiry)
         fragments = render.for_each_kind(
-            lambda kind: render.delete(f"theme-{theme_id}")
-            + render.partial("theme", kind, {**context, "theme": render.with_cards(into, kind), "oob": True})
+            lambda kind: (
+                render.delete(f"theme-{theme_id}")
+                + render.partial(
+                    "theme", kind, {**context, "theme": render.with_cards(into, kind), "oob": True}
+                )
+            )
         )
         publish(inquiry, "theme", "merge", {"theme": theme_id, "into": into.pk}, fragments)
         return into
@@ -288,7 +296,9 @@ def delete_theme(actor, theme_id):
         context = render.base_context(inquiry)
 
         def build(kind):
-            cards = "".join(render.card_html(card, kind, context) for card in moving if render.on_board(card, kind))
+            cards = "".join(
+                render.card_html(card, kind, context) for card in moving if render.on_board(card, kind)
+            )
             return (
                 render.delete(f"theme-{theme_id}")
                 + (render.oob("cards-unsorted", cards) if cards else "")
@@ -302,12 +312,20 @@ def move_theme(actor, theme_id, position):
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
         theme = _theme(inquiry, theme_id)
-        themes = [t for t in Theme.objects.filter(inquiry=inquiry).order_by("position", "pk") if t.pk != theme.pk]
+        themes = [
+            t for t in Theme.objects.filter(inquiry=inquiry).order_by("position", "pk") if t.pk != theme.pk
+        ]
         themes.insert(min(position, len(themes)), theme)
         for index, item in enumerate(themes):
             item.position = index
         Theme.objects.bulk_update(themes, ["position"])
-        publish(inquiry, "theme", "move", {"theme": theme.pk, "position": theme.position}, render.themes_replaced(inquiry))
+        publish(
+            inquiry,
+            "theme",
+            "move",
+            {"theme": theme.pk, "position": theme.position},
+            render.themes_replaced(inquiry),
+        )
         return theme
 
 
@@ -319,7 +337,9 @@ def _moderate(actor, card_id, status, op, allowed_from):
         require_facilitator(actor, inquiry)
         card = _card(inquiry, card_id)
         if card.status not in allowed_from:
-            raise Refused("invalid_state", f"That card is {card.get_status_display().lower()}: nothing to {op}.")
+            raise Refused(
+                "invalid_state", f"That card is {card.get_status_display().lower()}: nothing to {op}."
+            )
         before, was = render.visibility(card), card.status
         card.status, card.held_reason = status, ""
         card.save(update_fields=["status", "held_reason"])
@@ -360,8 +380,12 @@ def accept_suggestions(actor, themes, placements):
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
         wanted = {pk for theme in themes for pk in theme["cards"]} | {p["card"] for p in placements}
-        free = {card.pk: card for card in Card.objects.filter(inquiry=inquiry, pk__in=wanted, theme__isnull=True)}
-        existing = {t.pk: t for t in Theme.objects.filter(inquiry=inquiry, pk__in={p["theme"] for p in placements})}
+        free = {
+            card.pk: card for card in Card.objects.filter(inquiry=inquiry, pk__in=wanted, theme__isnull=True)
+        }
+        existing = {
+            t.pk: t for t in Theme.objects.filter(inquiry=inquiry, pk__in={p["theme"] for p in placements})
+        }
         if len(existing) != len({p["theme"] for p in placements}):
             raise Refused("not_found", "A theme to place cards into no longer exists.")
         position = _next_position(Theme.objects.filter(inquiry=inquiry))
@@ -390,10 +414,18 @@ def accept_suggestions(actor, themes, placements):
 
 
 def _vote_changed(inquiry, op, data):
-    publish(inquiry, "vote", op, data, render.for_each_kind(
-        lambda kind: render.partial("board", kind, {**render.board_state(inquiry, kind), "oob": True})
-        + render.room_parts(inquiry, kind, ("vote-bar",))
-    ))
+    publish(
+        inquiry,
+        "vote",
+        op,
+        data,
+        render.for_each_kind(
+            lambda kind: (
+                render.partial("board", kind, {**render.board_state(inquiry, kind), "oob": True})
+                + render.room_parts(inquiry, kind, ("vote-bar",))
+            )
+        ),
+    )
 
 
 def open_vote(actor, round_id, target, budget, per_item, live):
@@ -407,10 +439,19 @@ def open_vote(actor, round_id, target, budget, per_item, live):
                 raise Refused("not_found", "There is no such round in this inquiry.")
         Vote.objects.filter(inquiry=inquiry, is_open=True).update(is_open=False)
         vote = Vote.objects.create(
-            inquiry=inquiry, round=voting_round, target=target, budget=budget, per_item=min(per_item, budget),
+            inquiry=inquiry,
+            round=voting_round,
+            target=target,
+            budget=budget,
+            per_item=min(per_item, budget),
             live_results=live,
         )
-        audit.record(inquiry.pk, actor, "vote.open", f"{target}, {budget} dots, at most {per_item} each, results {'live' if live else 'hidden'}")
+        audit.record(
+            inquiry.pk,
+            actor,
+            "vote.open",
+            f"{target}, {budget} dots, at most {per_item} each, results {'live' if live else 'hidden'}",
+        )
         _vote_changed(inquiry, "open", {"vote": vote.pk})
         return vote
 
@@ -449,7 +490,11 @@ def _vote_item(inquiry, vote, card_id, theme_id):
     if (card_id is None) == (theme_id is None):
         raise Refused("invalid_field", "A dot goes on one card or one theme.")
     if vote.target == Vote.CARDS:
-        card = Card.objects.filter(pk=card_id, inquiry=inquiry).select_related("round").first() if card_id else None
+        card = (
+            Card.objects.filter(pk=card_id, inquiry=inquiry).select_related("round").first()
+            if card_id
+            else None
+        )
         if card is None or not card.public or vote.round_id not in (None, card.round_id):
             raise Refused("not_found", "That is not one of the cards in this vote.")
         return {"card": card}
@@ -473,9 +518,14 @@ def add_dot(actor, card_id=None, theme_id=None):
         item = _vote_item(inquiry, vote, card_id, theme_id)
         spent = Dot.objects.filter(vote=vote, participant=participant)
         if spent.count() >= vote.budget:
-            raise Refused("over_budget", f"You have used all {vote.budget} of your dots. Remove one to move it.")
+            raise Refused(
+                "over_budget", f"You have used all {vote.budget} of your dots. Remove one to move it."
+            )
         if spent.filter(**item).count() >= vote.per_item:
-            raise Refused("item_limit", f"You can put at most {vote.per_item} dot{'s' if vote.per_item > 1 else ''} on one item.")
+            raise Refused(
+                "item_limit",
+                f"You can put at most {vote.per_item} dot{'s' if vote.per_item > 1 else ''} on one item.",
+            )
         Dot.objects.create(vote=vote, participant=participant, **item)
         _dot_changed(inquiry, "add", participant, item)
 
@@ -493,7 +543,7 @@ def remove_dot(actor, card_id=None, theme_id=None):
 
 
 def toggle_reaction(actor, card_id):
-    """"This resonates": once per participant per card; a second press takes it back."""
+    """ "This resonates": once per participant per card; a second press takes it back."""
     with changing(actor.inquiry_id) as inquiry:
         participant = require_participant(actor, inquiry)
         card = Card.objects.filter(pk=card_id, inquiry=inquiry).first()
@@ -502,6 +552,12 @@ def toggle_reaction(actor, card_id):
         deleted, _ = Reaction.objects.filter(card=card, participant=participant).delete()
         if not deleted:
             Reaction.objects.create(card=card, participant=participant)
-        publish(inquiry, "reaction", "toggle", {"card": card.pk}, render.votes_changed(inquiry, card=card, dots=False))
+        publish(
+            inquiry,
+            "reaction",
+            "toggle",
+            {"card": card.pk},
+            render.votes_changed(inquiry, card=card, dots=False),
+        )
         notify_participant(participant.pk, render.mine_html(inquiry, participant.pk))
         return not deleted

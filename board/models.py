@@ -98,7 +98,9 @@ class Vote(models.Model):
     TARGETS = [(CARDS, "Cards"), (THEMES, "Themes")]
 
     inquiry = models.ForeignKey("inquiry.Inquiry", on_delete=models.CASCADE, related_name="votes")
-    round = models.ForeignKey("inquiry.Round", null=True, blank=True, on_delete=models.CASCADE, related_name="votes")
+    round = models.ForeignKey(
+        "inquiry.Round", null=True, blank=True, on_delete=models.CASCADE, related_name="votes"
+    )
     target = models.CharField(max_length=8, choices=TARGETS, default=CARDS)
     budget = models.PositiveSmallIntegerField(default=3)
     per_item = models.PositiveSmallIntegerField(default=1)
@@ -109,6 +111,9 @@ class Vote(models.Model):
 
     class Meta:
         ordering = ["-created", "-pk"]
+
+    def __str__(self):
+        return f"Vote on {self.target} ({self.budget} dots each)"
 
     @property
     def results_visible(self):
@@ -125,13 +130,21 @@ class Dot(models.Model):
     class Meta:
         indexes = [models.Index(fields=["vote", "participant"])]
 
+    def __str__(self):
+        return f"Dot on {'card ' + str(self.card_id) if self.card_id else 'theme ' + str(self.theme_id)}"
+
 
 class Reaction(models.Model):
-    """"This resonates": once per participant per card."""
+    """A participant's "this resonates" on a card: once per participant per card."""
 
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="reactions")
     participant = models.ForeignKey("inquiry.Participant", on_delete=models.CASCADE, related_name="reactions")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["card", "participant"], name="one_reaction_per_person")]
+        constraints = [
+            models.UniqueConstraint(fields=["card", "participant"], name="one_reaction_per_person")
+        ]
+
+    def __str__(self):
+        return f"Resonates with card {self.card_id}"

@@ -6,17 +6,15 @@ Which cards a kind of screen sees: facilitators see every card on the board (hid
 held or pending ones in their moderation queue; participants see public cards only (not hidden, held,
 pending, or silent before the reveal), plus, on their own page, their own cards that are not hidden."""
 
+import json
 import time
 
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from inquiry.access import FACILITATOR
-
-import json
-
-from django.db.models import Count
 
 from .models import THEME_COLOURS, Card, Dot, Reaction, Theme, Vote
 
@@ -54,7 +52,9 @@ def count_votes(vote, cards=(), themes=()):
     )
     dots = {}
     if vote is not None:
-        dots = dict(Dot.objects.filter(vote=vote, card_id__in=card_ids).values_list("card_id").annotate(n=Count("pk")))
+        dots = dict(
+            Dot.objects.filter(vote=vote, card_id__in=card_ids).values_list("card_id").annotate(n=Count("pk"))
+        )
     for card in cards:
         card.reaction_count = reactions.get(card.pk, 0)
         card.dot_count = dots.get(card.pk, 0)
@@ -65,7 +65,9 @@ def count_votes(vote, cards=(), themes=()):
     if vote is not None and vote.target == Vote.THEMES:
         theme_ids = [theme.pk for theme in themes]
         theme_dots = dict(
-            Dot.objects.filter(vote=vote, theme_id__in=theme_ids).values_list("theme_id").annotate(n=Count("pk"))
+            Dot.objects.filter(vote=vote, theme_id__in=theme_ids)
+            .values_list("theme_id")
+            .annotate(n=Count("pk"))
         )
     for theme in themes:
         theme.dot_count = theme_dots.get(theme.pk, 0)
@@ -77,12 +79,23 @@ def mine(inquiry, participant_id):
     vote = current_vote(inquiry)
     dots = {}
     if vote is not None:
-        for card_id, theme_id in Dot.objects.filter(vote=vote, participant_id=participant_id).values_list("card_id", "theme_id"):
+        for card_id, theme_id in Dot.objects.filter(vote=vote, participant_id=participant_id).values_list(
+            "card_id", "theme_id"
+        ):
             key = f"card-{card_id}" if card_id else f"theme-{theme_id}"
             dots[key] = dots.get(key, 0) + 1
-    reactions = list(Reaction.objects.filter(participant_id=participant_id, card__inquiry=inquiry).values_list("card_id", flat=True))
+    reactions = list(
+        Reaction.objects.filter(participant_id=participant_id, card__inquiry=inquiry).values_list(
+            "card_id", flat=True
+        )
+    )
     left = (vote.budget - sum(dots.values())) if vote is not None and vote.is_open else 0
-    return {"dots": json.dumps(dots), "reactions": json.dumps(reactions), "left": left, "vote": vote.pk if vote else ""}
+    return {
+        "dots": json.dumps(dots),
+        "reactions": json.dumps(reactions),
+        "left": left,
+        "vote": vote.pk if vote else "",
+    }
 
 
 def mine_html(inquiry, participant_id):
@@ -110,7 +123,9 @@ def room_state(inquiry):
         spotlight_theme.card_list = list(cards_of(inquiry).filter(theme=spotlight_theme))
     silent = 0
     if inquiry.current_round_id:
-        silent = Card.objects.filter(round_id=inquiry.current_round_id, silent=True, status=Card.VISIBLE).count()
+        silent = Card.objects.filter(
+            round_id=inquiry.current_round_id, silent=True, status=Card.VISIBLE
+        ).count()
     return {
         "timer_ends_at_ms": int(inquiry.timer_ends_at.timestamp() * 1000) if inquiry.timer_ends_at else None,
         "spotlight_card": inquiry.spotlight_card,
@@ -218,7 +233,9 @@ def card_appended(inquiry, card, context):
         if on_board(card, kind):
             return oob("cards-unsorted", card_html(card, kind, context)) + unsorted_count(inquiry, kind)
         if kind == FACILITATOR_KIND:
-            return oob("queue-cards", partial("queued-card", kind, {**context, "card": card})) + queue_count(inquiry)
+            return oob("queue-cards", partial("queued-card", kind, {**context, "card": card})) + queue_count(
+                inquiry
+            )
         return room_parts(inquiry, kind, ("silent-count",)) if card.silent else ""
 
     return for_each_kind(build)
@@ -245,7 +262,9 @@ def card_changed(inquiry, card, before, context):
         elif before[kind] != now:
             html = delete(card.dom_id) if before[kind] else ""
             if card.theme_id:
-                html += partial("theme", kind, {**context, "theme": with_cards(card.theme, kind), "oob": True})
+                html += partial(
+                    "theme", kind, {**context, "theme": with_cards(card.theme, kind), "oob": True}
+                )
             elif now:
                 html += oob("cards-unsorted", card_html(card, kind, context))
             html += unsorted_count(inquiry, kind)
@@ -262,17 +281,23 @@ def card_changed(inquiry, card, before, context):
 def cards_left(inquiry, card_ids, themes, context, extra=None):
     """Cards leave where they were; the theme columns named are re-rendered whole."""
     return for_each_kind(
-        lambda kind: "".join(delete(f"card-{pk}") for pk in card_ids)
-        + "".join(partial("theme", kind, {**context, "theme": with_cards(t, kind), "oob": True}) for t in themes)
-        + unsorted_count(inquiry, kind)
-        + (extra(kind) if extra else "")
+        lambda kind: (
+            "".join(delete(f"card-{pk}") for pk in card_ids)
+            + "".join(
+                partial("theme", kind, {**context, "theme": with_cards(t, kind), "oob": True}) for t in themes
+            )
+            + unsorted_count(inquiry, kind)
+            + (extra(kind) if extra else "")
+        )
     )
 
 
 def themes_replaced(inquiry):
     return for_each_kind(
-        lambda kind: partial("themes", kind, {**board_state(inquiry, kind), "oob": True})
-        + unsorted_count(inquiry, kind)
+        lambda kind: (
+            partial("themes", kind, {**board_state(inquiry, kind), "oob": True})
+            + unsorted_count(inquiry, kind)
+        )
     )
 
 

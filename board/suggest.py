@@ -36,14 +36,17 @@ def load(inquiry_id, round_id):
     cards = list(cards.select_related("author").order_by("position", "pk")[:MAX_CARDS])
     themes = list(Theme.objects.filter(inquiry_id=inquiry_id).order_by("position", "pk"))
     existing = {
-        str(theme.pk): list(theme.cards.filter(status=Card.VISIBLE).values_list("text", flat=True)) for theme in themes
+        str(theme.pk): list(theme.cards.filter(status=Card.VISIBLE).values_list("text", flat=True))
+        for theme in themes
     }
     return cards, themes, {key: texts for key, texts in existing.items() if texts}
 
 
 def preview(cards, themes, existing, granularity, round_id):
     """Group the cards and render the preview for the facilitator who asked. Runs in the worker thread."""
-    result = suggestions.suggest([card.text for card in cards], granularity=granularity, existing=existing or None)
+    result = suggestions.suggest(
+        [card.text for card in cards], granularity=granularity, existing=existing or None
+    )
     by_id = {str(theme.pk): theme for theme in themes}
     proposed = [
         {

@@ -94,7 +94,9 @@ def set_phase(actor, round_id, phase):
         if phase != Round.SILENT:
             revealed = Card.objects.filter(round=target, silent=True).update(silent=False)
         fragments = render.live_for_all(inquiry) if revealed else render.round_banner(inquiry)
-        publish(inquiry, "round", "phase", {"round": target.pk, "phase": phase, "revealed": revealed}, fragments)
+        publish(
+            inquiry, "round", "phase", {"round": target.pk, "phase": phase, "revealed": revealed}, fragments
+        )
         return target
 
 
@@ -167,7 +169,13 @@ def pause_room(actor, paused):
         inquiry.paused = paused
         inquiry.save(update_fields=["paused"])
         notes.append("paused" if paused else "resumed")
-        publish(inquiry, "room", "pause", {"paused": paused}, render.room_changed(inquiry, "room-state", "round-banner"))
+        publish(
+            inquiry,
+            "room",
+            "pause",
+            {"paused": paused},
+            render.room_changed(inquiry, "room-state", "round-banner"),
+        )
 
 
 def set_view(actor, round_id, follow):
@@ -177,14 +185,21 @@ def set_view(actor, round_id, follow):
         inquiry.follow = follow
         inquiry.save(update_fields=["view_round", "follow"])
         notes.append(f"view {inquiry.view_round or 'all rounds'}; follow {'on' if follow else 'off'}")
-        publish(inquiry, "room", "view", {"round": round_id, "follow": follow}, render.room_changed(inquiry, "room-state"))
+        publish(
+            inquiry,
+            "room",
+            "view",
+            {"round": round_id, "follow": follow},
+            render.room_changed(inquiry, "room-state"),
+        )
 
 
 def change_settings(actor, premoderation, safeguarding):
     with steering(actor, "room.settings") as (inquiry, notes):
         inquiry.premoderation, inquiry.safeguarding = premoderation, safeguarding
         inquiry.save(update_fields=["premoderation", "safeguarding"])
-        notes.append(f"pre-moderation {'on' if premoderation else 'off'}; safeguarding {'on' if safeguarding else 'off'}")
+        on_off = {True: "on", False: "off"}
+        notes.append(f"pre-moderation {on_off[premoderation]}; safeguarding {on_off[safeguarding]}")
         publish(inquiry, "room", "settings", {}, render.room_changed(inquiry, "settings"))
 
 
@@ -236,7 +251,13 @@ def set_spotlight(actor, card_id=None, theme_id=None):
             notes.append(f"theme {theme.name}")
         inquiry.spotlight_card, inquiry.spotlight_theme = card, theme
         inquiry.save(update_fields=["spotlight_card", "spotlight_theme"])
-        publish(inquiry, "spotlight", "set", {"card": card_id, "theme": theme_id}, render.room_changed(inquiry, "spotlight"))
+        publish(
+            inquiry,
+            "spotlight",
+            "set",
+            {"card": card_id, "theme": theme_id},
+            render.room_changed(inquiry, "spotlight"),
+        )
 
 
 def clear_spotlight(actor):
@@ -271,5 +292,11 @@ def remove_participant(actor, participant_id):
         participant.save(update_fields=["removed"])
         notes.append(f"{participant} ({participant.sector})")
         disconnect_participant(participant.pk, "A facilitator has removed you from this inquiry.")
-        publish(inquiry, "participant", "remove", {"participant": participant.pk}, render.room_changed(inquiry, "presence"))
+        publish(
+            inquiry,
+            "participant",
+            "remove",
+            {"participant": participant.pk},
+            render.room_changed(inquiry, "presence"),
+        )
         return participant

@@ -16,7 +16,10 @@ class InquiryForm(forms.Form):
     question = forms.CharField(
         label="Framing question",
         max_length=500,
-        help_text="The question the whole inquiry explores, e.g. “How might health and care wrap around each resident?”",
+        help_text=(
+            "The question the whole inquiry explores, e.g. "
+            "“How might health and care wrap around each resident?”"
+        ),
     )
     rounds = forms.CharField(
         label="Rounds",
@@ -50,7 +53,9 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         label="Join code",
         max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
     )
 
 
@@ -67,9 +72,9 @@ class JoinForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["sector"].choices = [(s, s) for s in inquiry.sectors]
         if not inquiry.show_names:
-            self.fields["display_name"].help_text = (
-                "This inquiry is anonymous: your name is not shown with your contributions."
-            )
+            self.fields[
+                "display_name"
+            ].help_text = "This inquiry is anonymous: your name is not shown with your contributions."
 
 
 class CofacilitatorForm(forms.Form):

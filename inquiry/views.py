@@ -100,7 +100,11 @@ def facilitate(request, code):
 @require_GET
 def present(request, code):
     inquiry = inquiry_for_facilitator(request.user, code)
-    context = {**board_state(inquiry, PARTICIPANT), "role": "presenter", "join_url": join_url(request, inquiry)}
+    context = {
+        **board_state(inquiry, PARTICIPANT),
+        "role": "presenter",
+        "join_url": join_url(request, inquiry),
+    }
     return render(request, "inquiry/present.html", context)
 
 

@@ -26,11 +26,11 @@ from .events import missed_since
 from .hub import hub
 
 
-
 def own_unshared_cards(participant_id):
     """A participant's cards that only they (and facilitators) see: silent before the reveal, or queued."""
     mine = Card.objects.filter(author_id=participant_id).exclude(status=Card.HIDDEN)
     return mine.filter(Q(silent=True) | Q(status__in=(Card.PENDING, Card.HELD)))
+
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +54,15 @@ HANDLERS = {
     ("round", "activate"): lambda actor, m: inquiry_actions.activate_round(actor, m["round"]),
     ("round", "phase"): lambda actor, m: inquiry_actions.set_phase(actor, m["round"], m["phase"]),
     ("round", "add"): lambda actor, m: inquiry_actions.add_round(actor, m["question"], m["guidance"] or ""),
-    ("round", "edit"): lambda actor, m: inquiry_actions.edit_round(actor, m["round"], m["question"], m["guidance"] or ""),
+    ("round", "edit"): lambda actor, m: inquiry_actions.edit_round(
+        actor, m["round"], m["question"], m["guidance"] or ""
+    ),
     ("round", "move"): lambda actor, m: inquiry_actions.move_round(actor, m["round"], m["position"]),
     ("room", "pause"): lambda actor, m: inquiry_actions.pause_room(actor, m["paused"]),
     ("room", "view"): lambda actor, m: inquiry_actions.set_view(actor, m["round"], m["follow"]),
-    ("room", "settings"): lambda actor, m: inquiry_actions.change_settings(actor, m["premoderation"], m["safeguarding"]),
+    ("room", "settings"): lambda actor, m: inquiry_actions.change_settings(
+        actor, m["premoderation"], m["safeguarding"]
+    ),
     ("timer", "start"): lambda actor, m: inquiry_actions.start_timer(actor, m["seconds"], m["closes_round"]),
     ("timer", "add"): lambda actor, m: inquiry_actions.add_time(actor, m["seconds"]),
     ("timer", "stop"): lambda actor, m: inquiry_actions.stop_timer(actor),
@@ -67,7 +71,9 @@ HANDLERS = {
     ("announce", "set"): lambda actor, m: inquiry_actions.announce(actor, m["text"]),
     ("announce", "clear"): lambda actor, m: inquiry_actions.clear_announcement(actor),
     ("participant", "remove"): lambda actor, m: inquiry_actions.remove_participant(actor, m["participant"]),
-    ("suggest", "accept"): lambda actor, m: board_actions.accept_suggestions(actor, m["themes"], m["placements"]),
+    ("suggest", "accept"): lambda actor, m: board_actions.accept_suggestions(
+        actor, m["themes"], m["placements"]
+    ),
     ("vote", "open"): lambda actor, m: board_actions.open_vote(
         actor, m["round"], m["target"], m["budget"], m["per_item"], bool(m["live"])
     ),
@@ -132,7 +138,9 @@ def act_db(actor, message):
         result = handler(actor, message)
     except Refused as refused:
         if refused.code == "forbidden" and (message.type, message.op) in protocol.STEERING:
-            audit.record(actor.inquiry_id, actor, f"{message.type}.{message.op}", refused.message, refused=True)
+            audit.record(
+                actor.inquiry_id, actor, f"{message.type}.{message.op}", refused.message, refused=True
+            )
         return protocol.error_frame(refused.code, refused.message), None
     if (message.type, message.op) == ("card", "add"):
         card, _created = result
@@ -171,7 +179,9 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         )
         if actor is None:
             await self.accept()
-            await self.send(protocol.error_frame("forbidden", "Join this inquiry (or log in) to see it live."))
+            await self.send(
+                protocol.error_frame("forbidden", "Join this inquiry (or log in) to see it live.")
+            )
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         self.actor = actor
@@ -232,7 +242,10 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         except Exception:
             # Never let one bad message close the socket with 1011: nobody would come back.
             log.exception("action %s.%s failed", message.type, message.op)
-            reply, result = protocol.error_frame("server_error", "Something went wrong; nothing was changed."), None
+            reply, result = (
+                protocol.error_frame("server_error", "Something went wrong; nothing was changed."),
+                None,
+            )
         if reply:
             await self.send(reply)
         if message.type == "timer" and message.op in ("start", "add") and result is not None:
@@ -252,7 +265,13 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             return
         loop = asyncio.get_running_loop()
         html = await loop.run_in_executor(
-            suggest.POOL, suggest.preview, cards, themes, existing, message["granularity"] or 0, message["round"]
+            suggest.POOL,
+            suggest.preview,
+            cards,
+            themes,
+            existing,
+            message["granularity"] or 0,
+            message["round"],
         )
         await self.send(html)
 

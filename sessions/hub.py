@@ -51,7 +51,11 @@ class Hub:
         self.flushing = {}  # inquiry id -> scheduled flush
 
     async def _start(self):
-        if self.task is not None and not self.task.done() and self.task.get_loop() is asyncio.get_running_loop():
+        if (
+            self.task is not None
+            and not self.task.done()
+            and self.task.get_loop() is asyncio.get_running_loop()
+        ):
             return
         self.layer = get_channel_layer()
         # The default prefix matters: channels-redis reads every process-specific channel of a layer from
@@ -151,7 +155,7 @@ class Hub:
             if event["seq"] != last + len(run) + 1:
                 break
             run.append(event)
-        for event in ordered[len(run):]:
+        for event in ordered[len(run) :]:
             self._queue(inquiry, event)
         if not run:
             return

@@ -37,3 +37,6 @@ class Presence(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["inquiry", "seen"])]
+
+    def __str__(self):
+        return f"{self.participant_id} on {self.server}"

@@ -35,7 +35,12 @@ def counts(inquiry_id, sectors):
 def arrive(inquiry_id, participant, channel_name):
     Presence.objects.update_or_create(
         channel_name=channel_name,
-        defaults={"inquiry_id": inquiry_id, "participant": participant, "sector": participant.sector, "server": SERVER},
+        defaults={
+            "inquiry_id": inquiry_id,
+            "participant": participant,
+            "sector": participant.sector,
+            "server": SERVER,
+        },
     )
 
 
@@ -47,7 +52,9 @@ def _render(inquiry_id):
     from inquiry.models import Inquiry
 
     inquiry = Inquiry.objects.get(pk=inquiry_id)
-    return render_to_string("board/board.html#presence", {"presence": counts(inquiry_id, inquiry.sectors), "oob": True})
+    return render_to_string(
+        "board/board.html#presence", {"presence": counts(inquiry_id, inquiry.sectors), "oob": True}
+    )
 
 
 def changed(inquiry_id, channel_layer):
@@ -63,4 +70,6 @@ def changed(inquiry_id, channel_layer):
 async def _broadcast(inquiry_id, channel_layer):
     _scheduled.pop(inquiry_id, None)
     html = await database_sync_to_async(_render)(inquiry_id)
-    await channel_layer.group_send(inquiry_group(inquiry_id), {"type": "presence.update", "inquiry": inquiry_id, "html": html})
+    await channel_layer.group_send(
+        inquiry_group(inquiry_id), {"type": "presence.update", "inquiry": inquiry_id, "html": html}
+    )

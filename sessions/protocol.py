@@ -16,7 +16,6 @@ from board.models import TEXT_LIMIT, THEME_COLOURS, THEME_NAME_LIMIT
 from inquiry.access import FACILITATOR, PARTICIPANT, PRESENTER, Refused
 
 
-
 class ProtocolError(Refused):
     """Bad input from one client: it gets ``message`` back, nothing else happens."""
 
@@ -124,7 +123,9 @@ class Seconds:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ProtocolError("invalid_field", f"{name} must be a whole number of seconds.")
         if not self.low <= value <= self.high:
-            raise ProtocolError("invalid_field", f"{name} must be between {self.low} and {self.high} seconds.")
+            raise ProtocolError(
+                "invalid_field", f"{name} must be between {self.low} and {self.high} seconds."
+            )
         return value
 
 
@@ -139,7 +140,9 @@ class OptionalText:
             raise ProtocolError("invalid_field", f"{self.label} must be text.")
         value = value.strip()
         if len(value) > self.limit:
-            raise ProtocolError("text_too_long", f"{self.label} is {len(value)} characters; the limit is {self.limit}.")
+            raise ProtocolError(
+                "text_too_long", f"{self.label} is {len(value)} characters; the limit is {self.limit}."
+            )
         return value
 
 
@@ -158,7 +161,9 @@ class Listing:
         parsed = []
         for item in value:
             if not isinstance(item, dict) or set(item) - set(schema) or set(schema) - set(item):
-                raise ProtocolError("invalid_field", f"Each item of {name} needs exactly: {', '.join(schema)}.")
+                raise ProtocolError(
+                    "invalid_field", f"Each item of {name} needs exactly: {', '.join(schema)}."
+                )
             parsed.append({key: kind.parse(f"{name}.{key}", item[key]) for key, kind in schema.items()})
         return parsed
 
@@ -360,7 +365,9 @@ def now_ms():
 def seq_header(seq, now, snapshot=False):
     """Leads every sequenced frame: its sequence number, and the server's clock for countdowns."""
     mark = ' data-snapshot="1"' if snapshot else ""
-    return f'<div id="lw-seq" hx-swap-oob="true" data-seq="{int(seq)}" data-now="{int(now)}"{mark} hidden></div>'
+    return (
+        f'<div id="lw-seq" hx-swap-oob="true" data-seq="{int(seq)}" data-now="{int(now)}"{mark} hidden></div>'
+    )
 
 
 def event_frame(seq, html, now):

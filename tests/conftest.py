@@ -33,7 +33,9 @@ def fresh_channel_layer():
 @pytest.fixture
 def users(db):
     User = get_user_model()
-    return {name: User.objects.create_user(username=name, password=PASSWORD) for name in ("alice", "bob", "eve")}
+    return {
+        name: User.objects.create_user(username=name, password=PASSWORD) for name in ("alice", "bob", "eve")
+    }
 
 
 @pytest.fixture
@@ -53,7 +55,12 @@ def inquiry(users):
 @pytest.fixture
 def other_inquiry(users):
     return create_inquiry(
-        users["eve"], title="Elsewhere", question="Another question?", rounds=[], sectors=["NHS"], show_names=False
+        users["eve"],
+        title="Elsewhere",
+        question="Another question?",
+        rounds=[],
+        sectors=["NHS"],
+        show_names=False,
     )
 
 

@@ -59,7 +59,10 @@ class Frame:
         self.error_message = error.text_content() if error is not None else None
 
     def first(self, dom_id):
-        return next((el for el in self.elements if isinstance(el, lxml.html.HtmlElement) and el.get("id") == dom_id), None)
+        return next(
+            (el for el in self.elements if isinstance(el, lxml.html.HtmlElement) and el.get("id") == dom_id),
+            None,
+        )
 
     def __repr__(self):
         return f"<Frame seq={self.seq} ack={self.ack} error={self.error} {self.text[:120]!r}>"
@@ -204,7 +207,9 @@ class Screen:
             "cards": self.cards(),
             "counts": [
                 el.text_content()
-                for el in self.page.xpath("//div[@id='board']//*[contains(concat(' ', @class, ' '), ' count ')]")
+                for el in self.page.xpath(
+                    "//div[@id='board']//*[contains(concat(' ', @class, ' '), ' count ')]"
+                )
             ],
         }
 

@@ -5,46 +5,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('inquiry', '0001_initial'),
+        ("inquiry", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Theme',
+            name="Theme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80)),
-                ('colour', models.CharField(default='sky', max_length=16)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('inquiry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='themes', to='inquiry.inquiry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80)),
+                ("colour", models.CharField(default="sky", max_length=16)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "inquiry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="themes",
+                        to="inquiry.inquiry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Card',
+            name="Card",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client_id', models.UUIDField()),
-                ('text', models.CharField(max_length=280)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('edited', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cards', to='inquiry.participant')),
-                ('inquiry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cards', to='inquiry.inquiry')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cards', to='inquiry.round')),
-                ('theme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cards', to='board.theme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("client_id", models.UUIDField()),
+                ("text", models.CharField(max_length=280)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("edited", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cards",
+                        to="inquiry.participant",
+                    ),
+                ),
+                (
+                    "inquiry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cards",
+                        to="inquiry.inquiry",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="cards", to="inquiry.round"
+                    ),
+                ),
+                (
+                    "theme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="cards",
+                        to="board.theme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
-                'indexes': [models.Index(fields=['inquiry', 'theme', 'position'], name='board_card_inquiry_869299_idx')],
-                'constraints': [models.UniqueConstraint(fields=('author', 'client_id'), name='card_once_per_client_id')],
+                "ordering": ["position", "pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["inquiry", "theme", "position"], name="board_card_inquiry_869299_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("author", "client_id"), name="card_once_per_client_id")
+                ],
             },
         ),
     ]

@@ -4,25 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('board', '0001_initial'),
+        ("board", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='card',
-            name='held_reason',
+            model_name="card",
+            name="held_reason",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='card',
-            name='silent',
+            model_name="card",
+            name="silent",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='card',
-            name='status',
-            field=models.CharField(choices=[('visible', 'Visible'), ('hidden', 'Hidden by a facilitator'), ('pending', 'Waiting for approval'), ('held', 'Held back: may contain personal data')], default='visible', max_length=16),
+            model_name="card",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("visible", "Visible"),
+                    ("hidden", "Hidden by a facilitator"),
+                    ("pending", "Waiting for approval"),
+                    ("held", "Held back: may contain personal data"),
+                ],
+                default="visible",
+                max_length=16,
+            ),
         ),
     ]

@@ -5,60 +5,141 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('board', '0002_steering'),
-        ('inquiry', '0003_voting_harvest'),
+        ("board", "0002_steering"),
+        ("inquiry", "0003_voting_harvest"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='card',
-            name='featured',
+            model_name="card",
+            name="featured",
             field=models.BooleanField(default=False),
         ),
         migrations.CreateModel(
-            name='Vote',
+            name="Vote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target', models.CharField(choices=[('cards', 'Cards'), ('themes', 'Themes')], default='cards', max_length=8)),
-                ('budget', models.PositiveSmallIntegerField(default=3)),
-                ('per_item', models.PositiveSmallIntegerField(default=1)),
-                ('live_results', models.BooleanField(default=False)),
-                ('revealed', models.BooleanField(default=False)),
-                ('is_open', models.BooleanField(default=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('inquiry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='inquiry.inquiry')),
-                ('round', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='inquiry.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "target",
+                    models.CharField(
+                        choices=[("cards", "Cards"), ("themes", "Themes")], default="cards", max_length=8
+                    ),
+                ),
+                ("budget", models.PositiveSmallIntegerField(default=3)),
+                ("per_item", models.PositiveSmallIntegerField(default=1)),
+                ("live_results", models.BooleanField(default=False)),
+                ("revealed", models.BooleanField(default=False)),
+                ("is_open", models.BooleanField(default=True)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "inquiry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="votes",
+                        to="inquiry.inquiry",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="votes",
+                        to="inquiry.round",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created', '-pk'],
+                "ordering": ["-created", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Reaction',
+            name="Reaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('card', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reactions', to='board.card')),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reactions', to='inquiry.participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "card",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reactions", to="board.card"
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reactions",
+                        to="inquiry.participant",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('card', 'participant'), name='one_reaction_per_person')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("card", "participant"), name="one_reaction_per_person")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Dot',
+            name="Dot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('card', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='dots', to='board.card')),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dots', to='inquiry.participant')),
-                ('theme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='dots', to='board.theme')),
-                ('vote', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dots', to='board.vote')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "card",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dots",
+                        to="board.card",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dots",
+                        to="inquiry.participant",
+                    ),
+                ),
+                (
+                    "theme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dots",
+                        to="board.theme",
+                    ),
+                ),
+                (
+                    "vote",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="dots", to="board.vote"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['vote', 'participant'], name='board_dot_vote_id_f471c8_idx')],
+                "indexes": [
+                    models.Index(fields=["vote", "participant"], name="board_dot_vote_id_f471c8_idx")
+                ],
             },
         ),
     ]

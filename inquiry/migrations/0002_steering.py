@@ -6,93 +6,153 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('board', '0002_steering'),
-        ('inquiry', '0001_initial'),
+        ("board", "0002_steering"),
+        ("inquiry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='inquiry',
-            name='announcement',
+            model_name="inquiry",
+            name="announcement",
             field=models.CharField(blank=True, max_length=280),
         ),
         migrations.AddField(
-            model_name='inquiry',
-            name='follow',
+            model_name="inquiry",
+            name="follow",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='inquiry',
-            name='paused',
-            field=models.BooleanField(default=False, help_text='Nobody can post or edit while paused.'),
+            model_name="inquiry",
+            name="paused",
+            field=models.BooleanField(default=False, help_text="Nobody can post or edit while paused."),
         ),
         migrations.AddField(
-            model_name='inquiry',
-            name='premoderation',
-            field=models.BooleanField(default=False, help_text='Posts wait in a queue until a facilitator approves them.'),
+            model_name="inquiry",
+            name="premoderation",
+            field=models.BooleanField(
+                default=False, help_text="Posts wait in a queue until a facilitator approves them."
+            ),
         ),
         migrations.AddField(
-            model_name='inquiry',
-            name='safeguarding',
-            field=models.BooleanField(default=True, help_text='Hold back posts that look like personal data (NHS numbers, emails, phone numbers, postcodes next to names, dates of birth) for a facilitator to review.'),
+            model_name="inquiry",
+            name="safeguarding",
+            field=models.BooleanField(
+                default=True,
+                help_text="Hold back posts that look like personal data (NHS numbers, emails, phone numbers, postcodes next to names, dates of birth) for a facilitator to review.",
+            ),
         ),
         migrations.AddField(
-            model_name='inquiry',
-            name='spotlight_card',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='board.card'),
+            model_name="inquiry",
+            name="spotlight_card",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="board.card",
+            ),
         ),
         migrations.AddField(
-            model_name='inquiry',
-            name='spotlight_theme',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='board.theme'),
+            model_name="inquiry",
+            name="spotlight_theme",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="board.theme",
+            ),
         ),
         migrations.AddField(
-            model_name='inquiry',
-            name='timer_closes_round',
+            model_name="inquiry",
+            name="timer_closes_round",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='inquiry',
-            name='timer_ends_at',
+            model_name="inquiry",
+            name="timer_ends_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='inquiry',
-            name='view_round',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='inquiry.round'),
+            model_name="inquiry",
+            name="view_round",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="inquiry.round",
+            ),
         ),
         migrations.AddField(
-            model_name='participant',
-            name='removed',
+            model_name="participant",
+            name="removed",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='round',
-            name='guidance',
+            model_name="round",
+            name="guidance",
             field=models.CharField(blank=True, max_length=1000),
         ),
         migrations.AlterField(
-            model_name='round',
-            name='phase',
-            field=models.CharField(choices=[('gather', 'Gather: contributions appear as they are posted'), ('silent', 'Silent writing: contributions stay hidden until the reveal'), ('reveal', 'Revealed: everything written so far is shown'), ('vote', 'Vote'), ('closed', 'Closed: read-only')], default='gather', max_length=16),
+            model_name="round",
+            name="phase",
+            field=models.CharField(
+                choices=[
+                    ("gather", "Gather: contributions appear as they are posted"),
+                    ("silent", "Silent writing: contributions stay hidden until the reveal"),
+                    ("reveal", "Revealed: everything written so far is shown"),
+                    ("vote", "Vote"),
+                    ("closed", "Closed: read-only"),
+                ],
+                default="gather",
+                max_length=16,
+            ),
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=64)),
-                ('detail', models.CharField(blank=True, max_length=500)),
-                ('refused', models.BooleanField(default=False)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('inquiry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='audit', to='inquiry.inquiry')),
-                ('participant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='inquiry.participant')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=64)),
+                ("detail", models.CharField(blank=True, max_length=500)),
+                ("refused", models.BooleanField(default=False)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "inquiry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audit",
+                        to="inquiry.inquiry",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="inquiry.participant",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created', '-pk'],
+                "ordering": ["-created", "-pk"],
             },
         ),
     ]

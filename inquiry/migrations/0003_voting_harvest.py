@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inquiry', '0002_steering'),
+        ("inquiry", "0002_steering"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='inquiry',
-            name='harvest_note',
+            model_name="inquiry",
+            name="harvest_note",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='inquiry',
-            name='harvest_published',
+            model_name="inquiry",
+            name="harvest_published",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='inquiry',
-            name='harvest_token',
+            model_name="inquiry",
+            name="harvest_token",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='inquiry',
-            name='k_threshold',
+            model_name="inquiry",
+            name="k_threshold",
             field=models.PositiveSmallIntegerField(default=3),
         ),
     ]

@@ -5,30 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('inquiry', '0001_initial'),
+        ("inquiry", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField()),
-                ('type', models.CharField(max_length=32)),
-                ('op', models.CharField(max_length=32)),
-                ('data', models.JSONField(default=dict)),
-                ('html_participant', models.TextField()),
-                ('html_facilitator', models.TextField()),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('inquiry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='inquiry.inquiry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField()),
+                ("type", models.CharField(max_length=32)),
+                ("op", models.CharField(max_length=32)),
+                ("data", models.JSONField(default=dict)),
+                ("html_participant", models.TextField()),
+                ("html_facilitator", models.TextField()),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "inquiry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="inquiry.inquiry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['seq'],
-                'constraints': [models.UniqueConstraint(fields=('inquiry', 'seq'), name='event_seq_unique')],
+                "ordering": ["seq"],
+                "constraints": [models.UniqueConstraint(fields=("inquiry", "seq"), name="event_seq_unique")],
             },
         ),
     ]

@@ -5,26 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inquiry', '0002_steering'),
-        ('live_sessions', '0001_initial'),
+        ("inquiry", "0002_steering"),
+        ("live_sessions", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Presence',
+            name="Presence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sector', models.CharField(max_length=100)),
-                ('channel_name', models.CharField(max_length=200, unique=True)),
-                ('server', models.CharField(max_length=100)),
-                ('seen', models.DateTimeField(auto_now=True)),
-                ('inquiry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='presence', to='inquiry.inquiry')),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='inquiry.participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sector", models.CharField(max_length=100)),
+                ("channel_name", models.CharField(max_length=200, unique=True)),
+                ("server", models.CharField(max_length=100)),
+                ("seen", models.DateTimeField(auto_now=True)),
+                (
+                    "inquiry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="presence",
+                        to="inquiry.inquiry",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="inquiry.participant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['inquiry', 'seen'], name='live_sessio_inquiry_a218ab_idx')],
+                "indexes": [models.Index(fields=["inquiry", "seen"], name="live_sessio_inquiry_a218ab_idx")],
             },
         ),
     ]

@@ -33,7 +33,9 @@ def text(screen, dom_id):
 
 
 def queue(screen):
-    return [li.find_class("card-text")[0].text_content() for li in screen.page.xpath("//ol[@id='queue-cards']/li")]
+    return [
+        li.find_class("card-text")[0].text_content() for li in screen.page.xpath("//ol[@id='queue-cards']/li")
+    ]
 
 
 async def everyone(room, predicate, names=None):
@@ -43,8 +45,15 @@ async def everyone(room, predicate, names=None):
 
 
 async def set_moderation(room, premoderation, safeguarding):
-    await room["alice"].send(type="room", op="settings", premoderation=premoderation, safeguarding=safeguarding)
-    await room["alice"].until(lambda s: s.find("setting-premoderation") is not None and (s.find("setting-premoderation").get("checked") is not None) == premoderation)
+    await room["alice"].send(
+        type="room", op="settings", premoderation=premoderation, safeguarding=safeguarding
+    )
+    await room["alice"].until(
+        lambda s: (
+            s.find("setting-premoderation") is not None
+            and (s.find("setting-premoderation").get("checked") is not None) == premoderation
+        )
+    )
 
 
 async def test_a_hidden_card_leaves_every_other_screen_and_the_next_snapshot(inquiry, room):
@@ -58,7 +67,9 @@ async def test_a_hidden_card_leaves_every_other_screen_and_the_next_snapshot(inq
     assert "Rude remark" not in str(await fresh_board(inquiry.code, room["carol"].client))
     await room["alice"].send(type="card", op="restore", card=card)
     await everyone(room, lambda s: "Rude remark" in s.texts())
-    actions = await database_sync_to_async(lambda: list(AuditEntry.objects.values_list("action", flat=True)))()
+    actions = await database_sync_to_async(
+        lambda: list(AuditEntry.objects.values_list("action", flat=True))
+    )()
     assert "card.hide" in actions and "card.restore" in actions
 
 
@@ -66,8 +77,12 @@ async def test_pre_moderation_holds_posts_until_approved(inquiry, room):
     await set_moderation(room, True, True)
     await room["carol"].post("Please approve me")
     await room["alice"].until(lambda s: queue(s) == ["Please approve me"])
-    await room["carol"].until(lambda s: "Please approve me" in s.texts())  # the author sees it, marked waiting
-    assert "Waiting for a facilitator" in text(room["carol"], room["carol"].page.xpath("//li[@data-card]")[0].get("id"))
+    await room["carol"].until(
+        lambda s: "Please approve me" in s.texts()
+    )  # the author sees it, marked waiting
+    assert "Waiting for a facilitator" in text(
+        room["carol"], room["carol"].page.xpath("//li[@data-card]")[0].get("id")
+    )
     await room["dave"].post("Dave's visible? no, also waits")
     await room["alice"].until(lambda s: len(queue(s)) == 2)
     await room["dave"].until(lambda s: s.texts() == ["Dave's visible? no, also waits"])

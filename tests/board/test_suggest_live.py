@@ -46,7 +46,10 @@ def proposals(frame):
     """[(name, [card ids])] from a preview frame."""
     section = frame.first("suggestions")
     return [
-        (fieldset.xpath(".//input[@name='name']")[0].get("value"), [int(i.get("value")) for i in fieldset.xpath(".//input[@name='card']")])
+        (
+            fieldset.xpath(".//input[@name='name']")[0].get("value"),
+            [int(i.get("value")) for i in fieldset.xpath(".//input[@name='card']")],
+        )
         for fieldset in section.xpath(".//fieldset[@data-suggested]")
     ]
 
@@ -84,7 +87,9 @@ async def test_a_facilitator_previews_renames_drops_and_accepts_suggested_themes
 async def test_fewer_and_more_change_the_number_of_themes(inquiry, room):
     counts = {}
     for granularity in (-5, 0, 5):
-        counts[granularity] = len(proposals(await preview(room["alice"], round=None, granularity=granularity)))
+        counts[granularity] = len(
+            proposals(await preview(room["alice"], round=None, granularity=granularity))
+        )
     assert counts[-5] <= counts[0] <= counts[5] and counts[-5] < counts[5]
 
 
@@ -97,11 +102,15 @@ async def test_new_cards_are_placed_into_existing_themes(inquiry, room):
         await room["alice"].send(type="card", op="move", card=pk, theme=workforce)
     await room["alice"].until(lambda s: len(s.themes()[0][3]) == 3)
     section = (await preview(room["alice"], round=inquiry.current_round_id)).first("suggestions")
-    placed = [tuple(int(x) for x in i.get("value").split(":")) for i in section.xpath(".//input[@name='place']")]
+    placed = [
+        tuple(int(x) for x in i.get("value").split(":")) for i in section.xpath(".//input[@name='place']")
+    ]
     # "These cards probably belong to Workforce": staff cards only, and most of those left.
     assert {theme for _, theme in placed} == {workforce}
     assert {card for card, _ in placed} <= set(staff[3:]) and len(placed) >= len(staff[3:]) / 2
-    await room["alice"].send(type="suggest", op="accept", themes=[], placements=[{"card": c, "theme": t} for c, t in placed])
+    await room["alice"].send(
+        type="suggest", op="accept", themes=[], placements=[{"card": c, "theme": t} for c, t in placed]
+    )
     await room["dave"].until(lambda s: s.themes() and len(s.themes()[0][3]) == 3 + len(placed))
 
 
@@ -112,7 +121,9 @@ async def test_a_card_placed_meanwhile_stays_where_a_facilitator_put_it(inquiry,
     bobs = room["bob"].themes()[0][0]
     await room["bob"].send(type="card", op="move", card=ids[0], theme=bobs)
     await room["alice"].until(lambda s: s.theme_of(ids[0]) == bobs)
-    await room["alice"].send(type="suggest", op="accept", themes=[{"name": name, "cards": ids}], placements=[])
+    await room["alice"].send(
+        type="suggest", op="accept", themes=[{"name": name, "cards": ids}], placements=[]
+    )
     await room["carol"].until(lambda s: len(s.themes()) == 2)
     assert await database_sync_to_async(lambda: Card.objects.get(pk=ids[0]).theme_id)() == bobs
 

@@ -60,20 +60,34 @@ async def test_it_creates_renames_and_recolours_a_theme_on_every_screen(inquiry,
 
 
 async def test_it_moves_cards_into_out_of_and_between_themes(inquiry, room, clients):
-    cards = await posts(room, "Not enough district nurses", "Agency staff costs", "Bus routes to the hospital")
+    cards = await posts(
+        room, "Not enough district nurses", "Agency staff costs", "Bus routes to the hospital"
+    )
     await room["alice"].send(type="theme", op="add", name="Workforce")
     await room["alice"].send(type="theme", op="add", name="Transport")
     await settle(room, lambda s: len(s.themes()) == 2)
     workforce, transport = (t[0] for t in room["alice"].themes())
 
-    await room["alice"].send(type="card", op="move", card=cards["Not enough district nurses"], theme=workforce)
-    await room["bob"].send(type="card", op="move", card=cards["Agency staff costs"], theme=workforce, position=0)
-    await room["alice"].send(type="card", op="move", card=cards["Bus routes to the hospital"], theme=workforce)
-    expected = [cards["Agency staff costs"], cards["Not enough district nurses"], cards["Bus routes to the hospital"]]
+    await room["alice"].send(
+        type="card", op="move", card=cards["Not enough district nurses"], theme=workforce
+    )
+    await room["bob"].send(
+        type="card", op="move", card=cards["Agency staff costs"], theme=workforce, position=0
+    )
+    await room["alice"].send(
+        type="card", op="move", card=cards["Bus routes to the hospital"], theme=workforce
+    )
+    expected = [
+        cards["Agency staff costs"],
+        cards["Not enough district nurses"],
+        cards["Bus routes to the hospital"],
+    ]
     await settle(room, lambda s: s.themes()[0][3] == expected)
     assert room["carol"].unsorted() == []
 
-    await room["alice"].send(type="card", op="move", card=cards["Bus routes to the hospital"], theme=transport)
+    await room["alice"].send(
+        type="card", op="move", card=cards["Bus routes to the hospital"], theme=transport
+    )
     await settle(room, lambda s: s.themes()[1][3] == [cards["Bus routes to the hospital"]])
     await room["alice"].send(type="card", op="move", card=cards["Agency staff costs"], theme=None)
     await settle(room, lambda s: s.unsorted() == [cards["Agency staff costs"]])
@@ -152,7 +166,9 @@ async def test_a_participant_card_edit_shows_inside_its_theme(inquiry, room, cli
     cards = await posts(room, "Speling")
     await room["alice"].send(type="theme", op="add", name="Words")
     await settle(room, lambda s: len(s.themes()) == 1)
-    await room["alice"].send(type="card", op="move", card=cards["Speling"], theme=room["alice"].themes()[0][0])
+    await room["alice"].send(
+        type="card", op="move", card=cards["Speling"], theme=room["alice"].themes()[0][0]
+    )
     await settle(room, lambda s: not s.unsorted())
     await room["carol"].send(type="card", op="edit", card=cards["Speling"], text="Spelling")
     await settle(room, lambda s: s.cards() == {cards["Speling"]: "Spelling"})

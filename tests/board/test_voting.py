@@ -47,7 +47,9 @@ async def open_vote(room, **options):
     fields = {"round": None, "target": "cards", "budget": 2, "per_item": 1, "live": False, **options}
     await room["alice"].send(type="vote", op="open", **fields)
     for name in ("alice", "carol", "dave"):
-        await room[name].until(lambda s: s.find("vote-bar") is not None and "Dot voting" in s.find("vote-bar").text_content())
+        await room[name].until(
+            lambda s: s.find("vote-bar") is not None and "Dot voting" in s.find("vote-bar").text_content()
+        )
 
 
 async def dot(screen, card, op="add"):
@@ -167,7 +169,12 @@ async def test_votes_on_themes(inquiry, room):
     theme = room["alice"].themes()[0][0]
     await open_vote(room, target="themes", live=True)
     await room["carol"].send(type="dot", op="add", card=None, theme=theme)
-    await room["dave"].until(lambda s: s.find(f"theme-{theme}-votes") is not None and "1 dot" in s.find(f"theme-{theme}-votes").text_content())
+    await room["dave"].until(
+        lambda s: (
+            s.find(f"theme-{theme}-votes") is not None
+            and "1 dot" in s.find(f"theme-{theme}-votes").text_content()
+        )
+    )
     await room["carol"].send(type="dot", op="add", card=room["cards"]["Idea 0"], theme=None)
     await room["carol"].until(lambda s: any(f.error == "not_found" for f in s.frames))
 
@@ -176,7 +183,9 @@ async def test_this_resonates_once_per_participant_with_live_counts(inquiry, roo
     card = room["cards"]["Idea 0"]
 
     def reactions(screen):
-        return int(screen.find(f"card-{card}-votes").find_class("reaction-count")[0].text_content().split()[0])
+        return int(
+            screen.find(f"card-{card}-votes").find_class("reaction-count")[0].text_content().split()[0]
+        )
 
     await room["carol"].send(type="reaction", op="toggle", card=card)
     await room["dave"].send(type="reaction", op="toggle", card=card)

@@ -8,23 +8,14 @@ Each screen is its own browser context (its own cookies and storage), the way ea
 phone or laptop: ``participant`` joins through the real join page at phone size, ``facilitator`` logs in
 through the real login form, ``presenter`` opens the presenter view with a facilitator's session."""
 
-import json
 import os
-import re
-import subprocess
-import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from playwright.sync_api import expect, sync_playwright
 
@@ -32,6 +23,7 @@ from board import actions as board_actions
 from inquiry import actions as inquiry_actions
 from inquiry.access import FACILITATOR, PARTICIPANT, Actor
 
+from .. import servers
 from ..conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -42,13 +34,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ROOT = Path(__file__).resolve().parents[2]
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 900}
 BIG_SCREEN = {"width": 1600, "height": 900}
 # Generous for a loaded CI box; expect() returns as soon as the page shows what it waits for.
 EXPECT_TIMEOUT_MS = 10_000
-SERVER_START_TIMEOUT = 30
 
 # Lets a test drop a page's websocket the way a lost network does (the page hears close code 1006 and
 # reconnects) rather than the clean close a page's own close() gives, which htmx does not retry.
@@ -88,78 +78,16 @@ def orm_beside_playwright():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-def _wait_for_server(process, log_path):
-    """The port Daphne reports once it listens, then a page it serves; fail fast if it dies."""
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    url = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Daphne exited with {process.returncode}:\n{log_path.read_text()}")
-        if url is None:
-            found = re.search(r"Listening on TCP address 127\.0\.0\.1:(\d+)", log_path.read_text())
-            if found:
-                url = f"http://127.0.0.1:{found.group(1)}"
-        if url is not None:
-            try:
-                with urllib.request.urlopen(url + "/", timeout=2) as response:
-                    if response.status == 200:
-                        return url
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-        time.sleep(0.05)  # polling interval while the server starts, not synchronisation
-    process.kill()
-    raise RuntimeError(f"Daphne did not start within {SERVER_START_TIMEOUT}s:\n{log_path.read_text()}")
-
-
-@dataclass(frozen=True)
-class LiveServer:
-    url: str
-    log_path: Path
-
-
 @pytest.fixture(scope="package")
 def server(django_db_setup, tmp_path_factory):
-    """Daphne serving the project on a free port of 127.0.0.1, against this run's test database.
-
-    It reads the same settings as the tests (SQLite file or PostgreSQL from DATABASE_URL; the Redis
-    channel layer when REDIS_URL is set, under a prefix of its own), with the database name swapped
-    for the test database's and the tests' password hashers (see server_settings)."""
+    """Daphne serving the project on a free port of 127.0.0.1, against this run's test database (see
+    tests/servers.py), with the Redis channel layer under a prefix of its own when REDIS_URL is set."""
     log_path = tmp_path_factory.mktemp("daphne") / "daphne.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.browser.server_settings",
-        "LINEWALK_TEST_SETTINGS": json.dumps(
-            {
-                "DATABASE_NAME": str(connection.settings_dict["NAME"]),
-                "PASSWORD_HASHERS": list(settings.PASSWORD_HASHERS),
-            }
-        ),
-        # The same key as this process, so sessions made here (the presenter's) are valid there.
-        "SECRET_KEY": settings.SECRET_KEY,
-        "REDIS_PREFIX": f"linewalk-browser-{uuid.uuid4().hex[:12]}",
-        "PYTHONPATH": str(ROOT),
-        "PYTHONUNBUFFERED": "1",
-        # Daphne reports the port it got for -p 0 at INFO; the project's LOGGING would hide it otherwise.
-        "LOG_LEVEL": "INFO",
-        # Plain http on 127.0.0.1, static files from the app, whatever the surrounding environment says.
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_COOKIES": "0",
-        "SERVE_STATIC": "1",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    daphne = Path(sys.executable).with_name("daphne")
-    command = [str(daphne), "-b", "127.0.0.1", "-p", "0", "--access-log", os.devnull, "asgi:application"]
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    (daphne,) = servers.start([log_path], redis_prefix=f"linewalk-browser-{uuid.uuid4().hex[:12]}")
     try:
-        yield LiveServer(_wait_for_server(process, log_path), log_path)
+        yield daphne
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        daphne.stop()
 
 
 @pytest.fixture(scope="package")

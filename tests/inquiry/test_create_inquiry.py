@@ -20,7 +20,10 @@ def test_it_creates_an_inquiry_with_rounds_sectors_and_anonymity(alice, users):
     )
     inquiry = Inquiry.objects.get(title="Neighbourhood care")
     assert response.status_code == 302 and response["Location"] == f"/i/{inquiry.code}/facilitate/"
-    assert [r.question for r in inquiry.rounds_in_order()] == ["What gets in the way?", "What would you try first?"]
+    assert [r.question for r in inquiry.rounds_in_order()] == [
+        "What gets in the way?",
+        "What would you try first?",
+    ]
     assert inquiry.current_round.question == "What gets in the way?"
     assert inquiry.sectors == ["NHS", "Local authority", "Housing"]
     assert inquiry.show_names is False
@@ -34,7 +37,10 @@ def test_the_form_offers_the_default_sectors(alice):
 
 
 def test_one_round_on_the_framing_question_when_none_are_listed(alice):
-    alice.post("/inquiries/new/", {"title": "T", "question": "Q?", "rounds": "", "sectors": "NHS", "show_names": "on"})
+    alice.post(
+        "/inquiries/new/",
+        {"title": "T", "question": "Q?", "rounds": "", "sectors": "NHS", "show_names": "on"},
+    )
     inquiry = Inquiry.objects.get(title="T")
     assert [r.question for r in inquiry.rounds_in_order()] == ["Q?"]
     assert inquiry.show_names is True

@@ -6,7 +6,9 @@ def test_a_participant_joins_by_typing_the_code(anonymous, inquiry):
     assert response.status_code == 302 and response["Location"] == f"/i/{inquiry.code}/join/"
     page = anonymous.get(response["Location"])
     assert inquiry.question.encode() in page.content
-    response = anonymous.post(f"/i/{inquiry.code}/join/", {"display_name": "Gita", "sector": "Local authority"})
+    response = anonymous.post(
+        f"/i/{inquiry.code}/join/", {"display_name": "Gita", "sector": "Local authority"}
+    )
     assert response.status_code == 302 and response["Location"] == f"/i/{inquiry.code}/"
     participant = Participant.objects.get(display_name="Gita")
     assert participant.sector == "Local authority" and participant.inquiry == inquiry

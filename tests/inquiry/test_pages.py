@@ -6,10 +6,12 @@ from board.actions import post_card
 from inquiry.access import PARTICIPANT, Actor
 from inquiry.models import Participant
 
-NASTY = ['<script>alert(1)</script>', '<div hx-swap-oob="true" id="board">x</div>', 'id="board"']
+NASTY = ["<script>alert(1)</script>", '<div hx-swap-oob="true" id="board">x</div>', 'id="board"']
 
 
-def test_only_facilitators_of_the_inquiry_can_facilitate_or_present(alice, bob, eve, carol, anonymous, inquiry):
+def test_only_facilitators_of_the_inquiry_can_facilitate_or_present(
+    alice, bob, eve, carol, anonymous, inquiry
+):
     for path in (f"/i/{inquiry.code}/facilitate/", f"/i/{inquiry.code}/present/"):
         assert alice.get(path).status_code == 200
         assert bob.get(path).status_code == 200

@@ -25,7 +25,8 @@ def counts():
 
 
 async def assert_refused(sender, others, send, code):
-    """Send a bad message; the sender gets error ``code``; then a real change shows nobody else saw a thing."""
+    """Send a bad message: the sender gets error ``code``; a real change after it shows nobody else saw
+    a thing."""
     before = await database_sync_to_async(counts)()
     last_seq = await database_sync_to_async(lambda: Inquiry.objects.get(code=sender.code).seq)()
     seen = {id(screen): len(screen.frames) for screen in others}
@@ -48,7 +49,7 @@ async def assert_refused(sender, others, send, code):
                 break
             assert event.seq <= last_seq, event
     for screen in others:
-        assert not [f for f in screen.frames[seen[id(screen)]:] if f.error]
+        assert not [f for f in screen.frames[seen[id(screen)] :] if f.error]
 
 
 def raw(text=None, data=None):
@@ -89,9 +90,18 @@ BAD_POSTS = {
     "an unknown message type": (message(type="card", op="explode"), "unknown_type"),
     "no type at all": (raw(text=json.dumps({"text": "hi"})), "missing_field"),
     "a missing field": (message(type="card", op="add", text="no client id"), "missing_field"),
-    "an unknown field": (message(type="card", op="add", client_id=str(uuid.uuid4()), text="x", admin=True), "unknown_field"),
-    "a client id that is not a UUID": (message(type="card", op="add", client_id="1", text="x"), "invalid_field"),
-    "a message over the size limit": (raw(text=json.dumps({"type": "card", "op": "add", "text": "x" * 9000})), "too_large"),
+    "an unknown field": (
+        message(type="card", op="add", client_id=str(uuid.uuid4()), text="x", admin=True),
+        "unknown_field",
+    ),
+    "a client id that is not a UUID": (
+        message(type="card", op="add", client_id="1", text="x"),
+        "invalid_field",
+    ),
+    "a message over the size limit": (
+        raw(text=json.dumps({"type": "card", "op": "add", "text": "x" * 9000})),
+        "too_large",
+    ),
     "a facilitator action": (message(type="theme", op="add", name="Sneaky theme"), "forbidden"),
     "a card move": (message(type="card", op="move", card=1, theme=None), "forbidden"),
     "a round change": (message(type="round", op="phase", round=1, phase="closed"), "forbidden"),
@@ -110,8 +120,18 @@ async def test_a_participant_cannot_edit_or_delete_another_participants_card(par
     await dave_screen.post("Dave's card")
     await carol_screen.until(lambda s: len(s.cards()) == 1)
     card_id = next(iter(carol_screen.cards()))
-    await assert_refused(carol_screen, [dave_screen, alice_screen], message(type="card", op="edit", card=card_id, text="mine now"), "forbidden")
-    await assert_refused(carol_screen, [dave_screen, alice_screen], message(type="card", op="delete", card=card_id), "forbidden")
+    await assert_refused(
+        carol_screen,
+        [dave_screen, alice_screen],
+        message(type="card", op="edit", card=card_id, text="mine now"),
+        "forbidden",
+    )
+    await assert_refused(
+        carol_screen,
+        [dave_screen, alice_screen],
+        message(type="card", op="delete", card=card_id),
+        "forbidden",
+    )
     assert carol_screen.cards()[card_id] == "Dave's card"
 
 
@@ -121,7 +141,9 @@ async def test_ids_from_another_inquiry_are_refused(participant_room, other_inqu
     await frank_screen.post("Frank's card elsewhere")
     await frank_screen.until(lambda s: len(s.cards()) == 1)
     foreign_card = next(iter(frank_screen.cards()))
-    foreign_theme = await database_sync_to_async(lambda: Theme.objects.create(inquiry=other_inquiry, name="Elsewhere").pk)()
+    foreign_theme = await database_sync_to_async(
+        lambda: Theme.objects.create(inquiry=other_inquiry, name="Elsewhere").pk
+    )()
     foreign_round = other_inquiry.current_round_id
     for send in (
         message(type="card", op="move", card=foreign_card, theme=None),
@@ -129,7 +151,12 @@ async def test_ids_from_another_inquiry_are_refused(participant_room, other_inqu
         message(type="round", op="phase", round=foreign_round, phase="closed"),
     ):
         await assert_refused(alice_screen, [carol_screen, dave_screen], send, "not_found")
-    await assert_refused(carol_screen, [dave_screen, alice_screen], message(type="card", op="delete", card=foreign_card), "not_found")
+    await assert_refused(
+        carol_screen,
+        [dave_screen, alice_screen],
+        message(type="card", op="delete", card=foreign_card),
+        "not_found",
+    )
     assert frank_screen.cards() == {foreign_card: "Frank's card elsewhere"}
     await frank_screen.close()
 
@@ -138,7 +165,10 @@ FACILITATOR_MISTAKES = {
     "a theme with no name": (message(type="theme", op="add", name="   "), "empty_text"),
     "a theme name over the limit": (message(type="theme", op="add", name="n" * 81), "text_too_long"),
     "an unknown colour": (message(type="theme", op="add", name="Colourful", colour="plaid"), "invalid_field"),
-    "a card id that is not a number": (message(type="card", op="move", card="abc", theme=None), "invalid_field"),
+    "a card id that is not a number": (
+        message(type="card", op="move", card="abc", theme=None),
+        "invalid_field",
+    ),
     "a card that does not exist": (message(type="card", op="move", card=999999, theme=None), "not_found"),
     "a post (facilitators do not post)": (post("From the facilitator"), "forbidden"),
 }
@@ -158,4 +188,9 @@ async def test_a_theme_cannot_merge_into_itself(participant_room):
     await carol_screen.until(lambda s: len(s.themes()) == 1)
     await dave_screen.until(lambda s: len(s.themes()) == 1)
     theme_id = alice_screen.themes()[0][0]
-    await assert_refused(alice_screen, [carol_screen, dave_screen], message(type="theme", op="merge", theme=theme_id, into=theme_id), "invalid_field")
+    await assert_refused(
+        alice_screen,
+        [carol_screen, dave_screen],
+        message(type="theme", op="merge", theme=theme_id, into=theme_id),
+        "invalid_field",
+    )

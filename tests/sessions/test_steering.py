@@ -45,7 +45,9 @@ def text(screen, dom_id):
 
 
 async def rounds_of(inquiry):
-    return await database_sync_to_async(lambda: list(inquiry.rounds.order_by("position").values_list("pk", flat=True)))()
+    return await database_sync_to_async(
+        lambda: list(inquiry.rounds.order_by("position").values_list("pk", flat=True))
+    )()
 
 
 async def test_the_room_moves_to_a_round_and_shows_its_question(inquiry, room):
@@ -57,11 +59,19 @@ async def test_the_room_moves_to_a_round_and_shows_its_question(inquiry, room):
 
 
 async def test_rounds_are_added_edited_and_reordered_during_the_event(inquiry, room):
-    await room["alice"].send(type="round", op="add", question="What will you do on Monday?", guidance="One action each.")
-    await everyone(room, lambda s: "What will you do on Monday?" in text(s, "round-controls") or s is not room["alice"], ["alice", "bob"])
+    await room["alice"].send(
+        type="round", op="add", question="What will you do on Monday?", guidance="One action each."
+    )
+    await everyone(
+        room,
+        lambda s: "What will you do on Monday?" in text(s, "round-controls") or s is not room["alice"],
+        ["alice", "bob"],
+    )
     new = (await rounds_of(inquiry))[-1]
     await room["bob"].send(type="round", op="move", round=new, position=0)
-    await room["bob"].send(type="round", op="edit", round=new, question="What will you do on Monday morning?", guidance="")
+    await room["bob"].send(
+        type="round", op="edit", round=new, question="What will you do on Monday morning?", guidance=""
+    )
     await room["alice"].send(type="round", op="activate", round=new)
     await everyone(room, lambda s: s.round_question() == "What will you do on Monday morning?")
     assert text(room["carol"], "round-banner").startswith("Round 1 of 3")
@@ -70,7 +80,13 @@ async def test_rounds_are_added_edited_and_reordered_during_the_event(inquiry, r
 
 async def test_guidance_shows_under_the_question(inquiry, room):
     first, _ = await rounds_of(inquiry)
-    await room["alice"].send(type="round", op="edit", round=first, question="What gets in the way today?", guidance="Think of one resident you know.")
+    await room["alice"].send(
+        type="round",
+        op="edit",
+        round=first,
+        question="What gets in the way today?",
+        guidance="Think of one resident you know.",
+    )
     await everyone(room, lambda s: text(s, "round-guidance") == "Think of one resident you know.")
 
 
@@ -96,7 +112,9 @@ async def test_silent_writing_never_leaks_text_to_other_participants(inquiry, ro
     assert text(room["dave"], "silent-count") == ""
 
 
-async def test_a_late_joiner_gets_round_phase_timer_spotlight_and_announcement(inquiry, room, frank_in_inquiry):
+async def test_a_late_joiner_gets_round_phase_timer_spotlight_and_announcement(
+    inquiry, room, frank_in_inquiry
+):
     first, second = await rounds_of(inquiry)
     await room["carol"].post("Worth a spotlight")
     await room["alice"].until(lambda s: len(s.cards()) == 1)
@@ -174,14 +192,27 @@ async def test_pausing_the_room_stops_posting_until_it_resumes(inquiry, room):
 async def test_follow_me_sets_the_round_every_screen_shows(inquiry, room):
     first, second = await rounds_of(inquiry)
     await room["alice"].send(type="room", op="view", round=second, follow=True)
-    await everyone(room, lambda s: attr(s, "room-state", "data-view-round") == str(second) and attr(s, "room-state", "data-follow") == "1")
+    await everyone(
+        room,
+        lambda s: (
+            attr(s, "room-state", "data-view-round") == str(second)
+            and attr(s, "room-state", "data-follow") == "1"
+        ),
+    )
     await room["alice"].send(type="room", op="view", round=None, follow=False)
-    await everyone(room, lambda s: attr(s, "room-state", "data-view-round") == "" and attr(s, "room-state", "data-follow") == "")
+    await everyone(
+        room,
+        lambda s: (
+            attr(s, "room-state", "data-view-round") == "" and attr(s, "room-state", "data-follow") == ""
+        ),
+    )
 
 
 async def test_presence_counts_connected_participants_by_sector(inquiry, room, frank_in_inquiry):
     await room["alice"].until(lambda s: text(s, "presence").startswith("2 participants connected"))
-    assert "NHS 1" in text(room["alice"], "presence") and "Local authority 1" in text(room["alice"], "presence")
+    assert "NHS 1" in text(room["alice"], "presence") and "Local authority 1" in text(
+        room["alice"], "presence"
+    )
     extra = await Screen(inquiry.code, frank_in_inquiry).connect()
     await room["alice"].until(lambda s: text(s, "presence").startswith("3 participants connected"))
     assert "Voluntary and community sector 1" in text(room["alice"], "presence")
@@ -232,7 +263,9 @@ async def test_a_participant_cannot_steer_and_the_attempt_is_audited(inquiry, ro
         await room["carol"].send(**attempt)
         frame = await room["carol"].receive()
         assert frame.error == "forbidden", attempt
-    refused = await database_sync_to_async(lambda: list(AuditEntry.objects.filter(refused=True).values_list("action", flat=True)))()
+    refused = await database_sync_to_async(
+        lambda: list(AuditEntry.objects.filter(refused=True).values_list("action", flat=True))
+    )()
     assert sorted(refused) == sorted(f"{a['type']}.{a['op']}" for a in attempts)
     await room["alice"].send(type="announce", op="set", text="A real announcement")
     await everyone(room, lambda s: text(s, "announcement-text") == "A real announcement")

@@ -18,15 +18,19 @@ class Command(BaseCommand):
             if login_file.exists():
                 self.stdout.write(f"Facilitator login: {login_file.read_text().strip()}  (from {login_file})")
             else:
-                self.stdout.write(f"Facilitator account {username!r} exists; reset it with "
-                                  f"`.venv/bin/python manage.py changepassword {username}`.")
+                self.stdout.write(
+                    f"Facilitator account {username!r} exists; reset it with "
+                    f"`.venv/bin/python manage.py changepassword {username}`."
+                )
             return
         password = secrets.token_urlsafe(12)
         users.create_user(username=username, password=password)
         login_file.parent.mkdir(parents=True, exist_ok=True)
         login_file.write_text(f"username {username}  password {password}\n")
         login_file.chmod(0o600)
-        self.stdout.write(self.style.SUCCESS(
-            f"Created facilitator account. Log in at http://127.0.0.1:8000/accounts/login/ with "
-            f"username {username}  password {password}  (kept in {login_file})"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created facilitator account. Log in at http://127.0.0.1:8000/accounts/login/ with "
+                f"username {username}  password {password}  (kept in {login_file})"
+            )
+        )

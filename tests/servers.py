@@ -1,0 +1,127 @@
+"""Real Daphne processes serving ``asgi:application`` against the test database this pytest process
+created: for the browser tests and for the cross-process tests.
+
+Each process reads the same settings as the tests (SQLite file or PostgreSQL from DATABASE_URL; the Redis
+channel layer when REDIS_URL is set, under the prefix the caller gives), with the database name swapped
+for the test database's and the tests' password hashers (see tests/browser/server_settings.py). What a
+test stores must be committed for a server to see it: tests that use one are transactional."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVER_SETTINGS = "tests.browser.server_settings"
+START_TIMEOUT = 30
+STOP_TIMEOUT = 10
+
+
+def server_env(redis_prefix):
+    """The environment of a Daphne process that shares this pytest process's test database."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": SERVER_SETTINGS,
+        "LINEWALK_TEST_SETTINGS": json.dumps(
+            {
+                "DATABASE_NAME": str(connection.settings_dict["NAME"]),
+                "PASSWORD_HASHERS": list(settings.PASSWORD_HASHERS),
+            }
+        ),
+        # The same key as this process, so sessions made here (Django's test client) are valid there.
+        "SECRET_KEY": settings.SECRET_KEY,
+        "REDIS_PREFIX": redis_prefix,
+        "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",
+        # Daphne reports the port it got for -p 0 at INFO; the project's LOGGING would hide it otherwise.
+        "LOG_LEVEL": "INFO",
+        # Plain http on 127.0.0.1, static files from the app, whatever the surrounding environment says.
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_COOKIES": "0",
+        "SERVE_STATIC": "1",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
+class Daphne:
+    """One Daphne process on a free port of 127.0.0.1. ``launch`` starts it without waiting, so several
+    can start side by side; ``wait_until_serving`` returns once it answers, with ``url`` set."""
+
+    def __init__(self, process, log_path):
+        self.process = process
+        self.log_path = Path(log_path)
+        self.url = None
+
+    @classmethod
+    def launch(cls, log_path, *, redis_prefix):
+        daphne = Path(sys.executable).with_name("daphne")
+        command = [str(daphne), "-b", "127.0.0.1", "-p", "0", "--access-log", os.devnull, "asgi:application"]
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=server_env(redis_prefix), stdout=log, stderr=subprocess.STDOUT
+            )
+        return cls(process, log_path)
+
+    @property
+    def ws_url(self):
+        return "ws" + self.url.removeprefix("http")
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+    def wait_until_serving(self, timeout=START_TIMEOUT):
+        """The port Daphne reports once it listens, then a page it serves; fail fast if it dies."""
+        deadline = time.monotonic() + timeout
+        url = None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Daphne exited with {self.process.returncode}:\n{self.log()}")
+            if url is None:
+                found = re.search(r"Listening on TCP address 127\.0\.0\.1:(\d+)", self.log())
+                if found:
+                    url = f"http://127.0.0.1:{found.group(1)}"
+            if url is not None:
+                try:
+                    with urllib.request.urlopen(url + "/", timeout=2) as response:
+                        if response.status == 200:
+                            self.url = url
+                            return self
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    pass
+            time.sleep(0.05)  # polling interval while the server starts, not synchronisation
+        self.process.kill()
+        self.process.wait()
+        raise RuntimeError(f"Daphne did not start within {timeout}s:\n{self.log()}")
+
+    def stop(self):
+        """Terminate the process (SIGTERM) and wait for it; kill it if it lingers."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start(log_paths, *, redis_prefix):
+    """Start one Daphne per log path, side by side, and return them once all serve. If one fails to
+    start, the others are stopped before the error propagates."""
+    servers = [Daphne.launch(path, redis_prefix=redis_prefix) for path in log_paths]
+    try:
+        for server in servers:
+            server.wait_until_serving()
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
+    return servers

@@ -1,0 +1,153 @@
+"""Several Daphne processes behind one Redis: a post made on one process reaches the screens connected to
+another, and a board carries on when another process goes away.
+
+Two real Daphne processes (tests/servers.py) share this run's test database and the Redis named by
+REDIS_URL, under a prefix of this test's own so keys left by other runs never interfere. People join
+through the real join page (Django's test client: the database is shared, so the session is valid on
+both servers) and connect over real websockets."""
+
+import asyncio
+import uuid
+
+import pytest
+import websockets
+from django.conf import settings
+from websockets.asyncio.client import connect
+
+from .. import servers
+from ..support import Screen, fresh_board, session_cookie
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        "RedisChannelLayer" not in settings.CHANNEL_LAYERS["default"]["BACKEND"],
+        reason="needs REDIS_URL: the embedded in-memory channel layer cannot carry events between processes",
+    ),
+]
+
+TIMEOUT = 10
+
+
+class RealSocket:
+    """What support.Screen asks of Channels' WebsocketCommunicator, over a real websocket to a server."""
+
+    def __init__(self, url, cookie):
+        self.url = url
+        self.cookie = cookie
+        self.socket = None
+
+    async def connect(self, timeout):
+        headers = {"Cookie": self.cookie.decode()} if self.cookie else {}
+        self.socket = await asyncio.wait_for(
+            connect(self.url, origin="http://127.0.0.1", additional_headers=headers, max_size=2**24), timeout
+        )
+        return True, None
+
+    async def receive_output(self, timeout):
+        try:
+            text = await asyncio.wait_for(self.socket.recv(), timeout)
+        except websockets.ConnectionClosed as closed:
+            return {"type": "websocket.close", "code": closed.rcvd.code if closed.rcvd else 1006}
+        return {"type": "websocket.send", "text": text}
+
+    async def send_to(self, text_data):
+        await self.socket.send(text_data)
+
+    async def disconnect(self):
+        if self.socket is not None:
+            await self.socket.close()
+
+
+class RemoteScreen(Screen):
+    """A support.Screen whose websocket goes to one of the Daphne processes."""
+
+    def __init__(self, server, code, client, *, all_servers=()):
+        super().__init__(code, client)
+        cookie = session_cookie(client) if settings.SESSION_COOKIE_NAME in client.cookies else None
+        self.communicator = RealSocket(f"{server.ws_url}/ws/i/{code}/", cookie)
+        self.all_servers = all_servers or (server,)
+
+    async def sees(self, text):
+        """Wait for ``text`` to show on this screen; on timeout, fail with what every server logged."""
+        try:
+            return await self.until(lambda screen: text in screen.texts(), timeout=TIMEOUT)
+        except TimeoutError:
+            logs = "\n".join(f"--- {s.log_path.name} ---\n{s.log()[-5_000:]}" for s in self.all_servers)
+            raise AssertionError(f"{text!r} never showed; the screen shows {self.texts()}\n{logs}") from None
+
+
+@pytest.fixture
+def processes(transactional_db, tmp_path):
+    """Two Daphne processes, each on its own free port, sharing the test database and one Redis prefix."""
+    prefix = f"linewalk-xp-{uuid.uuid4().hex[:12]}"
+    started = servers.start([tmp_path / "daphne-1.log", tmp_path / "daphne-2.log"], redis_prefix=prefix)
+    yield started
+    for server in started:
+        server.stop()
+
+
+async def open_screens(all_servers, *pairs):
+    screens = [RemoteScreen(server, code, client, all_servers=all_servers) for server, code, client in pairs]
+    return [await screen.connect() for screen in screens]
+
+
+async def close(*screens):
+    for screen in screens:
+        await screen.close()
+
+
+async def test_a_post_on_one_process_reaches_every_screen_on_the_other_both_ways(
+    processes, inquiry, carol, dave, alice, bob
+):
+    one, two = processes
+    code = inquiry.code
+    carol_on_one, alice_on_one, dave_on_two, bob_on_two = await open_screens(
+        processes, (one, code, carol), (one, code, alice), (two, code, dave), (two, code, bob)
+    )
+
+    await dave_on_two.post("Discharge waits on care packages")
+    await carol_on_one.sees("Discharge waits on care packages")
+    await alice_on_one.sees("Discharge waits on care packages")
+
+    await carol_on_one.post("One shared care record")
+    await dave_on_two.sees("One shared care record")
+    await bob_on_two.sees("One shared care record")
+
+    # Every screen, on either process, ends up showing what a screen connecting now would see.
+    expected = sorted(["Discharge waits on care packages", "One shared care record"])
+    for screen in (carol_on_one, alice_on_one, dave_on_two, bob_on_two):
+        await screen.until(lambda s: s.texts() == expected, timeout=TIMEOUT)
+    assert carol_on_one.board() == await fresh_board(code, carol)
+    await close(carol_on_one, alice_on_one, dave_on_two, bob_on_two)
+
+
+async def test_a_board_carries_on_when_another_process_stops_abruptly(processes, inquiry, carol, dave, alice):
+    one, two = processes
+    code = inquiry.code
+    carol_on_one, alice_on_one, dave_on_two = await open_screens(
+        processes, (one, code, carol), (one, code, alice), (two, code, dave)
+    )
+    await dave_on_two.post("Posted on the process that stops")
+    await carol_on_one.sees("Posted on the process that stops")
+    await carol_on_one.post("Posted on the process that stays")
+    await dave_on_two.sees("Posted on the process that stays")
+    both = sorted(["Posted on the process that stops", "Posted on the process that stays"])
+    await carol_on_one.until(lambda s: s.texts() == both, timeout=TIMEOUT)
+    before = carol_on_one.board()
+
+    two.process.terminate()
+    await asyncio.to_thread(two.process.wait, servers.STOP_TIMEOUT)
+    await close(dave_on_two)
+
+    # Carol's board still shows both posts, and her socket still carries new events in order.
+    assert carol_on_one.board() == before
+    await carol_on_one.post("Posted after the other process stopped")
+    await carol_on_one.sees("Posted after the other process stopped")
+    await alice_on_one.sees("Posted after the other process stopped")
+    assert carol_on_one.texts() == sorted(both + ["Posted after the other process stopped"])
+
+    # A screen connecting now to the process that stayed catches up from the database.
+    newcomer = await RemoteScreen(one, code, alice).connect()
+    assert newcomer.texts() == carol_on_one.texts()
+    assert "Posted on the process that stops" in newcomer.texts()
+    await close(newcomer, carol_on_one, alice_on_one)

@@ -205,6 +205,7 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         self.buffered = []
         timers.schedule(actor.inquiry_id, deadline)
         if actor.participant_id:
+            presence.keep_alive()
             presence.changed(actor.inquiry_id, self.channel_layer)
 
     async def disconnect(self, code):

@@ -19,10 +19,13 @@ from .protocol import inquiry_group
 
 PRESENCE_INTERVAL = 1.0
 SERVER = f"{socket.gethostname()}:{os.getpid()}"
-# Rows a crashed process left behind stop counting after this long without a heartbeat.
-STALE_AFTER = timedelta(minutes=10)
+# Each process marks its rows as seen this often; rows a crashed process left behind stop counting
+# after STALE_AFTER without a heartbeat.
+HEARTBEAT = 60.0
+STALE_AFTER = timedelta(minutes=3)
 
 _scheduled = {}
+_heartbeat = None
 
 
 def counts(inquiry_id, sectors):
@@ -57,18 +60,37 @@ def _render(inquiry_id):
     )
 
 
+def _beat():
+    Presence.objects.filter(server=SERVER).update(seen=timezone.now())
+
+
+async def _heartbeat_loop():
+    while True:
+        await asyncio.sleep(HEARTBEAT)
+        await database_sync_to_async(_beat)()
+
+
+def keep_alive():
+    """Start this process's presence heartbeat (once per event loop)."""
+    global _heartbeat
+    loop = asyncio.get_running_loop()
+    if _heartbeat is None or _heartbeat.done() or _heartbeat.get_loop() is not loop:
+        _heartbeat = loop.create_task(_heartbeat_loop())
+
+
 def changed(inquiry_id, channel_layer):
     """Schedule one presence frame for this inquiry from this process (coalescing bursts of joins)."""
-    if inquiry_id in _scheduled:
-        return
     loop = asyncio.get_running_loop()
-    _scheduled[inquiry_id] = loop.call_later(
-        PRESENCE_INTERVAL, lambda: asyncio.ensure_future(_broadcast(inquiry_id, channel_layer))
+    key = (id(loop), inquiry_id)
+    if key in _scheduled:
+        return
+    _scheduled[key] = loop.call_later(
+        PRESENCE_INTERVAL, lambda: asyncio.ensure_future(_broadcast(key, inquiry_id, channel_layer))
     )
 
 
-async def _broadcast(inquiry_id, channel_layer):
-    _scheduled.pop(inquiry_id, None)
+async def _broadcast(key, inquiry_id, channel_layer):
+    _scheduled.pop(key, None)
     html = await database_sync_to_async(_render)(inquiry_id)
     await channel_layer.group_send(
         inquiry_group(inquiry_id), {"type": "presence.update", "inquiry": inquiry_id, "html": html}

@@ -36,7 +36,7 @@ test: setup
 	SECRET_KEY=test-only-secret-key $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
-	$(PY) -m bench.live --clients 100 --rate 10 --seconds 10
+	$(PY) -m bench.live --suite standard
 
 lint: setup
 	$(VENV)/bin/ruff check .

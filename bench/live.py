@@ -1,33 +1,43 @@
 """Load benchmark of the live session: ``python -m bench.live``.
 
-N participants join one inquiry through the real join flow (HTTP, CSRF, session cookie), open the
-websocket their page would open, and a round-robin subset of them post cards at a fixed rate. Every
-client reads every frame it is sent; a card's text carries a unique token, so the time each client first
-sees each post is known. The script reports post-to-visible latency ("post -> every client" and
-"post -> each client"), delivered/expected, connection and server errors, and checks at the end that each
-client saw every post the server stored.
+N participants of one inquiry open the websocket their page opens, spread over several client
+processes (``--client-processes``, each an asyncio loop holding its share of the sockets); a round-robin
+subset of them posts cards on a wall-clock schedule while a facilitator socket moves posted cards into
+themes. Every client reads every frame; a card's text carries a unique token, so the time
+(``time.time()``: clients and server share one box and one clock) each client first sees each post is
+known. Per phase it reports post -> ack, post -> every client, post -> each client (p50/p95/p99/max),
+delivered/expected, connections held, server CPU and RSS, and in an idle phase (N connected, no posts)
+the server's CPU and its RSS growth per connection. At the end every client's board (last sequence
+number, the posts on it, the cards in each theme) is compared with a fresh screen's snapshot.
+
+Participants join through the real join flow (HTTP: GET the join page, POST the form with its CSRF
+token, keep the session cookie) or, for large N, through ``--join bulk``: the same Participant rows and
+database session rows the join view writes, created in one transaction with the ORM (``manage.py
+shell``), whose session keys the clients then send as their ``sessionid`` cookie. Everything after the
+cookie (websocket handshake, session and participant lookup, snapshot, presence) is the real path.
 
 By default it serves the embedded default itself (Daphne, SQLite in a temp dir, in-memory channel layer)
-on 127.0.0.1 and a free port, and stops it at the end; ``--url`` points it at a server already running
-on 127.0.0.1 instead. It never talks to any other host. Every phase has a time limit: it stops by itself.
-
-Layout, so it can grow (multi-process clients, CPU/RSS, Redis + several server processes):
-``Config`` (arguments) -> ``EmbeddedServer`` / ``ExternalServer`` (a server and its logs) ->
-``create_inquiry`` + ``join_all`` (HTTP) -> ``LoadRun`` (websockets: connect, post, read, drain) ->
-``summarise`` (figures) -> ``render_table`` / JSON.
+on 127.0.0.1 and a free port, with ``LIVE_FANOUT`` from ``--fanout`` (hub, group or both: one run each);
+``--server-processes 2`` starts two Daphne processes on the Redis layer (``REDIS_URL`` on 127.0.0.1, or
+a throwaway ``redis-server`` the script starts). It never talks to any other host, and every phase has
+a time limit. ``--suite standard`` (``make bench``) and ``--suite targets`` run predefined sets and print
+one summary table with each target's verdict.
 """
 
 from __future__ import annotations
 
 import argparse
+import array
 import asyncio
 import html
 import http.client
 import http.cookies
 import json
 import math
+import multiprocessing
 import os
 import platform
+import random
 import re
 import resource
 import secrets
@@ -41,7 +51,7 @@ import time
 import urllib.parse
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,6 +73,10 @@ ACK_RE = re.compile(r'data-ack="([0-9a-fA-F-]{36})"')
 ERROR_RE = re.compile(r'class="error" data-code="([^"]*)"')
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SECTOR_RE = re.compile(r'<input[^>]*name="sector"[^>]*value="([^"]*)"')
+SEQ_RE = re.compile(r'<div id="lw-seq"[^>]*data-seq="(\d+)"')
+THEME_RE = re.compile(r'<section class="theme" id="theme-(\d+)"(.*?)</section>', re.S)
+CARD_IN_THEME_RE = re.compile(r'<li class="card[^"]*" id="card-(\d+)"')
+CARD_ID_RE = re.compile(r'<li class="card[^"]*" id="card-(\d+)"')
 # Lines of the server log worth counting (case-insensitive substrings).
 LOG_PATTERNS = {"database_locked": "database is locked", "tracebacks": "traceback (most recent call last)"}
 
@@ -76,73 +90,202 @@ def log(message):
 
 @dataclass
 class Config:
+    label: str = ""
     clients: int = 100
     rate: float = 10.0
     seconds: float = 10.0
+    singles: int = 0  # one-at-a-time posts before the sustained phase
+    single_gap: float = 3.0
+    idle: float = 0.0  # idle phase: N connected, no posts, for this long
+    moves: float = 1.0  # facilitator card.move per second during posting (0: none)
+    fanout: str = "hub"  # LIVE_FANOUT for the server this script starts
+    client_processes: int = 0  # 0: auto
+    server_processes: int = 1
+    join: str = "auto"  # http, bulk or auto (http up to 500 clients)
     url: str | None = None
     code: str | None = None
-    server_processes: int = 1
-    posters: int = 0  # 0: every client, round-robin
+    posters: int = 0  # 0: min(N, 100)
     join_concurrency: int = 20
-    connect_concurrency: int = 50
+    connect_concurrency: int = 100
     drain: float = 30.0
-    connect_timeout: float = 30.0
+    connect_timeout: float = 60.0
     json: bool = False
     keep_server_log: bool = False
+    ws_max_message_size: int = 65536  # Daphne's --websocket-max-message-size, as `make run` sets it
+    targets: dict = field(default_factory=dict)
 
     @property
     def posts(self):
-        return int(round(self.rate * self.seconds))
+        return int(round(self.rate * self.seconds)) if self.seconds > 0 and self.rate > 0 else 0
+
+    @property
+    def join_mode(self):
+        if self.join != "auto":
+            return self.join
+        return "http" if self.clients <= 500 else "bulk"
+
+    @property
+    def processes(self):
+        if self.client_processes:
+            return self.client_processes
+        return max(1, min(4, math.ceil(self.clients / 500)))
 
 
-def parse_args(argv=None) -> Config:
+# Targets of the issue "Thousands of participants in one inquiry, on two cores".
+SUSTAINED_1K = {"phase": "sustained", "each_p95": 150, "each_p99": 300, "drops": 0}
+ONE_POST_10K = {"phase": "single", "each_p99": 1000, "drops": 0}
+BURST_10K = {"phase": "sustained", "each_p99": 1500, "drops": 0}
+IDLE_10K = {"kb_per_conn": 40, "idle_cpu": 5.0}
+
+SUITES = {
+    # make bench: a few minutes.
+    "standard": [
+        Config(label="N=1k 10/s 20s", clients=1000, rate=10, seconds=20, fanout="hub", targets=SUSTAINED_1K),
+        Config(
+            label="N=1k 10/s 20s", clients=1000, rate=10, seconds=20, fanout="group", targets=SUSTAINED_1K
+        ),
+        Config(
+            label="N=2k idle+1 post+burst",
+            clients=2000,
+            idle=15,
+            singles=3,
+            rate=50,
+            seconds=5,
+            fanout="hub",
+            drain=20,
+            targets={"single": ONE_POST_10K, "sustained": BURST_10K, "idle": IDLE_10K},
+        ),
+    ],
+    # The issue's targets in full (tens of minutes).
+    "targets": [
+        Config(label="N=1k 10/s 60s", clients=1000, rate=10, seconds=60, fanout="hub", targets=SUSTAINED_1K),
+        Config(
+            label="N=1k 10/s 60s", clients=1000, rate=10, seconds=60, fanout="group", targets=SUSTAINED_1K
+        ),
+        Config(
+            label="N=10k idle+1 post+burst",
+            clients=10000,
+            idle=20,
+            singles=3,
+            rate=50,
+            seconds=10,
+            fanout="hub",
+            drain=30,
+            targets={"single": ONE_POST_10K, "sustained": BURST_10K, "idle": IDLE_10K},
+        ),
+        Config(
+            label="N=10k idle+1 post+burst",
+            clients=10000,
+            idle=20,
+            singles=3,
+            rate=50,
+            seconds=10,
+            fanout="group",
+            drain=30,
+            targets={"single": ONE_POST_10K, "sustained": BURST_10K, "idle": IDLE_10K},
+        ),
+    ],
+}
+
+
+def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.live", description=__doc__.split("\n\n")[0])
+    p.add_argument("--suite", choices=sorted(SUITES), help="run a predefined set and print one summary table")
+    p.add_argument("--from-json", nargs="+", metavar="FILE", help="print the tables of saved --json results")
     p.add_argument("--clients", type=int, default=100, help="websocket clients (participants), default 100")
-    p.add_argument("--rate", type=float, default=10.0, help="posts per second, default 10")
+    p.add_argument(
+        "--rate", type=float, default=10.0, help="posts per second, default 10 (0: no sustained phase)"
+    )
     p.add_argument("--seconds", type=float, default=10.0, help="how long to post for, default 10")
+    p.add_argument(
+        "--singles", type=int, default=0, help="single posts, --single-gap apart, before the rate phase"
+    )
+    p.add_argument("--single-gap", type=float, default=3.0)
+    p.add_argument(
+        "--idle", type=float, default=0.0, help="idle phase: seconds connected with no posts (default 0)"
+    )
+    p.add_argument(
+        "--moves", type=float, default=1.0, help="facilitator card moves per second while posting (1)"
+    )
+    p.add_argument(
+        "--fanout", choices=("hub", "group", "both"), default="hub", help="LIVE_FANOUT of the server"
+    )
+    p.add_argument(
+        "--client-processes", type=int, default=0, help="client processes (default: 1 per 500, max 4)"
+    )
+    p.add_argument(
+        "--join", choices=("auto", "http", "bulk"), default="auto", help="http, bulk (ORM) or auto"
+    )
     p.add_argument("--url", help="base URL of a server already running on 127.0.0.1 (default: start one)")
     p.add_argument("--code", help="with --url: use this inquiry instead of creating one through manage.py")
     p.add_argument(
         "--server-processes",
         type=int,
         default=1,
-        help="Daphne processes to start (default 1; more than 1 needs REDIS_URL on 127.0.0.1)",
+        help="Daphne processes to start (default 1; more than 1 uses the Redis layer: REDIS_URL "
+        "on 127.0.0.1, "
+        "or a throwaway redis-server this script starts)",
     )
-    p.add_argument("--posters", type=int, default=0, help="how many clients take turns posting (default all)")
-    p.add_argument("--join-concurrency", type=int, default=20)
-    p.add_argument("--connect-concurrency", type=int, default=50)
     p.add_argument(
-        "--drain",
-        type=float,
-        default=30.0,
-        help="seconds to wait after the last post for deliveries still on their way (default 30)",
+        "--posters", type=int, default=0, help="how many clients take turns posting (default min(N,100))"
     )
-    p.add_argument("--connect-timeout", type=float, default=30.0)
-    p.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    p.add_argument("--join-concurrency", type=int, default=20)
+    p.add_argument(
+        "--connect-concurrency", type=int, default=100, help="handshakes in flight per client process"
+    )
+    p.add_argument("--drain", type=float, default=30.0, help="seconds to wait after a phase's last post (30)")
+    p.add_argument("--connect-timeout", type=float, default=60.0)
+    p.add_argument("--json", action="store_true", help="print the results as JSON instead of tables")
     p.add_argument("--keep-server-log", action="store_true", help="keep the embedded server's temp dir")
+    p.add_argument(
+        "--ws-max-message-size",
+        type=int,
+        default=65536,
+        help="Daphne --websocket-max-message-size (default 65536 as in `make run`; Daphne applies it to "
+        "frames it sends too, so a snapshot over it closes the socket with 1011)",
+    )
     a = p.parse_args(argv)
-    config = Config(**{k: v for k, v in vars(a).items()})
-    if config.clients < 1 or config.rate <= 0 or config.seconds <= 0 or config.server_processes < 1:
-        p.error("--clients, --rate, --seconds and --server-processes must be positive")
-    if config.posts < 1:
-        p.error("--rate x --seconds must make at least one post")
-    if config.url:
-        parsed = urllib.parse.urlsplit(config.url)
+    if a.from_json:
+        return a.from_json
+    values = {k: v for k, v in vars(a).items() if k not in ("suite", "from_json")}
+    if a.suite:
+        return [
+            replace(
+                c, json=a.json, keep_server_log=a.keep_server_log, ws_max_message_size=a.ws_max_message_size
+            )
+            for c in SUITES[a.suite]
+        ]
+    if a.clients < 1 or a.rate < 0 or a.seconds < 0 or a.server_processes < 1 or a.singles < 0:
+        p.error(
+            "--clients and --server-processes must be positive; --rate, --seconds, --singles not negative"
+        )
+    if a.singles < 1 and int(round(a.rate * a.seconds)) < 1 and a.idle <= 0:
+        p.error("nothing to measure: give --rate x --seconds >= 1 post, --singles or --idle")
+    if a.url:
+        parsed = urllib.parse.urlsplit(a.url)
         if parsed.scheme != "http" or parsed.hostname != HOST or not parsed.port:
             p.error(f"--url must be http://{HOST}:PORT (this benchmark only talks to {HOST})")
-        if config.server_processes != 1:
+        if a.server_processes != 1:
             p.error("--server-processes applies to the server this script starts, not to --url")
-        config.url = f"http://{HOST}:{parsed.port}"
-    elif config.code:
+        if a.fanout == "both":
+            p.error("--fanout both needs servers this script starts")
+        values["url"] = f"http://{HOST}:{parsed.port}"
+    elif a.code:
         p.error("--code only makes sense with --url")
-    if config.server_processes > 1 and not config.url:
-        redis = os.environ.get("REDIS_URL", "")
-        if not redis or urllib.parse.urlsplit(redis).hostname != HOST:
-            p.error(
-                "--server-processes > 1 needs REDIS_URL=redis://127.0.0.1:PORT/N (the in-memory channel "
-                "layer cannot span processes)"
-            )
-    return config
+    redis = os.environ.get("REDIS_URL", "")
+    if a.server_processes > 1 and redis and urllib.parse.urlsplit(redis).hostname != HOST:
+        p.error("REDIS_URL must be on 127.0.0.1")
+    fanouts = ("hub", "group") if a.fanout == "both" else (a.fanout,)
+    configs = [Config(**{**values, "fanout": f}) for f in fanouts]
+    for config in configs:
+        config.targets = default_targets(config)
+    return configs
+
+
+def default_targets(config):
+    """The issue's targets that apply to a run: the sustained target for <= 10 posts/s, else the burst's."""
+    rate = config["rate_per_s"] if isinstance(config, dict) else config.rate
+    return {"single": ONE_POST_10K, "sustained": SUSTAINED_1K if rate <= 10 else BURST_10K, "idle": IDLE_10K}
 
 
 def raise_open_file_limit(needed):
@@ -152,8 +295,16 @@ def raise_open_file_limit(needed):
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
         soft = want
     if soft < needed:
-        log(f"warning: open-file limit {soft} is below the ~{needed} this run needs")
+        log(f"warning: open-file limit {soft} is below the ~{needed} this run needs (raise the hard limit)")
     return soft
+
+
+def ephemeral_ports():
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+        return high - low + 1
+    except (OSError, ValueError):
+        return None
 
 
 # Servers --------------------------------------------------------------------------------------------------
@@ -238,19 +389,26 @@ class ExternalServer:
     def log_counts(self):
         return None
 
+    def cleanup(self):
+        pass
+
 
 class EmbeddedServer:
     """Daphne processes serving a fresh database in a temp dir: the embedded default (SQLite, in-memory
-    channel layer) with one process, or SQLite + REDIS_URL with several."""
+    channel layer) with one process, or SQLite + the Redis layer with several. Daphne runs with the
+    flags of ``make run``."""
 
-    def __init__(self, processes, keep=False):
+    def __init__(self, processes, fanout, keep=False, ws_max_message_size=65536):
+        self.ws_max_message_size = ws_max_message_size
         self.processes = processes
+        self.fanout = fanout
         self.keep = keep
         self.tmp = Path(tempfile.mkdtemp(prefix="linewalk-bench-"))
         self.ports = [free_port() for _ in range(processes)]
         self.base_urls = [f"http://{HOST}:{port}" for port in self.ports]
         self.log_paths = [self.tmp / f"server-{i}.log" for i in range(processes)]
         self.procs = []
+        self.redis = None
         self._env = self._build_env()
 
     @property
@@ -265,15 +423,21 @@ class EmbeddedServer:
 
     def _build_env(self):
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG", "ALLOWED_HOSTS")}
+        if os.environ.get("BENCH_DATABASE_URL"):
+            env["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
         if self.processes == 1:
             env.pop("REDIS_URL", None)
         else:
+            if not env.get("REDIS_URL"):
+                self.redis = start_redis(self.tmp)
+                env["REDIS_URL"] = self.redis[1]
             env["REDIS_PREFIX"] = f"linewalk-bench-{secrets.token_hex(4)}"
         env.update(
             DJANGO_SETTINGS_MODULE="settings",
             SECRET_KEY=secrets.token_urlsafe(50),
             SQLITE_PATH=str(self.tmp / "bench.sqlite3"),
             PYTHONUNBUFFERED="1",
+            LIVE_FANOUT=self.fanout,
         )
         return env
 
@@ -290,7 +454,20 @@ class EmbeddedServer:
             out = open(log_path, "wb")  # noqa: SIM115 - kept open for the server's lifetime
             self.procs.append(
                 subprocess.Popen(
-                    [daphne, "-b", HOST, "-p", str(port), "--websocket_timeout", "86400", "asgi:application"],
+                    [
+                        daphne,
+                        "-b",
+                        HOST,
+                        "-p",
+                        str(port),
+                        "--websocket_timeout",
+                        "86400",
+                        "--websocket_connect_timeout",
+                        "30",
+                        "--websocket-max-message-size",
+                        str(self.ws_max_message_size),
+                        "asgi:application",
+                    ],
                     cwd=ROOT,
                     env=self._env,
                     stdout=out,
@@ -312,7 +489,10 @@ class EmbeddedServer:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Daphne on port {port} did not answer within 60 s")
                 time.sleep(0.2)
-        log(f"serving on {', '.join(self.base_urls)} (pids {', '.join(map(str, self.pids))})")
+        log(
+            f"serving on {', '.join(self.base_urls)} "
+            f"(pids {', '.join(map(str, self.pids))}, LIVE_FANOUT={self.fanout})"
+        )
 
     def stop(self):
         for proc in self.procs:
@@ -320,10 +500,16 @@ class EmbeddedServer:
                 proc.send_signal(signal.SIGTERM)
         for proc in self.procs:
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+        if self.redis is not None:
+            self.redis[0].terminate()
+            try:
+                self.redis[0].wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.redis[0].kill()
 
     def mark_log(self):
         self.log_marks = log_sizes(self.log_paths)
@@ -338,25 +524,95 @@ class EmbeddedServer:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def start_redis(tmp):
+    """A throwaway redis-server on 127.0.0.1 (no persistence), for --server-processes > 1."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        raise RuntimeError("--server-processes > 1 needs REDIS_URL or a redis-server binary")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(tmp)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((HOST, port), timeout=1):
+                log(f"started redis-server on {HOST}:{port} (pid {proc.pid})")
+                return proc, f"redis://{HOST}:{port}/0"
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("redis-server did not start")
+
+
 # Setup over Django and HTTP -------------------------------------------------------------------------------
 
 SETUP_SNIPPET = """
-from django.contrib.auth import get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
 from inquiry.actions import create_inquiry
+from inquiry.models import Inquiry
 user, _ = get_user_model().objects.get_or_create(username="bench-facilitator")
-inquiry = create_inquiry(user, title="Load benchmark", question="What does load look like?", rounds=[],
-                         sectors=["Health", "Housing", "Education"], show_names=False)
+code = %r
+if code:
+    inquiry = Inquiry.objects.get(code=code)
+    inquiry.facilitators.add(user)
+else:
+    inquiry = create_inquiry(user, title="Load benchmark", question="What does load look like?", rounds=[],
+                             sectors=["Health", "Housing", "Education"], show_names=False)
+# The facilitator's screen: a logged-in session, as django.contrib.auth.login writes it.
+store = SessionStore()
+store[SESSION_KEY] = str(user.pk)
+store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+store.create()
 print("BENCH_CODE=" + inquiry.code)
+print("BENCH_FACILITATOR=" + store.session_key)
+"""
+
+# --join bulk: what the join view writes (inquiry.actions.join + request.session[session_key(inquiry)]),
+# for many participants in one transaction.
+BULK_JOIN_SNIPPET = """
+from datetime import timedelta
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from inquiry.access import session_key
+from inquiry.models import Inquiry, Participant
+inquiry = Inquiry.objects.get(code=%r)
+n = %d
+store = SessionStore()
+expires = timezone.now() + timedelta(days=1)
+keys = []
+with transaction.atomic():
+    people = Participant.objects.bulk_create(
+        [Participant(inquiry=inquiry, display_name=f"bench {i}",
+                     sector=inquiry.sectors[i %% len(inquiry.sectors)])
+         for i in range(n)], batch_size=500)
+    rows = []
+    for person in people:
+        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+        rows.append(Session(session_key=key, session_data=store.encode({session_key(inquiry): person.token}),
+                            expire_date=expires))
+        keys.append(key)
+    Session.objects.bulk_create(rows, batch_size=500)
+print("BENCH_KEYS=" + ",".join(keys))
 """
 
 
-def create_inquiry(env):
-    """A facilitator and an inquiry with one open round, made with the ORM in the server's environment."""
-    done = manage(env, "shell", "-c", SETUP_SNIPPET, timeout=120)
+def setup_inquiry(env, code=None):
+    """(inquiry code, facilitator session key): a facilitator and an inquiry with one open round."""
+    done = manage(env, "shell", "-c", SETUP_SNIPPET % (code or ""), timeout=120)
     found = re.search(r"BENCH_CODE=(\S+)", done.stdout)
-    if done.returncode != 0 or not found:
+    facilitator = re.search(r"BENCH_FACILITATOR=(\S+)", done.stdout)
+    if done.returncode != 0 or not found or not facilitator:
         raise RuntimeError(f"creating the inquiry failed:\n{done.stdout}\n{done.stderr}")
-    return found.group(1)
+    return found.group(1), facilitator.group(1)
 
 
 @dataclass
@@ -365,6 +621,17 @@ class Joined:
     base_url: str
     session_cookie: str | None = None
     error: str | None = None
+
+
+def bulk_join(env, code, n, base_urls):
+    started = time.monotonic()
+    done = manage(env, "shell", "-c", BULK_JOIN_SNIPPET % (code, n), timeout=300)
+    found = re.search(r"BENCH_KEYS=(\S*)", done.stdout)
+    if done.returncode != 0 or not found:
+        raise RuntimeError(f"bulk join failed:\n{done.stdout[-500:]}\n{done.stderr[-2000:]}")
+    keys = found.group(1).split(",")
+    joined = [Joined(i, base_urls[i % len(base_urls)], f"sessionid={key}") for i, key in enumerate(keys)]
+    return joined, time.monotonic() - started
 
 
 def _cookies(response):
@@ -435,99 +702,133 @@ def join_all(base_urls, code, n, concurrency, limit):
     return results, time.monotonic() - started
 
 
-# The websocket run ----------------------------------------------------------------------------------------
+# Client processes -----------------------------------------------------------------------------------------
 
 
-@dataclass
-class Post:
-    token: str
-    client: int
-    slip: float  # seconds the send ran behind its schedule (client-side lag)
-    sent_at: float  # perf_counter
-    acked_at: float | None = None
-    send_error: str | None = None
+def ws_url(base_url, code):
+    return base_url.replace("http://", "ws://", 1) + f"/ws/i/{code}/"
 
 
-@dataclass
-class Client:
-    index: int
-    joined: Joined
-    ws: object = None
-    connect_error: str | None = None
-    ready: asyncio.Event = field(default_factory=asyncio.Event)
-    seen: dict = field(default_factory=dict)  # token -> perf_counter of the first frame carrying it
-    frames: int = 0
-    errors: list = field(default_factory=list)
-    closed: str | None = None  # why the socket closed before the end, if it did
+async def open_socket(base_url, code, cookie, timeout):
+    from websockets.asyncio.client import connect
+
+    return await connect(
+        ws_url(base_url, code),
+        origin=base_url,
+        additional_headers={"Cookie": cookie},
+        open_timeout=timeout,
+        ping_interval=None,  # Daphne pings every 20 s; websockets answers them
+        close_timeout=2,
+        max_size=2**24,
+        max_queue=None,
+        compression=None,
+    )
+
+
+def parse_themes(message):
+    """{theme id: (card ids in order)} for every theme column this frame (re)renders whole."""
+    if '<section class="theme"' not in message:
+        return {}
+    return {
+        int(t): tuple(int(c) for c in CARD_IN_THEME_RE.findall(body)) for t, body in THEME_RE.findall(message)
+    }
+
+
+class WsClient:
+    __slots__ = (
+        "index",
+        "base_url",
+        "cookie",
+        "ws",
+        "connect_error",
+        "ready",
+        "seen",
+        "frames",
+        "errors",
+        "closed",
+        "seq",
+        "themes",
+    )
+
+    def __init__(self, index, base_url, cookie):
+        self.index, self.base_url, self.cookie = index, base_url, cookie
+        self.ws = self.connect_error = self.closed = None
+        self.ready = asyncio.Event()
+        self.seen = {}  # token -> time.time() of the first frame carrying it
+        self.frames = 0
+        self.errors = []
+        self.seq = None  # last data-seq seen
+        self.themes = {}  # theme id -> card ids, from the last frame that rendered the column
 
     @property
     def open(self):
         return self.ws is not None and self.closed is None
 
+    def board(self):
+        return {"seq": self.seq, "tokens": frozenset(self.seen), "themes": dict(self.themes)}
 
-class LoadRun:
-    """Connect every client, post at the configured rate, read every frame, drain, check, close."""
 
-    def __init__(self, config, code, joined):
-        self.config = config
-        self.code = code
-        self.clients = [Client(j.index, j) for j in joined]
-        self.posts: dict[str, Post] = {}
+class ClientWorker:
+    """One client process: an asyncio loop holding its share of the sockets, driven over a pipe by the
+    coordinating process (connect, post a schedule, drain, report, close)."""
+
+    def __init__(self, conn, wid, code, clients, config):
+        self.conn, self.wid, self.code, self.config = conn, wid, code, config
+        self.clients = {index: WsClient(index, base, cookie) for index, base, cookie in clients}
+        self.posts = {}  # token -> [sent, acked or None, error or None] for posts this process sent
         self.readers = []
-        self.lag = []  # event-loop lag samples of this (client) process, seconds
-        self.timings = {}
-
-    def ws_url(self, base_url):
-        return base_url.replace("http://", "ws://", 1) + f"/ws/i/{self.code}/"
-
-    async def _open(self, base_url, cookie):
-        from websockets.asyncio.client import connect
-
-        return await connect(
-            self.ws_url(base_url),
-            origin=base_url,
-            additional_headers={"Cookie": cookie},
-            open_timeout=self.config.connect_timeout,
-            ping_interval=None,
-            close_timeout=2,
-            max_size=2**24,
-            max_queue=None,
-        )
+        self.lag = []
 
     async def _connect(self, client, gate):
-        if client.joined.error:
-            client.connect_error = f"not joined: {client.joined.error}"
+        if client.cookie is None:
+            client.connect_error = "not joined"
             return
         async with gate:
             try:
-                client.ws = await self._open(client.joined.base_url, client.joined.session_cookie)
+                client.ws = await open_socket(
+                    client.base_url, self.code, client.cookie, self.config["connect_timeout"]
+                )
             except Exception as exc:  # noqa: BLE001 - any failure is a connect error to count
                 client.connect_error = f"{type(exc).__name__}: {exc}"[:200]
                 return
-        self.readers.append(asyncio.create_task(self._read(client)))
+            self.readers.append(asyncio.create_task(self._read(client)))
+            try:  # the handshake counts as done when the first frame (snapshot) is in
+                async with asyncio.timeout(self.config["connect_timeout"]):
+                    await client.ready.wait()
+            except TimeoutError:
+                pass
 
     async def _read(self, client):
         from websockets.exceptions import ConnectionClosed
 
-        posts, clock = self.posts, time.perf_counter
+        posts, clock = self.posts, time.time
         try:
             async for message in client.ws:
                 now = clock()
                 if isinstance(message, bytes):
                     continue
                 client.frames += 1
-                for token in TOKEN_RE.findall(message):
-                    if token in posts and token not in client.seen:
-                        client.seen[token] = now
+                if message.startswith('<div id="lw-seq"'):
+                    found = SEQ_RE.match(message)
+                    if found:
+                        seq = int(found.group(1))
+                        if 'data-snapshot="1"' in message[:200]:
+                            client.themes = {}
+                        client.seq = seq if client.seq is None else max(client.seq, seq)
+                if "bench " in message:
+                    for token in TOKEN_RE.findall(message):
+                        if token not in client.seen:
+                            client.seen[token] = now
+                if '<section class="theme"' in message:
+                    client.themes.update(parse_themes(message))
                 if 'data-ack="' in message:
                     for ack in ACK_RE.findall(message):
                         post = posts.get(token_of(ack))
-                        if post is not None and post.acked_at is None:
-                            post.acked_at = now
+                        if post is not None and post[1] is None:
+                            post[1] = now
                 if 'class="error"' in message:
-                    client.errors.append(
-                        ERROR_RE.search(message).group(1) if ERROR_RE.search(message) else "?"
-                    )
+                    found = ERROR_RE.search(message)
+                    client.errors.append(found.group(1) if found else "?")
                 client.ready.set()
             client.closed = f"closed by server: {client.ws.close_code}"
         except ConnectionClosed as exc:
@@ -539,141 +840,235 @@ class LoadRun:
         finally:
             client.ready.set()
 
-    async def _lag_monitor(self, stop):
+    async def _lag_monitor(self):
         interval = 0.02
-        while not stop.is_set():
+        while True:
             before = time.perf_counter()
             await asyncio.sleep(interval)
             self.lag.append(max(0.0, time.perf_counter() - before - interval))
 
-    async def _post_loop(self, t0):
-        config = self.config
-        posters = [c for c in self.clients if c.open]
-        if config.posters:
-            posters = posters[: config.posters]
-        if not posters:
+    async def _post(self, due, index, k):
+        delay = due - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        client = self.clients[index]
+        uid = uuid.uuid4()
+        token = token_of(uid)
+        text = f"bench {token} post {k} from client {index}"
+        message = json.dumps({"type": "card", "op": "add", "client_id": str(uid), "text": text})
+        post = self.posts[token] = [time.time(), None, None, max(0.0, time.time() - due)]
+        if not client.open:
+            post[2] = "socket closed"
             return
-        loop = asyncio.get_running_loop()
-        for k in range(config.posts):
-            due = t0 + k / config.rate
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            client = posters[k % len(posters)]
-            for step in range(len(posters)):  # skip posters whose socket has closed
-                if client.open:
-                    break
-                client = posters[(k + step + 1) % len(posters)]
-            uid = uuid.uuid4()
-            token = token_of(uid)
-            message = json.dumps(
-                {
-                    "type": "card",
-                    "op": "add",
-                    "client_id": str(uid),
-                    "text": f"bench {token} post {k} from client {client.index}",
-                }
-            )
-            post = Post(token, client.index, max(0.0, loop.time() - due), time.perf_counter())
-            self.posts[token] = post
-            try:
-                await asyncio.wait_for(client.ws.send(message), timeout=5)
-            except Exception as exc:  # noqa: BLE001
-                post.send_error = f"{type(exc).__name__}: {exc}"[:200]
-
-    def _all_delivered(self):
-        sent = [p for p in self.posts.values() if p.send_error is None]
-        if any(p.acked_at is None for p in sent):
-            return False
-        acked = len(sent)
-        return all(len(c.seen) >= acked for c in self.clients if c.open)
-
-    async def _fresh_screen_tokens(self, limit=60.0):
-        """The posts a screen connecting now is shown (its snapshot), or None if it takes over ``limit``."""
-        first = next((c for c in self.clients if c.joined.session_cookie), None)
-        if first is None:
-            return None
         try:
-            async with asyncio.timeout(limit):
-                ws = await self._open(first.joined.base_url, first.joined.session_cookie)
-                try:
-                    frame = await ws.recv()
-                finally:
-                    await ws.close()
+            await asyncio.wait_for(client.ws.send(message), timeout=5)
         except Exception as exc:  # noqa: BLE001
-            log(f"fresh screen's snapshot failed: {type(exc).__name__}: {exc}")
-            return None
-        return {t for t in TOKEN_RE.findall(frame) if t in self.posts}
+            post[2] = f"{type(exc).__name__}: {exc}"[:200]
 
-    async def run(self, cpu_probe, mark_log=lambda: None):
-        config = self.config
-        stop = asyncio.Event()
-        monitor = asyncio.create_task(self._lag_monitor(stop))
+    def _drained(self, tokens):
+        """Every open client has every token, and this process's own posts are acked (or failed)."""
+        return self._delivered(tokens) and all(
+            p[1] is not None or p[2] is not None for p in self.posts.values()
+        )
+
+    def _delivered(self, tokens):
+        return all(all(t in c.seen for t in tokens) for c in self.clients.values() if c.open)
+
+    async def main(self):
+        loop = asyncio.get_running_loop()
+        recv = lambda: loop.run_in_executor(None, self.conn.recv)  # noqa: E731
+        monitor = asyncio.create_task(self._lag_monitor())
         try:
-            # 1. Connect, at most connect_concurrency at a time; wait for each first frame (the snapshot).
             started = time.monotonic()
-            gate = asyncio.Semaphore(config.connect_concurrency)
-            connect_limit = config.connect_timeout + 0.2 * len(self.clients) + 30
+            gate = asyncio.Semaphore(self.config["connect_concurrency"])
             try:
-                async with asyncio.timeout(connect_limit):
-                    await asyncio.gather(*(self._connect(c, gate) for c in self.clients))
-                    await asyncio.gather(*(c.ready.wait() for c in self.clients if c.ws is not None))
+                async with asyncio.timeout(self.config["connect_limit"]):
+                    await asyncio.gather(*(self._connect(c, gate) for c in self.clients.values()))
             except TimeoutError:
-                log(f"connect phase hit its {connect_limit:.0f} s limit")
-                for c in self.clients:
+                for c in self.clients.values():
                     if c.ws is None and c.connect_error is None:
                         c.connect_error = "connect phase time limit"
-            self.timings["connect_s"] = time.monotonic() - started
-            self.connected_at_start = [c for c in self.clients if c.open]
-            log(
-                f"{len(self.connected_at_start)}/{len(self.clients)} sockets open "
-                f"in {self.timings['connect_s']:.1f} s"
-            )
-            self.lag.clear()
-
-            # 2. Post for config.seconds (bounded by its own limit), then drain.
-            cpu_probe.mark()
-            loop = asyncio.get_running_loop()
-            t0 = loop.time() + 0.2
-            wall0 = time.perf_counter()
-            try:
-                async with asyncio.timeout(config.seconds + 30):
-                    await self._post_loop(t0)
-            except TimeoutError:
-                log("posting hit its time limit")
-            self.timings["posting_s"] = time.perf_counter() - wall0
-            log(f"{len(self.posts)} posts sent in {self.timings['posting_s']:.1f} s; draining")
-            drain_start = time.perf_counter()
-            while time.perf_counter() - drain_start < config.drain and not self._all_delivered():
-                await asyncio.sleep(0.05)
-            self.timings["drain_s"] = time.perf_counter() - drain_start
-            self.timings["complete"] = self._all_delivered()
-            self.server_cpu = cpu_probe.read()
-            mark_log()
-            self.client_lag = list(self.lag)
-
-            # 3. What the server stored, and who is still connected.
-            self.held_at_end = sum(1 for c in self.clients if c.open)
-            self.fresh_screen = await self._fresh_screen_tokens()
+            opened = [c.index for c in self.clients.values() if c.open]
+            errors = [c.connect_error for c in self.clients.values() if c.connect_error]
+            self.conn.send(("connected", opened, errors, time.monotonic() - started))
+            while True:
+                command, *args = await recv()
+                if command == "post":  # [(due wall time, client index, k)], limit
+                    schedule, limit = args
+                    self.lag.clear()
+                    try:
+                        async with asyncio.timeout(limit):
+                            await asyncio.gather(*(self._post(due, i, k) for due, i, k in schedule))
+                    except TimeoutError:
+                        pass
+                    self.conn.send(("posted", {t: p for t, p in self.posts.items()}))
+                elif command == "drain":  # tokens, deadline (wall time)
+                    tokens, deadline = args
+                    while time.time() < deadline and not self._drained(tokens):
+                        await asyncio.sleep(0.05)
+                    self.conn.send(("drained", self._delivered(tokens), time.time(), dict(self.posts)))
+                elif command == "status":
+                    self.conn.send(("status", sum(1 for c in self.clients.values() if c.open)))
+                elif command == "report":
+                    self.conn.send(("report", self._report(args[0])))
+                elif command == "close":
+                    break
         finally:
-            stop.set()
             monitor.cancel()
             for task in self.readers:
                 task.cancel()
             await asyncio.gather(monitor, *self.readers, return_exceptions=True)
-            await self._close_all()
-        return self
+            sockets = [c for c in self.clients.values() if c.ws is not None]
+            for start in range(0, len(sockets), 500):
+                await asyncio.gather(
+                    *(asyncio.wait_for(c.ws.close(), timeout=3) for c in sockets[start : start + 500]),
+                    return_exceptions=True,
+                )
+            self.conn.send(("closed",))
 
-    async def _close_all(self):
-        async def close(client):
+    def _report(self, reference):
+        """Arrival times per token (array of doubles) for the clients open at the start, plus who holds
+        the same board as the fresh screen's ``reference`` snapshot."""
+        arrivals = {}
+        mismatch = {"seq": 0, "posts": 0, "themes": 0, "any": 0}
+        checked = 0
+        for c in self.clients.values():
+            if c.ws is None:
+                continue
+            for token, at in c.seen.items():
+                arrivals.setdefault(token, array.array("d")).append(at)
+            if reference is not None and c.open:
+                checked += 1
+                board = c.board()
+                bad = False
+                if board["seq"] != reference["seq"]:
+                    mismatch["seq"] += 1
+                    bad = True
+                if board["tokens"] != reference["tokens"]:
+                    mismatch["posts"] += 1
+                    bad = True
+                if {t: v for t, v in board["themes"].items() if t in reference["themes"]} != reference[
+                    "themes"
+                ]:
+                    mismatch["themes"] += 1
+                    bad = True
+                mismatch["any"] += bad
+        lag = sorted(self.lag)
+        return {
+            "arrivals": {t: a.tobytes() for t, a in arrivals.items()},
+            "opened": sum(1 for c in self.clients.values() if c.ws is not None),
+            "held": sum(1 for c in self.clients.values() if c.open),
+            "frames": sum(c.frames for c in self.clients.values()),
+            "errors": [e for c in self.clients.values() for e in c.errors],
+            "closed": [c.closed for c in self.clients.values() if c.ws is not None and c.closed],
+            "checked": checked,
+            "mismatch": mismatch,
+            "lag": {"p50": percentile(lag, 50), "p99": percentile(lag, 99), "max": lag[-1] if lag else None},
+        }
+
+
+def worker_entry(conn, wid, code, clients, config):
+    try:
+        raise_open_file_limit(len(clients) + 256)
+        asyncio.run(ClientWorker(conn, wid, code, clients, config).main())
+    except KeyboardInterrupt:
+        pass
+
+
+# The facilitator ------------------------------------------------------------------------------------------
+
+
+class Facilitator:
+    """The facilitator's screen: adds two themes, then moves posted cards into them while posts flow."""
+
+    def __init__(self, base_url, code, cookie):
+        self.base_url, self.code, self.cookie = base_url, code, cookie
+        self.ws = None
+        self.cards = []  # card ids seen, in order
+        self.known = set()
+        self.themes = []
+        self.moves = self.move_errors = 0
+        self.errors = []
+        self.task = None
+
+    async def start(self, timeout=60):
+        self.ws = await open_socket(self.base_url, self.code, self.cookie, timeout)
+        self.task = asyncio.create_task(self._read())
+        for name in ("Bench theme A", "Bench theme B"):
+            await self.ws.send(json.dumps({"type": "theme", "op": "add", "name": name}))
+        async with asyncio.timeout(timeout):
+            while len(self.themes) < 2:
+                await asyncio.sleep(0.05)
+
+    async def _read(self):
+        try:
+            async for message in self.ws:
+                if isinstance(message, bytes):
+                    continue
+                for theme in THEME_RE.findall(message):
+                    if int(theme[0]) not in self.themes:
+                        self.themes.append(int(theme[0]))
+                for card in CARD_ID_RE.findall(message):
+                    if int(card) not in self.known:
+                        self.known.add(int(card))
+                        self.cards.append(int(card))
+                if 'class="error"' in message:
+                    found = ERROR_RE.search(message)
+                    self.errors.append(found.group(1) if found else "?")
+        except Exception:  # noqa: BLE001,S110 - closed: the run notices
+            pass
+
+    async def move_loop(self, rate, stop_at):
+        if rate <= 0 or len(self.themes) < 2:
+            return
+        k = 0
+        started = time.time()
+        while time.time() < stop_at:
+            due = started + k / rate
+            await asyncio.sleep(max(0.0, due - time.time()))
+            if time.time() >= stop_at:
+                break
+            if self.cards:
+                card = random.choice(self.cards[-50:])
+                message = {"type": "card", "op": "move", "card": card, "theme": self.themes[k % 2]}
+                try:
+                    await asyncio.wait_for(self.ws.send(json.dumps(message)), timeout=5)
+                    self.moves += 1
+                except Exception:  # noqa: BLE001
+                    self.move_errors += 1
+            k += 1
+
+    async def close(self):
+        if self.task:
+            self.task.cancel()
+        if self.ws is not None:
             try:
-                await asyncio.wait_for(client.ws.close(), timeout=3)
-            except Exception:  # noqa: BLE001,S110 - closing is best effort
+                await asyncio.wait_for(self.ws.close(), timeout=3)
+            except Exception:  # noqa: BLE001,S110
                 pass
 
-        sockets = [c for c in self.clients if c.ws is not None]
-        for start in range(0, len(sockets), 200):
-            await asyncio.gather(*(close(c) for c in sockets[start : start + 200]))
+
+async def fresh_board(base_url, code, cookie, limit=60.0):
+    """What a screen connecting now is shown: its snapshot's seq, posts and theme columns (or None)."""
+    try:
+        async with asyncio.timeout(limit):
+            ws = await open_socket(base_url, code, cookie, limit)
+            try:
+                frame = await ws.recv()
+            finally:
+                await ws.close()
+    except Exception as exc:  # noqa: BLE001
+        log(f"fresh screen's snapshot failed: {type(exc).__name__}: {exc}")
+        return f"{type(exc).__name__}: {exc}"[:160]
+    found = SEQ_RE.match(frame)
+    return {
+        "seq": int(found.group(1)) if found else None,
+        "tokens": frozenset(TOKEN_RE.findall(frame)),
+        "themes": parse_themes(frame),
+    }
+
+
+# Measuring ------------------------------------------------------------------------------------------------
 
 
 def box_busy_seconds():
@@ -686,28 +1081,43 @@ def box_busy_seconds():
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-class CpuProbe:
-    """CPU used in a window by the server processes (when this script started them), by this process, and
-    by everything else on the box (other work on a shared machine skews the figures: it is reported)."""
+class Probe:
+    """CPU (server processes, client processes, everything else on the box) over a window, and the
+    server's RSS (psutil)."""
 
-    def __init__(self, pids):
-        try:
-            import psutil
+    def __init__(self, server_pids):
+        import psutil
 
-            self.procs = [psutil.Process(pid) for pid in pids]
-        except Exception:  # noqa: BLE001 - no psutil, or the process is gone
-            self.procs = []
+        self.psutil = psutil
+        self.server = [psutil.Process(pid) for pid in server_pids]
+        self.clients = [psutil.Process(os.getpid())]
         self.start = None
 
-    def _sample(self):
-        server = 0.0
-        for proc in self.procs:
+    def add_clients(self, pids):
+        self.clients += [self.psutil.Process(pid) for pid in pids]
+
+    @staticmethod
+    def _cpu(procs):
+        total = 0.0
+        for proc in procs:
             try:
-                times = proc.cpu_times()
-                server += times.user + times.system
-            except Exception:  # noqa: BLE001
+                t = proc.cpu_times()
+                total += t.user + t.system
+            except Exception:  # noqa: BLE001,S110 - gone
                 pass
-        return time.perf_counter(), server, time.process_time(), box_busy_seconds()
+        return total
+
+    def rss(self):
+        total = 0
+        for proc in self.server:
+            try:
+                total += proc.memory_info().rss
+            except Exception:  # noqa: BLE001,S110
+                pass
+        return total if self.server else None
+
+    def _sample(self):
+        return time.perf_counter(), self._cpu(self.server), self._cpu(self.clients), box_busy_seconds()
 
     def mark(self):
         self.start = self._sample()
@@ -716,27 +1126,19 @@ class CpuProbe:
         wall, server, client, box = self._sample()
         wall0, server0, client0, box0 = self.start
         elapsed = max(wall - wall0, 1e-9)
-        rss = 0
-        for proc in self.procs:
-            try:
-                rss += proc.memory_info().rss
-            except Exception:  # noqa: BLE001
-                pass
+        rss = self.rss()
         return {
             "window_s": round(elapsed, 2),
-            "server_cpu_pct": round(100 * (server - server0) / elapsed, 1) if self.procs else None,
-            "server_rss_mb": round(rss / 2**20, 1) if self.procs else None,
+            "server_cpu_pct": round(100 * (server - server0) / elapsed, 1) if self.server else None,
+            "server_rss_mb": round(rss / 2**20, 1) if rss else None,
             "client_cpu_pct": round(100 * (client - client0) / elapsed, 1),
             "other_cpu_pct": (
                 round(100 * ((box - box0) - (server - server0) - (client - client0)) / elapsed, 1)
-                if box is not None and box0 is not None and self.procs
+                if box is not None and box0 is not None and self.server
                 else None
             ),
             "load_avg_1m": round(os.getloadavg()[0], 2),
         }
-
-
-# Figures --------------------------------------------------------------------------------------------------
 
 
 def percentile(sorted_values, q):
@@ -747,14 +1149,16 @@ def percentile(sorted_values, q):
     return sorted_values[rank - 1]
 
 
-def dist(values):
-    """p50/p95/p99/max of latencies in seconds; +inf (never delivered) is reported as "lost"."""
+def dist_ms(values):
+    """p50/p95/p99/max in ms; +inf (never delivered) shows as "lost" once it reaches a percentile."""
     values = sorted(values)
-    out = {f"p{q}": percentile(values, q) for q in (50, 95, 99)}
-    out["max"] = values[-1] if values else None
-    lost_keys = [k for k, v in out.items() if v is not None and math.isinf(v)]
-    out = {k: (None if k in lost_keys else v) for k, v in out.items()}
-    return {**out, "n": len(values), "lost": sum(1 for v in values if math.isinf(v)), "lost_keys": lost_keys}
+    out = {}
+    for key, q in (("p50", 50), ("p95", 95), ("p99", 99), ("max", 100)):
+        v = percentile(values, q)
+        out[key] = None if v is None else ("lost" if math.isinf(v) else round(1000 * v, 1))
+    out["n"] = len(values)
+    out["lost"] = sum(1 for v in values if math.isinf(v))
+    return out
 
 
 def machine():
@@ -767,12 +1171,19 @@ def machine():
     except OSError:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        mem = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError):
+        mem = None
     return {
         "cores": cores,
         "cpu": model,
+        "memory_gb": mem,
         "python": platform.python_version(),
         "os": platform.platform(),
         "layout": "clients and server on the same box",
+        "nofile": resource.getrlimit(resource.RLIMIT_NOFILE),
+        "ephemeral_ports": ephemeral_ports(),
     }
 
 
@@ -783,10 +1194,8 @@ for card in Card.objects.filter(inquiry__code=%r, text__startswith="bench "):
 """
 
 
-def stored_in_db(env, code, posts):
-    """The benchmark's posts stored in the database and, of those, the ones public on every participant's
-    board (a post can be held back, e.g. by pre-moderation), read with the ORM in the server's environment.
-    Returns (stored, public) token sets, or None."""
+def stored_in_db(env, code):
+    """Tokens of the benchmark's posts the database stores, and of those the ones public on the board."""
     try:
         done = manage(env, "shell", "-c", STORED_SNIPPET % code, timeout=120)
     except subprocess.TimeoutExpired:
@@ -795,258 +1204,573 @@ def stored_in_db(env, code, posts):
         log(f"reading the stored posts failed: {done.stderr.strip()[-300:]}")
         return None
     found = re.findall(r"BENCH_TOKEN=([a-p]{32}) ([01])", done.stdout)
-    return {t for t, _ in found if t in posts}, {t for t, public in found if t in posts and public == "1"}
+    return {t for t, _ in found}, {t for t, public in found if public == "1"}
 
 
-def summarise(config, server, code, joined, join_s, run, log_counts, stored_db=None):
-    n = config.clients
-    posts = list(run.posts.values())
-    acked = [p for p in posts if p.acked_at is not None]
-    connected = run.connected_at_start
-    per_client, to_all, to_ack = [], [], []
-    for post in acked:
-        to_ack.append(post.acked_at - post.sent_at)
-        worst = 0.0
-        for client in connected:
-            seen = client.seen.get(post.token)
-            latency = (seen - post.sent_at) if seen is not None else math.inf
-            per_client.append(latency)
-            worst = max(worst, latency)
-        to_all.append(worst if connected else math.inf)
-    delivered = sum(1 for post in acked for c in run.clients if post.token in c.seen)
-    stored_all, stored = stored_db if stored_db is not None else (None, run.fresh_screen)
-    errors = [e for c in run.clients for e in c.errors]
-    error_codes = {}
+# The run --------------------------------------------------------------------------------------------------
+
+
+async def ask(pool, conns, message, limit):
+    """Send ``message`` to every client process and wait (at most ``limit`` s) for each one's answer."""
+    loop = asyncio.get_running_loop()
+    for conn in conns:
+        if message is not None:
+            conn.send(message)
+
+    def answer(conn):
+        return conn.recv() if conn.poll(limit) else None
+
+    return await asyncio.gather(*(loop.run_in_executor(pool, answer, conn) for conn in conns))
+
+
+async def run_load(config, server, code, facilitator_key, joined):
+    """Connect the facilitator and N clients, idle, post the phases, drain, check boards, close."""
+    result = {"phases": [], "idle": None}
+    probe = Probe(server.pids)
+    time.sleep(1.0)
+    rss_before = probe.rss()
+    facilitator = Facilitator(server.base_urls[0], code, f"sessionid={facilitator_key}")
+    await facilitator.start()
+    spare = joined[-1]  # the fresh screen at the end: a participant with no socket during the run
+    joined = joined[:-1]
+    n_proc = min(config.processes, len(joined))
+    shares = [[] for _ in range(n_proc)]
+    for j in joined:
+        shares[j.index % n_proc].append((j.index, j.base_url, j.session_cookie if not j.error else None))
+    owner = {j.index: j.index % n_proc for j in joined}
+    connect_limit = config.connect_timeout + 0.1 * len(joined) + 60
+    worker_config = {
+        "connect_timeout": config.connect_timeout,
+        "connect_concurrency": config.connect_concurrency,
+        "connect_limit": connect_limit,
+    }
+    ctx = multiprocessing.get_context("spawn")
+    conns, procs = [], []
+    pool = ThreadPoolExecutor(max_workers=2 * n_proc + 2)
+    try:
+        for wid in range(n_proc):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(
+                target=worker_entry, args=(child, wid, code, shares[wid], worker_config), daemon=True
+            )
+            proc.start()
+            conns.append(parent)
+            procs.append(proc)
+        probe.add_clients([p.pid for p in procs])
+        log(
+            f"{n_proc} client processes (pids {', '.join(str(p.pid) for p in procs)})"
+            f" connecting {len(joined):,} sockets"
+        )
+        started = time.monotonic()
+        answers = await ask(pool, conns, None, connect_limit + 30)
+        connect_s = time.monotonic() - started
+        opened = sorted(i for a in answers if a for i in a[1])
+        connect_errors = [e for a in answers if a for e in a[2]]
+        result["connect"] = {
+            "requested": len(joined),
+            "opened": len(opened),
+            "errors": len(connect_errors),
+            "error_samples": sorted(set(connect_errors))[:3],
+            "seconds": round(connect_s, 1),
+            "per_s": round(len(opened) / connect_s, 1) if connect_s else None,
+        }
+        log(
+            f"{len(opened):,}/{len(joined):,} sockets open in {connect_s:.1f} s"
+            f" ({len(connect_errors)} errors)"
+        )
+        await asyncio.sleep(2.5)  # the presence frame these connects scheduled goes out
+        rss_connected = probe.rss()
+
+        if config.idle > 0:
+            log(f"idle phase: {config.idle:g} s connected, no posts")
+            probe.mark()
+            await asyncio.sleep(config.idle)
+            window = probe.read()
+            rss_idle = probe.rss()
+            held = sum(a[1] for a in await ask(pool, conns, ("status",), 30) if a)
+            result["idle"] = {
+                **window,
+                "held": held,
+                "rss_before_mb": round(rss_before / 2**20, 1) if rss_before else None,
+                "rss_connected_mb": round(rss_connected / 2**20, 1) if rss_connected else None,
+                "rss_after_idle_mb": round(rss_idle / 2**20, 1) if rss_idle else None,
+                "kb_per_connection": round((rss_idle - rss_before) / 1024 / held, 1)
+                if held and rss_idle
+                else None,
+            }
+
+        posters = opened[: (config.posters or min(len(opened), 100))]
+        phases = []
+        if config.singles:
+            phases.append(
+                ("single", [(i * config.single_gap, k) for k, i in enumerate(range(config.singles))], 0)
+            )
+        if config.posts:
+            phases.append(("sustained", [(k / config.rate, k) for k in range(config.posts)], config.moves))
+        k0 = 0
+        earlier = set()
+        for name, plan, move_rate in phases:
+            if not posters:
+                break
+            t0 = time.time() + 0.5
+            schedules = [[] for _ in conns]
+            for offset, k in plan:
+                index = posters[(k0 + k) % len(posters)]
+                schedules[owner[index]].append((t0 + offset, index, k0 + k))
+            k0 += len(plan)
+            span = plan[-1][0] if plan else 0
+            log(
+                f"phase {name}: {len(plan)} posts over {span:g} s"
+                + (f", {move_rate:g} moves/s" if move_rate else "")
+            )
+            probe.mark()
+            moves_before = facilitator.moves
+            mover = asyncio.create_task(facilitator.move_loop(move_rate, t0 + span + 0.5))
+            loop = asyncio.get_running_loop()
+            for conn, schedule in zip(conns, schedules, strict=True):
+                conn.send(("post", schedule, span + 30))
+            posted = await asyncio.gather(
+                *(
+                    loop.run_in_executor(pool, lambda c=c, s=span: c.recv() if c.poll(s + 60) else None)
+                    for c in conns
+                )
+            )
+            await mover
+            posts = {}
+            for answer in posted:
+                if answer:
+                    posts.update(answer[1])
+            phase_tokens = set(posts) - earlier
+            earlier |= phase_tokens
+            good = [t for t in phase_tokens if posts[t][2] is None]
+            posting_s = time.time() - t0
+            drain_start = time.time()
+            drained = await ask(pool, conns, ("drain", good, time.time() + config.drain), config.drain + 30)
+            drain_s = time.time() - drain_start
+            for answer in drained:  # acks arrive after the sends: the posts as the drain left them
+                if answer:
+                    posts.update({t: p for t, p in answer[3].items() if t in phase_tokens})
+            window = probe.read()
+            result["phases"].append(
+                {
+                    "name": name,
+                    "posts": {t: posts[t] for t in phase_tokens},
+                    "posting_s": round(posting_s, 2),
+                    "drain_s": round(drain_s, 2),
+                    "complete": all(a and a[1] for a in drained),
+                    "moves": facilitator.moves - moves_before,
+                    "resources": window,
+                }
+            )
+            log(f"phase {name}: {len(phase_tokens)} posts, drained in {drain_s:.1f} s")
+        server.mark_log()
+        log("fresh screen and board check")
+        reference = (
+            await fresh_board(spare.base_url, code, spare.session_cookie) if spare.session_cookie else None
+        )
+        if isinstance(reference, str):  # the fresh screen failed: why
+            result["reference_error"], reference = reference, None
+        reports = await ask(pool, conns, ("report", reference), 300)
+        result["reference"] = (
+            None
+            if reference is None
+            else {
+                "seq": reference["seq"],
+                "posts": len(reference["tokens"]),
+                "themes": {t: len(c) for t, c in reference["themes"].items()},
+            }
+        )
+        result["reports"] = [r[1] for r in reports if r]
+        result["report_missing"] = sum(1 for r in reports if not r)
+        result["facilitator"] = {
+            "moves": facilitator.moves,
+            "move_errors": facilitator.move_errors,
+            "error_frames": facilitator.errors[:5],
+            "themes": facilitator.themes,
+        }
+    finally:
+        await facilitator.close()
+        for conn in conns:
+            try:
+                conn.send(("close",))
+            except Exception:  # noqa: BLE001,S110
+                pass
+        await ask(pool, conns, None, 60)
+        for proc in procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(timeout=5)
+        pool.shutdown(wait=False, cancel_futures=True)
+    return result
+
+
+def summarise(config, server, code, join_info, run, stored, log_counts):
+    reports = run["reports"]
+    n = sum(r["opened"] for r in reports)
+    arrivals = {}
+    for r in reports:
+        for token, raw in r["arrivals"].items():
+            a = array.array("d")
+            a.frombytes(raw)
+            arrivals.setdefault(token, []).append(a)
+    phases = []
+    for phase in run["phases"]:
+        to_ack, to_all, each = [], [], []
+        delivered = expected = acked = 0
+        for token, (sent, acked_at, error, _slip) in phase["posts"].items():
+            if error is not None or acked_at is None:
+                continue
+            acked += 1
+            to_ack.append(acked_at - sent)
+            got = [at - sent for a in arrivals.get(token, ()) for at in a]
+            delivered += len(got)
+            expected += n
+            each.extend(got)
+            each.extend([math.inf] * max(0, n - len(got)))
+            to_all.append(max(got) if len(got) >= n and got else math.inf)
+        posts = phase["posts"].values()
+        phases.append(
+            {
+                "name": phase["name"],
+                "sent": sum(1 for p in posts if p[2] is None),
+                "send_errors": sum(1 for p in posts if p[2] is not None),
+                "acked": acked,
+                "max_schedule_slip_ms": round(1000 * max((p[3] for p in posts), default=0.0), 1),
+                "posting_s": phase["posting_s"],
+                "moves": phase["moves"],
+                "latency_ms": {
+                    "post_to_ack": dist_ms(to_ack),
+                    "post_to_all": dist_ms(to_all),
+                    "post_to_each": dist_ms(each),
+                },
+                "delivered": delivered,
+                "expected": expected,
+                "drops": expected - delivered,
+                "complete": phase["complete"],
+                "drain_s": phase["drain_s"],
+                "resources": phase["resources"],
+            }
+        )
+    errors = [e for r in reports for e in r["errors"]]
+    codes = {}
     for e in errors:
-        error_codes[e] = error_codes.get(e, 0) + 1
-    closed_early = [c.closed for c in connected if c.closed]
-    lag = sorted(run.client_lag)
-    final_ok = None
-    if stored is not None:
-        final_ok = sum(1 for c in run.clients if c.ws is not None and len(c.seen) == len(stored))
+        codes[e] = codes.get(e, 0) + 1
+    mismatch = {k: sum(r["mismatch"][k] for r in reports) for k in ("seq", "posts", "themes", "any")}
+    lags = [r["lag"] for r in reports]
+    stored_all, public = stored if stored else (None, None)
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "label": config.label,
         "config": {
-            "clients": n,
+            "clients": config.clients,
             "rate_per_s": config.rate,
             "seconds": config.seconds,
-            "posts": config.posts,
-            "posters": config.posters or min(n, config.posts),
+            "singles": config.singles,
+            "idle_s": config.idle,
+            "moves_per_s": config.moves,
+            "posters": config.posters or min(config.clients, 100),
+            "client_processes": config.processes,
             "server": server.kind,
-            "live_fanout": os.environ.get("LIVE_FANOUT") or "server default",
+            "live_fanout": config.fanout if not config.url else (os.environ.get("LIVE_FANOUT") or "server's"),
             "server_processes": len(server.base_urls),
-            "url": server.base_urls,
             "inquiry": code,
             "drain_limit_s": config.drain,
         },
         "machine": machine(),
-        "setup": {
-            "joined": sum(1 for j in joined if not j.error),
-            "join_errors": sum(1 for j in joined if j.error),
-            "join_s": round(join_s, 2),
-            "join_error_samples": sorted({j.error for j in joined if j.error})[:3],
-            "connect_s": round(run.timings["connect_s"], 2),
-        },
+        "join": join_info,
         "connections": {
-            "requested": n,
-            "opened": len(connected),
-            "connect_errors": sum(1 for c in run.clients if c.connect_error),
-            "connect_error_samples": sorted({c.connect_error for c in run.clients if c.connect_error})[:3],
-            "closed_during_run": len(closed_early),
-            "closed_samples": sorted(set(closed_early))[:3],
-            "held_at_end": run.held_at_end,
+            **run["connect"],
+            "held_at_end": sum(r["held"] for r in reports),
+            "closed_during_run": sum(len(r["closed"]) for r in reports),
+            "closed_samples": sorted({c for r in reports for c in r["closed"]})[:3],
         },
-        "posts": {
-            "sent": sum(1 for p in posts if p.send_error is None),
-            "send_errors": sum(1 for p in posts if p.send_error),
-            "acked": len(acked),
-            "stored": len(stored_all) if stored_all is not None else None,
-            "public": len(stored) if stored is not None else None,
-            "stored_source": "database" if stored_db is not None else "fresh screen",
-            "fresh_screen_shows": len(run.fresh_screen) if run.fresh_screen is not None else None,
-            "posting_s": round(run.timings["posting_s"], 2),
-            "max_schedule_slip_ms": _r(max((p.slip for p in posts), default=0.0)),
-        },
-        "latency_ms": {
-            "post_to_ack": _ms(dist(to_ack)),
-            "post_to_all_clients": _ms(dist(to_all)),
-            "post_to_each_client": _ms(dist(per_client)),
-            "post_to_each_client_delivered_only": _ms(dist([v for v in per_client if not math.isinf(v)])),
-        },
-        "delivery": {
-            "delivered": delivered,
-            "expected": len(acked) * n,
-            "ratio": round(delivered / (len(acked) * n), 6) if acked else None,
-            "drain_s": round(run.timings["drain_s"], 2),
-            "complete_before_drain_limit": run.timings["complete"],
-            "frames_received": sum(c.frames for c in run.clients),
-        },
-        "errors": {"server_error_frames": len(errors), "error_codes": error_codes, "server_log": log_counts},
+        "idle": run["idle"],
+        "phases": phases,
+        "facilitator": run["facilitator"],
+        "errors": {"server_error_frames": len(errors), "error_codes": codes, "server_log": log_counts},
         "final_check": {
-            "clients_with_all_stored_posts": final_ok,
-            "clients_checked": len([c for c in run.clients if c.ws is not None]),
-            "stored": len(stored) if stored is not None else None,
+            "reference": run["reference"],
+            "reference_error": run.get("reference_error"),
+            "clients_checked": sum(r["checked"] for r in reports),
+            "mismatched": mismatch,
+            "stored": len(stored_all) if stored_all is not None else None,
+            "public": len(public) if public is not None else None,
         },
-        "resources": {
-            **run.server_cpu,
-            "client_loop_lag_ms": {
-                "p50": _r(percentile(lag, 50)),
-                "p99": _r(percentile(lag, 99)),
-                "max": _r(lag[-1] if lag else None),
-            },
+        "client_loop_lag_ms": {
+            "p99_worst": max(
+                (round(1000 * lag["p99"], 1) for lag in lags if lag["p99"] is not None), default=None
+            ),
+            "max": max((round(1000 * lag["max"], 1) for lag in lags if lag["max"] is not None), default=None),
         },
+        "targets": config.targets,
+        "verdicts": verdicts(config.targets, phases, run["idle"]),
     }
 
 
-def _r(seconds):
-    return None if seconds is None else round(1000 * seconds, 1)
+def _target_for(targets, name):
+    if not targets:
+        return None
+    if "phase" in targets:
+        return targets if targets["phase"] == name else None
+    return targets.get(name)
 
 
-def _ms(d):
-    return {k: (_r(v) if k in ("p50", "p95", "p99", "max") else v) for k, v in d.items()}
+def verdicts(targets, phases, idle):
+    """{phase or "idle": (met, text)} against the issue's targets."""
+    out = {}
+    for phase in phases:
+        target = _target_for(targets, phase["name"])
+        if not target:
+            continue
+        misses = []
+        lat = phase["latency_ms"]["post_to_each"]
+        for key, q in (("each_p95", "p95"), ("each_p99", "p99")):
+            if key in target:
+                got = lat[q]
+                if got is None:
+                    continue
+                if got == "lost" or got > target[key]:
+                    shown = "lost" if got == "lost" else f"{got:,.0f} ms"
+                    factor = "" if got == "lost" else f", {got / target[key]:.1f}x"
+                    misses.append(f"{q} {shown} > {target[key]:,} ms{factor}")
+        if "drops" in target and phase["drops"] > target["drops"]:
+            misses.append(
+                f"{phase['drops']:,} drops ({100 * phase['drops'] / max(1, phase['expected']):.2f}%)"
+            )
+        out[phase["name"]] = (not misses, "met" if not misses else "missed: " + "; ".join(misses))
+    target = _target_for(targets, "idle")
+    if target and idle:
+        misses = []
+        kb = idle.get("kb_per_connection")
+        if kb is not None and kb > target["kb_per_conn"]:
+            misses.append(f"{kb:,.1f} KB/conn > {target['kb_per_conn']} ({kb / target['kb_per_conn']:.1f}x)")
+        if idle["server_cpu_pct"] is not None and idle["server_cpu_pct"] >= target["idle_cpu"]:
+            misses.append(f"CPU {idle['server_cpu_pct']}% >= {target['idle_cpu']}%")
+        out["idle"] = (not misses, "met" if not misses else "missed: " + "; ".join(misses))
+    return out
 
 
-def _fmt_ms(d, key):
-    if key in d.get("lost_keys", []):
-        return "lost"
-    value = d.get(key)
-    return "-" if value is None else f"{value:,.1f}"
+# Tables ---------------------------------------------------------------------------------------------------
 
 
-def render_table(r):
-    c, m, lat, dl = r["config"], r["machine"], r["latency_ms"], r["delivery"]
-    cn, po, er, fc, rs = r["connections"], r["posts"], r["errors"], r["final_check"], r["resources"]
-    logc = er["server_log"]
-    rows = [
-        ("Date", r["date"]),
-        ("Clients (N)", f"{c['clients']:,}"),
-        (
-            "Rate / duration",
-            f"{c['rate_per_s']:g} posts/s for {c['seconds']:g} s "
-            f"({c['posts']} posts, {c['posters']} posting clients)",
-        ),
-        ("Server", f"{c['server']}; LIVE_FANOUT={c.get('live_fanout', '?')}"),
-        ("Machine", f"{m['cores']} cores ({m['cpu'] or 'cpu unknown'}), Python {m['python']}; {m['layout']}"),
-        (
-            "Join (HTTP)",
-            f"{r['setup']['joined']:,} joined, {r['setup']['join_errors']} errors, "
-            f"{r['setup']['join_s']:.1f} s",
-        ),
-        (
-            "Connections",
-            f"{cn['opened']:,}/{cn['requested']:,} opened in {r['setup']['connect_s']:.1f} s, "
-            f"{cn['connect_errors']} connect errors, {cn['closed_during_run']} closed during run, "
-            f"{cn['held_at_end']:,} held at end",
-        ),
-        (
-            "Posts",
-            f"{po['sent']} sent, {po['acked']} acked, "
-            f"{'?' if po['stored'] is None else po['stored']} stored "
-            f"({po.get('public')} public on the board), "
-            f"{po['send_errors']} send errors; "
-            f"a screen connecting after the run shows "
-            f"{'? (timed out)' if po['fresh_screen_shows'] is None else po['fresh_screen_shows']}",
-        ),
+def _f(v):
+    if v is None:
+        return "-"
+    if isinstance(v, str):
+        return v
+    return f"{v:,.1f}" if isinstance(v, float) else f"{v:,}"
+
+
+def render_run(r):
+    c, m, cn, j = r["config"], r["machine"], r["connections"], r["join"]
+    fc, er = r["final_check"], r["errors"]
+    lines = [
+        f"{'Run':<22}{r['label'] or ''} ({r['date']})",
+        f"{'Clients (N)':<22}{c['clients']:,} participants in {c['client_processes']} client processes"
+        f" + 1 facilitator socket",
+        f"{'Server':<22}{c['server']}; LIVE_FANOUT={c['live_fanout']}",
+        f"{'Machine':<22}{m['cores']} cores ({m['cpu'] or '?'}), {m['memory_gb']} GB, Python {m['python']};"
+        f" {m['layout']}",
+        f"{'Join':<22}{j['mode']}: {j['joined']:,} joined, {j['errors']} errors, {j['seconds']:.1f} s",
+        f"{'Connections':<22}{cn['opened']:,}/{cn['requested']:,} opened in {cn['seconds']:.1f} s "
+        f"({_f(cn['per_s'])}/s), {cn['errors']} connect errors, {cn['closed_during_run']} closed during run, "
+        f"{cn['held_at_end']:,} held at end",
     ]
-    lines = [f"{k:<22}{v}" for k, v in rows]
-    lines.append("")
-    lines.append(
-        f"{'Latency (ms)':<22}{'p50':>10}{'p95':>10}{'p99':>10}{'max':>10}{'samples':>10}{'lost':>8}"
-    )
-    for label, key in (
-        ("post -> ack (sender)", "post_to_ack"),
-        ("post -> all clients", "post_to_all_clients"),
-        ("post -> each client", "post_to_each_client"),
-        ("  (delivered only)", "post_to_each_client_delivered_only"),
-    ):
-        d = lat[key]
+    idle = r["idle"]
+    if idle:
         lines.append(
-            f"{label:<22}"
-            + "".join(f"{_fmt_ms(d, q):>10}" for q in ("p50", "p95", "p99", "max"))
-            + f"{d['n']:>10,}{d['lost']:>8,}"
+            f"{'Idle ' + format(idle['window_s'], 'g') + ' s':<22}"
+            f"server CPU {idle['server_cpu_pct']}% of one core with {idle['held']:,} connected;"
+            f" RSS {idle['rss_before_mb']} MB before connecting -> "
+            f"{idle['rss_connected_mb']} connected -> {idle['rss_after_idle_mb']} after idle = "
+            f"{_f(idle['kb_per_connection'])} KB per connection"
         )
-    lines.append("")
-    ratio = "-" if dl["ratio"] is None else f"{100 * dl['ratio']:.2f}%"
-    more = [
-        (
-            "Delivered/expected",
-            f"{dl['delivered']:,}/{dl['expected']:,} ({ratio}); "
-            f"{'all in' if dl['complete_before_drain_limit'] else 'NOT all in'} "
-            f"{dl['drain_s']:.1f} s after the last post",
+    for p in r["phases"]:
+        rs = p["resources"]
+        lines += [
+            "",
+            f"Phase {p['name']}: {p['sent']} posts sent, {p['acked']} acked, {p['send_errors']} send errors, "
+            f"{p['moves']} facilitator moves; posting {p['posting_s']:.1f} s, max schedule slip "
+            f"{p['max_schedule_slip_ms']} ms",
+            f"{'Latency (ms)':<22}{'p50':>10}{'p95':>10}{'p99':>10}{'max':>10}{'samples':>11}{'lost':>9}",
+        ]
+        for label, key in (
+            ("post -> ack (sender)", "post_to_ack"),
+            ("post -> all clients", "post_to_all"),
+            ("post -> each client", "post_to_each"),
+        ):
+            d = p["latency_ms"][key]
+            lines.append(
+                f"{label:<22}"
+                + "".join(f"{_f(d[q]):>10}" for q in ("p50", "p95", "p99", "max"))
+                + f"{d['n']:>11,}{d['lost']:>9,}"
+            )
+        ratio = f"{100 * p['delivered'] / p['expected']:.2f}%" if p["expected"] else "-"
+        lines += [
+            f"{'Delivered/expected':<22}{p['delivered']:,}/{p['expected']:,} ({ratio}); "
+            f"{'all in' if p['complete'] else 'NOT all in'} {p['drain_s']:.1f} s after the last post",
+            f"{'CPU (phase+drain)':<22}server {_f(rs['server_cpu_pct'])}% of one core, clients "
+            f"{_f(rs['client_cpu_pct'])}%, other {_f(rs['other_cpu_pct'])}%;"
+            f" server RSS {_f(rs['server_rss_mb'])} MB",
+        ]
+        verdict = r["verdicts"].get(p["name"])
+        if verdict:
+            lines.append(f"{'Target':<22}{verdict[1]}")
+    if "idle" in r["verdicts"]:
+        lines.append(f"{'Idle target':<22}{r['verdicts']['idle'][1]}")
+    ref = fc["reference"]
+    mm = fc["mismatched"]
+    logc = er["server_log"]
+    lines += [
+        "",
+        f"{'Final check':<22}"
+        + (
+            f"no fresh snapshot ({fc.get('reference_error') or 'no spare participant'}); boards not compared"
+            if ref is None
+            else f"fresh screen: seq {ref['seq']}, {ref['posts']} posts, themes {ref['themes']}; "
+            f"{mm['any']}/{fc['clients_checked']:,} clients differ (seq {mm['seq']}, posts {mm['posts']}, "
+            f"theme columns {mm['themes']}); database: {fc['stored']} stored, {fc['public']} public"
         ),
-        (
-            "Final check",
-            f"{fc['clients_with_all_stored_posts']}/{fc['clients_checked']} clients saw exactly "
-            f"the {fc['stored']} stored public posts",
-        ),
-        (
-            "Server error frames",
-            f"{er['server_error_frames']}" + (f" {er['error_codes']}" if er["error_codes"] else ""),
-        ),
-        (
-            "Server log",
+        f"{'Facilitator':<22}{r['facilitator']['moves']} moves, "
+        f"{r['facilitator']['move_errors']} send errors, "
+        f"error frames {r['facilitator']['error_frames'] or 'none'}",
+        f"{'Server error frames':<22}{er['server_error_frames']}"
+        + (f" {er['error_codes']}" if er["error_codes"] else ""),
+        f"{'Server log':<22}"
+        + (
             "not read (--url)"
             if logc is None
             else f"{logc['database_locked']} 'database is locked', {logc['tracebacks']} tracebacks "
-            f"(+{logc['database_locked_after']} / +{logc['tracebacks_after']} while closing the sockets)",
+            f"(+{logc['database_locked_after']} / +{logc['tracebacks_after']} while closing the sockets)"
         ),
-        (
-            "CPU (post+drain)",
-            f"server {rs['server_cpu_pct'] if rs['server_cpu_pct'] is not None else '?'}% "
-            f"of one core, clients {rs['client_cpu_pct']}%; server RSS "
-            f"{rs['server_rss_mb'] if rs['server_rss_mb'] is not None else '?'} MB",
-        ),
-        (
-            "Other load on the box",
-            f"{'?' if rs.get('other_cpu_pct') is None else rs['other_cpu_pct']}% of one core used by other "
-            f"processes in that window; 1-min load average {rs.get('load_avg_1m')}",
-        ),
-        (
-            "Client loop lag (ms)",
-            f"p50 {rs['client_loop_lag_ms']['p50']}, p99 {rs['client_loop_lag_ms']['p99']}, "
-            f"max {rs['client_loop_lag_ms']['max']}",
-        ),
+        f"{'Client loop lag (ms)':<22}worst process p99 {r['client_loop_lag_ms']['p99_worst']}, "
+        f"max {r['client_loop_lag_ms']['max']}",
     ]
-    lines += [f"{k:<22}{v}" for k, v in more]
-    samples = cn["connect_error_samples"] + cn["closed_samples"] + r["setup"]["join_error_samples"]
+    samples = cn["error_samples"] + cn["closed_samples"] + j.get("error_samples", [])
     if samples:
         lines.append(f"{'Error samples':<22}" + " | ".join(samples))
+    return "\n".join(lines)
+
+
+def render_summary(results):
+    """One table: a row per (run, phase), and an idle row per run that had one."""
+    m = results[0]["machine"]
+    head = (
+        f"{'Run':<26}{'fanout':<7}{'phase':<10}{'posts':>6}{'each p50':>10}{'p95':>9}{'p99':>9}"
+        f"{'all p99':>9}{'delivered':>20}{'held':>8}{'srv CPU':>8}{'other':>7}  target"
+    )
+    lines = [
+        f"{m['cores']} cores ({m['cpu'] or '?'}), {m['memory_gb']} GB; {m['layout']}; "
+        f"{results[0]['date']}; latencies in ms (post -> each client unless 'all'), CPU in % of one core"
+        " ('other': processes that are neither server nor benchmark, e.g. other test suites)",
+        head,
+        "-" * len(head),
+    ]
+    for r in results:
+        c = r["config"]
+        label = (r["label"] or f"N={c['clients']:,}")[:25]
+        fan = c["live_fanout"]
+        join = "http" if r["join"]["mode"].startswith("http") else "bulk"
+        label = f"{label} [{join}]"[:25]
+        if r["idle"]:
+            i = r["idle"]
+            v = r["verdicts"].get("idle", (None, ""))[1]
+            lines.append(
+                f"{label:<26}{fan:<7}{'idle':<10}{'-':>6}{'':>10}{'':>9}{'':>9}{'':>9}"
+                f"{_f(i['kb_per_connection']) + ' KB/conn':>20}"
+                f"{i['held']:>8,}{_f(i['server_cpu_pct']):>8}{_f(i['other_cpu_pct']):>7}  {v}"
+            )
+        for p in r["phases"]:
+            e, a = p["latency_ms"]["post_to_each"], p["latency_ms"]["post_to_all"]
+            v = r["verdicts"].get(p["name"], (None, ""))[1]
+            dl = f"{p['delivered']:,}/{p['expected']:,}"
+            lines.append(
+                f"{label:<26}{fan:<7}{p['name']:<10}{p['sent']:>6}{_f(e['p50']):>10}{_f(e['p95']):>9}"
+                f"{_f(e['p99']):>9}{_f(a['p99']):>9}{dl:>20}{r['connections']['held_at_end']:>8,}"
+                f"{_f(p['resources']['server_cpu_pct']):>8}{_f(p['resources']['other_cpu_pct']):>7}  {v}"
+            )
+        mm = r["final_check"]["mismatched"]
+        if mm["any"]:
+            lines.append(
+                f"{'':<26}{'':<7}final board check: {mm['any']:,} of "
+                f"{r['final_check']['clients_checked']:,} clients differ from a fresh snapshot"
+            )
     return "\n".join(lines)
 
 
 # Main -----------------------------------------------------------------------------------------------------
 
 
-def main(argv=None):
-    config = parse_args(argv)
-    raise_open_file_limit(2 * config.clients + 256)
+def run_one(config):
+    raise_open_file_limit(config.clients + 512)  # the server holds N sockets; it inherits this limit
     server = (
         ExternalServer(config.url)
         if config.url
-        else EmbeddedServer(config.server_processes, config.keep_server_log)
+        else EmbeddedServer(
+            config.server_processes, config.fanout, config.keep_server_log, config.ws_max_message_size
+        )
     )
     try:
         server.start()
-        code = config.code or create_inquiry(server.env())
-        log(f"inquiry {code}; joining {config.clients} participants over HTTP")
-        joined, join_s = join_all(
-            server.base_urls, code, config.clients, config.join_concurrency, limit=60 + 0.5 * config.clients
-        )
-        log(f"joined {sum(1 for j in joined if not j.error)} in {join_s:.1f} s; opening websockets")
-        run = LoadRun(config, code, joined)
-        asyncio.run(run.run(CpuProbe(server.pids), server.mark_log))
-        stored = stored_in_db(server.env(), code, run.posts)
-        results = summarise(config, server, code, joined, join_s, run, None, stored)
+        code, facilitator_key = setup_inquiry(server.env(), config.code)
+        mode = config.join_mode
+        log(f"inquiry {code}; joining {config.clients + 1:,} participants ({mode})")
+        if mode == "http":
+            joined, join_s = join_all(
+                server.base_urls,
+                code,
+                config.clients + 1,
+                config.join_concurrency,
+                limit=60 + 0.5 * config.clients,
+            )
+            mode_text = "http (real join flow: GET form, POST with CSRF, session cookie)"
+        else:
+            joined, join_s = bulk_join(server.env(), code, config.clients + 1, server.base_urls)
+            mode_text = "bulk (ORM: Participant + session rows as the join view writes them; not HTTP)"
+        join_info = {
+            "mode": mode_text,
+            "joined": sum(1 for j in joined if not j.error),
+            "errors": sum(1 for j in joined if j.error),
+            "seconds": join_s,
+            "error_samples": sorted({j.error for j in joined if j.error})[:3],
+        }
+        log(f"joined {join_info['joined']:,} in {join_s:.1f} s; opening websockets")
+        run = asyncio.run(run_load(config, server, code, facilitator_key, joined))
+        stored = stored_in_db(server.env(), code)
+        results = summarise(config, server, code, join_info, run, stored, None)
     finally:
         server.stop()
     results["errors"]["server_log"] = server.log_counts()
-    if isinstance(server, EmbeddedServer):
-        server.cleanup()
-    if config.json:
+    server.cleanup()
+    return results
+
+
+def main(argv=None):
+    configs = parse_args(argv)
+    if configs and isinstance(configs[0], str):  # --from-json
+        results = [r for path in configs for r in json.loads(Path(path).read_text())]
+        for r in results:
+            if not r.get("targets"):
+                r["targets"] = default_targets(r["config"])
+            r["verdicts"] = verdicts(r["targets"], r["phases"], r["idle"])
+            print(render_run(r) + "\n")
+        print(render_summary(results))
+        return 0
+    results = []
+    for config in configs:
+        log(f"=== {config.label or 'run'}: N={config.clients:,} LIVE_FANOUT={config.fanout}")
+        try:
+            results.append(run_one(config))
+        except Exception as exc:  # noqa: BLE001 - one failed run must not lose the others
+            log(f"run failed: {type(exc).__name__}: {exc}")
+        if not config.json and results:
+            print(render_run(results[-1]) + "\n", flush=True)
+    if configs[0].json:
         print(json.dumps(results, indent=2, default=str))
-    else:
-        print(render_table(results))
-    return 0
+    elif len(results) > 1 or len(configs) > 1:
+        print(render_summary(results))
+    return 0 if results else 1
 
 
 if __name__ == "__main__":

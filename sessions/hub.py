@@ -49,6 +49,7 @@ class Hub:
         self.last_seq = {}  # inquiry id -> last sequence number fanned out here
         self.pending = defaultdict(dict)  # inquiry id -> {seq: event}
         self.flushing = {}  # inquiry id -> scheduled flush
+        self.locks = defaultdict(asyncio.Lock)
 
     async def _start(self):
         if (
@@ -65,6 +66,7 @@ class Hub:
         self.last_seq.clear()
         self.pending.clear()
         self.flushing.clear()
+        self.locks.clear()
         self.task = asyncio.get_running_loop().create_task(self._run())
 
     async def join(self, consumer):
@@ -89,6 +91,7 @@ class Hub:
         if not local:
             del self.sockets[inquiry]
             self.last_seq.pop(inquiry, None)
+            self.pending.pop(inquiry, None)
             await self.layer.group_discard(protocol.inquiry_group(inquiry), self.channel)
 
     def reset(self):
@@ -102,6 +105,7 @@ class Hub:
         self.last_seq.clear()
         self.pending.clear()
         self.flushing.clear()
+        self.locks.clear()
 
     async def _run(self):
         while True:
@@ -141,13 +145,20 @@ class Hub:
             self.flushing[inquiry] = loop.call_later(TICK, lambda: loop.create_task(self._flush(inquiry)))
 
     async def _flush(self, inquiry):
+        self.flushing.pop(inquiry, None)
+        # One flush at a time per inquiry, so frames leave in order; events that arrive meanwhile
+        # schedule the next flush.
+        async with self.locks[inquiry]:
+            await self._flush_locked(inquiry)
+
+    async def _flush_locked(self, inquiry):
         events = self.pending.pop(inquiry, {})
         last = self.last_seq.get(inquiry, 0)
         if events and min(events) > last + 1:
             # Something was lost on the way (the layer delivers at most once): the database has it.
             for event in await _missing(inquiry, last, min(events)):
                 events.setdefault(event["seq"], event)
-        self.flushing.pop(inquiry, None)
+            last = self.last_seq.get(inquiry, 0)
         ordered = [events[seq] for seq in sorted(events) if seq > last]
         # Only a run without gaps goes out; what follows a gap waits for the next flush.
         run = []
@@ -173,6 +184,8 @@ class Hub:
 
     async def _fan_out(self, inquiry, frames):
         for consumer in list(self.sockets.get(inquiry, ())):
+            if consumer.catching_up:
+                continue  # its catch-up (a snapshot or replay) is about to bring the room as it is now
             try:
                 await consumer.send(frames[consumer.kind])
             except Exception:

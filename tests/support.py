@@ -95,6 +95,7 @@ class Screen:
     async def receive(self, timeout=5):
         output = await self.communicator.receive_output(timeout)
         if output["type"] == "websocket.close":
+            self.closed = output.get("code")
             raise ConnectionClosed(output.get("code"))
         frame = Frame(output.get("text") or "")
         self.apply(frame)
@@ -107,6 +108,14 @@ class Screen:
             while not predicate(self):
                 await self.receive(timeout)
         return self
+
+    async def reply(self, timeout=5):
+        """The next frame that answers this screen's own message (an error or an ack), skipping the
+        live frames (events, presence) that may arrive before it."""
+        while True:
+            frame = await self.receive(timeout)
+            if frame.error or frame.ack:
+                return frame
 
     async def next_event(self, timeout=5):
         """The next frame that carries a sequence number (skipping acks and errors)."""

@@ -130,15 +130,15 @@ async def test_a_card_placed_meanwhile_stays_where_a_facilitator_put_it(inquiry,
 
 async def test_participants_cannot_ask_for_suggestions(inquiry, room):
     await room["carol"].send(type="suggest", op="preview", round=None)
-    assert (await room["carol"].receive()).error == "forbidden"
+    assert (await room["carol"].reply()).error == "forbidden"
 
 
 async def test_the_off_switch_refuses_the_messages_and_hides_the_button(inquiry, room, settings, alice):
     settings.SUGGESTIONS_ENABLED = False
     await room["alice"].send(type="suggest", op="preview", round=None)
-    assert (await room["alice"].receive()).error == "disabled"
+    assert (await room["alice"].reply()).error == "disabled"
     await room["alice"].send(type="suggest", op="accept", themes=[], placements=[])
-    assert (await room["alice"].receive()).error == "disabled"
+    assert (await room["alice"].reply()).error == "disabled"
     page = (await database_sync_to_async(alice.get)(f"/i/{inquiry.code}/facilitate/")).content.decode()
     assert "Suggest themes" not in page and 'id="suggestions"' not in page
     settings.SUGGESTIONS_ENABLED = True

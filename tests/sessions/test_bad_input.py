@@ -31,7 +31,7 @@ async def assert_refused(sender, others, send, code):
     last_seq = await database_sync_to_async(lambda: Inquiry.objects.get(code=sender.code).seq)()
     seen = {id(screen): len(screen.frames) for screen in others}
     await send(sender)
-    frame = await sender.receive()
+    frame = await sender.reply()
     assert frame.error == code, frame
     assert frame.seq is None and frame.error_message
     assert await database_sync_to_async(counts)() == before

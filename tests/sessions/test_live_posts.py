@@ -118,10 +118,10 @@ async def test_a_closed_round_refuses_posts_and_edits(inquiry, carol, alice):
     await alice_screen.send(type="round", op="phase", round=inquiry.current_round_id, phase="closed")
     await carol_screen.until(lambda s: s.find("round-banner").get("data-open") == "0")
     await carol_screen.post("After closing")
-    frame = await carol_screen.receive()
+    frame = await carol_screen.reply()
     assert frame.error == "round_closed"
     await carol_screen.send(type="card", op="edit", card=card_id, text="Changed after closing")
-    frame = await carol_screen.receive()
+    frame = await carol_screen.reply()
     assert frame.error == "round_closed"
     assert carol_screen.cards() == {card_id: "Before closing"}
     await carol_screen.close()

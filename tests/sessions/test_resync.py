@@ -61,7 +61,7 @@ async def test_a_screen_that_missed_nothing_gets_nothing_then_live_events(inquir
     current = carol_screen.seq
     dave_screen = await Screen(inquiry.code, dave, query=f"since={current}").connect(expect_frame=False)
     await carol_screen.post("After")
-    frame = await dave_screen.receive()
+    frame = await dave_screen.next_event()
     assert frame.seq == current + 1 and "After" in frame.text and "Before" not in frame.text
     await dave_screen.close()
     await carol_screen.close()
@@ -91,7 +91,7 @@ async def test_a_client_can_ask_to_resume_from_a_sequence_number(inquiry, carol,
     await carol_screen.post("Second")
     await dave_screen.until(lambda s: len(s.cards()) == 2)
     await dave_screen.send(type="sync", op="resume", last_seq=1)
-    frame = await dave_screen.receive()
+    frame = await dave_screen.next_event()
     assert frame.seq == 2 and "Second" in frame.text and "First" not in frame.text
     await dave_screen.close()
     await carol_screen.close()
@@ -118,7 +118,7 @@ async def test_a_socket_from_another_origin_is_refused(inquiry, carol):
 async def test_a_participant_socket_for_another_inquiry_is_refused(inquiry, other_inquiry, carol):
     screen = Screen(other_inquiry.code, carol)
     await screen.connect(expect_frame=False)
-    assert (await screen.receive()).error == "forbidden"
+    assert (await screen.reply()).error == "forbidden"
     await screen.close()
 
 
@@ -129,7 +129,7 @@ async def test_the_presenter_view_is_for_facilitators_only(inquiry, alice, carol
     sneaky = await Screen(inquiry.code, carol, query="view=presenter").connect()
     # A participant asking for the presenter view is still just a participant.
     await sneaky.send(type="theme", op="add", name="No")
-    assert (await sneaky.receive()).error == "forbidden"
+    assert (await sneaky.reply()).error == "forbidden"
     await sneaky.close()
 
 

@@ -151,7 +151,7 @@ async def test_a_timer_can_close_the_round_when_time_is_up(inquiry, room):
     await room["alice"].send(type="timer", op="start", seconds=1, closes_round=True)
     await everyone(room, lambda s: attr(s, "round-banner", "data-phase") == "closed", ["carol", "presenter"])
     await room["carol"].post("Too late")
-    assert (await room["carol"].receive()).error == "round_closed"
+    assert (await room["carol"].reply()).error == "round_closed"
 
 
 async def test_spotlight_shows_a_card_or_a_theme_and_clears(inquiry, room):
@@ -182,7 +182,7 @@ async def test_pausing_the_room_stops_posting_until_it_resumes(inquiry, room):
     await everyone(room, lambda s: attr(s, "room-state", "data-paused") == "1")
     assert attr(room["carol"], "round-banner", "data-open") == "0"
     await room["carol"].post("While paused")
-    assert (await room["carol"].receive()).error == "paused"
+    assert (await room["carol"].reply()).error == "paused"
     await room["alice"].send(type="room", op="pause", paused=False)
     await everyone(room, lambda s: attr(s, "room-state", "data-paused") == "")
     await room["carol"].post("After the pause")
@@ -261,7 +261,7 @@ async def test_a_participant_cannot_steer_and_the_attempt_is_audited(inquiry, ro
     ]
     for attempt in attempts:
         await room["carol"].send(**attempt)
-        frame = await room["carol"].receive()
+        frame = await room["carol"].reply()
         assert frame.error == "forbidden", attempt
     refused = await database_sync_to_async(
         lambda: list(AuditEntry.objects.filter(refused=True).values_list("action", flat=True))
@@ -276,7 +276,7 @@ async def test_facilitators_see_the_audit_log(inquiry, room, alice, eve, carol):
     first, _ = await rounds_of(inquiry)
     await room["alice"].send(type="round", op="phase", round=first, phase="silent")
     await room["carol"].send(type="timer", op="stop")
-    await room["carol"].receive()
+    await room["carol"].reply()
     await everyone(room, lambda s: attr(s, "round-banner", "data-phase") == "silent", ["bob"])
     page = (await database_sync_to_async(alice.get)(f"/i/{inquiry.code}/audit/")).content.decode()
     assert "round.phase" in page and "round 1 → silent" in page and "timer.stop" in page and "Refused" in page
@@ -289,5 +289,5 @@ async def test_closed_rounds_are_read_only_and_vote_phase_stops_posting(inquiry,
     await room["alice"].send(type="round", op="phase", round=first, phase="vote")
     await everyone(room, lambda s: attr(s, "round-banner", "data-phase") == "vote")
     await room["carol"].post("During the vote")
-    assert (await room["carol"].receive()).error == "round_closed"
+    assert (await room["carol"].reply()).error == "round_closed"
     assert await database_sync_to_async(lambda: Round.objects.get(pk=first).phase)() == "vote"

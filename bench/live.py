@@ -109,6 +109,7 @@ class Config:
     connect_concurrency: int = 100
     drain: float = 30.0
     connect_timeout: float = 60.0
+    connect_limit: float = 0.0  # the whole connect phase; 0: connect_timeout + 0.1 s per client + 60
     json: bool = False
     keep_server_log: bool = False
     ws_max_message_size: int = 65536  # Daphne's --websocket-max-message-size, as `make run` sets it
@@ -234,7 +235,8 @@ def parse_args(argv=None):
         "--connect-concurrency", type=int, default=100, help="handshakes in flight per client process"
     )
     p.add_argument("--drain", type=float, default=30.0, help="seconds to wait after a phase's last post (30)")
-    p.add_argument("--connect-timeout", type=float, default=60.0)
+    p.add_argument("--connect-timeout", type=float, default=60.0, help="one handshake + snapshot (60)")
+    p.add_argument("--connect-limit", type=float, default=0.0, help="whole connect phase, s (default auto)")
     p.add_argument("--json", action="store_true", help="print the results as JSON instead of tables")
     p.add_argument("--keep-server-log", action="store_true", help="keep the embedded server's temp dir")
     p.add_argument(
@@ -1238,7 +1240,7 @@ async def run_load(config, server, code, facilitator_key, joined):
     for j in joined:
         shares[j.index % n_proc].append((j.index, j.base_url, j.session_cookie if not j.error else None))
     owner = {j.index: j.index % n_proc for j in joined}
-    connect_limit = config.connect_timeout + 0.1 * len(joined) + 60
+    connect_limit = config.connect_limit or config.connect_timeout + 0.1 * len(joined) + 60
     worker_config = {
         "connect_timeout": config.connect_timeout,
         "connect_concurrency": config.connect_concurrency,

@@ -197,7 +197,7 @@ def move_card(actor, card_id, theme_id, position=None):
             "card",
             "move",
             {"card": card.pk, "theme": target.pk if target else None, "position": card.position},
-            fragments,
+            render.with_lens(fragments, inquiry),
         )
         return card
 
@@ -219,7 +219,7 @@ def add_theme(actor, name, colour=None):
         fragments = render.for_each_kind(
             lambda kind: render.oob("themes", render.partial("theme", kind, {**context, "theme": theme}))
         )
-        publish(inquiry, "theme", "add", {"theme": theme.pk}, fragments)
+        publish(inquiry, "theme", "add", {"theme": theme.pk}, render.with_lens(fragments, inquiry))
         return theme
 
 
@@ -230,7 +230,7 @@ def _theme_changed(inquiry, theme, op):
             "theme", kind, {**context, "theme": render.with_cards(theme, kind), "oob": True}
         )
     )
-    publish(inquiry, "theme", op, {"theme": theme.pk}, fragments)
+    publish(inquiry, "theme", op, {"theme": theme.pk}, render.with_lens(fragments, inquiry))
 
 
 def rename_theme(actor, theme_id, name):
@@ -277,7 +277,13 @@ def merge_theme(actor, theme_id, into_id):
                 )
             )
         )
-        publish(inquiry, "theme", "merge", {"theme": theme_id, "into": into.pk}, fragments)
+        publish(
+            inquiry,
+            "theme",
+            "merge",
+            {"theme": theme_id, "into": into.pk},
+            render.with_lens(fragments, inquiry),
+        )
         return into
 
 
@@ -305,7 +311,13 @@ def delete_theme(actor, theme_id):
                 + render.unsorted_count(inquiry, kind)
             )
 
-        publish(inquiry, "theme", "delete", {"theme": theme_id}, render.for_each_kind(build))
+        publish(
+            inquiry,
+            "theme",
+            "delete",
+            {"theme": theme_id},
+            render.with_lens(render.for_each_kind(build), inquiry),
+        )
 
 
 def move_theme(actor, theme_id, position):
@@ -406,7 +418,13 @@ def accept_suggestions(actor, themes, placements):
                 ends[placement["theme"]] += 1
                 moved.append(card)
         Card.objects.bulk_update(moved, ["theme", "position"])
-        publish(inquiry, "suggest", "accept", {"cards": len(moved)}, render.board_replaced(inquiry))
+        publish(
+            inquiry,
+            "suggest",
+            "accept",
+            {"cards": len(moved)},
+            render.with_lens(render.board_replaced(inquiry), inquiry),
+        )
         return len(moved)
 
 
@@ -419,11 +437,14 @@ def _vote_changed(inquiry, op, data):
         "vote",
         op,
         data,
-        render.for_each_kind(
-            lambda kind: (
-                render.partial("board", kind, {**render.board_state(inquiry, kind), "oob": True})
-                + render.room_parts(inquiry, kind, ("vote-bar",))
-            )
+        render.with_lens(
+            render.for_each_kind(
+                lambda kind: (
+                    render.partial("board", kind, {**render.board_state(inquiry, kind), "oob": True})
+                    + render.room_parts(inquiry, kind, ("vote-bar",))
+                )
+            ),
+            inquiry,
         ),
     )
 
@@ -505,7 +526,13 @@ def _vote_item(inquiry, vote, card_id, theme_id):
 
 
 def _dot_changed(inquiry, op, participant, item):
-    publish(inquiry, "dot", op, {k: v.pk for k, v in item.items()}, render.votes_changed(inquiry, **item))
+    publish(
+        inquiry,
+        "dot",
+        op,
+        {k: v.pk for k, v in item.items()},
+        render.with_lens(render.votes_changed(inquiry, **item), inquiry),
+    )
     notify_participant(participant.pk, render.mine_html(inquiry, participant.pk))
 
 
@@ -557,7 +584,7 @@ def toggle_reaction(actor, card_id):
             "reaction",
             "toggle",
             {"card": card.pk},
-            render.votes_changed(inquiry, card=card, dots=False),
+            render.with_lens(render.votes_changed(inquiry, card=card, dots=False), inquiry),
         )
         notify_participant(participant.pk, render.mine_html(inquiry, participant.pk))
         return not deleted

@@ -151,6 +151,7 @@ def board_state(inquiry, kind, viewer=None):
     count_votes(context["vote"], cards, themes)
     return {
         **context,
+        "lens_report": lens_report(inquiry, kind, context["vote"]),
         **room_state(inquiry),
         "mine": mine(inquiry, viewer) if viewer is not None else None,
         "unsorted_cards": unsorted,
@@ -299,6 +300,29 @@ def themes_replaced(inquiry):
             + unsorted_count(inquiry, kind)
         )
     )
+
+
+def lens_report(inquiry, kind, vote):
+    """The sector lens for this kind of screen: participants and the presenter see it while no vote's
+    results are hidden from them (its figures count dots)."""
+    from .harvest import build
+
+    if kind == PARTICIPANT_KIND and vote is not None and not vote.results_visible:
+        return None
+    return build(inquiry, public=kind == PARTICIPANT_KIND)
+
+
+def lens_changed(inquiry):
+    vote = current_vote(inquiry)
+    return for_each_kind(
+        lambda kind: partial("lens", kind, {"lens_report": lens_report(inquiry, kind, vote), "oob": True})
+    )
+
+
+def with_lens(fragments, inquiry):
+    """Add the refreshed sector lens to a change that moves support between themes or sectors."""
+    lens = lens_changed(inquiry)
+    return {kind: html + lens[kind] for kind, html in fragments.items()}
 
 
 def board_replaced(inquiry):

@@ -271,6 +271,9 @@
 
   // --- what the page shows -------------------------------------------------------------------------------
   function refresh() {
+    // The presenter view shows the sector lens open (it is screen-shared; nobody clicks it there).
+    var lensPanel = document.getElementById('lens');
+    if (lensPanel && document.body.classList.contains('page-presenter')) { lensPanel.open = true; }
     var banner = document.getElementById('round-banner');
     var closed = banner ? (banner.dataset.closedRounds || '').split(' ').filter(Boolean) : [];
     document.querySelectorAll('#live .card').forEach(function (card) {

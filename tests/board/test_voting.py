@@ -195,3 +195,24 @@ async def test_this_resonates_once_per_participant_with_live_counts(inquiry, roo
     await room["carol"].send(type="reaction", op="toggle", card=card)
     await room["dave"].until(lambda s: reactions(s) == 1)
     assert await database_sync_to_async(Reaction.objects.count)() == 1
+
+
+async def test_the_sector_lens_shows_on_the_board_once_results_show(inquiry, room, frank_in_inquiry):
+    def lens(screen):
+        element = screen.find("lens")
+        return " ".join(element.text_content().split()) if element is not None else ""
+
+    await room["alice"].send(type="theme", op="add", name="Prevention")
+    await room["alice"].until(lambda s: len(s.themes()) == 1)
+    theme = room["alice"].themes()[0][0]
+    await room["alice"].send(type="card", op="move", card=room["cards"]["Idea 0"], theme=theme)
+    await open_vote(room, budget=2, per_item=2, live=False)
+    await dot(room["carol"], room["cards"]["Idea 0"])
+    await room["alice"].until(lambda s: "1 from 1" in lens(s) or "withheld" in lens(s) and "total support 1" in lens(s))
+    # Results hidden: participants see no figures yet; with fewer than 3 people a sector is withheld.
+    await room["dave"].until(lambda s: s.seq == room["alice"].seq)
+    assert "Shown when the vote's results are revealed" in lens(room["dave"])
+    assert "fewer than 3: withheld" in lens(room["alice"])
+    await room["alice"].send(type="vote", op="reveal")
+    await room["dave"].until(lambda s: "Prevention" in lens(s) and "total support 1" in lens(s))
+    assert "fewer than 3: withheld" in lens(room["dave"])

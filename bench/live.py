@@ -106,7 +106,7 @@ class Config:
     code: str | None = None
     posters: int = 0  # 0: min(N, 100)
     join_concurrency: int = 20
-    connect_concurrency: int = 100
+    connect_concurrency: int = 25
     drain: float = 30.0
     connect_timeout: float = 60.0
     connect_limit: float = 0.0  # the whole connect phase; 0: connect_timeout + 0.1 s per client + 60
@@ -232,7 +232,7 @@ def parse_args(argv=None):
     )
     p.add_argument("--join-concurrency", type=int, default=20)
     p.add_argument(
-        "--connect-concurrency", type=int, default=100, help="handshakes in flight per client process"
+        "--connect-concurrency", type=int, default=25, help="handshakes in flight per client process"
     )
     p.add_argument("--drain", type=float, default=30.0, help="seconds to wait after a phase's last post (30)")
     p.add_argument("--connect-timeout", type=float, default=60.0, help="one handshake + snapshot (60)")

@@ -10,8 +10,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="facilitator")
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="where the server will answer")
 
-    def handle(self, *args, username, **options):
+    def handle(self, *args, username, url, **options):
         users = get_user_model().objects
         login_file = settings.BASE_DIR / "var" / "facilitator-login.txt"
         if users.filter(username=username).exists():
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         login_file.chmod(0o600)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created facilitator account. Log in at http://127.0.0.1:8000/accounts/login/ with "
+                f"Created facilitator account. Log in at {url.rstrip('/')}/accounts/login/ with "
                 f"username {username}  password {password}  (kept in {login_file})"
             )
         )

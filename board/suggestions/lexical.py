@@ -26,8 +26,7 @@ def tfidf_gram(texts: list[str]) -> np.ndarray:
         df.update(bag.keys())
     idf = {w: math.log((1.0 + n) / (1.0 + c)) + 1.0 for w, c in df.items()}
     # Words used once in the batch cannot link two texts: only shared words get a column, but every word
-    # counts
-    # in a text's norm, as in a plain TF-IDF cosine.
+    # counts in a text's norm, as in a plain TF-IDF cosine.
     cols = {w: j for j, w in enumerate(w for w, c in df.items() if c >= 2)}
     m = np.zeros((n, max(1, len(cols))), dtype=np.float32)
     for i, bag in enumerate(bags):

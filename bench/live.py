@@ -112,7 +112,7 @@ class Config:
     connect_limit: float = 0.0  # the whole connect phase; 0: connect_timeout + 0.1 s per client + 60
     json: bool = False
     keep_server_log: bool = False
-    ws_max_message_size: int = 65536  # Daphne's --websocket-max-message-size, as `make run` sets it
+    ws_max_message_size: int = 16777216  # Daphne's --websocket-max-message-size, as `make run` sets it
     targets: dict = field(default_factory=dict)
 
     @property
@@ -242,8 +242,8 @@ def parse_args(argv=None):
     p.add_argument(
         "--ws-max-message-size",
         type=int,
-        default=65536,
-        help="Daphne --websocket-max-message-size (default 65536 as in `make run`; Daphne applies it to "
+        default=16777216,
+        help="Daphne --websocket-max-message-size (default 16 MiB as in `make run`; Daphne applies it to "
         "frames it sends too, so a snapshot over it closes the socket with 1011)",
     )
     a = p.parse_args(argv)
@@ -400,7 +400,7 @@ class EmbeddedServer:
     channel layer) with one process, or SQLite + the Redis layer with several. Daphne runs with the
     flags of ``make run``."""
 
-    def __init__(self, processes, fanout, keep=False, ws_max_message_size=65536):
+    def __init__(self, processes, fanout, keep=False, ws_max_message_size=16777216):
         self.ws_max_message_size = ws_max_message_size
         self.processes = processes
         self.fanout = fanout

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
@@ -44,9 +45,12 @@ def status_label(card):
 
 
 def participants_by_sector(inquiry):
-    return Counter(
-        Participant.objects.filter(inquiry=inquiry, removed=False).values_list("sector", flat=True)
+    rows = (
+        Participant.objects.filter(inquiry=inquiry, removed=False)
+        .values_list("sector")
+        .annotate(n=Count("pk"))
     )
+    return Counter(dict(rows))
 
 
 @dataclass

@@ -89,6 +89,22 @@ def fragment_kind(role):
     return "facilitator" if role == FACILITATOR else "participant"
 
 
+_snapshots = {}
+
+
+def _shared_snapshot(inquiry, kind):
+    """The live region as every screen of a kind sees it at this sequence number, rendered once: a room
+    reconnecting at once (a network blip, a server restart) must not render the board once per screen."""
+    key = (inquiry.pk, inquiry.seq, kind)
+    html = _snapshots.get(key)
+    if html is None:
+        html = render.live(inquiry, kind)
+        if len(_snapshots) > 64:
+            _snapshots.clear()
+        _snapshots[key] = html
+    return html
+
+
 def _catch_up(actor, kind, last_seq):
     """What a screen that has seen up to ``last_seq`` needs now: (seq, frame or None)."""
     inquiry = Inquiry.objects.get(pk=actor.inquiry_id)
@@ -99,7 +115,12 @@ def _catch_up(actor, kind, last_seq):
         # The shared replay lacks this participant's own unrevealed or queued cards: a snapshot has them.
         events = None
     if events is None:
-        html = render.live(inquiry, kind, viewer=actor.participant_id)
+        if actor.participant_id and own_unshared_cards(actor.participant_id).exists():
+            html = render.live(inquiry, kind, viewer=actor.participant_id)
+        else:
+            html = _shared_snapshot(inquiry, kind)
+        if actor.participant_id:
+            html += render.mine_html(inquiry, actor.participant_id)
         return inquiry.seq, protocol.snapshot_frame(inquiry.seq, html)
     attr = f"html_{kind}"
     fragments = [getattr(e, attr) for e in events]

@@ -180,7 +180,16 @@ class Hub:
             try:
                 await consumer.deliver(run, frames)
             except Exception:
-                log.exception("hub: delivery to one socket failed")
+                # This socket missed the run: close it with a code the page reconnects on, so it
+                # catches up from its last sequence number rather than silently staying behind.
+                log.exception("hub: delivery to one socket failed; asking it to reconnect")
+                await self._drop(consumer)
+
+    async def _drop(self, consumer):
+        try:
+            await consumer.close(code=1012)
+        except Exception:
+            log.exception("hub: could not close a socket")
 
     async def _fan_out(self, inquiry, frames):
         for consumer in list(self.sockets.get(inquiry, ())):

@@ -7,6 +7,7 @@ sockets are counted)."""
 import asyncio
 import os
 import socket
+import time
 from datetime import timedelta
 
 from channels.db import database_sync_to_async
@@ -28,7 +29,22 @@ _scheduled = {}
 _heartbeat = None
 
 
+_cache = {}
+CACHE_FOR = 1.0
+
+
 def counts(inquiry_id, sectors):
+    """Participants connected now, by sector: read at most once a second per inquiry per process."""
+    now = time.monotonic()
+    cached = _cache.get(inquiry_id)
+    if cached is not None and now - cached[0] < CACHE_FOR and cached[1] == tuple(sectors):
+        return cached[2]
+    result = _count(inquiry_id, sectors)
+    _cache[inquiry_id] = (now, tuple(sectors), result)
+    return result
+
+
+def _count(inquiry_id, sectors):
     fresh = Presence.objects.filter(inquiry_id=inquiry_id, seen__gte=timezone.now() - STALE_AFTER)
     by_sector = dict(fresh.values_list("sector").annotate(n=Count("participant_id", distinct=True)))
     total = fresh.values("participant_id").distinct().count()

@@ -69,7 +69,8 @@ class Frame:
 
 
 EMPTY_PAGE = (
-    '<div id="page"><div id="lw-seq"></div><div id="lw-ack"></div><div id="lw-status"></div>'
+    '<div id="page"><div id="lw-seq"></div><div id="lw-ack"></div><div id="lw-mine"></div>'
+    '<div id="lw-status"></div>'
     '<section id="suggestions" hidden></section><div id="live"></div></div>'
 )
 

@@ -26,8 +26,9 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
 SIL_TOLERANCE = 0.01
-# Below this many texts the k with the best silhouette is kept as is: small batches have many small true groups
-# (N = 50: ~18 labels on StackOverflow, ~28 on tweets) and the tolerance merged some (+0.02 AMI on both at N = 50).
+# Below this many texts the k with the best silhouette is kept as is: small batches have many small true
+# groups (N = 50: ~18 labels on StackOverflow, ~28 on tweets) and the tolerance merged some (+0.02 AMI on
+# both at N = 50).
 SIL_TOLERANCE_MIN_N = 100
 REFINE_ITERATIONS = 10
 GRANULARITY_STEP = 1.4  # each granularity step multiplies / divides k by this (at least +-1)

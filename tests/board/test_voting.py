@@ -208,7 +208,9 @@ async def test_the_sector_lens_shows_on_the_board_once_results_show(inquiry, roo
     await room["alice"].send(type="card", op="move", card=room["cards"]["Idea 0"], theme=theme)
     await open_vote(room, budget=2, per_item=2, live=False)
     await dot(room["carol"], room["cards"]["Idea 0"])
-    await room["alice"].until(lambda s: "1 from 1" in lens(s) or "withheld" in lens(s) and "total support 1" in lens(s))
+    await room["alice"].until(
+        lambda s: "1 from 1" in lens(s) or "withheld" in lens(s) and "total support 1" in lens(s)
+    )
     # Results hidden: participants see no figures yet; with fewer than 3 people a sector is withheld.
     await room["dave"].until(lambda s: s.seq == room["alice"].seq)
     assert "Shown when the vote's results are revealed" in lens(room["dave"])

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate bench lint clean
+.PHONY: run test setup migrate bench bench-themes lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: setup
 
 bench: setup
 	$(PY) -m bench.live --suite standard
+
+# Quality of suggested themes against labelled texts (needs the bench extra: scikit-learn for metrics).
+bench-themes: setup
+	$(PY) -m pip install --quiet -c constraints.txt ".[dev,bench]"
+	$(PY) -m bench.themes
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -12,7 +12,7 @@ from django.test import Client
 from inquiry.actions import add_cofacilitator, create_inquiry
 from sessions.hub import hub
 
-from .support import join_as, login_as
+from .support import Screen, join_as, login_as
 
 PASSWORD = "a-long-test-password-1"
 
@@ -104,3 +104,18 @@ def frank(other_inquiry):
 def frank_in_inquiry(inquiry):
     """A third participant of the inquiry, from the voluntary sector."""
     return join_as(inquiry, "Frankie", "Voluntary and community sector")
+
+
+@pytest.fixture
+async def room(inquiry, alice, bob, carol, dave):
+    """Every screen of the inquiry, connected: both facilitators, two participants, the presenter view."""
+    screens = {
+        "alice": await Screen(inquiry.code, alice).connect(),
+        "bob": await Screen(inquiry.code, bob).connect(),
+        "carol": await Screen(inquiry.code, carol).connect(),
+        "dave": await Screen(inquiry.code, dave).connect(),
+        "presenter": await Screen(inquiry.code, alice, query="view=presenter").connect(),
+    }
+    yield screens
+    for screen in screens.values():
+        await screen.close()

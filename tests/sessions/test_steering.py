@@ -14,20 +14,6 @@ from ..support import Screen, fresh_board
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-async def room(inquiry, alice, bob, carol, dave):
-    screens = {
-        "alice": await Screen(inquiry.code, alice).connect(),
-        "bob": await Screen(inquiry.code, bob).connect(),
-        "carol": await Screen(inquiry.code, carol).connect(),
-        "dave": await Screen(inquiry.code, dave).connect(),
-        "presenter": await Screen(inquiry.code, alice, query="view=presenter").connect(),
-    }
-    yield screens
-    for screen in screens.values():
-        await screen.close()
-
-
 async def everyone(room, predicate, names=None):
     for name, screen in room.items():
         if names is None or name in names:

@@ -90,7 +90,9 @@ def _tell_author(card, context):
     """The author sees their own card even where others cannot (silent writing, queues)."""
     if not card.public and card.status != Card.HIDDEN:
         html = render.card_html(card, render.PARTICIPANT_KIND, context)
-        notify_participant(card.author_id, render.delete(card.dom_id) + render.oob("cards-unsorted", html))
+        notify_participant(
+            card.inquiry_id, card.author_id, render.delete(card.dom_id) + render.oob("cards-unsorted", html)
+        )
 
 
 def post_card(actor, client_id, text):
@@ -533,7 +535,7 @@ def _dot_changed(inquiry, op, participant, item):
         {k: v.pk for k, v in item.items()},
         render.with_lens(render.votes_changed(inquiry, **item), inquiry),
     )
-    notify_participant(participant.pk, render.mine_html(inquiry, participant.pk))
+    notify_participant(inquiry.pk, participant.pk, render.mine_html(inquiry, participant.pk))
 
 
 def add_dot(actor, card_id=None, theme_id=None):
@@ -586,5 +588,5 @@ def toggle_reaction(actor, card_id):
             {"card": card.pk},
             render.with_lens(render.votes_changed(inquiry, card=card, dots=False), inquiry),
         )
-        notify_participant(participant.pk, render.mine_html(inquiry, participant.pk))
+        notify_participant(inquiry.pk, participant.pk, render.mine_html(inquiry, participant.pk))
         return not deleted

@@ -291,7 +291,7 @@ def remove_participant(actor, participant_id):
         participant.removed = True
         participant.save(update_fields=["removed"])
         notes.append(f"{participant} ({participant.sector})")
-        disconnect_participant(participant.pk, "A facilitator has removed you from this inquiry.")
+        disconnect_participant(inquiry.pk, participant.pk, "A facilitator has removed you from this inquiry.")
         publish(
             inquiry,
             "participant",

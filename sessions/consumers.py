@@ -208,9 +208,11 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         self.actor = actor
         self.kind = fragment_kind(actor.role)
         self.use_hub = settings.LIVE_FANOUT == "hub"
-        self.groups_joined = [] if self.use_hub else [protocol.inquiry_group(actor.inquiry_id)]
-        if actor.participant_id:
-            self.groups_joined.append(protocol.participant_group(actor.participant_id))
+        self.groups_joined = []
+        if not self.use_hub:
+            self.groups_joined.append(protocol.inquiry_group(actor.inquiry_id))
+            if actor.participant_id:
+                self.groups_joined.append(protocol.participant_group(actor.participant_id))
         # Join before reading the catch-up: an event committed in between arrives both ways, and the
         # sequence check drops the second copy. Events the hub delivers meanwhile wait in a buffer.
         self.catching_up, self.buffered = True, []

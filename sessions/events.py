@@ -80,16 +80,30 @@ async def _logged(awaitable):
         log.exception("broadcast failed (screens will recover the change by sequence number)")
 
 
-def notify_participant(participant_id, html):
+def _private_group(inquiry_id, participant_id):
+    """Where a participant's private messages go: with the hub, the inquiry's group (each process's hub
+    hands them to that participant's local sockets, so sockets never join groups of their own: on the
+    in-memory layer every group_add sweeps every channel); else the participant's own group."""
+    if settings.LIVE_FANOUT == "hub":
+        return inquiry_group(inquiry_id)
+    return participant_group(participant_id)
+
+
+def notify_participant(inquiry_id, participant_id, html):
     """After commit, send a frame to every socket of one participant only (not sequenced)."""
-    message = {"type": "board.private", "html": html}
-    group = participant_group(participant_id)
+    message = {"type": "board.private", "inquiry": inquiry_id, "participant": participant_id, "html": html}
+    group = _private_group(inquiry_id, participant_id)
     transaction.on_commit(lambda: _send(group, message))
 
 
-def disconnect_participant(participant_id, reason):
-    message = {"type": "participant.removed", "reason": reason}
-    group = participant_group(participant_id)
+def disconnect_participant(inquiry_id, participant_id, reason):
+    message = {
+        "type": "participant.removed",
+        "inquiry": inquiry_id,
+        "participant": participant_id,
+        "reason": reason,
+    }
+    group = _private_group(inquiry_id, participant_id)
     transaction.on_commit(lambda: _send(group, message))
 
 

@@ -129,6 +129,10 @@ class Hub:
             return
         if message["type"] == "board.event":
             self._queue(inquiry, message)
+        elif message["type"] in ("board.private", "participant.removed"):
+            for consumer in list(self.sockets.get(inquiry, ())):
+                if consumer.actor.participant_id == message["participant"]:
+                    await consumer.dispatch(message)
         elif message["type"] == "presence.update":
             await self._fan_out(inquiry, {"participant": message["html"], "facilitator": message["html"]})
 

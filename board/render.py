@@ -135,7 +135,7 @@ def room_state(inquiry):
 
 
 def board_state(inquiry, kind, viewer=None):
-    """Everything the live part of a page shows for this kind of screen, read in a few queries."""
+    """The board (columns, cards, counts) as this kind of screen sees it, read in a few queries."""
     cards = list(cards_of(inquiry))
     themes = list(Theme.objects.filter(inquiry=inquiry).order_by("position", "pk"))
     by_theme = {theme.pk: [] for theme in themes}
@@ -149,14 +149,19 @@ def board_state(inquiry, kind, viewer=None):
         theme.card_list = by_theme[theme.pk]
     context = base_context(inquiry)
     count_votes(context["vote"], cards, themes)
+    return {**context, "unsorted_cards": unsorted, "themes": themes, "queue": queue}
+
+
+def live_state(inquiry, kind, viewer=None):
+    """Everything the live region of a page shows: the board plus the room bar, the sector lens and,
+    for a participant's own page, their votes. Only whole-page renders and snapshots need all this;
+    pushes that replace the board or the themes use board_state alone."""
+    state = board_state(inquiry, kind, viewer)
     return {
-        **context,
-        "lens_report": lens_report(inquiry, kind, context["vote"]),
+        **state,
         **room_state(inquiry),
+        "lens_report": lens_report(inquiry, kind, state["vote"]),
         "mine": mine(inquiry, viewer) if viewer is not None else None,
-        "unsorted_cards": unsorted,
-        "themes": themes,
-        "queue": queue,
         "presence": presence_counts(inquiry),
     }
 
@@ -332,6 +337,8 @@ def board_replaced(inquiry):
 def room_parts(inquiry, kind, names):
     """Re-render named parts of the room (timer, spotlight, announcement, round banner...)."""
     context = {**base_context(inquiry), **room_state(inquiry), "oob": True}
+    if "presence" in names:
+        context["presence"] = presence_counts(inquiry)
     return "".join(partial(name, kind, context) for name in names)
 
 
@@ -345,7 +352,7 @@ def round_banner(inquiry):
 
 def live(inquiry, kind, viewer=None):
     """The whole live region of a page, for a snapshot."""
-    return partial("live", kind, {**board_state(inquiry, kind, viewer), "oob": True})
+    return partial("live", kind, {**live_state(inquiry, kind, viewer), "oob": True})
 
 
 def live_for_all(inquiry):

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from board.render import board_state
+from board.render import live_state
 
 from . import actions
 from .access import (
@@ -72,7 +72,7 @@ def participate(request, code):
         return render(request, "inquiry/removed.html", {"inquiry": inquiry}, status=403)
     own = [str(cid) for cid in participant.cards.values_list("client_id", flat=True)]
     context = {
-        **board_state(inquiry, PARTICIPANT, viewer=participant.pk),
+        **live_state(inquiry, PARTICIPANT, viewer=participant.pk),
         "participant": participant,
         "own_cards": own,
         "role": "participant",
@@ -85,7 +85,7 @@ def participate(request, code):
 def facilitate(request, code):
     inquiry = inquiry_for_facilitator(request.user, code)
     context = {
-        **board_state(inquiry, FACILITATOR),
+        **live_state(inquiry, FACILITATOR),
         "facilitator": True,
         "role": "facilitator",
         "join_url": join_url(request, inquiry),
@@ -101,7 +101,7 @@ def facilitate(request, code):
 def present(request, code):
     inquiry = inquiry_for_facilitator(request.user, code)
     context = {
-        **board_state(inquiry, PARTICIPANT),
+        **live_state(inquiry, PARTICIPANT),
         "role": "presenter",
         "join_url": join_url(request, inquiry),
     }

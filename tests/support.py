@@ -230,6 +230,24 @@ class ConnectionClosed(Exception):
         self.code = code
 
 
+async def everyone(room, predicate, names=None):
+    """Wait until every screen of ``room`` (or the ones named) shows what ``predicate`` asks."""
+    for name, screen in room.items():
+        if names is None or name in names:
+            await screen.until(predicate)
+
+
+def attr(screen, dom_id, name):
+    element = screen.find(dom_id)
+    return element.get(name) if element is not None else None
+
+
+def text(screen, dom_id):
+    """The text a person reads in one element, whitespace folded ("" when it is not there)."""
+    element = screen.find(dom_id)
+    return " ".join(element.text_content().split()) if element is not None else ""
+
+
 async def fresh_board(code, client, query=""):
     """What a screen that connects now sees."""
     screen = await Screen(code, client, query).connect()

@@ -6,7 +6,7 @@ from channels.db import database_sync_to_async
 
 from inquiry.models import AuditEntry, Participant
 
-from ..support import ConnectionClosed, Screen, fresh_board
+from ..support import ConnectionClosed, Screen, everyone, fresh_board, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,21 +27,10 @@ async def room(inquiry, alice, carol, dave):
             pass
 
 
-def text(screen, dom_id):
-    element = screen.find(dom_id)
-    return " ".join(element.text_content().split()) if element is not None else ""
-
-
 def queue(screen):
     return [
         li.find_class("card-text")[0].text_content() for li in screen.page.xpath("//ol[@id='queue-cards']/li")
     ]
-
-
-async def everyone(room, predicate, names=None):
-    for name, screen in room.items():
-        if names is None or name in names:
-            await screen.until(predicate)
 
 
 async def set_moderation(room, premoderation, safeguarding):

@@ -3,14 +3,9 @@ from the pushed events equals a fresh snapshot (a light version of Zulip's verif
 
 import pytest
 
-from ..support import fresh_board
+from ..support import everyone, fresh_board
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def settle(room, predicate):
-    for screen in room.values():
-        await screen.until(predicate)
 
 
 async def assert_converged(inquiry, room, clients):
@@ -25,7 +20,7 @@ async def assert_converged(inquiry, room, clients):
 async def posts(room, *texts):
     for index, text in enumerate(texts):
         await room["carol" if index % 2 == 0 else "dave"].post(text)
-    await settle(room, lambda s: len(s.cards()) == len(texts))
+    await everyone(room, lambda s: len(s.cards()) == len(texts))
     return {text: pk for pk, text in room["alice"].cards().items()}
 
 
@@ -36,12 +31,12 @@ def clients(alice, carol):
 
 async def test_it_creates_renames_and_recolours_a_theme_on_every_screen(inquiry, room, clients):
     await room["alice"].send(type="theme", op="add", name="Workforce")
-    await settle(room, lambda s: [t[1] for t in s.themes()] == ["Workforce"])
+    await everyone(room, lambda s: [t[1] for t in s.themes()] == ["Workforce"])
     theme_id = room["alice"].themes()[0][0]
     await room["bob"].send(type="theme", op="rename", theme=theme_id, name="Workforce & skills")
-    await settle(room, lambda s: s.themes()[0][1] == "Workforce & skills")
+    await everyone(room, lambda s: s.themes()[0][1] == "Workforce & skills")
     await room["alice"].send(type="theme", op="recolour", theme=theme_id, colour="mint")
-    await settle(room, lambda s: s.themes()[0][2] == "mint")
+    await everyone(room, lambda s: s.themes()[0][2] == "mint")
     await assert_converged(inquiry, room, clients)
 
 
@@ -51,7 +46,7 @@ async def test_it_moves_cards_into_out_of_and_between_themes(inquiry, room, clie
     )
     await room["alice"].send(type="theme", op="add", name="Workforce")
     await room["alice"].send(type="theme", op="add", name="Transport")
-    await settle(room, lambda s: len(s.themes()) == 2)
+    await everyone(room, lambda s: len(s.themes()) == 2)
     workforce, transport = (t[0] for t in room["alice"].themes())
 
     await room["alice"].send(
@@ -68,15 +63,15 @@ async def test_it_moves_cards_into_out_of_and_between_themes(inquiry, room, clie
         cards["Not enough district nurses"],
         cards["Bus routes to the hospital"],
     ]
-    await settle(room, lambda s: s.themes()[0][3] == expected)
+    await everyone(room, lambda s: s.themes()[0][3] == expected)
     assert room["carol"].unsorted() == []
 
     await room["alice"].send(
         type="card", op="move", card=cards["Bus routes to the hospital"], theme=transport
     )
-    await settle(room, lambda s: s.themes()[1][3] == [cards["Bus routes to the hospital"]])
+    await everyone(room, lambda s: s.themes()[1][3] == [cards["Bus routes to the hospital"]])
     await room["alice"].send(type="card", op="move", card=cards["Agency staff costs"], theme=None)
-    await settle(room, lambda s: s.unsorted() == [cards["Agency staff costs"]])
+    await everyone(room, lambda s: s.unsorted() == [cards["Agency staff costs"]])
     assert room["dave"].theme_of(cards["Not enough district nurses"]) == workforce
     await assert_converged(inquiry, room, clients)
 
@@ -84,25 +79,25 @@ async def test_it_moves_cards_into_out_of_and_between_themes(inquiry, room, clie
 async def test_it_reorders_cards_within_a_theme(inquiry, room, clients):
     cards = await posts(room, "one", "two", "three")
     await room["alice"].send(type="theme", op="add", name="Order")
-    await settle(room, lambda s: len(s.themes()) == 1)
+    await everyone(room, lambda s: len(s.themes()) == 1)
     theme = room["alice"].themes()[0][0]
     for text in ("one", "two", "three"):
         await room["alice"].send(type="card", op="move", card=cards[text], theme=theme)
-    await settle(room, lambda s: s.themes()[0][3] == [cards["one"], cards["two"], cards["three"]])
+    await everyone(room, lambda s: s.themes()[0][3] == [cards["one"], cards["two"], cards["three"]])
     await room["alice"].send(type="card", op="move", card=cards["three"], theme=theme, position=0)
-    await settle(room, lambda s: s.themes()[0][3] == [cards["three"], cards["one"], cards["two"]])
+    await everyone(room, lambda s: s.themes()[0][3] == [cards["three"], cards["one"], cards["two"]])
     await room["alice"].send(type="card", op="move", card=cards["three"], theme=theme, position=99)
-    await settle(room, lambda s: s.themes()[0][3] == [cards["one"], cards["two"], cards["three"]])
+    await everyone(room, lambda s: s.themes()[0][3] == [cards["one"], cards["two"], cards["three"]])
     await assert_converged(inquiry, room, clients)
 
 
 async def test_it_orders_themes(inquiry, room, clients):
     for name in ("A", "B", "C"):
         await room["alice"].send(type="theme", op="add", name=name)
-    await settle(room, lambda s: [t[1] for t in s.themes()] == ["A", "B", "C"])
+    await everyone(room, lambda s: [t[1] for t in s.themes()] == ["A", "B", "C"])
     c = room["alice"].themes()[2][0]
     await room["bob"].send(type="theme", op="move", theme=c, position=0)
-    await settle(room, lambda s: [t[1] for t in s.themes()] == ["C", "A", "B"])
+    await everyone(room, lambda s: [t[1] for t in s.themes()] == ["C", "A", "B"])
     await assert_converged(inquiry, room, clients)
 
 
@@ -110,14 +105,14 @@ async def test_it_merges_a_theme_into_another_keeping_every_card(inquiry, room, 
     cards = await posts(room, "Rota gaps", "Burnout", "Retention")
     await room["alice"].send(type="theme", op="add", name="Staffing")
     await room["alice"].send(type="theme", op="add", name="Wellbeing")
-    await settle(room, lambda s: len(s.themes()) == 2)
+    await everyone(room, lambda s: len(s.themes()) == 2)
     staffing, wellbeing = (t[0] for t in room["alice"].themes())
     await room["alice"].send(type="card", op="move", card=cards["Rota gaps"], theme=staffing)
     await room["alice"].send(type="card", op="move", card=cards["Burnout"], theme=wellbeing)
     await room["alice"].send(type="card", op="move", card=cards["Retention"], theme=wellbeing)
-    await settle(room, lambda s: not s.unsorted())
+    await everyone(room, lambda s: not s.unsorted())
     await room["alice"].send(type="theme", op="merge", theme=wellbeing, into=staffing)
-    await settle(room, lambda s: len(s.themes()) == 1)
+    await everyone(room, lambda s: len(s.themes()) == 1)
     assert room["carol"].themes()[0][3] == [cards["Rota gaps"], cards["Burnout"], cards["Retention"]]
     await assert_converged(inquiry, room, clients)
 
@@ -125,13 +120,13 @@ async def test_it_merges_a_theme_into_another_keeping_every_card(inquiry, room, 
 async def test_deleting_a_theme_returns_its_cards_to_unsorted(inquiry, room, clients):
     cards = await posts(room, "Shared records", "Single front door")
     await room["alice"].send(type="theme", op="add", name="Systems")
-    await settle(room, lambda s: len(s.themes()) == 1)
+    await everyone(room, lambda s: len(s.themes()) == 1)
     systems = room["alice"].themes()[0][0]
     for text in ("Shared records", "Single front door"):
         await room["alice"].send(type="card", op="move", card=cards[text], theme=systems)
-    await settle(room, lambda s: not s.unsorted())
+    await everyone(room, lambda s: not s.unsorted())
     await room["bob"].send(type="theme", op="delete", theme=systems)
-    await settle(room, lambda s: s.themes() == [] and len(s.unsorted()) == 2)
+    await everyone(room, lambda s: s.themes() == [] and len(s.unsorted()) == 2)
     assert room["dave"].texts() == ["Shared records", "Single front door"]
     await assert_converged(inquiry, room, clients)
 
@@ -140,23 +135,23 @@ async def test_two_facilitators_moving_the_same_card_converge(inquiry, room, cli
     cards = await posts(room, "Contested card")
     await room["alice"].send(type="theme", op="add", name="Left")
     await room["alice"].send(type="theme", op="add", name="Right")
-    await settle(room, lambda s: len(s.themes()) == 2)
+    await everyone(room, lambda s: len(s.themes()) == 2)
     left, right = (t[0] for t in room["alice"].themes())
     await room["alice"].send(type="card", op="move", card=cards["Contested card"], theme=left)
     await room["bob"].send(type="card", op="move", card=cards["Contested card"], theme=right)
-    await settle(room, lambda s: not s.unsorted() and s.seq == room["alice"].seq and s.seq >= 5)
+    await everyone(room, lambda s: not s.unsorted() and s.seq == room["alice"].seq and s.seq >= 5)
     await assert_converged(inquiry, room, clients)
 
 
 async def test_a_participant_card_edit_shows_inside_its_theme(inquiry, room, clients):
     cards = await posts(room, "Speling")
     await room["alice"].send(type="theme", op="add", name="Words")
-    await settle(room, lambda s: len(s.themes()) == 1)
+    await everyone(room, lambda s: len(s.themes()) == 1)
     await room["alice"].send(
         type="card", op="move", card=cards["Speling"], theme=room["alice"].themes()[0][0]
     )
-    await settle(room, lambda s: not s.unsorted())
+    await everyone(room, lambda s: not s.unsorted())
     await room["carol"].send(type="card", op="edit", card=cards["Speling"], text="Spelling")
-    await settle(room, lambda s: s.cards() == {cards["Speling"]: "Spelling"})
+    await everyone(room, lambda s: s.cards() == {cards["Speling"]: "Spelling"})
     assert room["bob"].themes()[0][3] == [cards["Speling"]]
     await assert_converged(inquiry, room, clients)

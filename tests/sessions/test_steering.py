@@ -9,25 +9,9 @@ from channels.db import database_sync_to_async
 from board.models import Card
 from inquiry.models import AuditEntry, Round
 
-from ..support import Screen, fresh_board
+from ..support import Screen, attr, everyone, fresh_board, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def everyone(room, predicate, names=None):
-    for name, screen in room.items():
-        if names is None or name in names:
-            await screen.until(predicate)
-
-
-def attr(screen, dom_id, name):
-    element = screen.find(dom_id)
-    return element.get(name) if element is not None else None
-
-
-def text(screen, dom_id):
-    element = screen.find(dom_id)
-    return " ".join(element.text_content().split()) if element is not None else ""
 
 
 async def rounds_of(inquiry):

@@ -190,6 +190,7 @@ def _since(scope):
 
 class InquiryConsumer(AsyncWebsocketConsumer):
     actor = None
+    direct = None
     last_seq = 0
 
     async def connect(self):
@@ -207,6 +208,7 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             return
         self.actor = actor
         self.kind = fragment_kind(actor.role)
+        self.direct = self.scope.get("linewalk.direct")  # see sessions/wire.py
         self.use_hub = settings.LIVE_FANOUT == "hub"
         self.groups_joined = []
         if not self.use_hub:
@@ -318,8 +320,9 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         self.last_seq = seq
         await self.send(protocol.event_frame(seq, event[self.kind], event.get("now", protocol.now_ms())))
 
-    async def deliver(self, run, frames):
-        """From the hub: a run of consecutive events, framed once per kind for every local socket."""
+    async def deliver(self, run, frames, wires=None):
+        """From the hub: a run of consecutive events, framed once per kind for every local socket
+        (``frames``: text; ``wires``: the same as encoded websocket frames, for the direct path)."""
         if self.catching_up:
             self.buffered.append((run, frames))
             return
@@ -333,7 +336,10 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         if first <= self.last_seq:  # rare: overlaps this socket's catch-up; frame just the new part
             fresh = "".join(event[self.kind] for event in run if event["seq"] > self.last_seq)
             frame = protocol.event_frame(last, fresh, run[-1].get("now") or protocol.now_ms())
+            wires = None
         self.last_seq = last
+        if wires is not None and self.direct is not None and self.direct.write(wires[self.kind]):
+            return
         await self.send(frame)
 
     async def board_private(self, event):

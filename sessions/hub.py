@@ -16,7 +16,7 @@ from collections import defaultdict
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from . import protocol
+from . import protocol, wire
 from .models import Event
 
 log = logging.getLogger(__name__)
@@ -180,9 +180,10 @@ class Hub:
             kind: protocol.event_frame(run[-1]["seq"], "".join(e[kind] for e in run), now)
             for kind in ("participant", "facilitator")
         }
+        wires = {kind: wire.text_frame(text) for kind, text in frames.items()}
         for consumer in list(self.sockets.get(inquiry, ())):
             try:
-                await consumer.deliver(run, frames)
+                await consumer.deliver(run, frames, wires)
             except Exception:
                 # This socket missed the run: close it with a code the page reconnects on, so it
                 # catches up from its last sequence number rather than silently staying behind.
@@ -196,10 +197,13 @@ class Hub:
             log.exception("hub: could not close a socket")
 
     async def _fan_out(self, inquiry, frames):
+        wires = {kind: wire.text_frame(text) for kind, text in frames.items()}
         for consumer in list(self.sockets.get(inquiry, ())):
             if consumer.catching_up:
                 continue  # its catch-up (a snapshot or replay) is about to bring the room as it is now
             try:
+                if consumer.direct is not None and consumer.direct.write(wires[consumer.kind]):
+                    continue
                 await consumer.send(frames[consumer.kind])
             except Exception:
                 log.exception("hub: delivery to one socket failed")

@@ -6,6 +6,7 @@ channel layer when REDIS_URL is set, under the prefix the caller gives), with th
 for the test database's and the tests' password hashers (see tests/browser/server_settings.py). What a
 test stores must be committed for a server to see it: tests that use one are transactional."""
 
+import asyncio
 import json
 import os
 import re
@@ -16,13 +17,18 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import websockets
 from django.conf import settings
 from django.db import connection
+from websockets.asyncio.client import connect
+
+from .support import Screen, session_cookie
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_SETTINGS = "tests.browser.server_settings"
 START_TIMEOUT = 30
 STOP_TIMEOUT = 10
+TIMEOUT = 10  # for one thing to show on a screen connected to a real server
 
 
 def server_env(redis_prefix):
@@ -125,3 +131,51 @@ def start(log_paths, *, redis_prefix):
             server.stop()
         raise
     return servers
+
+
+class RealSocket:
+    """What support.Screen asks of Channels' WebsocketCommunicator, over a real websocket to a server."""
+
+    def __init__(self, url, cookie):
+        self.url = url
+        self.cookie = cookie
+        self.socket = None
+
+    async def connect(self, timeout):
+        headers = {"Cookie": self.cookie.decode()} if self.cookie else {}
+        self.socket = await asyncio.wait_for(
+            connect(self.url, origin="http://127.0.0.1", additional_headers=headers, max_size=2**24), timeout
+        )
+        return True, None
+
+    async def receive_output(self, timeout):
+        try:
+            text = await asyncio.wait_for(self.socket.recv(), timeout)
+        except websockets.ConnectionClosed as closed:
+            return {"type": "websocket.close", "code": closed.rcvd.code if closed.rcvd else 1006}
+        return {"type": "websocket.send", "text": text}
+
+    async def send_to(self, text_data):
+        await self.socket.send(text_data)
+
+    async def disconnect(self):
+        if self.socket is not None:
+            await self.socket.close()
+
+
+class RemoteScreen(Screen):
+    """A support.Screen whose websocket goes to one of the Daphne processes."""
+
+    def __init__(self, server, code, client, *, all_servers=()):
+        super().__init__(code, client)
+        cookie = session_cookie(client) if settings.SESSION_COOKIE_NAME in client.cookies else None
+        self.communicator = RealSocket(f"{server.ws_url}/ws/i/{code}/", cookie)
+        self.all_servers = all_servers or (server,)
+
+    async def sees(self, text):
+        """Wait for ``text`` to show on this screen; on timeout, fail with what every server logged."""
+        try:
+            return await self.until(lambda screen: text in screen.texts(), timeout=TIMEOUT)
+        except TimeoutError:
+            logs = "\n".join(f"--- {s.log_path.name} ---\n{s.log()[-5_000:]}" for s in self.all_servers)
+            raise AssertionError(f"{text!r} never showed; the screen shows {self.texts()}\n{logs}") from None

@@ -12,12 +12,10 @@ import uuid
 
 import pytest
 import redis
-import websockets
 from django.conf import settings
-from websockets.asyncio.client import connect
 
 from .. import servers
-from ..support import Screen, session_cookie
+from ..servers import TIMEOUT, RemoteScreen
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -26,56 +24,6 @@ pytestmark = [
         reason="needs REDIS_URL: the embedded in-memory channel layer cannot carry events between processes",
     ),
 ]
-
-TIMEOUT = 10
-
-
-class RealSocket:
-    """What support.Screen asks of Channels' WebsocketCommunicator, over a real websocket to a server."""
-
-    def __init__(self, url, cookie):
-        self.url = url
-        self.cookie = cookie
-        self.socket = None
-
-    async def connect(self, timeout):
-        headers = {"Cookie": self.cookie.decode()} if self.cookie else {}
-        self.socket = await asyncio.wait_for(
-            connect(self.url, origin="http://127.0.0.1", additional_headers=headers, max_size=2**24), timeout
-        )
-        return True, None
-
-    async def receive_output(self, timeout):
-        try:
-            text = await asyncio.wait_for(self.socket.recv(), timeout)
-        except websockets.ConnectionClosed as closed:
-            return {"type": "websocket.close", "code": closed.rcvd.code if closed.rcvd else 1006}
-        return {"type": "websocket.send", "text": text}
-
-    async def send_to(self, text_data):
-        await self.socket.send(text_data)
-
-    async def disconnect(self):
-        if self.socket is not None:
-            await self.socket.close()
-
-
-class RemoteScreen(Screen):
-    """A support.Screen whose websocket goes to one of the Daphne processes."""
-
-    def __init__(self, server, code, client, *, all_servers=()):
-        super().__init__(code, client)
-        cookie = session_cookie(client) if settings.SESSION_COOKIE_NAME in client.cookies else None
-        self.communicator = RealSocket(f"{server.ws_url}/ws/i/{code}/", cookie)
-        self.all_servers = all_servers or (server,)
-
-    async def sees(self, text):
-        """Wait for ``text`` to show on this screen; on timeout, fail with what every server logged."""
-        try:
-            return await self.until(lambda screen: text in screen.texts(), timeout=TIMEOUT)
-        except TimeoutError:
-            logs = "\n".join(f"--- {s.log_path.name} ---\n{s.log()[-5_000:]}" for s in self.all_servers)
-            raise AssertionError(f"{text!r} never showed; the screen shows {self.texts()}\n{logs}") from None
 
 
 @pytest.fixture

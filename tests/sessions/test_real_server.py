@@ -1,0 +1,80 @@
+"""The live session served by a real Daphne process, over real websockets.
+
+Under Daphne the hub writes each event's frame straight to the sockets (sessions/wire.py) while acks,
+errors and catch-ups still travel the ASGI way: a screen must get every frame whole and in order, whatever
+its size (the three length encodings of RFC 6455), interleaved with its own replies."""
+
+import uuid
+
+import pytest
+
+from board.models import Card, Theme
+from inquiry.models import Participant
+
+from .. import servers
+from ..servers import TIMEOUT, RemoteScreen
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def server(transactional_db, tmp_path):
+    (daphne,) = servers.start([tmp_path / "daphne.log"], redis_prefix=f"linewalk-rs-{uuid.uuid4().hex[:12]}")
+    yield daphne
+    daphne.stop()
+
+
+async def test_every_size_of_frame_reaches_real_sockets_whole_and_in_order(
+    server, inquiry, alice, carol, dave
+):
+    # A theme of 300 long cards: merging it re-renders the other column whole, a frame over 64 KiB.
+    author = await Participant.objects.aget(inquiry=inquiry, display_name="Dave")
+    first = await inquiry.rounds.afirst()
+    workforce = await Theme.objects.acreate(inquiry=inquiry, name="Workforce", position=1)
+    staffing = await Theme.objects.acreate(inquiry=inquiry, name="Staffing", position=2)
+    await Card.objects.abulk_create(
+        [
+            Card(
+                inquiry=inquiry,
+                round=first,
+                author=author,
+                theme=staffing,
+                client_id=uuid.uuid4(),
+                text=f"Staff card {n}: " + "rota gaps and agency costs " * 9,
+                position=n,
+            )
+            for n in range(300)
+        ]
+    )
+    screens = [RemoteScreen(server, inquiry.code, client) for client in (alice, carol, dave)]
+    alice_screen, carol_screen, dave_screen = [await screen.connect() for screen in screens]
+    await alice_screen.send(type="round", op="activate", round=first.pk)
+
+    # Posts of growing size, each acked to its sender (ASGI send) between the hub's direct writes.
+    texts = ["Hi", "Shared records " * 8, "One front door for every resident, " * 7]
+    for text in texts:
+        await carol_screen.post(text.strip())
+    for screen in (alice_screen, carol_screen, dave_screen):
+        await screen.until(lambda s: all(t.strip() in s.texts() for t in texts), timeout=TIMEOUT)
+    assert sum(1 for frame in carol_screen.frames if frame.ack) == len(texts)
+
+    await alice_screen.send(type="theme", op="merge", theme=staffing.pk, into=workforce.pk)
+    for screen in (alice_screen, carol_screen, dave_screen):
+        await screen.until(
+            lambda s: [(name, len(cards)) for _, name, _, cards in s.themes()] == [("Workforce", 300)],
+            timeout=TIMEOUT,
+        )
+    big = max(len(frame.text.encode()) for frame in dave_screen.frames if not frame.snapshot)
+    assert big > 65535, big
+
+    # Every live screen shows what a fresh screen of its kind is sent, and saw each sequence number once.
+    fresh_participant = await RemoteScreen(server, inquiry.code, dave).connect()
+    fresh_facilitator = await RemoteScreen(server, inquiry.code, alice).connect()
+    await dave_screen.until(lambda s: s.board() == fresh_participant.board(), timeout=TIMEOUT)
+    await carol_screen.until(lambda s: s.board() == fresh_participant.board(), timeout=TIMEOUT)
+    await alice_screen.until(lambda s: s.board() == fresh_facilitator.board(), timeout=TIMEOUT)
+    for screen in (alice_screen, carol_screen, dave_screen):
+        live = [frame.seq for frame in screen.frames if frame.seq is not None and not frame.snapshot]
+        assert live == sorted(set(live)), live
+    for screen in (alice_screen, carol_screen, dave_screen, fresh_participant, fresh_facilitator):
+        await screen.close()

@@ -170,6 +170,7 @@ def move_card(actor, card_id, theme_id, position=None):
         card = _card(inquiry, card_id)
         source = card.theme
         target = _theme(inquiry, theme_id) if theme_id is not None else None
+        siblings = None
         if target is None:
             if source is None:
                 return card
@@ -185,21 +186,17 @@ def move_card(actor, card_id, theme_id, position=None):
                 sibling.position = index
             Card.objects.bulk_update(siblings, ["position", "theme"])
         context = render.base_context(inquiry)
-        changed = [t for t in (source, target) if t is not None]
-        changed = list({t.pk: t for t in changed}.values())
-
-        def append_to_unsorted(kind):
-            if target is not None or not render.on_board(card, kind):
-                return ""
-            return render.oob("cards-unsorted", render.card_html(card, kind, context))
-
-        fragments = render.cards_left(inquiry, [card.pk], changed, context, append_to_unsorted)
+        changed = list({t.pk: t for t in (source, target) if t is not None}.values())
+        fragments = render.card_moved(inquiry, card, changed, siblings, context)
+        if card.dots.exists() or card.reactions.exists():
+            # Its support moves between themes: the sector lens changes (else it cannot have).
+            fragments = render.with_lens(fragments, inquiry)
         publish(
             inquiry,
             "card",
             "move",
             {"card": card.pk, "theme": target.pk if target else None, "position": card.position},
-            render.with_lens(fragments, inquiry),
+            fragments,
         )
         return card
 

@@ -298,6 +298,37 @@ def cards_left(inquiry, card_ids, themes, context, extra=None):
     )
 
 
+def theme_count(theme, kind):
+    """A theme's card count as this kind of screen counts it (out-of-band)."""
+    count = Card.objects.filter(theme=theme, **visible_filter(kind)).count()
+    return partial("theme-count", kind, {"theme": theme, "count": count, "oob": True})
+
+
+def card_moved(inquiry, card, themes, siblings, context):
+    """A card moved: it leaves its place and shows at its new one, and the counts of the columns it
+    left and joined change; nothing else is re-rendered (a move into a theme of hundreds of cards sends
+    one card, not the column). ``siblings``: the cards of the theme it joined, in their new order, the
+    card among them; None when it went back to unsorted (at the end)."""
+
+    def build(kind):
+        if not on_board(card, kind):
+            return ""
+        html = delete(card.dom_id)
+        if siblings is None:
+            html += oob("cards-unsorted", card_html(card, kind, context))
+        else:
+            at = next(index for index, sibling in enumerate(siblings) if sibling.pk == card.pk)
+            after = next((s for s in siblings[at + 1 :] if on_board(s, kind)), None)
+            if after is not None:
+                html += oob(after.dom_id, card_html(card, kind, context), swap="beforebegin")
+            else:
+                html += oob(f"cards-theme-{card.theme_id}", card_html(card, kind, context))
+        html += "".join(theme_count(theme, kind) for theme in themes)
+        return html + unsorted_count(inquiry, kind)
+
+    return for_each_kind(build)
+
+
 def themes_replaced(inquiry):
     return for_each_kind(
         lambda kind: (

@@ -166,6 +166,9 @@ class Screen:
             elif strategy == "beforeend":
                 for child in list(element):
                     target.append(child)
+            elif strategy == "beforebegin":
+                for child in list(element):
+                    target.addprevious(child)
             elif strategy == "delete":
                 target.getparent().remove(target)
             else:

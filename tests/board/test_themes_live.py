@@ -1,7 +1,12 @@
 """Facilitators cluster contributions into themes; every screen follows, and what each screen builds
 from the pushed events equals a fresh snapshot (a light version of Zulip's verify_action)."""
 
+import uuid
+
 import pytest
+
+from board.models import Card, Theme
+from inquiry.models import Participant
 
 from ..support import everyone, fresh_board
 
@@ -154,4 +159,43 @@ async def test_a_participant_card_edit_shows_inside_its_theme(inquiry, room, cli
     await room["carol"].send(type="card", op="edit", card=cards["Speling"], text="Spelling")
     await everyone(room, lambda s: s.cards() == {cards["Speling"]: "Spelling"})
     assert room["bob"].themes()[0][3] == [cards["Speling"]]
+    await assert_converged(inquiry, room, clients)
+
+
+@pytest.fixture
+def big_theme(inquiry):
+    """A theme holding 150 contributions, made before the room connects (so every screen starts with it)."""
+    author = Participant.objects.create(inquiry=inquiry, display_name="Erin", sector="NHS")
+    first = inquiry.rounds_in_order()[0]
+    theme = Theme.objects.create(inquiry=inquiry, name="Workforce", position=0)
+    Card.objects.bulk_create(
+        Card(
+            inquiry=inquiry,
+            round=first,
+            author=author,
+            theme=theme,
+            client_id=uuid.uuid4(),
+            text=f"Workforce card {n}: rota gaps, agency costs and retention",
+            position=n,
+        )
+        for n in range(150)
+    )
+    return theme
+
+
+async def test_a_move_into_a_big_theme_sends_the_card_not_the_whole_column(inquiry, big_theme, room, clients):
+    await room["carol"].post("Nurses leave for better pay")
+    await everyone(room, lambda s: "Nurses leave for better pay" in s.texts())
+    card = next(pk for pk, text in room["alice"].cards().items() if text == "Nurses leave for better pay")
+    sizes = {}
+    for name, screen in room.items():
+        sizes[name] = len(screen.frames)
+    await room["alice"].send(type="card", op="move", card=card, theme=big_theme.pk, position=0)
+    await everyone(room, lambda s: s.themes()[0][3][0] == card and len(s.themes()[0][3]) == 151)
+    for name, screen in room.items():
+        moved = [frame for frame in screen.frames[sizes[name] :] if frame.seq is not None]
+        assert len(moved) == 1
+        assert len(moved[0].text.encode()) < 6_000, (name, len(moved[0].text))
+    assert room["carol"].unsorted() == []
+    assert room["dave"].find(f"theme-{big_theme.pk}-count").text_content() == "151"
     await assert_converged(inquiry, room, clients)

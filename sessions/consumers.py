@@ -6,8 +6,10 @@ no business logic: that lives in the actions."""
 
 import asyncio
 import logging
+import uuid
 
 from channels.db import database_sync_to_async
+from channels.layers import DEFAULT_CHANNEL_LAYER, get_channel_layer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import close_old_connections
@@ -131,19 +133,19 @@ def _catch_up(actor, kind, last_seq):
 
 
 @database_sync_to_async
-def connect_db(user, session, code, view, channel_name):
+def connect_db(user, session, code, view, socket_id):
     close_old_connections()
     inquiry, actor = actor_for_socket(user, session, code, view)
     if actor is None:
         return None, None
     if actor.participant_id:
-        presence.arrive(inquiry.pk, Participant.objects.get(pk=actor.participant_id), channel_name)
+        presence.arrive(inquiry.pk, Participant.objects.get(pk=actor.participant_id), socket_id)
     return actor, inquiry.timer_ends_at if inquiry.timer_closes_round else None
 
 
 @database_sync_to_async
-def disconnect_db(channel_name):
-    presence.leave(channel_name)
+def disconnect_db(socket_id):
+    presence.leave(socket_id)
 
 
 @database_sync_to_async
@@ -193,11 +195,20 @@ class InquiryConsumer(AsyncWebsocketConsumer):
     direct = None
     last_seq = 0
 
+    @property
+    def channel_layer_alias(self):
+        """With the hub a socket needs no channel of its own (the hub's one per process receives for all
+        of them): Channels then gives it none. On the in-memory layer every new channel's first receive
+        swept every other channel, which made a room connecting at once O(N^2)."""
+        return DEFAULT_CHANNEL_LAYER if settings.LIVE_FANOUT == "group" else None
+
     async def connect(self):
         code = self.scope["url_route"]["kwargs"]["code"]
         since, view = _since(self.scope)
+        # Presence rows name the socket: its channel where it has one, else a name unique to this process.
+        self.socket_id = self.channel_name if self.channel_layer else f"{presence.SERVER}!{uuid.uuid4().hex}"
         actor, deadline = await connect_db(
-            self.scope.get("user"), self.scope.get("session"), code, view, self.channel_name
+            self.scope.get("user"), self.scope.get("session"), code, view, self.socket_id
         )
         if actor is None:
             await self.accept()
@@ -231,7 +242,7 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         timers.schedule(actor.inquiry_id, deadline)
         if actor.participant_id:
             presence.keep_alive()
-            presence.changed(actor.inquiry_id, self.channel_layer)
+            presence.changed(actor.inquiry_id, get_channel_layer())
 
     async def disconnect(self, code):
         if self.actor is None:
@@ -241,8 +252,8 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         if self.use_hub:
             await hub.leave(self)
         if self.actor.participant_id:
-            await disconnect_db(self.channel_name)
-            presence.changed(self.actor.inquiry_id, self.channel_layer)
+            await disconnect_db(self.socket_id)
+            presence.changed(self.actor.inquiry_id, get_channel_layer())
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.actor is None:

@@ -9,8 +9,8 @@ import logging
 import uuid
 
 from channels.db import database_sync_to_async
-from channels.layers import DEFAULT_CHANNEL_LAYER, get_channel_layer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import DEFAULT_CHANNEL_LAYER, get_channel_layer
 from django.conf import settings
 from django.db import close_old_connections
 from django.db.models import Q

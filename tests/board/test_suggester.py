@@ -190,6 +190,18 @@ def test_a_thousand_cards_complete_quickly():
     assert elapsed < 10, f"1,000 cards took {elapsed:.1f}s"
 
 
+def test_a_larger_batch_never_mixes_topics_in_one_theme():
+    # 63 cards (three wordings of each): large enough for the neighbour smoothing and subword overlap.
+    topics = STAFFING + HOUSING + TRANSPORT
+    texts = [f"{p} {t[0].lower()}{t[1:]}" for p in ("I think", "In my view,", "Honestly,") for t in topics]
+    s = suggest(texts)
+    _partition_is_consistent(s, len(texts))
+    assert s.themes
+    for theme in s.themes:
+        assert len({(i % len(topics)) // 7 for i in theme.members}) == 1, theme.label
+    assert len(s.unsorted) <= 3
+
+
 def test_off_topic_cards_go_to_unsorted():
     texts = (
         STAFFING

@@ -1,7 +1,8 @@
 """Load benchmark of the live session: ``python -m bench.live``.
 
 N participants of one inquiry open the websocket their page opens, spread over several client
-processes (``--client-processes``, each an asyncio loop holding its share of the sockets); a round-robin
+processes (``--client-processes``, each a uvloop event loop holding its share of the sockets, each socket
+a ``bench/wsclient.py`` client; docs/benchmarks.md, "The clients"); a round-robin
 subset of them posts cards on a wall-clock schedule while a facilitator socket moves posted cards into
 themes. Every client reads every frame; a card's text carries a unique token, so the time
 (``time.time()``: clients and server share one box and one clock) each client first sees each post is
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import array
 import asyncio
+import functools
 import html
 import http.client
 import http.cookies
@@ -54,6 +56,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
+
+import uvloop
+
+from bench import wsclient
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -77,6 +84,13 @@ SEQ_RE = re.compile(r'<div id="lw-seq"[^>]*data-seq="(\d+)"')
 THEME_RE = re.compile(r'<section class="theme" id="theme-(\d+)"(.*?)</section>', re.S)
 CARD_IN_THEME_RE = re.compile(r'<li class="card[^"]*" id="card-(\d+)"')
 CARD_ID_RE = re.compile(r'<li class="card[^"]*" id="card-(\d+)"')
+# A card moved without re-rendering columns (board.render.card_moved): it is deleted where it was, then
+# inserted at the end of a theme's list or before another card.
+CARD_OP_RE = re.compile(
+    r'<div id="card-(\d+)" hx-swap-oob="delete">'
+    r'|<div hx-swap-oob="(beforeend|beforebegin):#(?:cards-theme-(\d+)|card-(\d+)|[\w-]+)">\s*'
+    r'<li class="card[^"]*" id="card-(\d+)"'
+)
 # Lines of the server log worth counting (case-insensitive substrings).
 LOG_PATTERNS = {"database_locked": "database is locked", "tracebacks": "traceback (most recent call last)"}
 
@@ -466,6 +480,8 @@ class EmbeddedServer:
                         "86400",
                         "--websocket_connect_timeout",
                         "30",
+                        "--ping-interval",
+                        "60",
                         "--websocket-max-message-size",
                         str(self.ws_max_message_size),
                         "asgi:application",
@@ -711,19 +727,16 @@ def ws_url(base_url, code):
     return base_url.replace("http://", "ws://", 1) + f"/ws/i/{code}/"
 
 
-async def open_socket(base_url, code, cookie, timeout):
-    from websockets.asyncio.client import connect
-
-    return await connect(
+async def open_socket(base_url, code, cookie, timeout, on_message=None, on_close=None):
+    """A websocket as the participant's page opens it (Origin, session cookie); see bench/wsclient.py.
+    Daphne's pings are answered; frames over 16 MiB fail the socket."""
+    return await wsclient.connect(
         ws_url(base_url, code),
         origin=base_url,
-        additional_headers={"Cookie": cookie},
-        open_timeout=timeout,
-        ping_interval=None,  # Daphne pings every 20 s; websockets answers them
-        close_timeout=2,
-        max_size=2**24,
-        max_queue=None,
-        compression=None,
+        cookie=cookie,
+        timeout=timeout,
+        on_message=on_message,
+        on_close=on_close,
     )
 
 
@@ -734,6 +747,104 @@ def parse_themes(message):
     return {
         int(t): tuple(int(c) for c in CARD_IN_THEME_RE.findall(body)) for t, body in THEME_RE.findall(message)
     }
+
+
+class Frame(NamedTuple):
+    """What one text frame tells a client's board."""
+
+    seq: int | None  # its data-seq, if it starts with the lw-seq element
+    snapshot: bool  # that element says data-snapshot="1": the theme columns start afresh
+    tokens: tuple  # benchmark posts it shows, each once, in order
+    themes: dict | None  # theme columns it (re)renders whole: {theme id: (card ids)}
+    acks: tuple  # tokens of the posts it acknowledges
+    error: str | None  # the data-code of an error it carries ("?" if unreadable)
+    card_ops: tuple  # in order: ("delete", card, None), ("end", theme, card), ("before", card, new card)
+
+
+def read_frame(message):
+    seq, snapshot = None, False
+    if message.startswith('<div id="lw-seq"'):
+        found = SEQ_RE.match(message)
+        if found:
+            seq, snapshot = int(found.group(1)), 'data-snapshot="1"' in message[:200]
+    error = None
+    if 'class="error"' in message:
+        found = ERROR_RE.search(message)
+        error = found.group(1) if found else "?"
+    return Frame(
+        seq,
+        snapshot,
+        tuple(dict.fromkeys(TOKEN_RE.findall(message))) if "bench " in message else (),
+        parse_themes(message) or None,
+        tuple(token_of(ack) for ack in ACK_RE.findall(message)) if 'data-ack="' in message else (),
+        error,
+        tuple(card_ops(message)) if 'hx-swap-oob="delete"' in message or ":#card" in message else (),
+    )
+
+
+def card_ops(message):
+    for deleted, swap, theme, before, card in CARD_OP_RE.findall(message):
+        if deleted:
+            yield "delete", int(deleted), None
+        elif swap == "beforeend" and theme:
+            yield "end", int(theme), int(card)
+        elif swap == "beforebegin" and before:
+            yield "before", int(before), int(card)
+
+
+def apply_card_ops(themes, ops):
+    """Follow a card's move in a board's theme columns ({theme id: (card ids)})."""
+    for op, target, card in ops:
+        if op == "delete":
+            for theme, cards in themes.items():
+                if target in cards:
+                    themes[theme] = tuple(c for c in cards if c != target)
+        elif op == "end":
+            themes[target] = themes.get(target, ()) + (card,)
+        else:
+            for theme, cards in themes.items():
+                if target in cards:
+                    at = cards.index(target)
+                    themes[theme] = cards[:at] + (card,) + cards[at:]
+                    break
+
+
+class FrameCache:
+    """Frames parsed once per distinct content in a client process: a broadcast reaches hundreds of its
+    sockets with the same bytes. Looked up by length, head and tail, then confirmed by comparing the whole
+    payload (a memcmp, cheaper than hashing it), so two frames that differ anywhere never share a parse.
+    Bounded: the oldest keys go first."""
+
+    def __init__(self, size=256, per_key=4):
+        self.size, self.per_key = size, per_key
+        self.entries = {}  # (length, first 64 bytes, last 64 bytes) -> [(payload, Frame)]
+        self.hits = self.misses = 0
+        self.last = (None, None)  # (payload, Frame) of the latest lookup
+
+    def get(self, payload):
+        """The Frame of a text payload (bytes); UnicodeDecodeError if it is not UTF-8."""
+        if payload == self.last[0]:  # a broadcast: the same bytes arrive on socket after socket
+            self.hits += 1
+            return self.last[1]
+        key = (len(payload), payload[:64], payload[-64:])
+        bucket = self.entries.get(key)
+        if bucket is not None:
+            for known, frame in bucket:
+                if known == payload:
+                    self.hits += 1
+                    self.last = known, frame
+                    return frame
+        frame = read_frame(payload.decode("utf-8"))
+        self.misses += 1
+        if bucket is None:
+            if len(self.entries) >= self.size:
+                del self.entries[next(iter(self.entries))]
+            bucket = self.entries[key] = []
+        elif len(bucket) >= self.per_key:
+            del bucket[0]
+        bucket.append((payload, frame))
+        self.last = payload, frame
+        return frame
 
 
 class WsClient:
@@ -772,14 +883,17 @@ class WsClient:
 
 class ClientWorker:
     """One client process: an asyncio loop holding its share of the sockets, driven over a pipe by the
-    coordinating process (connect, post a schedule, drain, report, close)."""
+    coordinating process (connect, post a schedule, drain, report, close). Frames are read in the
+    sockets' callbacks (bench/wsclient.py), each parsed once per process (FrameCache) and applied to
+    every client that receives it."""
 
     def __init__(self, conn, wid, code, clients, config):
         self.conn, self.wid, self.code, self.config = conn, wid, code, config
         self.clients = {index: WsClient(index, base, cookie) for index, base, cookie in clients}
         self.posts = {}  # token -> [sent, acked or None, error or None] for posts this process sent
-        self.readers = []
+        self.cache = FrameCache()
         self.lag = []
+        self.frames_mark = 0
 
     async def _connect(self, client, gate):
         if client.cookie is None:
@@ -788,59 +902,56 @@ class ClientWorker:
         async with gate:
             try:
                 client.ws = await open_socket(
-                    client.base_url, self.code, client.cookie, self.config["connect_timeout"]
+                    client.base_url,
+                    self.code,
+                    client.cookie,
+                    self.config["connect_timeout"],
+                    on_message=functools.partial(self._on_message, client),
+                    on_close=functools.partial(self._on_close, client),
                 )
             except Exception as exc:  # noqa: BLE001 - any failure is a connect error to count
                 client.connect_error = f"{type(exc).__name__}: {exc}"[:200]
                 return
-            self.readers.append(asyncio.create_task(self._read(client)))
             try:  # the handshake counts as done when the first frame (snapshot) is in
                 async with asyncio.timeout(self.config["connect_timeout"]):
                     await client.ready.wait()
             except TimeoutError:
                 pass
 
-    async def _read(self, client):
-        from websockets.exceptions import ConnectionClosed
-
-        posts, clock = self.posts, time.time
+    def _on_message(self, client, ws, payload, is_text, at):
+        if not is_text:
+            return
+        client.frames += 1
         try:
-            async for message in client.ws:
-                now = clock()
-                if isinstance(message, bytes):
-                    continue
-                client.frames += 1
-                if message.startswith('<div id="lw-seq"'):
-                    found = SEQ_RE.match(message)
-                    if found:
-                        seq = int(found.group(1))
-                        if 'data-snapshot="1"' in message[:200]:
-                            client.themes = {}
-                        client.seq = seq if client.seq is None else max(client.seq, seq)
-                if "bench " in message:
-                    for token in TOKEN_RE.findall(message):
-                        if token not in client.seen:
-                            client.seen[token] = now
-                if '<section class="theme"' in message:
-                    client.themes.update(parse_themes(message))
-                if 'data-ack="' in message:
-                    for ack in ACK_RE.findall(message):
-                        post = posts.get(token_of(ack))
-                        if post is not None and post[1] is None:
-                            post[1] = now
-                if 'class="error"' in message:
-                    found = ERROR_RE.search(message)
-                    client.errors.append(found.group(1) if found else "?")
-                client.ready.set()
-            client.closed = f"closed by server: {client.ws.close_code}"
-        except ConnectionClosed as exc:
-            client.closed = f"connection closed: {exc}"[:200]
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            client.closed = f"{type(exc).__name__}: {exc}"[:200]
-        finally:
-            client.ready.set()
+            seq, snapshot, tokens, themes, acks, error, ops = self.cache.get(payload)
+        except UnicodeDecodeError:
+            ws.fail(1007, "text frame that is not UTF-8")
+            return
+        if seq is not None:
+            if snapshot:
+                client.themes = {}
+            if client.seq is None or seq > client.seq:
+                client.seq = seq
+        if tokens:
+            seen = client.seen
+            for token in tokens:
+                if token not in seen:
+                    seen[token] = at
+        if themes:
+            client.themes.update(themes)
+        if ops:
+            apply_card_ops(client.themes, ops)
+        for token in acks:
+            post = self.posts.get(token)
+            if post is not None and post[1] is None:
+                post[1] = at
+        if error is not None:
+            client.errors.append(error)
+        client.ready.set()
+
+    def _on_close(self, client, ws):
+        client.closed = ws.close_reason[:200]
+        client.ready.set()
 
     async def _lag_monitor(self):
         interval = 0.02
@@ -863,7 +974,7 @@ class ClientWorker:
             post[2] = "socket closed"
             return
         try:
-            await asyncio.wait_for(client.ws.send(message), timeout=5)
+            client.ws.send(message)
         except Exception as exc:  # noqa: BLE001
             post[2] = f"{type(exc).__name__}: {exc}"[:200]
 
@@ -872,6 +983,9 @@ class ClientWorker:
         return self._delivered(tokens) and all(
             p[1] is not None or p[2] is not None for p in self.posts.values()
         )
+
+    def _frames(self):
+        return sum(c.frames for c in self.clients.values())
 
     def _delivered(self, tokens):
         return all(all(t in c.seen for t in tokens) for c in self.clients.values() if c.open)
@@ -898,6 +1012,7 @@ class ClientWorker:
                 if command == "post":  # [(due wall time, client index, k)], limit
                     schedule, limit = args
                     self.lag.clear()
+                    self.frames_mark = self._frames()
                     try:
                         async with asyncio.timeout(limit):
                             await asyncio.gather(*(self._post(due, i, k) for due, i, k in schedule))
@@ -908,7 +1023,8 @@ class ClientWorker:
                     tokens, deadline = args
                     while time.time() < deadline and not self._drained(tokens):
                         await asyncio.sleep(0.05)
-                    self.conn.send(("drained", self._delivered(tokens), time.time(), dict(self.posts)))
+                    delivered, frames = self._delivered(tokens), self._frames() - self.frames_mark
+                    self.conn.send(("drained", delivered, time.time(), dict(self.posts), frames))
                 elif command == "status":
                     self.conn.send(("status", sum(1 for c in self.clients.values() if c.open)))
                 elif command == "report":
@@ -917,9 +1033,7 @@ class ClientWorker:
                     break
         finally:
             monitor.cancel()
-            for task in self.readers:
-                task.cancel()
-            await asyncio.gather(monitor, *self.readers, return_exceptions=True)
+            await asyncio.gather(monitor, return_exceptions=True)
             sockets = [c for c in self.clients.values() if c.ws is not None]
             for start in range(0, len(sockets), 500):
                 await asyncio.gather(
@@ -972,7 +1086,8 @@ class ClientWorker:
 def worker_entry(conn, wid, code, clients, config):
     try:
         raise_open_file_limit(len(clients) + 256)
-        asyncio.run(ClientWorker(conn, wid, code, clients, config).main())
+        # uvloop: the same protocol callbacks, a read loop in C (docs/benchmarks.md, "The clients").
+        uvloop.run(ClientWorker(conn, wid, code, clients, config).main())
     except KeyboardInterrupt:
         pass
 
@@ -997,7 +1112,7 @@ class Facilitator:
         self.ws = await open_socket(self.base_url, self.code, self.cookie, timeout)
         self.task = asyncio.create_task(self._read())
         for name in ("Bench theme A", "Bench theme B"):
-            await self.ws.send(json.dumps({"type": "theme", "op": "add", "name": name}))
+            self.ws.send(json.dumps({"type": "theme", "op": "add", "name": name}))
         async with asyncio.timeout(timeout):
             while len(self.themes) < 2:
                 await asyncio.sleep(0.05)
@@ -1034,7 +1149,7 @@ class Facilitator:
                 card = random.choice(self.cards[-50:])
                 message = {"type": "card", "op": "move", "card": card, "theme": self.themes[k % 2]}
                 try:
-                    await asyncio.wait_for(self.ws.send(json.dumps(message)), timeout=5)
+                    self.ws.send(json.dumps(message))
                     self.moves += 1
                 except Exception:  # noqa: BLE001
                     self.move_errors += 1
@@ -1353,6 +1468,10 @@ async def run_load(config, server, code, facilitator_key, joined):
                 if answer:
                     posts.update({t: p for t, p in answer[3].items() if t in phase_tokens})
             window = probe.read()
+            frames = sum(a[4] for a in drained if a)
+            window["client_frames"] = frames
+            client_cpu_s = window["client_cpu_pct"] / 100 * window["window_s"]
+            window["client_us_per_frame"] = round(1e6 * client_cpu_s / frames, 1) if frames else None
             result["phases"].append(
                 {
                     "name": name,
@@ -1613,7 +1732,13 @@ def render_run(r):
             f"{'Delivered/expected':<22}{p['delivered']:,}/{p['expected']:,} ({ratio}); "
             f"{'all in' if p['complete'] else 'NOT all in'} {p['drain_s']:.1f} s after the last post",
             f"{'CPU (phase+drain)':<22}server {_f(rs['server_cpu_pct'])}% of one core, clients "
-            f"{_f(rs['client_cpu_pct'])}%, other {_f(rs['other_cpu_pct'])}%;"
+            f"{_f(rs['client_cpu_pct'])}%"
+            + (
+                f" ({rs['client_us_per_frame']} µs per frame read, {rs['client_frames']:,} frames)"
+                if rs.get("client_us_per_frame") is not None
+                else ""
+            )
+            + f", other {_f(rs['other_cpu_pct'])}%;"
             f" server RSS {_f(rs['server_rss_mb'])} MB",
         ]
         verdict = r["verdicts"].get(p["name"])

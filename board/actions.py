@@ -98,37 +98,72 @@ def _tell_author(card, context):
 def post_card(actor, client_id, text):
     """Store a participant's post in the current round. A resend with the same client id returns the
     card already stored and publishes nothing. Returns (card, created)."""
-    with changing(actor.inquiry_id) as inquiry:
-        participant = require_participant(actor, inquiry)
-        existing = Card.objects.filter(author=participant, client_id=client_id).first()
-        if existing is not None:
-            return existing, False
+    (result,) = post_cards(actor.inquiry_id, [(actor, client_id, text)])
+    if isinstance(result, Refused):
+        raise result
+    return result
+
+
+def post_cards(inquiry_id, posts):
+    """Store several posts to one inquiry, ``posts`` = [(actor, client_id, text)], in one transaction and
+    one event (the live session gathers the posts that arrive while the database is busy with the last
+    ones: a room of thousands posting at once then costs one transaction, one sequence number and one
+    frame per batch, not per post). Returns, per post in order, (card, created) or the Refused that
+    turned it down; a refusal turns down that post only."""
+    results = []
+    with changing(inquiry_id) as inquiry:
         expire_timer_if_due(inquiry)
-        _require_room_open(inquiry)
-        current = inquiry.current_round
-        if current is None:
-            raise Refused("no_round", "The facilitator has not opened a round yet.")
-        if not current.is_open:
-            raise Refused("round_closed", "This round is closed to new contributions.")
-        card = Card(
-            inquiry=inquiry,
-            round=current,
-            author=participant,
-            client_id=client_id,
-            text=text,
-            position=inquiry.seq + 1,
-            silent=current.phase == Round.SILENT,
-        )
-        _screen(card, inquiry)
-        try:
-            with transaction.atomic():
-                card.save()
-        except IntegrityError:
-            return Card.objects.get(author=participant, client_id=client_id), False
-        context = render.base_context(inquiry)
-        publish(inquiry, "card", "add", {"card": card.pk}, render.card_appended(inquiry, card, context))
-        _tell_author(card, context)
-        return card, True
+        fresh = []
+        for actor, client_id, text in posts:
+            try:
+                results.append(_post_one(actor, inquiry, client_id, text))
+            except Refused as refused:
+                results.append(refused)
+                continue
+            card, created = results[-1]
+            if created:
+                fresh.append(card)
+        if fresh:
+            context = render.base_context(inquiry)
+            publish(
+                inquiry,
+                "card",
+                "add",
+                {"cards": [card.pk for card in fresh]},
+                render.cards_appended(inquiry, fresh, context),
+            )
+            for card in fresh:
+                _tell_author(card, context)
+    return results
+
+
+def _post_one(actor, inquiry, client_id, text):
+    participant = require_participant(actor, inquiry)
+    existing = Card.objects.filter(author=participant, client_id=client_id).first()
+    if existing is not None:
+        return existing, False
+    _require_room_open(inquiry)
+    current = inquiry.current_round
+    if current is None:
+        raise Refused("no_round", "The facilitator has not opened a round yet.")
+    if not current.is_open:
+        raise Refused("round_closed", "This round is closed to new contributions.")
+    card = Card(
+        inquiry=inquiry,
+        round=current,
+        author=participant,
+        client_id=client_id,
+        text=text,
+        position=inquiry.seq + 1,
+        silent=current.phase == Round.SILENT,
+    )
+    _screen(card, inquiry)
+    try:
+        with transaction.atomic():
+            card.save()
+    except IntegrityError:
+        return Card.objects.get(author=participant, client_id=client_id), False
+    return card, True
 
 
 def edit_card(actor, card_id, text):

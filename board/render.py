@@ -232,17 +232,33 @@ def votes_changed(inquiry, card=None, theme=None, dots=True):
     return for_each_kind(build)
 
 
-def card_appended(inquiry, card, context):
-    """A new card: the end of the unsorted column where it shows, the queue or the silent count elsewhere."""
+def cards_appended(inquiry, cards, context):
+    """New cards (in posting order): the end of the unsorted column where they show, the moderation
+    queue or the silent count elsewhere. New cards carry no dots or reactions yet: no counting queries."""
+    vote = context.get("vote")
+    for card in cards:
+        card.reaction_count = card.dot_count = 0
+        card.in_vote = bool(
+            vote and vote.target == Vote.CARDS and vote.round_id in (None, card.round_id) and card.public
+        )
 
     def build(kind):
-        if on_board(card, kind):
-            return oob("cards-unsorted", card_html(card, kind, context)) + unsorted_count(inquiry, kind)
+        shown = [card for card in cards if on_board(card, kind)]
+        html = ""
+        if shown:
+            html += oob("cards-unsorted", "".join(card_html(card, kind, context) for card in shown))
+            html += unsorted_count(inquiry, kind)
         if kind == FACILITATOR_KIND:
-            return oob("queue-cards", partial("queued-card", kind, {**context, "card": card})) + queue_count(
-                inquiry
-            )
-        return room_parts(inquiry, kind, ("silent-count",)) if card.silent else ""
+            queued = [card for card in cards if card.status in QUEUED]
+            if queued:
+                html += oob(
+                    "queue-cards",
+                    "".join(partial("queued-card", kind, {**context, "card": card}) for card in queued),
+                )
+                html += queue_count(inquiry)
+        elif any(card.silent and not card.public and card.status == Card.VISIBLE for card in cards):
+            html += room_parts(inquiry, kind, ("silent-count",))
+        return html
 
     return for_each_kind(build)
 

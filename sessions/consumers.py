@@ -172,6 +172,79 @@ def act_db(actor, message):
 
 
 @database_sync_to_async
+def post_db(inquiry_id, batch):
+    """Posts gathered by PostBatches: (frame for each sender, result or None), in order."""
+    try:
+        results = board_actions.post_cards(inquiry_id, [(a, m["client_id"], m["text"]) for a, m in batch])
+    except Exception:
+        if len(batch) == 1:
+            raise
+        # Something unexpected in one post must not cost the others theirs: one transaction each.
+        log.exception("a batch of %d posts failed; storing them one by one", len(batch))
+        return [_post_alone(actor, message) for actor, message in batch]
+    return [_post_reply(result) for result in results]
+
+
+def _post_alone(actor, message):
+    try:
+        post = (actor, message["client_id"], message["text"])
+        (result,) = board_actions.post_cards(actor.inquiry_id, [post])
+    except Exception:
+        log.exception("a post failed")
+        return protocol.error_frame("server_error", "Something went wrong; nothing was changed."), None
+    return _post_reply(result)
+
+
+def _post_reply(result):
+    if isinstance(result, Refused):
+        return protocol.error_frame(result.code, result.message), None
+    card, _created = result
+    return protocol.ack_frame(card.client_id, card.pk), result
+
+
+class PostBatches:
+    """Posts to one inquiry that arrive while its last batch is being stored go in together as the next
+    batch: one transaction and one event (sequence number, frame) per batch. A post arriving when nothing
+    is in flight goes alone at once, so a quiet room sees no added delay."""
+
+    LIMIT = 200
+
+    def __init__(self):
+        self.waiting = {}  # (loop, inquiry id) -> [(actor, message, future)]
+
+    async def post(self, actor, message):
+        loop = asyncio.get_running_loop()
+        key = (loop, actor.inquiry_id)
+        future = loop.create_future()
+        queue = self.waiting.get(key)
+        if queue is None:
+            self.waiting[key] = queue = []
+            loop.create_task(self._drain(key, queue))
+        queue.append((actor, message, future))
+        return await future
+
+    async def _drain(self, key, queue):
+        try:
+            while queue:
+                batch, queue[:] = queue[: self.LIMIT], queue[self.LIMIT :]
+                try:
+                    replies = await post_db(key[1], [(actor, message) for actor, message, _ in batch])
+                except Exception as error:
+                    for *_, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                for (*_, future), reply in zip(batch, replies, strict=True):
+                    if not future.done():
+                        future.set_result(reply)
+        finally:
+            del self.waiting[key]
+
+
+post_batches = PostBatches()
+
+
+@database_sync_to_async
 def suggest_load_db(actor, round_id):
     inquiry = Inquiry.objects.get(pk=actor.inquiry_id)
     require_facilitator(actor, inquiry)
@@ -275,7 +348,10 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             await self.suggest(message)
             return
         try:
-            reply, result = await act_db(self.actor, message)
+            if (message.type, message.op) == ("card", "add"):
+                reply, result = await post_batches.post(self.actor, message)
+            else:
+                reply, result = await act_db(self.actor, message)
         except Exception:
             # Never let one bad message close the socket with 1011: nobody would come back.
             log.exception("action %s.%s failed", message.type, message.op)

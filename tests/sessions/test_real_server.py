@@ -56,7 +56,7 @@ async def test_every_size_of_frame_reaches_real_sockets_whole_and_in_order(
         await carol_screen.post(text.strip())
     for screen in (alice_screen, carol_screen, dave_screen):
         await screen.until(lambda s: all(t.strip() in s.texts() for t in texts), timeout=TIMEOUT)
-    assert sum(1 for frame in carol_screen.frames if frame.ack) == len(texts)
+    await carol_screen.until(lambda s: sum(1 for f in s.frames if f.ack) == len(texts), timeout=TIMEOUT)
 
     await alice_screen.send(type="theme", op="merge", theme=staffing.pk, into=workforce.pk)
     for screen in (alice_screen, carol_screen, dave_screen):

@@ -127,6 +127,7 @@ class Config:
     json: bool = False
     keep_server_log: bool = False
     ws_max_message_size: int = 16777216  # Daphne's --websocket-max-message-size, as `make run` sets it
+    postgres: str = ""  # a PostgreSQL server (URL) to make a throwaway database on, instead of SQLite
     targets: dict = field(default_factory=dict)
 
     @property
@@ -159,6 +160,18 @@ SUITES = {
         Config(
             label="N=1k 10/s 20s", clients=1000, rate=10, seconds=20, fanout="group", targets=SUSTAINED_1K
         ),
+        # The production shape: two Daphne processes behind one Redis, PostgreSQL (when one answers on
+        # 127.0.0.1: BENCH_POSTGRES_URL or the default below; else SQLite), clients split across them.
+        Config(
+            label="N=1k 10/s 20s 2 procs",
+            clients=1000,
+            rate=10,
+            seconds=20,
+            fanout="hub",
+            server_processes=2,
+            postgres="auto",
+            targets=SUSTAINED_1K,
+        ),
         Config(
             label="N=2k idle+1 post+burst",
             clients=2000,
@@ -175,12 +188,22 @@ SUITES = {
     "targets": [
         Config(label="N=1k 10/s 60s", clients=1000, rate=10, seconds=60, fanout="hub", targets=SUSTAINED_1K),
         Config(
+            label="N=1k 10/s 60s 2 procs",
+            clients=1000,
+            rate=10,
+            seconds=60,
+            fanout="hub",
+            server_processes=2,
+            postgres="auto",
+            targets=SUSTAINED_1K,
+        ),
+        Config(
             label="N=1k 10/s 60s", clients=1000, rate=10, seconds=60, fanout="group", targets=SUSTAINED_1K
         ),
         Config(
             label="N=10k idle+1 post+burst",
             clients=10000,
-            idle=20,
+            idle=60,
             singles=3,
             rate=50,
             seconds=10,
@@ -191,7 +214,7 @@ SUITES = {
         Config(
             label="N=10k idle+1 post+burst",
             clients=10000,
-            idle=20,
+            idle=60,
             singles=3,
             rate=50,
             seconds=10,
@@ -254,6 +277,13 @@ def parse_args(argv=None):
     p.add_argument("--json", action="store_true", help="print the results as JSON instead of tables")
     p.add_argument("--keep-server-log", action="store_true", help="keep the embedded server's temp dir")
     p.add_argument(
+        "--postgres",
+        default="",
+        metavar="URL",
+        help="serve from PostgreSQL instead of SQLite: a throwaway database is created on the server of "
+        "this URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) and dropped afterwards",
+    )
+    p.add_argument(
         "--ws-max-message-size",
         type=int,
         default=16777216,
@@ -267,7 +297,11 @@ def parse_args(argv=None):
     if a.suite:
         return [
             replace(
-                c, json=a.json, keep_server_log=a.keep_server_log, ws_max_message_size=a.ws_max_message_size
+                c,
+                json=a.json,
+                keep_server_log=a.keep_server_log,
+                ws_max_message_size=a.ws_max_message_size,
+                postgres=c.postgres or a.postgres,
             )
             for c in SUITES[a.suite]
         ]
@@ -288,6 +322,8 @@ def parse_args(argv=None):
         values["url"] = f"http://{HOST}:{parsed.port}"
     elif a.code:
         p.error("--code only makes sense with --url")
+    if a.postgres and (a.url or urllib.parse.urlsplit(a.postgres).hostname != HOST):
+        p.error(f"--postgres must be on {HOST}, for a server this script starts")
     redis = os.environ.get("REDIS_URL", "")
     if a.server_processes > 1 and redis and urllib.parse.urlsplit(redis).hostname != HOST:
         p.error("REDIS_URL must be on 127.0.0.1")
@@ -414,8 +450,10 @@ class EmbeddedServer:
     channel layer) with one process, or SQLite + the Redis layer with several. Daphne runs with the
     flags of ``make run``."""
 
-    def __init__(self, processes, fanout, keep=False, ws_max_message_size=16777216):
+    def __init__(self, processes, fanout, keep=False, ws_max_message_size=16777216, postgres=""):
         self.ws_max_message_size = ws_max_message_size
+        self.postgres = postgres
+        self.database = None  # (admin URL, name) of the throwaway PostgreSQL database
         self.processes = processes
         self.fanout = fanout
         self.keep = keep
@@ -429,9 +467,12 @@ class EmbeddedServer:
 
     @property
     def kind(self):
+        database = "PostgreSQL" if self.postgres else "SQLite WAL"
         if self.processes == 1:
-            return "embedded default (SQLite WAL + in-memory layer), 1 Daphne process"
-        return f"SQLite WAL + Redis layer, {self.processes} Daphne processes"
+            if not self.postgres:
+                return "embedded default (SQLite WAL + in-memory layer), 1 Daphne process"
+            return "PostgreSQL + in-memory layer, 1 Daphne process"
+        return f"{database} + Redis layer, {self.processes} Daphne processes"
 
     @property
     def pids(self):
@@ -439,7 +480,9 @@ class EmbeddedServer:
 
     def _build_env(self):
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG", "ALLOWED_HOSTS")}
-        if os.environ.get("BENCH_DATABASE_URL"):
+        if self.postgres:
+            env["DATABASE_URL"] = create_database(self.postgres, self)
+        elif os.environ.get("BENCH_DATABASE_URL"):
             env["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
         if self.processes == 1:
             env.pop("REDIS_URL", None)
@@ -536,10 +579,34 @@ class EmbeddedServer:
         return count_log(self.log_paths, getattr(self, "log_marks", None))
 
     def cleanup(self):
+        if self.database is not None:
+            drop_database(*self.database)
         if self.keep:
             log(f"server logs and database kept in {self.tmp}")
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def create_database(url, server):
+    """A fresh, empty PostgreSQL database on the server of ``url``; returns its URL."""
+    import psycopg
+
+    name = f"linewalk_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    server.database = (url, name)
+    log(f"created PostgreSQL database {name}")
+    return urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(path="/" + name))
+
+
+def drop_database(url, name):
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except psycopg.Error as exc:
+        log(f"could not drop PostgreSQL database {name}: {exc}")
 
 
 def start_redis(tmp):
@@ -1829,13 +1896,35 @@ def render_summary(results):
 # Main -----------------------------------------------------------------------------------------------------
 
 
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def resolve_postgres(value):
+    """``auto``: BENCH_POSTGRES_URL or the local default if a PostgreSQL answers there, else "" (SQLite)."""
+    if value != "auto":
+        return value
+    url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
+    try:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=3):
+            return url
+    except Exception as exc:  # noqa: BLE001 - any failure means: no PostgreSQL to use here
+        log(f"no PostgreSQL at {url} ({type(exc).__name__}); this run uses SQLite")
+        return ""
+
+
 def run_one(config):
     raise_open_file_limit(config.clients + 512)  # the server holds N sockets; it inherits this limit
     server = (
         ExternalServer(config.url)
         if config.url
         else EmbeddedServer(
-            config.server_processes, config.fanout, config.keep_server_log, config.ws_max_message_size
+            config.server_processes,
+            config.fanout,
+            config.keep_server_log,
+            config.ws_max_message_size,
+            postgres=resolve_postgres(config.postgres),
         )
     )
     try:

@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Theme suggester benchmark (AMI/ARI/NMI vs labels).")
     ap.add_argument("--files", default="stackoverflow,tweet")
     ap.add_argument("--sizes", default="50,200,1000")
-    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--models", default="static", help="comma-separated: static, minilm")
     ap.add_argument("--unsorted", choices=["cluster", "singletons"], default="cluster")
     ap.add_argument("--no-baseline", action="store_true")

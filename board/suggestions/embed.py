@@ -4,8 +4,10 @@ Two back-ends:
 
 ``static`` (default)
     A static embedding table distilled from all-MiniLM-L6-v2 with model2vec (``bench/distil_model.py``),
-    shipped in ``board/suggestions/model/``: a WordPiece tokenizer (``tokenizer.json``) and one 256-d vector
-    per token (``model.safetensors``: int8 rows with a float16 scale each; plain float tables also load).
+    shipped in ``board/suggestions/model/``: a WordPiece tokenizer (``tokenizer.json``: MiniLM's vocabulary
+    plus 5,000 common whole words) and one 256-d vector per token (``model.safetensors``: int8 rows with a
+    float16 scale each; plain float tables also load). ``LINEWALK_SUGGESTER_MODEL_DIR`` points it at another
+    model directory of the same layout (to evaluate a candidate with ``bench.themes``).
     A text's embedding is the mean of its tokens' vectors, L2-normalised. It needs only ``numpy`` and
     ``tokenizers``; the safetensors file is read directly (an 8-byte header length, a JSON header, then the
     raw little-endian arrays).
@@ -69,7 +71,7 @@ class StaticEncoder:
         from tokenizers import Tokenizer
 
         tensors = _read_safetensors(model_dir / "model.safetensors")
-        # float32 for the sums: 29.5k x 256 x 4 B = 30 MB in memory.
+        # float32 for the sums: 34.5k x 256 x 4 B = 35 MB in memory.
         vectors = tensors["embeddings"].astype(np.float32)
         if "scales" in tensors:
             vectors *= tensors["scales"].astype(np.float32)[:, None]

@@ -1,16 +1,19 @@
 """Every change to contributions and themes: check (validate, authorise), do (one transaction),
 notify (broadcast on commit, through sessions.events.publish). Views and the consumer call these."""
 
+import re
+from collections import defaultdict
 from contextlib import contextmanager
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from inquiry import audit
 from inquiry.access import Refused, require_facilitator, require_participant
 from inquiry.models import Inquiry, Round
-from sessions.events import notify_participant, publish
+from sessions import events
+from sessions.events import notify_participant
 
 from . import render, safeguarding
 from .models import DEFAULT_COLOUR, Card, Dot, Reaction, Theme, Vote
@@ -86,13 +89,73 @@ def _screen(card, inquiry):
         card.status, card.held_reason = Card.VISIBLE, ""
 
 
-def _tell_author(card, context):
-    """The author sees their own card even where others cannot (silent writing, queues)."""
-    if not card.public and card.status != Card.HIDDEN:
-        html = render.card_html(card, render.PARTICIPANT_KIND, context)
-        notify_participant(
-            card.inquiry_id, card.author_id, render.delete(card.dom_id) + render.oob("cards-unsorted", html)
-        )
+# A participants' column rendered whole (a theme's or the unsorted one) in an event's HTML.
+_COLUMN = re.compile(r'id="cards-(?:unsorted|theme-(\d+))"')
+
+
+def publish(inquiry, kind, op, data, fragments):
+    """``sessions.events.publish``, and then: where the participants' HTML re-renders whole columns (a
+    theme renamed, the board after a vote opens...), it leaves out the cards only their authors may see
+    (silent writing, pre-moderation), so those authors get them back in place. Every change goes
+    through here (``inquiry.actions`` too)."""
+    event = events.publish(inquiry, kind, op, data, fragments)
+    columns = _COLUMN.findall(fragments[render.PARTICIPANT_KIND])
+    if columns:
+        _tell_authors(inquiry, {int(pk) for pk in columns if pk}, unsorted="" in columns)
+    return event
+
+
+def _column(inquiry, theme_id):
+    """A column's cards in order (``theme_id`` None: unsorted)."""
+    return list(Card.objects.filter(inquiry=inquiry, theme_id=theme_id).order_by("position", "pk"))
+
+
+def _placed(card, context, siblings):
+    """The author's own copy of a card the room cannot see, put in its place: before the next card its
+    author sees in its column (``siblings``: the column's cards in order; None: it goes last)."""
+    html = render.card_html(card, render.PARTICIPANT_KIND, context)
+    after = None
+    if siblings is not None:
+        at = next(index for index, sibling in enumerate(siblings) if sibling.pk == card.pk)
+        seen = (s for s in siblings[at + 1 :] if render.on_board(s, render.PARTICIPANT_KIND, card.author_id))
+        after = next(seen, None)
+    if after is not None:
+        return render.delete(card.dom_id) + render.oob(after.dom_id, html, swap="beforebegin")
+    column = "cards-unsorted" if card.theme_id is None else f"cards-theme-{card.theme_id}"
+    return render.delete(card.dom_id) + render.oob(column, html)
+
+
+def _tell_author(inquiry, card, context, siblings=None, last=False):
+    """The author sees their own card even where others cannot (silent writing, queues), in its place
+    (``siblings``: its column's cards in order, when known; ``last``: it is its column's last)."""
+    if card.public or card.status == Card.HIDDEN:
+        return
+    if siblings is None and not last:
+        siblings = _column(inquiry, card.theme_id)
+    notify_participant(inquiry.pk, card.author_id, _placed(card, context, siblings), after=inquiry.seq)
+
+
+def _tell_authors(inquiry, theme_ids, unsorted=False):
+    """Columns were re-rendered for participants, which leaves out the cards only their authors may see
+    (silent writing, queues): put those back on their authors' screens, in place, one frame each."""
+    where = Q(theme_id__in=theme_ids)
+    if unsorted:
+        where |= Q(theme__isnull=True)
+    own = (
+        Card.objects.filter(where, inquiry=inquiry)
+        .exclude(status=Card.HIDDEN)
+        .exclude(status=Card.VISIBLE, silent=False)
+        .select_related("author", "round")
+        .order_by("-position", "-pk")  # last first: each goes before a neighbour already back in place
+    )
+    columns, frames, context = {}, defaultdict(str), None
+    for card in own:
+        context = context or render.base_context(inquiry)
+        if card.theme_id not in columns:
+            columns[card.theme_id] = _column(inquiry, card.theme_id)
+        frames[card.author_id] += _placed(card, context, columns[card.theme_id])
+    for author, html in frames.items():
+        notify_participant(inquiry.pk, author, html, after=inquiry.seq)
 
 
 def post_card(actor, client_id, text):
@@ -133,7 +196,7 @@ def post_cards(inquiry_id, posts):
                 render.cards_appended(inquiry, fresh, context),
             )
             for card in fresh:
-                _tell_author(card, context)
+                _tell_author(inquiry, card, context, last=True)
     return results
 
 
@@ -181,7 +244,7 @@ def edit_card(actor, card_id, text):
         publish(
             inquiry, "card", "edit", {"card": card.pk}, render.card_changed(inquiry, card, before, context)
         )
-        _tell_author(card, context)
+        _tell_author(inquiry, card, context)
         return card
 
 
@@ -233,6 +296,12 @@ def move_card(actor, card_id, theme_id, position=None):
             {"card": card.pk, "theme": target.pk if target else None, "position": card.position},
             fragments,
         )
+        # Cards the room cannot see (silent writing, queues) are placed by their authors' own frames:
+        # the moved one, and, in a theme, theirs that the room's frame placed it before or after.
+        if target is None:
+            _tell_author(inquiry, card, context, last=True)
+        else:
+            _tell_authors(inquiry, {target.pk})
         return card
 
 
@@ -248,7 +317,7 @@ def add_theme(actor, name, colour=None):
             colour=colour or DEFAULT_COLOUR,
             position=_next_position(Theme.objects.filter(inquiry=inquiry)),
         )
-        theme.card_list = []
+        theme.card_list, theme.shared_count = [], 0
         context = render.base_context(inquiry)
         fragments = render.for_each_kind(
             lambda kind: render.oob("themes", render.partial("theme", kind, {**context, "theme": theme}))
@@ -559,66 +628,106 @@ def _vote_item(inquiry, vote, card_id, theme_id):
     return {"theme": theme}
 
 
-def _dot_changed(inquiry, op, participant, item):
-    publish(
-        inquiry,
-        "dot",
-        op,
-        {k: v.pk for k, v in item.items()},
-        render.with_lens(render.votes_changed(inquiry, **item), inquiry),
-    )
-    notify_participant(inquiry.pk, participant.pk, render.mine_html(inquiry, participant.pk))
+def _add_dot(participant, inquiry, vote, item):
+    spent = Dot.objects.filter(vote=vote, participant=participant)
+    if spent.count() >= vote.budget:
+        raise Refused("over_budget", f"You have used all {vote.budget} of your dots. Remove one to move it.")
+    if spent.filter(**item).count() >= vote.per_item:
+        raise Refused(
+            "item_limit",
+            f"You can put at most {vote.per_item} dot{'s' if vote.per_item > 1 else ''} on one item.",
+        )
+    Dot.objects.create(vote=vote, participant=participant, **item)
 
 
-def add_dot(actor, card_id=None, theme_id=None):
-    """Spend one of a participant's dots. The budget holds on the server: dots are counted inside the
-    inquiry's lock, so two tabs of one participant racing cannot overspend."""
-    with changing(actor.inquiry_id) as inquiry:
-        participant = require_participant(actor, inquiry)
-        vote = _current_open_vote(inquiry)
-        item = _vote_item(inquiry, vote, card_id, theme_id)
-        spent = Dot.objects.filter(vote=vote, participant=participant)
-        if spent.count() >= vote.budget:
-            raise Refused(
-                "over_budget", f"You have used all {vote.budget} of your dots. Remove one to move it."
-            )
-        if spent.filter(**item).count() >= vote.per_item:
-            raise Refused(
-                "item_limit",
-                f"You can put at most {vote.per_item} dot{'s' if vote.per_item > 1 else ''} on one item.",
-            )
-        Dot.objects.create(vote=vote, participant=participant, **item)
-        _dot_changed(inquiry, "add", participant, item)
+def _remove_dot(participant, inquiry, vote, item):
+    dot = Dot.objects.filter(vote=vote, participant=participant, **item).order_by("-pk").first()
+    if dot is None:
+        raise Refused("invalid_state", "You have no dot there to remove.")
+    dot.delete()
 
 
-def remove_dot(actor, card_id=None, theme_id=None):
-    with changing(actor.inquiry_id) as inquiry:
-        participant = require_participant(actor, inquiry)
-        vote = _current_open_vote(inquiry)
-        item = _vote_item(inquiry, vote, card_id, theme_id)
-        dot = Dot.objects.filter(vote=vote, participant=participant, **item).order_by("-pk").first()
-        if dot is None:
-            raise Refused("invalid_state", "You have no dot there to remove.")
-        dot.delete()
-        _dot_changed(inquiry, "remove", participant, item)
-
-
-def toggle_reaction(actor, card_id):
-    """ "This resonates": once per participant per card; a second press takes it back."""
-    with changing(actor.inquiry_id) as inquiry:
-        participant = require_participant(actor, inquiry)
+def _cast(actor, inquiry, key, card_id, theme_id, opened):
+    """One dot or reaction: checked, then stored. Returns (the card or theme, whether it was a dot).
+    ``opened``: the batch's open vote, once read."""
+    participant = require_participant(actor, inquiry)
+    if key == ("reaction", "toggle"):
         card = Card.objects.filter(pk=card_id, inquiry=inquiry).first()
         if card is None or not card.public:
             raise Refused("not_found", "There is no such card to react to.")
         deleted, _ = Reaction.objects.filter(card=card, participant=participant).delete()
         if not deleted:
             Reaction.objects.create(card=card, participant=participant)
+        return card, False
+    if "vote" not in opened:
+        opened["vote"] = _current_open_vote(inquiry)
+    vote = opened["vote"]
+    item = _vote_item(inquiry, vote, card_id, theme_id)
+    (_add_dot if key == ("dot", "add") else _remove_dot)(participant, inquiry, vote, item)
+    return next(iter(item.values())), True
+
+
+def cast_votes(inquiry_id, votes):
+    """Dots and reactions to one inquiry, ``votes`` = [(actor, (type, op), card id, theme id)], in one
+    transaction and one event, as ``post_cards`` does for posts: a room voting at once then costs one
+    set of counts, one sector lens and one frame per batch, not per dot. Each is checked on its own
+    (budgets count the dots before it in the batch); a refusal turns down that one only. Returns, per
+    vote in order, None (done) or the Refused."""
+    results, changed, voters, opened = [], {}, {}, {}
+    with changing(inquiry_id) as inquiry:
+        for actor, key, card_id, theme_id in votes:
+            try:
+                with transaction.atomic():
+                    target, dot = _cast(actor, inquiry, key, card_id, theme_id, opened)
+            except Refused as refused:
+                results.append(refused)
+                continue
+            results.append(None)
+            voters[actor.participant_id] = True
+            seen = changed.get((type(target), target.pk))
+            changed[type(target), target.pk] = (target, dot and (seen is None or seen[1]))
+        if not changed:
+            return results
+        fragments = render.votes_changed(inquiry, list(changed.values()))
+        # Support for a theme changed: the sector lens with it (a card in no theme has no part in it).
+        lens = any(
+            not isinstance(target, Card) or target.theme_id is not None for target, _ in changed.values()
+        )
+        if lens:
+            fragments = render.with_lens(fragments, inquiry)
         publish(
             inquiry,
-            "reaction",
-            "toggle",
-            {"card": card.pk},
-            render.with_lens(render.votes_changed(inquiry, card=card, dots=False), inquiry),
+            "vote",
+            "counts",
+            {
+                "cards": [pk for kind, pk in changed if kind is Card],
+                "themes": [pk for kind, pk in changed if kind is Theme],
+            },
+            fragments,
         )
-        notify_participant(inquiry.pk, participant.pk, render.mine_html(inquiry, participant.pk))
-        return not deleted
+        for participant_id in voters:
+            notify_participant(
+                inquiry.pk, participant_id, render.mine_html(inquiry, participant_id), after=inquiry.seq
+            )
+    return results
+
+
+def _one_vote(actor, key, card_id=None, theme_id=None):
+    (result,) = cast_votes(actor.inquiry_id, [(actor, key, card_id, theme_id)])
+    if result is not None:
+        raise result
+
+
+def add_dot(actor, card_id=None, theme_id=None):
+    """Spend one of a participant's dots. The budget holds on the server: dots are counted inside the
+    inquiry's lock, so two tabs of one participant racing cannot overspend."""
+    _one_vote(actor, ("dot", "add"), card_id, theme_id)
+
+
+def remove_dot(actor, card_id=None, theme_id=None):
+    _one_vote(actor, ("dot", "remove"), card_id, theme_id)
+
+
+def toggle_reaction(actor, card_id):
+    """ "This resonates": once per participant per card; a second press takes it back."""
+    _one_vote(actor, ("reaction", "toggle"), card_id)

@@ -45,6 +45,12 @@ def lens(themes, sectors, participants_by_sector, support_events, k):
     by_theme = defaultdict(Counter)
     for theme_id, sector in support_events:
         by_theme[theme_id][sector] += 1
+    return lens_of_counts(themes, sectors, participants_by_sector, by_theme, k)
+
+
+def lens_of_counts(themes, sectors, participants_by_sector, by_theme, k):
+    """``lens`` with the support already counted: ``by_theme`` = {theme_id: Counter(sector: support)}."""
+    by_theme = defaultdict(Counter, by_theme)
     results = []
     for theme_id, name in themes:
         counts = by_theme[theme_id]

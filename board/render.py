@@ -147,9 +147,22 @@ def board_state(inquiry, kind, viewer=None):
             queue.append(card)
     for theme in themes:
         theme.card_list = by_theme[theme.pk]
+        theme.shared_count = shared_count(theme.card_list, kind)
     context = base_context(inquiry)
     count_votes(context["vote"], cards, themes)
-    return {**context, "unsorted_cards": unsorted, "themes": themes, "queue": queue}
+    return {
+        **context,
+        "unsorted_cards": unsorted,
+        "unsorted_count": shared_count(unsorted, kind),
+        "themes": themes,
+        "queue": queue,
+    }
+
+
+def shared_count(cards, kind):
+    """How many of ``cards`` every screen of this kind shows. A participant's board also holds their own
+    unrevealed or queued cards, but its counts are the room's, like those every change updates."""
+    return sum(1 for card in cards if on_board(card, kind))
 
 
 def live_state(inquiry, kind, viewer=None):
@@ -192,6 +205,7 @@ def delete(dom_id):
 
 def with_cards(theme, kind):
     theme.card_list = [card for card in cards_of(theme.inquiry).filter(theme=theme) if on_board(card, kind)]
+    theme.shared_count = len(theme.card_list)
     count_votes(current_vote(theme.inquiry), theme.card_list, [theme])
     return theme
 
@@ -214,20 +228,29 @@ def card_html(card, kind, context, oob_swap=False):
     return partial("card", kind, {**context, "card": card, "oob": oob_swap})
 
 
-def votes_changed(inquiry, card=None, theme=None, dots=True):
-    """The counts on one card or theme changed (``dots``: a dot, else a reaction). Participants see dot
-    counts only once the results show, so a dot on a hidden-results vote sends them nothing."""
+def votes_changed(inquiry, items):
+    """The dot and reaction counts of some cards and themes changed: ``items`` = [(card or theme, whether
+    only dots changed)], counted in a few grouped queries. Participants see dot counts only once the
+    results show, so dots alone on a hidden-results vote send them nothing."""
     vote = current_vote(inquiry)
-    count_votes(vote, [card] if card else [], [theme] if theme else [])
-    name, item = ("card-votes", card) if card else ("theme-votes", theme)
-    context = {"vote": vote, "card": card, "theme": theme, "oob": True}
+    cards = [target for target, _ in items if isinstance(target, Card)]
+    count_votes(vote, cards, [target for target, _ in items if not isinstance(target, Card)])
 
     def build(kind):
-        if kind == PARTICIPANT_KIND and dots and not vote.results_visible:
-            return ""
-        if kind == PARTICIPANT_KIND and card is not None and not card.public:
-            return ""
-        return partial(name, kind, context)
+        html = ""
+        for target, dots in items:
+            is_card = isinstance(target, Card)
+            if kind == PARTICIPANT_KIND and (
+                (dots and not vote.results_visible) or (is_card and not target.public)
+            ):
+                continue
+            context = {
+                "vote": vote,
+                "card": target if is_card else None,
+                "theme": None if is_card else target,
+            }
+            html += partial("card-votes" if is_card else "theme-votes", kind, {**context, "oob": True})
+        return html
 
     return for_each_kind(build)
 
@@ -357,11 +380,11 @@ def themes_replaced(inquiry):
 def lens_report(inquiry, kind, vote):
     """The sector lens for this kind of screen: participants and the presenter see it while no vote's
     results are hidden from them (its figures count dots)."""
-    from .harvest import build
+    from .harvest import live_lens
 
     if kind == PARTICIPANT_KIND and vote is not None and not vote.results_visible:
         return None
-    return build(inquiry, public=kind == PARTICIPANT_KIND)
+    return live_lens(inquiry, public=kind == PARTICIPANT_KIND)
 
 
 def lens_changed(inquiry):

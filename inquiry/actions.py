@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from board import render
-from board.actions import changing
+from board.actions import changing, publish
 from board.models import Card, Theme
-from sessions.events import disconnect_participant, publish
+from sessions.events import disconnect_participant
 
 from . import audit
 from .access import Refused, require_facilitator

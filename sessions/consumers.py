@@ -81,9 +81,6 @@ HANDLERS = {
     ),
     ("vote", "close"): lambda actor, m: board_actions.close_vote(actor),
     ("vote", "reveal"): lambda actor, m: board_actions.reveal_vote(actor),
-    ("dot", "add"): lambda actor, m: board_actions.add_dot(actor, m["card"], m["theme"]),
-    ("dot", "remove"): lambda actor, m: board_actions.remove_dot(actor, m["card"], m["theme"]),
-    ("reaction", "toggle"): lambda actor, m: board_actions.toggle_reaction(actor, m["card"]),
 }
 
 
@@ -173,7 +170,7 @@ def act_db(actor, message):
 
 @database_sync_to_async
 def post_db(inquiry_id, batch):
-    """Posts gathered by PostBatches: (frame for each sender, result or None), in order."""
+    """Posts gathered by a Batches: (frame for each sender, result or None), in order."""
     try:
         results = board_actions.post_cards(inquiry_id, [(a, m["client_id"], m["text"]) for a, m in batch])
     except Exception:
@@ -202,14 +199,41 @@ def _post_reply(result):
     return protocol.ack_frame(card.client_id, card.pk), result
 
 
-class PostBatches:
-    """Posts to one inquiry that arrive while its last batch is being stored go in together as the next
-    batch: one transaction and one event (sequence number, frame) per batch. A post arriving when nothing
-    is in flight goes alone at once, so a quiet room sees no added delay."""
+# Dots and reactions: stored in batches like posts (board.actions.cast_votes).
+VOTING = {("dot", "add"), ("dot", "remove"), ("reaction", "toggle")}
+
+
+@database_sync_to_async
+def vote_db(inquiry_id, batch):
+    """Dots and reactions gathered by a Batches: (frame for each sender or None, None), in order."""
+    votes = [(a, (m.type, m.op), m["card"], m["theme"]) for a, m in batch]
+    try:
+        results = board_actions.cast_votes(inquiry_id, votes)
+    except Exception:
+        if len(batch) == 1:
+            raise
+        log.exception("a batch of %d votes failed; storing them one by one", len(batch))
+        results = []
+        for vote in votes:
+            try:
+                (result,) = board_actions.cast_votes(inquiry_id, [vote])
+            except Exception:
+                log.exception("a vote failed")
+                result = Refused("server_error", "Something went wrong; nothing was changed.")
+            results.append(result)
+    return [(protocol.error_frame(r.code, r.message) if r is not None else None, None) for r in results]
+
+
+class Batches:
+    """Messages of one kind (posts; dots and reactions) to one inquiry that arrive while its last batch is
+    being stored go in together as the next batch: one transaction and one event (sequence number, frame)
+    per batch. One arriving when nothing is in flight goes alone at once, so a quiet room sees no added
+    delay. ``store(inquiry id, [(actor, message)])`` answers each with (reply frame or None, result)."""
 
     LIMIT = 200
 
-    def __init__(self):
+    def __init__(self, store):
+        self.store = store
         self.waiting = {}  # (loop, inquiry id) -> [(actor, message, future)]
 
     async def post(self, actor, message):
@@ -228,7 +252,7 @@ class PostBatches:
             while queue:
                 batch, queue[:] = queue[: self.LIMIT], queue[self.LIMIT :]
                 try:
-                    replies = await post_db(key[1], [(actor, message) for actor, message, _ in batch])
+                    replies = await self.store(key[1], [(actor, message) for actor, message, _ in batch])
                 except Exception as error:
                     for *_, future in batch:
                         if not future.done():
@@ -241,7 +265,8 @@ class PostBatches:
             del self.waiting[key]
 
 
-post_batches = PostBatches()
+post_batches = Batches(post_db)
+vote_batches = Batches(vote_db)
 
 
 @database_sync_to_async
@@ -267,6 +292,7 @@ class InquiryConsumer(AsyncWebsocketConsumer):
     actor = None
     direct = None
     last_seq = 0
+    held = ()  # private frames waiting for the change they follow (see board_private)
 
     @property
     def channel_layer_alias(self):
@@ -350,6 +376,8 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         try:
             if (message.type, message.op) == ("card", "add"):
                 reply, result = await post_batches.post(self.actor, message)
+            elif (message.type, message.op) in VOTING:
+                reply, result = await vote_batches.post(self.actor, message)
             else:
                 reply, result = await act_db(self.actor, message)
         except Exception:
@@ -394,6 +422,8 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         if frame is not None:
             await self.send(frame)
         self.last_seq = max(self.last_seq, seq)
+        if self.held:
+            await self.release_private()
 
     async def board_event(self, event):
         seq = event["seq"]
@@ -406,6 +436,8 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             return
         self.last_seq = seq
         await self.send(protocol.event_frame(seq, event[self.kind], event.get("now", protocol.now_ms())))
+        if self.held:
+            await self.release_private()
 
     async def deliver(self, run, frames, wires=None):
         """From the hub: a run of consecutive events, framed once per kind for every local socket
@@ -425,12 +457,30 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             frame = protocol.event_frame(last, fresh, run[-1].get("now") or protocol.now_ms())
             wires = None
         self.last_seq = last
-        if wires is not None and self.direct is not None and self.direct.write(wires[self.kind]):
-            return
-        await self.send(frame)
+        if wires is None or self.direct is None or not self.direct.write(wires[self.kind]):
+            await self.send(frame)
+        if self.held:
+            await self.release_private()
 
     async def board_private(self, event):
+        """A frame for this participant's screens only. One that follows a change (``after``: that
+        change's sequence number) waits until this screen has the change: private frames travel apart
+        from the room's events (the hub sends them at once, events at its next tick; with group fan-out
+        on another group), and, say, an author's silent card placed before its theme column's re-render
+        arrives would be wiped by it."""
+        if event.get("after", 0) > self.last_seq:
+            if not self.held:
+                self.held = []
+            self.held.append(event)
+            return
         await self.send(event["html"])
+
+    async def release_private(self):
+        """Send the held private frames whose change this screen now has, in the order they came."""
+        ready = [event for event in self.held if event["after"] <= self.last_seq]
+        self.held = [event for event in self.held if event["after"] > self.last_seq]
+        for event in ready:
+            await self.send(event["html"])
 
     async def presence_update(self, event):
         await self.send(event["html"])

@@ -89,9 +89,16 @@ def _private_group(inquiry_id, participant_id):
     return participant_group(participant_id)
 
 
-def notify_participant(inquiry_id, participant_id, html):
-    """After commit, send a frame to every socket of one participant only (not sequenced)."""
-    message = {"type": "board.private", "inquiry": inquiry_id, "participant": participant_id, "html": html}
+def notify_participant(inquiry_id, participant_id, html, after=0):
+    """After commit, send a frame to every socket of one participant only (not sequenced). ``after``: the
+    sequence number of the change it follows; a screen shows it only once it has that change."""
+    message = {
+        "type": "board.private",
+        "inquiry": inquiry_id,
+        "participant": participant_id,
+        "html": html,
+        "after": after,
+    }
     group = _private_group(inquiry_id, participant_id)
     transaction.on_commit(lambda: _send(group, message))
 

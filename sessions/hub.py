@@ -51,6 +51,7 @@ class Hub:
         self.channel = None
         self.task = None
         self.sockets = defaultdict(set)  # inquiry id -> consumers on this process
+        self.own = defaultdict(set)  # (inquiry id, participant id) -> that participant's consumers here
         self.last_seq = {}  # inquiry id -> last sequence number fanned out here
         self.pending = defaultdict(dict)  # inquiry id -> {seq: event}
         self.flushing = {}  # inquiry id -> scheduled flush
@@ -69,6 +70,7 @@ class Hub:
         # one Redis list named by that prefix.
         self.channel = await self.layer.new_channel()
         self.sockets.clear()
+        self.own.clear()
         self.last_seq.clear()
         self.pending.clear()
         self.flushing.clear()
@@ -82,6 +84,8 @@ class Hub:
         inquiry = consumer.actor.inquiry_id
         first = not self.sockets[inquiry]
         self.sockets[inquiry].add(consumer)
+        if consumer.actor.participant_id:
+            self.own[inquiry, consumer.actor.participant_id].add(consumer)
         if first:
             await self.layer.group_add(protocol.inquiry_group(inquiry), self.channel)
             # Read after joining the group: whatever commits later arrives as a message.
@@ -95,6 +99,11 @@ class Hub:
         if local is None:
             return
         local.discard(consumer)
+        key = (inquiry, consumer.actor.participant_id)
+        if key in self.own:
+            self.own[key].discard(consumer)
+            if not self.own[key]:
+                del self.own[key]
         if not local:
             del self.sockets[inquiry]
             self.last_seq.pop(inquiry, None)
@@ -110,6 +119,7 @@ class Hub:
         for handle in self.flushing.values():
             handle.cancel()
         self.sockets.clear()
+        self.own.clear()
         self.last_seq.clear()
         self.pending.clear()
         self.flushing.clear()
@@ -139,9 +149,8 @@ class Hub:
         if message["type"] == "board.event":
             self._queue(inquiry, message)
         elif message["type"] in ("board.private", "participant.removed"):
-            for consumer in list(self.sockets.get(inquiry, ())):
-                if consumer.actor.participant_id == message["participant"]:
-                    await consumer.dispatch(message)
+            for consumer in list(self.own.get((inquiry, message["participant"]), ())):
+                await consumer.dispatch(message)
         elif message["type"] == "presence.update":
             await self._fan_out(inquiry, {"participant": message["html"], "facilitator": message["html"]})
 
@@ -206,6 +215,8 @@ class Hub:
                     and direct.write(wires[consumer.kind])
                 ):
                     consumer.last_seq = last
+                    if consumer.held:
+                        asyncio.get_running_loop().create_task(consumer.release_private())
                 else:
                     await consumer.deliver(run, frames, wires)
             except Exception:

@@ -295,9 +295,7 @@ EVENTS = {
     ("vote", "open"),
     ("vote", "close"),
     ("vote", "reveal"),
-    ("dot", "add"),
-    ("dot", "remove"),
-    ("reaction", "toggle"),
+    ("vote", "counts"),  # dots and reactions, gathered (board.actions.cast_votes)
 }
 
 ROLE_NAMES = {FACILITATOR: "facilitators", PARTICIPANT: "participants", PRESENTER: "the presenter view"}

@@ -261,3 +261,53 @@ async def test_closed_rounds_are_read_only_and_vote_phase_stops_posting(inquiry,
     await room["carol"].post("During the vote")
     assert (await room["carol"].reply()).error == "round_closed"
     assert await database_sync_to_async(lambda: Round.objects.get(pk=first).phase)() == "vote"
+
+
+async def test_an_author_keeps_their_silent_card_where_the_facilitators_put_it(inquiry, room):
+    """Facilitators cluster during silent writing: the author's own card moves on their screen too,
+    and stays there through changes that redraw whole columns (a rename, merge, a new round)."""
+    first, _ = await rounds_of(inquiry)
+    await room["dave"].post("Shared before the silence")
+    await everyone(room, lambda s: "Shared before the silence" in s.texts())
+    await room["alice"].send(type="theme", op="add", name="Workforce")
+    await room["alice"].send(type="theme", op="add", name="Elsewhere")
+    await everyone(room, lambda s: len(s.themes()) == 2)
+    (workforce, *_), (elsewhere, *_) = room["alice"].themes()
+    await room["alice"].send(type="round", op="phase", round=first, phase="silent")
+    await everyone(room, lambda s: attr(s, "round-banner", "data-phase") == "silent")
+    secret = f"Secret thought {uuid.uuid4().hex[:6]}"
+    await room["carol"].post(secret)
+    await room["alice"].until(lambda s: secret in s.texts())
+    await room["carol"].until(lambda s: secret in s.texts())
+    cards = {text: pk for pk, text in room["alice"].cards().items()}
+    shared, mine = cards["Shared before the silence"], cards[secret]
+
+    async def carol_sees_what_she_would_on_connecting():
+        assert room["carol"].board() == await fresh_board(inquiry.code, room["carol"].client)
+        assert secret not in str(await fresh_board(inquiry.code, room["dave"].client))
+
+    # Into a theme, then the shared card in after it and another before it: the secret keeps its place.
+    await room["alice"].send(type="card", op="move", card=mine, theme=workforce)
+    await room["carol"].until(lambda s: s.theme_of(mine) == workforce)
+    await room["alice"].send(type="card", op="move", card=shared, theme=workforce, position=0)
+    await everyone(room, lambda s: s.theme_of(shared) == workforce)
+    await room["carol"].until(lambda s: s.themes()[0][3] == [shared, mine])
+    await carol_sees_what_she_would_on_connecting()
+
+    # A rename redraws the column for every participant; a merge redraws the one merged into.
+    await room["alice"].send(type="theme", op="rename", theme=workforce, name="Workforce & skills")
+    await everyone(room, lambda s: s.themes()[0][1] == "Workforce & skills")
+    await room["carol"].until(lambda s: s.themes()[0][3] == [shared, mine])
+    await room["alice"].send(type="theme", op="merge", theme=workforce, into=elsewhere)
+    await everyone(room, lambda s: len(s.themes()) == 1)
+    await room["carol"].until(lambda s: s.themes()[0][3] == [shared, mine])
+    await carol_sees_what_she_would_on_connecting()
+
+    # A new round redraws the whole board.
+    await room["alice"].send(type="round", op="add", question="And next?", guidance="")
+    await room["alice"].until(lambda s: "And next?" in text(s, "round-controls"))
+    await room["carol"].until(lambda s: s.themes()[0][3] == [shared, mine])
+    assert secret not in room["dave"].texts()
+    for name in ("dave", "presenter"):
+        assert not any(secret in frame.text for frame in room[name].frames), name
+    await carol_sees_what_she_would_on_connecting()

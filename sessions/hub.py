@@ -217,7 +217,7 @@ class Hub:
                     consumer.last_seq = last
                     if consumer.held:
                         asyncio.get_running_loop().create_task(consumer.release_private())
-                else:
+                elif direct is None or not direct.closed():
                     await consumer.deliver(run, frames, wires)
             except Exception:
                 # This socket missed the run: close it with a code the page reconnects on, so it
@@ -240,8 +240,9 @@ class Hub:
             if consumer.catching_up:
                 continue  # its catch-up (a snapshot or replay) is about to bring the room as it is now
             try:
-                if consumer.direct is not None and consumer.direct.write(wires[consumer.kind]):
-                    continue
+                direct = consumer.direct
+                if direct is not None and (direct.write(wires[consumer.kind]) or direct.closed()):
+                    continue  # written, or closing: its disconnect is on its way
                 await consumer.send(frames[consumer.kind])
             except Exception:
                 log.exception("hub: delivery to one socket failed")

@@ -40,6 +40,15 @@ class Direct:
     def __init__(self, protocol):
         self.protocol = protocol
 
+    def closed(self):
+        """Whether the socket is closing or gone (its consumer's disconnect is on its way): nothing can
+        be sent to it any more, directly or through ``send``."""
+        protocol = self.protocol
+        if protocol.state in (protocol.STATE_CLOSING, protocol.STATE_CLOSED):
+            return True
+        transport = protocol.transport
+        return transport is None or not transport.connected or transport.disconnecting
+
     def write(self, frame):
         """Send ``frame`` (bytes from ``text_frame``); False if the socket is not open (use ``send``)."""
         protocol = self.protocol

@@ -60,15 +60,21 @@ async def test_guidance_shows_under_the_question(inquiry, room):
     await everyone(room, lambda s: text(s, "round-guidance") == "Think of one resident you know.")
 
 
-async def test_silent_writing_never_leaks_text_to_other_participants(inquiry, room):
-    first, _ = await rounds_of(inquiry)
-    await room["alice"].send(type="round", op="phase", round=first, phase="silent")
+async def carol_writes_in_silence(room, round_id):
+    """Silent writing in this round, and Carol's secret card, as she and the facilitators see it."""
+    await room["alice"].send(type="round", op="phase", round=round_id, phase="silent")
     await everyone(room, lambda s: attr(s, "round-banner", "data-phase") == "silent")
     secret = f"Secret thought {uuid.uuid4().hex[:6]}"
     await room["carol"].post(secret)
-    # The author and the facilitators see it; the others see a count only.
     await room["carol"].until(lambda s: secret in s.texts())
     await room["alice"].until(lambda s: secret in s.texts())
+    return secret
+
+
+async def test_silent_writing_never_leaks_text_to_other_participants(inquiry, room):
+    first, _ = await rounds_of(inquiry)
+    # The author and the facilitators see it; the others see a count only.
+    secret = await carol_writes_in_silence(room, first)
     await room["bob"].until(lambda s: secret in s.texts())
     await room["dave"].until(lambda s: "1 contribution written so far" in text(s, "silent-count"))
     await room["presenter"].until(lambda s: "1 contribution written so far" in text(s, "silent-count"))
@@ -273,12 +279,7 @@ async def test_an_author_keeps_their_silent_card_where_the_facilitators_put_it(i
     await room["alice"].send(type="theme", op="add", name="Elsewhere")
     await everyone(room, lambda s: len(s.themes()) == 2)
     (workforce, *_), (elsewhere, *_) = room["alice"].themes()
-    await room["alice"].send(type="round", op="phase", round=first, phase="silent")
-    await everyone(room, lambda s: attr(s, "round-banner", "data-phase") == "silent")
-    secret = f"Secret thought {uuid.uuid4().hex[:6]}"
-    await room["carol"].post(secret)
-    await room["alice"].until(lambda s: secret in s.texts())
-    await room["carol"].until(lambda s: secret in s.texts())
+    secret = await carol_writes_in_silence(room, first)
     cards = {text: pk for pk, text in room["alice"].cards().items()}
     shared, mine = cards["Shared before the silence"], cards[secret]
 

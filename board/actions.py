@@ -705,10 +705,8 @@ def cast_votes(inquiry_id, votes):
             },
             fragments,
         )
-        for participant_id in voters:
-            notify_participant(
-                inquiry.pk, participant_id, render.mine_html(inquiry, participant_id), after=inquiry.seq
-            )
+        for participant_id, html in render.mine_frames(inquiry, list(voters)).items():
+            notify_participant(inquiry.pk, participant_id, html, after=inquiry.seq)
     return results
 
 

@@ -7,6 +7,7 @@ import pytest
 from channels.layers import channel_layers
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 
 from inquiry.actions import add_cofacilitator, create_inquiry
@@ -20,6 +21,21 @@ PASSWORD = "a-long-test-password-1"
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Close connections after each use so the test database can be dropped at the end (PostgreSQL).
 settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and at the end: on PostgreSQL, connections other threads still hold
+    (threads that ran database work for in-process servers and sockets, which nothing closes) are ended
+    first, so the test database can be dropped rather than left behind with a warning."""
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 @pytest.fixture(autouse=True)

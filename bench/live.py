@@ -1187,20 +1187,23 @@ class Facilitator:
     async def _read(self):
         try:
             async for message in self.ws:
-                if isinstance(message, bytes):
-                    continue
-                for theme in THEME_RE.findall(message):
-                    if int(theme[0]) not in self.themes:
-                        self.themes.append(int(theme[0]))
-                for card in CARD_ID_RE.findall(message):
-                    if int(card) not in self.known:
-                        self.known.add(int(card))
-                        self.cards.append(int(card))
-                if 'class="error"' in message:
-                    found = ERROR_RE.search(message)
-                    self.errors.append(found.group(1) if found else "?")
+                if not isinstance(message, bytes):
+                    self.observe(message)
         except Exception:  # noqa: BLE001,S110 - closed: the run notices
             pass
+
+    def observe(self, message):
+        """Take in one frame: themes, cards and error frames seen."""
+        for theme in THEME_RE.findall(message):
+            if int(theme[0]) not in self.themes:
+                self.themes.append(int(theme[0]))
+        for card in CARD_ID_RE.findall(message):
+            if int(card) not in self.known:
+                self.known.add(int(card))
+                self.cards.append(int(card))
+        if 'class="error"' in message:
+            found = ERROR_RE.search(message)
+            self.errors.append(found.group(1) if found else "?")
 
     async def move_loop(self, rate, stop_at):
         if rate <= 0 or len(self.themes) < 2:

@@ -25,6 +25,8 @@ import sys
 import time
 
 from .live import (
+    ERROR_RE,
+    SEQ_RE,
     EmbeddedServer,
     Facilitator,
     Probe,
@@ -38,19 +40,16 @@ from .live import (
 )
 
 LEFT_RE = re.compile(r'<div id="lw-mine"[^>]*data-left="(\d+)"')
-SEQ_RE = re.compile(r'<div id="lw-seq"[^>]*data-seq="(\d+)"')
-ERROR_RE = re.compile(r'class="error" data-code="([^"]*)"')
 VOTES_RE = re.compile(r'id="card-(\d+)-votes".*?<strong>(\d+)</strong> dot', re.S)
 
 
 class Voter:
     """One participant's socket: its sequence number, its dots left, and when each dot was counted."""
 
-    def __init__(self, index, cookie):
-        self.index, self.cookie = index, cookie
+    def __init__(self, index, cookie, budget):
+        self.index, self.cookie, self.budget = index, cookie, budget
         self.ws = None
         self.seq = 0
-        self.left = None
         self.sent = []  # send time of each dot, in order
         self.counted = []  # when the screen first showed each dot counted
         self.errors = []
@@ -67,11 +66,9 @@ class Voter:
             self.vote_open = True
         found = LEFT_RE.search(message)
         if found:
-            self.left = int(found.group(1))
-            now = at
-            spent = BUDGET - self.left
+            spent = self.budget - int(found.group(1))
             while len(self.counted) < min(spent, len(self.sent)):
-                self.counted.append(now)
+                self.counted.append(at)
         if 'class="error"' in message:
             found = ERROR_RE.search(message)
             self.errors.append(found.group(1) if found else "?")
@@ -79,9 +76,6 @@ class Voter:
     def dot(self, card):
         self.sent.append(time.time())
         self.ws.send(json.dumps({"type": "dot", "op": "add", "card": card, "theme": None}))
-
-
-BUDGET = 3
 
 
 class FacilitatorCounts(Facilitator):
@@ -92,27 +86,11 @@ class FacilitatorCounts(Facilitator):
         self.dots = {}
         self.total_at = {}
 
-    async def _read(self):
-        try:
-            async for message in self.ws:
-                if isinstance(message, bytes):
-                    continue
-                for theme in re.findall(r'<section class="theme" id="theme-(\d+)"', message):
-                    if int(theme) not in self.themes:
-                        self.themes.append(int(theme))
-                for card in re.findall(r'<li class="card[^"]*" id="card-(\d+)"', message):
-                    if int(card) not in self.known:
-                        self.known.add(int(card))
-                        self.cards.append(int(card))
-                for card, count in VOTES_RE.findall(message):
-                    self.dots[int(card)] = int(count)
-                total = sum(self.dots.values())
-                self.total_at.setdefault(total, time.time())
-                if 'class="error"' in message:
-                    found = ERROR_RE.search(message)
-                    self.errors.append(found.group(1) if found else "?")
-        except Exception:  # noqa: BLE001,S110 - closed: the run notices
-            pass
+    def observe(self, message):
+        super().observe(message)
+        for card, count in VOTES_RE.findall(message):
+            self.dots[int(card)] = int(count)
+        self.total_at.setdefault(sum(self.dots.values()), time.time())
 
 
 async def wait_for(predicate, limit, step=0.05):
@@ -128,7 +106,7 @@ async def run(args, server, code, facilitator_key, joined):
     base = server.base_urls[0]
     facilitator = FacilitatorCounts(base, code, f"sessionid={facilitator_key}")
     await facilitator.start()
-    voters = [Voter(j.index, j.session_cookie) for j in joined[: args.clients]]
+    voters = [Voter(j.index, j.session_cookie, args.dots) for j in joined[: args.clients]]
     gate = asyncio.Semaphore(50)
 
     async def connect(voter):
@@ -153,8 +131,8 @@ async def run(args, server, code, facilitator_key, joined):
         facilitator.ws.send(json.dumps(message))
     facilitator.ws.send(
         json.dumps(
-            {"type": "vote", "op": "open", "round": None, "target": "cards", "budget": BUDGET}
-            | {"per_item": BUDGET, "live": True}
+            {"type": "vote", "op": "open", "round": None, "target": "cards"}
+            | {"budget": args.dots, "per_item": args.dots, "live": True}
         )
     )
     if not await wait_for(lambda: all(v.vote_open for v in voters), 120):
@@ -163,10 +141,8 @@ async def run(args, server, code, facilitator_key, joined):
 
     probe = Probe(server.pids)
     rng = random.Random(args.seed)
-    total = len(voters) * BUDGET
-    plan = sorted(
-        (args.seconds * (j * len(voters) + i) / total, i) for i in range(len(voters)) for j in range(BUDGET)
-    )
+    n, total = len(voters), len(voters) * args.dots
+    plan = sorted((args.seconds * (j * n + i) / total, i) for i in range(n) for j in range(args.dots))
     log(f"voting: {total:,} dots over {args.seconds:g} s ({total / args.seconds:,.0f}/s)")
     probe.mark()
     t0 = time.time() + 0.2
@@ -176,10 +152,10 @@ async def run(args, server, code, facilitator_key, joined):
             await asyncio.sleep(delay)
         voters[i].dot(rng.choice(cards))
     last_sent = time.time()
-    all_counted = await wait_for(lambda: all(len(v.counted) == BUDGET for v in voters), args.drain)
+    all_counted = await wait_for(lambda: all(len(v.counted) == args.dots for v in voters), args.drain)
     shown = await wait_for(lambda: total in facilitator.total_at, args.drain)
     window = probe.read()
-    fresh = Voter(-1, joined[args.clients].session_cookie)
+    fresh = Voter(-1, joined[args.clients].session_cookie, args.dots)
     fresh.ws = await open_socket(base, code, fresh.cookie, 60, on_message=fresh.on_message)
     await wait_for(lambda: fresh.seq > 0, 30)
     behind = sum(1 for v in voters if v.seq < fresh.seq)
@@ -218,8 +194,6 @@ def main(argv=None):
     a = p.parse_args(argv)
     if a.clients < 1 or a.cards < 2 or a.dots < 1 or a.seconds <= 0:
         p.error("--clients >= 1, --cards >= 2, --dots >= 1 and --seconds > 0")
-    global BUDGET
-    BUDGET = a.dots
     raise_open_file_limit(a.clients + 512)
     server = EmbeddedServer(1, "hub")
     try:

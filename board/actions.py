@@ -110,21 +110,6 @@ def _column(inquiry, theme_id):
     return list(Card.objects.filter(inquiry=inquiry, theme_id=theme_id).order_by("position", "pk"))
 
 
-def _placed(card, context, siblings):
-    """The author's own copy of a card the room cannot see, put in its place: before the next card its
-    author sees in its column (``siblings``: the column's cards in order; None: it goes last)."""
-    html = render.card_html(card, render.PARTICIPANT_KIND, context)
-    after = None
-    if siblings is not None:
-        at = next(index for index, sibling in enumerate(siblings) if sibling.pk == card.pk)
-        seen = (s for s in siblings[at + 1 :] if render.on_board(s, render.PARTICIPANT_KIND, card.author_id))
-        after = next(seen, None)
-    if after is not None:
-        return render.delete(card.dom_id) + render.oob(after.dom_id, html, swap="beforebegin")
-    column = "cards-unsorted" if card.theme_id is None else f"cards-theme-{card.theme_id}"
-    return render.delete(card.dom_id) + render.oob(column, html)
-
-
 def _tell_author(inquiry, card, context, siblings=None, last=False):
     """The author sees their own card even where others cannot (silent writing, queues), in its place
     (``siblings``: its column's cards in order, when known; ``last``: it is its column's last)."""
@@ -132,7 +117,8 @@ def _tell_author(inquiry, card, context, siblings=None, last=False):
         return
     if siblings is None and not last:
         siblings = _column(inquiry, card.theme_id)
-    notify_participant(inquiry.pk, card.author_id, _placed(card, context, siblings), after=inquiry.seq)
+    html = render.card_placed(card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id)
+    notify_participant(inquiry.pk, card.author_id, html, after=inquiry.seq)
 
 
 def _tell_authors(inquiry, theme_ids, unsorted=False):
@@ -153,7 +139,10 @@ def _tell_authors(inquiry, theme_ids, unsorted=False):
         context = context or render.base_context(inquiry)
         if card.theme_id not in columns:
             columns[card.theme_id] = _column(inquiry, card.theme_id)
-        frames[card.author_id] += _placed(card, context, columns[card.theme_id])
+        siblings = columns[card.theme_id]
+        frames[card.author_id] += render.card_placed(
+            card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id
+        )
     for author, html in frames.items():
         notify_participant(inquiry.pk, author, html, after=inquiry.seq)
 
@@ -581,7 +570,10 @@ def open_vote(actor, round_id, target, budget, per_item, live):
 
 
 def _current_open_vote(inquiry):
-    vote = Vote.objects.filter(inquiry=inquiry).order_by("-created", "-pk").first()
+    return _require_open(render.current_vote(inquiry))
+
+
+def _require_open(vote):
     if vote is None or not vote.is_open:
         raise Refused("vote_closed", "No vote is open right now.")
     return vote
@@ -600,7 +592,7 @@ def close_vote(actor):
 def reveal_vote(actor):
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
-        vote = Vote.objects.filter(inquiry=inquiry).order_by("-created", "-pk").first()
+        vote = render.current_vote(inquiry)
         if vote is None:
             raise Refused("invalid_state", "There is no vote to reveal.")
         vote.revealed = True
@@ -647,9 +639,9 @@ def _remove_dot(participant, inquiry, vote, item):
     dot.delete()
 
 
-def _cast(actor, inquiry, key, card_id, theme_id, opened):
-    """One dot or reaction: checked, then stored. Returns (the card or theme, whether it was a dot).
-    ``opened``: the batch's open vote, once read."""
+def _cast(actor, inquiry, key, card_id, theme_id, vote):
+    """One dot or reaction: checked, then stored (``vote``: the current one). Returns (the card or theme,
+    whether it was a dot)."""
     participant = require_participant(actor, inquiry)
     if key == ("reaction", "toggle"):
         card = Card.objects.filter(pk=card_id, inquiry=inquiry).first()
@@ -659,10 +651,7 @@ def _cast(actor, inquiry, key, card_id, theme_id, opened):
         if not deleted:
             Reaction.objects.create(card=card, participant=participant)
         return card, False
-    if "vote" not in opened:
-        opened["vote"] = _current_open_vote(inquiry)
-    vote = opened["vote"]
-    item = _vote_item(inquiry, vote, card_id, theme_id)
+    item = _vote_item(inquiry, _require_open(vote), card_id, theme_id)
     (_add_dot if key == ("dot", "add") else _remove_dot)(participant, inquiry, vote, item)
     return next(iter(item.values())), True
 
@@ -673,12 +662,13 @@ def cast_votes(inquiry_id, votes):
     set of counts, one sector lens and one frame per batch, not per dot. Each is checked on its own
     (budgets count the dots before it in the batch); a refusal turns down that one only. Returns, per
     vote in order, None (done) or the Refused."""
-    results, changed, voters, opened = [], {}, {}, {}
+    results, changed, voters = [], {}, {}
     with changing(inquiry_id) as inquiry:
+        vote = render.current_vote(inquiry)
         for actor, key, card_id, theme_id in votes:
             try:
                 with transaction.atomic():
-                    target, dot = _cast(actor, inquiry, key, card_id, theme_id, opened)
+                    target, dot = _cast(actor, inquiry, key, card_id, theme_id, vote)
             except Refused as refused:
                 results.append(refused)
                 continue
@@ -688,7 +678,7 @@ def cast_votes(inquiry_id, votes):
             changed[type(target), target.pk] = (target, dot and (seen is None or seen[1]))
         if not changed:
             return results
-        fragments = render.votes_changed(inquiry, list(changed.values()))
+        fragments = render.votes_changed(inquiry, list(changed.values()), vote)
         # Support for a theme changed: the sector lens with it (a card in no theme has no part in it).
         lens = any(
             not isinstance(target, Card) or target.theme_id is not None for target, _ in changed.values()
@@ -705,7 +695,7 @@ def cast_votes(inquiry_id, votes):
             },
             fragments,
         )
-        for participant_id, html in render.mine_frames(inquiry, list(voters)).items():
+        for participant_id, html in render.mine_frames(inquiry, list(voters), vote).items():
             notify_participant(inquiry.pk, participant_id, html, after=inquiry.seq)
     return results
 

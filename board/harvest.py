@@ -23,18 +23,45 @@ from django.utils.safestring import mark_safe
 from inquiry import audit
 from inquiry.models import Participant
 
-from .lens import lens, lens_of_counts
+from .lens import lens_of_counts
 from .models import Card, Dot, Reaction, Theme
 
 TOP = 10
 REPORT_CSS = Path(__file__).resolve().parent.parent / "static" / "linewalk" / "report.css"
 
 
-def cards_for(inquiry, *, include_all=False, public=False):
-    cards = Card.objects.filter(inquiry=inquiry)
+def counted(*, include_all=False, public=False):
+    """Which cards a report counts, as filters on Card (see the module's docstring)."""
     if public:
-        return cards.filter(status=Card.VISIBLE, silent=False)
-    return cards if include_all else cards.filter(status=Card.VISIBLE)
+        return {"status": Card.VISIBLE, "silent": False}
+    return {} if include_all else {"status": Card.VISIBLE}
+
+
+def cards_for(inquiry, *, include_all=False, public=False):
+    return Card.objects.filter(inquiry=inquiry, **counted(include_all=include_all, public=public))
+
+
+def theme_support(inquiry, cards):
+    """The sector lens's input, counted in the database: {theme id: Counter(sector: support)}, support
+    being the dots on a theme or on its counted cards (``cards``: filters from ``counted``) and the
+    reactions on those cards, by participants not removed."""
+    on_cards = {f"card__{key}": value for key, value in cards.items()}
+    queries = [
+        Dot.objects.filter(
+            vote__inquiry=inquiry, participant__removed=False, card__theme__isnull=False, **on_cards
+        ).values_list("card__theme_id", "participant__sector"),
+        Dot.objects.filter(
+            vote__inquiry=inquiry, participant__removed=False, card__isnull=True, theme__isnull=False
+        ).values_list("theme_id", "participant__sector"),
+        Reaction.objects.filter(
+            card__inquiry=inquiry, participant__removed=False, card__theme__isnull=False, **on_cards
+        ).values_list("card__theme_id", "participant__sector"),
+    ]
+    support = defaultdict(Counter)
+    for query in queries:
+        for theme_id, sector, n in query.annotate(n=Count("pk")).order_by():
+            support[theme_id][sector] += n
+    return support
 
 
 def status_label(card):
@@ -150,27 +177,17 @@ def build(inquiry, *, include_all=False, public=False):
     by_pk = {card.pk: card for card in cards}
     people = participants_by_sector(inquiry)
 
-    card_dots, theme_dots, card_reactions, events = Counter(), Counter(), Counter(), []
+    card_dots, theme_dots, card_reactions = Counter(), Counter(), Counter()
     dots = Dot.objects.filter(vote__inquiry=inquiry, participant__removed=False)
-    for card_id, theme_id, sector in dots.values_list("card_id", "theme_id", "participant__sector"):
-        if card_id is not None:
-            card = by_pk.get(card_id)
-            if card is None:
-                continue
-            card_dots[card_id] += 1
-            theme_id = card.theme_id
-        else:
+    for card_id, theme_id in dots.values_list("card_id", "theme_id"):
+        if card_id is None:
             theme_dots[theme_id] += 1
-        if theme_id is not None:
-            events.append((theme_id, sector))
+        elif card_id in by_pk:
+            card_dots[card_id] += 1
     reactions = Reaction.objects.filter(card__inquiry=inquiry, participant__removed=False)
-    for card_id, sector in reactions.values_list("card_id", "participant__sector"):
-        card = by_pk.get(card_id)
-        if card is None:
-            continue
-        card_reactions[card_id] += 1
-        if card.theme_id is not None:
-            events.append((card.theme_id, sector))
+    for card_id in reactions.values_list("card_id", flat=True):
+        if card_id in by_pk:
+            card_reactions[card_id] += 1
 
     def entry(card):
         author = card.author.display_name if inquiry.show_names else ""
@@ -185,7 +202,10 @@ def build(inquiry, *, include_all=False, public=False):
         theme_entries.get(item.card.theme_id, unsorted).cards.append(item)
     theme_list = list(theme_entries.values()) + ([unsorted] if unsorted.cards else [])
 
-    lensed = lens([(t.pk, t.name) for t in themes], inquiry.sectors, people, events, inquiry.k_threshold)
+    support = theme_support(inquiry, counted(include_all=include_all, public=public))
+    lensed = lens_of_counts(
+        [(t.pk, t.name) for t in themes], inquiry.sectors, people, support, inquiry.k_threshold
+    )
     by_sector = Counter(card.author.sector for card in cards)
     sectors = [
         SectorRow(s, people[s], by_sector[s])
@@ -221,29 +241,13 @@ class LensReport:
 
 
 def live_lens(inquiry, *, public=False):
-    """The sector lens as ``build`` computes it (same cards, dots and reactions counted), but counted in
-    the database: a live board refreshes it on every dot, and reading every card, dot and reaction for
-    that took ~70 ms per kind of screen on a board of 1,000 cards (bench/actions.py)."""
-    cards = {"status": Card.VISIBLE, **({"silent": False} if public else {})}
-    on_cards = {f"card__{key}": value for key, value in cards.items()}
-    by_theme = defaultdict(Counter)
-    rows = [
-        Dot.objects.filter(
-            vote__inquiry=inquiry, participant__removed=False, card__theme__isnull=False, **on_cards
-        ).values_list("card__theme_id", "participant__sector"),
-        Dot.objects.filter(
-            vote__inquiry=inquiry, participant__removed=False, card__isnull=True, theme__isnull=False
-        ).values_list("theme_id", "participant__sector"),
-        Reaction.objects.filter(
-            card__inquiry=inquiry, participant__removed=False, card__theme__isnull=False, **on_cards
-        ).values_list("card__theme_id", "participant__sector"),
-    ]
-    for query in rows:
-        for theme_id, sector, n in query.annotate(n=Count("pk")).order_by():
-            by_theme[theme_id][sector] += n
+    """The sector lens alone, as ``build`` computes it, for the live board: it refreshes with every batch
+    of dots, so it reads only the counts, not every card, dot and reaction (that took ~70 ms per kind of
+    screen on a board of 1,000 cards, bench/actions.py)."""
+    support = theme_support(inquiry, counted(public=public))
     themes = Theme.objects.filter(inquiry=inquiry).order_by("position", "pk").values_list("pk", "name")
     lensed = lens_of_counts(
-        list(themes), inquiry.sectors, participants_by_sector(inquiry), by_theme, inquiry.k_threshold
+        list(themes), inquiry.sectors, participants_by_sector(inquiry), support, inquiry.k_threshold
     )
     return LensReport(lens_view(lensed), inquiry.k_threshold)
 

@@ -76,12 +76,12 @@ def count_votes(vote, cards=(), themes=()):
 
 def mine(inquiry, participant_id):
     """One participant's own dots and reactions, for their screens only."""
-    return mine_of(inquiry, [participant_id])[participant_id]
+    return mine_of(inquiry, [participant_id], current_vote(inquiry))[participant_id]
 
 
-def mine_of(inquiry, participant_ids):
-    """``mine`` for several participants at once, in two queries: {participant id: mine}."""
-    vote = current_vote(inquiry)
+def mine_of(inquiry, participant_ids, vote):
+    """``mine`` for several participants at once, in two queries: {participant id: mine}. ``vote``: the
+    current one."""
     dots = {pid: {} for pid in participant_ids}
     if vote is not None:
         rows = Dot.objects.filter(vote=vote, participant_id__in=participant_ids).order_by("pk")
@@ -105,14 +105,14 @@ def mine_of(inquiry, participant_ids):
 
 
 def mine_html(inquiry, participant_id):
-    return mine_frames(inquiry, [participant_id])[participant_id]
+    return mine_frames(inquiry, [participant_id], current_vote(inquiry))[participant_id]
 
 
-def mine_frames(inquiry, participant_ids):
+def mine_frames(inquiry, participant_ids, vote):
     """{participant id: their ``lw-mine`` swap}, read for all of them at once."""
     return {
         pid: render_to_string("board/board.html#mine", {"mine": own, "oob": True})
-        for pid, own in mine_of(inquiry, participant_ids).items()
+        for pid, own in mine_of(inquiry, participant_ids, vote).items()
     }
 
 
@@ -242,11 +242,10 @@ def card_html(card, kind, context, oob_swap=False):
     return partial("card", kind, {**context, "card": card, "oob": oob_swap})
 
 
-def votes_changed(inquiry, items):
+def votes_changed(inquiry, items, vote):
     """The dot and reaction counts of some cards and themes changed: ``items`` = [(card or theme, whether
     only dots changed)], counted in a few grouped queries. Participants see dot counts only once the
-    results show, so dots alone on a hidden-results vote send them nothing."""
-    vote = current_vote(inquiry)
+    results show, so dots alone on a hidden-results vote send them nothing. ``vote``: the current one."""
     cards = [target for target, _ in items if isinstance(target, Card)]
     count_votes(vote, cards, [target for target, _ in items if not isinstance(target, Card)])
 
@@ -366,20 +365,26 @@ def card_moved(inquiry, card, themes, siblings, context):
     def build(kind):
         if not on_board(card, kind):
             return ""
-        html = delete(card.dom_id)
-        if siblings is None:
-            html += oob("cards-unsorted", card_html(card, kind, context))
-        else:
-            at = next(index for index, sibling in enumerate(siblings) if sibling.pk == card.pk)
-            after = next((s for s in siblings[at + 1 :] if on_board(s, kind)), None)
-            if after is not None:
-                html += oob(after.dom_id, card_html(card, kind, context), swap="beforebegin")
-            else:
-                html += oob(f"cards-theme-{card.theme_id}", card_html(card, kind, context))
+        html = card_placed(card, kind, context, siblings)
         html += "".join(theme_count(theme, kind) for theme in themes)
         return html + unsorted_count(inquiry, kind)
 
     return for_each_kind(build)
+
+
+def card_placed(card, kind, context, siblings, viewer=None):
+    """``card`` out of wherever it shows and into its place in its column: before the next card of
+    ``siblings`` (its column's cards in order; None: it goes last) that this screen shows (``viewer``: a
+    participant whose own unshared cards show to them)."""
+    html = card_html(card, kind, context)
+    after = None
+    if siblings is not None:
+        at = next(index for index, sibling in enumerate(siblings) if sibling.pk == card.pk)
+        after = next((s for s in siblings[at + 1 :] if on_board(s, kind, viewer)), None)
+    if after is not None:
+        return delete(card.dom_id) + oob(after.dom_id, html, swap="beforebegin")
+    column = "cards-unsorted" if card.theme_id is None else f"cards-theme-{card.theme_id}"
+    return delete(card.dom_id) + oob(column, html)
 
 
 def themes_replaced(inquiry):

@@ -172,25 +172,10 @@ def act_db(actor, message):
 @database_sync_to_async
 def post_db(inquiry_id, batch):
     """Posts gathered by a Batches: (frame for each sender, result or None), in order."""
-    try:
-        results = board_actions.post_cards(inquiry_id, [(a, m["client_id"], m["text"]) for a, m in batch])
-    except Exception:
-        if len(batch) == 1:
-            raise
-        # Something unexpected in one post must not cost the others theirs: one transaction each.
-        log.exception("a batch of %d posts failed; storing them one by one", len(batch))
-        return [_post_alone(actor, message) for actor, message in batch]
-    return [_post_reply(result) for result in results]
-
-
-def _post_alone(actor, message):
-    try:
-        post = (actor, message["client_id"], message["text"])
-        (result,) = board_actions.post_cards(actor.inquiry_id, [post])
-    except Exception:
-        log.exception("a post failed")
-        return protocol.error_frame("server_error", "Something went wrong; nothing was changed."), None
-    return _post_reply(result)
+    return [
+        _post_reply(result)
+        for result in board_actions.post_cards(inquiry_id, [(a, m["client_id"], m["text"]) for a, m in batch])
+    ]
 
 
 def _post_reply(result):
@@ -207,21 +192,9 @@ VOTING = {("dot", "add"), ("dot", "remove"), ("reaction", "toggle")}
 @database_sync_to_async
 def vote_db(inquiry_id, batch):
     """Dots and reactions gathered by a Batches: (frame for each sender or None, None), in order."""
-    votes = [(a, (m.type, m.op), m["card"], m["theme"]) for a, m in batch]
-    try:
-        results = board_actions.cast_votes(inquiry_id, votes)
-    except Exception:
-        if len(batch) == 1:
-            raise
-        log.exception("a batch of %d votes failed; storing them one by one", len(batch))
-        results = []
-        for vote in votes:
-            try:
-                (result,) = board_actions.cast_votes(inquiry_id, [vote])
-            except Exception:
-                log.exception("a vote failed")
-                result = Refused("server_error", "Something went wrong; nothing was changed.")
-            results.append(result)
+    results = board_actions.cast_votes(
+        inquiry_id, [(a, (m.type, m.op), m["card"], m["theme"]) for a, m in batch]
+    )
     return [(protocol.error_frame(r.code, r.message) if r is not None else None, None) for r in results]
 
 
@@ -229,7 +202,9 @@ class Batches:
     """Messages of one kind (posts; dots and reactions) to one inquiry that arrive while its last batch is
     being stored go in together as the next batch: one transaction and one event (sequence number, frame)
     per batch. One arriving when nothing is in flight goes alone at once, so a quiet room sees no added
-    delay. ``store(inquiry id, [(actor, message)])`` answers each with (reply frame or None, result)."""
+    delay. ``store(inquiry id, [(actor, message)])`` answers each with (reply frame or None, result).
+    Something unexpected in one message must not cost the others theirs: a batch that fails is stored
+    again one message at a time, and only the one that still fails is answered with an error."""
 
     LIMIT = 200
 
@@ -252,18 +227,25 @@ class Batches:
         try:
             while queue:
                 batch, queue[:] = queue[: self.LIMIT], queue[self.LIMIT :]
-                try:
-                    replies = await self.store(key[1], [(actor, message) for actor, message, _ in batch])
-                except Exception as error:
-                    for *_, future in batch:
-                        if not future.done():
-                            future.set_exception(error)
-                    continue
+                replies = await self._store(key[1], batch)
                 for (*_, future), reply in zip(batch, replies, strict=True):
                     if not future.done():
                         future.set_result(reply)
         finally:
             del self.waiting[key]
+
+    async def _store(self, inquiry_id, batch):
+        try:
+            return await self.store(inquiry_id, [(actor, message) for actor, message, _ in batch])
+        except Exception:
+            log.exception("a batch of %d failed; storing them one at a time", len(batch))
+        if len(batch) == 1:
+            return [FAILED]
+        return [reply for item in batch for reply in await self._store(inquiry_id, [item])]
+
+
+# The answer to a message whose storing failed unexpectedly (logged).
+FAILED = (protocol.error_frame("server_error", "Something went wrong; nothing was changed."), None)
 
 
 post_batches = Batches(post_db)

@@ -150,11 +150,7 @@ class Hub:
             self._queue(inquiry, message)
         elif message["type"] in ("board.private", "participant.removed"):
             for consumer in list(self.own.get((inquiry, message["participant"]), ())):
-                # The handler itself, not Channels' dispatch: that first runs aclose_old_connections, a
-                # hop through the database thread, so each private frame would queue behind every action
-                # in flight (a room voting at once: seconds).
-                handler = consumer.board_private if message["type"] == "board.private" else None
-                await (handler or consumer.participant_removed)(message)
+                await consumer.dispatch(message)  # no database hop with the hub (InquiryConsumer.dispatch)
         elif message["type"] == "presence.update":
             await self._fan_out(inquiry, {"participant": message["html"], "facilitator": message["html"]})
 

@@ -58,3 +58,39 @@ async def test_posts_arriving_together_are_each_answered_and_reach_every_screen(
         live = [frame.seq for frame in screen.frames if frame.seq is not None and not frame.snapshot]
         assert live == sorted(set(live))
         await screen.close()
+
+
+async def test_a_post_that_fails_unexpectedly_costs_the_others_nothing(inquiry, alice, monkeypatch):
+    """A bug storing one post (here: a store that raises on one text) must not lose the posts that
+    arrived with it: they are stored one at a time, and only the failing sender hears of it."""
+    from board import actions
+
+    real = actions.post_cards
+
+    def failing_on_one(inquiry_id, posts):
+        if any(text == "This one breaks the store" for _, _, text in posts):
+            raise RuntimeError("a bug in storing one post")
+        return real(inquiry_id, posts)
+
+    monkeypatch.setattr(actions, "post_cards", failing_on_one)
+    clients = [await asyncio.to_thread(join_as, inquiry, f"P{n}", "NHS") for n in range(8)]
+    screens = [await Screen(inquiry.code, client).connect() for client in clients]
+    facilitator = await Screen(inquiry.code, alice).connect()
+    texts = [f"Idea from P{n}" for n in range(1, 8)]
+    # The first post goes alone; the rest arrive while it is stored and go in together, the failing one
+    # among them.
+    await asyncio.gather(
+        *(screen.post(text) for screen, text in zip(screens[1:], texts, strict=True)),
+        screens[0].post("This one breaks the store"),
+    )
+    await facilitator.until(lambda s: sorted(s.texts()) == sorted(texts))
+    failed = await screens[0].reply()
+    assert failed.error == "server_error"
+    for screen in screens[1:]:
+        assert (await screen.reply()).ack
+    # The socket stays up: the same sender posts again.
+    monkeypatch.setattr(actions, "post_cards", real)
+    await screens[0].post("Trying again")
+    await facilitator.until(lambda s: "Trying again" in s.texts())
+    for screen in [*screens, facilitator]:
+        await screen.close()

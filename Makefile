@@ -6,13 +6,22 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate bench bench-themes lint clean
+.PHONY: run test setup migrate bench bench-themes screens lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt ".[dev]"
 	@touch $(STAMP)
+
+# axe-core, for the browser tests' accessibility checks (tests/browser/axe.py), from the npm registry.
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+
+$(AXE): Makefile
+	@mkdir -p $(VENV)/axe
+	cd $(VENV)/axe && npm install --silent --no-audit --no-fund --no-save --prefix . axe-core@$(AXE_VERSION)
+	@test -f $(AXE) && touch $(AXE)
 
 setup: $(STAMP)
 
@@ -31,12 +40,16 @@ run: migrate
 	SECRET_KEY=$$(cat var/secret-key) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) \
 		--websocket_timeout 86400 --websocket_connect_timeout 30 --ping-interval 60 --websocket-max-message-size 16777216 --proxy-headers asgi:application
 
-test: setup
+test: setup $(AXE)
 	@mkdir -p var
 	SECRET_KEY=test-only-secret-key $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) -m bench.live --suite standard
+
+# Screenshots of every screen at event size (100 people, 300 cards, 12 themes) into docs/screens/.
+screens: setup
+	$(PY) -m bench.screens
 
 # Quality of suggested themes against labelled texts (needs the bench extra: scikit-learn for metrics).
 bench-themes: setup

@@ -35,6 +35,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+# The presenter as shared into a Zoom call, and on a big screen.
+SHARED_SCREEN = {"width": 1280, "height": 720}
+FULL_HD = {"width": 1920, "height": 1080}
 LAPTOP = {"width": 1280, "height": 900}
 BIG_SCREEN = {"width": 1600, "height": 900}
 # Generous for a loaded CI box; expect() returns as soon as the page shows what it waits for.
@@ -187,11 +190,11 @@ class Screens:
         page.wait_for_url(lambda url: urlsplit(url).path == f"/i/{self.inquiry.code}/facilitate/")
         return self.live(page)
 
-    def presenter(self, username="alice"):
+    def presenter(self, username="alice", viewport=BIG_SCREEN):
         """The shared screen, opened by a facilitator whose session is made here (as if logged in)."""
         client = Client()
         assert client.login(username=username, password=PASSWORD)
-        context = self.context(BIG_SCREEN)
+        context = self.context(viewport)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": self.base_url}])
         page = self.page(context)
@@ -238,11 +241,32 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture
-def screens(request, browser, server, transactional_db, inquiry):
+def _screens(request, browser, server, inquiry):
     request.node.stash[SERVER_LOG] = (server.log_path, server.log_path.stat().st_size)
     screens = Screens(browser, server.url, inquiry)
     yield screens
     # Close every page before the database is emptied under the server's feet.
     screens.close()
     assert not screens.problems, screens.problems
+
+
+@pytest.fixture
+def screens(request, browser, server, transactional_db, inquiry):
+    yield from _screens(request, browser, server, inquiry)
+
+
+@pytest.fixture(params=["gather"])
+def event_inquiry(request, transactional_db, users):
+    """An inquiry at event size in the middle of its last round, owned by alice: 100 participants in four
+    sectors, 300 cards in 12 themes and about 20 not yet placed (``demo_inquiry --event-size``). Another
+    phase (gather, vote, closed): ``@pytest.mark.parametrize("event_inquiry", ["vote"], indirect=True)``."""
+    from board.exports import import_inquiry
+    from board.management.commands.demo_inquiry import event_document
+
+    return in_thread(import_inquiry, users["alice"], event_document(phase=request.param))
+
+
+@pytest.fixture
+def event_screens(request, browser, server, event_inquiry):
+    """``screens`` for the event-size inquiry."""
+    yield from _screens(request, browser, server, event_inquiry)

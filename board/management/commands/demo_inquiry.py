@@ -16,10 +16,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from board import exports
 
+from .. import event_cards
 from .harvest_report import write_report
 
 SECTORS = ["NHS", "Local authority", "Voluntary and community sector", "Other"]
 PEOPLE = {"NHS": 23, "Local authority": 18, "Voluntary and community sector": 17, "Other": 2}
+EVENT_PEOPLE = {"NHS": 34, "Local authority": 30, "Voluntary and community sector": 28, "Other": 8}
 ROUNDS = [
     ("What gets in the way of care wrapping around residents today?", "Think of one resident you know."),
     (
@@ -42,8 +44,15 @@ THEMES = {
 NAMES = (
     "Amira Ben Chris Dami Ellie Farid Grace Hannah Imran Jo Kwame Lucy Maya Niall Olu Priya Quinn Rosa Sam Tariq "
     "Uma Vik Wendy Xander Yusuf Zara Abi Bilal Cath Dev Esme Fin Gita Hugo Isla Jas Kate Leon Mo Nia Owen Pat "
-    "Rhys Sana Tom Una Val Will Yas Zoe Ade Beth Cal Dora Eli Fay Gus Hal Ivy Jon"
+    "Rhys Sana Tom Una Val Will Yas Zoe Ade Beth Cal Dora Eli Fay Gus Hal Ivy Jon Keira Liam Mina Nat Ola "
+    "Pia Raj Suki Theo Uzma Vera Wes Ayo Bea Cyrus Dilys Emeka Flo Gwen Hari Ines Jude Kofi Lena Marek Noor"
 ).split()
+# At event size the themes the after-event demo left unplaced have a place.
+EVENT_PLACES = {
+    "Transport to appointments is a hidden barrier nobody has mentioned yet.": "transport",
+    "Housing is health: damp flats are making children ill.": "housing",
+    "Mental health needs to be in this conversation, not a separate one.": "mental",
+}
 
 # (round, theme, text). Round 1: barriers; round 2: what to try first; round 3: signs that it works.
 # fmt: off
@@ -227,12 +236,29 @@ def at(moment):
 
 
 def demo_document(seed=2026):
-    """The demo inquiry as an export document (docs/exports.md)."""
-    rng = random.Random(seed)
+    """The demo inquiry after the event, as an export document (docs/exports.md)."""
+    posts = [(r, t, text, "visible", "") for r, t, text in CONTRIBUTIONS]
+    return _document(random.Random(seed), PEOPLE, THEMES, posts, phase=None)
+
+
+def event_document(seed=2026, phase="gather"):
+    """The demo inquiry at event size, in the middle of its last round (``phase``: gather, vote or
+    closed): 100 participants, 300 cards in 12 themes and about 20 the facilitators have not yet placed."""
+    themes = {**THEMES, **event_cards.MORE_THEMES}
+    posts = [(r, EVENT_PLACES.get(text, t), text, "visible", "") for r, t, text in CONTRIBUTIONS]
+    posts += [(r, t, text, "visible", "") for r, t, text in event_cards.MORE_CARDS]
+    posts += [(3, None, text, "visible", "latest") for text in event_cards.UNSORTED]
+    return _document(random.Random(seed), EVENT_PEOPLE, themes, posts, phase=phase)
+
+
+def _document(rng, head_count, themes, posts, phase):
+    """``posts``: (round number, theme key or None, text, status, reason): a "latest" reason marks the
+    last cards of a live round. ``phase``: None for an inquiry after the event (every round closed, two
+    votes revealed), else the phase its last round is in."""
     people, names = [], iter(NAMES)
-    for sector, count in PEOPLE.items():
+    for sector, count in head_count.items():
         for _ in range(count):
-            name = next(names) if rng.random() < 0.85 else ""
+            name = next(names, "") if rng.random() < 0.85 else ""
             people.append(
                 {
                     "sector": sector,
@@ -249,35 +275,39 @@ def demo_document(seed=2026):
     sector_of = {p["ref"]: SECTORS.index(p["sector"]) for p in people}
 
     def author_for(theme):
-        weights = THEMES[theme][2] if theme else (1, 1, 1, 1)
-        sizes = [weight * PEOPLE[sector] for weight, sector in zip(weights, SECTORS, strict=True)]
+        weights = themes[theme][2] if theme else (1, 1, 1, 1)
+        sizes = [weight * head_count[sector] for weight, sector in zip(weights, SECTORS, strict=True)]
         return rng.choice(by_sector[rng.choices(SECTORS, weights=sizes)[0]])
 
     cards, positions = [], {}
-    posts = [(r, t, text, "visible", "") for r, t, text in CONTRIBUTIONS]
-    posts += [(r, None, text, "hidden", "") for r, text in HIDDEN]
+    posts = posts + [(r, None, text, "hidden", "") for r, text in HIDDEN]
     posts.append((HELD[0], None, HELD[1], "held", HELD[2]))
     for index, (number, theme, text, status, reason) in enumerate(posts):
         position = positions[theme] = positions.get(theme, -1) + 1
-        created = ROUND_STARTS[number] + timedelta(seconds=rng.randint(0, 1500))
+        if reason == "latest":  # the last minutes of the live round
+            created = ROUND_STARTS[number] + timedelta(seconds=1500 + 10 * index % 300)
+            reason = ""
+        else:
+            created = ROUND_STARTS[number] + timedelta(seconds=rng.randint(0, 1500))
         cards.append({
-            "ref": f"c{index + 1}", "round": f"r{number}", "theme": f"t{list(THEMES).index(theme) + 1}" if theme else None,
+            "ref": f"c{index + 1}", "round": f"r{number}", "theme": f"t{list(themes).index(theme) + 1}" if theme else None,
             "author": author_for(theme), "text": text, "status": status, "held_reason": reason, "silent": False,
-            "featured": text in FEATURED, "position": position, "created": at(created),
+            "featured": phase is None and text in FEATURED, "position": position, "created": at(created),
             "edited": at(created + timedelta(seconds=40)) if rng.random() < 0.08 else None,
         })  # fmt: skip
     cards.sort(key=lambda c: c["created"])
-    theme_key = {f"t{i + 1}": key for i, key in enumerate(THEMES)}
+    theme_key = {f"t{i + 1}": key for i, key in enumerate(themes)}
 
     def liking(ref, card_or_theme):
         key = theme_key.get(card_or_theme)
-        return THEMES[key][2][sector_of[ref]] if key else 1
+        return themes[key][2][sector_of[ref]] if key else 1
 
+    votes = [VOTES[0], VOTES[1]] if phase is None else [OPEN_VOTE] if phase == "vote" else []
     dots, reactions = [], []
     vote_time = {"v1": START + timedelta(minutes=75), "v2": START + timedelta(minutes=125)}
     for person in people:
         ref = person["ref"]
-        if rng.random() < 0.9:  # the theme vote: three dots on three themes
+        if votes and rng.random() < (0.9 if phase is None else 0.6):  # the theme vote: three dots
             for theme in _pick(rng, list(theme_key), [liking(ref, t) ** 2 for t in theme_key], 3):
                 dots.append(
                     {
@@ -289,7 +319,7 @@ def demo_document(seed=2026):
                     }
                 )
         ideas = [c for c in cards if c["round"] == "r2" and c["status"] == "visible"]
-        if rng.random() < 0.85:  # the idea vote: three dots on round 2's ideas
+        if phase is None and rng.random() < 0.85:  # the idea vote: three dots on round 2's ideas
             for card in _pick(rng, ideas, [liking(ref, c["theme"]) ** 2 for c in ideas], 3):
                 dots.append(
                     {
@@ -317,11 +347,17 @@ def demo_document(seed=2026):
             "k_threshold": 3,
             "premoderation": False,
             "safeguarding": True,
-            "harvest_note": NOTE,
+            "harvest_note": NOTE if phase is None else "",
             "current_round": "r3",
         },  # fmt: skip
         "rounds": [
-            {"ref": f"r{i}", "position": i - 1, "question": q, "guidance": g, "phase": "closed"}
+            {
+                "ref": f"r{i}",
+                "position": i - 1,
+                "question": q,
+                "guidance": g,
+                "phase": "closed" if phase is None or i < len(ROUNDS) else phase,
+            }
             for i, (q, g) in enumerate(ROUNDS, 1)
         ],
         "participants": people,
@@ -333,36 +369,24 @@ def demo_document(seed=2026):
                 "position": i - 1,
                 "created": at(START + timedelta(minutes=30 + i)),
             }
-            for i, (name, colour, _) in enumerate(THEMES.values(), 1)
+            for i, (name, colour, _) in enumerate(themes.values(), 1)
         ],  # fmt: skip
         "cards": cards,
-        "votes": [
-            {
-                "ref": "v1",
-                "round": "r2",
-                "target": "themes",
-                "budget": 3,
-                "per_item": 1,
-                "live_results": False,
-                "revealed": True,
-                "is_open": False,
-                "created": at(vote_time["v1"]),
-            },
-            {
-                "ref": "v2",
-                "round": "r3",
-                "target": "cards",
-                "budget": 3,
-                "per_item": 1,
-                "live_results": False,
-                "revealed": True,
-                "is_open": False,
-                "created": at(vote_time["v2"]),
-            },
-        ],  # fmt: skip
+        "votes": [{**vote, "created": at(vote_time[vote["ref"]])} for vote in votes],
         "dots": dots,
         "reactions": reactions,
     }
+
+
+# The after-event demo's votes: one on themes (round 2), one on round 2's ideas (round 3).
+VOTES = [
+    {"ref": "v1", "round": "r2", "target": "themes", "budget": 3, "per_item": 1, "live_results": False,
+     "revealed": True, "is_open": False},
+    {"ref": "v2", "round": "r3", "target": "cards", "budget": 3, "per_item": 1, "live_results": False,
+     "revealed": True, "is_open": False},
+]  # fmt: skip
+# The event-size demo in its vote phase: the theme vote open, results hidden, most of the room voted.
+OPEN_VOTE = {**VOTES[0], "round": None, "revealed": False, "is_open": True}
 
 
 def _pick(rng, items, weights, count):
@@ -376,7 +400,10 @@ def _pick(rng, items, weights, count):
 
 
 class Command(BaseCommand):
-    help = "Create a realistic demo inquiry (after the event: themed, voted on, harvest note written)."
+    help = (
+        "Create a realistic demo inquiry: after the event (themed, voted on, harvest note written), or with "
+        "--event-size in the middle of a 100-person event."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -385,8 +412,20 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--report", help="also write its printable HTML report to this file")
         parser.add_argument("--markdown", help="also write its Markdown report to this file")
+        parser.add_argument(
+            "--event-size",
+            action="store_true",
+            help="the inquiry during the event instead: 100 participants, 300 cards, 12 themes, ~20 unplaced",
+        )
+        parser.add_argument(
+            "--phase",
+            choices=("gather", "vote", "closed"),
+            default="gather",
+            help="with --event-size: the phase the last round is in (default: gather)",
+        )
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="where the server answers")
 
-    def handle(self, *args, owner, seed, report, markdown, **options):
+    def handle(self, *args, owner, seed, report, markdown, event_size, phase, url, **options):
         User = get_user_model()
         if owner:
             user = User.objects.filter(username=owner).first()
@@ -398,12 +437,19 @@ class Command(BaseCommand):
                 user.set_unusable_password()
                 user.save()
         try:
-            inquiry = exports.import_inquiry(user, demo_document(seed))
+            document = event_document(seed, phase) if event_size else demo_document(seed)
+            inquiry = exports.import_inquiry(user, document)
         except exports.ImportProblem as problem:
             raise CommandError(problem.message) from None
         self.stdout.write(
             f"Created “{inquiry.title}” (join code {inquiry.code}) for {user.get_username()}: "
             f"{inquiry.participants.count()} participants, {inquiry.cards.count()} contributions."
+        )
+        base = url.rstrip("/")
+        self.stdout.write(
+            f"  facilitate: {base}/i/{inquiry.code}/facilitate/\n"
+            f"  presenter:  {base}/i/{inquiry.code}/present/\n"
+            f"  join:       {base}/j/{inquiry.code}"
         )
         if report:
             write_report(inquiry, report, "html")

@@ -1,0 +1,147 @@
+"""Screenshots of Linewalk's screens at event size, to look at as the room would: ``make screens``.
+
+Serves a fresh database with one Daphne process (the embedded default, as ``make run``), builds the
+event-size demo (100 participants, 300 cards, 12 themes, ~20 unplaced: ``demo_inquiry --event-size``) in
+each phase it shows, and writes PNGs to docs/screens/ (or ``--out``):
+
+- presenter-<size>-<phase>.png: the shared screen at 1280x720 and 1920x1080, gathering and voting;
+- facilitator-<size>.png: the facilitator's workspace at both sizes (what fits without scrolling);
+- phone-<phase>.png: a participant who has just joined and posted, on a 390x844 phone;
+- harvest.png, report.png: the harvest page and the printable report after the event (their first three
+  screens at 1280x720).
+
+Chromium is Debian's (/usr/bin/chromium); nothing is downloaded."""
+
+import argparse
+import re
+import secrets
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from .live import EmbeddedServer, manage
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SIZES = {"1280x720": (1280, 720), "1920x1080": (1920, 1080)}
+PHONE = {"width": 390, "height": 844}
+USERNAME = "screens"
+
+
+def run(env, *args):
+    done = manage(env, *args)
+    if done.returncode != 0:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def demo(env, phase):
+    """A fresh event-size inquiry in ``phase``: its join code."""
+    out = run(env, "demo_inquiry", "--event-size", "--phase", phase, "--owner", USERNAME)
+    return re.search(r"join code (\w+)", out).group(1)
+
+
+def logged_in(browser, base_url, password, viewport):
+    context = browser.new_context(base_url=base_url, viewport=viewport)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(USERNAME)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return context
+
+
+def settled(page):
+    """The page's live socket is open and its fonts laid out: what a person would see by now."""
+    page.locator("#lw-connection", has_text="Live").wait_for()
+    page.evaluate("document.fonts.ready")
+
+
+def shoot(out, name, page, screens=1):
+    """The top ``screens`` viewport heights of the page (a long page's first screens are enough to judge
+    and keep docs/ small)."""
+    path = out / f"{name}.png"
+    size = page.viewport_size
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"] * screens}
+    page.screenshot(path=str(path), full_page=screens > 1, clip=clip)
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screens"), help="folder for the PNGs")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    server = EmbeddedServer(1, "hub")
+    try:
+        server.start()
+        env = server.env()
+        password = secrets.token_urlsafe(16)
+        run(
+            {**env, "DJANGO_SUPERUSER_PASSWORD": password},
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            USERNAME,
+            "--email",
+            "screens@example.org",
+        )
+        codes = {phase: demo(env, phase) for phase in ("gather", "vote", "closed")}
+        base_url = server.base_urls[0]
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            for size, (width, height) in SIZES.items():
+                context = logged_in(browser, base_url, password, {"width": width, "height": height})
+                page = context.new_page()
+                for phase in ("gather", "vote"):
+                    page.goto(f"/i/{codes[phase]}/present/")
+                    settled(page)
+                    shoot(out, f"presenter-{size}-{phase}", page)
+                page.goto(f"/i/{codes['gather']}/facilitate/")
+                settled(page)
+                shoot(out, f"facilitator-{size}", page)
+                context.close()
+            for phase in ("gather", "vote"):
+                context = browser.new_context(
+                    base_url=base_url, viewport=PHONE, is_mobile=True, has_touch=True
+                )
+                page = context.new_page()
+                page.goto(f"/i/{codes[phase]}/join/")
+                page.get_by_label("Your name (optional)").fill("Priya")
+                page.get_by_role("radio", name="NHS").check()
+                page.get_by_role("button", name="Join the inquiry").click()
+                settled(page)
+                if phase == "gather":
+                    page.get_by_label("Your contribution", exact=True).fill(
+                        "A named contact for every family, whichever door they came in by."
+                    )
+                    page.get_by_role("button", name="Post").click()
+                    page.locator(".card.mine").first.wait_for()
+                shoot(out, f"phone-{phase}", page)
+                context.close()
+            context = logged_in(browser, base_url, password, {"width": 1280, "height": 720})
+            page = context.new_page()
+            page.goto(f"/i/{codes['closed']}/harvest/")
+            shoot(out, "harvest", page, screens=3)
+            page.goto(f"/i/{codes['closed']}/export/report/")
+            shoot(out, "report", page, screens=3)
+            context.close()
+            browser.close()
+    finally:
+        server.stop()
+        server.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""The demo inquiries `manage.py demo_inquiry` builds: what a new facilitator and the screen tests see."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from board.models import Card, Theme, Vote
+from inquiry.models import Inquiry
+
+
+@pytest.mark.parametrize("phase", ["gather", "vote"])
+def test_the_event_size_demo_is_a_room_of_a_hundred_mid_event(users, phase):
+    call_command("demo_inquiry", "--event-size", "--phase", phase, "--owner", "alice", stdout=StringIO())
+
+    inquiry = Inquiry.objects.get(created_by=users["alice"])
+    visible = Card.objects.filter(inquiry=inquiry, status=Card.VISIBLE)
+    assert inquiry.participants.count() == 100
+    assert len(set(inquiry.participants.values_list("sector", flat=True))) == 4
+    assert visible.count() >= 300
+    assert Theme.objects.filter(inquiry=inquiry).count() == 12
+    assert 15 <= visible.filter(theme__isnull=True).count() <= 30
+    assert inquiry.current_round.phase == phase
+    assert inquiry.current_round.is_open == (phase == "gather")  # posting is closed while voting
+    assert Vote.objects.filter(inquiry=inquiry, is_open=True).exists() == (phase == "vote")
+
+
+def test_the_after_event_demo_is_closed_and_voted(users):
+    call_command("demo_inquiry", "--owner", "alice", stdout=StringIO())
+
+    inquiry = Inquiry.objects.get(created_by=users["alice"])
+    assert not inquiry.rounds.filter(phase="gather").exists()
+    assert Vote.objects.filter(inquiry=inquiry, revealed=True).count() == 2
+    assert inquiry.harvest_note

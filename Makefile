@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate bench bench-themes screens lint clean
+.PHONY: run test setup migrate demo bench bench-themes screens lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,13 @@ run: migrate
 	@echo "Serving Linewalk on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	SECRET_KEY=$$(cat var/secret-key) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) \
 		--websocket_timeout 86400 --websocket_connect_timeout 30 --ping-interval 60 --websocket-max-message-size 16777216 --proxy-headers asgi:application
+
+# An inquiry in the middle of a 100-person event, for the facilitator `make run` made (PHASE=vote: voting).
+PHASE ?= gather
+demo: migrate
+	@SECRET_KEY=$$(cat var/secret-key) $(PY) manage.py ensure_facilitator --url http://$(HOST):$(PORT) >/dev/null
+	@SECRET_KEY=$$(cat var/secret-key) $(PY) manage.py demo_inquiry --event-size --phase $(PHASE) \
+		--owner facilitator --url http://$(HOST):$(PORT)
 
 test: setup $(AXE)
 	@mkdir -p var

@@ -31,7 +31,6 @@ import numpy as np
 from . import cluster as _cluster
 from .embed import get_encoder, model_name
 from .labels import label_groups
-from .lexical import subword_gram, tfidf_gram
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -40,17 +39,11 @@ __all__ = ["SuggestedTheme", "Suggestion", "suggest", "place", "warm", "min_grou
 # Cosine similarity a new text needs with an existing theme's centroid, per model, and by how much it must
 # beat
 # the second-best theme. Chosen for precision ~0.8-0.9 at recall ~0.7 on labelled data (docs/suggestions.md).
-PLACE_THRESHOLDS = {"static": 0.48, "minilm": 0.30}
+PLACE_THRESHOLDS = {"minilm-onnx": 0.30}
 PLACE_MARGIN = 0.05
 # A card whose cosine with its group's mean (leaving itself out) is below this goes to unsorted: a loner the
 # clustering had to put somewhere. Measured: costs < 0.01 AMI on the benchmark, catches off-topic cards.
 OUTLIER_FIT = float(os.environ.get("LINEWALK_SUGGESTER_OUTLIER", "0.05"))
-# Share of word overlap (TF-IDF cosine) in the similarity that groups cards; the rest (minus the subword
-# share) is embedding cosine.
-# 0.4 with the subword share and smoothing below (0.3 before them).
-LEXICAL_WEIGHT = float(os.environ.get("LINEWALK_SUGGESTER_LEXICAL", "0.4"))
-# Share of WordPiece-token overlap (``subword_gram``): +0.01 AMI at N = 1,000, neutral elsewhere.
-SUBWORD_WEIGHT = float(os.environ.get("LINEWALK_SUGGESTER_SUBWORD", "0.15"))
 # Each card's similarities are averaged with those of its nearest neighbours before grouping (``smooth``):
 # +0.07 to +0.10 AMI at N = 200, +0.02 at N = 1,000 (StackOverflow), +0.05 at N = 200 on tweets. At most
 # ``SMOOTH_NEIGHBOURS`` neighbours, n // 10 in smaller batches; below ``SMOOTH_SMALL_N`` cards a card keeps
@@ -59,9 +52,8 @@ SMOOTH_NEIGHBOURS = 10
 SMOOTH_SMALL_N = 100
 SMOOTH_SELF_WEIGHT = 0.5
 SMOOTH_SELF_WEIGHT_SMALL = 0.7
-# Below this many cards none of smoothing, the shared-word TF-IDF norm and subwords is used: the first two
-# turn a handful of cards into tight pairs and over-split them (14 cards on 2 topics -> 4-5 themes), and
-# common tokens ("are", "'s") link off-topic cards to the rest.
+# Below this many cards there is no smoothing: it turns a handful of cards into tight pairs and
+# over-splits them (14 cards on 2 topics -> 4-5 themes).
 SMALL_BATCH = 30
 
 
@@ -141,8 +133,7 @@ def suggest(
             themes_idx.append([int(u)])
         good = np.flatnonzero(ok)
         if len(good) >= 3:
-            good_texts = [texts[dupes[u][0]] for u in good]
-            sim = similarity(x[good], good_texts, encoder.token_ids(good_texts))
+            sim = similarity(x[good])
             lab = _cluster.cluster(sim, granularity=granularity)
             fit = _cluster.fit_to_own_cluster(sim, lab)
             for u in np.flatnonzero(fit < OUTLIER_FIT):  # loners that were merely parked in a group
@@ -177,21 +168,16 @@ def suggest(
     return Suggestion(themes=themes, unsorted=sorted(unsorted), placed=placed)
 
 
-def similarity(x: np.ndarray, texts: list[str], token_ids: list[list[int]] | None = None) -> np.ndarray:
-    """Blend of embedding cosine (after centring on the batch), word- and WordPiece-token-overlap TF-IDF
-    cosines, n x n, each card's row averaged with its nearest neighbours' (``cluster.smooth``)."""
+def similarity(x: np.ndarray) -> np.ndarray:
+    """Embedding cosine after centring on the batch, n x n; from ``SMALL_BATCH`` cards on, each card's row
+    averaged with its nearest neighbours' (``cluster.smooth``)."""
     xc = _cluster.centre(x)
-    n = len(texts)
-    subword = SUBWORD_WEIGHT if token_ids is not None and n >= SMALL_BATCH else 0.0
-    sim = (1.0 - LEXICAL_WEIGHT - subword) * (xc @ xc.T)
-    if LEXICAL_WEIGHT:
-        sim += LEXICAL_WEIGHT * tfidf_gram(texts, shared_norm=n >= SMALL_BATCH)
-    if subword:
-        sim += subword * subword_gram(token_ids)
-    self_weight = SMOOTH_SELF_WEIGHT_SMALL if n < SMOOTH_SMALL_N else SMOOTH_SELF_WEIGHT
+    n = len(x)
+    sim = (xc @ xc.T).astype(np.float32)
     if n < SMALL_BATCH:
-        return sim.astype(np.float32)
-    return _cluster.smooth(sim.astype(np.float32), min(SMOOTH_NEIGHBOURS, n // 10), self_weight)
+        return sim
+    self_weight = SMOOTH_SELF_WEIGHT_SMALL if n < SMOOTH_SMALL_N else SMOOTH_SELF_WEIGHT
+    return _cluster.smooth(sim, min(SMOOTH_NEIGHBOURS, n // 10), self_weight)
 
 
 def _fallback_label(text: str, limit: int = 40) -> str:

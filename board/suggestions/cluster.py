@@ -27,11 +27,14 @@ import math
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
-SIL_TOLERANCE = 0.01
-# Below this many texts the k with the best silhouette is kept as is: small batches have many small true
-# groups (N = 50: ~18 labels on StackOverflow, ~28 on tweets) and the tolerance merged some (+0.02 AMI on
-# both at N = 50).
-SIL_TOLERANCE_MIN_N = 100
+# Mean silhouette above which a batch has substantial cluster structure (Kaufman and Rousseeuw, 1990:
+# <= 0.25 "no substantial structure"), and the silhouette's best k is trusted.
+SIL_STRUCTURE = 0.25
+# Otherwise k = this x the number of modularity communities of the graph joining each card to its
+# GRAPH_NEIGHBOURS most similar cards (docs/suggestions.md: 1.0 and 1.5 measured).
+GRAPH_NEIGHBOURS = 5
+COMMUNITY_FACTOR = 1.5
+MIN_K = 3  # never fewer themes than this from a batch that has the cards for them
 REFINE_ITERATIONS = 10
 GRANULARITY_STEP = 1.4  # each granularity step multiplies / divides k by this (at least +-1)
 
@@ -150,30 +153,111 @@ def kernel_kmeans(s: np.ndarray, lab: np.ndarray, iterations: int = REFINE_ITERA
     return lab
 
 
+def knn_graph(s: np.ndarray, neighbours: int) -> list[dict[int, float]]:
+    """Symmetric graph joining each point to its ``neighbours`` most similar others (weight: similarity,
+    at least a small positive floor), as adjacency dicts."""
+    n = len(s)
+    k = min(neighbours, n - 1)
+    others = s.copy()
+    np.fill_diagonal(others, -np.inf)
+    idx = np.argpartition(-others, k - 1, axis=1)[:, :k]
+    adj: list[dict[int, float]] = [{} for _ in range(n)]
+    for i in range(n):
+        for j in idx[i].tolist():
+            w = max(float(s[i, j]), 1e-3)
+            adj[i][j] = adj[j][i] = max(adj[i].get(j, 0.0), w)
+    return adj
+
+
+def louvain(adj: list[dict[int, float]], resolution: float = 1.0) -> np.ndarray:
+    """Communities of a weighted graph by modularity (Louvain: local moves, then aggregation; Blondel et
+    al. 2008). Deterministic: nodes are visited in order. Returns labels 0..c-1."""
+    n = len(adj)
+    labels = np.arange(n)
+    graph = adj
+    while True:
+        comm, moved = _louvain_local_moves(graph, resolution)
+        comm = _relabel(np.asarray(comm))
+        labels = comm[labels]
+        if not moved or comm.max() + 1 == len(graph):
+            return _relabel(labels)
+        agg: list[dict[int, float]] = [{} for _ in range(int(comm.max()) + 1)]
+        for i, nbrs in enumerate(graph):
+            ci = int(comm[i])
+            for j, w in nbrs.items():
+                cj = int(comm[j])
+                agg[ci][cj] = agg[ci].get(cj, 0.0) + w
+        graph = agg
+
+
+def _louvain_local_moves(graph: list[dict[int, float]], resolution: float) -> tuple[list[int], bool]:
+    n = len(graph)
+    degree = [sum(nbrs.values()) for nbrs in graph]
+    two_m = sum(degree)
+    if two_m <= 0:
+        return list(range(n)), False
+    comm = list(range(n))
+    total = list(degree)  # summed degree of each community
+    moved_any = False
+    improved = True
+    while improved:
+        improved = False
+        for i in range(n):
+            ci, ki = comm[i], degree[i]
+            links: dict[int, float] = {}
+            for j, w in graph[i].items():
+                if j != i:
+                    links[comm[j]] = links.get(comm[j], 0.0) + w
+            total[ci] -= ki
+            best, best_gain = ci, links.get(ci, 0.0) - resolution * total[ci] * ki / two_m
+            for c, w in links.items():
+                gain = w - resolution * total[c] * ki / two_m
+                if gain > best_gain + 1e-12:
+                    best, best_gain = c, gain
+            total[best] += ki
+            if best != ci:
+                comm[i] = best
+                improved = moved_any = True
+    return comm, moved_any
+
+
+def choose_k(s: np.ndarray, scores: dict[int, tuple[float, np.ndarray]]) -> int:
+    """The number of groups, from the data.
+
+    Where the best cut's mean silhouette shows substantial structure (> ``SIL_STRUCTURE``, Kaufman and
+    Rousseeuw's bound), its k is kept. Below it the silhouette only grows with k (workshop notes: 0.10 at
+    k = 3 to 0.17 at the cap, no peak) and says nothing about k; the k then comes from the communities of the
+    neighbour graph (modularity, ``louvain``), times ``COMMUNITY_FACTOR`` (modularity merges small
+    communities: its resolution limit), never above the silhouette's own choice.
+    """
+    best_k = max(scores, key=lambda k: (scores[k][0], -k))
+    if scores[best_k][0] > SIL_STRUCTURE:
+        return best_k
+    communities = int(louvain(knn_graph(s, GRAPH_NEIGHBOURS)).max()) + 1
+    return max(MIN_K, min(best_k, int(round(COMMUNITY_FACTOR * communities))))
+
+
 def cluster(s: np.ndarray, granularity: int = 0) -> np.ndarray:
     """Labels 0..k-1 for the points behind Gram matrix ``s`` (n x n similarities). Needs n >= 3.
 
     Ward linkage on the Euclidean distances the Gram matrix implies (exact Ward in the vectors' space), cut at
-    the k chosen by silhouette. ``granularity`` 0 keeps that k; each step up (down) multiplies (divides) it by
+    the k ``choose_k`` picks. ``granularity`` 0 keeps that k; each step up (down) multiplies (divides) it by
     ``GRANULARITY_STEP`` and moves it by at least one.
     """
     n = len(s)
     d = gram_to_distance(s)
     cond = np.sqrt(2.0 * d[np.triu_indices(n, k=1)]).astype(np.float64)
     z = linkage(cond, method="ward")
-    scores = silhouette_by_k(d, z, range(2, k_max_for(n) + 1))
+    scores = silhouette_by_k(d, z, range(2 if n < 2 * MIN_K else MIN_K, k_max_for(n) + 1))
     if not scores:
         return np.zeros(n, dtype=np.int64)
-    best = max(v for v, _ in scores.values())
-    tol = SIL_TOLERANCE if n >= SIL_TOLERANCE_MIN_N else 0.0
-    k_auto = min(kk for kk, (v, _) in scores.items() if v >= best - tol)
-    if granularity == 0:
-        lab = scores[k_auto][1]
-    else:
+    k_auto = choose_k(s, scores) if n >= 2 * MIN_K else max(scores, key=lambda k: scores[k][0])
+    k = k_auto
+    if granularity:
         k = int(round(k_auto * GRANULARITY_STEP**granularity))
         k = max(k, k_auto + granularity) if granularity > 0 else min(k, k_auto + granularity)
         k = max(1, min(k, n - 1))
-        lab = scores[k][1] if k in scores else _relabel(fcluster(z, k, criterion="maxclust"))
+    lab = scores[k][1] if k in scores else _relabel(fcluster(z, k, criterion="maxclust"))
     if int(lab.max()) >= 1:
         lab = _relabel(kernel_kmeans(s, lab))
     return lab

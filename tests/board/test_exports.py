@@ -218,7 +218,7 @@ def test_the_polis_comments_csv_has_the_polis_columns(alice, inquiry, carol, dav
     assert (records["agrees"], records["disagrees"], records["moderated"]) == ("5", "0", "1")
     assert by_text["An insult the facilitator hid"]["moderated"] == "-1"
     assert by_text["Waiting for approval"]["moderated"] == "0"
-    assert by_text["=SUM(A1:A2) looks like a formula"], "kept as written for other tools"
+    assert by_text["'=SUM(A1:A2) looks like a formula"], "neutralised like the contributions CSV"
     assert records["author-id"].isdigit()
 
 

@@ -2,15 +2,24 @@
 
 Posts that match are held back for a facilitator to review, with the reason shown. It is a net, not a
 guarantee: it looks for NHS numbers (with a valid check digit), email addresses, UK phone numbers,
-UK postcodes next to a name, and dates of birth."""
+UK postcodes next to a name, and dates of birth.
+
+Every check reads the text as ``board.text.normalised`` gives it, so the usual ways of writing the same
+thing differently do not slip past: zero-width and other format characters inside a number or an address,
+full-width or other Unicode digits and ``＠``, any dash, and dots or slashes between the groups of a
+number (``07700.900.123``)."""
 
 import re
 from datetime import date
 
-NHS_NUMBER = re.compile(r"(?<![\d])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d])")
+from .text import normalised
+
+# Between the groups of a number: spaces, dashes, dots or slashes (a few of them, "943 - 476 - 5919").
+_GAP = r"[ .\-/]{0,3}"
+NHS_NUMBER = re.compile(rf"(?<![\d])(\d{{3}}){_GAP}(\d{{3}}){_GAP}(\d{{4}})(?![\d])")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-# UK numbers: +44 or 0, then 9 or 10 more digits, spaces/dashes/brackets allowed between groups.
-PHONE = re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?|\(?0)(?:[\s\-()]*\d){9,10}(?![\d])")
+# UK numbers: +44 or 0, then 9 or 10 more digits, spaces, dashes, dots, slashes or brackets between groups.
+PHONE = re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?|\(?0)(?:[\s\-()./]*\d){9,10}(?![\d])")
 POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b", re.IGNORECASE)
 TITLE_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z'-]+")
 FULL_NAME = re.compile(r"\b[A-Z][a-z'-]{1,20}\s+[A-Z][a-z'-]{1,20}\b")
@@ -48,6 +57,7 @@ def _looks_like_birth_date(text, match):
 
 def reasons(text):
     """Why this text may carry personal data: a list of short reasons (empty if none)."""
+    text = normalised(text)
     found = []
     if any(nhs_number_is_valid("".join(m.groups())) for m in NHS_NUMBER.finditer(text)):
         found.append("an NHS number")

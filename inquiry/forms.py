@@ -1,5 +1,7 @@
 from django import forms
 
+from board.text import is_blank, strip_invisible
+
 from .models import DEFAULT_SECTORS
 
 
@@ -75,6 +77,11 @@ class JoinForm(forms.Form):
             self.fields[
                 "display_name"
             ].help_text = "This inquiry is anonymous: your name is not shown with your contributions."
+
+    def clean_display_name(self):
+        # A name of zero-width characters would show as a blank where a name should be.
+        name = self.cleaned_data["display_name"]
+        return "" if is_blank(name) else strip_invisible(name)
 
 
 class CofacilitatorForm(forms.Form):

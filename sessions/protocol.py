@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.utils.html import format_html
 
 from board.models import TEXT_LIMIT, THEME_COLOURS, THEME_NAME_LIMIT
+from board.text import is_blank, strip_invisible
 from inquiry.access import FACILITATOR, PARTICIPANT, PRESENTER, Refused
 
 
@@ -67,8 +68,8 @@ class Text:
     def parse(self, name, value):
         if not isinstance(value, str):
             raise ProtocolError("invalid_field", f"{self.label} must be text.")
-        value = value.strip()
-        if not value:
+        value = strip_invisible(value)
+        if is_blank(value):
             raise ProtocolError("empty_text", f"{self.label} is empty: write something first.")
         if len(value) > self.limit:
             raise ProtocolError(
@@ -138,7 +139,7 @@ class OptionalText:
     def parse(self, name, value):
         if not isinstance(value, str):
             raise ProtocolError("invalid_field", f"{self.label} must be text.")
-        value = value.strip()
+        value = "" if is_blank(value) else strip_invisible(value)
         if len(value) > self.limit:
             raise ProtocolError(
                 "text_too_long", f"{self.label} is {len(value)} characters; the limit is {self.limit}."

@@ -4,6 +4,7 @@ participant. What a participant's socket receives is checked frame by frame: not
 import pytest
 from channels.db import database_sync_to_async
 
+from board.models import Card
 from inquiry.models import AuditEntry, Participant
 
 from ..support import ConnectionClosed, Screen, everyone, fresh_board, text
@@ -91,6 +92,44 @@ async def test_the_safeguarding_check_holds_back_personal_data_with_the_reason(i
     await everyone(room, lambda s: "An ordinary post" in s.texts(), ["dave", "presenter"])
     assert not any("943 476 5919" in f.text for f in room["dave"].frames + room["presenter"].frames)
     assert "LS1 4AP" not in str(await fresh_board(inquiry.code, room["dave"].client))
+
+
+EVASIONS = [
+    "Write to jo.bloggs\u200b@example.org",
+    "Write to jo.bloggs\uff20example.org",
+    "Ring 077\u200b00 900\u2060123 after six",
+    "Ring \uff10\uff17\uff17\uff10\uff10 \uff19\uff10\uff10\uff11\uff12\uff13 after six",
+    "Ring 07700.900.123 after six",
+    "Her NHS number is 943\u200b476\u200b5919",
+]
+
+
+async def test_personal_data_written_to_slip_past_the_check_is_held_back_too(inquiry, room):
+    for post in EVASIONS:
+        await room["carol"].post(post)
+        assert (await room["carol"].reply()).ack
+    await room["alice"].until(lambda s: len(queue(s)) == len(EVASIONS))
+    assert sorted(queue(room["alice"])) == sorted(EVASIONS)
+    await room["dave"].post("An ordinary post")
+    await everyone(room, lambda s: s.texts() == ["An ordinary post"], ["dave", "presenter"])
+    for screen in (room["dave"], room["presenter"]):
+        seen = "".join(f.text for f in screen.frames)
+        assert not any(post in seen for post in EVASIONS)
+    assert await database_sync_to_async(lambda: Card.objects.filter(status=Card.HELD).count())() == len(
+        EVASIONS
+    )
+
+
+async def test_a_post_of_only_invisible_characters_is_refused_as_empty(inquiry, room):
+    for post in ("\u200b", "\u200b\u200c\u200d\u2060\ufeff", " \u00ad \u3164 ", "\u200e\u0301"):
+        await room["carol"].post(post)
+        frame = await room["carol"].reply()
+        assert frame.error == "empty_text", post
+        assert "empty" in frame.error_message
+    assert await database_sync_to_async(Card.objects.count)() == 0
+    await room["carol"].post("\u200bStill here\u200b")
+    assert (await room["carol"].reply()).ack
+    await everyone(room, lambda s: s.texts() == ["Still here"])
 
 
 async def test_the_safeguarding_check_can_be_turned_off(inquiry, room):

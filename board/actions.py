@@ -8,12 +8,14 @@ from contextlib import contextmanager
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.html import escape
 
 from inquiry import audit
 from inquiry.access import Refused, require_facilitator, require_participant
 from inquiry.models import Inquiry, Round
 from sessions import events
 from sessions.events import notify_participant
+from sessions.protocol import error_frame
 
 from . import render, safeguarding
 from .models import DEFAULT_COLOUR, Card, Dot, Reaction, Theme, Vote
@@ -449,7 +451,9 @@ def _moderate(actor, card_id, status, op, allowed_from):
         card.save(update_fields=["status", "held_reason"])
         context = render.base_context(inquiry)
         publish(inquiry, "card", op, {"card": card.pk}, render.card_changed(inquiry, card, before, context))
-        audit.record(inquiry.pk, actor, f"card.{op}", f"card {card.pk} ({was} → {status}): {card.text[:80]}")
+        # A card held back as possible personal data is not quoted in the log.
+        quote = "" if was == Card.HELD else f": {card.text[:80]}"
+        audit.record(inquiry.pk, actor, f"card.{op}", f"card {card.pk} ({was} → {status}){quote}")
         if inquiry.spotlight_card_id == card.pk and status != Card.VISIBLE:
             inquiry.spotlight_card = None
             inquiry.save(update_fields=["spotlight_card"])
@@ -469,6 +473,55 @@ def restore_card(actor, card_id):
 def approve_card(actor, card_id):
     """Let a card waiting in the queue (pre-moderation or safeguarding) out onto every board."""
     return _moderate(actor, card_id, Card.VISIBLE, "approve", (Card.PENDING, Card.HELD))
+
+
+def reject_card(actor, card_id):
+    """Refuse a card for good (the review queue's Reject, a hidden card's Erase): it leaves every screen
+    and what it said is erased: the card itself (its dots and reactions with it), the stored fragments
+    of every event that showed it (a screen catching up gets a snapshot instead) and its text in the
+    audit log, which keeps a note of the rejection without it. So no export, replay or log carries it."""
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        card = _card(inquiry, card_id)
+        was, reason, author = card.status, card.held_reason, card.author_id
+        themes = [card.theme] if card.theme_id else []
+        supported = card.dots.exists() or card.reactions.exists()
+        erase_cards(inquiry, [card])
+        context = render.base_context(inquiry)
+        fragments = render.cards_left(inquiry, [card_id], themes, context)
+        fragments[render.FACILITATOR_KIND] += render.delete(f"queued-{card_id}") + render.queue_count(inquiry)
+        publish(
+            inquiry,
+            "card",
+            "reject",
+            {"card": card_id},
+            render.with_lens(fragments, inquiry) if supported else fragments,
+        )
+        why = f"; it was held back: {reason}" if reason else ""
+        audit.record(
+            inquiry.pk, actor, "card.reject", f"card {card_id} ({was}) rejected, its text erased{why}"
+        )
+        message = "A facilitator removed one of your contributions"
+        message += f": {reason[0].lower()}{reason[1:]}" if reason else "."
+        notify_participant(inquiry.pk, author, error_frame("rejected", message), after=inquiry.seq)
+
+
+def erase_cards(inquiry, cards):
+    """Delete cards and erase what they said wherever Linewalk kept it: the stored fragments of events
+    that showed them (``sessions.events.redact``) and the audit log (``inquiry.audit.forget_cards``).
+    Dots and reactions on them go with them; a spotlight on one goes out. Inside ``changing``: the
+    caller publishes what leaves the screens."""
+    ids = [card.pk for card in cards]
+    if inquiry.spotlight_card_id in ids:
+        inquiry.spotlight_card = None
+        inquiry.save(update_fields=["spotlight_card"])
+        publish(inquiry, "spotlight", "clear", {}, render.room_changed(inquiry, "spotlight"))
+    needles = [f'id="{kind}-{pk}"' for pk in ids for kind in ("card", "queued")]
+    # Where a text shows without its card's id (the spotlight), it is the whole content of an element.
+    needles += [f">{escape(card.text)}<" for card in cards]
+    events.redact(inquiry.pk, needles)
+    audit.forget_cards(inquiry.pk, ids)
+    Card.objects.filter(pk__in=ids).delete()
 
 
 # Suggested themes -------------------------------------------------------------------------------------------

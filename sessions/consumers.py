@@ -48,6 +48,7 @@ HANDLERS = {
     ("card", "hide"): lambda actor, m: board_actions.hide_card(actor, m["card"]),
     ("card", "restore"): lambda actor, m: board_actions.restore_card(actor, m["card"]),
     ("card", "approve"): lambda actor, m: board_actions.approve_card(actor, m["card"]),
+    ("card", "reject"): lambda actor, m: board_actions.reject_card(actor, m["card"]),
     ("theme", "add"): lambda actor, m: board_actions.add_theme(actor, m["name"], m["colour"]),
     ("theme", "rename"): lambda actor, m: board_actions.rename_theme(actor, m["theme"], m["name"]),
     ("theme", "recolour"): lambda actor, m: board_actions.recolour_theme(actor, m["theme"], m["colour"]),

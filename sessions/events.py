@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import os
+import re
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
@@ -115,12 +116,38 @@ def disconnect_participant(inquiry_id, participant_id, reason):
 
 
 def missed_since(inquiry_id, last_seq, current_seq):
-    """The events after ``last_seq``, or None when a snapshot is the better answer."""
+    """The events after ``last_seq``, or None when a snapshot is the better answer (also when one of them
+    was redacted: its fragments are gone, and a snapshot has everything else it changed)."""
     if last_seq > current_seq or current_seq - last_seq > settings.WS_REPLAY_LIMIT:
         return None
     events = list(
         Event.objects.filter(inquiry_id=inquiry_id, seq__gt=last_seq, seq__lte=current_seq).order_by("seq")
     )
-    if len(events) != current_seq - last_seq:
+    if len(events) != current_seq - last_seq or any(e.data.get(REDACTED) for e in events):
         return None
     return events
+
+
+REDACTED = "redacted"
+
+
+def redact(inquiry_id, needles):
+    """Erase the stored fragments of every event of an inquiry that carries any of ``needles`` (exact
+    pieces of HTML: a card's element id, its escaped text between tags). The rows stay, so sequence
+    numbers have no holes; their fragments become empty and ``data`` says they were redacted, so a screen
+    that missed one gets a snapshot instead of a replay. Call inside the change that removes what they
+    showed. Returns how many events were redacted."""
+    if not needles:
+        return 0
+    pattern = re.compile("|".join(re.escape(needle) for needle in needles))
+    rows = Event.objects.filter(inquiry_id=inquiry_id).only("pk", "html_participant", "html_facilitator")
+    found = [
+        event.pk
+        for event in rows.iterator(chunk_size=500)
+        if pattern.search(event.html_participant) or pattern.search(event.html_facilitator)
+    ]
+    for start in range(0, len(found), 500):
+        Event.objects.filter(pk__in=found[start : start + 500]).update(
+            html_participant="", html_facilitator="", data={REDACTED: True}
+        )
+    return len(found)

@@ -222,6 +222,7 @@ INBOUND = {
     ("card", "hide"): ((FACILITATOR,), {"card": Id()}),
     ("card", "restore"): ((FACILITATOR,), {"card": Id()}),
     ("card", "approve"): ((FACILITATOR,), {"card": Id()}),
+    ("card", "reject"): ((FACILITATOR,), {"card": Id()}),
     ("participant", "remove"): ((FACILITATOR,), {"participant": Id()}),
     ("vote", "open"): (
         (FACILITATOR,),
@@ -258,6 +259,7 @@ STEERING = {key for key in INBOUND if key[0] in STEERING_TYPES} | {
     ("card", "hide"),
     ("card", "restore"),
     ("card", "approve"),
+    ("card", "reject"),
 }
 
 # Events broadcast to every screen of an inquiry, each with its sequence number.
@@ -275,6 +277,7 @@ EVENTS = {
     ("card", "hide"),
     ("card", "restore"),
     ("card", "approve"),
+    ("card", "reject"),
     ("round", "activate"),
     ("round", "phase"),
     ("round", "add"),

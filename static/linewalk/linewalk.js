@@ -598,6 +598,11 @@
     'card-hide': function (el) { send({ type: 'card', op: 'hide', card: cardIdOf(el) }); },
     'card-restore': function (el) { send({ type: 'card', op: 'restore', card: cardIdOf(el) }); },
     'card-approve': function (el) { send({ type: 'card', op: 'approve', card: cardIdOf(el) }); },
+    'card-reject': function (el) {
+      if (window.confirm('Reject this contribution for good? It is deleted and its text erased from the board, the exports and the audit log. This cannot be undone.')) {
+        send({ type: 'card', op: 'reject', card: cardIdOf(el) });
+      }
+    },
     'card-spotlight': function (el) { send({ type: 'spotlight', op: 'set', card: cardIdOf(el), theme: null }); },
     'theme-spotlight': function (el) { send({ type: 'spotlight', op: 'set', card: null, theme: idOf(themeOf(el)) }); },
     'spotlight-clear': function () { send({ type: 'spotlight', op: 'clear' }); },

@@ -153,6 +153,39 @@ else:
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}
     }
 
+# Django's cache holds the rate limits' counters (inquiry/limits.py): Redis when there is one, so every
+# process counts the same attempts; else this process's memory (the embedded default is one process).
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": os.environ.get("REDIS_PREFIX", "linewalk") + ":cache",
+            # A cache that does not answer must not hold up a request: limits let it through.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def _rate_limits(value):
+    """RATE_LIMITS="post=30/60,join_ip=3000/600": name=count/seconds (names: inquiry/limits.py)."""
+    limits = {}
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        name, _, rate = item.partition("=")
+        count, _, seconds = rate.partition("/")
+        try:
+            limits[name.strip()] = (int(count), float(seconds))
+        except ValueError:
+            raise ImproperlyConfigured(f"RATE_LIMITS: {item.strip()!r} is not name=count/seconds") from None
+    return limits
+
+
+RATE_LIMITS = _rate_limits(os.environ.get("RATE_LIMITS", ""))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

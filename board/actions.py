@@ -10,7 +10,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.html import escape
 
-from inquiry import audit
+from inquiry import audit, limits
 from inquiry.access import Refused, require_facilitator, require_participant
 from inquiry.models import Inquiry, Round
 from sessions import events
@@ -196,6 +196,7 @@ def _post_one(actor, inquiry, client_id, text):
     existing = Card.objects.filter(author=participant, client_id=client_id).first()
     if existing is not None:
         return existing, False
+    limits.take_post(participant.pk)
     _require_room_open(inquiry)
     current = inquiry.current_round
     if current is None:

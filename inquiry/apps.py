@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class InquiryConfig(AppConfig):
     name = "inquiry"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .limits import check_settings
+
+        check_settings()

@@ -1,17 +1,47 @@
 """The audit log of steering and moderation: who did what, when; refused attempts too."""
 
+from datetime import timedelta
+
+from django.db.models import F
+from django.utils import timezone
+
 from .models import AuditEntry
+
+# A refused attempt repeating one logged less than this long ago adds to that entry instead of a new one:
+# a flood of refused messages stays a line or two, and the facilitators' own actions stay in view.
+REPEATS_WITHIN = timedelta(minutes=10)
 
 
 def record(inquiry_id, actor, action, detail="", refused=False):
+    detail = str(detail)[:500]
+    if refused and _repeated(inquiry_id, actor, action, detail):
+        return
     AuditEntry.objects.create(
         inquiry_id=inquiry_id,
         user_id=actor.user_id,
         participant_id=actor.participant_id,
         action=action,
-        detail=str(detail)[:500],
+        detail=detail,
         refused=refused,
     )
+
+
+def _repeated(inquiry_id, actor, action, detail):
+    now = timezone.now()
+    same = AuditEntry.objects.filter(
+        inquiry_id=inquiry_id,
+        user_id=actor.user_id,
+        participant_id=actor.participant_id,
+        action=action,
+        detail=detail,
+        refused=True,
+        last__gte=now - REPEATS_WITHIN,
+    )
+    latest = same.order_by("-pk").values_list("pk", flat=True).first()
+    if latest is None:
+        return False
+    AuditEntry.objects.filter(pk=latest).update(times=F("times") + 1, last=now)
+    return True
 
 
 ERASED = "[text erased]"

@@ -1,7 +1,9 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
 from board.text import is_blank, strip_invisible
 
+from . import limits
 from .models import DEFAULT_SECTORS
 
 
@@ -86,3 +88,24 @@ class JoinForm(forms.Form):
 
 class CofacilitatorForm(forms.Form):
     username = forms.CharField(label="Username of the co-facilitator", max_length=150)
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's login form with the login throttle (inquiry.limits): an attempt over a limit is refused
+    before the password is checked (``limited`` says why), a wrong one is counted, a right one clears
+    this address's count for the account. Any login view can use it."""
+
+    limited = None
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        self.limited = limits.login_refusal(self.request, username)
+        if self.limited is not None:
+            raise forms.ValidationError(self.limited.message, code="rate_limited")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            limits.login_failed(self.request, username)
+            raise
+        limits.login_succeeded(self.request, username)
+        return cleaned

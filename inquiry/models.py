@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import F
+from django.utils import timezone
 
 # Join codes avoid characters people confuse when reading them off a shared screen: 0/O, 1/I/L, 2/Z, 5/S, 8/B.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -166,6 +167,10 @@ class AuditEntry(models.Model):
     detail = models.CharField(max_length=500, blank=True)
     refused = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
+    # The same refused attempt repeated (same person, action and reason, within minutes of the last) adds
+    # to one entry: how many times, and when last.
+    times = models.PositiveIntegerField(default=1)
+    last = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created", "-pk"]

@@ -3,7 +3,9 @@ import io
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from board.render import live_state
 
-from . import actions
+from . import actions, limits
 from .access import (
     FACILITATOR,
     PARTICIPANT,
@@ -21,7 +23,7 @@ from .access import (
     participant_for_session,
     session_key,
 )
-from .forms import CodeForm, CofacilitatorForm, InquiryForm, JoinForm
+from .forms import CodeForm, CofacilitatorForm, InquiryForm, JoinForm, ThrottledAuthenticationForm
 from .models import Inquiry, normalise_code
 
 
@@ -36,23 +38,29 @@ def home(request):
 
 
 @require_POST
+@limits.counting_wrong_codes
 def find(request):
     form = CodeForm(request.POST)
     if form.is_valid():
         inquiry = Inquiry.objects.filter(code=normalise_code(form.cleaned_data["code"])).first()
         if inquiry is not None:
             return redirect("inquiry:join", inquiry.code)
+        limits.wrong_code(request)
         form.add_error("code", "No inquiry has that code. Check it against the screen and try again.")
     return render(request, "inquiry/home.html", {"form": form}, status=400)
 
 
 @require_http_methods(["GET", "POST"])
+@limits.counting_wrong_codes
 def join(request, code):
     inquiry = inquiry_by_code(code)
     if participant_for_session(request.session, inquiry) is not None:
         return redirect("inquiry:participate", inquiry.code)
     form = JoinForm(request.POST or None, inquiry=inquiry)
     if request.method == "POST" and form.is_valid():
+        limited = limits.join_refusal(request, inquiry)
+        if limited is not None:
+            return limits.too_many(request, limited)
         participant = actions.join(
             inquiry, display_name=form.cleaned_data["display_name"], sector=form.cleaned_data["sector"]
         )
@@ -63,6 +71,7 @@ def join(request, code):
 
 
 @require_GET
+@limits.counting_wrong_codes
 def participate(request, code):
     inquiry = inquiry_by_code(code)
     participant = participant_for_session(request.session, inquiry)
@@ -108,9 +117,11 @@ def present(request, code):
     return render(request, "inquiry/present.html", context)
 
 
+@login_required
 @require_GET
 def qr(request, code):
-    inquiry = inquiry_by_code(code)
+    # Only the facilitators' pages show it: to anyone else every code answers alike (no existence test).
+    inquiry = inquiry_for_facilitator(request.user, code)
     svg = io.BytesIO()
     # A standalone SVG (with its XML namespace) so that an <img> can show it.
     segno.make(join_url(request, inquiry), error="m").save(
@@ -156,5 +167,29 @@ def add_cofacilitator(request, code):
 @require_GET
 def audit_log(request, code):
     inquiry = inquiry_for_facilitator(request.user, code)
-    entries = inquiry.audit.select_related("user", "participant")[:500]
-    return render(request, "inquiry/audit.html", {"inquiry": inquiry, "entries": entries})
+    show = request.GET.get("show")
+    entries = inquiry.audit.select_related("user", "participant")
+    if show in AUDIT_VIEWS:
+        entries = entries.filter(refused=show == "refused")
+    else:
+        show = ""
+    page = Paginator(entries, AUDIT_PAGE).get_page(request.GET.get("page"))
+    context = {"inquiry": inquiry, "page": page, "entries": page.object_list, "show": show}
+    return render(request, "inquiry/audit.html", context)
+
+
+AUDIT_VIEWS = ("done", "refused")
+AUDIT_PAGE = 100
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page, throttled (inquiry.limits): refused attempts get the form back with 429."""
+
+    authentication_form = ThrottledAuthenticationForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.limited is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(form.limited.retry_after)
+        return response

@@ -20,7 +20,7 @@ from board import actions as board_actions
 from board import render, suggest
 from board.models import Card
 from inquiry import actions as inquiry_actions
-from inquiry import audit
+from inquiry import audit, limits
 from inquiry.access import FACILITATOR, Refused, actor_for_socket, require_facilitator
 from inquiry.models import Inquiry, Participant
 
@@ -353,6 +353,10 @@ class InquiryConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.actor is None:
+            return
+        limited = limits.socket_message(self.actor)  # every message counts, bad ones too
+        if limited is not None:
+            await self.send(protocol.error_frame(limited.code, limited.message))
             return
         if text_data is None:
             await self.send(protocol.error_frame("binary_frame", "Send text (JSON) messages, not binary."))

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 
+from inquiry import limits
 from inquiry.actions import add_cofacilitator, create_inquiry
 from sessions.hub import hub
 
@@ -135,3 +136,10 @@ async def room(inquiry, alice, bob, carol, dave):
     yield screens
     for screen in screens.values():
         await screen.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Each test counts its own attempts (the counters would otherwise carry over from test to test)."""
+    limits.reset()
+    yield

@@ -31,8 +31,9 @@ STOP_TIMEOUT = 10
 TIMEOUT = 10  # for one thing to show on a screen connected to a real server
 
 
-def server_env(redis_prefix):
-    """The environment of a Daphne process that shares this pytest process's test database."""
+def server_env(redis_prefix, extra=None):
+    """The environment of a Daphne process that shares this pytest process's test database (``extra``:
+    more variables, e.g. RATE_LIMITS)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": SERVER_SETTINGS,
@@ -55,6 +56,7 @@ def server_env(redis_prefix):
         "SERVE_STATIC": "1",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.update(extra or {})
     return env
 
 
@@ -68,12 +70,12 @@ class Daphne:
         self.url = None
 
     @classmethod
-    def launch(cls, log_path, *, redis_prefix):
+    def launch(cls, log_path, *, redis_prefix, env=None):
         daphne = Path(sys.executable).with_name("daphne")
         command = [str(daphne), "-b", "127.0.0.1", "-p", "0", "--access-log", os.devnull, "asgi:application"]
         with open(log_path, "w") as log:
             process = subprocess.Popen(
-                command, cwd=ROOT, env=server_env(redis_prefix), stdout=log, stderr=subprocess.STDOUT
+                command, cwd=ROOT, env=server_env(redis_prefix, env), stdout=log, stderr=subprocess.STDOUT
             )
         return cls(process, log_path)
 
@@ -119,10 +121,10 @@ class Daphne:
             self.process.wait()
 
 
-def start(log_paths, *, redis_prefix):
+def start(log_paths, *, redis_prefix, env=None):
     """Start one Daphne per log path, side by side, and return them once all serve. If one fails to
     start, the others are stopped before the error propagates."""
-    servers = [Daphne.launch(path, redis_prefix=redis_prefix) for path in log_paths]
+    servers = [Daphne.launch(path, redis_prefix=redis_prefix, env=env) for path in log_paths]
     try:
         for server in servers:
             server.wait_until_serving()

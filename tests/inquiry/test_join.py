@@ -21,9 +21,12 @@ def test_a_wrong_code_gets_a_clear_message(anonymous, inquiry):
     assert b"No inquiry has that code" in response.content
 
 
-def test_the_short_link_and_qr_code_lead_to_the_join_page(anonymous, inquiry):
+def test_the_short_link_leads_to_the_join_page_and_the_qr_code_shows_on_the_presenter_view(
+    alice, anonymous, inquiry
+):
     assert inquiry.question.encode() in anonymous.get(f"/j/{inquiry.code}").content
-    svg = anonymous.get(f"/i/{inquiry.code}/qr.svg")
+    assert f"/i/{inquiry.code}/qr.svg".encode() in alice.get(f"/i/{inquiry.code}/present/").content
+    svg = alice.get(f"/i/{inquiry.code}/qr.svg")
     assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
 
 

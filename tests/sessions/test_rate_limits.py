@@ -1,0 +1,121 @@
+"""Rate limits on the socket (issue 13, finding 8): one participant sending 500 posts at once, one screen
+flooding messages, refused steering messages flooding the audit log. Each refusal is an error frame
+with the code ``rate_limited`` to that screen only; the socket stays open; nothing else is stored."""
+
+import asyncio
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+
+from board.models import Card
+from inquiry import limits
+from inquiry.models import AuditEntry
+
+from ..support import Screen, everyone
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """The limits' in-process clock, stopped (token buckets refill only when the test moves it on)."""
+    offset = [limits.monotonic()]
+    monkeypatch.setattr(limits, "monotonic", lambda: offset[0])
+
+    def forward(seconds):
+        offset[0] += seconds
+
+    return forward
+
+
+@pytest.fixture
+async def room(inquiry, alice, carol, dave):
+    screens = {
+        "alice": await Screen(inquiry.code, alice).connect(),
+        "carol": await Screen(inquiry.code, carol).connect(),
+        "dave": await Screen(inquiry.code, dave).connect(),
+    }
+    yield screens
+    for screen in screens.values():
+        await screen.close()
+
+
+async def replies(screen, count):
+    """The next ``count`` answers to this screen's own messages (acks and errors)."""
+    return [await screen.reply() for _ in range(count)]
+
+
+async def test_a_participant_posting_500_at_once_gets_20_stored_and_a_clear_refusal_for_the_rest(
+    inquiry, room, later
+):
+    carol = room["carol"]
+    sent = [await carol.post(f"Spam {n}") for n in range(500)]
+    answers = await replies(carol, 500)
+    acked = [frame.ack for frame in answers if frame.ack]
+    assert acked == sent[:20]
+    refusals = [frame for frame in answers if frame.error]
+    assert len(refusals) == 480 and {frame.error for frame in refusals} == {"rate_limited"}
+    assert any("posting faster than the room can read: wait 3 seconds" in f.error_message for f in refusals)
+    assert await database_sync_to_async(Card.objects.count)() == 20
+    await everyone(room, lambda s: len(s.texts()) == 20)
+
+    # A resend of a stored post costs no post (only a message: two seconds give the screen a few back);
+    # the socket is still open; posting comes back with time.
+    later(2)
+    await carol.post("Spam 0", client_id=sent[0])
+    assert (await carol.reply()).ack == sent[0]
+    await carol.post("Too soon")
+    assert (await carol.reply()).error == "rate_limited"
+    later(60)
+    await carol.post("A minute later")
+    assert (await carol.reply()).ack
+    await everyone(room, lambda s: "A minute later" in s.texts())
+    # Others were never limited by it.
+    await room["dave"].post("Dave posts as usual")
+    assert (await room["dave"].reply()).ack
+
+
+async def test_a_screen_flooding_messages_is_told_to_wait_and_stays_open(inquiry, room, later):
+    await room["carol"].post("Something to react to")
+    await room["dave"].until(lambda s: len(s.cards()) == 1)
+    card = next(iter(room["dave"].cards()))
+    dave = room["dave"]
+    for _ in range(150):
+        await dave.send(type="reaction", op="toggle", card=card)
+    for _ in range(30):  # bad messages count as well
+        await dave.communicator.send_to(text_data="not json")
+    limited = []
+    async with asyncio.timeout(10):
+        while len(limited) < 60:
+            frame = await dave.receive()
+            if frame.error == "rate_limited":
+                limited.append(frame)
+    assert "sending too many messages" in limited[0].error_message
+    later(60)
+    await dave.send(type="sync", op="resume", last_seq=0)
+    assert (await dave.next_event()).seq is not None
+
+
+async def test_a_flood_of_refused_steering_messages_leaves_the_facilitators_actions_in_view(
+    inquiry, room, alice, settings
+):
+    settings.RATE_LIMITS = {"message": (100_000, 60)}  # the audit log must hold even without the limit
+    await room["alice"].send(type="announce", op="set", text="Welcome, everyone")
+    await room["alice"].send(type="round", op="add", question="What would help most?", guidance="")
+    await room["alice"].until(lambda s: s.seq == 2)
+    carol = room["carol"]
+    for n in range(600):
+        await carol.communicator.send_to(
+            text_data=json.dumps({"type": "round", "op": "add", "question": f"Hijack {n}", "guidance": ""})
+        )
+    await replies(carol, 600)
+    entries = await database_sync_to_async(
+        lambda: list(AuditEntry.objects.values_list("action", "refused", "times"))
+    )()
+    assert sorted(entries) == [("announce.set", False, 1), ("round.add", False, 1), ("round.add", True, 600)]
+    page = (await database_sync_to_async(alice.get)(f"/i/{inquiry.code}/audit/")).content.decode()
+    assert "Welcome, everyone" in page and "What would help most?" in page
+    assert "600 times" in page
+    done = (await database_sync_to_async(alice.get)(f"/i/{inquiry.code}/audit/?show=done")).content.decode()
+    assert "Welcome, everyone" in done and "Refused" not in done.split("<tbody>")[1]

@@ -4,6 +4,7 @@ notify (broadcast on commit, through sessions.events.publish). Views and the con
 import re
 from collections import defaultdict
 from contextlib import contextmanager
+from functools import wraps
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
@@ -12,7 +13,7 @@ from django.utils.html import escape
 
 from inquiry import audit, limits
 from inquiry.access import Refused, require_facilitator, require_participant
-from inquiry.models import Inquiry, Round
+from inquiry.models import Inquiry, Participant, Round
 from sessions import events
 from sessions.events import notify_participant
 from sessions.protocol import error_frame
@@ -158,12 +159,27 @@ def post_card(actor, client_id, text):
     return result
 
 
+def _answered_one_by_one(batch_action):
+    """For an action on a batch of items: a refusal of the whole batch (the inquiry is gone) answers each
+    item with it, as if each had been refused on its own."""
+
+    @wraps(batch_action)
+    def wrapped(inquiry_id, items):
+        try:
+            return batch_action(inquiry_id, items)
+        except Refused as refused:
+            return [refused] * len(items)
+
+    return wrapped
+
+
+@_answered_one_by_one
 def post_cards(inquiry_id, posts):
     """Store several posts to one inquiry, ``posts`` = [(actor, client_id, text)], in one transaction and
     one event (the live session gathers the posts that arrive while the database is busy with the last
     ones: a room of thousands posting at once then costs one transaction, one sequence number and one
     frame per batch, not per post). Returns, per post in order, (card, created) or the Refused that
-    turned it down; a refusal turns down that post only."""
+    turned it down; a refusal turns down that post only (and every post, if the inquiry is gone)."""
     results = []
     with changing(inquiry_id) as inquiry:
         expire_timer_if_due(inquiry)
@@ -507,6 +523,55 @@ def reject_card(actor, card_id):
         notify_participant(inquiry.pk, author, error_frame("rejected", message), after=inquiry.seq)
 
 
+def erase_participant(actor):
+    """A participant erases what they added to the inquiry (their right to erasure): their cards (and
+    the dots and reactions on them), their own dots and reactions, and their display name. Every screen
+    loses them at once, through one event; what the cards said is erased wherever it was kept, as for a
+    rejected card. They stay in the inquiry as an anonymous person of their sector, free to carry on.
+    A participant a facilitator removed may do this too. Returns how many of each went."""
+    with changing(actor.inquiry_id) as inquiry:
+        participant = Participant.objects.filter(pk=actor.participant_id, inquiry=inquiry).first()
+        if actor.participant_id is None or participant is None:
+            raise Refused("forbidden", "Only a participant can erase their own contributions.")
+        cards = list(Card.objects.filter(author=participant).select_related("theme"))
+        mine = {card.pk for card in cards}
+        vote = render.current_vote(inquiry)
+        dots = Dot.objects.filter(participant=participant)
+        reactions = Reaction.objects.filter(participant=participant)
+        # The cards and themes others see counts on, whose counts go down (not the erased cards).
+        touched = {}
+        for dot in dots.filter(vote=vote).exclude(card_id__in=mine).select_related("card", "theme"):
+            target = dot.card or dot.theme
+            touched.setdefault((type(target), target.pk), (target, True))
+        for reaction in reactions.exclude(card_id__in=mine).select_related("card"):
+            touched[(Card, reaction.card_id)] = (reaction.card, False)
+        counts = {"contributions": len(cards), "dots": dots.count(), "reactions": reactions.count()}
+        themes = list({card.theme_id: card.theme for card in cards if card.theme_id}.values())
+        erase_cards(inquiry, cards)
+        dots.delete()
+        reactions.delete()
+        if participant.display_name:
+            audit.forget_name(inquiry.pk, participant)
+            participant.display_name = ""
+            participant.save(update_fields=["display_name"])
+        context = render.base_context(inquiry)
+        fragments = render.cards_left(inquiry, sorted(mine), themes, context)
+        fragments[render.FACILITATOR_KIND] += "".join(render.delete(f"queued-{pk}") for pk in mine)
+        fragments[render.FACILITATOR_KIND] += render.queue_count(inquiry)
+        if touched:
+            counted = render.votes_changed(inquiry, list(touched.values()), vote)
+            fragments = {kind: html + counted[kind] for kind, html in fragments.items()}
+        if touched or themes:
+            fragments = render.with_lens(fragments, inquiry)
+        publish(inquiry, "participant", "erase", {"participant": participant.pk, **counts}, fragments)
+        notify_participant(
+            inquiry.pk, participant.pk, render.mine_html(inquiry, participant.pk), after=inquiry.seq
+        )
+        erased = ", ".join(f"{n} {kind[:-1] if n == 1 else kind}" for kind, n in counts.items())
+        audit.record(inquiry.pk, actor, "participant.erase", f"{erased} erased at the participant's request")
+        return counts
+
+
 def erase_cards(inquiry, cards):
     """Delete cards and erase what they said wherever Linewalk kept it: the stored fragments of events
     that showed them (``sessions.events.redact``) and the audit log (``inquiry.audit.forget_cards``).
@@ -710,6 +775,7 @@ def _cast(actor, inquiry, key, card_id, theme_id, vote):
     return next(iter(item.values())), True
 
 
+@_answered_one_by_one
 def cast_votes(inquiry_id, votes):
     """Dots and reactions to one inquiry, ``votes`` = [(actor, (type, op), card id, theme id)], in one
     transaction and one event, as ``post_cards`` does for posts: a room voting at once then costs one

@@ -446,3 +446,10 @@ def live(inquiry, kind, viewer=None):
 
 def live_for_all(inquiry):
     return for_each_kind(lambda kind: live(inquiry, kind))
+
+
+def inquiry_deleted():
+    """For every screen still open on an inquiry being deleted: the live region says so, and the
+    participant's post form goes."""
+    notice = render_to_string("board/board.html#deleted", {"oob": True})
+    return {PARTICIPANT_KIND: notice + delete("compose-form"), FACILITATOR_KIND: notice}

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from .models import Inquiry, Participant, normalise_code
@@ -49,6 +50,15 @@ def inquiry_for_facilitator(user, code):
         return Inquiry.objects.get(code=normalise_code(code), facilitators=user)
     except Inquiry.DoesNotExist:
         raise Http404("No inquiry has that code.") from None
+
+
+def inquiry_for_owner(user, code):
+    """The inquiry with this code, if the user created it (what only its owner may do: delete it).
+    Another of its facilitators is told so (403); anyone else gets 404, as for an unknown code."""
+    inquiry = inquiry_for_facilitator(user, code)
+    if inquiry.created_by_id != user.pk:
+        raise PermissionDenied("Only the facilitator who created this inquiry can do that.")
+    return inquiry
 
 
 def participant_for_session(session, inquiry):

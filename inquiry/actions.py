@@ -1,4 +1,5 @@
-"""Changes to an inquiry itself: creating it, joining it, its facilitators and its rounds."""
+"""Changes to an inquiry itself: creating it, joining it, its facilitators and its rounds, closing and
+deleting it."""
 
 from contextlib import contextmanager
 from datetime import timedelta
@@ -14,7 +15,7 @@ from sessions.events import disconnect_participant
 
 from . import audit
 from .access import Refused, require_facilitator
-from .models import DEFAULT_SECTORS, Inquiry, Participant, Round
+from .models import DEFAULT_SECTORS, RETENTION_LIMIT, DeletionRecord, Inquiry, Participant, Round
 
 
 def create_inquiry(user, *, title, question, rounds, sectors, show_names):
@@ -300,3 +301,67 @@ def remove_participant(actor, participant_id):
             render.room_changed(inquiry, "presence"),
         )
         return participant
+
+
+# Data protection (docs/data-protection.md) ------------------------------------------------------------------
+
+
+def close_inquiry(actor):
+    """Close the inquiry after the event: every round closes (nothing more is posted, edited or deleted;
+    silent cards are revealed, as closing a round does), a running timer stops, and the retention period,
+    if one is set, starts counting."""
+    with steering(actor, "inquiry.close") as (inquiry, notes):
+        if inquiry.closed_at is not None:
+            raise Refused("invalid_state", "This inquiry is already closed.")
+        Card.objects.filter(inquiry=inquiry, silent=True).update(silent=False)
+        closed = inquiry.rounds.exclude(phase=Round.CLOSED).update(phase=Round.CLOSED)
+        inquiry.closed_at = timezone.now()
+        inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
+        inquiry.save(update_fields=["closed_at", "timer_ends_at", "timer_closes_round"])
+        notes.append(f"{closed} round{'s' if closed != 1 else ''} closed")
+        if inquiry.purge_after:
+            notes.append(f"to be deleted on {timezone.localtime(inquiry.purge_after):%d %b %Y}")
+        publish(inquiry, "inquiry", "close", {}, render.live_for_all(inquiry))
+
+
+def reopen_inquiry(actor):
+    """Undo closing: the retention clock stops. Rounds stay closed until a facilitator opens one."""
+    with steering(actor, "inquiry.reopen") as (inquiry, notes):
+        if inquiry.closed_at is None:
+            raise Refused("invalid_state", "This inquiry is not closed.")
+        inquiry.closed_at = None
+        inquiry.save(update_fields=["closed_at"])
+        publish(inquiry, "inquiry", "reopen", {}, render.round_banner(inquiry))
+
+
+def set_retention(actor, days):
+    """Delete everything in the inquiry ``days`` after it closes (None: keep it until deleted by hand)."""
+    if days is not None and not 0 <= days <= RETENTION_LIMIT:
+        raise Refused("invalid_field", f"Keep it between 0 and {RETENTION_LIMIT} days after closing.")
+    with steering(actor, "inquiry.retention") as (inquiry, notes):
+        inquiry.retention_days = days
+        inquiry.save(update_fields=["retention_days"])
+        notes.append("kept until deleted by hand" if days is None else f"deleted {days} days after closing")
+
+
+def delete_inquiry(user, inquiry_id, how=DeletionRecord.OWNER):
+    """Delete an inquiry and everything in it (rounds, participants, contributions, themes, votes, dots,
+    reactions, its audit log and stored changes), leaving a DeletionRecord of what went, when and by whom.
+    Only its owner may (``how`` OWNER); the retention purge passes RETENTION and no user. Screens still
+    open are told, and can do nothing more there."""
+    with changing(inquiry_id) as inquiry:
+        if how == DeletionRecord.OWNER and (user is None or inquiry.created_by_id != user.pk):
+            raise Refused("forbidden", "Only the facilitator who created this inquiry can delete it.")
+        record = DeletionRecord.objects.create(
+            code=inquiry.code,
+            title=inquiry.title,
+            inquiry_created=inquiry.created,
+            owner_id=inquiry.created_by_id,
+            deleted_by=user,
+            deleted_by_name=user.get_username() if user is not None else "",
+            how=how,
+            counts=inquiry.contents(),
+        )
+        publish(inquiry, "inquiry", "delete", {}, render.inquiry_deleted())
+        inquiry.delete()
+        return record

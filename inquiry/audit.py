@@ -60,3 +60,13 @@ def forget_cards(inquiry_id, card_ids):
             entry.detail = entry.detail.split(":", 1)[0] + ": " + ERASED
             changed.append(entry)
     AuditEntry.objects.bulk_update(changed, ["detail"], batch_size=500)
+
+
+def forget_name(inquiry_id, participant):
+    """A participant's display name out of the audit log: an entry naming them (a removal notes
+    "<name> (<sector>)") names them by number instead."""
+    named = f"{participant.display_name} ({participant.sector})"
+    entries = AuditEntry.objects.filter(inquiry_id=inquiry_id, detail__contains=named)
+    for entry in entries.only("pk", "detail"):
+        entry.detail = entry.detail.replace(named, f"Participant {participant.pk} ({participant.sector})")
+        entry.save(update_fields=["detail"])

@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from board.text import is_blank, strip_invisible
 
 from . import limits
-from .models import DEFAULT_SECTORS
+from .models import DEFAULT_SECTORS, RETENTION_LIMIT, normalise_code
 
 
 def _lines(text, limit, what):
@@ -109,3 +109,26 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
         limits.login_succeeded(self.request, username)
         return cleaned
+
+
+class RetentionForm(forms.Form):
+    days = forms.IntegerField(
+        label="Delete everything in this inquiry this many days after it closes",
+        min_value=0,
+        max_value=RETENTION_LIMIT,
+        required=False,
+        help_text="Leave empty to keep it until a facilitator deletes it. 0: at the next daily purge.",
+    )
+
+
+class DeleteForm(forms.Form):
+    confirm = forms.CharField(label="Type the inquiry's join code to confirm", max_length=20)
+
+    def __init__(self, *args, inquiry, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.inquiry = inquiry
+
+    def clean_confirm(self):
+        if normalise_code(self.cleaned_data["confirm"]) != self.inquiry.code:
+            raise forms.ValidationError(f"Type the join code, {self.inquiry.code}, to confirm.")
+        return self.cleaned_data["confirm"]

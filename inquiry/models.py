@@ -1,4 +1,5 @@
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +12,9 @@ CODE_LENGTH = 6
 
 DEFAULT_SECTORS = ["NHS", "Local authority", "Voluntary and community sector", "Other"]
 
+# The longest an inquiry can be set to be kept after it closes (days): ten years.
+RETENTION_LIMIT = 3650
+
 
 def new_join_code():
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -19,6 +23,13 @@ def new_join_code():
 def normalise_code(raw):
     """What a person typed, as a code: case, spaces and dashes do not matter."""
     return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+
+
+class InquiryQuerySet(models.QuerySet):
+    def due_for_purge(self, now):
+        """Inquiries closed longer ago than their retention period (oldest deadline first)."""
+        candidates = self.filter(closed_at__isnull=False, retention_days__isnull=False)
+        return sorted((i for i in candidates if i.purge_after <= now), key=lambda i: i.purge_after)
 
 
 class Inquiry(models.Model):
@@ -70,6 +81,12 @@ class Inquiry(models.Model):
         help_text="Hold back posts that look like personal data (NHS numbers, emails, phone numbers, "
         "postcodes next to names, dates of birth) for a facilitator to review.",
     )
+    # Data protection (docs/data-protection.md): when a facilitator closed the inquiry, and how many days
+    # after that everything in it is deleted by ``manage.py purge_inquiries`` (None: kept until deleted).
+    closed_at = models.DateTimeField(null=True, blank=True)
+    retention_days = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = InquiryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]
@@ -96,6 +113,30 @@ class Inquiry(models.Model):
         Inquiry.objects.filter(pk=self.pk).update(seq=F("seq") + 1)
         self.seq = Inquiry.objects.filter(pk=self.pk).values_list("seq", flat=True).get()
         return self.seq
+
+    @property
+    def purge_after(self):
+        """When ``manage.py purge_inquiries`` deletes this inquiry, or None if it never will."""
+        if self.closed_at is None or self.retention_days is None:
+            return None
+        return self.closed_at + timedelta(days=self.retention_days)
+
+    def contents(self):
+        """How much this inquiry holds, by kind: what deleting it deletes."""
+        from board.models import Card, Dot, Reaction, Theme, Vote
+        from sessions.models import Event
+
+        return {
+            "rounds": self.rounds.count(),
+            "participants": self.participants.count(),
+            "contributions": Card.objects.filter(inquiry=self).count(),
+            "themes": Theme.objects.filter(inquiry=self).count(),
+            "votes": Vote.objects.filter(inquiry=self).count(),
+            "dots": Dot.objects.filter(vote__inquiry=self).count(),
+            "reactions": Reaction.objects.filter(card__inquiry=self).count(),
+            "audit entries": self.audit.count(),
+            "stored changes": Event.objects.filter(inquiry=self).count(),
+        }
 
     def is_facilitator(self, user):
         if not user or not user.is_authenticated:
@@ -185,3 +226,34 @@ class AuditEntry(models.Model):
         if self.participant_id:
             return f"participant {self.participant} ({self.participant.sector})"
         return "unknown"
+
+
+class DeletionRecord(models.Model):
+    """What was deleted, when, by whom: kept after the inquiry and everything in it are gone (so it holds
+    nothing anyone wrote, only the inquiry's title, code and how much it held)."""
+
+    OWNER = "owner"
+    RETENTION = "retention"
+    HOWS = [(OWNER, "Deleted by its owner"), (RETENTION, "Purged at the end of its retention period")]
+
+    code = models.CharField(max_length=12)
+    title = models.CharField(max_length=200)
+    inquiry_created = models.DateTimeField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The account's name at the time, kept if the account itself goes.
+    deleted_by_name = models.CharField(max_length=150, blank=True)
+    how = models.CharField(max_length=16, choices=HOWS)
+    # How much went: {"participants": 60, "contributions": 150, ...}
+    counts = models.JSONField(default=dict)
+    deleted = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-deleted", "-pk"]
+
+    def __str__(self):
+        return f"{self.code} {self.title} ({self.how})"

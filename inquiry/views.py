@@ -6,25 +6,37 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from board import actions as board_actions
 from board.render import live_state
 
 from . import actions, limits
 from .access import (
     FACILITATOR,
     PARTICIPANT,
+    Actor,
     Refused,
     inquiry_by_code,
     inquiry_for_facilitator,
+    inquiry_for_owner,
     participant_for_session,
     session_key,
 )
-from .forms import CodeForm, CofacilitatorForm, InquiryForm, JoinForm, ThrottledAuthenticationForm
-from .models import Inquiry, normalise_code
+from .forms import (
+    CodeForm,
+    CofacilitatorForm,
+    DeleteForm,
+    InquiryForm,
+    JoinForm,
+    RetentionForm,
+    ThrottledAuthenticationForm,
+)
+from .models import DeletionRecord, Inquiry, normalise_code
 
 
 def join_url(request, inquiry):
@@ -136,7 +148,8 @@ def qr(request, code):
 @require_GET
 def inquiry_list(request):
     inquiries = request.user.facilitated_inquiries.order_by("-created")
-    return render(request, "inquiry/list.html", {"inquiries": inquiries})
+    deleted = DeletionRecord.objects.filter(Q(owner=request.user) | Q(deleted_by=request.user))
+    return render(request, "inquiry/list.html", {"inquiries": inquiries, "deleted": deleted[:50]})
 
 
 @login_required
@@ -180,6 +193,115 @@ def audit_log(request, code):
 
 AUDIT_VIEWS = ("done", "refused")
 AUDIT_PAGE = 100
+
+
+# Data protection (docs/data-protection.md) ---------------------------------------------------------------
+
+
+def _facilitator(request, inquiry):
+    return Actor(FACILITATOR, inquiry.pk, user_id=request.user.pk)
+
+
+def _data_page(request, inquiry, form=None, status=200):
+    days = inquiry.retention_days
+    context = {
+        "inquiry": inquiry,
+        "form": form or RetentionForm(initial={"days": days}),
+        "contents": inquiry.contents(),
+        "owner": inquiry.created_by_id == request.user.pk,
+    }
+    return render(request, "inquiry/data.html", context, status=status)
+
+
+@login_required
+@require_GET
+def data(request, code):
+    """What the inquiry holds, how long it is kept, closing it, and (for its owner) deleting it."""
+    return _data_page(request, inquiry_for_facilitator(request.user, code))
+
+
+@login_required
+@require_POST
+def retention(request, code):
+    inquiry = inquiry_for_facilitator(request.user, code)
+    form = RetentionForm(request.POST)
+    if not form.is_valid():
+        return _data_page(request, inquiry, form, status=400)
+    days = form.cleaned_data["days"]
+    actions.set_retention(_facilitator(request, inquiry), days)
+    if days is None:
+        messages.success(request, "Saved: this inquiry is kept until a facilitator deletes it.")
+    else:
+        messages.success(
+            request, f"Saved: everything in this inquiry is deleted {days} days after it closes."
+        )
+    return redirect("inquiry:data", inquiry.code)
+
+
+@login_required
+@require_POST
+def close(request, code):
+    inquiry = inquiry_for_facilitator(request.user, code)
+    try:
+        actions.close_inquiry(_facilitator(request, inquiry))
+        messages.success(request, "The inquiry is closed: every round is read-only.")
+    except Refused as refused:
+        messages.error(request, refused.message)
+    return redirect("inquiry:data", inquiry.code)
+
+
+@login_required
+@require_POST
+def reopen(request, code):
+    inquiry = inquiry_for_facilitator(request.user, code)
+    try:
+        actions.reopen_inquiry(_facilitator(request, inquiry))
+        messages.success(request, "The inquiry is open again; open a round to take posts.")
+    except Refused as refused:
+        messages.error(request, refused.message)
+    return redirect("inquiry:data", inquiry.code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request, code):
+    inquiry = inquiry_for_owner(request.user, code)
+    form = DeleteForm(request.POST or None, inquiry=inquiry)
+    if request.method == "POST" and form.is_valid():
+        actions.delete_inquiry(request.user, inquiry.pk)
+        messages.success(request, f"Deleted “{inquiry.title}” ({inquiry.code}) and everything in it.")
+        return redirect("inquiry:list")
+    context = {"inquiry": inquiry, "form": form, "contents": inquiry.contents()}
+    return render(request, "inquiry/delete.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@limits.counting_wrong_codes
+def erase(request, code):
+    """A participant erases their own contributions, dots, reactions and name, after confirming."""
+    inquiry = inquiry_by_code(code)
+    participant = participant_for_session(request.session, inquiry)
+    if participant is None:
+        return redirect("inquiry:join", inquiry.code)
+    if request.method == "POST":
+        actor = Actor(PARTICIPANT, inquiry.pk, participant_id=participant.pk)
+        counts = board_actions.erase_participant(actor)
+        messages.success(
+            request,
+            f"Erased: {counts['contributions']} contribution{'s' if counts['contributions'] != 1 else ''}, "
+            f"{counts['dots']} dot{'s' if counts['dots'] != 1 else ''} and {counts['reactions']} "
+            f"reaction{'s' if counts['reactions'] != 1 else ''}, and your name. They are gone from every "
+            "screen.",
+        )
+        return redirect("inquiry:participate", inquiry.code)
+    context = {
+        "inquiry": inquiry,
+        "participant": participant,
+        "contributions": participant.cards.count(),
+        "dots": participant.dots.count(),
+        "reactions": participant.reactions.count(),
+    }
+    return render(request, "inquiry/erase.html", context)
 
 
 class LoginView(auth_views.LoginView):

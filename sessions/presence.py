@@ -70,7 +70,9 @@ def leave(channel_name):
 def _render(inquiry_id):
     from inquiry.models import Inquiry
 
-    inquiry = Inquiry.objects.get(pk=inquiry_id)
+    inquiry = Inquiry.objects.filter(pk=inquiry_id).first()
+    if inquiry is None:  # deleted meanwhile
+        return None
     return render_to_string(
         "board/board.html#presence", {"presence": counts(inquiry_id, inquiry.sectors), "oob": True}
     )
@@ -108,6 +110,8 @@ def changed(inquiry_id, channel_layer):
 async def _broadcast(key, inquiry_id, channel_layer):
     _scheduled.pop(key, None)
     html = await database_sync_to_async(_render)(inquiry_id)
+    if html is None:
+        return
     await channel_layer.group_send(
         inquiry_group(inquiry_id), {"type": "presence.update", "inquiry": inquiry_id, "html": html}
     )

@@ -300,6 +300,10 @@ EVENTS = {
     ("vote", "close"),
     ("vote", "reveal"),
     ("vote", "counts"),  # dots and reactions, gathered (board.actions.cast_votes)
+    ("inquiry", "close"),
+    ("inquiry", "reopen"),
+    ("inquiry", "delete"),
+    ("participant", "erase"),
 }
 
 ROLE_NAMES = {FACILITATOR: "facilitators", PARTICIPANT: "participants", PRESENTER: "the presenter view"}

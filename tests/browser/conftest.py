@@ -141,6 +141,8 @@ class Screens:
         self.inquiry = inquiry
         self.contexts = []
         self.problems = []
+        self.expected_dialogs = {}  # page -> [accept?] for the confirms a test said would come
+        self.dialogs = []  # the messages of those confirms, in order
 
     def context(self, viewport, **options):
         context = self.browser.new_context(base_url=self.base_url, viewport=viewport, **options)
@@ -151,10 +153,20 @@ class Screens:
     def page(self, context):
         page = context.new_page()
         page.on("pageerror", lambda error: self.problems.append(f"script error on {page.url}: {error}"))
-        page.on("dialog", lambda dialog: self._unexpected_dialog(page, dialog))
+        page.on("dialog", lambda dialog: self._dialog(page, dialog))
         return page
 
-    def _unexpected_dialog(self, page, dialog):
+    def answer_next_dialog(self, page, accept=True):
+        """The next alert/confirm on ``page`` is expected: accept (or dismiss) it, keeping its message in
+        ``dialogs``."""
+        self.expected_dialogs.setdefault(page, []).append(accept)
+
+    def _dialog(self, page, dialog):
+        expected = self.expected_dialogs.get(page)
+        if expected:
+            self.dialogs.append(dialog.message)
+            dialog.accept() if expected.pop(0) else dialog.dismiss()
+            return
         self.problems.append(f"unexpected {dialog.type} on {page.url}: {dialog.message!r}")
         dialog.dismiss()
 

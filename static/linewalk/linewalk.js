@@ -84,10 +84,24 @@
     socket = e.detail.socketWrapper;
     connected = true;
     setConnection('open', 'Live');
+    resendPending();
+  });
+
+  function resendPending() {
+    if (!connected || !socket) { return; }
     pending.forEach(function (item) {
       socket.send(JSON.stringify({ type: 'card', op: 'add', client_id: item.client_id, text: item.text }));
     });
-  });
+  }
+
+  // A post refused for coming too fast stays in the queue; try the queue again a little later (a resend
+  // of a post already stored costs nothing on the server). See docs/rate-limits.md.
+  var RETRY_AFTER_LIMIT_MS = 10000;
+  var retryTimer = null;
+  function retryAfterLimit(message) {
+    if (retryTimer || !pending.length || message.indexOf('data-code="rate_limited"') < 0) { return; }
+    retryTimer = window.setTimeout(function () { retryTimer = null; resendPending(); }, RETRY_AFTER_LIMIT_MS);
+  }
 
   root.addEventListener('htmx:wsClose', function (e) {
     connected = false;
@@ -120,6 +134,7 @@
     }
     var ack = document.getElementById('lw-ack');
     if (ack && ack.dataset.ack) { acknowledge(ack.dataset.ack); delete ack.dataset.ack; }
+    retryAfterLimit(message);
     restoreOpenDetails();
     noteMine(message);
     refresh();

@@ -238,28 +238,25 @@ def retention(request, code):
     return redirect("inquiry:data", inquiry.code)
 
 
-@login_required
-@require_POST
-def close(request, code):
-    inquiry = inquiry_for_facilitator(request.user, code)
-    try:
-        actions.close_inquiry(_facilitator(request, inquiry))
-        messages.success(request, "The inquiry is closed: every round is read-only.")
-    except Refused as refused:
-        messages.error(request, refused.message)
-    return redirect("inquiry:data", inquiry.code)
+def _closing_view(action, done):
+    """A POST from the data page that closes or reopens the inquiry, back to that page with the outcome."""
+
+    @login_required
+    @require_POST
+    def view(request, code):
+        inquiry = inquiry_for_facilitator(request.user, code)
+        try:
+            action(_facilitator(request, inquiry))
+            messages.success(request, done)
+        except Refused as refused:
+            messages.error(request, refused.message)
+        return redirect("inquiry:data", inquiry.code)
+
+    return view
 
 
-@login_required
-@require_POST
-def reopen(request, code):
-    inquiry = inquiry_for_facilitator(request.user, code)
-    try:
-        actions.reopen_inquiry(_facilitator(request, inquiry))
-        messages.success(request, "The inquiry is open again; open a round to take posts.")
-    except Refused as refused:
-        messages.error(request, refused.message)
-    return redirect("inquiry:data", inquiry.code)
+close = _closing_view(actions.close_inquiry, "The inquiry is closed: every round is read-only.")
+reopen = _closing_view(actions.reopen_inquiry, "The inquiry is open again; open a round to take posts.")
 
 
 @login_required

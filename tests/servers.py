@@ -15,8 +15,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
+import redis
 import websockets
 from django.conf import settings
 from django.db import connection
@@ -133,6 +136,25 @@ def start(log_paths, *, redis_prefix, env=None):
             server.stop()
         raise
     return servers
+
+
+@contextmanager
+def running(tmp_path, count=2, *, env=None):
+    """``count`` Daphne processes sharing the test database and the Redis named by REDIS_URL, under a
+    prefix of their own so keys left by other runs never interfere; on the way out they are stopped and
+    their keys removed (groups a stopped process never left would otherwise linger for channels-redis'
+    group expiry, a day)."""
+    prefix = f"linewalk-xp-{uuid.uuid4().hex[:12]}"
+    logs = [tmp_path / f"daphne-{n}.log" for n in range(1, count + 1)]
+    started = start(logs, redis_prefix=prefix, env=env)
+    try:
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+        with redis.Redis.from_url(os.environ["REDIS_URL"]) as client:
+            for key in client.scan_iter(match=f"{prefix}*"):
+                client.delete(key)
 
 
 class RealSocket:

@@ -257,3 +257,15 @@ async def fresh_board(code, client, query=""):
     board = screen.board()
     await screen.close()
     return board
+
+
+def rows_quoting(*needles):
+    """Every stored row, of every model, with a field holding one of ``needles``: [(model name, row)]."""
+    from django.apps import apps
+
+    return [
+        (model.__name__, row)
+        for model in apps.get_models()
+        for row in model.objects.values()
+        if any(needle in str(value) for value in row.values() for needle in needles)
+    ]

@@ -15,27 +15,11 @@ from board.models import Card, Dot, Reaction
 from inquiry.models import AuditEntry, DeletionRecord, Inquiry, Participant
 
 from ..conftest import PASSWORD
-from ..support import Screen, everyone, fresh_board, text
+from ..support import Screen, everyone, fresh_board, rows_quoting, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 sync = database_sync_to_async
-
-
-@pytest.fixture
-async def room(inquiry, alice, carol, dave):
-    screens = {
-        "alice": await Screen(inquiry.code, alice).connect(),
-        "carol": await Screen(inquiry.code, carol).connect(),
-        "dave": await Screen(inquiry.code, dave).connect(),
-        "presenter": await Screen(inquiry.code, alice, query="view=presenter").connect(),
-    }
-    yield screens
-    for screen in screens.values():
-        try:
-            await screen.close()
-        except Exception:  # already closed
-            pass
 
 
 @sync
@@ -50,16 +34,6 @@ def rows_of(inquiry_id):
                 if count:
                     found[model.__name__] = count
                 break
-    return found
-
-
-@sync
-def rows_quoting(*needles):
-    found = []
-    for model in apps.get_models():
-        for row in model.objects.values():
-            if any(needle in str(value) for value in row.values() for needle in needles):
-                found.append((model.__name__, row))
     return found
 
 
@@ -123,7 +97,7 @@ async def test_the_owner_deletes_an_inquiry_and_everything_in_it(inquiry, other_
 
     assert await rows_of(inquiry.pk) == {}
     assert await rows_of(other_inquiry.pk) == other_before
-    assert await rows_quoting("Carol's idea about shared records", "Dave's idea") == []
+    assert await sync(rows_quoting)("Carol's idea about shared records", "Dave's idea") == []
     assert (await sync(alice.get)(f"/i/{inquiry.code}/facilitate/")).status_code == 404
     assert (await sync(Client().get)(f"/i/{inquiry.code}/join/")).status_code == 404
 
@@ -266,7 +240,7 @@ async def test_a_participant_erases_their_contributions_from_their_phone(inquiry
     assert await Card.objects.filter(author=participant).acount() == 0
     assert await Dot.objects.filter(participant=participant).acount() == 0
     assert await Reaction.objects.filter(participant=participant).acount() == 0
-    assert await rows_quoting("Carol's idea", "07700 900123") == []
+    assert await sync(rows_quoting)("Carol's idea", "07700 900123") == []
     entry = await AuditEntry.objects.filter(action="participant.erase").afirst()
     assert "2 contributions, 1 dot, 1 reaction erased" in entry.detail
     # A screen catching up from before is sent a snapshot, not the old events.

@@ -4,15 +4,12 @@ processes behind a proxy gains an attacker nothing. The limits are set low for t
 RATE_LIMITS environment variable the processes read at start."""
 
 import http.cookiejar
-import os
 import re
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 
 import pytest
-import redis
 from django.conf import settings
 
 from inquiry.models import Participant
@@ -33,18 +30,8 @@ LIMITS = "wrong_code_ip=6/600,join_ip=4/600,login_user_ip=3/900"
 
 @pytest.fixture
 def processes(transactional_db, tmp_path):
-    prefix = f"linewalk-rl-{uuid.uuid4().hex[:12]}"
-    started = servers.start(
-        [tmp_path / "daphne-1.log", tmp_path / "daphne-2.log"],
-        redis_prefix=prefix,
-        env={"RATE_LIMITS": LIMITS},
-    )
-    yield started
-    for server in started:
-        server.stop()
-    with redis.Redis.from_url(os.environ["REDIS_URL"]) as client:
-        for key in client.scan_iter(match=f"{prefix}*"):
-            client.delete(key)
+    with servers.running(tmp_path, env={"RATE_LIMITS": LIMITS}) as started:
+        yield started
 
 
 class Browser:

@@ -7,11 +7,8 @@ through the real join page (Django's test client: the database is shared, so the
 both servers) and connect over real websockets."""
 
 import asyncio
-import os
-import uuid
 
 import pytest
-import redis
 from django.conf import settings
 
 from .. import servers
@@ -29,16 +26,8 @@ pytestmark = [
 @pytest.fixture
 def processes(transactional_db, tmp_path):
     """Two Daphne processes, each on its own free port, sharing the test database and one Redis prefix."""
-    prefix = f"linewalk-xp-{uuid.uuid4().hex[:12]}"
-    started = servers.start([tmp_path / "daphne-1.log", tmp_path / "daphne-2.log"], redis_prefix=prefix)
-    yield started
-    for server in started:
-        server.stop()
-    # Groups a stopped process never left would otherwise linger in Redis for channels-redis' group
-    # expiry (a day): remove this run's keys.
-    with redis.Redis.from_url(os.environ["REDIS_URL"]) as client:
-        for key in client.scan_iter(match=f"{prefix}*"):
-            client.delete(key)
+    with servers.running(tmp_path) as started:
+        yield started
 
 
 async def open_screens(all_servers, *pairs):

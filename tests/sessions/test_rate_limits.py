@@ -12,7 +12,7 @@ from board.models import Card
 from inquiry import limits
 from inquiry.models import AuditEntry
 
-from ..support import Screen, everyone
+from ..support import everyone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,18 +27,6 @@ def later(monkeypatch):
         offset[0] += seconds
 
     return forward
-
-
-@pytest.fixture
-async def room(inquiry, alice, carol, dave):
-    screens = {
-        "alice": await Screen(inquiry.code, alice).connect(),
-        "carol": await Screen(inquiry.code, carol).connect(),
-        "dave": await Screen(inquiry.code, dave).connect(),
-    }
-    yield screens
-    for screen in screens.values():
-        await screen.close()
 
 
 async def replies(screen, count):

@@ -192,6 +192,18 @@ def take_post(participant_id):
 
 # HTTP: shared counters in Django's cache ----------------------------------------------------------------
 
+_warned = 0.0
+
+
+def _unreachable(what, name):
+    """Log that the cache did not answer, at most once a minute (an outage would log every request)."""
+    global _warned
+    now = time.monotonic()
+    if now - _warned >= 60:
+        _warned = now
+        log.warning("rate limit %s not %s: the cache is not answering", name, what, exc_info=True)
+
+
 _namespace = "rl"
 
 
@@ -222,7 +234,7 @@ def check(name, key):
     try:
         counts = cache.get_many([current, previous])
     except Exception:
-        log.warning("rate limit %s not checked: the cache is not answering", name, exc_info=True)
+        _unreachable("checked", name)
         return None
     this, last = counts.get(current, 0), counts.get(previous, 0)
     if last * (1 - fraction) + this < limit.count:
@@ -244,7 +256,7 @@ def hit(name, key):
         cache.add(current, 0, timeout=math.ceil(2 * limit.seconds) + 1)
         cache.incr(current)
     except Exception:
-        log.warning("rate limit %s not counted: the cache is not answering", name, exc_info=True)
+        _unreachable("counted", name)
     return None
 
 
@@ -254,7 +266,7 @@ def clear(name, key):
     try:
         cache.delete_many([current, previous])
     except Exception:
-        log.warning("rate limit %s not cleared: the cache is not answering", name, exc_info=True)
+        _unreachable("cleared", name)
 
 
 def client_address(request):

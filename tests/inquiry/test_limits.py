@@ -156,3 +156,17 @@ def test_an_unknown_limit_in_the_settings_is_refused(settings):
     settings.RATE_LIMITS = {"posts": (1, 1)}
     with pytest.raises(Exception, match="no such limit: posts"):
         limits.check_settings()
+
+
+def test_when_the_cache_does_not_answer_people_are_let_through(inquiry, users, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    assert client().post("/join/", {"code": "QQQQQQ"}).status_code == 400
+    assert client().post(f"/i/{inquiry.code}/join/", {"sector": "NHS"}).status_code == 302
+    assert login(client(), "alice", "wrong").status_code == 200
+    assert login(client(), "alice", PASSWORD).status_code == 302

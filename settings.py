@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "template_partials.apps.SimpleAppConfig",
     "inquiry",
     "board",
@@ -68,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "inquiry.accounts.middleware.two_factor_required",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -188,13 +192,75 @@ RATE_LIMITS = _rate_limits(os.environ.get("RATE_LIMITS", ""))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inquiry:list"
 LOGOUT_REDIRECT_URL = "inquiry:home"
+
+# Who may facilitate (docs/production.md, "Facilitator accounts and single sign-on").
+# Password sign-in (with two-factor where required) can be turned off once single sign-on is set up.
+PASSWORD_LOGIN = envbool("PASSWORD_LOGIN", True)
+# Invitation links work once, for this many hours.
+INVITATION_HOURS = int(os.environ.get("INVITATION_HOURS", "72"))
+# Password reset links (emailed) work once, for this long.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_MINUTES", "60")) * 60
+# Two-factor codes: the name authenticator apps show for the account.
+OTP_TOTP_ISSUER = os.environ.get("OTP_ISSUER", "Linewalk")
+
+# Single sign-on with the organisation's OpenID Connect provider (e.g. Microsoft Entra ID): on when
+# OIDC_ISSUER is set. Endpoints come from the issuer's discovery document.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_ENABLED = bool(OIDC_ISSUER)
+if OIDC_ENABLED and not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set too.")
+if not PASSWORD_LOGIN and not OIDC_ENABLED:
+    raise ImproperlyConfigured(
+        "PASSWORD_LOGIN=false needs single sign-on (OIDC_ISSUER): nobody could log in."
+    )
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+# Who may facilitate after signing in: email domains, and/or groups (or app roles) in a claim.
+OIDC_ALLOWED_DOMAINS = [d.lower().lstrip("@") for d in envlist("OIDC_ALLOWED_DOMAINS", [])]
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+OIDC_FACILITATOR_GROUPS = envlist("OIDC_FACILITATOR_GROUPS", [])
+OIDC_ADMIN_GROUPS = envlist("OIDC_ADMIN_GROUPS", [])
+OIDC_BUTTON_LABEL = os.environ.get("OIDC_BUTTON_LABEL", "Sign in with your organisation")
+# A single sign-on session lasts this long before the provider is asked again.
+OIDC_SESSION_HOURS = int(os.environ.get("OIDC_SESSION_HOURS", "12"))
+
+AUTHENTICATION_BACKENDS = []
+if PASSWORD_LOGIN:
+    AUTHENTICATION_BACKENDS.append("django.contrib.auth.backends.ModelBackend")
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("inquiry.accounts.oidc.OrganisationBackend")
+
+# Email: invitations and password resets. EMAIL_BACKEND=console prints them (make run); SMTP with
+# EMAIL_HOST; without either, links are shown to copy and password reset by email is off.
+_email_backend = os.environ.get("EMAIL_BACKEND", "smtp" if os.environ.get("EMAIL_HOST") else "").lower()
+if _email_backend not in ("", "smtp", "console"):
+    raise ImproperlyConfigured("EMAIL_BACKEND must be smtp or console.")
+EMAIL_ENABLED = bool(_email_backend)
+EMAIL_BACKEND = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "": "django.core.mail.backends.dummy.EmailBackend",
+}[_email_backend]
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Linewalk <linewalk@localhost>")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,11 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from inquiry.views import LoginView
+from inquiry.accounts import urls as accounts_urls
+from inquiry.accounts import views as accounts_views
 
 urlpatterns = [
-    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include(accounts_urls)),
+    *accounts_urls.oidc_urlpatterns,
     path("favicon.ico", RedirectView.as_view(url="/static/linewalk/favicon.svg")),
     path("", include("board.urls")),
     path("", include("inquiry.urls")),

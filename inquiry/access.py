@@ -85,7 +85,10 @@ def actor_for_socket(user, session, code, view):
 
 def require_facilitator(actor, inquiry):
     """Check again at every action: a co-facilitator may have been removed since the socket opened."""
-    if actor.role != FACILITATOR or not inquiry.facilitators.filter(pk=actor.user_id).exists():
+    if (
+        actor.role != FACILITATOR
+        or not inquiry.facilitators.filter(pk=actor.user_id, is_active=True).exists()
+    ):
         raise Refused("forbidden", "Only the facilitators of this inquiry can do that.")
 
 

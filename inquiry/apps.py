@@ -6,6 +6,7 @@ class InquiryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from .accounts import signals  # noqa: F401 (connects the sign-in receivers)
         from .limits import check_settings
 
         check_settings()

@@ -257,3 +257,13 @@ class DeletionRecord(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.title} ({self.how})"
+
+
+# Organisation accounts live in their own module; imported here so Django registers them with this app.
+from .accounts.models import (  # noqa: E402, F401
+    Account,
+    AccountAuditEntry,
+    Invitation,
+    LoginSession,
+    Organisation,
+)

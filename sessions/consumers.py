@@ -13,6 +13,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import DEFAULT_CHANNEL_LAYER, get_channel_layer
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import close_old_connections
 from django.db.models import Q
 
@@ -140,6 +141,11 @@ def connect_db(user, session, code, view, socket_id):
     if actor.participant_id:
         presence.arrive(inquiry.pk, Participant.objects.get(pk=actor.participant_id), socket_id)
     return actor, inquiry.timer_ends_at if inquiry.timer_closes_round else None
+
+
+@database_sync_to_async
+def account_active_db(user_id):
+    return get_user_model().objects.filter(pk=user_id, is_active=True).exists()
 
 
 @database_sync_to_async
@@ -322,6 +328,8 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             self.groups_joined.append(protocol.inquiry_group(actor.inquiry_id))
             if actor.participant_id:
                 self.groups_joined.append(protocol.participant_group(actor.participant_id))
+            if actor.user_id:
+                self.groups_joined.append(protocol.user_group(actor.user_id))
         # Join before reading the catch-up: an event committed in between arrives both ways, and the
         # sequence check drops the second copy. Events the hub delivers meanwhile wait in a buffer.
         self.catching_up, self.buffered = True, []
@@ -329,6 +337,11 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         if self.use_hub:
             await hub.join(self)
+        if actor.user_id and not await account_active_db(actor.user_id):
+            # Suspended between the check above and joining the account's group: its closing message
+            # may have gone by already.
+            await self.refuse_revoked()
+            return
         await self.accept()
         await self.resync(since)
         self.catching_up = False
@@ -485,6 +498,16 @@ class InquiryConsumer(AsyncWebsocketConsumer):
 
     async def presence_update(self, event):
         await self.send(event["html"])
+
+    async def user_revoked(self, event):
+        """This facilitator's account was suspended or removed: every socket of it closes at once."""
+        await self.send(protocol.error_frame("revoked", event["reason"]))
+        await self.close(code=CLOSE_NOT_ALLOWED)
+
+    async def refuse_revoked(self):
+        await self.accept()
+        await self.send(protocol.error_frame("revoked", "This facilitator account is no longer active."))
+        await self.close(code=CLOSE_NOT_ALLOWED)
 
     async def participant_removed(self, event):
         await self.send(protocol.error_frame("removed", event["reason"]))

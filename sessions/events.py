@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from .models import Event
-from .protocol import EVENTS, inquiry_group, now_ms, participant_group
+from .protocol import EVENTS, inquiry_group, now_ms, participant_group, user_group
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,13 @@ def disconnect_participant(inquiry_id, participant_id, reason):
     }
     group = _private_group(inquiry_id, participant_id)
     transaction.on_commit(lambda: _send(group, message))
+
+
+def disconnect_user(user_id, reason):
+    """After commit, close every socket of this facilitator account on every process (each process's
+    hub, or each socket with group fan-out, listens on the account's group while it holds one)."""
+    message = {"type": "user.revoked", "user": user_id, "reason": reason}
+    transaction.on_commit(lambda: _send(user_group(user_id), message))
 
 
 def missed_since(inquiry_id, last_seq, current_seq):

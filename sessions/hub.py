@@ -52,6 +52,7 @@ class Hub:
         self.task = None
         self.sockets = defaultdict(set)  # inquiry id -> consumers on this process
         self.own = defaultdict(set)  # (inquiry id, participant id) -> that participant's consumers here
+        self.users = defaultdict(set)  # facilitator's user id -> their consumers here (any inquiry)
         self.last_seq = {}  # inquiry id -> last sequence number fanned out here
         self.pending = defaultdict(dict)  # inquiry id -> {seq: event}
         self.flushing = {}  # inquiry id -> scheduled flush
@@ -71,6 +72,7 @@ class Hub:
         self.channel = await self.layer.new_channel()
         self.sockets.clear()
         self.own.clear()
+        self.users.clear()
         self.last_seq.clear()
         self.pending.clear()
         self.flushing.clear()
@@ -86,6 +88,12 @@ class Hub:
         self.sockets[inquiry].add(consumer)
         if consumer.actor.participant_id:
             self.own[inquiry, consumer.actor.participant_id].add(consumer)
+        user = consumer.actor.user_id
+        if user:
+            first_of_user = not self.users[user]
+            self.users[user].add(consumer)
+            if first_of_user:
+                await self.layer.group_add(protocol.user_group(user), self.channel)
         if first:
             await self.layer.group_add(protocol.inquiry_group(inquiry), self.channel)
             # Read after joining the group: whatever commits later arrives as a message.
@@ -104,6 +112,12 @@ class Hub:
             self.own[key].discard(consumer)
             if not self.own[key]:
                 del self.own[key]
+        user = consumer.actor.user_id
+        if user and user in self.users:
+            self.users[user].discard(consumer)
+            if not self.users[user]:
+                del self.users[user]
+                await self.layer.group_discard(protocol.user_group(user), self.channel)
         if not local:
             del self.sockets[inquiry]
             self.last_seq.pop(inquiry, None)
@@ -120,6 +134,7 @@ class Hub:
             handle.cancel()
         self.sockets.clear()
         self.own.clear()
+        self.users.clear()
         self.last_seq.clear()
         self.pending.clear()
         self.flushing.clear()
@@ -143,6 +158,10 @@ class Hub:
                 log.exception("hub: a message could not be delivered")
 
     async def _dispatch(self, message):
+        if message["type"] == "user.revoked":
+            for consumer in list(self.users.get(message["user"], ())):
+                await consumer.dispatch(message)
+            return
         inquiry = message.get("inquiry")
         if inquiry not in self.sockets:
             return

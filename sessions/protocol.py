@@ -364,6 +364,12 @@ def participant_group(participant_id):
     return f"participant.{participant_id}"
 
 
+def user_group(user_id):
+    """Every socket a facilitator account holds (any inquiry, board or presenter view): for closing them
+    all when the account is suspended or removed."""
+    return f"user.{user_id}"
+
+
 def now_ms():
     return int(time.time() * 1000)
 

@@ -6,6 +6,7 @@ from base64 import b32encode
 import segno
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.db import transaction
+from django.utils.safestring import mark_safe
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -49,7 +50,9 @@ def secret_text(device):
 
 
 def qr_svg(device):
-    return segno.make(device.config_url, error="m").svg_inline(scale=5, border=2, omitsize=True)
+    """The QR code as inline SVG: made here by segno from the device's otpauth URL, no user text."""
+    svg = segno.make(device.config_url, error="m").svg_inline(scale=5, border=2, omitsize=True)
+    return mark_safe(svg)  # noqa: S308
 
 
 def confirm(user, code):
@@ -79,21 +82,19 @@ def recovery_codes_left(user):
 
 
 def verify(user, code):
-    """A code from the app or an unused recovery code (which is then spent). Each device slows down
-    repeated wrong guesses itself (django-otp's throttling): ``(accepted, message)``."""
-    code = (code or "").strip().replace(" ", "")
+    """A code from the app (six digits) or an unused recovery code (which is then spent). Each device
+    slows down repeated wrong guesses itself (django-otp's throttling): ``(accepted, message)``."""
+    code = (code or "").strip().replace(" ", "").replace("-", "")
+    if code.isdigit():
+        kind, code = TOTPDevice, code
+    else:
+        kind, code = StaticDevice, code.lower()
     with transaction.atomic():
-        devices = [
-            *TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True),
-            *StaticDevice.objects.select_for_update().filter(user=user, confirmed=True),
-        ]
-        for device in devices:
+        for device in kind.objects.select_for_update().filter(user=user, confirmed=True):
             allowed, _ = device.verify_is_allowed()
             if not allowed:
-                return False, "Too many wrong codes: wait a minute, then try again."
-        for device in devices:
-            candidate = _digits(code) if isinstance(device, TOTPDevice) else code.lower()
-            if device.verify_token(candidate):
+                return False, "Too many wrong codes in a row: wait a few seconds, then try again."
+            if device.verify_token(code):
                 return True, ""
     return False, "That code is not right. Check the time on your phone, or use a recovery code."
 

@@ -433,7 +433,10 @@ def invitation_revoke(request, invitation_id):
 @require_http_methods(["GET", "POST"])
 def organisation(request):
     current = Organisation.current()
-    form = OrganisationForm(request.POST or None, initial={"require_two_factor": current.require_two_factor})
+    form = OrganisationForm(
+        request.POST if request.method == "POST" else None,
+        initial={"require_two_factor": current.require_two_factor},
+    )
     if request.method == "POST" and form.is_valid():
         wanted = form.cleaned_data["require_two_factor"]
         if wanted != current.require_two_factor:

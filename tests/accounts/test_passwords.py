@@ -1,0 +1,92 @@
+"""Passwords done properly: change, reset by an emailed single-use link, Django's validators."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.test import Client
+
+from inquiry.models import AccountAuditEntry
+
+from ..conftest import PASSWORD
+from ..support import login_as
+from .conftest import texts
+
+User = get_user_model()
+NEW = "copper-kettle-harbour-9"
+
+
+@pytest.fixture
+def email_on(settings):
+    settings.EMAIL_ENABLED = True
+
+
+def test_a_facilitator_changes_their_password_and_other_devices_are_signed_out(alice, users):
+    laptop = login_as("alice", PASSWORD)
+    response = alice.post(
+        "/accounts/password/", {"old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW}
+    )
+    assert response.status_code == 302
+    assert alice.get("/inquiries/").status_code == 200  # this session carries on
+    assert laptop.get("/inquiries/").status_code == 302  # the other one is signed out
+    assert Client().login(username="alice", password=NEW)
+    assert AccountAuditEntry.objects.filter(action="password.change", subject=users["alice"]).exists()
+
+
+def test_the_old_password_is_checked_and_weak_new_ones_refused(alice, users):
+    wrong = alice.post(
+        "/accounts/password/", {"old_password": "nope", "new_password1": NEW, "new_password2": NEW}
+    )
+    assert wrong.status_code == 200 and "incorrectly" in texts(wrong)
+    weak = alice.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
+    )
+    assert "too short" in texts(weak) and "entirely numeric" in texts(weak)
+    assert User.objects.get(username="alice").check_password(PASSWORD)
+
+
+def test_a_forgotten_password_is_reset_by_an_emailed_link_that_works_once(users, email_on):
+    User.objects.filter(username="alice").update(email="alice@example.org")
+    laptop = login_as("alice", PASSWORD)
+    client = Client()
+    assert "Forgotten your password?" in texts(client.get("/accounts/login/"))
+    response = client.post("/accounts/password/reset/", {"email": "alice@example.org"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["alice@example.org"]
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+)", mail.outbox[0].body).group(1)
+
+    form = client.get(link, follow=True)
+    assert form.status_code == 200 and "Choose a new password" in texts(form)
+    set_url = form.redirect_chain[-1][0]
+    done = client.post(set_url, {"new_password1": NEW, "new_password2": NEW})
+    assert done.status_code == 302
+    assert Client().login(username="alice", password=NEW)
+    assert laptop.get("/inquiries/").status_code == 302  # signed out everywhere
+
+    again = Client().get(link, follow=True)
+    assert "expired or has already been used" in texts(again)
+    assert AccountAuditEntry.objects.filter(action="password.reset").count() == 1
+
+
+def test_a_reset_for_an_unknown_address_says_the_same_and_sends_nothing(db, email_on):
+    response = Client().post("/accounts/password/reset/", {"email": "nobody@example.org"}, follow=True)
+    assert "Check your email" in texts(response)
+    assert mail.outbox == []
+
+
+def test_without_email_there_is_no_reset_page(db, settings):
+    settings.EMAIL_ENABLED = False
+    assert Client().get("/accounts/password/reset/").status_code == 404
+    assert "Ask an admin" in texts(Client().get("/accounts/login/"))
+
+
+def test_the_login_form_still_logs_in_and_goes_where_it_was_asked(users):
+    client = Client()
+    response = client.post(
+        "/accounts/login/", {"username": "alice", "password": PASSWORD, "next": "/inquiries/new/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/inquiries/new/"
+    wrong = Client().post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    assert wrong.status_code == 200 and "correct username and password" in texts(wrong)

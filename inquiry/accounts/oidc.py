@@ -10,6 +10,7 @@ import logging
 import re
 import threading
 
+import jwt
 import requests
 from django.conf import settings
 from django.contrib import messages
@@ -149,6 +150,24 @@ class OrganisationBackend(OIDCAuthenticationBackend):
                 raise SuspiciousOperation("ID token for another client")
             self.id_claims = payload
         return payload
+
+    def retrieve_matching_jwk(self, token):
+        """The provider's signing key for this token: by its ``kid`` where the token names one (Entra ID
+        publishes several keys for the same algorithm), else the only key for its algorithm."""
+        header = jwt.get_unverified_header(token)
+        response = requests.get(self.OIDC_OP_JWKS_ENDPOINT, timeout=settings.OIDC_TIMEOUT)
+        response.raise_for_status()
+        kid = header.get("kid")
+        keys = [
+            key
+            for key in response.json().get("keys", [])
+            if key.get("use", "sig") == "sig"
+            and key.get("alg", header.get("alg")) == header.get("alg")
+            and (kid is None or key.get("kid") == kid)
+        ]
+        if len(keys) != 1:
+            raise SuspiciousOperation(f"{len(keys)} signing keys match the ID token")
+        return jwt.PyJWK(keys[0])
 
     def get_userinfo(self, access_token, id_token, payload):
         # Entra ID puts groups and roles in the ID token only; the userinfo answer adds the rest.

@@ -36,7 +36,7 @@ TIMEOUT = 10  # for one thing to show on a screen connected to a real server
 
 def server_env(redis_prefix, extra=None):
     """The environment of a Daphne process that shares this pytest process's test database (``extra``:
-    more variables, e.g. RATE_LIMITS)."""
+    more variables, e.g. RATE_LIMITS or single sign-on)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": SERVER_SETTINGS,

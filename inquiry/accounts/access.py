@@ -16,6 +16,11 @@ def account_for(user):
     return account
 
 
+def account_of(user):
+    """For showing: the account record, or an unsaved default one (a page view writes nothing)."""
+    return Account.objects.filter(user=user).first() or Account(user=user)
+
+
 def is_admin(user):
     if not user.is_authenticated or not user.is_active:
         return False

@@ -68,6 +68,9 @@ def invite(admin, email, *, admin_rights=False, link_for):
             "disabled", "Password sign-in is turned off: facilitators sign in with your organisation."
         )
     email = User.objects.normalize_email(email.strip())
+    holder = User.objects.filter(email__iexact=email).exclude(account__status=Account.REMOVED).first()
+    if holder is not None:
+        raise Refused("taken", f"{email} already has a facilitator account ({holder.get_username()}).")
     token = Invitation.new_token()
     with transaction.atomic():
         invitation = Invitation.objects.create(

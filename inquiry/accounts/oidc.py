@@ -148,7 +148,6 @@ class OrganisationBackend(OIDCAuthenticationBackend):
                 raise SuspiciousOperation("ID token from another issuer")
             if self.OIDC_RP_CLIENT_ID not in audiences:
                 raise SuspiciousOperation("ID token for another client")
-            self.id_claims = payload
         return payload
 
     def retrieve_matching_jwk(self, token):

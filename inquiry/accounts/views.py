@@ -1,4 +1,5 @@
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ..access import Refused
 from . import actions, twofactor
-from .access import account_for, admin_required, is_admin
+from .access import account_of, admin_required, is_admin
 from .forms import AcceptInvitationForm, CodeForm, FirstCodeForm, InvitationForm, OrganisationForm
 from .models import Account, AccountAuditEntry, Invitation, Organisation
 
@@ -58,7 +59,7 @@ def email_only(view):
 def sign_in_context(request, next_url=""):
     sso_url = reverse("oidc_authentication_init")
     if next_url:
-        sso_url += "?" + f"next={next_url}"
+        sso_url += "?" + urlencode({"next": next_url})
     return {
         "password_login": settings.PASSWORD_LOGIN,
         "sso_enabled": settings.OIDC_ENABLED,
@@ -192,7 +193,7 @@ def accept_invitation(request, token):
 def account(request):
     user = request.user
     context = {
-        "account": account_for(user),
+        "account": account_of(user),
         "admin": is_admin(user),
         "has_password": user.has_usable_password() and settings.PASSWORD_LOGIN,
         "two_factor": twofactor.enrolled(user),
@@ -343,7 +344,7 @@ def facilitators(request):
     rows = [
         {
             "user": person,
-            "account": getattr(person, "account", None) or account_for(person),
+            "account": getattr(person, "account", None) or account_of(person),
             "two_factor": person.pk in with_app,
             "me": person.pk == request.user.pk,
         }

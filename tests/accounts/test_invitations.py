@@ -185,3 +185,10 @@ def test_invitations_go_to_the_audit_log(admin):
 @pytest.mark.parametrize("path", ["/accounts/invitations/", "/accounts/facilitators/", "/accounts/audit/"])
 def test_admin_pages_open(admin, path):
     assert admin.get(path).status_code == 200
+
+
+def test_an_email_that_already_has_an_account_is_not_invited_again(admin, users):
+    User.objects.filter(username="bob").update(email="bob@example.org")
+    response = admin.post("/accounts/invitations/", {"email": "Bob@Example.org"}, follow=True)
+    assert "already has a facilitator account (bob)" in texts(response)
+    assert not Invitation.objects.exists()

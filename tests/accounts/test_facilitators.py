@@ -18,6 +18,12 @@ User = get_user_model()
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def listed(client):
+    """The usernames in the facilitators table, as shown."""
+    page = client.get("/accounts/facilitators/").content.decode()
+    return [name.strip() for name in re.findall(r'<th scope="row">([^<(]+)', page)]
+
+
 def change(client, user, what):
     return client.post(f"/accounts/facilitators/{user.pk}/{what}/")
 
@@ -106,11 +112,7 @@ def test_removing_takes_them_off_every_inquiry_and_hands_sole_ones_to_the_admin(
     assert eve.account.status == Account.REMOVED
     elsewhere = Inquiry.objects.get(pk=other_inquiry.pk)
     assert list(elsewhere.facilitators.values_list("username", flat=True)) == ["ada"]
-    assert [row["user"].username for row in admin.get("/accounts/facilitators/").context["rows"]] == [
-        "ada",
-        "alice",
-        "bob",
-    ]
+    assert listed(admin) == ["ada", "alice", "bob"]
 
     # Bob leaves the shared inquiry; Alice keeps it.
     admin.post(f"/accounts/facilitators/{users['bob'].pk}/remove/")

@@ -7,6 +7,7 @@ each phase it shows, and writes PNGs to docs/screens/ (or ``--out``):
 - presenter-<size>-<phase>.png: the shared screen at 1280x720 and 1920x1080, gathering and voting;
 - facilitator-<size>.png: the facilitator's workspace at both sizes (what fits without scrolling);
 - phone-<phase>.png: a participant who has just joined and posted, on a 390x844 phone;
+- facilitators.png, two-factor-setup.png: an admin's list of facilitators; setting up two-factor sign-in;
 - harvest.png, report.png: the harvest page and the printable report after the event (their first three
   screens at 1280x720).
 
@@ -136,6 +137,13 @@ def main(argv=None):
             shoot(out, "harvest", page, screens=3)
             page.goto(f"/i/{codes['closed']}/export/report/")
             shoot(out, "report", page, screens=3)
+            # Organisation accounts: the admin's list of facilitators, and setting up two-factor sign-in.
+            page.goto("/accounts/facilitators/")
+            shoot(out, "facilitators", page)
+            page.goto("/accounts/two-factor/")
+            page.get_by_role("button", name="Set up two-factor sign-in").click()
+            page.get_by_role("heading", name="Set up two-factor sign-in").wait_for()
+            shoot(out, "two-factor-setup", page)
             context.close()
             browser.close()
     finally:

@@ -67,6 +67,7 @@ DEFAULTS = {
     "login_user_ip": Rate(5, 900),  # failed logins for one username from one network address
     "login_user": Rate(30, 3600),  # failed logins for one username, from anywhere
     "login_ip": Rate(100, 3600),  # failed logins from one network address, any username
+    "password_reset_ip": Rate(10, 3600),  # password reset emails asked for from one network address
 }
 
 
@@ -117,6 +118,8 @@ MESSAGES = {
     "or ask another facilitator to check your username.",
     "login_user": "Too many failed logins for this account. Wait {wait} and try again.",
     "login_ip": "Too many failed logins from your network. Wait {wait} and try again.",
+    "password_reset_ip": "Too many password resets have been asked for from your network. Wait {wait} "
+    "and try again.",
 }
 
 

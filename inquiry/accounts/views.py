@@ -15,7 +15,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from .. import limits
 from ..access import Refused
+from ..views import LoginView as ThrottledLoginView
 from . import actions, twofactor
 from .access import account_of, admin_required, is_admin
 from .forms import AcceptInvitationForm, CodeForm, FirstCodeForm, InvitationForm, OrganisationForm
@@ -69,9 +71,10 @@ def sign_in_context(request, next_url=""):
     }
 
 
-class LoginView(auth_views.LoginView):
-    """Password sign-in; with two-factor, the password step only opens a pending sign-in (the account is
-    signed in once its code is given), so nothing that trusts a signed-in user ever sees half of one."""
+class LoginView(ThrottledLoginView):
+    """Password sign-in, throttled (inquiry.limits, 429 when over); with two-factor, the password step
+    only opens a pending sign-in (the account is signed in once its code is given), so nothing that
+    trusts a signed-in user ever sees half of one."""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -123,10 +126,19 @@ def login_code(request):
         messages.error(request, "Your sign-in timed out. Enter your password again.")
         return redirect("login")
     form = CodeForm(request.POST or None)
+    username = user.get_username()
     if request.method == "POST" and form.is_valid():
+        limited = limits.login_refusal(request, username)
+        if limited is not None:
+            form.add_error("code", limited.message)
+            response = render(request, "accounts/login_code.html", {"form": form}, status=429)
+            response["Retry-After"] = str(limited.retry_after)
+            return response
         accepted, problem = twofactor.verify(user, form.cleaned_data["code"])
         if accepted:
+            limits.login_succeeded(request, username)
             return redirect(complete_pending(request, user))
+        limits.login_failed(request, username)
         pending = request.session[PENDING]
         pending["tries"] += 1
         request.session.modified = True
@@ -229,6 +241,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        limited = limits.hit("password_reset_ip", limits.client_address(self.request))
+        if limited is not None:
+            return limits.too_many(self.request, limited)
+        return super().form_valid(form)
 
 
 @method_decorator(email_only, name="dispatch")

@@ -90,3 +90,21 @@ def test_the_login_form_still_logs_in_and_goes_where_it_was_asked(users):
     assert response.status_code == 302 and response["Location"] == "/inquiries/new/"
     wrong = Client().post("/accounts/login/", {"username": "alice", "password": "wrong"})
     assert wrong.status_code == 200 and "correct username and password" in texts(wrong)
+
+
+def test_reset_emails_are_rate_limited_per_address(users, email_on):
+    User.objects.filter(username="alice").update(email="alice@example.org")
+    client = Client()
+    for _ in range(10):
+        assert client.post("/accounts/password/reset/", {"email": "alice@example.org"}).status_code == 302
+    refused = client.post("/accounts/password/reset/", {"email": "alice@example.org"})
+    assert refused.status_code == 429 and "Too many password resets" in texts(refused)
+    assert len(mail.outbox) == 10
+
+
+def test_the_password_login_is_throttled(users):
+    client = Client()
+    for _ in range(5):
+        assert client.post("/accounts/login/", {"username": "alice", "password": "wrong"}).status_code == 200
+    refused = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert refused.status_code == 429 and "Too many failed logins" in texts(refused)

@@ -150,3 +150,16 @@ def test_only_admins_change_the_requirement(alice, users):
 @pytest.mark.parametrize("path", ["/accounts/", "/accounts/two-factor/", "/accounts/password/"])
 def test_account_pages_open(alice, users, path):
     assert alice.get(path).status_code == 200
+
+
+def test_wrong_codes_count_as_failed_logins_of_the_account(alice, users):
+    """A stolen password buys few guesses at the code: wrong codes feed the login throttle
+    (inquiry.limits), so after five the password itself is refused for a while."""
+    enrol(alice)
+    client = Client()
+    password_step(client)
+    for _ in range(5):
+        client.post("/accounts/login/code/", {"code": "zzzzzzzz"})
+    refused = password_step(client)
+    assert refused.status_code == 429 and "Too many failed logins" in texts(refused)
+    assert not signed_in(client)

@@ -19,6 +19,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import redis
 import websockets
 from django.conf import settings
@@ -138,13 +139,20 @@ def start(log_paths, *, redis_prefix, env=None):
     return servers
 
 
+# For tests of several processes: they need the Redis channel layer.
+needs_redis = pytest.mark.skipif(
+    "RedisChannelLayer" not in settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    reason="needs REDIS_URL: the embedded in-memory channel layer cannot carry events between processes",
+)
+
+
 @contextmanager
-def running(tmp_path, count=2, *, env=None):
+def running(tmp_path, count=2, *, env=None, prefix=None):
     """``count`` Daphne processes sharing the test database and the Redis named by REDIS_URL, under a
-    prefix of their own so keys left by other runs never interfere; on the way out they are stopped and
-    their keys removed (groups a stopped process never left would otherwise linger for channels-redis'
-    group expiry, a day)."""
-    prefix = f"linewalk-xp-{uuid.uuid4().hex[:12]}"
+    prefix of their own (or ``prefix``) so keys left by other runs never interfere; on the way out they
+    are stopped and their keys removed (groups a stopped process never left would otherwise linger for
+    channels-redis' group expiry, a day)."""
+    prefix = prefix or f"linewalk-xp-{uuid.uuid4().hex[:12]}"
     logs = [tmp_path / f"daphne-{n}.log" for n in range(1, count + 1)]
     started = start(logs, redis_prefix=prefix, env=env)
     try:

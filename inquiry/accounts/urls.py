@@ -1,20 +1,9 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import Http404
 from django.urls import path
 
 from . import oidc, views
 
 app_name = "accounts"
-
-
-def sso_only(view):
-    def wrapped(request, *args, **kwargs):
-        if not settings.OIDC_ENABLED:
-            raise Http404("Single sign-on is not set up on this server.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 urlpatterns = [
@@ -61,6 +50,6 @@ urlpatterns = [
 # Outside the namespace: the names mozilla-django-oidc reverses. /oidc/callback/ is the redirect URI to
 # register with the provider.
 oidc_urlpatterns = [
-    path("oidc/authenticate/", sso_only(oidc.SignIn.as_view()), name="oidc_authentication_init"),
-    path("oidc/callback/", sso_only(oidc.Callback.as_view()), name="oidc_authentication_callback"),
+    path("oidc/authenticate/", views.sso_only(oidc.SignIn.as_view()), name="oidc_authentication_init"),
+    path("oidc/callback/", views.sso_only(oidc.Callback.as_view()), name="oidc_authentication_callback"),
 ]

@@ -1,4 +1,5 @@
 import time
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -35,24 +36,27 @@ def absolute(request, path):
     return (settings.PUBLIC_URL + path) if settings.PUBLIC_URL else request.build_absolute_uri(path)
 
 
-def password_login_only(view):
-    """Pages of the password sign-in (change, reset): absent when password sign-in is turned off."""
+def only_when(available, why):
+    """A page that exists only with some settings (e.g. password sign-in on): 404 otherwise."""
 
-    def wrapped(request, *args, **kwargs):
-        if not settings.PASSWORD_LOGIN:
-            raise Http404("Password sign-in is turned off.")
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not available():
+                raise Http404(why)
+            return view(request, *args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
-def email_only(view):
-    def wrapped(request, *args, **kwargs):
-        if not (settings.PASSWORD_LOGIN and settings.EMAIL_ENABLED):
-            raise Http404("Password reset by email is not set up on this server.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+password_login_only = only_when(lambda: settings.PASSWORD_LOGIN, "Password sign-in is turned off.")
+email_only = only_when(
+    lambda: settings.PASSWORD_LOGIN and settings.EMAIL_ENABLED,
+    "Password reset by email is not set up on this server.",
+)
+sso_only = only_when(lambda: settings.OIDC_ENABLED, "Single sign-on is not set up on this server.")
 
 
 # Signing in -------------------------------------------------------------------------------------------------

@@ -1,26 +1,17 @@
 """Suspending a facilitator closes their screens on every Daphne process (Redis carries the notice to each
 process's hub), while their co-facilitator's screens on the same processes stay open."""
 
-import os
 import uuid
 
 import pytest
-import redis
 from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
-from django.conf import settings
 
 from .. import servers
 from ..servers import TIMEOUT, RemoteScreen
 from ..support import ConnectionClosed
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        "RedisChannelLayer" not in settings.CHANNEL_LAYERS["default"]["BACKEND"],
-        reason="needs REDIS_URL: the embedded in-memory channel layer cannot carry events between processes",
-    ),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), servers.needs_redis]
 
 
 @pytest.fixture
@@ -30,13 +21,8 @@ def processes(transactional_db, tmp_path, settings):
     layer = settings.CHANNEL_LAYERS["default"]
     settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": {**layer["CONFIG"], "prefix": prefix}}}
     channel_layers.backends.clear()
-    started = servers.start([tmp_path / "daphne-1.log", tmp_path / "daphne-2.log"], redis_prefix=prefix)
-    yield started
-    for server in started:
-        server.stop()
-    with redis.Redis.from_url(os.environ["REDIS_URL"]) as client:
-        for key in client.scan_iter(match=f"{prefix}*"):
-            client.delete(key)
+    with servers.running(tmp_path, prefix=prefix) as started:
+        yield started
 
 
 async def test_a_suspended_facilitators_screens_close_on_every_process(

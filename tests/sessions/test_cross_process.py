@@ -9,18 +9,11 @@ both servers) and connect over real websockets."""
 import asyncio
 
 import pytest
-from django.conf import settings
 
 from .. import servers
 from ..servers import TIMEOUT, RemoteScreen
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        "RedisChannelLayer" not in settings.CHANNEL_LAYERS["default"]["BACKEND"],
-        reason="needs REDIS_URL: the embedded in-memory channel layer cannot carry events between processes",
-    ),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), servers.needs_redis]
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from sessions.events import notify_participant
 from sessions.protocol import error_frame
 
 from . import render, safeguarding
-from .models import DEFAULT_COLOUR, Card, Dot, Reaction, Theme, Vote
+from .models import DEFAULT_COLOUR, Card, Dot, MapLink, NextStep, Reaction, Theme, Vote
+from .systemmap import render as map_render
 
 
 @contextmanager
@@ -261,10 +262,13 @@ def delete_card(actor, card_id):
         card = _own_open_card(actor, inquiry, card_id)
         _require_room_open(inquiry)
         theme = card.theme
+        on_map = card.map_nodes.exists()
         card.delete()
         context = render.base_context(inquiry)
         themes = [theme] if theme else []
         fragments = render.cards_left(inquiry, [card_id], themes, context)
+        if on_map:
+            fragments = map_render.with_map(fragments, inquiry)
         fragments[render.FACILITATOR_KIND] += render.delete(f"queued-{card_id}") + render.queue_count(inquiry)
         publish(inquiry, "card", "delete", {"card": card_id}, fragments)
 
@@ -341,6 +345,7 @@ def _theme_changed(inquiry, theme, op):
             "theme", kind, {**context, "theme": render.with_cards(theme, kind), "oob": True}
         )
     )
+    fragments = map_render.with_map(fragments, inquiry)  # the systems map shows theme names and colours
     publish(inquiry, "theme", op, {"theme": theme.pk}, render.with_lens(fragments, inquiry))
 
 
@@ -378,6 +383,9 @@ def merge_theme(actor, theme_id, into_id):
             card.theme = into
             card.position = start + offset
         Card.objects.bulk_update(moving, ["theme", "position"])
+        from .systemmap.actions import theme_merging
+
+        theme_merging(inquiry, theme, into)  # its links on the map move to ``into``
         theme.delete()
         context = render.base_context(inquiry)
         fragments = render.for_each_kind(
@@ -393,7 +401,7 @@ def merge_theme(actor, theme_id, into_id):
             "theme",
             "merge",
             {"theme": theme_id, "into": into.pk},
-            render.with_lens(fragments, inquiry),
+            render.with_lens(map_render.with_map(fragments, inquiry), inquiry),
         )
         return into
 
@@ -427,7 +435,7 @@ def delete_theme(actor, theme_id):
             "theme",
             "delete",
             {"theme": theme_id},
-            render.with_lens(render.for_each_kind(build), inquiry),
+            render.with_lens(map_render.with_map(render.for_each_kind(build), inquiry), inquiry),
         )
 
 
@@ -467,7 +475,10 @@ def _moderate(actor, card_id, status, op, allowed_from):
         card.status, card.held_reason = status, ""
         card.save(update_fields=["status", "held_reason"])
         context = render.base_context(inquiry)
-        publish(inquiry, "card", op, {"card": card.pk}, render.card_changed(inquiry, card, before, context))
+        fragments = render.card_changed(inquiry, card, before, context)
+        if card.map_nodes.exists():  # a card on the systems map shows there only while everyone sees it
+            fragments = map_render.with_map(fragments, inquiry)
+        publish(inquiry, "card", op, {"card": card.pk}, fragments)
         # A card held back as possible personal data is not quoted in the log.
         quote = "" if was == Card.HELD else f": {card.text[:80]}"
         audit.record(inquiry.pk, actor, f"card.{op}", f"card {card.pk} ({was} → {status}){quote}")
@@ -720,8 +731,22 @@ def reveal_vote(actor):
         _vote_changed(inquiry, "reveal", {"vote": vote.pk})
 
 
-def _vote_item(inquiry, vote, card_id, theme_id):
-    """The card or theme a dot is for, if this vote is on it."""
+def _vote_item(inquiry, vote, card_id, theme_id, more=None):
+    """The card, theme, map link or next step a dot is for, if this vote is on it."""
+    from .nextsteps import actions as nextsteps_actions
+    from .systemmap import actions as systemmap_actions
+
+    more = more or {}
+    if vote.target == Vote.LEVERAGE:
+        if card_id is not None or more.get("step") is not None:
+            raise Refused("invalid_field", "In this vote a dot goes on a theme or a link of the map.")
+        return systemmap_actions.vote_item(inquiry, vote, theme_id, more.get("link"))
+    if vote.target == Vote.ACTIONS:
+        if card_id is not None or theme_id is not None or more.get("link") is not None:
+            raise Refused("invalid_field", "In this vote a dot goes on one of the actions.")
+        return nextsteps_actions.vote_item(inquiry, vote, more.get("step"))
+    if more.get("link") is not None or more.get("step") is not None:
+        raise Refused("invalid_field", "A dot goes on one card or one theme.")
     if (card_id is None) == (theme_id is None):
         raise Refused("invalid_field", "A dot goes on one card or one theme.")
     if vote.target == Vote.CARDS:
@@ -758,7 +783,7 @@ def _remove_dot(participant, inquiry, vote, item):
     dot.delete()
 
 
-def _cast(actor, inquiry, key, card_id, theme_id, vote):
+def _cast(actor, inquiry, key, card_id, theme_id, vote, more=None):
     """One dot or reaction: checked, then stored (``vote``: the current one). Returns (the card or theme,
     whether it was a dot)."""
     participant = require_participant(actor, inquiry)
@@ -770,14 +795,15 @@ def _cast(actor, inquiry, key, card_id, theme_id, vote):
         if not deleted:
             Reaction.objects.create(card=card, participant=participant)
         return card, False
-    item = _vote_item(inquiry, _require_open(vote), card_id, theme_id)
+    item = _vote_item(inquiry, _require_open(vote), card_id, theme_id, more)
     (_add_dot if key == ("dot", "add") else _remove_dot)(participant, inquiry, vote, item)
     return next(iter(item.values())), True
 
 
 @_answered_one_by_one
 def cast_votes(inquiry_id, votes):
-    """Dots and reactions to one inquiry, ``votes`` = [(actor, (type, op), card id, theme id)], in one
+    """Dots and reactions to one inquiry, ``votes`` = [(actor, (type, op), card id, theme id[, {"link": id,
+    "step": id}])] (a dot on the map or on a next step carries the last), in one
     transaction and one event, as ``post_cards`` does for posts: a room voting at once then costs one
     set of counts, one sector lens and one frame per batch, not per dot. Each is checked on its own
     (budgets count the dots before it in the batch); a refusal turns down that one only. Returns, per
@@ -785,10 +811,10 @@ def cast_votes(inquiry_id, votes):
     results, changed, voters = [], {}, {}
     with changing(inquiry_id) as inquiry:
         vote = render.current_vote(inquiry)
-        for actor, key, card_id, theme_id in votes:
+        for actor, key, card_id, theme_id, *more in votes:
             try:
                 with transaction.atomic():
-                    target, dot = _cast(actor, inquiry, key, card_id, theme_id, vote)
+                    target, dot = _cast(actor, inquiry, key, card_id, theme_id, vote, *more)
             except Refused as refused:
                 results.append(refused)
                 continue
@@ -801,7 +827,8 @@ def cast_votes(inquiry_id, votes):
         fragments = render.votes_changed(inquiry, list(changed.values()), vote)
         # Support for a theme changed: the sector lens with it (a card in no theme has no part in it).
         lens = any(
-            not isinstance(target, Card) or target.theme_id is not None for target, _ in changed.values()
+            isinstance(target, Theme) or (isinstance(target, Card) and target.theme_id is not None)
+            for target, _ in changed.values()
         )
         if lens:
             fragments = render.with_lens(fragments, inquiry)
@@ -812,6 +839,8 @@ def cast_votes(inquiry_id, votes):
             {
                 "cards": [pk for kind, pk in changed if kind is Card],
                 "themes": [pk for kind, pk in changed if kind is Theme],
+                "links": [pk for kind, pk in changed if kind is MapLink],
+                "steps": [pk for kind, pk in changed if kind is NextStep],
             },
             fragments,
         )
@@ -820,20 +849,20 @@ def cast_votes(inquiry_id, votes):
     return results
 
 
-def _one_vote(actor, key, card_id=None, theme_id=None):
-    (result,) = cast_votes(actor.inquiry_id, [(actor, key, card_id, theme_id)])
+def _one_vote(actor, key, card_id=None, theme_id=None, more=None):
+    (result,) = cast_votes(actor.inquiry_id, [(actor, key, card_id, theme_id, more)])
     if result is not None:
         raise result
 
 
-def add_dot(actor, card_id=None, theme_id=None):
+def add_dot(actor, card_id=None, theme_id=None, link_id=None, step_id=None):
     """Spend one of a participant's dots. The budget holds on the server: dots are counted inside the
     inquiry's lock, so two tabs of one participant racing cannot overspend."""
-    _one_vote(actor, ("dot", "add"), card_id, theme_id)
+    _one_vote(actor, ("dot", "add"), card_id, theme_id, {"link": link_id, "step": step_id})
 
 
-def remove_dot(actor, card_id=None, theme_id=None):
-    _one_vote(actor, ("dot", "remove"), card_id, theme_id)
+def remove_dot(actor, card_id=None, theme_id=None, link_id=None, step_id=None):
+    _one_vote(actor, ("dot", "remove"), card_id, theme_id, {"link": link_id, "step": step_id})
 
 
 def toggle_reaction(actor, card_id):

@@ -95,7 +95,10 @@ class Vote(models.Model):
 
     CARDS = "cards"
     THEMES = "themes"
-    TARGETS = [(CARDS, "Cards"), (THEMES, "Themes")]
+    # Where to act on the systems map (a theme or a link), and the next steps proposed (board.nextsteps).
+    LEVERAGE = "leverage"
+    ACTIONS = "actions"
+    TARGETS = [(CARDS, "Cards"), (THEMES, "Themes"), (LEVERAGE, "Leverage points"), (ACTIONS, "Next steps")]
 
     inquiry = models.ForeignKey("inquiry.Inquiry", on_delete=models.CASCADE, related_name="votes")
     round = models.ForeignKey(
@@ -125,13 +128,25 @@ class Dot(models.Model):
     participant = models.ForeignKey("inquiry.Participant", on_delete=models.CASCADE, related_name="dots")
     card = models.ForeignKey(Card, null=True, blank=True, on_delete=models.CASCADE, related_name="dots")
     theme = models.ForeignKey(Theme, null=True, blank=True, on_delete=models.CASCADE, related_name="dots")
+    link = models.ForeignKey("board.MapLink", null=True, blank=True, on_delete=models.CASCADE, related_name="dots")
+    step = models.ForeignKey(
+        "board.NextStep", null=True, blank=True, on_delete=models.CASCADE, related_name="dots"
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [models.Index(fields=["vote", "participant"])]
 
     def __str__(self):
-        return f"Dot on {'card ' + str(self.card_id) if self.card_id else 'theme ' + str(self.theme_id)}"
+        return f"Dot on {self.item_key}"
+
+    @property
+    def item_key(self):
+        """The item as the page names it: card-N, theme-N, link-N or step-N."""
+        for name in ("card", "theme", "link", "step"):
+            if getattr(self, f"{name}_id"):
+                return f"{name}-{getattr(self, f'{name}_id')}"
+        return ""
 
 
 class Reaction(models.Model):
@@ -148,3 +163,8 @@ class Reaction(models.Model):
 
     def __str__(self):
         return f"Resonates with card {self.card_id}"
+
+
+# Modules of their own with models in this app (the systems map; next steps).
+from .nextsteps.models import Contact, NextStep, SignUp  # noqa: E402, F401
+from .systemmap.models import MapLink, MapNode, MapState  # noqa: E402, F401

@@ -16,12 +16,14 @@ from django.utils.safestring import mark_safe
 
 from inquiry.access import FACILITATOR
 
-from .models import THEME_COLOURS, Card, Dot, Reaction, Theme, Vote
+from .models import THEME_COLOURS, Card, Dot, MapLink, NextStep, Reaction, Theme, Vote
 
 PARTICIPANT_KIND = "participant"
 FACILITATOR_KIND = FACILITATOR
 KINDS = (PARTICIPANT_KIND, FACILITATOR_KIND)
 QUEUED = (Card.PENDING, Card.HELD)
+# Votes with dots on themes: on the themes, and on where to act on the systems map (themes and links).
+THEME_TARGETS = (Vote.THEMES, Vote.LEVERAGE)
 
 
 def on_board(card, kind, viewer=None):
@@ -62,7 +64,7 @@ def count_votes(vote, cards=(), themes=()):
             vote and vote.target == Vote.CARDS and vote.round_id in (None, card.round_id) and card.public
         )
     theme_dots = {}
-    if vote is not None and vote.target == Vote.THEMES:
+    if vote is not None and vote.target in THEME_TARGETS:
         theme_ids = [theme.pk for theme in themes]
         theme_dots = dict(
             Dot.objects.filter(vote=vote, theme_id__in=theme_ids)
@@ -71,7 +73,7 @@ def count_votes(vote, cards=(), themes=()):
         )
     for theme in themes:
         theme.dot_count = theme_dots.get(theme.pk, 0)
-        theme.in_vote = bool(vote and vote.target == Vote.THEMES)
+        theme.in_vote = bool(vote and vote.target in THEME_TARGETS)
 
 
 def mine(inquiry, participant_id):
@@ -85,9 +87,9 @@ def mine_of(inquiry, participant_ids, vote):
     dots = {pid: {} for pid in participant_ids}
     if vote is not None:
         rows = Dot.objects.filter(vote=vote, participant_id__in=participant_ids).order_by("pk")
-        for pid, card_id, theme_id in rows.values_list("participant_id", "card_id", "theme_id"):
-            key = f"card-{card_id}" if card_id else f"theme-{theme_id}"
-            dots[pid][key] = dots[pid].get(key, 0) + 1
+        for dot in rows.only("participant_id", "card_id", "theme_id", "link_id", "step_id"):
+            key = dot.item_key
+            dots[dot.participant_id][key] = dots[dot.participant_id].get(key, 0) + 1
     reactions = {pid: [] for pid in participant_ids}
     rows = Reaction.objects.filter(participant_id__in=participant_ids, card__inquiry=inquiry).order_by("pk")
     for pid, card_id in rows.values_list("participant_id", "card_id"):
@@ -105,7 +107,12 @@ def mine_of(inquiry, participant_ids, vote):
 
 
 def mine_html(inquiry, participant_id):
-    return mine_frames(inquiry, [participant_id], current_vote(inquiry))[participant_id]
+    """A participant's own part of the page, for their snapshot or replay: their dots and reactions, and
+    their next steps, contact and connections (board/nextsteps)."""
+    from .nextsteps.render import mine_html as own_steps
+
+    html = mine_frames(inquiry, [participant_id], current_vote(inquiry))[participant_id]
+    return html + own_steps(inquiry, participant_id)
 
 
 def mine_frames(inquiry, participant_ids, vote):
@@ -183,6 +190,9 @@ def live_state(inquiry, kind, viewer=None):
     """Everything the live region of a page shows: the board plus the room bar, the sector lens and,
     for a participant's own page, their votes. Only whole-page renders and snapshots need all this;
     pushes that replace the board or the themes use board_state alone."""
+    from .nextsteps import render as steps_render
+    from .systemmap import render as map_render
+
     state = board_state(inquiry, kind, viewer)
     return {
         **state,
@@ -190,6 +200,8 @@ def live_state(inquiry, kind, viewer=None):
         "lens_report": lens_report(inquiry, kind, state["vote"]),
         "mine": mine(inquiry, viewer) if viewer is not None else None,
         "presence": presence_counts(inquiry),
+        **map_render.state(inquiry, kind),
+        **steps_render.state(inquiry, kind, viewer),
     }
 
 
@@ -247,11 +259,15 @@ def votes_changed(inquiry, items, vote):
     only dots changed)], counted in a few grouped queries. Participants see dot counts only once the
     results show, so dots alone on a hidden-results vote send them nothing. ``vote``: the current one."""
     cards = [target for target, _ in items if isinstance(target, Card)]
-    count_votes(vote, cards, [target for target, _ in items if not isinstance(target, Card)])
+    count_votes(vote, cards, [target for target, _ in items if isinstance(target, Theme)])
 
     def build(kind):
         html = ""
         for target, dots in items:
+            if isinstance(target, MapLink | NextStep):
+                if kind == FACILITATOR_KIND or vote.results_visible:
+                    html += _item_votes(target, kind, vote)
+                continue
             is_card = isinstance(target, Card)
             if kind == PARTICIPANT_KIND and (
                 (dots and not vote.results_visible) or (is_card and not target.public)
@@ -266,6 +282,14 @@ def votes_changed(inquiry, items, vote):
         return html
 
     return for_each_kind(build)
+
+
+def _item_votes(target, kind, vote):
+    """The dot count of a link on the systems map or of a next step (their own modules render them)."""
+    from .nextsteps.render import step_votes
+    from .systemmap.render import link_votes
+
+    return (link_votes if isinstance(target, MapLink) else step_votes)(target, kind, vote)
 
 
 def cards_appended(inquiry, cards, context):

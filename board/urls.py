@@ -1,6 +1,8 @@
 from django.urls import path
 
 from . import views
+from .nextsteps import views as next_steps
+from .systemmap import views as systems_map
 
 app_name = "board"
 
@@ -15,4 +17,11 @@ urlpatterns = [
     path("i/<str:code>/harvest/unpublish/", views.harvest_unpublish, name="harvest_unpublish"),
     path("h/<str:token>/", views.harvest_public, name="harvest_public"),
     path("inquiries/import/", views.import_inquiry, name="import"),
+    # The systems map's exports (board/systemmap) and a participant's private page (board/nextsteps).
+    path("i/<str:code>/export/map.kumu.json", systems_map.export_kumu, name="export_map_kumu"),
+    path("i/<str:code>/export/map.graphml", systems_map.export_graphml, name="export_map_graphml"),
+    path("i/<str:code>/export/map-links.csv", systems_map.export_links_csv, name="export_map_csv"),
+    path("i/<str:code>/export/map.svg", systems_map.export_svg, name="export_map_svg"),
+    path("i/<str:code>/export/next-steps.csv", next_steps.export_csv, name="export_steps_csv"),
+    path("n/<str:token>/", next_steps.private_page, name="steps_private"),
 ]

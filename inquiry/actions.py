@@ -101,6 +101,25 @@ def set_phase(actor, round_id, phase):
         return target
 
 
+def set_round_kind(actor, round_id, kind):
+    """What participants do in a round: contributions, link themes on the systems map, or propose the
+    next steps. The map and next-steps sections of every screen follow."""
+    from board.nextsteps import render as steps_render
+    from board.systemmap import render as map_render
+
+    with steering(actor, "round.kind") as (inquiry, notes):
+        target = _round(inquiry, round_id)
+        target.kind = kind
+        target.save(update_fields=["kind"])
+        notes.append(f"round {target.position + 1} → {kind}")
+        drawn, steps = map_render.map_changed(inquiry), steps_render.section_changed(inquiry)
+        fragments = {
+            screen: html + drawn[screen] + steps[screen] for screen, html in render.round_banner(inquiry).items()
+        }
+        publish(inquiry, "round", "kind", {"round": target.pk, "kind": kind}, fragments)
+        return target
+
+
 def close_round_for_timer(inquiry):
     """Time is up on a timer set to close its round (inside a change already holding the lock)."""
     closing = inquiry.current_round

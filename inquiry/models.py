@@ -162,11 +162,23 @@ class Round(models.Model):
     ]
     POSTING_PHASES = (GATHER, SILENT, REVEAL)
 
+    # What participants do in a round: post contributions (always), link themes on the systems map, or
+    # propose the next steps (board.systemmap, board.nextsteps).
+    CONTRIBUTIONS = "contributions"
+    MAPPING = "map"
+    NEXT_STEPS = "next_steps"
+    KINDS = [
+        (CONTRIBUTIONS, "Contributions"),
+        (MAPPING, "Systems map: participants link themes"),
+        (NEXT_STEPS, "Next steps: participants propose actions and sign up"),
+    ]
+
     inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="rounds")
     position = models.PositiveIntegerField(default=0)
     question = models.CharField(max_length=500)
     guidance = models.CharField(max_length=1000, blank=True)
     phase = models.CharField(max_length=16, choices=PHASES, default=GATHER)
+    kind = models.CharField(max_length=16, choices=KINDS, default=CONTRIBUTIONS)
 
     class Meta:
         ordering = ["position", "pk"]

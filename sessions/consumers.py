@@ -20,6 +20,8 @@ from django.db.models import Q
 from board import actions as board_actions
 from board import render, suggest
 from board.models import Card
+from board.nextsteps.actions import HANDLERS as NEXT_STEP_HANDLERS
+from board.systemmap.actions import HANDLERS as MAP_HANDLERS
 from inquiry import actions as inquiry_actions
 from inquiry import audit, limits
 from inquiry.access import FACILITATOR, Refused, actor_for_socket, require_facilitator
@@ -84,6 +86,9 @@ HANDLERS = {
     ),
     ("vote", "close"): lambda actor, m: board_actions.close_vote(actor),
     ("vote", "reveal"): lambda actor, m: board_actions.reveal_vote(actor),
+    ("round", "kind"): lambda actor, m: inquiry_actions.set_round_kind(actor, m["round"], m["kind"]),
+    **MAP_HANDLERS,
+    **NEXT_STEP_HANDLERS,
 }
 
 
@@ -200,7 +205,8 @@ VOTING = {("dot", "add"), ("dot", "remove"), ("reaction", "toggle")}
 def vote_db(inquiry_id, batch):
     """Dots and reactions gathered by a Batches: (frame for each sender or None, None), in order."""
     results = board_actions.cast_votes(
-        inquiry_id, [(a, (m.type, m.op), m["card"], m["theme"]) for a, m in batch]
+        inquiry_id,
+        [(a, (m.type, m.op), m["card"], m["theme"], {"link": m["link"], "step": m["step"]}) for a, m in batch],
     )
     return [(protocol.error_frame(r.code, r.message) if r is not None else None, None) for r in results]
 

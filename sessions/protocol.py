@@ -14,6 +14,8 @@ from django.utils.html import format_html
 
 from board.models import TEXT_LIMIT, THEME_COLOURS, THEME_NAME_LIMIT
 from board.text import is_blank, strip_invisible
+from board.nextsteps.models import CONTACT_LIMIT, WHAT_LIMIT, WHEN_LIMIT, WITH_LIMIT
+from board.systemmap.models import HEIGHT, NOTE_LIMIT, WIDTH
 from inquiry.access import FACILITATOR, PARTICIPANT, PRESENTER, Refused
 
 
@@ -180,12 +182,67 @@ class Ids:
         return [Id().parse(name, item) for item in value]
 
 
+@dataclass(frozen=True)
+class ItemRef:
+    """A theme or a card named as the page names it: "theme-12", "card-7" -> ("theme", 12)."""
+
+    kinds: tuple = ("theme", "card")
+    required: bool = True
+
+    def parse(self, name, value):
+        kind, _, number = str(value).partition("-") if isinstance(value, str) else ("", "", "")
+        if kind not in self.kinds or not number.isdigit() or not 0 < int(number) <= 2**62:
+            raise ProtocolError("invalid_field", f"{name} must name a {' or a '.join(self.kinds)}, like theme-12.")
+        return kind, int(number)
+
+
+@dataclass(frozen=True)
+class Coordinate:
+    high: float
+    required: bool = True
+
+    def parse(self, name, value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= self.high:
+            raise ProtocolError("invalid_field", f"{name} must be a number from 0 to {self.high:g}.")
+        return float(value)
+
+
+@dataclass(frozen=True)
+class Sign:
+    required: bool = False
+
+    def parse(self, name, value):
+        if value in ("+", 1, "1", "+1"):
+            return 1
+        if value in ("-", "−", -1, "-1"):
+            return -1
+        raise ProtocolError("invalid_field", f"{name} must be + or -.")
+
+
 CARD_TEXT = Text(TEXT_LIMIT, "Your contribution")
 THEME_NAME = Text(THEME_NAME_LIMIT, "The theme name")
 COLOUR = Choice(tuple(THEME_COLOURS))
 ROUND_QUESTION = Text(500, "The round's question")
 GUIDANCE = OptionalText(1000, "The guidance")
 PHASES = ("gather", "silent", "reveal", "vote", "closed")
+
+# A dot goes on one card or theme, or, in the votes of the map and of next steps, on a link or an action.
+DOT_FIELDS = {
+    "card": Id(nullable=True),
+    "theme": Id(nullable=True),
+    "link": Id(nullable=True, required=False),
+    "step": Id(nullable=True, required=False),
+}
+LINK_KIND = Choice(("influences", "enables", "blocks"))
+LINK_NOTE = OptionalText(NOTE_LIMIT, "The note")
+ROUND_KINDS = ("contributions", "map", "next_steps")
+STEP_FIELDS = {
+    "what": Text(WHAT_LIMIT, "What you propose"),
+    "with_whom": OptionalText(WITH_LIMIT, "With whom"),
+    "by_when": OptionalText(WHEN_LIMIT, "By when"),
+    "theme": Id(nullable=True, required=False),
+    "loop": OptionalText(400, "The loop"),
+}
 
 # Inbound messages: (type, op) -> (roles allowed, {field: kind}) ------------------------------------------
 
@@ -228,7 +285,7 @@ INBOUND = {
         (FACILITATOR,),
         {
             "round": Id(nullable=True),
-            "target": Choice(("cards", "themes")),
+            "target": Choice(("cards", "themes", "leverage", "actions")),
             "budget": Seconds(1, 20),
             "per_item": Seconds(1, 20),
             "live": Flag(required=False),
@@ -236,8 +293,8 @@ INBOUND = {
     ),
     ("vote", "close"): ((FACILITATOR,), {}),
     ("vote", "reveal"): ((FACILITATOR,), {}),
-    ("dot", "add"): ((PARTICIPANT,), {"card": Id(nullable=True), "theme": Id(nullable=True)}),
-    ("dot", "remove"): ((PARTICIPANT,), {"card": Id(nullable=True), "theme": Id(nullable=True)}),
+    ("dot", "add"): ((PARTICIPANT,), DOT_FIELDS),
+    ("dot", "remove"): ((PARTICIPANT,), DOT_FIELDS),
     ("reaction", "toggle"): ((PARTICIPANT,), {"card": Id()}),
     ("suggest", "preview"): (
         (FACILITATOR,),
@@ -251,6 +308,38 @@ INBOUND = {
             "placements": Listing((("card", Id()), ("theme", Id())), 2000),
         },
     ),
+    # The systems map (board/systemmap): participants may link in a round set up for it.
+    ("link", "add"): (
+        (FACILITATOR, PARTICIPANT),
+        {"source": ItemRef(), "target": ItemRef(), "kind": LINK_KIND, "sign": Sign(), "note": LINK_NOTE},
+    ),
+    ("link", "edit"): (
+        (FACILITATOR, PARTICIPANT),
+        {"link": Id(), "kind": LINK_KIND, "sign": Sign(), "note": LINK_NOTE},
+    ),
+    ("link", "delete"): ((FACILITATOR, PARTICIPANT), {"link": Id()}),
+    ("map", "move"): ((FACILITATOR,), {"node": Id(), "x": Coordinate(WIDTH), "y": Coordinate(HEIGHT)}),
+    ("map", "tidy"): ((FACILITATOR,), {}),
+    ("map", "show"): ((FACILITATOR,), {"on": Flag()}),
+    ("map", "focus"): ((FACILITATOR,), {"loop": OptionalText(400, "The loop", required=True)}),
+    ("round", "kind"): ((FACILITATOR,), {"round": Id(), "kind": Choice(ROUND_KINDS)}),
+    # What happens next (board/nextsteps).
+    ("step", "add"): ((PARTICIPANT,), {"client_id": ClientId(), **STEP_FIELDS}),
+    ("step", "edit"): ((PARTICIPANT,), {"step": Id(), **STEP_FIELDS}),
+    ("step", "delete"): ((PARTICIPANT,), {"step": Id()}),
+    ("step", "join"): ((PARTICIPANT,), {"step": Id()}),
+    ("step", "leave"): ((PARTICIPANT,), {"step": Id()}),
+    ("step", "hide"): ((FACILITATOR,), {"step": Id()}),
+    ("step", "restore"): ((FACILITATOR,), {"step": Id()}),
+    ("contact", "share"): (
+        (PARTICIPANT,),
+        {
+            "text": Text(CONTACT_LIMIT, "Your contact"),
+            "with_signups": Flag(),
+            "with_theme_sectors": Flag(),
+        },
+    ),
+    ("contact", "withdraw"): ((PARTICIPANT,), {}),
 }
 
 # Every message that steers or moderates the room: each is recorded in the audit log, refusals too.
@@ -260,6 +349,8 @@ STEERING = {key for key in INBOUND if key[0] in STEERING_TYPES} | {
     ("card", "restore"),
     ("card", "approve"),
     ("card", "reject"),
+    ("step", "hide"),
+    ("step", "restore"),
 }
 
 # Events broadcast to every screen of an inquiry, each with its sequence number.
@@ -304,6 +395,21 @@ EVENTS = {
     ("inquiry", "reopen"),
     ("inquiry", "delete"),
     ("participant", "erase"),
+    ("link", "add"),
+    ("link", "edit"),
+    ("link", "delete"),
+    ("map", "move"),
+    ("map", "tidy"),
+    ("map", "show"),
+    ("map", "focus"),
+    ("round", "kind"),
+    ("step", "add"),
+    ("step", "edit"),
+    ("step", "delete"),
+    ("step", "hide"),
+    ("step", "restore"),
+    ("step", "signup"),  # someone pressed "I'm in" or withdrew
+    ("contact", "change"),  # who consented to share a contact (the facilitators' screens only)
 }
 
 ROLE_NAMES = {FACILITATOR: "facilitators", PARTICIPANT: "participants", PRESENTER: "the presenter view"}

@@ -1,0 +1,169 @@
+"""What happens next, as each kind of screen sees it (templates/board/next_steps.html). The room sees the
+actions, their sign-up counts by sector and the dots; a participant's own choices (what they signed up
+to, their contact and whom it goes to, the contacts they may see) travel in private frames only."""
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+
+from board import render as board_render
+from board.harvest import participants_by_sector
+from board.models import Dot, Vote
+from inquiry.models import Participant, Round
+
+from .connections import connections_of
+from .models import Contact, NextStep, SignUp
+
+
+@dataclass
+class SectorCount:
+    sector: str
+    count: int
+
+
+def sector_counts(signups_by_sector, people, k):
+    """Sign-ups by sector; sectors with fewer than K people in the inquiry are counted together, so a
+    small sector's few members cannot be picked out."""
+    shown, small = [], 0
+    for sector, count in sorted(signups_by_sector.items(), key=lambda item: (-item[1], item[0])):
+        if people.get(sector, 0) >= k:
+            shown.append(SectorCount(sector, count))
+        else:
+            small += count
+    if small:
+        shown.append(SectorCount(f"smaller sectors (fewer than {k} people each)", small))
+    return shown
+
+
+def annotate(inquiry, steps, vote=None):
+    """Sign-ups (total, by sector), consents among them and dots, for some steps, in a few queries."""
+    ids = [step.pk for step in steps]
+    rows = SignUp.objects.filter(step_id__in=ids, participant__removed=False).values_list(
+        "step_id", "participant__sector", "participant__contact__with_signups", "participant__contact__text"
+    )
+    by_step, consents = {pk: Counter() for pk in ids}, Counter()
+    for step_id, sector, shares, text in rows:
+        by_step[step_id][sector] += 1
+        if shares and text:
+            consents[step_id] += 1
+    people = participants_by_sector(inquiry)
+    dots = {}
+    if vote is not None and vote.target == Vote.ACTIONS:
+        dots = dict(Dot.objects.filter(vote=vote, step_id__in=ids).values_list("step_id").annotate(n=Count("pk")))
+    for step in steps:
+        step.signup_total = sum(by_step[step.pk].values())
+        step.sectors = sector_counts(by_step[step.pk], people, inquiry.k_threshold)
+        step.consents = consents[step.pk]
+        step.dot_count = dots.get(step.pk, 0)
+        step.in_vote = bool(vote and vote.target == Vote.ACTIONS and not step.hidden)
+    return steps
+
+
+def steps_of(inquiry, kind, vote=None):
+    steps = NextStep.objects.filter(inquiry=inquiry).select_related("theme", "author").order_by("pk")
+    if kind == board_render.PARTICIPANT_KIND:
+        steps = steps.filter(hidden=False)
+    return annotate(inquiry, list(steps), vote)
+
+
+def consenting(inquiry):
+    """Who chose to share a contact (facilitators see this, never the contact itself)."""
+    return list(
+        Participant.objects.filter(inquiry=inquiry, removed=False, contact__isnull=False)
+        .exclude(contact__text="")
+        .filter(Q(contact__with_signups=True) | Q(contact__with_theme_sectors=True))
+        .order_by("display_name", "pk")
+    )
+
+
+def context(inquiry, kind, vote=None):
+    vote = vote if vote is not None else board_render.current_vote(inquiry)
+    rounds = Round.objects.filter(inquiry=inquiry, kind=Round.NEXT_STEPS).values_list("pk", flat=True)
+    steps = steps_of(inquiry, kind, vote)
+    return {
+        "steps": steps,
+        "steps_count": len(steps),
+        "steps_rounds": " ".join(str(pk) for pk in rounds),
+        "steps_vote": vote,
+        "consenting": consenting(inquiry) if kind == board_render.FACILITATOR_KIND else None,
+        "themes_for_steps": list(inquiry.themes.order_by("position", "pk").values_list("pk", "name")),
+    }
+
+
+def state(inquiry, kind, viewer=None):
+    """The next steps' part of a page's or snapshot's context (``viewer``: a participant's own page)."""
+    extra = {"steps_mine": mine(inquiry, viewer)} if viewer is not None else {}
+    return {**context(inquiry, kind), **extra}
+
+
+def partial(name, kind, ctx):
+    return render_to_string(
+        f"board/next_steps.html#{name}", {**ctx, "facilitator": kind == board_render.FACILITATOR_KIND}
+    )
+
+
+def section_changed(inquiry):
+    """The whole section re-drawn (a round became or stopped being a next-steps round)."""
+    return board_render.for_each_kind(
+        lambda kind: partial("steps-view", kind, {**context(inquiry, kind), "oob": True})
+    )
+
+
+def step_changed(inquiry, step, op):
+    """One action added, changed, signed up to, hidden or deleted: that item alone, and the count."""
+    vote = board_render.current_vote(inquiry)
+
+    def build(kind):
+        count = NextStep.objects.filter(inquiry=inquiry)
+        if kind == board_render.PARTICIPANT_KIND:
+            count = count.filter(hidden=False)
+        html = partial("steps-count", kind, {"steps_count": count.count(), "oob": True})
+        shown = step is not None and (kind == board_render.FACILITATOR_KIND or not step.hidden)
+        if op == "delete" or (not shown and step is not None):
+            return html + board_render.delete(f"step-{step.pk if step else 0}")
+        annotate(inquiry, [step], vote)
+        item = {"step": step, "steps_vote": vote}
+        if op == "add" or (op == "restore" and kind == board_render.PARTICIPANT_KIND):
+            return html + board_render.oob("steps-list", partial("step", kind, item))
+        return html + partial("step", kind, {**item, "oob": True})
+
+    return board_render.for_each_kind(build)
+
+
+def step_votes(step, kind, vote):
+    step.dot_count = Dot.objects.filter(vote=vote, step=step).count()
+    step.in_vote = True
+    return partial("step-votes", kind, {"step": step, "steps_vote": vote, "oob": True})
+
+
+def consents_changed(inquiry):
+    """Who consented, for the facilitators' screens (participants' screens get nothing)."""
+    return {
+        board_render.PARTICIPANT_KIND: "",
+        board_render.FACILITATOR_KIND: partial(
+            "consents", board_render.FACILITATOR_KIND, {"consenting": consenting(inquiry), "oob": True}
+        ),
+    }
+
+
+def mine(inquiry, participant_id):
+    """One participant's own part: what they signed up to and proposed, their contact, their connections."""
+    participant = Participant.objects.get(pk=participant_id)
+    contact = Contact.objects.filter(participant=participant).first()
+    return {
+        "signed": json.dumps(
+            list(SignUp.objects.filter(participant=participant).order_by("step_id").values_list("step_id", flat=True))
+        ),
+        "own": json.dumps(list(NextStep.objects.filter(author=participant).order_by("pk").values_list("pk", flat=True))),
+        "contact": contact,
+        "connections": connections_of(participant),
+    }
+
+
+def mine_html(inquiry, participant_id):
+    return render_to_string(
+        "board/next_steps.html#steps-mine", {"steps_mine": mine(inquiry, participant_id), "oob": True}
+    )

@@ -1,0 +1,113 @@
+"""The systems map as each kind of screen sees it (participants and the presenter: themes and public
+cards only; facilitators: every node), rendered from templates/board/map.html's partials."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.template.loader import render_to_string
+
+from board import render as board_render
+from board.models import Dot, Vote
+from inquiry.models import Round
+
+from . import loops as loop_finder
+from . import svg
+from .layout import scale_for
+from .models import MapLink, MapNode, MapState
+
+
+@dataclass
+class MapView:
+    nodes: list
+    links: list
+    loops: loop_finder.Loops
+    state: MapState
+    map_rounds: str = ""
+    vote: object = None
+    focus: object = None
+    picture: str = ""
+    themes: list = field(default_factory=list)
+
+    @property
+    def empty(self):
+        return not self.nodes
+
+
+def state_of(inquiry):
+    return MapState.objects.filter(inquiry=inquiry).first() or MapState(inquiry=inquiry)
+
+
+def graph(inquiry, kind):
+    """The nodes and links this kind of screen sees, with labels, fills and the loops among them."""
+    nodes = list(MapNode.objects.filter(inquiry=inquiry).select_related("theme", "card"))
+    if kind == board_render.PARTICIPANT_KIND:
+        nodes = [node for node in nodes if node.theme_id or node.card.public]
+    by_pk = {node.pk: node for node in nodes}
+    for node in nodes:
+        node.fill = node.theme.colour_hex if node.theme_id else svg.CARD_FILL
+    links = [
+        link
+        for link in MapLink.objects.filter(inquiry=inquiry).order_by("pk")
+        if link.source_id in by_pk and link.target_id in by_pk
+    ]
+    for link in links:
+        link.source_label, link.target_label = by_pk[link.source_id].label, by_pk[link.target_id].label
+    found = loop_finder.find([(link.pk, link.source_id, link.target_id, link.polarity) for link in links])
+    for loop in found:
+        loop.labels = [by_pk[pk].label for pk in loop.nodes]
+    return nodes, links, found
+
+
+def view(inquiry, kind, vote=None, title="Systems map"):
+    nodes, links, found = graph(inquiry, kind)
+    state = state_of(inquiry)
+    focus = found.by_key().get(state.focus) if state.focus else None
+    vote = vote if vote is not None else board_render.current_vote(inquiry)
+    if vote is not None and vote.target == Vote.LEVERAGE:
+        counts = dict(
+            Dot.objects.filter(vote=vote, link__in=[link.pk for link in links])
+            .values_list("link_id")
+            .annotate(n=Count("pk"))
+        )
+        for link in links:
+            link.dot_count, link.in_vote = counts.get(link.pk, 0), True
+    rounds = Round.objects.filter(inquiry=inquiry, kind=Round.MAPPING).values_list("pk", flat=True)
+    scale = scale_for([node.label for node in nodes])
+    picture = svg.draw(nodes, links, scale=scale, focus=focus, title=title, element_id="map-svg")
+    return MapView(
+        nodes, links, found, state, " ".join(str(pk) for pk in rounds), vote, focus, picture
+    )
+
+
+def state(inquiry, kind):
+    """The map's part of a page's or snapshot's context."""
+    return {"map": view(inquiry, kind)}
+
+
+def partial(name, kind, context):
+    return render_to_string(
+        f"board/map.html#{name}", {**context, "facilitator": kind == board_render.FACILITATOR_KIND}
+    )
+
+
+def map_changed(inquiry):
+    """The map re-drawn for every kind of screen (one out-of-band swap each)."""
+    vote = board_render.current_vote(inquiry)
+    return board_render.for_each_kind(
+        lambda kind: partial("map-view", kind, {"map": view(inquiry, kind, vote), "oob": True})
+    )
+
+
+def with_map(fragments, inquiry):
+    """Add the re-drawn map to a change of something it shows (a theme renamed, a card hidden...)."""
+    if not MapNode.objects.filter(inquiry=inquiry).exists():
+        return fragments
+    drawn = map_changed(inquiry)
+    return {kind: html + drawn[kind] for kind, html in fragments.items()}
+
+
+def link_votes(link, kind, vote):
+    """A link's dot count after a leverage vote's dots changed."""
+    link.dot_count = Dot.objects.filter(vote=vote, link=link).count()
+    link.in_vote = True
+    return partial("link-votes", kind, {"link": link, "vote": vote, "oob": True})

@@ -1,0 +1,133 @@
+"""The map as one SVG picture, drawn on the server: the same markup on the facilitator's board, the
+presenter view, the phones, the printable report, the public harvest and the image export.
+
+Every piece of user text (theme names, card texts, notes) goes through ``escape``; the rest is our own
+markup, so the result may be marked safe."""
+
+import math
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from .layout import HEIGHT, LINE, PAD_Y, WIDTH, box, lines_of
+
+# Stroke colours: each has at least 4.5:1 contrast on white (WCAG 1.4.11 asks 3:1 for graphics).
+POSITIVE = "#1c4e80"
+NEGATIVE = "#a61b1b"
+ENABLES = "#1b6e3a"
+CARD_FILL = "#ffffff"
+TEXT = "#1a1a1a"
+FONT = 13
+
+
+def _edge_point(cx, cy, w, h, tx, ty):
+    """Where the line from a box's centre towards (tx, ty) leaves the box."""
+    dx, dy = tx - cx, ty - cy
+    if dx == 0 and dy == 0:
+        return cx, cy
+    scale = min((w / 2) / abs(dx) if dx else math.inf, (h / 2) / abs(dy) if dy else math.inf)
+    return cx + dx * scale, cy + dy * scale
+
+
+def _colour(link):
+    if link.kind == "enables":
+        return ENABLES
+    return POSITIVE if link.polarity > 0 else NEGATIVE
+
+
+def _label(link):
+    if link.kind == "influences":
+        return "+" if link.polarity > 0 else "−"
+    return link.kind
+
+
+def draw(nodes, links, *, scale=1.0, focus=None, title="Systems map", element_id=None):
+    """``nodes``: MapNodes with ``label`` and ``fill``; ``links``: MapLinks between them; ``focus``: a Loop
+    to pick out (its links drawn thick, the rest faded)."""
+    size = {node.pk: box(node.label, scale) for node in nodes}
+    where = {node.pk: (node.x, node.y) for node in nodes}
+    pairs = {(link.source_id, link.target_id) for link in links}
+    in_focus = set(focus.links) if focus else set()
+    focus_nodes = set(focus.nodes) if focus else set()
+    font = round(FONT * scale, 1)
+    ident = f' id="{escape(element_id)}"' if element_id else ""
+    out = [
+        f'<svg{ident} class="map-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'role="img" aria-labelledby="{escape(element_id or "map")}-title" font-family="system-ui, sans-serif" '
+        f'font-size="{font}" preserveAspectRatio="xMidYMid meet">',
+        f'<title id="{escape(element_id or "map")}-title">{escape(title)}: {len(nodes)} '
+        f"theme{'s' if len(nodes) != 1 else ''} and {len(links)} link{'s' if len(links) != 1 else ''}"
+        f"{' (a loop picked out)' if focus else ''}</title>",
+        "<defs>",
+    ]
+    for name, colour in (("pos", POSITIVE), ("neg", NEGATIVE), ("ena", ENABLES)):
+        out.append(
+            f'<marker id="arrow-{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+            f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
+        )
+    out.append(
+        f'<marker id="arrow-blk" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" '
+        f'orient="auto"><path d="M9,0 L9,10" stroke="{NEGATIVE}" stroke-width="3"/></marker>'
+    )
+    out.append("</defs>")
+    out.append('<g class="map-links">')
+    for link in links:
+        if link.source_id not in where or link.target_id not in where:
+            continue
+        (sx, sy), (tx, ty) = where[link.source_id], where[link.target_id]
+        bend = 0.0
+        if (link.target_id, link.source_id) in pairs:
+            bend = 28.0  # two links between the same pair: one curves each way
+        mx, my = (sx + tx) / 2, (sy + ty) / 2
+        length = math.hypot(tx - sx, ty - sy) or 1.0
+        cx, cy = mx - (ty - sy) / length * bend, my + (tx - sx) / length * bend
+        x1, y1 = _edge_point(sx, sy, *size[link.source_id], cx, cy)
+        x2, y2 = _edge_point(tx, ty, *size[link.target_id], cx, cy)
+        colour = _colour(link)
+        marker = {"enables": "ena", "blocks": "blk"}.get(link.kind, "pos" if link.polarity > 0 else "neg")
+        classes = "map-link" + (" in-focus" if link.pk in in_focus else " faded" if focus else "")
+        dash = ' stroke-dasharray="7 4"' if link.polarity < 0 else ""
+        width = 4 if link.pk in in_focus else 2
+        lx, ly = (x1 + 2 * cx + x2) / 4, (y1 + 2 * cy + y2) / 4  # the curve's midpoint
+        label = _label(link)
+        label_w = 14 if len(label) == 1 else len(label) * 6.6 + 8
+        description = f"{link.source_label} {link.verb} {link.target_label}"
+        if link.note:
+            description += f": {link.note}"
+        out.append(
+            f'<g class="{classes}" id="map-link-{link.pk}" data-link="{link.pk}">'
+            f"<title>{escape(description)}</title>"
+            f'<path d="M{x1:.1f},{y1:.1f} Q{cx:.1f},{cy:.1f} {x2:.1f},{y2:.1f}" fill="none" stroke="{colour}" '
+            f'stroke-width="{width}"{dash} marker-end="url(#arrow-{marker})"/>'
+            f'<rect x="{lx - label_w / 2:.1f}" y="{ly - 9:.1f}" width="{label_w:.1f}" height="18" rx="9" '
+            f'fill="#ffffff" stroke="{colour}"/>'
+            f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="middle" fill="{colour}" font-size="12" '
+            f'font-weight="700">{escape(label)}</text></g>'
+        )
+    out.append("</g>")
+    out.append('<g class="map-nodes">')
+    for node in nodes:
+        w, h = size[node.pk]
+        x, y = node.x - w / 2, node.y - h / 2
+        classes = "map-node" + (" pinned" if node.pinned else "")
+        if focus:
+            classes += " in-focus" if node.pk in focus_nodes else " faded"
+        lines = lines_of(node.label)
+        dashed = "" if node.theme_id else ' stroke-dasharray="4 3"'
+        stroke = "#1a1a1a" if node.pk in focus_nodes else "#5c5c5c"
+        out.append(
+            f'<g class="{classes}" id="map-node-{node.pk}" data-node="{node.pk}" data-ref="{node.ref}" '
+            f'transform="translate({x:.1f},{y:.1f})">'
+            f"<title>{escape(node.label)}</title>"
+            f'<rect width="{w:.1f}" height="{h:.1f}" rx="{8 * scale:.1f}" fill="{escape(node.fill)}" '
+            f'stroke="{stroke}" stroke-width="{2.5 if node.pk in focus_nodes else 1.2}"'
+            f"{dashed}/>"
+        )
+        for row, line in enumerate(lines):
+            ty = (PAD_Y + LINE * row + LINE * 0.78) * scale
+            out.append(
+                f'<text x="{w / 2:.1f}" y="{ty:.1f}" text-anchor="middle" fill="{TEXT}">{escape(line)}</text>'
+            )
+        out.append("</g>")
+    out.append("</g></svg>")
+    return mark_safe("".join(out))

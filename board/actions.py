@@ -654,21 +654,23 @@ def accept_suggestions(actor, themes, placements):
 
 
 def _vote_changed(inquiry, op, data):
-    publish(
-        inquiry,
-        "vote",
-        op,
-        data,
-        render.with_lens(
-            render.for_each_kind(
-                lambda kind: (
-                    render.partial("board", kind, {**render.board_state(inquiry, kind), "oob": True})
-                    + render.room_parts(inquiry, kind, ("vote-bar",))
-                )
-            ),
-            inquiry,
+    from .nextsteps import render as steps_render
+
+    fragments = render.with_lens(
+        render.for_each_kind(
+            lambda kind: (
+                render.partial("board", kind, {**render.board_state(inquiry, kind), "oob": True})
+                + render.room_parts(inquiry, kind, ("vote-bar",))
+            )
         ),
+        inquiry,
     )
+    # Votes on where to act on the map and on next steps show their dots there.
+    fragments = map_render.with_map(fragments, inquiry)
+    if NextStep.objects.filter(inquiry=inquiry).exists():
+        steps = steps_render.section_changed(inquiry)
+        fragments = {kind: html + steps[kind] for kind, html in fragments.items()}
+    publish(inquiry, "vote", op, data, fragments)
 
 
 def open_vote(actor, round_id, target, budget, per_item, live):

@@ -1,0 +1,196 @@
+/* The systems map on a live page (board/systemmap): the link form, dragging a theme (facilitators), the
+ * map on the shared screen, picking out a loop and the leverage dots. The map itself is drawn on the
+ * server and arrives in the same out-of-band swaps as everything else; this module only sends messages
+ * (docs/protocol.md) and keeps the form's choices in step with the board. One entry point: the IIFE. */
+(function () {
+  'use strict';
+
+  var root = document.getElementById('lw-socket');
+  if (!root) { return; }
+  var role = root.dataset.role;
+  var socket = null;
+
+  root.addEventListener('htmx:wsOpen', function (e) { socket = e.detail.socketWrapper; });
+  root.addEventListener('htmx:wsClose', function () { socket = null; });
+
+  function say(text, kind) {
+    var el = document.getElementById('lw-status');
+    if (!el) { return; }
+    el.innerHTML = '';
+    var p = document.createElement('p');
+    p.className = kind || 'info';
+    p.textContent = text;
+    el.appendChild(p);
+  }
+
+  function send(message) {
+    if (!socket) { say('Not connected right now: try again in a moment.', 'error'); return false; }
+    socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  function banner() { return document.getElementById('round-banner'); }
+
+  function inRound(list) {
+    var b = banner();
+    return !!(b && b.dataset.round && (list || '').split(' ').indexOf(b.dataset.round) >= 0);
+  }
+
+  // --- the choices of the link form: every theme on the board, and the cards everyone sees -------------
+  function choices() {
+    var items = [];
+    document.querySelectorAll('#themes > .theme[data-theme]').forEach(function (theme) {
+      var name = theme.querySelector('.theme-name');
+      items.push({ value: 'theme-' + theme.dataset.theme, label: name ? name.textContent.trim() : '', group: 'Themes' });
+    });
+    document.querySelectorAll('#board .card[data-card]:not(.is-hidden):not(.is-silent)').forEach(function (card) {
+      var text = card.querySelector('.card-text');
+      var label = text ? text.textContent.trim() : '';
+      items.push({ value: 'card-' + card.dataset.card, label: label.length > 60 ? label.slice(0, 59) + '…' : label, group: 'Single contributions' });
+    });
+    return items;
+  }
+
+  function fill(select, items) {
+    var chosen = select.value;
+    var key = items.map(function (i) { return i.value + i.label; }).join('|');
+    if (select.dataset.filled === key) { return; }
+    select.dataset.filled = key;
+    while (select.options.length > 1) { select.remove(1); }
+    var groups = {};
+    items.forEach(function (item) {
+      if (!groups[item.group]) {
+        groups[item.group] = document.createElement('optgroup');
+        groups[item.group].label = item.group;
+        select.appendChild(groups[item.group]);
+      }
+      var option = document.createElement('option');
+      option.value = item.value;
+      option.textContent = item.label;
+      groups[item.group].appendChild(option);
+    });
+    select.value = chosen;
+  }
+
+  function refresh() {
+    var view = document.getElementById('map-view');
+    var section = document.getElementById('systems-map');
+    if (!view || !section) { return; }
+    var mapRound = inRound(view.dataset.mapRounds);
+    var b = banner();
+    var canLink = role === 'facilitator' || (role === 'participant' && mapRound && b && b.dataset.open === '1');
+    var form = document.getElementById('map-form');
+    if (form) {
+      form.hidden = !canLink;
+      if (canLink) {
+        var items = choices();
+        fill(form.querySelector('[name=source]'), items);
+        fill(form.querySelector('[name=target]'), items);
+      }
+    }
+    section.hidden = role !== 'facilitator' && view.dataset.nodes === '0' && !mapRound;
+    if (role === 'presenter') {
+      document.body.classList.toggle('map-mode', view.dataset.onScreen === '1');
+    }
+    if (role === 'facilitator') {
+      document.querySelectorAll('#map-svg .map-node').forEach(function (node) {
+        node.setAttribute('tabindex', '0');
+        node.setAttribute('role', 'button');
+        node.setAttribute('aria-label', 'Move ' + (node.querySelector('title') || {}).textContent + ' on the map with the arrow keys');
+      });
+    }
+  }
+
+  // --- messages ----------------------------------------------------------------------------------------
+  document.addEventListener('submit', function (e) {
+    var form = e.target.closest('form[data-map-send]');
+    if (!form) { return; }
+    e.preventDefault();
+    var source = form.querySelector('[name=source]').value;
+    var target = form.querySelector('[name=target]').value;
+    if (!source || !target) { say('Choose the two themes to link.', 'error'); return; }
+    if (source === target) { say('A link joins two different themes.', 'error'); return; }
+    var kind = form.querySelector('[name=kind]').value.split(':');
+    var message = { type: 'link', op: 'add', source: source, target: target, kind: kind[0],
+      note: form.querySelector('[name=note]').value.trim() };
+    if (kind[1]) { message.sign = kind[1]; }
+    if (send(message)) {
+      form.querySelector('[name=note]').value = '';
+      say('Link sent: the map redraws on every screen.', 'info');
+    }
+  });
+
+  var clicks = {
+    'map-show': function (el) { send({ type: 'map', op: 'show', on: el.getAttribute('aria-pressed') !== 'true' }); },
+    'map-tidy': function () { send({ type: 'map', op: 'tidy' }); },
+    'map-focus': function (el) { send({ type: 'map', op: 'focus', loop: el.dataset.loop || '' }); },
+    'map-vote': function () { send({ type: 'vote', op: 'open', round: null, target: 'leverage', budget: 3, per_item: 2, live: false }); },
+    'link-delete': function (el) { send({ type: 'link', op: 'delete', link: parseInt(el.closest('[data-link]').dataset.link, 10) }); },
+    'map-dot-add': function (el) { send(dot('add', el)); },
+    'map-dot-remove': function (el) { send(dot('remove', el)); }
+  };
+
+  function dot(op, el) {
+    return { type: 'dot', op: op, card: null, theme: null, link: parseInt(el.closest('[data-link]').dataset.link, 10) };
+  }
+
+  document.addEventListener('click', function (e) {
+    var el = e.target.closest && e.target.closest('[data-action]');
+    if (el && clicks[el.dataset.action]) { e.preventDefault(); clicks[el.dataset.action](el); }
+  });
+
+  // --- moving a theme on the map (facilitators): drag it, or focus it and use the arrow keys -------------
+  function centre(node) {
+    var box = node.querySelector('rect');
+    var t = node.transform.baseVal.consolidate();
+    return { x: t.matrix.e + box.width.baseVal.value / 2, y: t.matrix.f + box.height.baseVal.value / 2,
+      w: box.width.baseVal.value, h: box.height.baseVal.value };
+  }
+
+  function moveTo(node, x, y) {
+    send({ type: 'map', op: 'move', node: parseInt(node.dataset.node, 10),
+      x: Math.round(Math.min(Math.max(x, 0), 1200) * 10) / 10, y: Math.round(Math.min(Math.max(y, 0), 640) * 10) / 10 });
+  }
+
+  if (role === 'facilitator') {
+    var dragging = null;
+    document.addEventListener('pointerdown', function (e) {
+      var node = e.target.closest && e.target.closest('#map-svg .map-node');
+      if (!node) { return; }
+      var svg = node.ownerSVGElement;
+      var start = centre(node);
+      var point = svg.createSVGPoint();
+      point.x = e.clientX; point.y = e.clientY;
+      var p = point.matrixTransform(svg.getScreenCTM().inverse());
+      dragging = { node: node, svg: svg, dx: start.x - p.x, dy: start.y - p.y, size: start, moved: false };
+      node.setPointerCapture(e.pointerId);
+      e.preventDefault();
+    });
+    document.addEventListener('pointermove', function (e) {
+      if (!dragging) { return; }
+      var point = dragging.svg.createSVGPoint();
+      point.x = e.clientX; point.y = e.clientY;
+      var p = point.matrixTransform(dragging.svg.getScreenCTM().inverse());
+      dragging.x = p.x + dragging.dx; dragging.y = p.y + dragging.dy;
+      dragging.moved = true;
+      dragging.node.setAttribute('transform', 'translate(' + (dragging.x - dragging.size.w / 2) + ',' + (dragging.y - dragging.size.h / 2) + ')');
+    });
+    document.addEventListener('pointerup', function () {
+      if (!dragging) { return; }
+      var d = dragging;
+      dragging = null;
+      if (d.moved) { moveTo(d.node, d.x, d.y); }
+    });
+    document.addEventListener('keydown', function (e) {
+      var node = e.target.closest && e.target.closest('#map-svg .map-node');
+      var steps = { ArrowLeft: [-20, 0], ArrowRight: [20, 0], ArrowUp: [0, -20], ArrowDown: [0, 20] };
+      if (!node || !steps[e.key]) { return; }
+      e.preventDefault();
+      var c = centre(node);
+      moveTo(node, c.x + steps[e.key][0], c.y + steps[e.key][1]);
+    });
+  }
+
+  root.addEventListener('htmx:wsAfterMessage', refresh);
+  refresh();
+})();

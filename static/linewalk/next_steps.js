@@ -1,0 +1,129 @@
+/* What happens next on a live page (board/nextsteps): proposing an action, "I'm in", withdrawing, the
+ * vote on actions, and sharing a contact by consent. A participant's own state (what they signed up to,
+ * which actions are theirs) comes in #my-next-steps, a private part only their screens receive. */
+(function () {
+  'use strict';
+
+  var root = document.getElementById('lw-socket');
+  if (!root) { return; }
+  var role = root.dataset.role;
+  var socket = null;
+
+  root.addEventListener('htmx:wsOpen', function (e) { socket = e.detail.socketWrapper; });
+  root.addEventListener('htmx:wsClose', function () { socket = null; });
+
+  function say(text, kind) {
+    var el = document.getElementById('lw-status');
+    if (!el) { return; }
+    el.innerHTML = '';
+    var p = document.createElement('p');
+    p.className = kind || 'info';
+    p.textContent = text;
+    el.appendChild(p);
+  }
+
+  function send(message) {
+    if (!socket) { say('Not connected right now: try again in a moment.', 'error'); return false; }
+    socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  function clientId() {
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+
+  function list(text) {
+    try { return (JSON.parse(text || '[]') || []).map(String); } catch (e) { return []; }
+  }
+
+  function refresh() {
+    var view = document.getElementById('steps-view');
+    var section = document.getElementById('next-steps');
+    if (!view || !section) { return; }
+    var b = document.getElementById('round-banner');
+    var stepsRound = !!(b && b.dataset.round && (view.dataset.stepsRounds || '').split(' ').indexOf(b.dataset.round) >= 0);
+    var count = document.getElementById('steps-count');
+    var any = count && count.textContent.trim() !== '0';
+    section.hidden = role !== 'facilitator' && !any && !stepsRound;
+    var form = document.getElementById('step-form');
+    if (form) {
+      form.hidden = !(stepsRound && b.dataset.open === '1');
+      var loops = form.querySelector('[name=loop]');
+      if (loops) {
+        var chosen = loops.value;
+        while (loops.options.length > 1) { loops.remove(1); }
+        document.querySelectorAll('#map-view li[data-loop]').forEach(function (li) {
+          var option = document.createElement('option');
+          option.value = li.dataset.loop;
+          option.textContent = Array.prototype.map.call(li.querySelectorAll('.loop-theme'), function (s) { return s.textContent; }).join(' → ');
+          loops.appendChild(option);
+        });
+        loops.value = chosen;
+      }
+    }
+    var mine = document.getElementById('my-next-steps');
+    var signed = mine ? list(mine.dataset.signed) : [];
+    var own = mine ? list(mine.dataset.own) : [];
+    document.querySelectorAll('#steps-list .step[data-step]').forEach(function (step) {
+      var button = step.querySelector('.step-join');
+      if (button) {
+        var pressed = signed.indexOf(step.dataset.step) >= 0;
+        button.setAttribute('aria-pressed', pressed ? 'true' : 'false');
+        button.classList.toggle('primary', pressed);
+        if (role === 'presenter') { button.hidden = true; }
+      }
+      var withdraw = step.querySelector('.own-only');
+      if (withdraw) { withdraw.hidden = own.indexOf(step.dataset.step) < 0; }
+    });
+  }
+
+  var submits = {
+    'step.add': function (form) {
+      var what = form.querySelector('[name=what]').value.trim();
+      if (!what) { say('Say what will happen first.', 'error'); form.querySelector('[name=what]').focus(); return; }
+      var theme = form.querySelector('[name=theme]').value;
+      var message = { type: 'step', op: 'add', client_id: clientId(), what: what,
+        with_whom: form.querySelector('[name=with_whom]').value.trim(), by_when: form.querySelector('[name=by_when]').value.trim(),
+        theme: theme ? parseInt(theme, 10) : null, loop: form.querySelector('[name=loop]').value };
+      if (send(message)) { form.reset(); say('Proposed: you are signed up to it.', 'info'); }
+    },
+    'contact.share': function (form) {
+      var text = form.querySelector('[name=text]').value.trim();
+      if (!text) { say('Write the contact you want to share first.', 'error'); form.querySelector('[name=text]').focus(); return; }
+      var withSignups = form.querySelector('[name=with_signups]').checked;
+      var withThemes = form.querySelector('[name=with_theme_sectors]').checked;
+      if (!withSignups && !withThemes) { say('Choose who may see your contact.', 'error'); return; }
+      if (send({ type: 'contact', op: 'share', text: text, with_signups: withSignups, with_theme_sectors: withThemes })) {
+        say('Shared with the people you chose only.', 'info');
+      }
+    }
+  };
+
+  function stepOf(el) { return parseInt(el.closest('[data-step]').dataset.step, 10); }
+
+  var clicks = {
+    'step-toggle': function (el) { send({ type: 'step', op: el.getAttribute('aria-pressed') === 'true' ? 'leave' : 'join', step: stepOf(el) }); },
+    'step-delete': function (el) { send({ type: 'step', op: 'delete', step: stepOf(el) }); },
+    'step-hide': function (el) { send({ type: 'step', op: 'hide', step: stepOf(el) }); },
+    'step-restore': function (el) { send({ type: 'step', op: 'restore', step: stepOf(el) }); },
+    'steps-vote': function () { send({ type: 'vote', op: 'open', round: null, target: 'actions', budget: 3, per_item: 1, live: false }); },
+    'step-dot-add': function (el) { send({ type: 'dot', op: 'add', card: null, theme: null, step: stepOf(el) }); },
+    'step-dot-remove': function (el) { send({ type: 'dot', op: 'remove', card: null, theme: null, step: stepOf(el) }); },
+    'contact-withdraw': function () { if (send({ type: 'contact', op: 'withdraw' })) { say('You no longer share your contact.', 'info'); } }
+  };
+
+  document.addEventListener('submit', function (e) {
+    var form = e.target.closest('form[data-steps-send]');
+    if (form && submits[form.dataset.stepsSend]) { e.preventDefault(); submits[form.dataset.stepsSend](form); }
+  });
+  document.addEventListener('click', function (e) {
+    var el = e.target.closest && e.target.closest('[data-action]');
+    if (el && clicks[el.dataset.action]) { e.preventDefault(); clicks[el.dataset.action](el); }
+  });
+
+  root.addEventListener('htmx:wsAfterMessage', refresh);
+  refresh();
+})();

@@ -62,11 +62,12 @@ def _about(inquiry, fields):
     return theme, key, label
 
 
-def _tell(inquiry, participant_ids):
-    """Each of these participants gets their own part afresh (what they signed up to, their contact,
-    the contacts they may see), in a frame of their own."""
+def _tell(inquiry, participant_ids, own_contact=None):
+    """Each of these participants gets their own part afresh (what they signed up to, the contacts they
+    may see; ``own_contact``: the one whose contact form changed gets it too), in a frame of their own."""
     for pk in sorted(set(participant_ids)):
-        notify_participant(inquiry.pk, pk, steps_render.mine_html(inquiry, pk), after=inquiry.seq)
+        html = steps_render.mine_html(inquiry, pk, contact=pk == own_contact)
+        notify_participant(inquiry.pk, pk, html, after=inquiry.seq)
 
 
 def _published(inquiry, step, op, data):
@@ -213,7 +214,7 @@ def withdraw_contact(actor):
 
 def _contact_changed(inquiry, participant, before):
     publish(inquiry, "contact", "change", {}, steps_render.consents_changed(inquiry))
-    _tell(inquiry, before | seen_by(participant) | {participant.pk})
+    _tell(inquiry, before | seen_by(participant) | {participant.pk}, own_contact=participant.pk)
 
 
 def vote_item(inquiry, vote, step_id):

@@ -81,7 +81,7 @@ def consenting(inquiry):
 
 def context(inquiry, kind, vote=None):
     vote = vote if vote is not None else board_render.current_vote(inquiry)
-    rounds = Round.objects.filter(inquiry=inquiry, kind=Round.NEXT_STEPS).values_list("pk", flat=True)
+    rounds = list(Round.objects.filter(inquiry=inquiry, kind=Round.NEXT_STEPS).values_list("pk", flat=True))
     steps = steps_of(inquiry, kind, vote)
     return {
         "steps": steps,
@@ -163,7 +163,9 @@ def mine(inquiry, participant_id):
     }
 
 
-def mine_html(inquiry, participant_id):
-    return render_to_string(
-        "board/next_steps.html#steps-mine", {"steps_mine": mine(inquiry, participant_id), "oob": True}
-    )
+def mine_html(inquiry, participant_id, contact=True):
+    """A participant's own parts as out-of-band swaps. ``contact``: their own contact form too (left out
+    when someone else's change only alters what they may see, so a form they are filling in stays)."""
+    ctx = {"steps_mine": mine(inquiry, participant_id), "oob": True}
+    parts = ("my-steps-state", "my-connections") + (("my-contact",) if contact else ())
+    return "".join(render_to_string(f"board/next_steps.html#{name}", ctx) for name in parts)

@@ -71,11 +71,18 @@ def view(inquiry, kind, vote=None, title="Systems map"):
         )
         for link in links:
             link.dot_count, link.in_vote = counts.get(link.pk, 0), True
-    rounds = Round.objects.filter(inquiry=inquiry, kind=Round.MAPPING).values_list("pk", flat=True)
+    rounds = list(Round.objects.filter(inquiry=inquiry, kind=Round.MAPPING).values_list("pk", flat=True))
     scale = scale_for([node.label for node in nodes])
     picture = svg.draw(nodes, links, scale=scale, focus=focus, title=title, element_id="map-svg")
     return MapView(
-        nodes, links, found, state, " ".join(str(pk) for pk in rounds), vote, focus, picture
+        nodes,
+        links,
+        found,
+        state,
+        " ".join(str(pk) for pk in rounds),
+        vote,
+        focus,
+        picture,
     )
 
 

@@ -89,16 +89,27 @@
       }
     }
     section.hidden = role !== 'facilitator' && view.dataset.nodes === '0' && !mapRound;
+    toggleKind(view, mapRound);
     if (role === 'presenter') {
       document.body.classList.toggle('map-mode', view.dataset.onScreen === '1');
     }
     if (role === 'facilitator') {
+      // Its themes can be moved from the keyboard, so the picture is a group of controls, not one image.
+      var svg = document.getElementById('map-svg');
+      if (svg) { svg.setAttribute('role', 'group'); }
       document.querySelectorAll('#map-svg .map-node').forEach(function (node) {
         node.setAttribute('tabindex', '0');
         node.setAttribute('role', 'button');
         node.setAttribute('aria-label', 'Move ' + (node.querySelector('title') || {}).textContent + ' on the map with the arrow keys');
       });
     }
+  }
+
+  // The facilitator's "this round is for ..." buttons: one shows while the current round is of that kind.
+  function toggleKind(scope, on) {
+    scope.querySelectorAll('[data-action=round-kind][data-when]').forEach(function (button) {
+      button.hidden = (button.dataset.when === 'on') !== on;
+    });
   }
 
   // --- messages ----------------------------------------------------------------------------------------
@@ -123,6 +134,11 @@
   var clicks = {
     'map-show': function (el) { send({ type: 'map', op: 'show', on: el.getAttribute('aria-pressed') !== 'true' }); },
     'map-tidy': function () { send({ type: 'map', op: 'tidy' }); },
+    // What participants do in the current round (the same message for the map and for next steps).
+    'round-kind': function (el) {
+      var b = banner();
+      if (b && b.dataset.round) { send({ type: 'round', op: 'kind', round: parseInt(b.dataset.round, 10), kind: el.dataset.kind }); }
+    },
     'map-focus': function (el) { send({ type: 'map', op: 'focus', loop: el.dataset.loop || '' }); },
     'map-vote': function () { send({ type: 'vote', op: 'open', round: null, target: 'leverage', budget: 3, per_item: 2, live: false }); },
     'link-delete': function (el) { send({ type: 'link', op: 'delete', link: parseInt(el.closest('[data-link]').dataset.link, 10) }); },

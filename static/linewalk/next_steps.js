@@ -1,6 +1,6 @@
 /* What happens next on a live page (board/nextsteps): proposing an action, "I'm in", withdrawing, the
  * vote on actions, and sharing a contact by consent. A participant's own state (what they signed up to,
- * which actions are theirs) comes in #my-next-steps, a private part only their screens receive. */
+ * which actions are theirs) comes in #my-steps-state, a private part only their screens receive. */
 (function () {
   'use strict';
 
@@ -48,6 +48,9 @@
     var count = document.getElementById('steps-count');
     var any = count && count.textContent.trim() !== '0';
     section.hidden = role !== 'facilitator' && !any && !stepsRound;
+    view.querySelectorAll('[data-action=round-kind][data-when]').forEach(function (button) {
+      button.hidden = (button.dataset.when === 'on') !== stepsRound;
+    });
     var form = document.getElementById('step-form');
     if (form) {
       form.hidden = !(stepsRound && b.dataset.open === '1');
@@ -64,7 +67,7 @@
         loops.value = chosen;
       }
     }
-    var mine = document.getElementById('my-next-steps');
+    var mine = document.getElementById('my-steps-state');
     var signed = mine ? list(mine.dataset.signed) : [];
     var own = mine ? list(mine.dataset.own) : [];
     document.querySelectorAll('#steps-list .step[data-step]').forEach(function (step) {

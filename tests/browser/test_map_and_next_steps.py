@@ -1,0 +1,113 @@
+"""The systems map and what happens next, as people use them: a facilitator links five themes, the
+shared screen shows the map and its loop, participants propose actions on their phones and sign up, two
+of them share a contact and see each other's, and the third, who did not, is seen by nobody."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .axe import assert_accessible
+from .conftest import seed
+from .pages import snap
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+THEMES = ["Workforce pressure", "Waiting lists", "Staff burnout", "Agency spending", "Budget for prevention"]
+CAROL = "carol@nhs.example"
+DAVE = "dave@council.example"
+
+
+def link(page, source, kind, target):
+    form = page.get_by_role("form", name="Link two themes")
+    form.get_by_label("From").select_option(label=source)
+    form.get_by_label("Link", exact=True).select_option(label=kind)
+    form.get_by_label("To").select_option(label=target)
+    form.get_by_role("button", name="Add the link").click()
+
+
+def test_a_room_maps_its_themes_and_leaves_with_its_own_next_steps(screens):
+    seed(screens.inquiry, themes=THEMES)
+    alice = screens.facilitator()
+    presenter = screens.presenter()
+    carol = screens.participant("Carol", "NHS")
+    dave = screens.participant("Dave", "Local authority")
+    erin = screens.participant("Erin", "Voluntary and community sector")
+
+    # The facilitator links five themes into one loop, with one negative link.
+    pairs = list(zip(THEMES, THEMES[1:] + THEMES[:1], strict=True))
+    for index, (source, target) in enumerate(pairs):
+        link(alice, source, "leads to less (−)" if index == 3 else "leads to more (+)", target)
+        expect(alice.locator("#map-svg .map-link")).to_have_count(index + 1)
+    expect(alice.locator("#map-svg .map-node")).to_have_count(5)
+    expect(alice.locator("ol.loops > li")).to_have_count(1)
+    expect(alice.locator("ol.loops > li")).to_contain_text("Balancing")
+
+    # The shared screen shows the map alone, and the loop with the themes it passes through.
+    alice.get_by_role("button", name="Show the map on the shared screen").click()
+    expect(presenter.locator("body")).to_have_class(re.compile(r"\bmap-mode\b"))
+    expect(presenter.locator("#map-svg .map-node")).to_have_count(5)
+    loop = presenter.locator("ol.loops > li")
+    expect(loop).to_have_count(1)
+    for theme in THEMES:
+        expect(loop).to_contain_text(theme)
+    alice.locator("ol.loops > li").get_by_role("button", name="Pick out on the map").click()
+    expect(presenter.locator("#map-svg .map-link.in-focus")).to_have_count(5)
+    # Sized for the shared screen: at 1280x720 the whole map is in view, nothing scrolls.
+    presenter.set_viewport_size({"width": 1280, "height": 720})
+    box = presenter.locator("#map-svg").bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 720
+    assert presenter.evaluate("document.documentElement.scrollHeight <= window.innerHeight + 1")
+    snap(presenter, "presenter-map")
+    assert_accessible(presenter, "presenter, map on the shared screen")
+
+    # The closing round: participants propose actions from their phones and sign up to them.
+    alice.get_by_role("button", name=re.compile("Make this round the next steps")).click()
+    carol.get_by_label("What will happen").fill("Joint workforce plan across NHS and council")
+    carol.get_by_label("With whom (optional)").fill("HR leads")
+    carol.get_by_label("By when (optional)").fill("June")
+    carol.get_by_label("About the theme (optional)").select_option(label="Workforce pressure")
+    carol.get_by_role("button", name="Propose this action").click()
+    step = "Joint workforce plan across NHS and council"
+    for page in (dave, erin):
+        action = page.locator("#steps-list > li").filter(has_text=step)
+        action.get_by_role("button", name=re.compile("I’m in")).click()
+        expect(action.get_by_role("button", name=re.compile("I’m in"))).to_have_attribute("aria-pressed", "true")
+    expect(alice.locator("#steps-list > li").filter(has_text=step).locator(".step-signups")).to_contain_text(
+        "3 signed up"
+    )
+    expect(carol.get_by_role("button", name="Withdraw my proposal")).to_be_visible()
+    expect(dave.get_by_role("button", name="Withdraw my proposal")).to_be_hidden()
+
+    # Carol and Dave choose to share a contact with the people of their actions; Erin does not.
+    for page, contact in ((carol, CAROL), (dave, DAVE)):
+        page.get_by_label("Your contact (an email, a phone number, or any text you choose)").fill(contact)
+        page.get_by_label("the people signed up to the same actions as me").check()
+        page.get_by_role("button", name="Share my contact").click()
+    expect(carol.locator("#my-connections")).to_contain_text(DAVE)
+    expect(dave.locator("#my-connections")).to_contain_text(CAROL)
+    expect(erin.locator("#my-connections")).to_contain_text(CAROL)
+    # Erin, who chose nothing, is seen by nobody; the facilitator sees who chose, never the contacts.
+    expect(alice.locator("#steps-consents summary")).to_have_text("2 participants chose to share a contact")
+    for page in (carol, dave, alice, presenter):
+        expect(page.locator("#my-connections").filter(has_text="Erin")).to_have_count(0)
+        expect(page.locator("body")).not_to_contain_text("Erin (Voluntary")
+    for page in (alice, presenter):
+        expect(page.locator("body")).not_to_contain_text(CAROL)
+        expect(page.locator("body")).not_to_contain_text(DAVE)
+    expect(erin.locator("body")).not_to_contain_text("You share your contact")
+
+    # Dave withdraws his consent: Carol no longer sees his contact.
+    dave.get_by_role("button", name="Stop sharing").click()
+    expect(carol.locator("#my-connections")).not_to_contain_text(DAVE)
+    # His private page, kept for after the event (no account), still lists his action.
+    href = dave.locator("#private-link").get_attribute("href")
+    private = screens.page(screens.context({"width": 390, "height": 844}))
+    private.goto(href)
+    expect(private.get_by_role("heading", name="Your actions and connections")).to_be_visible()
+    expect(private.locator("body")).to_contain_text(step)
+    expect(private.locator("body")).to_contain_text(CAROL)
+    assert_accessible(private, "the private page")
+    snap(carol, "phone-next-steps")
+    assert_accessible(carol, "phone, next steps and contacts")
+    assert_accessible(alice, "facilitator, map and next steps")

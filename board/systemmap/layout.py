@@ -15,13 +15,13 @@ WIDTH = 1200
 HEIGHT = 640
 
 MARGIN = 8
-CHAR = 7.0  # average width of a character at the map's font size, in map units
-LINE = 16
-PAD_X, PAD_Y = 10, 7
-WRAP = 22
+CHAR = 9.4  # average width of a character at the map's font size, in map units
+LINE = 21
+PAD_X, PAD_Y = 12, 8
+WRAP = 20
 MAX_LINES = 3
 GAP = 14  # the least space between two boxes
-NUDGE = 36.0
+NUDGE = 36.0  # how far a placed node may move when others join (a small map may move more: see _nudge)
 
 
 def lines_of(label):
@@ -49,9 +49,10 @@ def scale_for(labels):
     return max(0.6, min(1.0, math.sqrt(0.3 * WIDTH * HEIGHT / area)))
 
 
-def _free_spot(pos, sizes, size, want):
-    """The point of a grid over the canvas nearest ``want`` where a box of ``size`` overlaps no box placed
-    (``pos``, ``sizes``: the placed ones), or None."""
+def _free_spot(pos, sizes, size, want, reach=0.0):
+    """The point of a grid over the canvas about ``reach`` from ``want`` (the nodes it links to), and
+    nearer the middle rather than the edges, where a box of ``size`` overlaps no box placed (``pos``,
+    ``sizes``: the placed ones), or None."""
     w, h = size
     xs = np.arange(w / 2 + MARGIN, WIDTH - w / 2 - MARGIN + 1, 20.0)
     ys = np.arange(h / 2 + MARGIN, HEIGHT - h / 2 - MARGIN + 1, 20.0)
@@ -65,7 +66,9 @@ def _free_spot(pos, sizes, size, want):
         grid = grid[(apart_x | apart_y).all(axis=1)]
     if not len(grid):
         return None
-    return grid[((grid - want) ** 2).sum(axis=1).argmin()]
+    away = np.sqrt(((grid - want) ** 2).sum(axis=1))
+    middle = ((grid - (WIDTH / 2, HEIGHT / 2)) ** 2).sum(axis=1)
+    return grid[((away - reach) ** 2 + 0.15 * middle).argmin()]
 
 
 def place(nodes, edges, *, tidy=False, iterations=None):
@@ -106,12 +109,12 @@ def place(nodes, edges, *, tidy=False, iterations=None):
             linked = [j for j in neighbours[i] if known[j]]
             want = pos[linked].mean(axis=0) if linked else np.array([WIDTH / 2, HEIGHT / 2])
             placed = known.copy()
-            spot = _free_spot(pos[placed], size[placed], size[i], want)
+            spot = _free_spot(pos[placed], size[placed], size[i], want, ideal * 0.8 if linked else 0.0)
             pos[i] = spot if spot is not None else want
             known[i] = True
         moving = ~pinned
         anchor = pos.copy()
-    _relax(pos, size, pairs, moving, anchor, ideal, iterations or (300 if tidy else 60))
+    _relax(pos, size, pairs, moving, anchor, ideal, iterations or (300 if tidy else 60), _nudge(len(nodes)))
     _separate(pos, size, moving)
     return {pk: (round(float(pos[i][0]), 1), round(float(pos[i][1]), 1)) for i, pk in enumerate(ids)}
 
@@ -122,15 +125,20 @@ def _clamp(pos, size):
     pos[:, 1] = np.clip(pos[:, 1], half[:, 1], HEIGHT - half[:, 1])
 
 
-def _relax(pos, size, pairs, moving, anchor, ideal, iterations):
+def _nudge(count):
+    """A map of a few themes may still rearrange itself as it grows; a big one barely moves."""
+    return NUDGE * max(1.0, 4.0 - count / 4)
+
+
+def _relax(pos, size, pairs, moving, anchor, ideal, iterations, nudge=NUDGE):
     """Fruchterman-Reingold on box centres, the repulsion measured between box edges (so long labels keep
-    their distance), cooling as it goes; with ``anchor``, nothing strays more than NUDGE from it."""
+    their distance), cooling as it goes; with ``anchor``, nothing strays more than ``nudge`` from it."""
     n = len(pos)
     if n < 2 or not moving.any():
         _clamp(pos, size)
         return
     radius = size.max(axis=1) / 2
-    temperature = ideal / 2 if anchor is None else NUDGE / 3
+    temperature = ideal / 2 if anchor is None else nudge / 3
     a_idx = np.array([a for a, _ in pairs], dtype=int)
     b_idx = np.array([b for _, b in pairs], dtype=int)
     for step in range(iterations):
@@ -153,8 +161,8 @@ def _relax(pos, size, pairs, moving, anchor, ideal, iterations):
         if anchor is not None:
             off = pos - anchor
             far = np.sqrt((off**2).sum(axis=1))
-            over = far > NUDGE
-            pos[over] = anchor[over] + off[over] / far[over, None] * NUDGE
+            over = far > nudge
+            pos[over] = anchor[over] + off[over] / far[over, None] * nudge
         _clamp(pos, size)
         temperature *= 0.96
 

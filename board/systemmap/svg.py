@@ -17,7 +17,7 @@ NEGATIVE = "#a61b1b"
 ENABLES = "#1b6e3a"
 CARD_FILL = "#ffffff"
 TEXT = "#1a1a1a"
-FONT = 13
+FONT = 17
 
 
 def _edge_point(cx, cy, w, h, tx, ty):
@@ -90,7 +90,7 @@ def draw(nodes, links, *, scale=1.0, focus=None, title="Systems map", element_id
         width = 4 if link.pk in in_focus else 2
         lx, ly = (x1 + 2 * cx + x2) / 4, (y1 + 2 * cy + y2) / 4  # the curve's midpoint
         label = _label(link)
-        label_w = 14 if len(label) == 1 else len(label) * 6.6 + 8
+        label_w = 18 if len(label) == 1 else len(label) * 8.4 + 10
         description = f"{link.source_label} {link.verb} {link.target_label}"
         if link.note:
             description += f": {link.note}"
@@ -99,9 +99,9 @@ def draw(nodes, links, *, scale=1.0, focus=None, title="Systems map", element_id
             f"<title>{escape(description)}</title>"
             f'<path d="M{x1:.1f},{y1:.1f} Q{cx:.1f},{cy:.1f} {x2:.1f},{y2:.1f}" fill="none" stroke="{colour}" '
             f'stroke-width="{width}"{dash} marker-end="url(#arrow-{marker})"/>'
-            f'<rect x="{lx - label_w / 2:.1f}" y="{ly - 9:.1f}" width="{label_w:.1f}" height="18" rx="9" '
+            f'<rect x="{lx - label_w / 2:.1f}" y="{ly - 11:.1f}" width="{label_w:.1f}" height="22" rx="11" '
             f'fill="#ffffff" stroke="{colour}"/>'
-            f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="middle" fill="{colour}" font-size="12" '
+            f'<text x="{lx:.1f}" y="{ly + 5:.1f}" text-anchor="middle" fill="{colour}" font-size="15" '
             f'font-weight="700">{escape(label)}</text></g>'
         )
     out.append("</g>")

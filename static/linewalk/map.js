@@ -100,7 +100,7 @@
       document.querySelectorAll('#map-svg .map-node').forEach(function (node) {
         node.setAttribute('tabindex', '0');
         node.setAttribute('role', 'button');
-        node.setAttribute('aria-label', 'Move ' + (node.querySelector('title') || {}).textContent + ' on the map with the arrow keys');
+        node.setAttribute('aria-describedby', 'map-move-help');
       });
     }
   }

@@ -241,18 +241,36 @@ def json_chunks(inquiry, *, include_all=False):
                 "edited": iso(card.edited),
             }
 
+    # The systems map and next steps (board/systemmap/transfer.py), read once the cards are known.
+    parts = {}
+
+    def mapped():
+        from .systemmap.transfer import export_parts
+
+        parts["map"], parts["next_steps"], parts["signups"], parts["links"], parts["steps"] = export_parts(
+            inquiry, iso, theme_refs, card_refs, people, round_refs
+        )
+        yield f'"map": {_dumps(parts["map"])},\n'
+        yield from _array("next_steps", parts["next_steps"])
+        yield from _array("signups", parts["signups"])
+
     def dots():
         rows = Dot.objects.filter(vote__inquiry=inquiry).order_by("pk")
         for dot in rows.iterator(chunk_size=CHUNK_ROWS):
             if dot.card_id is not None and dot.card_id not in card_refs:
                 continue
-            yield {
+            if dot.link_id is not None and dot.link_id not in parts["links"]:
+                continue
+            item = {
                 "vote": vote_refs[dot.vote_id],
                 "participant": people[dot.participant_id],
                 "card": card_refs.get(dot.card_id),
                 "theme": theme_refs.get(dot.theme_id),
                 "created": iso(dot.created),
             }
+            if dot.link_id or dot.step_id:
+                item["link"], item["step"] = parts["links"].get(dot.link_id), parts["steps"].get(dot.step_id)
+            yield item
 
     def reactions():
         rows = Reaction.objects.filter(card__inquiry=inquiry).order_by("pk")
@@ -285,7 +303,7 @@ def json_chunks(inquiry, *, include_all=False):
     yield "".join(pieces)
     round_rows = [
         {"ref": round_refs[r.pk], "position": r.position, "question": r.question, "guidance": r.guidance,
-         "phase": r.phase}
+         "phase": r.phase, "kind": r.kind}
         for r in rounds
     ]  # fmt: skip
     theme_rows = [
@@ -306,6 +324,7 @@ def json_chunks(inquiry, *, include_all=False):
         yield from _array("themes", theme_rows)
         yield from _array("cards", cards())
         yield from _array("votes", vote_rows)
+        yield from mapped()
         yield from _array("dots", dots())
         yield from _array("reactions", reactions(), last=True)
         yield "\n}\n"
@@ -371,6 +390,11 @@ def markdown(report):
     for entry in report.lens:
         lines += [f"### {md(entry.name)}", "", "| Sector | Participants | Support | Per participant |"]
         lines += ["| --- | --- | --- | --- |"] + [_md_lens_row(row, k) for row, _ in entry.bars] + [""]
+    # The systems map and the next steps (board/systemmap, board/nextsteps).
+    from .nextsteps.report import markdown as steps_markdown
+    from .systemmap.report import markdown as map_markdown
+
+    lines += map_markdown(report.systems_map, md) + steps_markdown(report.next_steps, md)
     lines += ["## Top contributions by dots", ""]
     lines += [f"- {md(e.card.text)} ({e.dots} dots, {e.reactions} reactions)" for e in report.top_cards] or [
         "None."
@@ -513,9 +537,15 @@ def _with_times(model, objects, times, batch=500):
     return created
 
 
-def import_inquiry(user, data):
-    """A new inquiry, facilitated by ``user``, rebuilt from an exported JSON document; all or nothing."""
+def import_inquiry(user, data, follow_up=False):
+    """A new inquiry, facilitated by ``user``, rebuilt from an exported JSON document; all or nothing.
+    ``follow_up``: start the follow-up session instead, from the map and the next steps alone
+    (board/systemmap/transfer.py)."""
     _check_header(data)
+    if follow_up:
+        from .systemmap.transfer import follow_up_document
+
+        data = follow_up_document(data)
     with transaction.atomic():
         return _import(user, data)
 
@@ -552,6 +582,7 @@ def _import(user, data):
             question=r.text("question", 500),
             guidance=r.text("guidance", 1000, default="", empty=True),
             phase=r.choice("phase", [p for p, _ in Round.PHASES], Round.GATHER),
+            kind=r.choice("kind", [k for k, _ in Round.KINDS], Round.CONTRIBUTIONS),
         )
     if not rounds:
         rounds["r1"] = Round(inquiry=inquiry, position=0, question=inquiry.question)
@@ -627,14 +658,33 @@ def _import(user, data):
         times.append(("created", r.when("created")))
     _with_times(Vote, list(votes.values()), times)
 
+    from .systemmap.transfer import import_parts
+
+    links, steps = import_parts(
+        data,
+        inquiry,
+        _Reader,
+        ImportProblem,
+        {"themes": themes, "cards": cards, "people": people, "rounds": rounds},
+        _with_times,
+    )
+
     dots, times = [], []
     for index, item in enumerate(_list(data, "dots")):
         r = _Reader(item, f"dots[{index}]")
         card, theme = r.ref("card", cards, optional=True), r.ref("theme", themes, optional=True)
-        if (card is None) == (theme is None):
-            raise ImportProblem(f"dots[{index}] must be on one card or one theme.")
+        link, step = r.ref("link", links, optional=True), r.ref("step", steps, optional=True)
+        if sum(item is not None for item in (card, theme, link, step)) != 1:
+            raise ImportProblem(f"dots[{index}] must be on one card, theme, link or action.")
         dots.append(
-            Dot(vote=r.ref("vote", votes), participant=r.ref("participant", people), card=card, theme=theme)
+            Dot(
+                vote=r.ref("vote", votes),
+                participant=r.ref("participant", people),
+                card=card,
+                theme=theme,
+                link=link,
+                step=step,
+            )
         )
         times.append(("created", r.when("created")))
     _with_times(Dot, dots, times)

@@ -13,6 +13,7 @@ with fewer than the inquiry's K participants are withheld (board/lens.py)."""
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from django.db import transaction
@@ -162,6 +163,20 @@ class Report:
     def bridging(self):
         """Themes with a bridging score, most bridging first (the lens is already in that order)."""
         return [entry for entry in self.lens if entry.bridging is not None]
+
+    @cached_property
+    def systems_map(self):
+        """The systems map as reports show it (board/systemmap/report.py)."""
+        from .systemmap.report import build as map_report
+
+        return map_report(self.inquiry)
+
+    @cached_property
+    def next_steps(self):
+        """The actions with their sign-ups by sector (board/nextsteps/report.py)."""
+        from .nextsteps.report import build as steps_report
+
+        return steps_report(self.inquiry)
 
 
 def build(inquiry, *, include_all=False, public=False):

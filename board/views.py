@@ -174,7 +174,8 @@ def import_inquiry(request):
             raise exports.ImportProblem("Choose the JSON file to import.")
         if upload.size > IMPORT_LIMIT_BYTES:
             raise exports.ImportProblem(f"This file is larger than {IMPORT_LIMIT_BYTES // (1024 * 1024)} MB.")
-        inquiry = exports.import_inquiry(request.user, exports.read_file(upload))
+        follow_up = request.POST.get("follow_up") == "on"  # the systems map and next steps: a follow-up
+        inquiry = exports.import_inquiry(request.user, exports.read_file(upload), follow_up=follow_up)
     except exports.ImportProblem as problem:
         return render(request, "harvest/import.html", {"problem": problem.message}, status=400)
     messages.success(

@@ -128,7 +128,9 @@ class Dot(models.Model):
     participant = models.ForeignKey("inquiry.Participant", on_delete=models.CASCADE, related_name="dots")
     card = models.ForeignKey(Card, null=True, blank=True, on_delete=models.CASCADE, related_name="dots")
     theme = models.ForeignKey(Theme, null=True, blank=True, on_delete=models.CASCADE, related_name="dots")
-    link = models.ForeignKey("board.MapLink", null=True, blank=True, on_delete=models.CASCADE, related_name="dots")
+    link = models.ForeignKey(
+        "board.MapLink", null=True, blank=True, on_delete=models.CASCADE, related_name="dots"
+    )
     step = models.ForeignKey(
         "board.NextStep", null=True, blank=True, on_delete=models.CASCADE, related_name="dots"
     )

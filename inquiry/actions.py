@@ -114,7 +114,8 @@ def set_round_kind(actor, round_id, kind):
         notes.append(f"round {target.position + 1} → {kind}")
         drawn, steps = map_render.map_changed(inquiry), steps_render.section_changed(inquiry)
         fragments = {
-            screen: html + drawn[screen] + steps[screen] for screen, html in render.round_banner(inquiry).items()
+            screen: html + drawn[screen] + steps[screen]
+            for screen, html in render.round_banner(inquiry).items()
         }
         publish(inquiry, "round", "kind", {"round": target.pk, "kind": kind}, fragments)
         return target

@@ -206,7 +206,10 @@ def vote_db(inquiry_id, batch):
     """Dots and reactions gathered by a Batches: (frame for each sender or None, None), in order."""
     results = board_actions.cast_votes(
         inquiry_id,
-        [(a, (m.type, m.op), m["card"], m["theme"], {"link": m["link"], "step": m["step"]}) for a, m in batch],
+        [
+            (a, (m.type, m.op), m["card"], m["theme"], {"link": m["link"], "step": m["step"]})
+            for a, m in batch
+        ],
     )
     return [(protocol.error_frame(r.code, r.message) if r is not None else None, None) for r in results]
 

@@ -192,7 +192,9 @@ class ItemRef:
     def parse(self, name, value):
         kind, _, number = str(value).partition("-") if isinstance(value, str) else ("", "", "")
         if kind not in self.kinds or not number.isdigit() or not 0 < int(number) <= 2**62:
-            raise ProtocolError("invalid_field", f"{name} must name a {' or a '.join(self.kinds)}, like theme-12.")
+            raise ProtocolError(
+                "invalid_field", f"{name} must name a {' or a '.join(self.kinds)}, like theme-12."
+            )
         return kind, int(number)
 
 

@@ -192,7 +192,11 @@ def share_contact(actor, text, with_signups, with_theme_sectors):
         participant = require_participant(actor, inquiry)
         contact = Contact.objects.filter(participant=participant).first() or Contact(participant=participant)
         before = seen_by(participant)
-        contact.text, contact.with_signups, contact.with_theme_sectors = text, with_signups, with_theme_sectors
+        contact.text, contact.with_signups, contact.with_theme_sectors = (
+            text,
+            with_signups,
+            with_theme_sectors,
+        )
         contact.save()
         _contact_changed(inquiry, participant, before)
         return contact

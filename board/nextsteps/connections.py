@@ -85,8 +85,9 @@ def seen_by(participant):
     if contact.with_signups:
         steps = SignUp.objects.filter(participant=participant).values_list("step_id", flat=True)
         viewers |= set(
-            SignUp.objects.filter(step_id__in=list(steps), participant__removed=False)
-            .values_list("participant_id", flat=True)
+            SignUp.objects.filter(step_id__in=list(steps), participant__removed=False).values_list(
+                "participant_id", flat=True
+            )
         )
     if contact.with_theme_sectors:
         themes = list(_themes_of([participant.pk]).get(participant.pk, {}))

@@ -72,7 +72,9 @@ class Contact(models.Model):
     unless one of the choices is on; the text is cleared when they withdraw. ``token`` makes their
     private link (no account) to their actions and connections after the event."""
 
-    participant = models.OneToOneField("inquiry.Participant", on_delete=models.CASCADE, related_name="contact")
+    participant = models.OneToOneField(
+        "inquiry.Participant", on_delete=models.CASCADE, related_name="contact"
+    )
     text = models.CharField(max_length=CONTACT_LIMIT, blank=True)
     with_signups = models.BooleanField(default=False)
     with_theme_sectors = models.BooleanField(default=False)

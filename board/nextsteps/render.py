@@ -52,7 +52,9 @@ def annotate(inquiry, steps, vote=None):
     people = participants_by_sector(inquiry)
     dots = {}
     if vote is not None and vote.target == Vote.ACTIONS:
-        dots = dict(Dot.objects.filter(vote=vote, step_id__in=ids).values_list("step_id").annotate(n=Count("pk")))
+        dots = dict(
+            Dot.objects.filter(vote=vote, step_id__in=ids).values_list("step_id").annotate(n=Count("pk"))
+        )
     for step in steps:
         step.signup_total = sum(by_step[step.pk].values())
         step.sectors = sector_counts(by_step[step.pk], people, inquiry.k_threshold)
@@ -155,9 +157,15 @@ def mine(inquiry, participant_id):
     contact = Contact.objects.filter(participant=participant).first()
     return {
         "signed": json.dumps(
-            list(SignUp.objects.filter(participant=participant).order_by("step_id").values_list("step_id", flat=True))
+            list(
+                SignUp.objects.filter(participant=participant)
+                .order_by("step_id")
+                .values_list("step_id", flat=True)
+            )
         ),
-        "own": json.dumps(list(NextStep.objects.filter(author=participant).order_by("pk").values_list("pk", flat=True))),
+        "own": json.dumps(
+            list(NextStep.objects.filter(author=participant).order_by("pk").values_list("pk", flat=True))
+        ),
         "contact": contact,
         "connections": connections_of(participant),
     }

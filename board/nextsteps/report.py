@@ -11,10 +11,13 @@ from .render import annotate
 
 def build(inquiry):
     steps = annotate(
-        inquiry, list(NextStep.objects.filter(inquiry=inquiry, hidden=False).select_related("theme").order_by("pk"))
+        inquiry,
+        list(NextStep.objects.filter(inquiry=inquiry, hidden=False).select_related("theme").order_by("pk")),
     )
     dots = dict(
-        Dot.objects.filter(step__in=steps, participant__removed=False).values_list("step_id").annotate(n=Count("pk"))
+        Dot.objects.filter(step__in=steps, participant__removed=False)
+        .values_list("step_id")
+        .annotate(n=Count("pk"))
     )
     for step in steps:
         step.total_dots = dots.get(step.pk, 0)

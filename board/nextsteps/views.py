@@ -47,7 +47,9 @@ def private_page(request, token):
         except Refused as refused:
             problem = refused.message
     signed = SignUp.objects.filter(participant=participant).values_list("step_id", flat=True)
-    steps = annotate(inquiry, list(NextStep.objects.filter(pk__in=list(signed), hidden=False).select_related("theme")))
+    steps = annotate(
+        inquiry, list(NextStep.objects.filter(pk__in=list(signed), hidden=False).select_related("theme"))
+    )
     context = {
         "inquiry": inquiry,
         "participant": participant,
@@ -62,7 +64,18 @@ def private_page(request, token):
     return response
 
 
-STEP_COLUMNS = ["action", "what", "with_whom", "by_when", "theme", "loop", "signed_up", "by_sector", "dots", "hidden"]
+STEP_COLUMNS = [
+    "action",
+    "what",
+    "with_whom",
+    "by_when",
+    "theme",
+    "loop",
+    "signed_up",
+    "by_sector",
+    "dots",
+    "hidden",
+]
 
 
 @login_required
@@ -71,8 +84,14 @@ def export_csv(request, code):
     """The actions with their sign-ups by sector (small sectors counted together), for facilitators.
     Who signed up and every contact stay out."""
     inquiry = inquiry_for_facilitator(request.user, code)
-    steps = annotate(inquiry, list(NextStep.objects.filter(inquiry=inquiry).select_related("theme").order_by("pk")))
-    dots = dict(Dot.objects.filter(step__inquiry=inquiry, participant__removed=False).values_list("step_id").annotate(n=Count("pk")))
+    steps = annotate(
+        inquiry, list(NextStep.objects.filter(inquiry=inquiry).select_related("theme").order_by("pk"))
+    )
+    dots = dict(
+        Dot.objects.filter(step__inquiry=inquiry, participant__removed=False)
+        .values_list("step_id")
+        .annotate(n=Count("pk"))
+    )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(STEP_COLUMNS)

@@ -55,7 +55,12 @@ def relayout(inquiry, new=(), tidy=False):
     edges = MapLink.objects.filter(inquiry=inquiry).values_list("source_id", "target_id")
     placed = layout.place(
         [
-            (node.pk, layout.box(node.label, scale), None if node.pk in new else (node.x, node.y), node.pinned)
+            (
+                node.pk,
+                layout.box(node.label, scale),
+                None if node.pk in new else (node.x, node.y),
+                node.pinned,
+            )
             for node in nodes
         ],
         list(edges),
@@ -90,7 +95,8 @@ def _describe(link):
 
 
 def add_link(actor, source, target, kind, sign=1, note=""):
-    """Link two themes or cards (``source``, ``target``: ("theme" | "card", id)) with a directed, typed link."""
+    """Link two themes or cards (``source``, ``target``: ("theme" | "card", id)) with a directed, typed
+    link."""
     with changing(actor.inquiry_id) as inquiry:
         participant = _may_link(actor, inquiry)
         if source == target:
@@ -237,7 +243,9 @@ HANDLERS = {
     ("link", "add"): lambda actor, m: add_link(
         actor, m["source"], m["target"], m["kind"], m["sign"] or 1, m["note"] or ""
     ),
-    ("link", "edit"): lambda actor, m: edit_link(actor, m["link"], m["kind"], m["sign"] or 1, m["note"] or ""),
+    ("link", "edit"): lambda actor, m: edit_link(
+        actor, m["link"], m["kind"], m["sign"] or 1, m["note"] or ""
+    ),
     ("link", "delete"): lambda actor, m: delete_link(actor, m["link"]),
     ("map", "move"): lambda actor, m: move_node(actor, m["node"], m["x"], m["y"]),
     ("map", "tidy"): lambda actor, m: tidy(actor),

@@ -97,7 +97,10 @@ def place(nodes, edges, *, tidy=False, iterations=None):
         free = [i for i in range(len(nodes)) if not known[i]]
         for k, i in enumerate(free):
             angle = 2 * math.pi * k / max(len(free), 1)
-            pos[i] = (WIDTH / 2 + WIDTH * 0.36 * math.cos(angle), HEIGHT / 2 + HEIGHT * 0.36 * math.sin(angle))
+            pos[i] = (
+                WIDTH / 2 + WIDTH * 0.36 * math.cos(angle),
+                HEIGHT / 2 + HEIGHT * 0.36 * math.sin(angle),
+            )
         known[:] = True
         moving = ~pinned
         anchor = None
@@ -141,7 +144,7 @@ def _relax(pos, size, pairs, moving, anchor, ideal, iterations, nudge=NUDGE):
     temperature = ideal / 2 if anchor is None else nudge / 3
     a_idx = np.array([a for a, _ in pairs], dtype=int)
     b_idx = np.array([b for _, b in pairs], dtype=int)
-    for step in range(iterations):
+    for _ in range(iterations):
         delta = pos[:, None, :] - pos[None, :, :]
         distance = np.sqrt((delta**2).sum(axis=2)) + 1e-9
         clearance = np.maximum(distance - radius[:, None] - radius[None, :], 4.0)

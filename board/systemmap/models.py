@@ -26,10 +26,13 @@ class MapNode(models.Model):
     class Meta:
         ordering = ["pk"]
         constraints = [
-            models.UniqueConstraint(fields=["theme"], condition=Q(theme__isnull=False), name="map_node_theme"),
+            models.UniqueConstraint(
+                fields=["theme"], condition=Q(theme__isnull=False), name="map_node_theme"
+            ),
             models.UniqueConstraint(fields=["card"], condition=Q(card__isnull=False), name="map_node_card"),
             models.CheckConstraint(
-                condition=Q(theme__isnull=True, card__isnull=False) | Q(theme__isnull=False, card__isnull=True),
+                condition=Q(theme__isnull=True, card__isnull=False)
+                | Q(theme__isnull=False, card__isnull=True),
                 name="map_node_theme_or_card",
             ),
         ]

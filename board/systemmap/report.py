@@ -43,7 +43,9 @@ def build(inquiry):
         .values_list("theme__name")
         .annotate(n=Count("pk"))
     )
-    leverage = [(f"{link.source_label} → {link.target_label}", dots[link.pk]) for link in links if dots.get(link.pk)]
+    leverage = [
+        (f"{link.source_label} → {link.target_label}", dots[link.pk]) for link in links if dots.get(link.pk)
+    ]
     leverage += [(name, n) for name, n in theme_dots.items()]
     leverage.sort(key=lambda item: (-item[1], item[0]))
     return MapReport(picture, nodes, links, loop_names(found), found.complete, leverage[:10])
@@ -54,9 +56,16 @@ def markdown(report, md):
     if report.empty:
         return []
     lines = ["## Systems map", ""]
-    lines += [f"- {md(link.source_label)} **{link.verb}** {md(link.target_label)}" + (f": {md(link.note)}" if link.note else "") for link in report.links]
+    lines += [
+        f"- {md(link.source_label)} **{link.verb}** {md(link.target_label)}"
+        + (f": {md(link.note)}" if link.note else "")
+        for link in report.links
+    ]
     lines += ["", "### Feedback loops", ""]
-    lines += [f"- {name} ({loop.kind}): {' → '.join(md(label) for label in loop.labels + loop.labels[:1])}" for name, loop in report.loops] or ["None."]
+    lines += [
+        f"- {name} ({loop.kind}): {' → '.join(md(label) for label in loop.labels + loop.labels[:1])}"
+        for name, loop in report.loops
+    ] or ["None."]
     if report.leverage:
         lines += ["", "### Where to act (dots)", ""]
         lines += [f"- {md(label)}: {n}" for label, n in report.leverage]

@@ -53,7 +53,8 @@ def draw(nodes, links, *, scale=1.0, focus=None, title="Systems map", element_id
     ident = f' id="{escape(element_id)}"' if element_id else ""
     out = [
         f'<svg{ident} class="map-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'role="img" aria-labelledby="{escape(element_id or "map")}-title" font-family="system-ui, sans-serif" '
+        f'role="img" aria-labelledby="{escape(element_id or "map")}-title" '
+        'font-family="system-ui, sans-serif" '
         f'font-size="{font}" preserveAspectRatio="xMidYMid meet">',
         f'<title id="{escape(element_id or "map")}-title">{escape(title)}: {len(nodes)} '
         f"theme{'s' if len(nodes) != 1 else ''} and {len(links)} link{'s' if len(links) != 1 else ''}"
@@ -62,7 +63,8 @@ def draw(nodes, links, *, scale=1.0, focus=None, title="Systems map", element_id
     ]
     for name, colour in (("pos", POSITIVE), ("neg", NEGATIVE), ("ena", ENABLES)):
         out.append(
-            f'<marker id="arrow-{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+            f'<marker id="arrow-{name}" viewBox="0 0 10 10" refX="9" refY="5" '
+            'markerWidth="7" markerHeight="7" '
             f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
         )
     out.append(
@@ -97,7 +99,8 @@ def draw(nodes, links, *, scale=1.0, focus=None, title="Systems map", element_id
         out.append(
             f'<g class="{classes}" id="map-link-{link.pk}" data-link="{link.pk}">'
             f"<title>{escape(description)}</title>"
-            f'<path d="M{x1:.1f},{y1:.1f} Q{cx:.1f},{cy:.1f} {x2:.1f},{y2:.1f}" fill="none" stroke="{colour}" '
+            f'<path d="M{x1:.1f},{y1:.1f} Q{cx:.1f},{cy:.1f} {x2:.1f},{y2:.1f}" '
+            f'fill="none" stroke="{colour}" '
             f'stroke-width="{width}"{dash} marker-end="url(#arrow-{marker})"/>'
             f'<rect x="{lx - label_w / 2:.1f}" y="{ly - 11:.1f}" width="{label_w:.1f}" height="22" rx="11" '
             f'fill="#ffffff" stroke="{colour}"/>'

@@ -45,7 +45,8 @@ def export_parts(inquiry, iso, themes, cards, people, rounds):
         steps.append(
             {"ref": ref, "round": rounds.get(step.round_id), "author": people[step.author_id],
              "what": step.what, "with_whom": step.with_whom, "by_when": step.by_when,
-             "theme": themes.get(step.theme_id), "loop": loop if all(loop) else [], "loop_label": step.loop_label,
+             "theme": themes.get(step.theme_id), "loop": loop if all(loop) else [],
+             "loop_label": step.loop_label,
              "hidden": step.hidden, "created": iso(step.created), "edited": iso(step.edited)}
         )  # fmt: skip
     signups = [
@@ -115,7 +116,8 @@ def import_parts(data, inquiry, reader, problem, refs, with_times):
         steps[ref] = NextStep(
             inquiry=inquiry, round=r.ref("round", refs["rounds"], optional=True),
             author=r.ref("author", refs["people"]), client_id=_uuid(),
-            what=r.text("what", WHAT_LIMIT), with_whom=r.text("with_whom", WITH_LIMIT, default="", empty=True),
+            what=r.text("what", WHAT_LIMIT),
+            with_whom=r.text("with_whom", WITH_LIMIT, default="", empty=True),
             by_when=r.text("by_when", WHEN_LIMIT, default="", empty=True),
             theme=r.ref("theme", refs["themes"], optional=True),
             loop="-".join(str(nodes[node].pk) for node in loop),
@@ -176,9 +178,15 @@ def follow_up_document(data):
         if isinstance(link, dict) and link.get("source") in kept and link.get("target") in kept
     ]  # fmt: skip
     focus = [ref for ref in old_map.get("focus") or [] if ref in kept]
-    document["map"] = {**old_map, "nodes": nodes, "links": links, "focus": focus if focus == old_map.get("focus") else []}
+    document["map"] = {
+        **old_map,
+        "nodes": nodes,
+        "links": links,
+        "focus": focus if focus == old_map.get("focus") else [],
+    }
     document["next_steps"] = [
-        {**step, "round": None, "loop": step.get("loop") if all(ref in kept for ref in step.get("loop") or []) else []}
+        {**step, "round": None,
+         "loop": step.get("loop") if all(ref in kept for ref in step.get("loop") or []) else []}
         for step in data.get("next_steps") or [] if isinstance(step, dict)
     ]  # fmt: skip
     return document

@@ -26,7 +26,9 @@ async def steps_room(room, inquiry):
     erin = await database_sync_to_async(join_as)(inquiry, "Erin", "NHS")
     room["erin"] = await Screen(inquiry.code, erin).connect()
     await room["alice"].send(type="round", op="kind", round=inquiry.current_round_id, kind="next_steps")
-    await everyone(room, lambda s: s.find("steps-view").get("data-steps-rounds") == str(inquiry.current_round_id))
+    await everyone(
+        room, lambda s: s.find("steps-view").get("data-steps-rounds") == str(inquiry.current_round_id)
+    )
     yield room
     await room.pop("erin").close()
 
@@ -40,7 +42,9 @@ async def propose(screen, what, **fields):
 
 
 def steps_shown(screen):
-    return [li.find_class("step-what")[0].text_content() for li in screen.page.xpath("//ol[@id='steps-list']/li")]
+    return [
+        li.find_class("step-what")[0].text_content() for li in screen.page.xpath("//ol[@id='steps-list']/li")
+    ]
 
 
 def signups(screen, step):
@@ -60,7 +64,9 @@ async def step_id(what):
 
 async def test_participants_propose_and_sign_up_and_withdraw(steps_room, inquiry):
     room = steps_room
-    await propose(room["carol"], "Shared induction across NHS and council", with_whom="HR leads", by_when="June")
+    await propose(
+        room["carol"], "Shared induction across NHS and council", with_whom="HR leads", by_when="June"
+    )
     await everyone(room, lambda s: steps_shown(s) == ["Shared induction across NHS and council"])
     step = await step_id("Shared induction across NHS and council")
     assert signups(room["dave"], step).startswith("1 signed up")
@@ -78,12 +84,18 @@ async def test_participants_propose_and_sign_up_and_withdraw(steps_room, inquiry
     # Nobody changes another's proposal.
     await room["dave"].send(type="step", op="delete", step=step)
     assert (await room["dave"].reply()).error == "forbidden"
-    await room["dave"].send(type="step", op="edit", step=step, what="Mine now", with_whom="", by_when="", loop="")
+    await room["dave"].send(
+        type="step", op="edit", step=step, what="Mine now", with_whom="", by_when="", loop=""
+    )
     assert (await room["dave"].reply()).error == "forbidden"
-    await room["carol"].send(type="step", op="edit", step=step, what="Joint induction", with_whom="", by_when="", loop="")
+    await room["carol"].send(
+        type="step", op="edit", step=step, what="Joint induction", with_whom="", by_when="", loop=""
+    )
     await everyone(room, lambda s: steps_shown(s) == ["Joint induction"])
     # Facilitators cannot propose, participants cannot hide.
-    await room["alice"].send(type="step", op="add", client_id=str(uuid.uuid4()), what="x", with_whom="", by_when="", loop="")
+    await room["alice"].send(
+        type="step", op="add", client_id=str(uuid.uuid4()), what="x", with_whom="", by_when="", loop=""
+    )
     assert (await room["alice"].reply()).error == "forbidden"
     await room["carol"].send(type="step", op="hide", step=step)
     assert (await room["carol"].reply()).error == "forbidden"
@@ -100,14 +112,18 @@ async def test_proposals_only_in_a_next_steps_round(room, inquiry):
     await room["carol"].until(lambda s: s.find("round-banner").get("data-phase") == "vote")
     await propose(room["carol"], "Too late")
     assert (await room["carol"].reply()).error == "round_closed"
-    await room["carol"].send(type="step", op="add", client_id="nope", what="x", with_whom="", by_when="", loop="")
+    await room["carol"].send(
+        type="step", op="add", client_id="nope", what="x", with_whom="", by_when="", loop=""
+    )
     assert (await room["carol"].reply()).error == "invalid_field"
 
 
 async def test_a_resent_proposal_is_stored_once(steps_room):
     client_id = str(uuid.uuid4())
     for _ in range(2):
-        await steps_room["carol"].send(type="step", op="add", client_id=client_id, what="Once", with_whom="", by_when="", loop="")
+        await steps_room["carol"].send(
+            type="step", op="add", client_id=client_id, what="Once", with_whom="", by_when="", loop=""
+        )
     await everyone(steps_room, lambda s: steps_shown(s) == ["Once"])
     assert await database_sync_to_async(NextStep.objects.count)() == 1
 
@@ -121,17 +137,25 @@ async def test_contacts_reach_only_those_their_owner_chose(steps_room, inquiry):
         await room[name].send(type="step", op="join", step=step)
     await everyone(room, lambda s: signups(s, step).startswith("3 signed up"))
     # Carol and Dave consent to connect with the people of their actions; Erin does not.
-    await room["carol"].send(type="contact", op="share", text=CAROL_CONTACT, with_signups=True, with_theme_sectors=False)
-    await room["dave"].send(type="contact", op="share", text=DAVE_CONTACT, with_signups=True, with_theme_sectors=False)
+    await room["carol"].send(
+        type="contact", op="share", text=CAROL_CONTACT, with_signups=True, with_theme_sectors=False
+    )
+    await room["dave"].send(
+        type="contact", op="share", text=DAVE_CONTACT, with_signups=True, with_theme_sectors=False
+    )
     await room["carol"].until(lambda s: connections(s) == [DAVE_CONTACT])
     await room["dave"].until(lambda s: connections(s) == [CAROL_CONTACT])
     await room["erin"].until(lambda s: sorted(connections(s)) == sorted([CAROL_CONTACT, DAVE_CONTACT]))
     # Facilitators see who consented, never the contact.
-    await room["alice"].until(lambda s: "2 participants chose to share a contact" in text(s, "steps-consents"))
+    await room["alice"].until(
+        lambda s: "2 participants chose to share a contact" in text(s, "steps-consents")
+    )
     consents = text(room["alice"], "steps-consents")
     assert "Carol (NHS)" in consents and "Dave (Local authority)" in consents and "Erin" not in consents
     # Erin then shares too, but with people of other sectors in her themes only (she has none): nobody.
-    await room["erin"].send(type="contact", op="share", text=ERIN_CONTACT, with_signups=False, with_theme_sectors=True)
+    await room["erin"].send(
+        type="contact", op="share", text=ERIN_CONTACT, with_signups=False, with_theme_sectors=True
+    )
     await room["alice"].until(lambda s: "3 participants" in text(s, "steps-consents"))
     await room["carol"].until(lambda s: s.seq == room["alice"].seq)
     for screen in room.values():
@@ -146,7 +170,9 @@ async def test_contacts_reach_only_those_their_owner_chose(steps_room, inquiry):
     )()
     assert all(contact not in stored for contact in (CAROL_CONTACT, DAVE_CONTACT, ERIN_CONTACT))
     for name in ("alice", "presenter"):
-        fresh = await Screen(inquiry.code, room[name].client, "view=presenter" if name == "presenter" else "").connect()
+        fresh = await Screen(
+            inquiry.code, room[name].client, "view=presenter" if name == "presenter" else ""
+        ).connect()
         assert all(c not in fresh.frames[0].text for c in (CAROL_CONTACT, DAVE_CONTACT, ERIN_CONTACT))
         await fresh.close()
     fresh_erin = await Screen(inquiry.code, room["erin"].client).connect()
@@ -164,14 +190,19 @@ async def test_contacts_reach_only_those_their_owner_chose(steps_room, inquiry):
     await room["dave"].send(type="contact", op="withdraw")
     await room["carol"].until(lambda s: connections(s) == [])
     await room["erin"].until(lambda s: connections(s) == [CAROL_CONTACT])
-    assert await database_sync_to_async(lambda: Contact.objects.get(participant__display_name="Dave").text)() == ""
+    assert (
+        await database_sync_to_async(lambda: Contact.objects.get(participant__display_name="Dave").text)()
+        == ""
+    )
     # Leaving the action takes Carol's contact away from Erin.
     await room["erin"].send(type="step", op="leave", step=step)
     await room["erin"].until(lambda s: connections(s) == [])
 
 
 async def test_consent_needs_a_choice_of_whom(steps_room):
-    await steps_room["carol"].send(type="contact", op="share", text="me", with_signups=False, with_theme_sectors=False)
+    await steps_room["carol"].send(
+        type="contact", op="share", text="me", with_signups=False, with_theme_sectors=False
+    )
     assert (await steps_room["carol"].reply()).error == "invalid_field"
     await steps_room["carol"].send(type="contact", op="withdraw")
     assert (await steps_room["carol"].reply()).error == "invalid_state"
@@ -192,9 +223,13 @@ async def test_contacts_across_sectors_in_the_same_theme(steps_room, inquiry):
     for pk in room["alice"].cards():
         await room["alice"].send(type="card", op="move", card=pk, theme=theme)
     await everyone(room, lambda s: len(s.themes()[0][3]) == 3)
-    await room["carol"].send(type="contact", op="share", text=CAROL_CONTACT, with_signups=False, with_theme_sectors=True)
+    await room["carol"].send(
+        type="contact", op="share", text=CAROL_CONTACT, with_signups=False, with_theme_sectors=True
+    )
     await room["dave"].until(lambda s: connections(s) == [CAROL_CONTACT])
-    await room["carol"].until(lambda s: s.find("contact-state") is not None and "You share" in text(s, "contact-state"))
+    await room["carol"].until(
+        lambda s: s.find("contact-state") is not None and "You share" in text(s, "contact-state")
+    )
     await room["erin"].until(lambda s: s.seq == room["carol"].seq)
     assert connections(room["erin"]) == []
     assert all(CAROL_CONTACT not in f.text for f in room["erin"].frames)
@@ -206,7 +241,9 @@ async def test_the_room_votes_on_the_actions(steps_room):
     await propose(room["dave"], "Second")
     await everyone(room, lambda s: len(steps_shown(s)) == 2)
     second = await step_id("Second")
-    await room["alice"].send(type="vote", op="open", round=None, target="actions", budget=2, per_item=1, live=True)
+    await room["alice"].send(
+        type="vote", op="open", round=None, target="actions", budget=2, per_item=1, live=True
+    )
     await room["erin"].until(lambda s: s.find(f"step-{second}-votes").find(".//button") is not None)
     await room["erin"].send(type="dot", op="add", card=None, theme=None, step=second)
     await everyone(room, lambda s: "1 dot" in text(s, f"step-{second}-votes"))
@@ -220,11 +257,19 @@ async def test_the_private_page_holds_actions_and_connections(steps_room, anonym
     await everyone(room, lambda s: steps_shown(s) == ["Shared induction"])
     step = await step_id("Shared induction")
     await room["dave"].send(type="step", op="join", step=step)
-    await room["carol"].send(type="contact", op="share", text=CAROL_CONTACT, with_signups=True, with_theme_sectors=False)
-    await room["dave"].send(type="contact", op="share", text=DAVE_CONTACT, with_signups=True, with_theme_sectors=False)
-    await room["dave"].until(lambda s: connections(s) == [CAROL_CONTACT] and s.find("private-link") is not None)
+    await room["carol"].send(
+        type="contact", op="share", text=CAROL_CONTACT, with_signups=True, with_theme_sectors=False
+    )
+    await room["dave"].send(
+        type="contact", op="share", text=DAVE_CONTACT, with_signups=True, with_theme_sectors=False
+    )
+    await room["dave"].until(
+        lambda s: connections(s) == [CAROL_CONTACT] and s.find("private-link") is not None
+    )
     link = room["dave"].find("private-link").get("href")
-    token = await database_sync_to_async(lambda: Contact.objects.get(participant__display_name="Dave").token)()
+    token = await database_sync_to_async(
+        lambda: Contact.objects.get(participant__display_name="Dave").token
+    )()
     assert link == f"/n/{token}/" and len(token) >= 40
     page = await database_sync_to_async(anonymous.get)(link)
     body = page.content.decode()
@@ -242,10 +287,16 @@ async def test_the_private_page_holds_actions_and_connections(steps_room, anonym
     assert response.status_code == 302
     await room["carol"].until(lambda s: connections(s) == [])
     # The facilitators' participate-as-nobody: the participant pages never carry others' contacts.
-    carol_page = (await database_sync_to_async(room["carol"].client.get)(f"/i/{inquiry.code}/")).content.decode()
-    dave_page = (await database_sync_to_async(room["dave"].client.get)(f"/i/{inquiry.code}/")).content.decode()
+    carol_page = (
+        await database_sync_to_async(room["carol"].client.get)(f"/i/{inquiry.code}/")
+    ).content.decode()
+    dave_page = (
+        await database_sync_to_async(room["dave"].client.get)(f"/i/{inquiry.code}/")
+    ).content.decode()
     assert CAROL_CONTACT in carol_page and DAVE_CONTACT not in carol_page
     assert CAROL_CONTACT in dave_page
-    alice_page = (await database_sync_to_async(room["alice"].client.get)(f"/i/{inquiry.code}/facilitate/")).content.decode()
+    alice_page = (
+        await database_sync_to_async(room["alice"].client.get)(f"/i/{inquiry.code}/facilitate/")
+    ).content.decode()
     assert CAROL_CONTACT not in alice_page
     assert await database_sync_to_async(Participant.objects.filter(contact__isnull=False).count)() == 2

@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 
 from board.models import MapLink, MapNode, Theme
 from board.systemmap import loops
-from inquiry.models import AuditEntry, Round
+from inquiry.models import AuditEntry
 
 from ..support import Screen, everyone
 
@@ -59,7 +59,9 @@ async def test_links_reach_every_screen_with_their_types_and_signs(room):
     themes = await add_themes(room)
     await link(room["alice"], f"theme-{themes['Workforce']}", f"theme-{themes['Waiting lists']}", sign="-")
     await link(room["bob"], f"theme-{themes['Prevention']}", f"theme-{themes['Waiting lists']}", "enables")
-    await link(room["alice"], f"theme-{themes['Trust']}", f"theme-{themes['Shared records']}", "blocks", note="fear")
+    await link(
+        room["alice"], f"theme-{themes['Trust']}", f"theme-{themes['Shared records']}", "blocks", note="fear"
+    )
     await everyone(room, lambda s: len(links_shown(s)) == 3)
     expected = [
         ("Workforce", "more leads to less", "Waiting lists"),
@@ -109,7 +111,15 @@ async def test_loops_are_found_and_classed_from_their_signs(room):
 
 def test_loop_finder_on_hand_made_graphs():
     # Two triangles sharing an edge, and a self-contained pair: 1-2-3, 1-2-4 (via 3->1 and 4->1), 5-6.
-    edges = [(1, 1, 2, 1), (2, 2, 3, -1), (3, 3, 1, 1), (4, 2, 4, 1), (5, 4, 1, 1), (6, 5, 6, -1), (7, 6, 5, -1)]
+    edges = [
+        (1, 1, 2, 1),
+        (2, 2, 3, -1),
+        (3, 3, 1, 1),
+        (4, 2, 4, 1),
+        (5, 4, 1, 1),
+        (6, 5, 6, -1),
+        (7, 6, 5, -1),
+    ]
     found = loops.find(edges)
     assert [(loop.nodes, loop.kind) for loop in found] == [
         ([5, 6], "reinforcing"),
@@ -227,7 +237,12 @@ async def test_links_follow_a_merged_theme(room):
     await link(room["alice"], f"theme-{themes['Three']}", f"theme-{themes['One']}")
     await everyone(room, lambda s: len(links_shown(s)) == 2)
     await room["alice"].send(type="theme", op="merge", theme=themes["Two"], into=themes["Three"])
-    await everyone(room, lambda s: links_shown(s) == [("One", "more leads to more", "Three"), ("Three", "more leads to more", "One")])
+    await everyone(
+        room,
+        lambda s: (
+            links_shown(s) == [("One", "more leads to more", "Three"), ("Three", "more leads to more", "One")]
+        ),
+    )
     await room["alice"].send(type="theme", op="rename", theme=themes["One"], name="People")
     await everyone(room, lambda s: "People" in svg_nodes(s))
 
@@ -237,8 +252,12 @@ async def test_a_leverage_vote_takes_dots_on_themes_and_links(room):
     await link(room["alice"], f"theme-{themes['One']}", f"theme-{themes['Two']}")
     await everyone(room, lambda s: len(links_shown(s)) == 1)
     link_id = await database_sync_to_async(lambda: MapLink.objects.get().pk)()
-    await room["alice"].send(type="vote", op="open", round=None, target="leverage", budget=3, per_item=2, live=True)
-    await everyone(room, lambda s: s.find(f"map-link-{link_id}-votes").find(".//button") is not None, ["carol"])
+    await room["alice"].send(
+        type="vote", op="open", round=None, target="leverage", budget=3, per_item=2, live=True
+    )
+    await everyone(
+        room, lambda s: s.find(f"map-link-{link_id}-votes").find(".//button") is not None, ["carol"]
+    )
     await room["carol"].send(type="dot", op="add", card=None, theme=None, link=link_id)
     await room["carol"].send(type="dot", op="add", card=None, theme=themes["Two"])
     await room["carol"].send(type="dot", op="add", card=None, theme=None, step=1)

@@ -72,7 +72,9 @@ def test_a_room_maps_its_themes_and_leaves_with_its_own_next_steps(screens):
     for page in (dave, erin):
         action = page.locator("#steps-list > li").filter(has_text=step)
         action.get_by_role("button", name=re.compile("I’m in")).click()
-        expect(action.get_by_role("button", name=re.compile("I’m in"))).to_have_attribute("aria-pressed", "true")
+        expect(action.get_by_role("button", name=re.compile("I’m in"))).to_have_attribute(
+            "aria-pressed", "true"
+        )
     expect(alice.locator("#steps-list > li").filter(has_text=step).locator(".step-signups")).to_contain_text(
         "3 signed up"
     )

@@ -170,7 +170,7 @@ def _relax(pos, size, pairs, moving, anchor, ideal, iterations, nudge=NUDGE):
         temperature *= 0.96
 
 
-def _separate(pos, size, moving, rounds=60):
+def _separate(pos, size, moving, rounds=200):
     """Push overlapping boxes apart along the axis where they overlap least (only boxes free to move)."""
     n = len(pos)
     if n < 2:

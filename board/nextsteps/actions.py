@@ -131,14 +131,31 @@ def delete(actor, step_id):
         _tell(inquiry, signed)
 
 
+def _signups_open(inquiry):
+    """Signing up happens while the room is in a next-steps round that is not closed (withdrawing, at
+    any time)."""
+    current = inquiry.current_round
+    if current is None or current.kind != Round.NEXT_STEPS:
+        raise Refused("forbidden", "Signing up to actions is open in a round set up for next steps.")
+    if current.phase == Round.CLOSED:
+        raise Refused("round_closed", "This round is closed: sign-ups have ended.")
+    if inquiry.paused:
+        raise Refused("paused", "The facilitator has paused the room.")
+
+
 def _signed_up(actor, step_id, joining):
     with changing(actor.inquiry_id) as inquiry:
         participant = require_participant(actor, inquiry)
         step = _step(inquiry, step_id)
-        if joining and step.hidden:
-            raise Refused("not_found", "There is no such action in this inquiry.")
-        # Whoever sees the contacts of those in this action, or is seen by them, may see a change.
-        before = set(step.signups.values_list("participant_id", flat=True))
+        if joining:
+            _signups_open(inquiry)
+            if step.hidden:
+                raise Refused("not_found", "There is no such action in this inquiry.")
+        # They now see (or no longer see) the contacts shared in this action; and if they share theirs
+        # with the people of their actions, everyone in this one sees it come or go. Nobody else changes.
+        contact = Contact.objects.filter(participant=participant).first()
+        shares = contact is not None and bool(contact.text) and contact.with_signups
+        before = set(step.signups.values_list("participant_id", flat=True)) if shares else set()
         if joining:
             _obj, created = SignUp.objects.get_or_create(step=step, participant=participant)
             if not created:

@@ -54,14 +54,34 @@
     var form = document.getElementById('step-form');
     if (form) {
       form.hidden = !(stepsRound && b.dataset.open === '1');
-      var loops = form.querySelector('[name=loop]');
-      if (loops) {
-        var chosen = loops.value;
-        while (loops.options.length > 1) { loops.remove(1); }
-        document.querySelectorAll('#map-view li[data-loop]').forEach(function (li) {
+      var themes = form.querySelector('[name=theme]');
+      var found = Array.prototype.map.call(document.querySelectorAll('#themes > .theme[data-theme]'), function (theme) {
+        return [theme.dataset.theme, ((theme.querySelector('.theme-name') || {}).textContent || '').trim()];
+      });
+      if (themes && themes.dataset.filled !== JSON.stringify(found)) {
+        var picked = themes.value;
+        themes.dataset.filled = JSON.stringify(found);
+        while (themes.options.length > 1) { themes.remove(1); }
+        found.forEach(function (item) {
           var option = document.createElement('option');
-          option.value = li.dataset.loop;
-          option.textContent = Array.prototype.map.call(li.querySelectorAll('.loop-theme'), function (s) { return s.textContent; }).join(' → ');
+          option.value = item[0];
+          option.textContent = item[1];
+          themes.appendChild(option);
+        });
+        themes.value = picked;
+      }
+      var loops = form.querySelector('[name=loop]');
+      var shown = Array.prototype.map.call(document.querySelectorAll('#map-view li[data-loop]'), function (li) {
+        return [li.dataset.loop, Array.prototype.map.call(li.querySelectorAll('.loop-theme'), function (t) { return t.textContent; }).join(' → ')];
+      });
+      if (loops && loops.dataset.filled !== JSON.stringify(shown)) {
+        var chosen = loops.value;
+        loops.dataset.filled = JSON.stringify(shown);
+        while (loops.options.length > 1) { loops.remove(1); }
+        shown.forEach(function (item) {
+          var option = document.createElement('option');
+          option.value = item[0];
+          option.textContent = item[1];
           loops.appendChild(option);
         });
         loops.value = chosen;

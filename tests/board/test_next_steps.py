@@ -81,6 +81,18 @@ async def test_participants_propose_and_sign_up_and_withdraw(steps_room, inquiry
     await everyone(room, lambda s: signups(s, step).startswith("2 signed up"))
     await room["dave"].send(type="step", op="leave", step=step)
     assert (await room["dave"].reply()).error == "invalid_state"
+    # Signing up happens in the next-steps round, not after it is closed; withdrawing, at any time.
+    round_id = inquiry.current_round_id
+    await room["alice"].send(type="round", op="phase", round=round_id, phase="closed")
+    await room["dave"].until(lambda s: s.find("round-banner").get("data-phase") == "closed")
+    await room["dave"].send(type="step", op="join", step=step)
+    assert (await room["dave"].reply()).error == "round_closed"
+    await room["erin"].send(type="step", op="leave", step=step)
+    await everyone(room, lambda s: signups(s, step).startswith("1 signed up"))
+    await room["erin"].send(type="step", op="join", step=step)
+    assert (await room["erin"].reply()).error == "round_closed"
+    await room["alice"].send(type="round", op="phase", round=round_id, phase="gather")
+    await room["dave"].until(lambda s: s.find("round-banner").get("data-phase") == "gather")
     # Nobody changes another's proposal.
     await room["dave"].send(type="step", op="delete", step=step)
     assert (await room["dave"].reply()).error == "forbidden"

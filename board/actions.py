@@ -81,6 +81,18 @@ def _require_room_open(inquiry):
         raise Refused("paused", "The facilitator has paused the room: posting is back when they resume.")
 
 
+def open_round_of_kind(inquiry, kind, refusal):
+    """The current round, if participants may act in it: of this ``kind`` (else ``refusal``), open, and
+    the room not paused (the systems map's links, next steps' proposals)."""
+    current = inquiry.current_round
+    if current is None or current.kind != kind:
+        raise Refused("forbidden", refusal)
+    if not current.is_open:
+        raise Refused("round_closed", "This round is closed: nothing more can be added to it.")
+    _require_room_open(inquiry)
+    return current
+
+
 def _screen(card, inquiry):
     """Set a post's status from the safeguarding check and the inquiry's pre-moderation setting.
     Edits are screened again: an approved card edited under pre-moderation waits for approval again."""

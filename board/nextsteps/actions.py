@@ -5,7 +5,7 @@ owner chose (board/nextsteps/connections.py); the room's events say nothing of t
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from board.actions import changing, publish
+from board.actions import changing, open_round_of_kind, publish
 from board.models import Theme
 from board.systemmap import render as map_render
 from inquiry import audit
@@ -19,14 +19,9 @@ from .models import Contact, NextStep, SignUp
 
 
 def _open_steps_round(inquiry):
-    current = inquiry.current_round
-    if current is None or current.kind != Round.NEXT_STEPS:
-        raise Refused("forbidden", "Actions are proposed in a round set up for next steps.")
-    if not current.is_open:
-        raise Refused("round_closed", "This round is closed to new proposals.")
-    if inquiry.paused:
-        raise Refused("paused", "The facilitator has paused the room.")
-    return current
+    return open_round_of_kind(
+        inquiry, Round.NEXT_STEPS, "Actions are proposed in a round set up for next steps."
+    )
 
 
 def _step(inquiry, step_id):

@@ -3,7 +3,7 @@ notify (one event, the map re-drawn per kind of screen), like every other change
 
 from django.db.models import Q
 
-from board.actions import changing, publish
+from board.actions import changing, open_round_of_kind, publish
 from board.models import Card, Theme
 from inquiry import audit
 from inquiry.access import FACILITATOR, Refused, require_facilitator, require_participant
@@ -21,13 +21,9 @@ def _may_link(actor, inquiry):
         require_facilitator(actor, inquiry)
         return None
     participant = require_participant(actor, inquiry)
-    current = inquiry.current_round
-    if current is None or current.kind != Round.MAPPING:
-        raise Refused("forbidden", "Participants link themes only in a round set up for the systems map.")
-    if not current.is_open:
-        raise Refused("round_closed", "This round is closed: the map can no longer change.")
-    if inquiry.paused:
-        raise Refused("paused", "The facilitator has paused the room.")
+    open_round_of_kind(
+        inquiry, Round.MAPPING, "Participants link themes only in a round set up for the systems map."
+    )
     return participant
 
 

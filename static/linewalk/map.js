@@ -5,29 +5,9 @@
 (function () {
   'use strict';
 
-  var root = document.getElementById('lw-socket');
-  if (!root) { return; }
-  var role = root.dataset.role;
-  var socket = null;
-
-  root.addEventListener('htmx:wsOpen', function (e) { socket = e.detail.socketWrapper; });
-  root.addEventListener('htmx:wsClose', function () { socket = null; });
-
-  function say(text, kind) {
-    var el = document.getElementById('lw-status');
-    if (!el) { return; }
-    el.innerHTML = '';
-    var p = document.createElement('p');
-    p.className = kind || 'info';
-    p.textContent = text;
-    el.appendChild(p);
-  }
-
-  function send(message) {
-    if (!socket) { say('Not connected right now: try again in a moment.', 'error'); return false; }
-    socket.send(JSON.stringify(message));
-    return true;
-  }
+  var lw = window.LinewalkSender;
+  if (!lw) { return; }
+  var root = lw.root, role = lw.role, send = lw.send, say = lw.say;
 
   function banner() { return document.getElementById('round-banner'); }
 
@@ -41,35 +21,14 @@
     var items = [];
     document.querySelectorAll('#themes > .theme[data-theme]').forEach(function (theme) {
       var name = theme.querySelector('.theme-name');
-      items.push({ value: 'theme-' + theme.dataset.theme, label: name ? name.textContent.trim() : '', group: 'Themes' });
+      items.push(['theme-' + theme.dataset.theme, name ? name.textContent.trim() : '', 'Themes']);
     });
     document.querySelectorAll('#board .card[data-card]:not(.is-hidden):not(.is-silent)').forEach(function (card) {
       var text = card.querySelector('.card-text');
       var label = text ? text.textContent.trim() : '';
-      items.push({ value: 'card-' + card.dataset.card, label: label.length > 60 ? label.slice(0, 59) + '…' : label, group: 'Single contributions' });
+      items.push(['card-' + card.dataset.card, label.length > 60 ? label.slice(0, 59) + '…' : label, 'Single contributions']);
     });
     return items;
-  }
-
-  function fill(select, items) {
-    var chosen = select.value;
-    var key = items.map(function (i) { return i.value + i.label; }).join('|');
-    if (select.dataset.filled === key) { return; }
-    select.dataset.filled = key;
-    while (select.options.length > 1) { select.remove(1); }
-    var groups = {};
-    items.forEach(function (item) {
-      if (!groups[item.group]) {
-        groups[item.group] = document.createElement('optgroup');
-        groups[item.group].label = item.group;
-        select.appendChild(groups[item.group]);
-      }
-      var option = document.createElement('option');
-      option.value = item.value;
-      option.textContent = item.label;
-      groups[item.group].appendChild(option);
-    });
-    select.value = chosen;
   }
 
   function refresh() {
@@ -84,8 +43,8 @@
       form.hidden = !canLink;
       if (canLink) {
         var items = choices();
-        fill(form.querySelector('[name=source]'), items);
-        fill(form.querySelector('[name=target]'), items);
+        lw.fill(form.querySelector('[name=source]'), items);
+        lw.fill(form.querySelector('[name=target]'), items);
       }
     }
     section.hidden = role !== 'facilitator' && view.dataset.nodes === '0' && !mapRound;

@@ -4,29 +4,9 @@
 (function () {
   'use strict';
 
-  var root = document.getElementById('lw-socket');
-  if (!root) { return; }
-  var role = root.dataset.role;
-  var socket = null;
-
-  root.addEventListener('htmx:wsOpen', function (e) { socket = e.detail.socketWrapper; });
-  root.addEventListener('htmx:wsClose', function () { socket = null; });
-
-  function say(text, kind) {
-    var el = document.getElementById('lw-status');
-    if (!el) { return; }
-    el.innerHTML = '';
-    var p = document.createElement('p');
-    p.className = kind || 'info';
-    p.textContent = text;
-    el.appendChild(p);
-  }
-
-  function send(message) {
-    if (!socket) { say('Not connected right now: try again in a moment.', 'error'); return false; }
-    socket.send(JSON.stringify(message));
-    return true;
-  }
+  var lw = window.LinewalkSender;
+  if (!lw) { return; }
+  var root = lw.root, role = lw.role, send = lw.send, say = lw.say;
 
   function clientId() {
     var b = crypto.getRandomValues(new Uint8Array(16));
@@ -54,38 +34,12 @@
     var form = document.getElementById('step-form');
     if (form) {
       form.hidden = !(stepsRound && b.dataset.open === '1');
-      var themes = form.querySelector('[name=theme]');
-      var found = Array.prototype.map.call(document.querySelectorAll('#themes > .theme[data-theme]'), function (theme) {
+      lw.fill(form.querySelector('[name=theme]'), Array.prototype.map.call(document.querySelectorAll('#themes > .theme[data-theme]'), function (theme) {
         return [theme.dataset.theme, ((theme.querySelector('.theme-name') || {}).textContent || '').trim()];
-      });
-      if (themes && themes.dataset.filled !== JSON.stringify(found)) {
-        var picked = themes.value;
-        themes.dataset.filled = JSON.stringify(found);
-        while (themes.options.length > 1) { themes.remove(1); }
-        found.forEach(function (item) {
-          var option = document.createElement('option');
-          option.value = item[0];
-          option.textContent = item[1];
-          themes.appendChild(option);
-        });
-        themes.value = picked;
-      }
-      var loops = form.querySelector('[name=loop]');
-      var shown = Array.prototype.map.call(document.querySelectorAll('#map-view li[data-loop]'), function (li) {
+      }));
+      lw.fill(form.querySelector('[name=loop]'), Array.prototype.map.call(document.querySelectorAll('#map-view li[data-loop]'), function (li) {
         return [li.dataset.loop, Array.prototype.map.call(li.querySelectorAll('.loop-theme'), function (t) { return t.textContent; }).join(' → ')];
-      });
-      if (loops && loops.dataset.filled !== JSON.stringify(shown)) {
-        var chosen = loops.value;
-        loops.dataset.filled = JSON.stringify(shown);
-        while (loops.options.length > 1) { loops.remove(1); }
-        shown.forEach(function (item) {
-          var option = document.createElement('option');
-          option.value = item[0];
-          option.textContent = item[1];
-          loops.appendChild(option);
-        });
-        loops.value = chosen;
-      }
+      }));
     }
     var mine = document.getElementById('my-steps-state');
     var signed = mine ? list(mine.dataset.signed) : [];

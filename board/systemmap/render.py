@@ -7,13 +7,16 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 
 from board import render as board_render
-from board.models import Dot, Vote
+from board.models import Card, Dot, Vote
 from inquiry.models import Round
 
 from . import loops as loop_finder
 from . import svg
 from .layout import scale_for
 from .models import MapLink, MapNode, MapState
+
+
+SHOWN_LOOPS = 20
 
 
 @dataclass
@@ -31,6 +34,19 @@ class MapView:
     @property
     def empty(self):
         return not self.nodes
+
+    @property
+    def shown_loops(self):
+        """The loops listed on the live screens: the shortest few (a screen shows about ten; the frame
+        every screen receives stays small). The report lists every loop found."""
+        shown = self.loops.loops[:SHOWN_LOOPS]
+        if self.focus is not None and self.focus not in shown:
+            shown.append(self.focus)
+        return shown
+
+    @property
+    def more_loops(self):
+        return len(self.loops) > SHOWN_LOOPS
 
 
 def state_of(inquiry):
@@ -98,10 +114,21 @@ def partial(name, kind, context):
 
 
 def map_changed(inquiry):
-    """The map re-drawn for every kind of screen (one out-of-band swap each)."""
+    """The map re-drawn for every kind of screen (one out-of-band swap each). Facilitators see the same
+    map as everyone unless a card on it is hidden from participants: then it is worked out twice."""
     vote = board_render.current_vote(inquiry)
+    shown = view(inquiry, board_render.PARTICIPANT_KIND, vote)
+    unshared = MapNode.objects.filter(inquiry=inquiry, card__isnull=False).exclude(
+        card__status=Card.VISIBLE, card__silent=False
+    )
+    views = {
+        board_render.PARTICIPANT_KIND: shown,
+        board_render.FACILITATOR_KIND: view(inquiry, board_render.FACILITATOR_KIND, vote)
+        if unshared.exists()
+        else shown,
+    }
     return board_render.for_each_kind(
-        lambda kind: partial("map-view", kind, {"map": view(inquiry, kind, vote), "oob": True})
+        lambda kind: partial("map-view", kind, {"map": views[kind], "oob": True})
     )
 
 

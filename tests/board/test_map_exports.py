@@ -131,7 +131,11 @@ def test_the_map_picture_is_well_formed_svg(mapped, inquiry, alice, eve, anonymo
     assert response["Content-Type"] == "image/svg+xml"
     root = ET.fromstring(response.content)
     titles = [el.text for el in root.iter("{http://www.w3.org/2000/svg}title")]
-    assert "Waiting, lists" in titles and any("fewer staff" in (t or "") for t in titles)
+    assert "Waiting, lists" in titles and titles[0].endswith("5 themes and 6 links")
+    links = [
+        g for g in root.iter("{http://www.w3.org/2000/svg}g") if (g.get("id") or "").startswith("map-link-")
+    ]
+    assert len(links) == 6 and sum("l-blk" in g.get("class") for g in links) == 1
     assert eve.get(f"/i/{inquiry.code}/export/map.svg").status_code == 404
     assert anonymous.get(f"/i/{inquiry.code}/export/map.kumu.json").status_code == 302
 

@@ -255,16 +255,14 @@ async def test_a_leverage_vote_takes_dots_on_themes_and_links(room):
     await room["alice"].send(
         type="vote", op="open", round=None, target="leverage", budget=3, per_item=2, live=True
     )
-    await everyone(
-        room, lambda s: s.find(f"map-link-{link_id}-votes").find(".//button") is not None, ["carol"]
-    )
+    await everyone(room, lambda s: s.page.xpath(f"//*[@id='map-link-{link_id}-votes']//button"), ["carol"])
     await room["carol"].send(type="dot", op="add", card=None, theme=None, link=link_id)
     await room["carol"].send(type="dot", op="add", card=None, theme=themes["Two"])
     await room["carol"].send(type="dot", op="add", card=None, theme=None, step=1)
     assert (await room["carol"].reply()).error == "invalid_field"
 
     def dots_on_link(s):
-        counts = s.find(f"map-link-{link_id}-votes").find_class("dot-count")
+        counts = s.page.xpath(f"//*[@id='map-link-{link_id}-votes']//*[@class='dot-count']")
         return counts[0].text_content().split()[0] if counts else None
 
     await everyone(room, lambda s: dots_on_link(s) == "1")

@@ -15,7 +15,6 @@ from . import svg
 from .layout import scale_for
 from .models import MapLink, MapNode, MapState
 
-
 SHOWN_LOOPS = 20
 
 

@@ -114,7 +114,8 @@ def add_link(actor, source, target, kind, sign=1, note=""):
         if new:
             relayout(inquiry, new)
         audit.record(inquiry.pk, actor, "link.add", _describe(link))
-        _changed(inquiry, "add", {"link": link.pk})
+        added = None if new else map_render.link_added(inquiry, link)
+        publish(inquiry, "link", "add", {"link": link.pk}, added or _drawn(inquiry))
         return link
 
 

@@ -73,7 +73,7 @@ def graph(inquiry, kind):
     return nodes, links, found
 
 
-def view(inquiry, kind, vote=None, title="Systems map"):
+def view(inquiry, kind, vote=None, title="Systems map", picture=True):
     nodes, links, found = graph(inquiry, kind)
     state = state_of(inquiry)
     focus = found.by_key().get(state.focus) if state.focus else None
@@ -88,7 +88,9 @@ def view(inquiry, kind, vote=None, title="Systems map"):
             link.dot_count, link.in_vote = counts.get(link.pk, 0), True
     rounds = list(Round.objects.filter(inquiry=inquiry, kind=Round.MAPPING).values_list("pk", flat=True))
     scale = scale_for([node.label for node in nodes])
-    picture = svg.draw(nodes, links, scale=scale, focus=focus, title=title, element_id="map-svg")
+    picture = (
+        svg.draw(nodes, links, scale=scale, focus=focus, title=title, element_id="map-svg") if picture else ""
+    )
     return MapView(
         nodes,
         links,
@@ -129,6 +131,40 @@ def map_changed(inquiry):
     return board_render.for_each_kind(
         lambda kind: partial("map-view", kind, {"map": views[kind], "oob": True})
     )
+
+
+def link_added(inquiry, link):
+    """A link between two themes already placed: the link itself appended to every screen's picture
+    and list, the links' count and the loops; not the whole map again (a 50-theme map's frame is ~100 KB,
+    this is a few). None when the whole map must be re-drawn: a node is new (the layout moved others),
+    the reverse link exists (both curve), a loop is picked out, or an end is a card not everyone sees."""
+    state = state_of(inquiry)
+    if state.focus or MapLink.objects.filter(source=link.target_id, target=link.source_id).exists():
+        return None
+    if any(end.card_id and not end.card.public for end in (link.source, link.target)):
+        return None
+    vote = board_render.current_vote(inquiry)
+    views = {}
+    for kind in board_render.KINDS:
+        views[kind] = view(inquiry, kind, vote, picture=False)
+        if (
+            kind == board_render.PARTICIPANT_KIND
+            and not MapNode.objects.filter(inquiry=inquiry, card__isnull=False)
+            .exclude(card__status=Card.VISIBLE, card__silent=False)
+            .exists()
+        ):
+            views[board_render.FACILITATOR_KIND] = views[kind]
+            break
+
+    def build(kind):
+        shown = views[kind]
+        drawn = next(item for item in shown.links if item.pk == link.pk)
+        html = svg.one_link(shown.nodes, drawn, scale=scale_for([n.label for n in shown.nodes]))
+        context = {"map": shown, "link": drawn, "count": len(shown.links), "oob": True}
+        html += board_render.oob("map-links-ul", partial("map-link", kind, {**context, "oob": False}))
+        return html + partial("link-count", kind, context) + partial("map-loops", kind, context)
+
+    return board_render.for_each_kind(build)
 
 
 def with_map(fragments, inquiry):

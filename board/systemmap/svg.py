@@ -48,13 +48,50 @@ def _label(link):
     return link.kind
 
 
+def link_markup(link, where, size, pairs, focus=None):
+    """One link: a curve from box edge to box edge (bent when the reverse link exists too), its arrow
+    head and its label (+, −, enables, blocks). ``where``, ``size``: {node id: centre, box}."""
+    (sx, sy), (tx, ty) = where[link.source_id], where[link.target_id]
+    bend = 28.0 if (link.target_id, link.source_id) in pairs else 0.0  # a pair's two links curve apart
+    mx, my = (sx + tx) / 2, (sy + ty) / 2
+    length = math.hypot(tx - sx, ty - sy) or 1.0
+    cx, cy = mx - (ty - sy) / length * bend, my + (tx - sx) / length * bend
+    x1, y1 = _edge_point(sx, sy, *size[link.source_id], cx, cy)
+    x2, y2 = _edge_point(tx, ty, *size[link.target_id], cx, cy)
+    kind = {"enables": "ena", "blocks": "blk"}.get(link.kind, "pos" if link.polarity > 0 else "neg")
+    in_focus = focus is not None and link.pk in focus.links
+    classes = f"map-link l-{kind}" + (" in-focus" if in_focus else " faded" if focus else "")
+    lx, ly = (x1 + 2 * cx + x2) / 4, (y1 + 2 * cy + y2) / 4  # the curve's midpoint
+    label = _label(link)
+    label_w = 18 if len(label) == 1 else len(label) * 8.4 + 10
+    # No <title> per link: the picture is one image to assistive technology, described by its title,
+    # the loops and the list of links beside it; per-link text would only weigh the frame.
+    return (
+        f'<g class="{classes}" id="map-link-{link.pk}" data-link="{link.pk}">'
+        f'<path d="M{x1:.0f},{y1:.0f}Q{cx:.0f},{cy:.0f} {x2:.0f},{y2:.0f}"/>'
+        f'<rect x="{lx - label_w / 2:.0f}" y="{ly - 11:.0f}" width="{label_w:.0f}" height="22" rx="11"/>'
+        f'<text x="{lx:.0f}" y="{ly + 5:.0f}">{escape(label)}</text></g>'
+    )
+
+
+def one_link(nodes, link, *, scale=1.0, element_id="map-svg"):
+    """A link added to a map already drawn, for appending into its links group: wrapped in an <svg> so
+    that a page parses it as SVG, not HTML."""
+    size = {node.pk: box(node.label, scale) for node in nodes}
+    where = {node.pk: (node.x, node.y) for node in nodes}
+    markup = link_markup(link, where, size, set())
+    return mark_safe(
+        f'<svg xmlns="http://www.w3.org/2000/svg" hx-swap-oob="beforeend:#{escape(element_id)}-links">'
+        f"{markup}</svg>"
+    )
+
+
 def draw(nodes, links, *, scale=1.0, focus=None, title="Systems map", element_id=None):
     """``nodes``: MapNodes with ``label`` and ``fill``; ``links``: MapLinks between them; ``focus``: a Loop
     to pick out (its links drawn thick, the rest faded)."""
     size = {node.pk: box(node.label, scale) for node in nodes}
     where = {node.pk: (node.x, node.y) for node in nodes}
     pairs = {(link.source_id, link.target_id) for link in links}
-    in_focus = set(focus.links) if focus else set()
     focus_nodes = set(focus.nodes) if focus else set()
     font = round(FONT * scale, 1)
     ident = f' id="{escape(element_id)}"' if element_id else ""
@@ -63,9 +100,8 @@ def draw(nodes, links, *, scale=1.0, focus=None, title="Systems map", element_id
         f'role="img" aria-labelledby="{escape(element_id or "map")}-title" '
         'font-family="system-ui, sans-serif" '
         f'font-size="{font}" preserveAspectRatio="xMidYMid meet">',
-        f'<title id="{escape(element_id or "map")}-title">{escape(title)}: {len(nodes)} '
-        f"theme{'s' if len(nodes) != 1 else ''} and {len(links)} link{'s' if len(links) != 1 else ''}"
-        f"{' (a loop picked out)' if focus else ''}</title>",
+        f'<title id="{escape(element_id or "map")}-title">{escape(title)}: the themes and how they act on '
+        f"one another{' (a loop picked out)' if focus else ''}</title>",
         "<defs>",
     ]
     for name, colour in (("pos", POSITIVE), ("neg", NEGATIVE), ("ena", ENABLES)):
@@ -79,32 +115,10 @@ def draw(nodes, links, *, scale=1.0, focus=None, title="Systems map", element_id
         f'orient="auto"><path d="M9,0 L9,10" stroke="{NEGATIVE}" stroke-width="3"/></marker>'
     )
     out.append(f"</defs><style>{STYLE}</style>")
-    out.append('<g class="map-links">')
+    out.append(f'<g class="map-links" id="{escape(element_id or "map")}-links">')
     for link in links:
-        if link.source_id not in where or link.target_id not in where:
-            continue
-        (sx, sy), (tx, ty) = where[link.source_id], where[link.target_id]
-        bend = 0.0
-        if (link.target_id, link.source_id) in pairs:
-            bend = 28.0  # two links between the same pair: one curves each way
-        mx, my = (sx + tx) / 2, (sy + ty) / 2
-        length = math.hypot(tx - sx, ty - sy) or 1.0
-        cx, cy = mx - (ty - sy) / length * bend, my + (tx - sx) / length * bend
-        x1, y1 = _edge_point(sx, sy, *size[link.source_id], cx, cy)
-        x2, y2 = _edge_point(tx, ty, *size[link.target_id], cx, cy)
-        kind = {"enables": "ena", "blocks": "blk"}.get(link.kind, "pos" if link.polarity > 0 else "neg")
-        classes = f"map-link l-{kind}" + (" in-focus" if link.pk in in_focus else " faded" if focus else "")
-        lx, ly = (x1 + 2 * cx + x2) / 4, (y1 + 2 * cy + y2) / 4  # the curve's midpoint
-        label = _label(link)
-        label_w = 18 if len(label) == 1 else len(label) * 8.4 + 10
-        # No <title> per link: the picture is one image to assistive technology, described by its
-        # title, the loops and the list of links beside it; per-link text would only weigh the frame.
-        out.append(
-            f'<g class="{classes}" id="map-link-{link.pk}" data-link="{link.pk}">'
-            f'<path d="M{x1:.0f},{y1:.0f}Q{cx:.0f},{cy:.0f} {x2:.0f},{y2:.0f}"/>'
-            f'<rect x="{lx - label_w / 2:.0f}" y="{ly - 11:.0f}" width="{label_w:.0f}" height="22" rx="11"/>'
-            f'<text x="{lx:.0f}" y="{ly + 5:.0f}">{escape(label)}</text></g>'
-        )
+        if link.source_id in where and link.target_id in where:
+            out.append(link_markup(link, where, size, pairs, focus))
     out.append("</g>")
     out.append('<g class="map-nodes">')
     for node in nodes:

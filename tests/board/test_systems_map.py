@@ -3,6 +3,7 @@ with the same sequence numbers, loops are found and classed from their signs, pa
 a mapping round and only change their own links, and the map a screen builds from events equals a
 fresh snapshot."""
 
+import lxml.html
 import pytest
 from channels.db import database_sync_to_async
 
@@ -51,6 +52,12 @@ def loops_shown(screen):
     ]
 
 
+def svg_links(screen):
+    return [
+        (g.get("data-link"), g.get("class")) for g in screen.page.xpath("//*[@id='map-svg']//*[@data-link]")
+    ]
+
+
 def svg_nodes(screen):
     return sorted(g.find("title").text for g in screen.page.xpath("//*[@id='map-svg']//*[@data-node]"))
 
@@ -78,6 +85,8 @@ async def test_links_reach_every_screen_with_their_types_and_signs(room):
     # What the screens built from events is what a screen connecting now is sent.
     fresh = await Screen(room["carol"].code, room["carol"].client).connect()
     assert links_shown(fresh) == expected and svg_nodes(fresh) == svg_nodes(room["carol"])
+    assert svg_links(fresh) == svg_links(room["carol"]) == svg_links(room["alice"])
+    assert lxml.html.tostring(fresh.find("map-svg")) == lxml.html.tostring(room["carol"].find("map-svg"))
     await fresh.close()
     actions = await database_sync_to_async(
         lambda: list(AuditEntry.objects.filter(action="link.add").values_list("detail", flat=True))
@@ -96,6 +105,17 @@ async def test_loops_are_found_and_classed_from_their_signs(room):
     await link(room["alice"], t["Prevention"], t["Shared records"], "enables")
     await link(room["alice"], t["Shared records"], t["Prevention"], sign="+")
     await everyone(room, lambda s: len(loops_shown(s)) == 2)
+    # Links between themes already placed came on their own (not the whole map): what each screen built
+    # is what a screen connecting now is sent.
+    fresh = await Screen(room["dave"].code, room["dave"].client).connect()
+    for name in ("dave", "alice"):
+        assert svg_links(fresh) == svg_links(room[name]) and len(svg_links(fresh)) == 5
+        assert loops_shown(fresh) == loops_shown(room[name])
+    assert lxml.html.tostring(fresh.find("map-svg")) == lxml.html.tostring(room["dave"].find("map-svg"))
+    assert links_shown(fresh) == links_shown(room["dave"])
+    await fresh.close()
+    frames = [f.text for f in room["dave"].frames if 'hx-swap-oob="beforeend:#map-svg-links"' in f.text]
+    assert frames and all(len(text) < 20_000 for text in frames)
     for screen in room.values():
         assert loops_shown(screen) == [
             ("Reinforcing", ["Prevention", "Shared records"]),

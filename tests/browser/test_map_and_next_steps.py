@@ -40,6 +40,11 @@ def test_a_room_maps_its_themes_and_leaves_with_its_own_next_steps(screens):
         link(alice, source, "leads to less (−)" if index == 3 else "leads to more (+)", target)
         expect(alice.locator("#map-svg .map-link")).to_have_count(index + 1)
     expect(alice.locator("#map-svg .map-node")).to_have_count(5)
+    # The last link joined two themes already placed: it came on its own, and the page drew it as SVG.
+    for page in (alice, presenter):
+        assert page.evaluate(
+            "[...document.querySelectorAll('#map-svg .map-link')].every(g => g instanceof SVGGElement)"
+        )
     expect(alice.locator("ol.loops > li")).to_have_count(1)
     expect(alice.locator("ol.loops > li")).to_contain_text("Balancing")
 

@@ -586,6 +586,13 @@ def erase_participant(actor):
             fragments = {kind: html + counted[kind] for kind, html in fragments.items()}
         if touched or themes:
             fragments = render.with_lens(fragments, inquiry)
+        # The systems map and next steps: the links they drew, the actions they proposed, their sign-ups
+        # and any contact they shared go too (board/systemmap, board/nextsteps).
+        from .nextsteps.actions import erase_participant_parts
+        from .systemmap.actions import erase_links
+
+        for more in (erase_links(inquiry, participant), erase_participant_parts(inquiry, participant)):
+            fragments = {kind: html + more.get(kind, "") for kind, html in fragments.items()}
         publish(inquiry, "participant", "erase", {"participant": participant.pk, **counts}, fragments)
         notify_participant(
             inquiry.pk, participant.pk, render.mine_html(inquiry, participant.pk), after=inquiry.seq

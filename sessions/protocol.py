@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from django.utils.html import format_html
 
 from board.models import TEXT_LIMIT, THEME_COLOURS, THEME_NAME_LIMIT
-from board.text import is_blank, strip_invisible
 from board.nextsteps.models import CONTACT_LIMIT, WHAT_LIMIT, WHEN_LIMIT, WITH_LIMIT
 from board.systemmap.models import HEIGHT, NOTE_LIMIT, WIDTH
+from board.text import is_blank, strip_invisible
 from inquiry.access import FACILITATOR, PARTICIPANT, PRESENTER, Refused
 
 

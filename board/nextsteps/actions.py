@@ -233,6 +233,43 @@ def _contact_changed(inquiry, participant, before):
     _tell(inquiry, before | seen_by(participant) | {participant.pk}, own_contact=participant.pk)
 
 
+def erase_participant_parts(inquiry, participant):
+    """A participant erases what they added: the actions they proposed (with their sign-ups), their own
+    sign-ups and the contact they shared. Inside the caller's change; returns the room's fragments (the
+    private frames of the people whose view changes follow the change)."""
+    before = seen_by(participant)
+    steps = list(NextStep.objects.filter(author=participant))
+    signed = set(SignUp.objects.filter(step__in=steps).values_list("participant_id", flat=True))
+    joined = list(SignUp.objects.filter(participant=participant).select_related("step"))
+    Contact.objects.filter(participant=participant).delete()
+    SignUp.objects.filter(participant=participant).delete()
+    for step in steps:
+        pk = step.pk
+        step.delete()
+        step.pk = pk
+    fragments = {kind: "" for kind in ("participant", "facilitator")}
+    changed = [(step, "delete") for step in steps] + [
+        (s.step, "signup") for s in joined if s.step not in steps
+    ]
+    for step, op in changed:
+        more = steps_render.step_changed(inquiry, step, op)
+        fragments = {kind: html + more[kind] for kind, html in fragments.items()}
+    if before:
+        more = steps_render.consents_changed(inquiry)
+        fragments = {kind: html + more[kind] for kind, html in fragments.items()}
+    tell = (before | signed) - {participant.pk}
+    if tell:
+        _tell_later(inquiry, tell)
+    return fragments
+
+
+def _tell_later(inquiry, participant_ids):
+    """``_tell`` for a change not yet published: the frames wait for the next sequence number."""
+    for pk in sorted(participant_ids):
+        html = steps_render.mine_html(inquiry, pk, contact=False)
+        notify_participant(inquiry.pk, pk, html, after=inquiry.seq + 1)
+
+
 def vote_item(inquiry, vote, step_id):
     step = NextStep.objects.filter(pk=step_id, inquiry=inquiry, hidden=False).first() if step_id else None
     if step is None:

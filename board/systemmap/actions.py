@@ -198,6 +198,18 @@ def focus(actor, key):
         _changed(inquiry, "focus", {"loop": key})
 
 
+def erase_links(inquiry, participant):
+    """A participant erases what they added: the links they drew go (and themes left with no link
+    leave the map). Inside the caller's change; returns the fragments that re-draw the map, if any."""
+    links = list(MapLink.objects.filter(inquiry=inquiry, participant=participant))
+    if not links:
+        return {}
+    ends = {pk for link in links for pk in (link.source_id, link.target_id)}
+    MapLink.objects.filter(pk__in=[link.pk for link in links]).delete()
+    _drop_orphans(inquiry, ends)
+    return _drawn(inquiry)
+
+
 def theme_merging(inquiry, theme, into):
     """Before ``theme`` is merged into ``into``: its links move to ``into`` (a link that would join
     ``into`` to itself, or repeat one it has, goes)."""

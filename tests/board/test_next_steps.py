@@ -312,3 +312,40 @@ async def test_the_private_page_holds_actions_and_connections(steps_room, anonym
     ).content.decode()
     assert CAROL_CONTACT not in alice_page
     assert await database_sync_to_async(Participant.objects.filter(contact__isnull=False).count)() == 2
+
+
+async def test_a_participant_erasing_takes_their_links_actions_sign_ups_and_contact(steps_room, inquiry):
+    """The right to erasure covers what the map and next steps hold of them too."""
+    from board.models import MapLink, SignUp
+
+    room = steps_room
+    round_id = inquiry.current_round_id
+    await room["alice"].send(type="theme", op="add", name="One")
+    await room["alice"].send(type="theme", op="add", name="Two")
+    await everyone(room, lambda s: len(s.themes()) == 2)
+    one, two = (pk for pk, *_ in room["alice"].themes())
+    await room["alice"].send(type="round", op="kind", round=round_id, kind="map")
+    await room["carol"].until(lambda s: s.find("map-view").get("data-map-rounds") == str(round_id))
+    await room["carol"].send(
+        type="link", op="add", source=f"theme-{one}", target=f"theme-{two}", kind="influences", note="mine"
+    )
+    await everyone(room, lambda s: s.find("map-svg") is not None)
+    await room["alice"].send(type="round", op="kind", round=round_id, kind="next_steps")
+    await room["carol"].until(lambda s: s.find("steps-view").get("data-steps-rounds") == str(round_id))
+    await propose(room["carol"], "Carol's plan")
+    await propose(room["dave"], "Dave's plan")
+    await everyone(room, lambda s: len(steps_shown(s)) == 2)
+    daves = await step_id("Dave's plan")
+    await room["carol"].send(type="step", op="join", step=daves)
+    await room["carol"].send(
+        type="contact", op="share", text=CAROL_CONTACT, with_signups=True, with_theme_sectors=False
+    )
+    await room["dave"].until(lambda s: connections(s) == [CAROL_CONTACT])
+    response = await database_sync_to_async(room["carol"].client.post)(f"/i/{inquiry.code}/erase/")
+    assert response.status_code == 302
+    await everyone(room, lambda s: steps_shown(s) == ["Dave's plan"] and s.find("map-svg") is None)
+    await room["dave"].until(lambda s: connections(s) == [])
+    assert signups(room["alice"], daves).startswith("1 signed up")
+    assert await database_sync_to_async(MapLink.objects.count)() == 0
+    assert await database_sync_to_async(Contact.objects.count)() == 0
+    assert await database_sync_to_async(SignUp.objects.filter(participant__display_name="").count)() == 0

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from board.models import Dot
-from board.systemmap.exports import _safe
+from board.exports import spreadsheet_safe
 from inquiry.access import PARTICIPANT, Actor, Refused, inquiry_for_facilitator
 
 from . import actions
@@ -99,11 +99,11 @@ def export_csv(request, code):
         writer.writerow(
             [
                 step.pk,
-                _safe(step.what),
-                _safe(step.with_whom),
-                _safe(step.by_when),
-                _safe(step.theme.name if step.theme else ""),
-                _safe(step.loop_label),
+                spreadsheet_safe(step.what),
+                spreadsheet_safe(step.with_whom),
+                spreadsheet_safe(step.by_when),
+                spreadsheet_safe(step.theme.name if step.theme else ""),
+                spreadsheet_safe(step.loop_label),
                 step.signup_total,
                 "; ".join(f"{row.sector}: {row.count}" for row in step.sectors),
                 dots.get(step.pk, 0),

@@ -9,6 +9,8 @@ import xml.etree.ElementTree as ET
 
 import networkx as nx
 
+from board.exports import spreadsheet_safe
+
 from . import render as map_render
 from .layout import scale_for
 from .svg import draw
@@ -123,23 +125,18 @@ def links_csv(inquiry):
         writer.writerow(
             [
                 link.pk,
-                _safe(source.label),
+                spreadsheet_safe(source.label),
                 "theme" if source.theme_id else "contribution",
-                _safe(target.label),
+                spreadsheet_safe(target.label),
                 "theme" if target.theme_id else "contribution",
                 link.kind,
                 "+" if link.polarity > 0 else "-",
                 link.polarity,
-                _safe(link.note),
+                spreadsheet_safe(link.note),
                 " ".join(through.get(link.pk, [])),
             ]
         )
     return out.getvalue()
-
-
-def _safe(text):
-    """A spreadsheet runs a cell starting with these as a formula (CSV injection): see docs/exports.md."""
-    return "'" + text if text and text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 def picture(inquiry, title=None):

@@ -10,8 +10,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from board.models import Dot
 from board.exports import spreadsheet_safe
+from board.models import Dot
 from inquiry.access import PARTICIPANT, Actor, Refused, inquiry_for_facilitator
 
 from . import actions

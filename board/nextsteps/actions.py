@@ -11,6 +11,7 @@ from board.systemmap import render as map_render
 from inquiry import audit
 from inquiry.access import Refused, require_facilitator, require_participant
 from inquiry.models import Round
+from sessions import events
 from sessions.events import notify_participant
 
 from . import render as steps_render
@@ -243,6 +244,8 @@ def erase_participant_parts(inquiry, participant):
     joined = list(SignUp.objects.filter(participant=participant).select_related("step"))
     Contact.objects.filter(participant=participant).delete()
     SignUp.objects.filter(participant=participant).delete()
+    # What their proposals said is erased from the stored changes too, as for an erased card.
+    events.redact(inquiry.pk, [f'id="step-{step.pk}"' for step in steps])
     for step in steps:
         pk = step.pk
         step.delete()

@@ -8,6 +8,7 @@ from board.models import Card, Theme
 from inquiry import audit
 from inquiry.access import FACILITATOR, Refused, require_facilitator, require_participant
 from inquiry.models import Round
+from sessions import events
 
 from . import layout
 from . import render as map_render
@@ -205,6 +206,8 @@ def erase_links(inquiry, participant):
     if not links:
         return {}
     ends = {pk for link in links for pk in (link.source_id, link.target_id)}
+    # What they wrote (the notes) is erased from the stored changes too, as for an erased card.
+    events.redact(inquiry.pk, [f'data-link="{link.pk}"' for link in links])
     MapLink.objects.filter(pk__in=[link.pk for link in links]).delete()
     _drop_orphans(inquiry, ends)
     return _drawn(inquiry)

@@ -347,5 +347,9 @@ async def test_a_participant_erasing_takes_their_links_actions_sign_ups_and_cont
     await room["dave"].until(lambda s: connections(s) == [])
     assert signups(room["alice"], daves).startswith("1 signed up")
     assert await database_sync_to_async(MapLink.objects.count)() == 0
+    stored = await database_sync_to_async(
+        lambda: "".join(e.html_participant + e.html_facilitator for e in Event.objects.all())
+    )()
+    assert "Carol&#x27;s plan" not in stored and "Carol's plan" not in stored and ": mine<" not in stored
     assert await database_sync_to_async(Contact.objects.count)() == 0
     assert await database_sync_to_async(SignUp.objects.filter(participant__display_name="").count)() == 0

@@ -264,6 +264,11 @@ class Batches:
 FAILED = (protocol.error_frame("server_error", "Something went wrong; nothing was changed."), None)
 
 
+def failure(error):
+    """(code, message) for a message that failed unexpectedly."""
+    return "server_error", "Something went wrong; nothing was changed."
+
+
 post_batches = Batches(post_db)
 vote_batches = Batches(vote_db)
 
@@ -281,14 +286,18 @@ def refused_db(actor, key, message):
 
 
 def _since(scope):
+    """``?since=`` (None unless a whole number in range: the screen then gets a snapshot) and ``view``."""
     query = scope.get("query_string", b"").decode("latin-1")
     params = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
-    value = params.get("since", "")
-    return (int(value) if value.isdigit() else None), params.get("view", "")
+    since = protocol.whole_number(params.get("since", ""))
+    if since is not None and not 0 <= since <= protocol.LIMIT:
+        since = None
+    return since, params.get("view", "")
 
 
 class InquiryConsumer(AsyncWebsocketConsumer):
     actor = None
+    gone = False  # left the hub and presence (see leave)
     direct = None
     last_seq = 0
     held = ()  # private frames waiting for the change they follow (see board_private)
@@ -362,20 +371,53 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             presence.keep_alive()
             presence.changed(actor.inquiry_id, get_channel_layer())
 
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the consumer ends (a disconnect, or something unexpected escaping a handler, which
+            # Daphne answers with 1011), it leaves the hub and presence: no half-dead socket is counted.
+            await self.leave()
+
     async def disconnect(self, code):
-        if self.actor is None:
+        await self.leave()
+
+    async def leave(self):
+        if self.actor is None or self.gone:
             return
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        self.gone = True
+        try:
+            for group in self.groups_joined:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        except Exception:
+            log.exception("leaving the channel layer's groups failed")
         if self.use_hub:
             await hub.leave(self)
         if self.actor.participant_id:
-            await disconnect_db(self.socket_id)
+            try:
+                await disconnect_db(self.socket_id)
+            except Exception:
+                log.exception("presence: removing a socket failed; the heartbeat retries it")
+                presence.departed.add(self.socket_id)
             presence.changed(self.actor.inquiry_id, get_channel_layer())
 
     async def receive(self, text_data=None, bytes_data=None):
-        if self.actor is None:
+        if self.actor is None or self.gone:
             return
+        try:
+            await self.handle(text_data, bytes_data)
+        except Exception as error:
+            # Never let one message close the socket with 1011: nobody would come back.
+            log.exception("a message could not be handled")
+            await self.send_quietly(protocol.error_frame(*failure(error)))
+
+    async def send_quietly(self, frame):
+        try:
+            await self.send(frame)
+        except Exception:
+            log.exception("could not send to a socket")
+
+    async def handle(self, text_data, bytes_data):
         limited = limits.socket_message(self.actor)  # every message counts, bad ones too
         if limited is not None:
             await self.send(protocol.error_frame(limited.code, limited.message))
@@ -396,20 +438,12 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         if (message.type, message.op) in (("suggest", "preview"), ("suggest", "cancel")):
             await self.suggest(message)
             return
-        try:
-            if (message.type, message.op) == ("card", "add"):
-                reply, result = await post_batches.post(self.actor, message)
-            elif (message.type, message.op) in VOTING:
-                reply, result = await vote_batches.post(self.actor, message)
-            else:
-                reply, result = await act_db(self.actor, message)
-        except Exception:
-            # Never let one bad message close the socket with 1011: nobody would come back.
-            log.exception("action %s.%s failed", message.type, message.op)
-            reply, result = (
-                protocol.error_frame("server_error", "Something went wrong; nothing was changed."),
-                None,
-            )
+        if (message.type, message.op) == ("card", "add"):
+            reply, result = await post_batches.post(self.actor, message)
+        elif (message.type, message.op) in VOTING:
+            reply, result = await vote_batches.post(self.actor, message)
+        else:
+            reply, result = await act_db(self.actor, message)
         if reply:
             await self.send(reply)
         if message.type == "timer" and message.op in ("start", "add") and result is not None:

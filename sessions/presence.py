@@ -78,7 +78,16 @@ def _render(inquiry_id):
     )
 
 
+# Sockets of this process that closed while their row could not be removed (the database did not
+# answer): the heartbeat removes them, or it would keep them counted.
+departed = set()
+
+
 def _beat():
+    gone = set(departed)
+    if gone:
+        Presence.objects.filter(channel_name__in=gone).delete()
+        departed.difference_update(gone)
     Presence.objects.filter(server=SERVER).update(seen=timezone.now())
 
 

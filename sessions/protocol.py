@@ -6,6 +6,7 @@ swaps led by a header element that carries the sequence number (see ``frame``).
 """
 
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -29,6 +30,36 @@ class ProtocolError(Refused):
 
 # Field kinds -------------------------------------------------------------------------------------------
 
+# Whole numbers sent as strings: ASCII digits only (str.isdigit() also takes "²" or "¹", which int()
+# refuses) and at most 19 of them (no int() of thousands of digits).
+WHOLE = re.compile(r"-?[0-9]{1,19}")
+LIMIT = 2**62
+
+
+def whole_number(value):
+    """``value`` as an int if it is one (or a string of ASCII digits), else None."""
+    if isinstance(value, str) and WHOLE.fullmatch(value):
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def shown(name, limit=40):
+    """A name the client sent, fit to echo back in an error: printable, valid UTF-8 (a lone surrogate
+    could not be sent at all) and short."""
+    name = str(name).encode("utf-8", "backslashreplace").decode("utf-8")
+    name = "".join(c if c.isprintable() else "?" for c in name)
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _encodable(value):
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
 
 @dataclass(frozen=True)
 class Id:
@@ -40,13 +71,10 @@ class Id:
             if self.nullable:
                 return None
             raise ProtocolError("invalid_field", f"{name} is required.")
-        if isinstance(value, bool):
+        number = whole_number(value)
+        if number is None or number <= 0 or number > LIMIT:
             raise ProtocolError("invalid_field", f"{name} must be a whole number.")
-        if isinstance(value, str) and value.isdigit():
-            value = int(value)
-        if not isinstance(value, int) or value <= 0 or value > 2**62:
-            raise ProtocolError("invalid_field", f"{name} must be a whole number.")
-        return value
+        return number
 
 
 @dataclass(frozen=True)
@@ -54,11 +82,10 @@ class Count:
     required: bool = True
 
     def parse(self, name, value):
-        if isinstance(value, str) and value.isdigit():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 2**62:
+        number = whole_number(value)
+        if number is None or number < 0 or number > LIMIT:
             raise ProtocolError("invalid_field", f"{name} must be a whole number, zero or more.")
-        return value
+        return number
 
 
 @dataclass(frozen=True)
@@ -68,7 +95,7 @@ class Text:
     required: bool = True
 
     def parse(self, name, value):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not _encodable(value):
             raise ProtocolError("invalid_field", f"{self.label} must be text.")
         value = strip_invisible(value)
         if is_blank(value):
@@ -121,15 +148,14 @@ class Seconds:
     required: bool = True
 
     def parse(self, name, value):
-        if isinstance(value, str) and value.lstrip("-").isdigit():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
+        number = whole_number(value)
+        if number is None:
             raise ProtocolError("invalid_field", f"{name} must be a whole number of seconds.")
-        if not self.low <= value <= self.high:
+        if not self.low <= number <= self.high:
             raise ProtocolError(
                 "invalid_field", f"{name} must be between {self.low} and {self.high} seconds."
             )
-        return value
+        return number
 
 
 @dataclass(frozen=True)
@@ -139,7 +165,7 @@ class OptionalText:
     required: bool = False
 
     def parse(self, name, value):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not _encodable(value):
             raise ProtocolError("invalid_field", f"{self.label} must be text.")
         value = "" if is_blank(value) else strip_invisible(value)
         if len(value) > self.limit:
@@ -429,11 +455,12 @@ class Message:
 
 def parse(text, role, max_bytes):
     """Turn one inbound text frame into a Message, or raise ProtocolError saying what is wrong."""
-    if len(text.encode("utf-8")) > max_bytes:
+    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise ProtocolError("too_large", f"Message too large: the limit is {max_bytes} bytes.")
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: arrays or objects nested thousands deep.
         raise ProtocolError("invalid_json", "That message was not valid JSON.") from None
     if not isinstance(data, dict):
         raise ProtocolError("invalid_message", "A message must be a JSON object with a type and an op.")
@@ -442,13 +469,14 @@ def parse(text, role, max_bytes):
         raise ProtocolError("missing_field", "A message needs a type and an op.")
     spec = INBOUND.get((kind, op))
     if spec is None:
-        raise ProtocolError("unknown_type", f"Unknown message type: {kind}.{op}.")
+        raise ProtocolError("unknown_type", f"Unknown message type: {shown(kind)}.{shown(op)}.")
     roles, schema = spec
     if role not in roles:
         raise ProtocolError("forbidden", f"{kind}.{op} is not allowed for {ROLE_NAMES[role]}.", (kind, op))
-    unknown = sorted(set(data) - set(schema))
+    unknown = sorted(set(data) - set(schema), key=str)
     if unknown:
-        raise ProtocolError("unknown_field", f"Unknown field(s) for {kind}.{op}: {', '.join(unknown)}.")
+        names = ", ".join(shown(name) for name in unknown[:5]) + (", …" if len(unknown) > 5 else "")
+        raise ProtocolError("unknown_field", f"Unknown field(s) for {kind}.{op}: {names}.")
     fields = {}
     for name, field in schema.items():
         if name not in data:
@@ -514,5 +542,6 @@ def error_frame(code, message):
     return format_html(
         '<div id="lw-status" hx-swap-oob="innerHTML"><p class="error" data-code="{}">{}</p></div>',
         code,
-        message,
+        # Whatever the message quotes must still be sendable (a lone surrogate is not UTF-8).
+        message.encode("utf-8", "backslashreplace").decode("utf-8"),
     )

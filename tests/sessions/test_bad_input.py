@@ -9,9 +9,11 @@ from channels.db import database_sync_to_async
 
 from board.models import Card, Theme
 from inquiry.models import Inquiry
-from sessions.models import Event
+from sessions.consumers import InquiryConsumer
+from sessions.hub import hub
+from sessions.models import Event, Presence
 
-from ..support import Screen
+from ..support import Screen, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,6 +104,26 @@ BAD_POSTS = {
         raw(text=json.dumps({"type": "card", "op": "add", "text": "x" * 9000})),
         "too_large",
     ),
+    "a superscript digit as a sequence number": (
+        message(type="sync", op="resume", last_seq="²"),
+        "invalid_field",
+    ),
+    "a superscript digit as a card id": (message(type="card", op="delete", card="¹"), "invalid_field"),
+    "a card id of 5,000 digits": (
+        message(type="card", op="edit", card="9" * 5000, text="x"),
+        "invalid_field",
+    ),
+    "a number of 5,000 digits": (
+        raw(text='{"type": "sync", "op": "resume", "last_seq": ' + "9" * 5000 + "}"),
+        "invalid_json",
+    ),
+    "JSON nested 3,900 deep": (raw(text="[" * 3900 + "]" * 3900), "invalid_json"),
+    "a lone surrogate as the type": (raw(text=json.dumps({"type": "\ud800", "op": "add"})), "unknown_type"),
+    "a lone surrogate as a field name": (
+        raw(text=json.dumps({"type": "card", "op": "add", "client_id": str(uuid.uuid4()), "\udc00x": 1})),
+        "unknown_field",
+    ),
+    "a lone surrogate in the text": (post("half a pair \ud83d"), "invalid_field"),
     "a facilitator action": (message(type="theme", op="add", name="Sneaky theme"), "forbidden"),
     "a card move": (message(type="card", op="move", card=1, theme=None), "forbidden"),
     "a round change": (message(type="round", op="phase", round=1, phase="closed"), "forbidden"),
@@ -171,6 +193,12 @@ FACILITATOR_MISTAKES = {
     ),
     "a card that does not exist": (message(type="card", op="move", card=999999, theme=None), "not_found"),
     "a post (facilitators do not post)": (post("From the facilitator"), "forbidden"),
+    "timer seconds in superscript": (message(type="timer", op="start", seconds="-²"), "invalid_field"),
+    "a theme id of 5,000 digits": (
+        message(type="theme", op="rename", theme="1" * 5000, name="x"),
+        "invalid_field",
+    ),
+    "a lone surrogate in a theme name": (message(type="theme", op="add", name="\udfff"), "invalid_field"),
 }
 
 
@@ -194,3 +222,33 @@ async def test_a_theme_cannot_merge_into_itself(participant_room):
         message(type="theme", op="merge", theme=theme_id, into=theme_id),
         "invalid_field",
     )
+
+
+async def test_a_since_of_5000_digits_gets_a_snapshot_not_an_error(inquiry, carol):
+    screen = await Screen(inquiry.code, carol, query="since=" + "9" * 5000).connect()
+    assert screen.frames[0].snapshot
+    await screen.post("Still works")
+    await screen.until(lambda s: s.texts() == ["Still works"])
+    await screen.close()
+
+
+async def test_a_consumer_that_fails_leaves_presence_and_the_hub(inquiry, carol, dave, monkeypatch):
+    """Whatever ends a consumer (here a bug that escapes its handler: Daphne closes such a socket with
+    1011), it is no longer counted as present nor kept among the hub's sockets."""
+    dave_screen = await Screen(inquiry.code, dave).connect()
+    carol_screen = await Screen(inquiry.code, carol).connect()
+    assert await Presence.objects.filter(participant__display_name="Carol").acount() == 1
+
+    async def broken(self, text_data=None, bytes_data=None):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(InquiryConsumer, "receive", broken)
+    await carol_screen.post("This breaks the consumer")
+    with pytest.raises(RuntimeError):
+        await carol_screen.receive()
+    assert await Presence.objects.filter(participant__display_name="Carol").acount() == 0
+    assert len(hub.sockets[inquiry.pk]) == 1  # Dave's
+    monkeypatch.undo()
+    # The rest of the room carries on, and the presence count others see drops to one.
+    await dave_screen.until(lambda s: text(s, "presence-total") == "1")
+    await dave_screen.close()

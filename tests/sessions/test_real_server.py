@@ -78,3 +78,24 @@ async def test_every_size_of_frame_reaches_real_sockets_whole_and_in_order(
         assert live == sorted(set(live)), live
     for screen in (alice_screen, carol_screen, dave_screen, fresh_participant, fresh_facilitator):
         await screen.close()
+
+
+async def test_bad_input_over_a_real_socket_gets_an_error_and_the_socket_stays_open(server, inquiry, carol):
+    """What only a real socket shows: an error that quoted a lone surrogate could not be encoded as UTF-8
+    and closed the socket with 1011."""
+    screen = await RemoteScreen(server, inquiry.code, carol).connect()
+    socket = screen.communicator.socket
+    bad = {
+        '{"type": "\\ud800", "op": "add"}': "unknown_type",
+        '{"type": "card", "op": "add", "client_id": "%s", "text": "x", "\\udc00": 1}' % uuid.uuid4(): (
+            "unknown_field"
+        ),
+        '{"type": "sync", "op": "resume", "last_seq": "\u00b2"}': "invalid_field",
+        "[" * 3900 + "]" * 3900: "invalid_json",
+    }
+    for text, code in bad.items():
+        await socket.send(text)
+        assert (await screen.reply(timeout=TIMEOUT)).error == code
+    await screen.post("Still connected")
+    await screen.sees("Still connected")
+    await screen.close()

@@ -118,6 +118,9 @@ def _catch_up(actor, kind, last_seq):
     if last_seq == inquiry.seq:
         return inquiry.seq, None
     events = missed_since(inquiry.pk, last_seq, inquiry.seq) if last_seq is not None else None
+    if events is not None and kind != "facilitator" and any(e.redacts for e in events):
+        # Fragments before a hide, delete or edit may still hold what participants may no longer see.
+        events = None
     if events is not None and actor.participant_id and own_unshared_cards(actor.participant_id).exists():
         # The shared replay lacks this participant's own unrevealed or queued cards: a snapshot has them.
         events = None
@@ -472,6 +475,22 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             message["round"],
         )
         await self.send(html)
+
+    async def catch_up_again(self):
+        """From the hub: this screen must catch up from the database (a gap that a shared frame cannot
+        fill for it). What the hub delivers meanwhile waits, as at connect."""
+        if self.catching_up:
+            return
+        self.catching_up = True
+        try:
+            await self.resync(self.last_seq)
+        except Exception:
+            log.exception("a screen could not catch up; it will at the next event")
+        finally:
+            self.catching_up = False
+            buffered, self.buffered = self.buffered, []
+            for run, frames in buffered:
+                await self.deliver(run, frames)
 
     async def resync(self, last_seq):
         """Send what a screen that has seen up to ``last_seq`` (None: nothing) missed, or a snapshot."""

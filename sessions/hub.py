@@ -38,11 +38,21 @@ def _current_seq(inquiry_id):
 
 
 @database_sync_to_async
-def _missing(inquiry_id, after, before):
+def _missing(inquiry_id, after, before, through):
+    """The events between ``after`` and ``before`` (a gap), and whether any event up to ``through`` (the
+    newest pending) takes something participants saw off their screens: then a frame made of the stored
+    fragments may show it, and participants' screens catch up with a snapshot instead."""
     rows = Event.objects.filter(inquiry_id=inquiry_id, seq__gt=after, seq__lt=before).order_by("seq")
-    return [
+    events = [
         {"seq": e.seq, "participant": e.html_participant, "facilitator": e.html_facilitator} for e in rows
     ]
+    redacted = any(
+        (kind, op) in protocol.REDACTING
+        for kind, op in Event.objects.filter(
+            inquiry_id=inquiry_id, seq__gt=after, seq__lte=through
+        ).values_list("type", "op")
+    )
+    return events, redacted
 
 
 class Hub:
@@ -196,9 +206,11 @@ class Hub:
     async def _flush_locked(self, inquiry):
         events = self.pending.pop(inquiry, {})
         last = self.last_seq.get(inquiry, 0)
+        redacted = False
         if events and min(events) > last + 1:
             # Something was lost on the way (the layer delivers at most once): the database has it.
-            for event in await _missing(inquiry, last, min(events)):
+            filled, redacted = await _missing(inquiry, last, min(events), max(events))
+            for event in filled:
                 events.setdefault(event["seq"], event)
             last = self.last_seq.get(inquiry, 0)
         ordered = [events[seq] for seq in sorted(events) if seq > last]
@@ -223,6 +235,10 @@ class Hub:
         before = run[0]["seq"] - 1
         last = run[-1]["seq"]
         for count, consumer in enumerate(list(self.sockets.get(inquiry, ())), 1):
+            if redacted and consumer.kind != "facilitator":
+                # Never replay a participant's screen across a hide, delete or edit (docs/protocol.md).
+                asyncio.get_running_loop().create_task(consumer.catch_up_again())
+                continue
             try:
                 # The common case inline (a socket that has seen everything up to this run, written to
                 # directly); anything else goes through the consumer's own checks.

@@ -24,6 +24,13 @@ class Event(models.Model):
     def __str__(self):
         return f"{self.inquiry_id}#{self.seq} {self.type}.{self.op}"
 
+    @property
+    def redacts(self):
+        """Whether this change took something participants saw off their screens (or changed it)."""
+        from .protocol import REDACTING
+
+        return (self.type, self.op) in REDACTING
+
 
 class Presence(models.Model):
     """One open participant socket, so every process can count who is here now, by sector."""

@@ -440,6 +440,17 @@ EVENTS = {
     ("contact", "change"),  # who consented to share a contact (the facilitators' screens only)
 }
 
+# Changes that take something participants saw off their screens (or change it): the fragments of
+# earlier events may still show it, so a participant's screen is never replayed across one of these
+# (it gets a fresh snapshot instead; facilitators, who see everything, still get the exact replay).
+REDACTING = {
+    ("card", "hide"),
+    ("card", "delete"),
+    ("card", "edit"),
+    ("card", "reject"),
+    ("participant", "erase"),
+}
+
 ROLE_NAMES = {FACILITATOR: "facilitators", PARTICIPANT: "participants", PRESENTER: "the presenter view"}
 
 

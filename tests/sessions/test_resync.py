@@ -155,3 +155,88 @@ async def test_a_reconnect_converges_after_theme_changes(inquiry, alice, carol, 
     assert await database_sync_to_async(lambda: inquiry.events.count())() == back.seq
     for screen in (back, alice_screen, carol_screen):
         await screen.close()
+
+
+SECRET = "The falls on ward 7 are being covered up"
+
+
+async def hidden_secret(inquiry, alice, carol):
+    """Carol posts something a facilitator then hides: (Alice's screen, Carol's screen, card id)."""
+    alice_screen = await Screen(inquiry.code, alice).connect()
+    carol_screen = await Screen(inquiry.code, carol).connect()
+    await carol_screen.post(SECRET)
+    await alice_screen.until(lambda s: SECRET in s.texts())
+    card = next(pk for pk, text in alice_screen.cards().items() if text == SECRET)
+    await alice_screen.send(type="card", op="hide", card=card)
+    await carol_screen.until(lambda s: SECRET not in s.texts())
+    return alice_screen, carol_screen, card
+
+
+async def test_a_participant_replayed_from_zero_never_receives_a_hidden_cards_text(
+    inquiry, alice, carol, dave
+):
+    alice_screen, carol_screen, _ = await hidden_secret(inquiry, alice, carol)
+    await carol_screen.post("Visible to all")
+    await alice_screen.until(lambda s: "Visible to all" in s.texts())
+
+    since_zero = await Screen(inquiry.code, dave, query="since=0").connect()
+    await since_zero.send(type="sync", op="resume", last_seq=0)
+    await since_zero.send(type="sync", op="resume", last_seq=1)
+    await since_zero.send(type="card", op="delete", card="x")  # answered after both resumes
+    await since_zero.reply()
+    assert since_zero.texts() == ["Visible to all"]
+    assert not [frame for frame in since_zero.frames if SECRET in frame.text]
+    assert since_zero.board() == await fresh_board(inquiry.code, dave)
+
+    # A facilitator still gets the exact replay, the hidden card marked as hidden.
+    facilitator = await Screen(inquiry.code, alice, query="since=0").connect()
+    assert not facilitator.frames[0].snapshot
+    assert SECRET in facilitator.frames[0].text and "Hidden from participants" in facilitator.frames[0].text
+    for screen in (since_zero, facilitator, alice_screen, carol_screen):
+        await screen.close()
+
+
+async def test_a_participant_replayed_from_zero_never_receives_deleted_or_replaced_text(inquiry, carol, dave):
+    carol_screen = await Screen(inquiry.code, carol).connect()
+    await carol_screen.post("My old wording, with my address in it")
+    await carol_screen.post("Posted by mistake")
+    await carol_screen.until(lambda s: len(s.cards()) == 2)
+    ids = {text: pk for pk, text in carol_screen.cards().items()}
+    await carol_screen.send(
+        type="card", op="edit", card=ids["My old wording, with my address in it"], text="Reworded"
+    )
+    await carol_screen.send(type="card", op="delete", card=ids["Posted by mistake"])
+    await carol_screen.until(lambda s: s.texts() == ["Reworded"])
+
+    back = await Screen(inquiry.code, dave, query="since=0").connect()
+    assert back.texts() == ["Reworded"]
+    assert not [f for f in back.frames if "old wording" in f.text or "by mistake" in f.text]
+    for screen in (back, carol_screen):
+        await screen.close()
+
+
+async def test_a_lost_broadcast_is_not_filled_in_with_a_hidden_cards_text(
+    inquiry, alice, carol, dave, monkeypatch
+):
+    """The hub fills a gap from the database for every screen at once: across a hide, participants'
+    screens get a snapshot instead of the stored fragments."""
+    dave_screen = await Screen(inquiry.code, dave).connect()
+    alice_screen = await Screen(inquiry.code, alice).connect()
+    carol_screen = await Screen(inquiry.code, carol).connect()
+    send = events._send
+    monkeypatch.setattr(events, "_send", lambda group, message: None)  # the layer loses both
+    await carol_screen.post(SECRET)
+    await carol_screen.until(lambda s: any(f.ack for f in s.frames))
+    card = await database_sync_to_async(lambda: inquiry.cards.get(text=SECRET).pk)()
+    await alice_screen.send(type="card", op="hide", card=card)
+    await alice_screen.send(type="card", op="hide", card=card)  # answered once the first is stored
+    assert (await alice_screen.reply()).error == "invalid_state"
+    monkeypatch.setattr(events, "_send", send)
+    await carol_screen.post("Delivered")
+    await dave_screen.until(lambda s: s.texts() == ["Delivered"])
+    assert not [frame for frame in dave_screen.frames if SECRET in frame.text]
+    assert dave_screen.board() == await fresh_board(inquiry.code, dave)
+    await alice_screen.until(lambda s: sorted(s.cards().values()) == ["Delivered", SECRET])
+    assert alice_screen.board() == await fresh_board(inquiry.code, alice)
+    for screen in (dave_screen, alice_screen, carol_screen):
+        await screen.close()

@@ -6,6 +6,7 @@ no business logic: that lives in the actions."""
 
 import asyncio
 import logging
+import time
 import uuid
 
 from channels.consumer import get_handler_name
@@ -39,6 +40,10 @@ def own_unshared_cards(participant_id):
 
 
 log = logging.getLogger(__name__)
+
+# sync.resume: how many catch-ups a socket may ask for at once, then one every RESUME_EVERY seconds.
+RESUME_BURST = 5
+RESUME_EVERY = 10.0
 
 # Close codes: the htmx ws extension reconnects only on 1006/1011/1012/1013, so refusals use 44xx.
 CLOSE_NOT_ALLOWED = 4403
@@ -96,20 +101,32 @@ def fragment_kind(role):
     return "facilitator" if role == FACILITATOR else "participant"
 
 
-_snapshots = {}
+class Snapshots:
+    """Snapshots of the live region by (inquiry, sequence number, kind, viewer), each rendered once: a
+    room reconnecting at once (a network blip, a server restart) must not render the board once per
+    screen, nor can one participant asking again and again (viewer: a participant whose own unshared
+    cards show only to them, else None). Whatever no longer fits ``BUDGET`` characters goes, oldest
+    first."""
+
+    BUDGET = 64 * 1024 * 1024
+
+    def __init__(self):
+        self.kept = {}
+        self.size = 0
+
+    def get(self, inquiry, kind, viewer=None):
+        key = (inquiry.pk, inquiry.seq, kind, viewer)
+        html = self.kept.pop(key, None)
+        if html is None:
+            html = render.live(inquiry, kind, viewer=viewer)
+            self.size += len(html)
+        self.kept[key] = html  # newest last
+        while self.size > self.BUDGET and len(self.kept) > 1:
+            self.size -= len(self.kept.pop(next(iter(self.kept))))
+        return html
 
 
-def _shared_snapshot(inquiry, kind):
-    """The live region as every screen of a kind sees it at this sequence number, rendered once: a room
-    reconnecting at once (a network blip, a server restart) must not render the board once per screen."""
-    key = (inquiry.pk, inquiry.seq, kind)
-    html = _snapshots.get(key)
-    if html is None:
-        html = render.live(inquiry, kind)
-        if len(_snapshots) > 64:
-            _snapshots.clear()
-        _snapshots[key] = html
-    return html
+snapshots = Snapshots()
 
 
 def _catch_up(actor, kind, last_seq):
@@ -117,18 +134,14 @@ def _catch_up(actor, kind, last_seq):
     inquiry = Inquiry.objects.get(pk=actor.inquiry_id)
     if last_seq == inquiry.seq:
         return inquiry.seq, None
-    events = missed_since(inquiry.pk, last_seq, inquiry.seq) if last_seq is not None else None
+    events = missed_since(inquiry.pk, last_seq, inquiry.seq, kind) if last_seq is not None else None
     if events is not None and kind != "facilitator" and any(e.redacts for e in events):
         # Fragments before a hide, delete or edit may still hold what participants may no longer see.
         events = None
-    if events is not None and actor.participant_id and own_unshared_cards(actor.participant_id).exists():
-        # The shared replay lacks this participant's own unrevealed or queued cards: a snapshot has them.
-        events = None
-    if events is None:
-        if actor.participant_id and own_unshared_cards(actor.participant_id).exists():
-            html = render.live(inquiry, kind, viewer=actor.participant_id)
-        else:
-            html = _shared_snapshot(inquiry, kind)
+    # The shared replay and snapshot lack a participant's own unrevealed or queued cards.
+    own = bool(actor.participant_id) and own_unshared_cards(actor.participant_id).exists()
+    if events is None or own:
+        html = snapshots.get(inquiry, kind, actor.participant_id if own else None)
         if actor.participant_id:
             html += render.mine_html(inquiry, actor.participant_id)
         return inquiry.seq, protocol.snapshot_frame(inquiry.seq, html)
@@ -301,6 +314,7 @@ def _since(scope):
 class InquiryConsumer(AsyncWebsocketConsumer):
     actor = None
     gone = False  # left the hub and presence (see leave)
+    resume_allowance, resumed_at = RESUME_BURST, 0.0  # sync.resume's allowance (see resume)
     direct = None
     last_seq = 0
     held = ()  # private frames waiting for the change they follow (see board_private)
@@ -436,7 +450,7 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             await self.send(protocol.error_frame(error.code, error.message))
             return
         if message.type == "sync":
-            await self.resync(message["last_seq"])
+            await self.resume(message["last_seq"])
             return
         if (message.type, message.op) in (("suggest", "preview"), ("suggest", "cancel")):
             await self.suggest(message)
@@ -491,6 +505,31 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             buffered, self.buffered = self.buffered, []
             for run, frames in buffered:
                 await self.deliver(run, frames)
+
+    async def resume(self, last_seq):
+        """``sync.resume``: send what came after ``last_seq``. A screen cannot have seen more than this
+        socket sent it, and one that has seen all of it needs nothing (the next event comes live); only
+        a catch-up reads the database, and a socket may ask for one RESUME_BURST times at once, then
+        once every RESUME_EVERY seconds: a client resuming in a loop cannot keep the database thread
+        (which every inquiry's changes share) busy rendering."""
+        if last_seq > self.last_seq:
+            await self.send(
+                protocol.error_frame(
+                    "invalid_field", f"last_seq is ahead of this screen: it was sent up to {self.last_seq}."
+                )
+            )
+            return
+        if last_seq == self.last_seq:
+            return
+        now = time.monotonic()
+        allowance = min(RESUME_BURST, self.resume_allowance + (now - self.resumed_at) / RESUME_EVERY)
+        if allowance < 1:
+            await self.send(
+                protocol.error_frame("too_many_resumes", "Too many catch-ups asked for: wait a moment.")
+            )
+            return
+        self.resume_allowance, self.resumed_at = allowance - 1, now
+        await self.resync(last_seq)
 
     async def resync(self, last_seq):
         """Send what a screen that has seen up to ``last_seq`` (None: nothing) missed, or a snapshot."""

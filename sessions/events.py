@@ -122,13 +122,16 @@ def disconnect_user(user_id, reason):
     transaction.on_commit(lambda: _send(user_group(user_id), message))
 
 
-def missed_since(inquiry_id, last_seq, current_seq):
-    """The events after ``last_seq``, or None when a snapshot is the better answer (also when one of them
-    was redacted: its fragments are gone, and a snapshot has everything else it changed)."""
+def missed_since(inquiry_id, last_seq, current_seq, kind):
+    """The events after ``last_seq`` (with the fragments of one kind of screen), or None when a snapshot
+    is the better answer (also when one of them was redacted: its fragments are gone, and a snapshot has
+    everything else it changed)."""
     if last_seq > current_seq or current_seq - last_seq > settings.WS_REPLAY_LIMIT:
         return None
     events = list(
-        Event.objects.filter(inquiry_id=inquiry_id, seq__gt=last_seq, seq__lte=current_seq).order_by("seq")
+        Event.objects.filter(inquiry_id=inquiry_id, seq__gt=last_seq, seq__lte=current_seq)
+        .only("seq", "type", "op", "data", f"html_{kind}")
+        .order_by("seq")
     )
     if len(events) != current_seq - last_seq or any(e.data.get(REDACTED) for e in events):
         return None

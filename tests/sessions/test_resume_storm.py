@@ -49,9 +49,9 @@ async def a_big_board_with_an_unshared_card_of(inquiry, name):
         )
         for n in range(300)
     ]
-    cards.append(
-        Card(inquiry=inquiry, round=first, author=author, client_id=uuid.uuid4(), text="Mine", status="pending")
-    )
+    pending = Card(inquiry=inquiry, round=first, author=author, client_id=uuid.uuid4(), text="Mine")
+    pending.status = Card.PENDING
+    cards.append(pending)
     await Card.objects.abulk_create(cards)
 
 

@@ -7,6 +7,7 @@ for the test database's and the tests' password hashers (see tests/browser/serve
 test stores must be committed for a server to see it: tests that use one are transactional."""
 
 import asyncio
+import http.cookiejar
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from contextlib import contextmanager
@@ -35,15 +37,17 @@ STOP_TIMEOUT = 10
 TIMEOUT = 10  # for one thing to show on a screen connected to a real server
 
 
-def server_env(redis_prefix, extra=None):
+def server_env(redis_prefix, extra=None, database=None):
     """The environment of a Daphne process that shares this pytest process's test database (``extra``:
-    more variables, e.g. RATE_LIMITS or single sign-on)."""
+    more variables, e.g. RATE_LIMITS or single sign-on, a None value removing one; ``database``: settings
+    of the database connection to change, e.g. its PORT, to go through a proxy)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": SERVER_SETTINGS,
         "LINEWALK_TEST_SETTINGS": json.dumps(
             {
                 "DATABASE_NAME": str(connection.settings_dict["NAME"]),
+                "DATABASE": database or {},
                 "PASSWORD_HASHERS": list(settings.PASSWORD_HASHERS),
             }
         ),
@@ -60,7 +64,11 @@ def server_env(redis_prefix, extra=None):
         "SERVE_STATIC": "1",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    env.update(extra or {})
+    for name, value in (extra or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     return env
 
 
@@ -74,12 +82,16 @@ class Daphne:
         self.url = None
 
     @classmethod
-    def launch(cls, log_path, *, redis_prefix, env=None):
+    def launch(cls, log_path, *, redis_prefix, env=None, database=None):
         daphne = Path(sys.executable).with_name("daphne")
         command = [str(daphne), "-b", "127.0.0.1", "-p", "0", "--access-log", os.devnull, "asgi:application"]
         with open(log_path, "w") as log:
             process = subprocess.Popen(
-                command, cwd=ROOT, env=server_env(redis_prefix, env), stdout=log, stderr=subprocess.STDOUT
+                command,
+                cwd=ROOT,
+                env=server_env(redis_prefix, env, database),
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         return cls(process, log_path)
 
@@ -125,10 +137,12 @@ class Daphne:
             self.process.wait()
 
 
-def start(log_paths, *, redis_prefix, env=None):
+def start(log_paths, *, redis_prefix, env=None, database=None):
     """Start one Daphne per log path, side by side, and return them once all serve. If one fails to
     start, the others are stopped before the error propagates."""
-    servers = [Daphne.launch(path, redis_prefix=redis_prefix, env=env) for path in log_paths]
+    servers = [
+        Daphne.launch(path, redis_prefix=redis_prefix, env=env, database=database) for path in log_paths
+    ]
     try:
         for server in servers:
             server.wait_until_serving()
@@ -198,9 +212,11 @@ class RealSocket:
 class RemoteScreen(Screen):
     """A support.Screen whose websocket goes to one of the Daphne processes."""
 
-    def __init__(self, server, code, client, *, all_servers=()):
+    def __init__(self, server, code, client=None, *, all_servers=(), cookie=None):
+        """``client``: Django's test client whose session to use, or ``cookie``: a Cookie header."""
         super().__init__(code, client)
-        cookie = session_cookie(client) if settings.SESSION_COOKIE_NAME in client.cookies else None
+        if client is not None and settings.SESSION_COOKIE_NAME in client.cookies:
+            cookie = session_cookie(client)
         self.communicator = RealSocket(f"{server.ws_url}/ws/i/{code}/", cookie)
         self.all_servers = all_servers or (server,)
 
@@ -211,3 +227,47 @@ class RemoteScreen(Screen):
         except TimeoutError:
             logs = "\n".join(f"--- {s.log_path.name} ---\n{s.log()[-5_000:]}" for s in self.all_servers)
             raise AssertionError(f"{text!r} never showed; the screen shows {self.texts()}\n{logs}") from None
+
+
+class Browser:
+    """A person's browser over HTTP to a real server: its own cookies, CSRF token taken from the page."""
+
+    def __init__(self, server):
+        self.server = server
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), NoRedirects()
+        )
+
+    def get(self, path):
+        """(status, body) of a GET."""
+        try:
+            with self.opener.open(self.server.url + path, timeout=TIMEOUT) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def post(self, path, fields):
+        """(status, body) of a form POST, with the CSRF token of the page at ``path``."""
+        status, page = self.get(path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token.group(1) if token else ""})
+        try:
+            with self.opener.open(self.server.url + path, data=data.encode(), timeout=TIMEOUT) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def join(self, code, name, sector):
+        """Join an inquiry through its join page: the status of the form's POST (302 when it worked)."""
+        return self.post(f"/i/{code}/join/", {"display_name": name, "sector": sector})[0]
+
+    @property
+    def cookie(self):
+        """The Cookie header this browser sends (for a websocket to the same server)."""
+        return "; ".join(f"{c.name}={c.value}" for c in self.cookies).encode()
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

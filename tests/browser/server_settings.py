@@ -10,4 +10,5 @@ from settings import DATABASES
 
 _from_tests = json.loads(os.environ["LINEWALK_TEST_SETTINGS"])
 DATABASES["default"]["NAME"] = _from_tests["DATABASE_NAME"]
+DATABASES["default"].update(_from_tests.get("DATABASE", {}))
 PASSWORD_HASHERS = _from_tests["PASSWORD_HASHERS"]

@@ -16,6 +16,7 @@ from collections import defaultdict
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from . import protocol, wire
 from .models import Event
@@ -30,6 +31,12 @@ TICK = 0.015
 YIELD_EVERY = 500
 
 
+# How often each process joins its inquiries' groups again and checks their sequence numbers in the
+# database, at most: a channel layer forgets a group member after its group expiry (a day by default),
+# and Redis restarted without persistence forgets them all. A third of the group expiry when shorter.
+REFRESH = 60.0
+
+
 @database_sync_to_async
 def _current_seq(inquiry_id):
     from inquiry.models import Inquiry
@@ -38,21 +45,23 @@ def _current_seq(inquiry_id):
 
 
 @database_sync_to_async
-def _missing(inquiry_id, after, before, through):
-    """The events between ``after`` and ``before`` (a gap), and whether any event up to ``through`` (the
-    newest pending) takes something participants saw off their screens: then a frame made of the stored
-    fragments may show it, and participants' screens catch up with a snapshot instead."""
-    rows = Event.objects.filter(inquiry_id=inquiry_id, seq__gt=after, seq__lt=before).order_by("seq")
+def _current_seqs(inquiry_ids):
+    from inquiry.models import Inquiry
+
+    return dict(Inquiry.objects.filter(pk__in=inquiry_ids).values_list("pk", "seq"))
+
+
+@database_sync_to_async
+def _missing(inquiry_id, after, through):
+    """The events after ``after`` up to ``through`` (to fill a gap), and whether any of them takes
+    something participants saw off their screens: then a frame made of the stored fragments may show it,
+    and participants' screens catch up with a snapshot instead."""
+    rows = Event.objects.filter(inquiry_id=inquiry_id, seq__gt=after, seq__lte=through).order_by("seq")
+    rows = rows.only("seq", "type", "op", "html_participant", "html_facilitator")
     events = [
         {"seq": e.seq, "participant": e.html_participant, "facilitator": e.html_facilitator} for e in rows
     ]
-    redacted = any(
-        (kind, op) in protocol.REDACTING
-        for kind, op in Event.objects.filter(
-            inquiry_id=inquiry_id, seq__gt=after, seq__lte=through
-        ).values_list("type", "op")
-    )
-    return events, redacted
+    return events, any(e.redacts for e in rows)
 
 
 class Hub:
@@ -67,7 +76,11 @@ class Hub:
         self.pending = defaultdict(dict)  # inquiry id -> {seq: event}
         self.flushing = {}  # inquiry id -> scheduled flush
         self.pace = {}  # inquiry id -> how long its last flush took, s
+        self.behind = {}  # inquiry id -> a sequence number the database has that was not delivered here
         self.locks = defaultdict(asyncio.Lock)
+        self.helpers = []  # the refresh loop, and a recovery while one runs
+        self.recovery = None
+        self.failing = False  # the layer failed and has not answered since
 
     async def _start(self):
         if (
@@ -87,8 +100,11 @@ class Hub:
         self.pending.clear()
         self.flushing.clear()
         self.pace.clear()
+        self.behind.clear()
         self.locks.clear()
-        self.task = asyncio.get_running_loop().create_task(self._run())
+        loop = asyncio.get_running_loop()
+        self.task = loop.create_task(self._run())
+        self.helpers = [loop.create_task(self._refresh())]
 
     async def join(self, consumer):
         """Start delivering this inquiry's events to ``consumer``. Call before its catch-up is read."""
@@ -105,9 +121,19 @@ class Hub:
             if first_of_user:
                 await self.layer.group_add(protocol.user_group(user), self.channel)
         if first:
-            await self.layer.group_add(protocol.inquiry_group(inquiry), self.channel)
-            # Read after joining the group: whatever commits later arrives as a message.
-            self.last_seq[inquiry] = await _current_seq(inquiry)
+            try:
+                await self.layer.group_add(protocol.inquiry_group(inquiry), self.channel)
+            except Exception:
+                # The layer is down (Redis restarting): the screen still gets its catch-up from the
+                # database, and the recovery joins the group and fills in what it missed.
+                log.exception("hub: joining an inquiry's group failed; retrying in the background")
+                self._recover()
+            try:
+                # Read after joining the group: whatever commits later arrives as a message.
+                self.last_seq[inquiry] = await _current_seq(inquiry)
+            except BaseException:
+                await self.leave(consumer)
+                raise
             if self.pending.get(inquiry):
                 self._schedule(inquiry)
 
@@ -133,13 +159,21 @@ class Hub:
             self.last_seq.pop(inquiry, None)
             self.pending.pop(inquiry, None)
             self.pace.pop(inquiry, None)
-            await self.layer.group_discard(protocol.inquiry_group(inquiry), self.channel)
+            self.behind.pop(inquiry, None)
+            try:
+                await self.layer.group_discard(protocol.inquiry_group(inquiry), self.channel)
+            except Exception:
+                log.warning("hub: leaving an inquiry's group failed (it expires by itself)", exc_info=True)
 
     def reset(self):
         """Forget this process's subscriptions (tests: each test runs in a new event loop)."""
-        if self.task is not None and not self.task.done():
-            self.task.cancel()
-        self.task = self.layer = self.channel = None
+        for task in [self.task, self.recovery, *self.helpers]:
+            if task is not None and not task.done():
+                task.cancel()
+        self.task = self.layer = self.channel = self.recovery = None
+        self.helpers = []
+        self.failing = False
+        self.behind.clear()
         for handle in self.flushing.values():
             handle.cancel()
         self.sockets.clear()
@@ -158,14 +192,60 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # The layer itself failed (e.g. Redis went away): wait a little rather than spin.
-                log.exception("hub: receiving from the channel layer failed")
+                # The layer itself failed (e.g. Redis went away, and with it, if it restarts without
+                # persistence, every group): wait a little rather than spin, and recover once it is back.
+                if not self.failing:
+                    log.exception("hub: receiving from the channel layer failed; recovering")
+                self.failing = True
+                self._recover()
                 await asyncio.sleep(1)
                 continue
+            self.failing = False
             try:
                 await self._dispatch(message)
             except Exception:
                 log.exception("hub: a message could not be delivered")
+
+    def _recover(self):
+        """Join every group again and catch up from the database, retrying until the layer answers."""
+        if self.recovery is None or self.recovery.done():
+            self.recovery = asyncio.get_running_loop().create_task(self._recovering())
+
+    async def _recovering(self):
+        delay = 0.25
+        while True:
+            try:
+                await self._resubscribe()
+                log.warning("hub: the channel layer answers again; groups joined and screens caught up")
+                return
+            except Exception:
+                log.debug("hub: recovery failed; retrying", exc_info=True)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    async def _refresh(self):
+        """Join the groups again before the layer's group expiry, and notice what the layer lost."""
+        interval = min(REFRESH, getattr(self.layer, "group_expiry", 86400) / 3)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._resubscribe()
+            except Exception:
+                log.warning("hub: refreshing the groups failed; recovering", exc_info=True)
+                self._recover()
+
+    async def _resubscribe(self):
+        """Join every served inquiry's group again (the layer may have forgotten them), then compare each
+        inquiry's sequence number in the database with what was delivered here: what was committed while
+        the layer could not carry it is filled in from the ``Event`` table, in order, on every screen."""
+        for inquiry in list(self.sockets):
+            await self.layer.group_add(protocol.inquiry_group(inquiry), self.channel)
+        if not self.sockets:
+            return
+        for inquiry, seq in (await _current_seqs(list(self.sockets))).items():
+            if inquiry in self.last_seq and seq > self.last_seq[inquiry]:
+                self.behind[inquiry] = max(seq, self.behind.get(inquiry, 0))
+                self._schedule(inquiry)
 
     async def _dispatch(self, message):
         if message["type"] == "user.revoked":
@@ -206,10 +286,17 @@ class Hub:
     async def _flush_locked(self, inquiry):
         events = self.pending.pop(inquiry, {})
         last = self.last_seq.get(inquiry, 0)
+        through = max(max(events, default=0), self.behind.pop(inquiry, 0))
         redacted = False
-        if events and min(events) > last + 1:
+        if through > last and len([seq for seq in events if seq > last]) < through - last:
             # Something was lost on the way (the layer delivers at most once): the database has it.
-            filled, redacted = await _missing(inquiry, last, min(events), max(events))
+            if through - last > settings.WS_REPLAY_LIMIT:
+                # Too much to replay: every screen catches up on its own (a snapshot).
+                self.last_seq[inquiry] = through
+                for consumer in list(self.sockets.get(inquiry, ())):
+                    asyncio.get_running_loop().create_task(consumer.catch_up_again())
+                return
+            filled, redacted = await _missing(inquiry, last, through)
             for event in filled:
                 events.setdefault(event["seq"], event)
             last = self.last_seq.get(inquiry, 0)

@@ -34,7 +34,7 @@ def renders(monkeypatch):
 
 
 async def a_big_board_with_an_unshared_card_of(inquiry, name):
-    """300 long cards, and one of ``name``'s own waiting for approval (only they see it: their snapshot is
+    """60 long cards, and one of ``name``'s own waiting for approval (only they see it: their snapshot is
     their own, the expensive kind the attack asked for)."""
     author = await Participant.objects.aget(inquiry=inquiry, display_name=name)
     first = await inquiry.rounds.afirst()
@@ -47,7 +47,7 @@ async def a_big_board_with_an_unshared_card_of(inquiry, name):
             text=f"Card {n}: " + "discharge delays and agency costs " * 7,
             position=n,
         )
-        for n in range(300)
+        for n in range(60)
     ]
     pending = Card(inquiry=inquiry, round=first, author=author, client_id=uuid.uuid4(), text="Mine")
     pending.status = Card.PENDING

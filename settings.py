@@ -113,12 +113,13 @@ TEMPLATES = [
 # transactions take the write lock up front (no deadlock-prone lock upgrades), and a busy timeout
 # queues writers instead of failing with "database is locked".
 SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "linewalk.sqlite3"))
+SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20"))  # seconds
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
-    "timeout": 20,
+    "timeout": SQLITE_BUSY_TIMEOUT,
     "init_command": (
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
-        " PRAGMA foreign_keys=ON;"
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        f" PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}; PRAGMA foreign_keys=ON;"
     ),
 }
 
@@ -133,7 +134,7 @@ if os.environ.get("DATABASE_URL"):
             "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "2")),
             "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "20")),
             # How long a request waits for a free connection before it fails (then: 503, see urls.py).
-            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
         }
         # A database that does not answer fails a new connection in 5 s, not the system's ~2 minutes.
         DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)

@@ -5,6 +5,9 @@ from django.views.generic import RedirectView
 from inquiry.accounts import urls as accounts_urls
 from inquiry.accounts import views as accounts_views
 
+# A database that does not answer is a 503 that retries by itself, not a 500 (inquiry/views.py).
+handler500 = "inquiry.views.server_error"
+
 urlpatterns = [
     path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

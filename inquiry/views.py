@@ -1,4 +1,5 @@
 import io
+import sys
 
 import segno
 from django.conf import settings
@@ -6,10 +7,13 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from board import actions as board_actions
@@ -37,6 +41,21 @@ from .forms import (
     ThrottledAuthenticationForm,
 )
 from .models import DeletionRecord, Inquiry, normalise_code
+
+# How long the "back in a moment" page waits before it reloads itself (also its Retry-After).
+RETRY_AFTER = 5
+
+
+def server_error(request):
+    """Django's handler500. When the database did not answer (down, restarting, out of connections), a
+    friendly 503 that reloads itself until it is back; it renders without a request context, so nothing
+    in it touches the database. Anything else: the usual 500 page."""
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        html = loader.get_template("503.html").render({"retry_after": RETRY_AFTER})
+        response = HttpResponse(html, status=503)
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
+    return defaults.server_error(request)
 
 
 def join_url(request, inquiry):

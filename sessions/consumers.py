@@ -15,7 +15,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import DEFAULT_CHANNEL_LAYER, get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.db.models import Q
 
 from board import actions as board_actions
@@ -47,6 +47,7 @@ RESUME_EVERY = 10.0
 
 # Close codes: the htmx ws extension reconnects only on 1006/1011/1012/1013, so refusals use 44xx.
 CLOSE_NOT_ALLOWED = 4403
+CLOSE_TRY_AGAIN = 1013
 
 HANDLERS = {
     ("card", "add"): lambda actor, m: board_actions.post_card(actor, m["client_id"], m["text"]),
@@ -269,6 +270,10 @@ class Batches:
     async def _store(self, inquiry_id, batch):
         try:
             return await self.store(inquiry_id, [(actor, message) for actor, message, _ in batch])
+        except DATABASE_DOWN:
+            # One at a time would fail the same way, each after its own wait.
+            log.warning("the database did not answer; %d refused for now", len(batch), exc_info=True)
+            return [(protocol.error_frame(*UNAVAILABLE), None)] * len(batch)
         except Exception:
             log.exception("a batch of %d failed; storing them one at a time", len(batch))
         if len(batch) == 1:
@@ -280,8 +285,19 @@ class Batches:
 FAILED = (protocol.error_frame("server_error", "Something went wrong; nothing was changed."), None)
 
 
+# The database did not answer (it is down, restarting, or out of connections): nothing was stored, and the
+# page sends again what it has not had acknowledged.
+UNAVAILABLE = (
+    "unavailable",
+    "We could not save that yet: the server cannot reach its database just now. Trying again by itself.",
+)
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
 def failure(error):
     """(code, message) for a message that failed unexpectedly."""
+    if isinstance(error, DATABASE_DOWN):
+        return UNAVAILABLE
     return "server_error", "Something went wrong; nothing was changed."
 
 
@@ -314,6 +330,7 @@ def _since(scope):
 class InquiryConsumer(AsyncWebsocketConsumer):
     actor = None
     gone = False  # left the hub and presence (see leave)
+    accepted = False
     resume_allowance, resumed_at = RESUME_BURST, 0.0  # sync.resume's allowance (see resume)
     direct = None
     last_seq = 0
@@ -340,6 +357,21 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         return await handler(message)
 
     async def connect(self):
+        try:
+            await self.open()
+        except DATABASE_DOWN:
+            # Say so, and close with a code the page reconnects on (with its backoff) rather than 1011.
+            log.warning("a socket could not open: the database did not answer", exc_info=True)
+            if not self.accepted:
+                await self.accept()
+            await self.send_quietly(protocol.error_frame(*UNAVAILABLE))
+            await self.close(code=CLOSE_TRY_AGAIN)
+
+    async def accept(self, subprotocol=None, headers=None):
+        self.accepted = True
+        await super().accept(subprotocol, headers)
+
+    async def open(self):
         code = self.scope["url_route"]["kwargs"]["code"]
         since, view = _since(self.scope)
         # Presence rows name the socket: its channel where it has one, else a name unique to this process.

@@ -103,8 +103,20 @@
     retryTimer = window.setTimeout(function () { retryTimer = null; resendPending(); }, RETRY_AFTER_LIMIT_MS);
   }
 
+  // The server could not store a post yet (`unavailable`: its database did not answer). The socket stays
+  // open, so nothing else would resend it: send every pending post again after 1, 2, 4 … 30 s (with a
+  // little randomness, so a room does not retry in step) until they are acknowledged. A resend is
+  // harmless: the server stores each client id once.
+  var retryDelay = 0;
+  function retryLater() {
+    if (retryTimer || !pending.length) { return; }
+    retryDelay = Math.min(30000, retryDelay ? retryDelay * 2 : 1000);
+    retryTimer = window.setTimeout(function () { retryTimer = null; resendPending(); }, retryDelay * (0.5 + Math.random() / 2));
+  }
+
   root.addEventListener('htmx:wsClose', function (e) {
     connected = false;
+    if (retryTimer) { window.clearTimeout(retryTimer); retryTimer = null; }
     var code = e.detail.event && e.detail.event.code;
     if (code === 4403) {
       setConnection('closed', 'Not connected: join the inquiry again to take part.');
@@ -135,6 +147,7 @@
     var ack = document.getElementById('lw-ack');
     if (ack && ack.dataset.ack) { acknowledge(ack.dataset.ack); delete ack.dataset.ack; }
     retryAfterLimit(message);
+    if (message.indexOf('data-code="unavailable"') >= 0) { retryLater(); }
     restoreOpenDetails();
     noteMine(message);
     refresh();
@@ -237,6 +250,10 @@
     pending = pending.filter(function (item) { return item.client_id !== cid; });
     save(PENDING_KEY, pending);
     renderPending();
+    if (retryDelay && !pending.length) {
+      retryDelay = 0;
+      status('Saved: everything you posted is on the board.', 'info');
+    }
   }
 
   function renderPending() {

@@ -445,7 +445,7 @@ class _Reader:
 
     def text(self, key, limit, *, default=_MISSING, empty=False):
         value = self._get(key, default)
-        if not isinstance(value, str) or len(value) > limit or (not empty and not value.strip()):
+        if not _storable(value) or len(value) > limit or (not empty and not value.strip()):
             size = f"0–{limit}" if empty else f"1–{limit}"
             raise ImportProblem(f"{self.where}.{key} must be text of {size} characters.")
         return value
@@ -472,7 +472,10 @@ class _Reader:
         value = self._get(key, None if optional else _MISSING)
         if value is None and optional:
             return None
-        parsed = parse_datetime(value) if isinstance(value, str) else None
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:  # well formed, but no such date (30 February)
+            parsed = None
         if parsed is None:
             raise ImportProblem(f"{self.where}.{key} must be a date and time (ISO 8601).")
         return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
@@ -481,9 +484,20 @@ class _Reader:
         value = self._get(key, None if optional else _MISSING)
         if value is None and optional:
             return None
-        if value not in refs:
+        if not isinstance(value, str) or value not in refs:
             raise ImportProblem(f"{self.where}.{key} refers to {value!r}, which is not in the file.")
         return refs[value]
+
+
+def _storable(value):
+    """Text a database can hold: no NUL (PostgreSQL refuses it) and valid Unicode (no lone surrogate)."""
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _list(data, key):
@@ -508,6 +522,9 @@ def read_file(upload):
         raise ImportProblem("This file is not text: choose the JSON file Linewalk exported.") from None
     except json.JSONDecodeError as error:
         raise ImportProblem(f"This file is not valid JSON ({error.msg}, line {error.lineno}).") from None
+    except (ValueError, RecursionError):
+        # A number of thousands of digits; arrays or objects nested thousands deep.
+        raise ImportProblem("This file is not a JSON document Linewalk can read.") from None
     return data
 
 
@@ -553,11 +570,7 @@ def import_inquiry(user, data, follow_up=False):
 def _import(user, data):
     meta = _Reader(data["inquiry"], "inquiry")
     sectors = meta._get("sectors", _MISSING)
-    if (
-        not isinstance(sectors, list)
-        or not sectors
-        or not all(isinstance(s, str) and s.strip() for s in sectors)
-    ):
+    if not isinstance(sectors, list) or not sectors or not all(_storable(s) and s.strip() for s in sectors):
         raise ImportProblem("inquiry.sectors must be a list of sector names.")
     inquiry = Inquiry.objects.create(
         title=meta.text("title", 200),
@@ -588,6 +601,8 @@ def _import(user, data):
         rounds["r1"] = Round(inquiry=inquiry, position=0, question=inquiry.question)
     Round.objects.bulk_create(rounds.values())
     current = data["inquiry"].get("current_round")
+    if current is not None and not isinstance(current, str):
+        raise ImportProblem("inquiry.current_round must be the ref of a round.")
     inquiry.current_round = rounds.get(current) or next(iter(rounds.values()))
     inquiry.save(update_fields=["current_round"])
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from inquiry.access import FACILITATOR, Actor, inquiry_for_facilitator
 from inquiry.models import Inquiry
+from sessions.protocol import LIMIT, whole_number
 
 from . import exports, harvest
 from .models import Card
@@ -107,22 +108,27 @@ def export_report(request, code):
 @require_http_methods(["GET", "POST"])
 def harvest_manage(request, code):
     inquiry = inquiry_for_facilitator(request.user, code)
+    problem = None
     if request.method == "POST":
-        chosen = [int(pk) for pk in request.POST.getlist("featured") if pk.isdigit()]
+        chosen = [whole_number(pk) for pk in request.POST.getlist("featured")]
         note = request.POST.get("note", "")[:10_000]
-        count = harvest.save_selection(_actor(request, inquiry), inquiry, chosen, note)
-        messages.success(
-            request, f"Saved: {count} featured contribution{'s' if count != 1 else ''} and the note."
-        )
-        return redirect("board:harvest", inquiry.code)
+        if any(pk is None or not 0 < pk <= LIMIT for pk in chosen) or "\x00" in note:
+            problem = "That selection could not be read: nothing was saved. Tick contributions and try again."
+        else:
+            count = harvest.save_selection(_actor(request, inquiry), inquiry, chosen, note)
+            messages.success(
+                request, f"Saved: {count} featured contribution{'s' if count != 1 else ''} and the note."
+            )
+            return redirect("board:harvest", inquiry.code)
     report = harvest.build(inquiry)
     context = {
         "inquiry": inquiry,
         "report": report,
         "public_url": _public_url(request, inquiry),
         "unrevealed": Card.objects.filter(inquiry=inquiry, status=Card.VISIBLE, silent=True).exists(),
+        "problem": problem,
     }
-    return render(request, "harvest/manage.html", context)
+    return render(request, "harvest/manage.html", context, status=400 if problem else 200)
 
 
 def _public_url(request, inquiry):

@@ -4,7 +4,7 @@ public read-only page at /h/<token>/."""
 from django.test import Client
 
 from board.models import Card
-from inquiry.models import AuditEntry, Participant
+from inquiry.models import AuditEntry, Inquiry, Participant
 
 from .test_exports import UNICODE_POST, make_board
 
@@ -159,3 +159,14 @@ def test_publishing_needs_a_post_with_the_csrf_token(users, inquiry):
     assert client.post(f"/i/{inquiry.code}/harvest/publish/").status_code == 403
     inquiry.refresh_from_db()
     assert not inquiry.harvest_published
+
+
+def test_a_selection_that_is_not_card_ids_is_refused_with_a_clear_message(alice, inquiry, carol, dave):
+    board = make_board(inquiry)
+    chosen = board["cards"]["teams"]
+    for bad in (["²"], ["9" * 5000], [str(chosen.pk), "-1"], ["1e3"]):
+        response = alice.post(f"/i/{inquiry.code}/harvest/", {"featured": bad, "note": "Kept?"})
+        assert response.status_code == 400, bad
+        assert "That selection could not be read: nothing was saved." in response.content.decode()
+    assert not Card.objects.filter(inquiry=inquiry, featured=True).exists()
+    assert Inquiry.objects.get(pk=inquiry.pk).harvest_note == ""

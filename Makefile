@@ -39,7 +39,7 @@ run: migrate
 	@SECRET_KEY=$$(cat var/secret-key) $(PY) manage.py ensure_facilitator --url http://$(HOST):$(PORT)
 	@echo "Serving Linewalk on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	SECRET_KEY=$$(cat var/secret-key) EMAIL_BACKEND=$${EMAIL_BACKEND:-console} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) \
-		--websocket_timeout 86400 --websocket_connect_timeout 30 --ping-interval 60 --websocket-max-message-size 16777216 --proxy-headers asgi:application
+		--websocket_timeout 86400 --websocket_connect_timeout 30 --ping-interval 60 --websocket-max-message-size 16777216 --websocket-max-frame-size 16777216 --proxy-headers asgi:application
 
 # An inquiry in the middle of a 100-person event, for the facilitator `make run` made (PHASE=vote: voting).
 PHASE ?= gather

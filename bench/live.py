@@ -527,6 +527,8 @@ class EmbeddedServer:
                         "60",
                         "--websocket-max-message-size",
                         str(self.ws_max_message_size),
+                        "--websocket-max-frame-size",
+                        str(self.ws_max_message_size),
                         "asgi:application",
                     ],
                     cwd=ROOT,

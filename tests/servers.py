@@ -37,6 +37,8 @@ SERVER_SETTINGS = "tests.browser.server_settings"
 START_TIMEOUT = 30
 STOP_TIMEOUT = 10
 TIMEOUT = 10  # for one thing to show on a screen connected to a real server
+# Daphne's websocket limits as `make run` and docs/production.md set them (16 MiB messages and frames).
+LIMITS = ["--websocket-max-message-size", "16777216", "--websocket-max-frame-size", "16777216"]
 
 
 def server_env(redis_prefix, extra=None, database=None):
@@ -86,7 +88,8 @@ class Daphne:
     @classmethod
     def launch(cls, log_path, *, redis_prefix, env=None, database=None):
         daphne = Path(sys.executable).with_name("daphne")
-        command = [str(daphne), "-b", "127.0.0.1", "-p", "0", "--access-log", os.devnull, "asgi:application"]
+        command = [str(daphne), "-b", "127.0.0.1", "-p", "0", "--access-log", os.devnull]
+        command += [*LIMITS, "asgi:application"]
         with open(log_path, "w") as log:
             process = subprocess.Popen(
                 command,

@@ -90,6 +90,8 @@ async def test_bad_input_over_a_real_socket_gets_an_error_and_the_socket_stays_o
         '{"type": "card", "op": "add", "text": "x", "\\udc00": 1}': "unknown_field",
         '{"type": "sync", "op": "resume", "last_seq": "\u00b2"}': "invalid_field",
         "[" * 3900 + "]" * 3900: "invalid_json",
+        # One frame over Daphne's default frame limit (1 MiB), which used to drop the connection (1006).
+        '{"type": "card", "op": "add", "text": "' + "x" * (2 * 1024 * 1024) + '"}': "too_large",
     }
     for text, code in bad.items():
         await socket.send(text)
@@ -97,3 +99,11 @@ async def test_bad_input_over_a_real_socket_gets_an_error_and_the_socket_stays_o
     await screen.post("Still connected")
     await screen.sees("Still connected")
     await screen.close()
+
+
+def test_make_run_and_the_tests_give_daphne_the_same_websocket_limits():
+    makefile = (servers.ROOT / "Makefile").read_text()
+    production = (servers.ROOT / "docs" / "production.md").read_text()
+    flags = " ".join(servers.LIMITS)
+    assert flags in makefile
+    assert production.count(flags) == 3  # both processes and the systemd unit

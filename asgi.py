@@ -1,5 +1,5 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels with the origin checked against
-ALLOWED_HOSTS (which may never be '*', see settings)."""
+"""ASGI entry point: HTTP through Django, websockets through Channels from this site's own pages only
+(scheme, host and port: sessions/origin.py; ALLOWED_HOSTS may never be '*', see settings)."""
 
 import gc
 import os
@@ -16,8 +16,8 @@ if settings.SERVE_STATIC:
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from sessions.origin import SameOriginValidator  # noqa: E402
 from sessions.routing import websocket_urlpatterns  # noqa: E402
 from sessions.wire import DirectWrites  # noqa: E402
 
@@ -25,7 +25,7 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": DirectWrites(
-            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -187,15 +187,16 @@ def running(tmp_path, count=2, *, env=None, prefix=None):
 class RealSocket:
     """What support.Screen asks of Channels' WebsocketCommunicator, over a real websocket to a server."""
 
-    def __init__(self, url, cookie):
+    def __init__(self, url, cookie, origin):
         self.url = url
         self.cookie = cookie
+        self.origin = origin  # the server's own, as a page it served sends
         self.socket = None
 
     async def connect(self, timeout):
         headers = {"Cookie": self.cookie.decode()} if self.cookie else {}
         self.socket = await asyncio.wait_for(
-            connect(self.url, origin="http://127.0.0.1", additional_headers=headers, max_size=2**24), timeout
+            connect(self.url, origin=self.origin, additional_headers=headers, max_size=2**24), timeout
         )
         return True, None
 
@@ -222,7 +223,7 @@ class RemoteScreen(Screen):
         super().__init__(code, client)
         if client is not None and settings.SESSION_COOKIE_NAME in client.cookies:
             cookie = session_cookie(client)
-        self.communicator = RealSocket(f"{server.ws_url}/ws/i/{code}/", cookie)
+        self.communicator = RealSocket(f"{server.ws_url}/ws/i/{code}/", cookie, server.url)
         self.all_servers = all_servers or (server,)
 
     async def sees(self, text):

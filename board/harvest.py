@@ -10,6 +10,8 @@ given to the theme itself plus those given to its cards. Dots and reactions by r
 count, and removed participants do not count as people of their sector. Per-sector figures for a sector
 with fewer than the inquiry's K participants are withheld (board/lens.py)."""
 
+import base64
+import hashlib
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -29,6 +31,12 @@ from .models import Card, Dot, Reaction, Theme
 
 TOP = 10
 REPORT_CSS = Path(__file__).resolve().parent.parent / "static" / "linewalk" / "report.css"
+
+
+def report_style_source():
+    """The report's inline stylesheet as a Content-Security-Policy source: its SHA-256 hash."""
+    digest = hashlib.sha256(REPORT_CSS.read_text(encoding="utf-8").encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
 
 
 def counted(*, include_all=False, public=False):
@@ -211,7 +219,7 @@ def build(inquiry, *, include_all=False, public=False):
         )
 
     entries = [entry(card) for card in cards]
-    theme_entries = {t.pk: ThemeEntry(t.pk, t.name, t.colour_hex, own_dots=theme_dots[t.pk]) for t in themes}
+    theme_entries = {t.pk: ThemeEntry(t.pk, t.name, t.colour, own_dots=theme_dots[t.pk]) for t in themes}
     unsorted = ThemeEntry(None, "Not yet in a theme", "#ffffff")
     for item in entries:
         theme_entries.get(item.card.theme_id, unsorted).cards.append(item)

@@ -1,6 +1,7 @@
 """Exports, the harvest page and import (HTTP). Formats: docs/exports.md."""
 
 from asgiref.sync import sync_to_async
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.handlers.asgi import ASGIRequest
@@ -96,6 +97,8 @@ def export_markdown(request, code):
 
 @login_required
 @require_GET
+# One self-contained file (saved or mailed, it reads the same): its stylesheet is inline, allowed by hash.
+@csp_update({"style-src": [harvest.report_style_source()]})
 def export_report(request, code):
     inquiry = inquiry_for_facilitator(request.user, code)
     return HttpResponse(harvest.report_html(inquiry, include_all=_include_all(request), controls=True))

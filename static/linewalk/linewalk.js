@@ -329,20 +329,17 @@
   }
 
   // --- which round the board shows ----------------------------------------------------------------------
-  // Cards stay in the DOM (swaps address them by id); a style rule hides those of other rounds.
+  // Cards stay in the DOM (swaps address them by id); those of other rounds get a class that hides them
+  // (a class, not a <style> rule: the Content-Security-Policy allows no inline styles).
   function applyFilter() {
     var state = document.getElementById('room-state');
     var select = document.getElementById('view-round');
     var round = select ? select.value : (state && state.dataset.follow === '1' ? state.dataset.viewRound : '');
     round = parseInt(round, 10) || '';
-    var style = document.getElementById('lw-filter');
-    if (!style) {
-      style = document.createElement('style');
-      style.id = 'lw-filter';
-      document.head.appendChild(style);
-    }
-    var rule = round ? '#board .card[data-round]:not([data-round="' + round + '"]) { display: none; }' : '';
-    if (style.textContent !== rule) { style.textContent = rule; }
+    document.querySelectorAll('#board .card[data-round]').forEach(function (card) {
+      var other = !!round && card.dataset.round !== String(round);
+      if (card.classList.contains('other-round') !== other) { card.classList.toggle('other-round', other); }
+    });
     document.body.dataset.viewRound = round;
   }
 

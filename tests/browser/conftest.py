@@ -66,6 +66,16 @@ DROPPABLE_SOCKET = """
 """
 
 
+# Every page reports what its Content-Security-Policy refused (an inline style or script, a foreign host):
+# Screens counts each as a problem, so every browser test also checks that the pages need nothing the
+# policy forbids.
+CSP_WATCH = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  console.error('CSP violation: ' + e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + e.sample);
+});
+"""
+
+
 @pytest.fixture(scope="package")
 def orm_beside_playwright():
     """Playwright's sync API leaves its event loop marked as running on the main thread between calls,
@@ -147,6 +157,7 @@ class Screens:
     def context(self, viewport, **options):
         context = self.browser.new_context(base_url=self.base_url, viewport=viewport, **options)
         context.set_default_timeout(EXPECT_TIMEOUT_MS)
+        context.add_init_script(CSP_WATCH)
         self.contexts.append(context)
         return context
 
@@ -154,7 +165,12 @@ class Screens:
         page = context.new_page()
         page.on("pageerror", lambda error: self.problems.append(f"script error on {page.url}: {error}"))
         page.on("dialog", lambda dialog: self._dialog(page, dialog))
+        page.on("console", lambda message: self._csp_violation(page, message))
         return page
+
+    def _csp_violation(self, page, message):
+        if message.text.startswith("CSP violation"):
+            self.problems.append(f"{message.text} on {page.url}")
 
     def answer_next_dialog(self, page, accept=True):
         """The next alert/confirm on ``page`` is expected: accept (or dismiss) it, keeping its message in

@@ -2,6 +2,8 @@
 with Django's test client and loaded with ``page.set_content``: the report is one self-contained document
 (its stylesheet inline), so no server is needed."""
 
+import re
+
 from playwright.sync_api import expect
 
 from ..board.test_exports import make_board
@@ -31,7 +33,7 @@ def test_the_report_shows_the_themes_and_their_figures(browser, alice, inquiry, 
         expect(
             records.locator(".lens-row").filter(has_text="Voluntary and community sector")
         ).to_contain_text("fewer than 3: withheld")
-        widest = records.locator(".lens-fill").first.bounding_box()
+        widest = records.locator(".lens-fill rect").first.bounding_box()
         assert widest is not None and widest["width"] > 10, "bars are drawn"
         expect(page.get_by_role("button", name="Print or save as PDF")).to_be_visible()
     finally:
@@ -49,3 +51,19 @@ def test_printing_hides_the_controls_and_makes_a_pdf(browser, alice, inquiry, ca
         assert pdf.startswith(b"%PDF-") and len(pdf) > 5_000
     finally:
         page.context.close()
+
+
+def test_the_served_report_and_board_keep_their_styles_under_the_content_security_policy(screens):
+    """Served with its Content-Security-Policy, the report's inline stylesheet is allowed by its hash, and
+    theme colours and lens bars (no style attributes any more) still show: the screens fixture fails the
+    test on any violation the browser reports."""
+    make_board(screens.inquiry)
+    alice = screens.facilitator()
+    column = alice.locator('#themes > .theme[data-colour="sky"]').first
+    expect(column).to_have_css("border-top-color", "rgb(165, 216, 255)")
+    response = alice.goto(f"/i/{screens.inquiry.code}/export/report/")
+    assert "style-src 'self' 'sha256-" in response.headers["content-security-policy"]
+    expect(alice.locator(".swatch").first).not_to_have_css("background-color", "rgba(0, 0, 0, 0)")
+    expect(alice.locator(".report-page")).to_have_css("max-width", re.compile(r"\d+px"))
+    bar = alice.locator(".lens-fill rect").first.bounding_box()
+    assert bar is not None and bar["width"] > 10

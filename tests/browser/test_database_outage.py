@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 from board.models import Card
 
 from .. import servers
-from .conftest import PHONE, Screens
+from .conftest import PHONE, SERVER_LOG, Screens
 from .pages import card, post
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,9 +41,10 @@ class Fault:
 
 
 @pytest.fixture
-def fault(transactional_db, tmp_path):
+def fault(request, transactional_db, tmp_path):
     prefix = f"linewalk-outage-{uuid.uuid4().hex[:12]}"
     log_path = tmp_path / "daphne.log"
+    request.node.stash[SERVER_LOG] = (log_path, 0)  # a failing test's report shows what the server logged
     if connection.vendor == "postgresql":
         settings = connection.settings_dict
         proxy = servers.Proxy(int(settings["PORT"] or 5432), settings["HOST"] or "127.0.0.1").start()
@@ -81,6 +82,10 @@ def test_posts_made_while_the_database_is_away_are_saved_once_when_it_is_back(br
     try:
         alice = screens.facilitator()
         carol = screens.participant("Carol")
+        # The page is "Live" once its socket opens; its catch-up is read just after. Wait for a post to go
+        # through, so the cut finds the socket settled (a cut during the catch-up closes it with 1013).
+        post(carol, "Before the outage")
+        expect(card(alice.locator("#cards-unsorted"), "Before the outage")).to_have_count(1)
 
         fault.cut()
         for text in TEXTS:
@@ -103,7 +108,7 @@ def test_posts_made_while_the_database_is_away_are_saved_once_when_it_is_back(br
         for text in TEXTS:
             expect(card(carol, text)).to_have_count(1)
             expect(card(alice.locator("#cards-unsorted"), text)).to_have_count(1)
-        assert sorted(Card.objects.values_list("text", flat=True)) == sorted(TEXTS)
+        assert sorted(Card.objects.values_list("text", flat=True)) == sorted(TEXTS + ["Before the outage"])
 
         if newcomer is not None:
             # The "back in a moment" page reloaded itself into the join page.

@@ -30,12 +30,18 @@ from .lens import lens_of_counts
 from .models import Card, Dot, Reaction, Theme
 
 TOP = 10
-REPORT_CSS = Path(__file__).resolve().parent.parent / "static" / "linewalk" / "report.css"
+STATIC = Path(__file__).resolve().parent.parent / "static" / "linewalk"
+REPORT_CSS = [STATIC / "colours.css", STATIC / "report.css"]
+
+
+def report_css():
+    """The printable report's stylesheet, inline in it: our own files, no user text."""
+    return "\n".join(path.read_text(encoding="utf-8") for path in REPORT_CSS)
 
 
 def report_style_source():
     """The report's inline stylesheet as a Content-Security-Policy source: its SHA-256 hash."""
-    digest = hashlib.sha256(REPORT_CSS.read_text(encoding="utf-8").encode()).digest()
+    digest = hashlib.sha256(report_css().encode()).digest()
     return f"'sha256-{base64.b64encode(digest).decode()}'"
 
 
@@ -297,7 +303,7 @@ def report_html(inquiry, *, include_all=False, controls=False):
         "report": build(inquiry, include_all=include_all),
         "controls": controls,
         # Our own stylesheet, read from disk: no user text in it.
-        "report_css": mark_safe(REPORT_CSS.read_text(encoding="utf-8")),
+        "report_css": mark_safe(report_css()),
     }
     return render_to_string("harvest/report.html", context)
 

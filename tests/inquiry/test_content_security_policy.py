@@ -6,7 +6,7 @@ from Chromium's side (tests/browser/conftest.py reports every violation)."""
 import lxml.html
 import pytest
 
-from board.harvest import report_style_source
+from board.harvest import report_css, report_style_source
 from board.models import THEME_COLOURS
 from tests.board.test_exports import make_board
 
@@ -85,8 +85,9 @@ def test_the_printable_report_allows_only_its_own_stylesheet(alice, inquiry, car
 
 
 def test_theme_colours_come_from_the_stylesheets(inquiry):
-    """No style attributes: each colour is a rule of its own in both stylesheets, the same as the model's."""
-    for sheet in ("static/linewalk/linewalk.css", "static/linewalk/report.css"):
-        css = open(sheet).read()
-        for key, hex_value in THEME_COLOURS.items():
-            assert f'[data-colour="{key}"] {{ --theme-colour: {hex_value}; }}' in css, (sheet, key)
+    """No style attributes: each colour is a rule of its own, the same as the model's, in the stylesheet
+    every page links and the report inlines."""
+    css = open("static/linewalk/colours.css").read()
+    for key, hex_value in THEME_COLOURS.items():
+        assert f'[data-colour="{key}"] {{ --theme-colour: {hex_value}; }}' in css, key
+    assert css in report_css()

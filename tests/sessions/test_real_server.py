@@ -8,11 +8,11 @@ import uuid
 
 import pytest
 
-from board.models import Card, Theme
-from inquiry.models import Participant
+from board.models import Theme
 
 from .. import servers
 from ..servers import TIMEOUT, RemoteScreen
+from ..support import long_cards
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,24 +28,9 @@ async def test_every_size_of_frame_reaches_real_sockets_whole_and_in_order(
     server, inquiry, alice, carol, dave
 ):
     # A theme of 300 long cards: merging it re-renders the other column whole, a frame over 64 KiB.
-    author = await Participant.objects.aget(inquiry=inquiry, display_name="Dave")
-    first = await inquiry.rounds.afirst()
     workforce = await Theme.objects.acreate(inquiry=inquiry, name="Workforce", position=1)
     staffing = await Theme.objects.acreate(inquiry=inquiry, name="Staffing", position=2)
-    await Card.objects.abulk_create(
-        [
-            Card(
-                inquiry=inquiry,
-                round=first,
-                author=author,
-                theme=staffing,
-                client_id=uuid.uuid4(),
-                text=f"Staff card {n}: " + "rota gaps and agency costs " * 9,
-                position=n,
-            )
-            for n in range(300)
-        ]
-    )
+    first = await long_cards(inquiry, "Dave", 300, "rota gaps and agency costs " * 9, theme=staffing)
     screens = [RemoteScreen(server, inquiry.code, client) for client in (alice, carol, dave)]
     alice_screen, carol_screen, dave_screen = [await screen.connect() for screen in screens]
     await alice_screen.send(type="round", op="activate", round=first.pk)

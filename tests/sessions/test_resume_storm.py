@@ -12,7 +12,7 @@ from board import render
 from board.models import Card
 from inquiry.models import Participant
 
-from ..support import Screen
+from ..support import Screen, long_cards
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,23 +36,11 @@ def renders(monkeypatch):
 async def a_big_board_with_an_unshared_card_of(inquiry, name):
     """60 long cards, and one of ``name``'s own waiting for approval (only they see it: their snapshot is
     their own, the expensive kind the attack asked for)."""
+    first = await long_cards(inquiry, name, 60, "discharge delays and agency costs " * 7)
     author = await Participant.objects.aget(inquiry=inquiry, display_name=name)
-    first = await inquiry.rounds.afirst()
-    cards = [
-        Card(
-            inquiry=inquiry,
-            round=first,
-            author=author,
-            client_id=uuid.uuid4(),
-            text=f"Card {n}: " + "discharge delays and agency costs " * 7,
-            position=n,
-        )
-        for n in range(60)
-    ]
     pending = Card(inquiry=inquiry, round=first, author=author, client_id=uuid.uuid4(), text="Mine")
     pending.status = Card.PENDING
-    cards.append(pending)
-    await Card.objects.abulk_create(cards)
+    await pending.asave()
 
 
 async def answers(screen, count):

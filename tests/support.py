@@ -269,26 +269,24 @@ def rows_quoting(*needles):
         for row in model.objects.values()
         if any(needle in str(value) for value in row.values() for needle in needles)
     ]
-async def long_cards(inquiry, author_name, count, text, theme=None):
-    """``count`` cards of ``text`` (numbered) by one participant in the first round, stored directly (no
-    events): a big board for tests of large frames and snapshots. Returns the round."""
-    from board.models import Card
-    from inquiry.models import Participant
 
-    author = await Participant.objects.aget(inquiry=inquiry, display_name=author_name)
-    first = await inquiry.rounds.afirst()
-    await Card.objects.abulk_create(
-        [
-            Card(
-                inquiry=inquiry,
-                round=first,
-                author=author,
-                theme=theme,
-                client_id=uuid.uuid4(),
-                text=f"Card {n}: {text}",
-                position=n,
-            )
-            for n in range(count)
-        ]
+
+def long_cards(author, count, text, theme=None):
+    """``count`` cards of ``text`` (numbered) by ``author`` in the inquiry's first round, stored directly
+    (no events): a big board or theme, for tests of large frames and snapshots. Returns the round."""
+    from board.models import Card
+
+    first = author.inquiry.rounds_in_order()[0]
+    Card.objects.bulk_create(
+        Card(
+            inquiry=author.inquiry,
+            round=first,
+            author=author,
+            theme=theme,
+            client_id=uuid.uuid4(),
+            text=f"Card {n}: {text}",
+            position=n,
+        )
+        for n in range(count)
     )
     return first

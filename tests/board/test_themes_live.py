@@ -1,14 +1,12 @@
 """Facilitators cluster contributions into themes; every screen follows, and what each screen builds
 from the pushed events equals a fresh snapshot (a light version of Zulip's verify_action)."""
 
-import uuid
-
 import pytest
 
-from board.models import Card, Theme
+from board.models import Theme
 from inquiry.models import Participant
 
-from ..support import everyone, fresh_board
+from ..support import everyone, fresh_board, long_cards
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -166,20 +164,8 @@ async def test_a_participant_card_edit_shows_inside_its_theme(inquiry, room, cli
 def big_theme(inquiry):
     """A theme holding 150 contributions, made before the room connects (so every screen starts with it)."""
     author = Participant.objects.create(inquiry=inquiry, display_name="Erin", sector="NHS")
-    first = inquiry.rounds_in_order()[0]
     theme = Theme.objects.create(inquiry=inquiry, name="Workforce", position=0)
-    Card.objects.bulk_create(
-        Card(
-            inquiry=inquiry,
-            round=first,
-            author=author,
-            theme=theme,
-            client_id=uuid.uuid4(),
-            text=f"Workforce card {n}: rota gaps, agency costs and retention",
-            position=n,
-        )
-        for n in range(150)
-    )
+    long_cards(author, 150, "rota gaps, agency costs and retention", theme=theme)
     return theme
 
 

@@ -7,8 +7,10 @@ its size (the three length encodings of RFC 6455), interleaved with its own repl
 import uuid
 
 import pytest
+from channels.db import database_sync_to_async
 
 from board.models import Theme
+from inquiry.models import Participant
 
 from .. import servers
 from ..servers import TIMEOUT, RemoteScreen
@@ -30,7 +32,8 @@ async def test_every_size_of_frame_reaches_real_sockets_whole_and_in_order(
     # A theme of 300 long cards: merging it re-renders the other column whole, a frame over 64 KiB.
     workforce = await Theme.objects.acreate(inquiry=inquiry, name="Workforce", position=1)
     staffing = await Theme.objects.acreate(inquiry=inquiry, name="Staffing", position=2)
-    first = await long_cards(inquiry, "Dave", 300, "rota gaps and agency costs " * 9, theme=staffing)
+    author = await Participant.objects.aget(inquiry=inquiry, display_name="Dave")
+    first = await database_sync_to_async(long_cards)(author, 300, "rota gaps and agency costs " * 9, staffing)
     screens = [RemoteScreen(server, inquiry.code, client) for client in (alice, carol, dave)]
     alice_screen, carol_screen, dave_screen = [await screen.connect() for screen in screens]
     await alice_screen.send(type="round", op="activate", round=first.pk)

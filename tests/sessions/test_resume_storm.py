@@ -7,6 +7,7 @@ import asyncio
 import uuid
 
 import pytest
+from channels.db import database_sync_to_async
 
 from board import render
 from board.models import Card
@@ -36,8 +37,8 @@ def renders(monkeypatch):
 async def a_big_board_with_an_unshared_card_of(inquiry, name):
     """60 long cards, and one of ``name``'s own waiting for approval (only they see it: their snapshot is
     their own, the expensive kind the attack asked for)."""
-    first = await long_cards(inquiry, name, 60, "discharge delays and agency costs " * 7)
     author = await Participant.objects.aget(inquiry=inquiry, display_name=name)
+    first = await database_sync_to_async(long_cards)(author, 60, "discharge delays and agency costs " * 7)
     pending = Card(inquiry=inquiry, round=first, author=author, client_id=uuid.uuid4(), text="Mine")
     pending.status = Card.PENDING
     await pending.asave()

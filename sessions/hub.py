@@ -19,6 +19,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from . import protocol, wire
+from .events import REDACTED
 from .models import Event
 
 log = logging.getLogger(__name__)
@@ -53,15 +54,18 @@ def _current_seqs(inquiry_ids):
 
 @database_sync_to_async
 def _missing(inquiry_id, after, through):
-    """The events after ``after`` up to ``through`` (to fill a gap), and whether any of them takes
-    something participants saw off their screens: then a frame made of the stored fragments may show it,
-    and participants' screens catch up with a snapshot instead."""
+    """The events after ``after`` up to ``through`` (to fill a gap), and who must catch up on their own
+    instead: "participant" when one of them took something participants saw off their screens (a frame
+    of the stored fragments may still show it), "all" when one was redacted (its fragments are gone:
+    sessions.events.redact), else None."""
     rows = Event.objects.filter(inquiry_id=inquiry_id, seq__gt=after, seq__lte=through).order_by("seq")
-    rows = rows.only("seq", "type", "op", "html_participant", "html_facilitator")
+    rows = list(rows.only("seq", "type", "op", "data", "html_participant", "html_facilitator"))
     events = [
         {"seq": e.seq, "participant": e.html_participant, "facilitator": e.html_facilitator} for e in rows
     ]
-    return events, any(e.redacts for e in rows)
+    if any(e.data.get(REDACTED) for e in rows):
+        return events, "all"
+    return events, "participant" if any(e.redacts for e in rows) else None
 
 
 class Hub:
@@ -287,16 +291,17 @@ class Hub:
         events = self.pending.pop(inquiry, {})
         last = self.last_seq.get(inquiry, 0)
         through = max(max(events, default=0), self.behind.pop(inquiry, 0))
-        redacted = False
+        redacted = None
         if through > last and len([seq for seq in events if seq > last]) < through - last:
             # Something was lost on the way (the layer delivers at most once): the database has it.
-            if through - last > settings.WS_REPLAY_LIMIT:
-                # Too much to replay: every screen catches up on its own (a snapshot).
+            if through - last <= settings.WS_REPLAY_LIMIT:
+                filled, redacted = await _missing(inquiry, last, through)
+            if through - last > settings.WS_REPLAY_LIMIT or redacted == "all":
+                # Too much to replay, or fragments redacted: every screen catches up on its own.
                 self.last_seq[inquiry] = through
                 for consumer in list(self.sockets.get(inquiry, ())):
                     asyncio.get_running_loop().create_task(consumer.catch_up_again())
                 return
-            filled, redacted = await _missing(inquiry, last, through)
             for event in filled:
                 events.setdefault(event["seq"], event)
             last = self.last_seq.get(inquiry, 0)
@@ -322,7 +327,7 @@ class Hub:
         before = run[0]["seq"] - 1
         last = run[-1]["seq"]
         for count, consumer in enumerate(list(self.sockets.get(inquiry, ())), 1):
-            if redacted and consumer.kind != "facilitator":
+            if redacted == "participant" and consumer.kind != "facilitator":
                 # Never replay a participant's screen across a hide, delete or edit (docs/protocol.md).
                 asyncio.get_running_loop().create_task(consumer.catch_up_again())
                 continue

@@ -64,6 +64,9 @@ def test_every_page_has_the_policy_and_needs_nothing_inline(anonymous, alice, ca
         (alice, f"/i/{code}/present/"),
         (alice, f"/i/{code}/harvest/"),
         (alice, f"/i/{code}/audit/"),
+        (alice, f"/i/{code}/data/"),
+        (alice, f"/i/{code}/delete/"),
+        (carol, f"/i/{code}/erase/"),
         (anonymous, f"/h/{inquiry.harvest_token}/"),
     ]
     for who, path in pages:

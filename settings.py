@@ -286,7 +286,8 @@ X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp): scripts, styles, images and sockets from this site only; no inline
 # script or style anywhere (pages use classes and data attributes; htmx is told not to add its own styles,
 # see templates/base.html). The printable report, one self-contained file, allows its own inline
-# stylesheet by hash (board/views.py export_report).
+# stylesheet by hash (board/views.py export_report), and every page the systems map's one fixed
+# stylesheet inside its pictures, by hash too (board/apps.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

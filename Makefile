@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Connections the kernel queues for Daphne before it accepts them (Daphne's own default is 50: a room
+# scanning the QR code at once overflowed it). Capped by net.core.somaxconn (docs/production.md).
+BACKLOG ?= 4096
 
 .PHONY: run test setup migrate demo bench bench-themes screens lint clean
 
@@ -38,7 +41,7 @@ migrate: setup var/secret-key
 run: migrate
 	@SECRET_KEY=$$(cat var/secret-key) $(PY) manage.py ensure_facilitator --url http://$(HOST):$(PORT)
 	@echo "Serving Linewalk on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	SECRET_KEY=$$(cat var/secret-key) EMAIL_BACKEND=$${EMAIL_BACKEND:-console} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) \
+	SECRET_KEY=$$(cat var/secret-key) EMAIL_BACKEND=$${EMAIL_BACKEND:-console} $(VENV)/bin/daphne -e tcp:port=$(PORT):interface=$(HOST):backlog=$(BACKLOG) \
 		--websocket_timeout 86400 --websocket_connect_timeout 30 --ping-interval 60 --websocket-max-message-size 16777216 --websocket-max-frame-size 16777216 --proxy-headers asgi:application
 
 # An inquiry in the middle of a 100-person event, for the facilitator `make run` made (PHASE=vote: voting).

@@ -6,13 +6,20 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
 
-from django.conf import settings  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
-from django.core.asgi import get_asgi_application  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
 
-django_asgi_app = get_asgi_application()
+django_wsgi_app = get_wsgi_application()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.staticfiles.handlers import StaticFilesHandler  # noqa: E402
+
+from sessions.pool import PooledHTTP  # noqa: E402
+
+# HTTP: Django's own (WSGI) request handling on a few long-lived threads, one hop per request
+# (sessions/pool.py says why).
 if settings.SERVE_STATIC:
-    django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
+    django_wsgi_app = StaticFilesHandler(django_wsgi_app)
+http_application = PooledHTTP(django_wsgi_app, settings.HTTP_THREADS)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
@@ -23,7 +30,7 @@ from sessions.wire import DirectWrites  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_application,
         "websocket": DirectWrites(SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
     }
 )

@@ -349,3 +349,7 @@ SUGGESTIONS_ENABLED = os.environ.get("LINEWALK_SUGGESTIONS", "on").strip().lower
 LIVE_FANOUT = os.environ.get("LIVE_FANOUT", "hub")
 if LIVE_FANOUT not in ("hub", "group"):
     raise ImproperlyConfigured("LIVE_FANOUT must be hub or group.")
+
+# HTTP requests run on this many threads per process (sessions/pool.py): enough that a slow request
+# (an export, an import) does not hold up the others, few enough that each keeps its database connection.
+HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "4"))

@@ -31,9 +31,7 @@ import argparse
 import array
 import asyncio
 import functools
-import html
 import http.client
-import http.cookies
 import json
 import math
 import multiprocessing
@@ -60,10 +58,13 @@ from typing import NamedTuple
 
 import uvloop
 
-from bench import wsclient
+from bench import joins, wsclient
+from bench.joins import Joined
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+# Daphne's listen backlog as `make run` sets it (Makefile BACKLOG).
+MAKE_RUN_BACKLOG = 4096
 VENV_BIN = Path(sys.executable).parent
 
 # A post's token: its client id's 32 hex digits spelt in the letters a-p. Letters only, so that the
@@ -78,8 +79,6 @@ def token_of(client_id):
 
 ACK_RE = re.compile(r'data-ack="([0-9a-fA-F-]{36})"')
 ERROR_RE = re.compile(r'class="error" data-code="([^"]*)"')
-CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-SECTOR_RE = re.compile(r'<input[^>]*name="sector"[^>]*value="([^"]*)"')
 SEQ_RE = re.compile(r'<div id="lw-seq"[^>]*data-seq="(\d+)"')
 THEME_RE = re.compile(r'<section class="theme" id="theme-(\d+)"(.*?)</section>', re.S)
 CARD_IN_THEME_RE = re.compile(r'<li class="card[^"]*" id="card-(\d+)"')
@@ -119,7 +118,8 @@ class Config:
     url: str | None = None
     code: str | None = None
     posters: int = 0  # 0: min(N, 100)
-    join_concurrency: int = 20
+    join_concurrency: int = 200  # joins in flight at once: a room scanning the QR code together
+    stock: bool = False  # the stock server: Django's ASGI handler, Daphne's listen backlog of 50
     connect_concurrency: int = 25
     drain: float = 30.0
     connect_timeout: float = 60.0
@@ -138,7 +138,7 @@ class Config:
     def join_mode(self):
         if self.join != "auto":
             return self.join
-        return "http" if self.clients <= 500 else "bulk"
+        return "http" if self.clients <= 2000 else "bulk"
 
     @property
     def processes(self):
@@ -152,25 +152,40 @@ SUSTAINED_1K = {"phase": "sustained", "each_p95": 150, "each_p99": 300, "drops":
 ONE_POST_10K = {"phase": "single", "each_p99": 1000, "drops": 0}
 BURST_10K = {"phase": "sustained", "each_p99": 1500, "drops": 0}
 IDLE_10K = {"kb_per_conn": 40, "idle_cpu": 5.0}
+# Targets of the issue "The door: a thousand people scan the QR code in the same minute".
+JOIN_1K = {"per_s": 150, "join_p95": 1000, "failures": 0, "overflows": 0}
+CONNECT_10K = {"seconds": 30}
+# A room that joined through the door, then posts: the join storm's and the sustained phase's targets.
+DOOR_1K = {"join": JOIN_1K, "sustained": SUSTAINED_1K}
 
 SUITES = {
     # make bench: a few minutes.
     "standard": [
-        Config(label="N=1k 10/s 20s", clients=1000, rate=10, seconds=20, fanout="hub", targets=SUSTAINED_1K),
+        # 1,000 people come in through the door (the HTTP join flow, 200 at once), then post.
+        Config(label="N=1k door+10/s 20s", clients=1000, join="http", rate=10, seconds=20, targets=DOOR_1K),
+        # The same against the stock server: Django's ASGI handler, Daphne's backlog, group fan-out.
         Config(
-            label="N=1k 10/s 20s", clients=1000, rate=10, seconds=20, fanout="group", targets=SUSTAINED_1K
+            label="N=1k door+10/s 20s stock",
+            clients=1000,
+            join="http",
+            rate=10,
+            seconds=20,
+            fanout="group",
+            stock=True,
+            targets=DOOR_1K,
         ),
         # The production shape: two Daphne processes behind one Redis, PostgreSQL (when one answers on
         # 127.0.0.1: BENCH_POSTGRES_URL or the default below; else SQLite), clients split across them.
         Config(
-            label="N=1k 10/s 20s 2 procs",
+            label="N=1k door+10/s 20s 2 procs",
             clients=1000,
+            join="http",
             rate=10,
             seconds=20,
             fanout="hub",
             server_processes=2,
             postgres="auto",
-            targets=SUSTAINED_1K,
+            targets=DOOR_1K,
         ),
         Config(
             label="N=2k idle+1 post+burst",
@@ -186,19 +201,27 @@ SUITES = {
     ],
     # The issue's targets in full (tens of minutes).
     "targets": [
-        Config(label="N=1k 10/s 60s", clients=1000, rate=10, seconds=60, fanout="hub", targets=SUSTAINED_1K),
+        Config(label="N=1k door+10/s 60s", clients=1000, join="http", rate=10, seconds=60, targets=DOOR_1K),
         Config(
-            label="N=1k 10/s 60s 2 procs",
+            label="N=1k door+10/s 60s 2 procs",
             clients=1000,
+            join="http",
             rate=10,
             seconds=60,
             fanout="hub",
             server_processes=2,
             postgres="auto",
-            targets=SUSTAINED_1K,
+            targets=DOOR_1K,
         ),
         Config(
-            label="N=1k 10/s 60s", clients=1000, rate=10, seconds=60, fanout="group", targets=SUSTAINED_1K
+            label="N=1k door+10/s 60s stock",
+            clients=1000,
+            join="http",
+            rate=10,
+            seconds=60,
+            fanout="group",
+            stock=True,
+            targets=DOOR_1K,
         ),
         Config(
             label="N=10k idle+1 post+burst",
@@ -209,7 +232,12 @@ SUITES = {
             seconds=10,
             fanout="hub",
             drain=30,
-            targets={"single": ONE_POST_10K, "sustained": BURST_10K, "idle": IDLE_10K},
+            targets={
+                "single": ONE_POST_10K,
+                "sustained": BURST_10K,
+                "idle": IDLE_10K,
+                "connect": CONNECT_10K,
+            },
         ),
         Config(
             label="N=10k idle+1 post+burst",
@@ -252,7 +280,16 @@ def parse_args(argv=None):
         "--client-processes", type=int, default=0, help="client processes (default: 1 per 500, max 4)"
     )
     p.add_argument(
-        "--join", choices=("auto", "http", "bulk"), default="auto", help="http, bulk (ORM) or auto"
+        "--join",
+        choices=("auto", "http", "bulk"),
+        default="auto",
+        help="http (the real join flow, bench/joins.py), bulk (ORM) or auto (http up to 2,000)",
+    )
+    p.add_argument(
+        "--stock",
+        action="store_true",
+        help="serve with the stock configuration: Django's ASGI handler (HTTP_THREADS=0), Daphne's listen "
+        "backlog (50); combine with --fanout group for stock Channels fan-out",
     )
     p.add_argument("--url", help="base URL of a server already running on 127.0.0.1 (default: start one)")
     p.add_argument("--code", help="with --url: use this inquiry instead of creating one through manage.py")
@@ -267,7 +304,7 @@ def parse_args(argv=None):
     p.add_argument(
         "--posters", type=int, default=0, help="how many clients take turns posting (default min(N,100))"
     )
-    p.add_argument("--join-concurrency", type=int, default=20)
+    p.add_argument("--join-concurrency", type=int, default=200, help="HTTP joins in flight at once (200)")
     p.add_argument(
         "--connect-concurrency", type=int, default=25, help="handshakes in flight per client process"
     )
@@ -337,7 +374,16 @@ def parse_args(argv=None):
 def default_targets(config):
     """The issue's targets that apply to a run: the sustained target for <= 10 posts/s, else the burst's."""
     rate = config["rate_per_s"] if isinstance(config, dict) else config.rate
-    return {"single": ONE_POST_10K, "sustained": SUSTAINED_1K if rate <= 10 else BURST_10K, "idle": IDLE_10K}
+    clients = config["clients"] if isinstance(config, dict) else config.clients
+    targets = {
+        "single": ONE_POST_10K,
+        "sustained": SUSTAINED_1K if rate <= 10 else BURST_10K,
+        "idle": IDLE_10K,
+        "join": JOIN_1K,  # judged only when the participants came in over HTTP
+    }
+    if clients >= 10000:
+        targets["connect"] = CONNECT_10K
+    return targets
 
 
 def raise_open_file_limit(needed):
@@ -450,8 +496,11 @@ class EmbeddedServer:
     channel layer) with one process, or SQLite + the Redis layer with several. Daphne runs with the
     flags of ``make run``."""
 
-    def __init__(self, processes, fanout, keep=False, ws_max_message_size=16777216, postgres=""):
+    def __init__(self, processes, fanout, keep=False, ws_max_message_size=16777216, postgres="", stock=False):
         self.ws_max_message_size = ws_max_message_size
+        # The stock server: Django's own ASGI handler for HTTP and Daphne's default listen backlog (50).
+        self.stock = stock
+        self.backlog = 50 if stock else MAKE_RUN_BACKLOG
         self.postgres = postgres
         self.database = None  # (admin URL, name) of the throwaway PostgreSQL database
         self.processes = processes
@@ -470,9 +519,14 @@ class EmbeddedServer:
         database = "PostgreSQL" if self.postgres else "SQLite WAL"
         if self.processes == 1:
             if not self.postgres:
-                return "embedded default (SQLite WAL + in-memory layer), 1 Daphne process"
-            return "PostgreSQL + in-memory layer, 1 Daphne process"
-        return f"{database} + Redis layer, {self.processes} Daphne processes"
+                kind = "embedded default (SQLite WAL + in-memory layer), 1 Daphne process"
+            else:
+                kind = "PostgreSQL + in-memory layer, 1 Daphne process"
+        else:
+            kind = f"{database} + Redis layer, {self.processes} Daphne processes"
+        if self.stock:
+            return kind + "; stock: Django's ASGI handler (HTTP_THREADS=0), listen backlog 50"
+        return kind + f"; listen backlog {self.backlog}"
 
     @property
     def pids(self):
@@ -498,6 +552,8 @@ class EmbeddedServer:
             PYTHONUNBUFFERED="1",
             LIVE_FANOUT=self.fanout,
         )
+        if self.stock:
+            env["HTTP_THREADS"] = "0"
         return env
 
     def env(self):
@@ -515,10 +571,8 @@ class EmbeddedServer:
                 subprocess.Popen(
                     [
                         daphne,
-                        "-b",
-                        HOST,
-                        "-p",
-                        str(port),
+                        "-e",
+                        f"tcp:port={port}:interface={HOST}:backlog={self.backlog}",
                         "--websocket_timeout",
                         "86400",
                         "--websocket_connect_timeout",
@@ -702,14 +756,6 @@ def setup_inquiry(env, code=None):
     return found.group(1), facilitator.group(1)
 
 
-@dataclass
-class Joined:
-    index: int
-    base_url: str
-    session_cookie: str | None = None
-    error: str | None = None
-
-
 def bulk_join(env, code, n, base_urls):
     started = time.monotonic()
     done = manage(env, "shell", "-c", BULK_JOIN_SNIPPET % (code, n), timeout=300)
@@ -719,74 +765,6 @@ def bulk_join(env, code, n, base_urls):
     keys = found.group(1).split(",")
     joined = [Joined(i, base_urls[i % len(base_urls)], f"sessionid={key}") for i, key in enumerate(keys)]
     return joined, time.monotonic() - started
-
-
-def _cookies(response):
-    jar = http.cookies.SimpleCookie()
-    for header in response.headers.get_all("Set-Cookie") or []:
-        jar.load(header)
-    return {name: morsel.value for name, morsel in jar.items()}
-
-
-def join_one(index, base_url, code, timeout=30.0):
-    """GET the join page (csrftoken cookie + form token), POST the form, keep the sessionid cookie."""
-    port = urllib.parse.urlsplit(base_url).port
-    path = f"/i/{code}/join/"
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        body = response.read().decode("utf-8", "replace")
-        if response.status != 200:
-            return Joined(index, base_url, error=f"GET join: HTTP {response.status}")
-        csrf_cookie = _cookies(response).get("csrftoken")
-        token, sectors = CSRF_RE.search(body), SECTOR_RE.findall(body)
-        if not csrf_cookie or not token or not sectors:
-            return Joined(index, base_url, error="GET join: no csrftoken cookie, form token or sector")
-        form = urllib.parse.urlencode(
-            {
-                "csrfmiddlewaretoken": html.unescape(token.group(1)),
-                "display_name": f"bench {index}",
-                "sector": html.unescape(sectors[index % len(sectors)]),
-            }
-        )
-        conn.request(
-            "POST",
-            path,
-            body=form,
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": f"csrftoken={csrf_cookie}",
-                "Origin": base_url,
-                "Referer": base_url + path,
-            },
-        )
-        response = conn.getresponse()
-        response.read()
-        session = _cookies(response).get("sessionid")
-        if response.status != 302 or not session:
-            return Joined(index, base_url, error=f"POST join: HTTP {response.status}")
-        return Joined(index, base_url, session_cookie=f"sessionid={session}")
-    except (OSError, http.client.HTTPException) as exc:
-        return Joined(index, base_url, error=f"{type(exc).__name__}: {exc}")
-    finally:
-        conn.close()
-
-
-def join_all(base_urls, code, n, concurrency, limit):
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        futures = [pool.submit(join_one, i, base_urls[i % len(base_urls)], code) for i in range(n)]
-        results = []
-        for future in futures:
-            remaining = max(0.1, limit - (time.monotonic() - started))
-            try:
-                results.append(future.result(timeout=remaining))
-            except TimeoutError:
-                results.append(Joined(len(results), "", error="join phase time limit"))
-        for future in futures:
-            future.cancel()
-    return results, time.monotonic() - started
 
 
 # Client processes -----------------------------------------------------------------------------------------
@@ -1666,6 +1644,7 @@ def summarise(config, server, code, join_info, run, stored, log_counts):
             "client_processes": config.processes,
             "server": server.kind,
             "live_fanout": config.fanout if not config.url else (os.environ.get("LIVE_FANOUT") or "server's"),
+            "stock": config.stock,
             "server_processes": len(server.base_urls),
             "inquiry": code,
             "drain_limit_s": config.drain,
@@ -1697,7 +1676,7 @@ def summarise(config, server, code, join_info, run, stored, log_counts):
             "max": max((round(1000 * lag["max"], 1) for lag in lags if lag["max"] is not None), default=None),
         },
         "targets": config.targets,
-        "verdicts": verdicts(config.targets, phases, run["idle"]),
+        "verdicts": verdicts(config.targets, phases, run["idle"], join_info, run["connect"]),
     }
 
 
@@ -1709,9 +1688,20 @@ def _target_for(targets, name):
     return targets.get(name)
 
 
-def verdicts(targets, phases, idle):
-    """{phase or "idle": (met, text)} against the issue's targets."""
+def verdicts(targets, phases, idle, join=None, connect=None):
+    """{phase, "idle", "join" or "connect": (met, text)} against the issues' targets."""
     out = {}
+    target = _target_for(targets, "join")
+    if target and join and "per_s" in join:
+        out["join"] = _join_verdict(target, join)
+    target = _target_for(targets, "connect")
+    if target and connect:
+        misses = []
+        if connect["errors"] or connect["opened"] < connect["requested"]:
+            misses.append(f"{connect['requested'] - connect['opened']:,} not connected")
+        if connect["seconds"] > target["seconds"]:
+            misses.append(f"{connect['seconds']:,.1f} s > {target['seconds']} s")
+        out["connect"] = (not misses, "met" if not misses else "missed: " + "; ".join(misses))
     for phase in phases:
         target = _target_for(targets, phase["name"])
         if not target:
@@ -1744,6 +1734,21 @@ def verdicts(targets, phases, idle):
     return out
 
 
+def _join_verdict(target, join):
+    misses = []
+    if join["errors"] > target["failures"]:
+        misses.append(f"{join['errors']:,} failures")
+    if join["per_s"] is None or join["per_s"] < target["per_s"]:
+        misses.append(f"{join['per_s']} joins/s < {target['per_s']}")
+    p95 = join["join_ms"]["p95"]
+    if p95 is None or p95 > target["join_p95"]:
+        misses.append(f"p95 {p95} ms > {target['join_p95']:,} ms")
+    overflows = (join.get("listen") or {}).get("overflows")
+    if overflows is None or overflows > target["overflows"]:
+        misses.append(f"{overflows} listen overflows")
+    return (not misses, "met" if not misses else "missed: " + "; ".join(misses))
+
+
 # Tables ---------------------------------------------------------------------------------------------------
 
 
@@ -1765,7 +1770,13 @@ def render_run(r):
         f"{'Server':<22}{c['server']}; LIVE_FANOUT={c['live_fanout']}",
         f"{'Machine':<22}{m['cores']} cores ({m['cpu'] or '?'}), {m['memory_gb']} GB, Python {m['python']};"
         f" {m['layout']}",
-        f"{'Join':<22}{j['mode']}: {j['joined']:,} joined, {j['errors']} errors, {j['seconds']:.1f} s",
+        *(
+            [joins.render(j, _cpu_line(j.get("resources")))]
+            if "per_s" in j
+            else [
+                f"{'Join':<22}{j['mode']}: {j['joined']:,} joined, {j['errors']} errors, {j['seconds']:.1f} s"
+            ]
+        ),
         f"{'Connections':<22}{cn['opened']:,}/{cn['requested']:,} opened in {cn['seconds']:.1f} s "
         f"({_f(cn['per_s'])}/s), {cn['errors']} connect errors, {cn['closed_during_run']} closed during run, "
         f"{cn['held_at_end']:,} held at end",
@@ -1818,6 +1829,9 @@ def render_run(r):
             lines.append(f"{'Target':<22}{verdict[1]}")
     if "idle" in r["verdicts"]:
         lines.append(f"{'Idle target':<22}{r['verdicts']['idle'][1]}")
+    for key, name in (("join", "Join target"), ("connect", "Connect target")):
+        if key in r["verdicts"]:
+            lines.append(f"{name:<22}{r['verdicts'][key][1]}")
     ref = fc["reference"]
     mm = fc["mismatched"]
     logc = er["server_log"]
@@ -1849,6 +1863,48 @@ def render_run(r):
     samples = cn["error_samples"] + cn["closed_samples"] + j.get("error_samples", [])
     if samples:
         lines.append(f"{'Error samples':<22}" + " | ".join(samples))
+    return "\n".join(lines)
+
+
+def _cpu_line(window):
+    if not window:
+        return None
+    return (
+        f"server {_f(window['server_cpu_pct'])}% of one core, clients {_f(window['client_cpu_pct'])}%, "
+        f"other {_f(window['other_cpu_pct'])}%, load {window['load_avg_1m']}"
+    )
+
+
+def render_joins(results):
+    """The door: one line per run whose participants came in over HTTP."""
+    rows = [r for r in results if "per_s" in r["join"]]
+    if not rows:
+        return ""
+    head = (
+        f"{'Run':<26}{'fanout':<7}{'joined':>9}{'s':>7}{'joins/s':>9}{'join p50':>10}{'p95':>8}"
+        f"{'page p50/p95':>15}{'post p50/p95':>15}{'board p50/p95':>15}{'fail':>6}{'ovfl':>6}"
+        f"{'connect/s':>11}  target"
+    )
+    lines = [
+        "Join storm (HTTP: join page, POST, participant page; ms) and connect storm",
+        head,
+        "-" * len(head),
+    ]
+    for r in rows:
+        j, c = r["join"], r["connections"]
+        st = j["steps_ms"]
+        v = r["verdicts"].get("join", (None, ""))[1]
+        cv = r["verdicts"].get("connect")
+        steps = "".join(
+            f"{_f(st[k]['p50']) + '/' + _f(st[k]['p95']):>15}"
+            for k in ("join_page", "post", "participant_page")
+        )
+        lines.append(
+            f"{r['label'][:25]:<26}{r['config']['live_fanout']:<7}{j['joined']:>9,}{j['seconds']:>7.1f}"
+            f"{_f(j['per_s']):>9}{_f(j['join_ms']['p50']):>10}{_f(j['join_ms']['p95']):>8}{steps}"
+            f"{j['errors']:>6}{_f((j.get('listen') or {}).get('overflows')):>6}{_f(c['per_s']):>11}  {v}"
+            + (f"; connect {cv[1]}" if cv else "")
+        )
     return "\n".join(lines)
 
 
@@ -1895,7 +1951,8 @@ def render_summary(results):
                 f"{'':<26}{'':<7}final board check: {mm['any']:,} of "
                 f"{r['final_check']['clients_checked']:,} clients differ from a fresh snapshot"
             )
-    return "\n".join(lines)
+    door = render_joins(results)
+    return "\n".join(lines) + ("\n\n" + door if door else "")
 
 
 # Main -----------------------------------------------------------------------------------------------------
@@ -1930,6 +1987,7 @@ def run_one(config):
             config.keep_server_log,
             config.ws_max_message_size,
             postgres=resolve_postgres(config.postgres),
+            stock=config.stock,
         )
     )
     try:
@@ -1938,24 +1996,23 @@ def run_one(config):
         mode = config.join_mode
         log(f"inquiry {code}; joining {config.clients + 1:,} participants ({mode})")
         if mode == "http":
-            joined, join_s = join_all(
-                server.base_urls,
-                code,
-                config.clients + 1,
-                config.join_concurrency,
-                limit=60 + 0.5 * config.clients,
+            probe = Probe(server.pids) if server.pids else None
+            if probe:
+                probe.mark()
+            joined, join_info = joins.run_storm(
+                server.base_urls, code, config.clients + 1, config.join_concurrency
             )
-            mode_text = "http (real join flow: GET form, POST with CSRF, session cookie)"
+            join_info["resources"] = probe.read() if probe else None
+            join_s = join_info["seconds"]
         else:
             joined, join_s = bulk_join(server.env(), code, config.clients + 1, server.base_urls)
-            mode_text = "bulk (ORM: Participant + session rows as the join view writes them; not HTTP)"
-        join_info = {
-            "mode": mode_text,
-            "joined": sum(1 for j in joined if not j.error),
-            "errors": sum(1 for j in joined if j.error),
-            "seconds": join_s,
-            "error_samples": sorted({j.error for j in joined if j.error})[:3],
-        }
+            join_info = {
+                "mode": "bulk (ORM: Participant + session rows as the join view writes them; not HTTP)",
+                "joined": sum(1 for j in joined if not j.error),
+                "errors": sum(1 for j in joined if j.error),
+                "seconds": join_s,
+                "error_samples": sorted({j.error for j in joined if j.error})[:3],
+            }
         log(f"joined {join_info['joined']:,} in {join_s:.1f} s; opening websockets")
         run = asyncio.run(run_load(config, server, code, facilitator_key, joined))
         stored = stored_in_db(server.env(), code)
@@ -1974,7 +2031,7 @@ def main(argv=None):
         for r in results:
             if not r.get("targets"):
                 r["targets"] = default_targets(r["config"])
-            r["verdicts"] = verdicts(r["targets"], r["phases"], r["idle"])
+            r["verdicts"] = verdicts(r["targets"], r["phases"], r["idle"], r["join"], r["connections"])
             print(render_run(r) + "\n")
         print(render_summary(results))
         return 0

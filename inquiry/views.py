@@ -111,12 +111,10 @@ def participate(request, code):
     if participant.removed:
         return render(request, "inquiry/removed.html", {"inquiry": inquiry}, status=403)
     own = [str(cid) for cid in participant.cards.values_list("client_id", flat=True)]
-    context = {
-        **live_state(inquiry, PARTICIPANT, viewer=participant.pk),
-        "participant": participant,
-        "own_cards": own,
-        "role": "participant",
-    }
+    # The page is the frame around the board; the board itself is the socket's first frame (a snapshot
+    # rendered once per sequence number for every phone, sessions/consumers.py), so a room arriving at
+    # once does not render it once per person (docs/benchmarks.md, "The door").
+    context = {"inquiry": inquiry, "participant": participant, "own_cards": own, "role": "participant"}
     return render(request, "inquiry/participate.html", context)
 
 

@@ -39,6 +39,7 @@ STOP_TIMEOUT = 10
 TIMEOUT = 10  # for one thing to show on a screen connected to a real server
 # Daphne's websocket limits as `make run` and docs/production.md set them (16 MiB messages and frames).
 LIMITS = ["--websocket-max-message-size", "16777216", "--websocket-max-frame-size", "16777216"]
+BACKLOG = 4096  # the listen queue of `make run` (Daphne's default of 50 overflows when a room joins at once)
 
 
 def server_env(redis_prefix, extra=None, database=None):
@@ -88,7 +89,13 @@ class Daphne:
     @classmethod
     def launch(cls, log_path, *, redis_prefix, env=None, database=None):
         daphne = Path(sys.executable).with_name("daphne")
-        command = [str(daphne), "-b", "127.0.0.1", "-p", "0", "--access-log", os.devnull]
+        command = [
+            str(daphne),
+            "-e",
+            f"tcp:port=0:interface=127.0.0.1:backlog={BACKLOG}",
+            "--access-log",
+            os.devnull,
+        ]
         command += [*LIMITS, "asgi:application"]
         with open(log_path, "w") as log:
             process = subprocess.Popen(

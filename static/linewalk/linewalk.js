@@ -14,7 +14,9 @@
 
   var code = root.dataset.inquiry;
   var role = root.dataset.role;
-  var lastSeq = parseInt(document.getElementById('lw-seq').dataset.seq, 10) || 0;
+  // null: the page came without the board (a participant's), so the socket asks for a snapshot.
+  var pageSeq = document.getElementById('lw-seq').dataset.seq;
+  var lastSeq = pageSeq ? parseInt(pageSeq, 10) || 0 : null;
   var socket = null;
   var connected = false;
   var PENDING_KEY = 'linewalk:pending:' + code;
@@ -51,7 +53,7 @@
   // --- the socket ------------------------------------------------------------------------------------
   htmx.createWebSocket = function (url) {
     var u = new URL(url, window.location.href);
-    u.searchParams.set('since', String(lastSeq));
+    if (lastSeq !== null) { u.searchParams.set('since', String(lastSeq)); }
     return new WebSocket(u.toString());
   };
 
@@ -140,7 +142,7 @@
     var seqEl = document.getElementById('lw-seq');
     if (seqEl && HEADER.test(message)) {
       var seq = parseInt(seqEl.dataset.seq, 10) || 0;
-      lastSeq = seqEl.dataset.snapshot ? seq : Math.max(lastSeq, seq);
+      lastSeq = seqEl.dataset.snapshot || lastSeq === null ? seq : Math.max(lastSeq, seq);
       delete seqEl.dataset.snapshot;
       if (seqEl.dataset.now) { clockOffset = parseInt(seqEl.dataset.now, 10) - Date.now(); }
     }

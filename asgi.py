@@ -11,15 +11,22 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 django_wsgi_app = get_wsgi_application()
 
 from django.conf import settings  # noqa: E402
-from django.contrib.staticfiles.handlers import StaticFilesHandler  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler, StaticFilesHandler  # noqa: E402
+from django.core.asgi import get_asgi_application  # noqa: E402
 
 from sessions.pool import PooledHTTP  # noqa: E402
 
-# HTTP: Django's own (WSGI) request handling on a few long-lived threads, one hop per request
-# (sessions/pool.py says why).
-if settings.SERVE_STATIC:
-    django_wsgi_app = StaticFilesHandler(django_wsgi_app)
-http_application = PooledHTTP(django_wsgi_app, settings.HTTP_THREADS)
+if settings.HTTP_THREADS:
+    # HTTP: Django's own (WSGI) request handling on a few long-lived threads, one hop per request
+    # (sessions/pool.py says why).
+    if settings.SERVE_STATIC:
+        django_wsgi_app = StaticFilesHandler(django_wsgi_app)
+    http_application = PooledHTTP(django_wsgi_app, settings.HTTP_THREADS)
+else:
+    # HTTP_THREADS=0: Django's stock ASGI handler (the benchmark's baseline).
+    http_application = get_asgi_application()
+    if settings.SERVE_STATIC:
+        http_application = ASGIStaticFilesHandler(http_application)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -352,4 +352,7 @@ if LIVE_FANOUT not in ("hub", "group"):
 
 # HTTP requests run on this many threads per process (sessions/pool.py): enough that a slow request
 # (an export, an import) does not hold up the others, few enough that each keeps its database connection.
+# 0: Django's stock ASGI handler (a thread per request, a hop per middleware; the benchmark's baseline).
 HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "4"))
+if HTTP_THREADS < 0:
+    raise ImproperlyConfigured("HTTP_THREADS must be 0 (Django's ASGI handler) or more.")

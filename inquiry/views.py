@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from board import actions as board_actions
 from board.render import live_state
 
-from . import actions, limits
+from . import actions, door, limits
 from .access import (
     FACILITATOR,
     PARTICIPANT,
@@ -87,8 +87,10 @@ def join(request, code):
     inquiry = inquiry_by_code(code)
     if participant_for_session(request.session, inquiry) is not None:
         return redirect("inquiry:participate", inquiry.code)
-    form = JoinForm(request.POST or None, inquiry=inquiry)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "GET":
+        return door.join_page(request, inquiry)
+    form = JoinForm(request.POST, inquiry=inquiry)
+    if form.is_valid():
         limited = limits.join_refusal(request, inquiry)
         if limited is not None:
             return limits.too_many(request, limited)
@@ -97,8 +99,7 @@ def join(request, code):
         )
         request.session[session_key(inquiry)] = participant.token
         return redirect("inquiry:participate", inquiry.code)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "inquiry/join.html", {"inquiry": inquiry, "form": form}, status=status)
+    return render(request, "inquiry/join.html", {"inquiry": inquiry, "form": form}, status=400)
 
 
 @require_GET

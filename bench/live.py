@@ -125,6 +125,7 @@ class Config:
     connect_timeout: float = 60.0
     connect_limit: float = 0.0  # the whole connect phase; 0: connect_timeout + 0.1 s per client + 60
     json: bool = False
+    profile: str = ""  # py-spy the (first) server through the joins and the connect phase into this file
     keep_server_log: bool = False
     ws_max_message_size: int = 16777216  # Daphne's --websocket-max-message-size, as `make run` sets it
     postgres: str = ""  # a PostgreSQL server (URL) to make a throwaway database on, instead of SQLite
@@ -312,6 +313,12 @@ def parse_args(argv=None):
     p.add_argument("--connect-timeout", type=float, default=60.0, help="one handshake + snapshot (60)")
     p.add_argument("--connect-limit", type=float, default=0.0, help="whole connect phase, s (default auto)")
     p.add_argument("--json", action="store_true", help="print the results as JSON instead of tables")
+    p.add_argument(
+        "--profile",
+        default="",
+        metavar="FILE",
+        help="py-spy the (first) server process through the joins and the connect phase (collapsed stacks)",
+    )
     p.add_argument("--keep-server-log", action="store_true", help="keep the embedded server's temp dir")
     p.add_argument(
         "--postgres",
@@ -1390,7 +1397,7 @@ async def ask(pool, conns, message, limit):
     return await asyncio.gather(*(loop.run_in_executor(pool, answer, conn) for conn in conns))
 
 
-async def run_load(config, server, code, facilitator_key, joined):
+async def run_load(config, server, code, facilitator_key, joined, spy=None):
     """Connect the facilitator and N clients, idle, post the phases, drain, check boards, close."""
     result = {"phases": [], "idle": None}
     probe = Probe(server.pids)
@@ -1445,6 +1452,8 @@ async def run_load(config, server, code, facilitator_key, joined):
             f"{len(opened):,}/{len(joined):,} sockets open in {connect_s:.1f} s"
             f" ({len(connect_errors)} errors)"
         )
+        if spy is not None:
+            joins.stop_profiler(spy)
         await asyncio.sleep(2.5)  # the presence frame these connects scheduled goes out
         rss_connected = probe.rss()
 
@@ -1978,6 +1987,7 @@ def resolve_postgres(value):
 
 def run_one(config):
     raise_open_file_limit(config.clients + 512)  # the server holds N sockets; it inherits this limit
+    spy = None
     server = (
         ExternalServer(config.url)
         if config.url
@@ -1993,6 +2003,8 @@ def run_one(config):
     try:
         server.start()
         code, facilitator_key = setup_inquiry(server.env(), config.code)
+        if config.profile and server.pids:
+            spy = joins.start_profiler(server.pids[0], config.profile)
         mode = config.join_mode
         log(f"inquiry {code}; joining {config.clients + 1:,} participants ({mode})")
         if mode == "http":
@@ -2014,10 +2026,12 @@ def run_one(config):
                 "error_samples": sorted({j.error for j in joined if j.error})[:3],
             }
         log(f"joined {join_info['joined']:,} in {join_s:.1f} s; opening websockets")
-        run = asyncio.run(run_load(config, server, code, facilitator_key, joined))
+        run = asyncio.run(run_load(config, server, code, facilitator_key, joined, spy))
         stored = stored_in_db(server.env(), code)
         results = summarise(config, server, code, join_info, run, stored, None)
     finally:
+        if spy is not None and spy.poll() is None:
+            joins.stop_profiler(spy)
         server.stop()
     results["errors"]["server_log"] = server.log_counts()
     server.cleanup()

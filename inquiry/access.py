@@ -71,16 +71,45 @@ def participant_for_session(session, inquiry):
 
 def actor_for_socket(user, session, code, view):
     """Who a websocket connecting to this inquiry speaks for, or None if nobody it may be."""
+    inquiry, actor, _participant = socket_identity(user, session, code, view)
+    return inquiry, actor
+
+
+def participant_for_code(session, code):
+    """The participant this browser joined the inquiry of ``code`` as, with that inquiry loaded, or None;
+    in one query (a room connecting at once queues on each one)."""
+    tokens = [token for key, token in session.items() if key.startswith("participant:") and token]
+    if not tokens:
+        return None
+    found = (
+        Participant.objects.select_related("inquiry")
+        .filter(inquiry__code=normalise_code(code), token__in=tokens)
+        .first()
+    )
+    if found is None or session.get(session_key(found.inquiry)) != found.token:
+        return None
+    return found
+
+
+def socket_identity(user, session, code, view):
+    """``actor_for_socket``, with the Participant it found (or None): (inquiry, actor, participant)."""
+    if (user is None or not user.is_authenticated) and session is not None:
+        participant = participant_for_code(session, code)
+        if participant is not None:
+            if participant.removed:
+                return participant.inquiry, None, None
+            actor = Actor(PARTICIPANT, participant.inquiry_id, participant_id=participant.pk)
+            return participant.inquiry, actor, participant
     inquiry = Inquiry.objects.filter(code=normalise_code(code)).first()
     if inquiry is None:
-        return None, None
+        return None, None, None
     if user is not None and user.is_authenticated and inquiry.is_facilitator(user):
         role = PRESENTER if view == PRESENTER else FACILITATOR
-        return inquiry, Actor(role, inquiry.pk, user_id=user.pk)
+        return inquiry, Actor(role, inquiry.pk, user_id=user.pk), None
     participant = participant_for_session(session, inquiry) if session is not None else None
     if participant is not None and not participant.removed:
-        return inquiry, Actor(PARTICIPANT, inquiry.pk, participant_id=participant.pk)
-    return inquiry, None
+        return inquiry, Actor(PARTICIPANT, inquiry.pk, participant_id=participant.pk), participant
+    return inquiry, None, None
 
 
 def require_facilitator(actor, inquiry):

@@ -28,6 +28,7 @@ from .access import (
     inquiry_by_code,
     inquiry_for_facilitator,
     inquiry_for_owner,
+    participant_for_code,
     participant_for_session,
     session_key,
 )
@@ -105,10 +106,10 @@ def join(request, code):
 @require_GET
 @limits.counting_wrong_codes
 def participate(request, code):
-    inquiry = inquiry_by_code(code)
-    participant = participant_for_session(request.session, inquiry)
+    participant = participant_for_code(request.session, code)
     if participant is None:
-        return redirect("inquiry:join", inquiry.code)
+        return redirect("inquiry:join", inquiry_by_code(code).code)
+    inquiry = participant.inquiry
     if participant.removed:
         return render(request, "inquiry/removed.html", {"inquiry": inquiry}, status=403)
     own = [str(cid) for cid in participant.cards.values_list("client_id", flat=True)]

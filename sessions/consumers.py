@@ -25,8 +25,8 @@ from board.nextsteps.actions import HANDLERS as NEXT_STEP_HANDLERS
 from board.systemmap.actions import HANDLERS as MAP_HANDLERS
 from inquiry import actions as inquiry_actions
 from inquiry import audit, limits
-from inquiry.access import FACILITATOR, Refused, actor_for_socket, require_facilitator
-from inquiry.models import Inquiry, Participant
+from inquiry.access import FACILITATOR, Refused, require_facilitator, socket_identity
+from inquiry.models import Inquiry
 
 from . import presence, protocol, timers
 from .events import missed_since
@@ -130,9 +130,29 @@ class Snapshots:
 snapshots = Snapshots()
 
 
-def _catch_up(actor, kind, last_seq):
-    """What a screen that has seen up to ``last_seq`` needs now: (seq, frame or None)."""
-    inquiry = Inquiry.objects.get(pk=actor.inquiry_id)
+_votes = {}
+
+
+def _vote_at(inquiry):
+    """The inquiry's current vote as it stands at this sequence number (opening, closing and revealing a
+    vote are changes with a number of their own), read once for a room connecting at once."""
+    key = (inquiry.pk, inquiry.seq)
+    if key not in _votes:
+        if len(_votes) > 64:
+            _votes.clear()
+        _votes[key] = render.current_vote(inquiry)
+    return _votes[key]
+
+
+def _mine(inquiry, participant_id):
+    return render.mine_frames(inquiry, [participant_id], _vote_at(inquiry))[participant_id]
+
+
+def _catch_up(actor, kind, last_seq, inquiry=None):
+    """What a screen that has seen up to ``last_seq`` needs now: (seq, frame or None). ``inquiry``: the
+    row as just read, if the caller has it."""
+    if inquiry is None:
+        inquiry = Inquiry.objects.get(pk=actor.inquiry_id)
     if last_seq == inquiry.seq:
         return inquiry.seq, None
     events = missed_since(inquiry.pk, last_seq, inquiry.seq, kind) if last_seq is not None else None
@@ -144,25 +164,30 @@ def _catch_up(actor, kind, last_seq):
     if events is None or own:
         html = snapshots.get(inquiry, kind, actor.participant_id if own else None)
         if actor.participant_id:
-            html += render.mine_html(inquiry, actor.participant_id)
+            html += _mine(inquiry, actor.participant_id)
         return inquiry.seq, protocol.snapshot_frame(inquiry.seq, html)
     attr = f"html_{kind}"
     fragments = [getattr(e, attr) for e in events]
     if actor.participant_id:
         # Their own dots and reactions travel in private frames, which a replay does not carry.
-        fragments.append(render.mine_html(inquiry, actor.participant_id))
+        fragments.append(_mine(inquiry, actor.participant_id))
     return inquiry.seq, protocol.replay_frame(inquiry.seq, fragments)
 
 
 @database_sync_to_async
-def connect_db(user, session, code, view, socket_id):
+def connect_db(user, session, code, view, socket_id, since, catch_up):
+    """Who the socket speaks for (None: nobody it may be), the deadline of a timer that closes the round,
+    and, with ``catch_up``, what the screen needs now (``_catch_up``): all in one trip to the database
+    thread, which a room connecting at once queues on."""
     close_old_connections()
-    inquiry, actor = actor_for_socket(user, session, code, view)
+    inquiry, actor, participant = socket_identity(user, session, code, view)
     if actor is None:
-        return None, None
-    if actor.participant_id:
-        presence.arrive(inquiry.pk, Participant.objects.get(pk=actor.participant_id), socket_id)
-    return actor, inquiry.timer_ends_at if inquiry.timer_closes_round else None
+        return None, None, None
+    if participant is not None:
+        presence.arrive(inquiry.pk, participant, socket_id)
+    deadline = inquiry.timer_ends_at if inquiry.timer_closes_round else None
+    caught_up = _catch_up(actor, fragment_kind(actor.role), since, inquiry) if catch_up else None
+    return actor, deadline, caught_up
 
 
 @database_sync_to_async
@@ -376,8 +401,11 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         since, view = _since(self.scope)
         # Presence rows name the socket: its channel where it has one, else a name unique to this process.
         self.socket_id = self.channel_name if self.channel_layer else f"{presence.SERVER}!{uuid.uuid4().hex}"
-        actor, deadline = await connect_db(
-            self.scope.get("user"), self.scope.get("session"), code, view, self.socket_id
+        self.use_hub = settings.LIVE_FANOUT == "hub"
+        # With the hub the catch-up is read in the same trip as the socket's identity, before joining
+        # the hub; what went out meanwhile is caught below. Group fan-out reads it after joining.
+        actor, deadline, caught_up = await connect_db(
+            self.scope.get("user"), self.scope.get("session"), code, view, self.socket_id, since, self.use_hub
         )
         if actor is None:
             await self.accept()
@@ -389,7 +417,6 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         self.actor = actor
         self.kind = fragment_kind(actor.role)
         self.direct = self.scope.get("linewalk.direct")  # see sessions/wire.py
-        self.use_hub = settings.LIVE_FANOUT == "hub"
         self.groups_joined = []
         if not self.use_hub:
             self.groups_joined.append(protocol.inquiry_group(actor.inquiry_id))
@@ -410,7 +437,18 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             await self.refuse_revoked()
             return
         await self.accept()
-        await self.resync(since)
+        if caught_up is None:
+            await self.resync(since)
+        else:
+            seq, frame = caught_up
+            if frame is not None:
+                await self.send(frame)
+            self.last_seq = seq
+            if hub.fanned_out(actor.inquiry_id) > seq:
+                # Events this process sent out between that read and joining the hub: fetch them.
+                await self.resync(seq)
+            elif self.held:
+                await self.release_private()
         self.catching_up = False
         for run, frames in self.buffered:
             await self.deliver(run, frames)

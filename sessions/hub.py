@@ -141,6 +141,11 @@ class Hub:
             if self.pending.get(inquiry):
                 self._schedule(inquiry)
 
+    def fanned_out(self, inquiry):
+        """The last sequence number of ``inquiry`` this process knows to be out (sent, or read as current
+        when its first socket joined)."""
+        return self.last_seq.get(inquiry, 0)
+
     async def leave(self, consumer):
         inquiry = consumer.actor.inquiry_id
         local = self.sockets.get(inquiry)

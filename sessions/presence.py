@@ -7,10 +7,12 @@ sockets are counted)."""
 import asyncio
 import os
 import socket
+import threading
 import time
 from datetime import timedelta
 
 from channels.db import database_sync_to_async
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -51,25 +53,62 @@ def _count(inquiry_id, sectors):
     return {"total": total, "sectors": [(sector, by_sector.get(sector, 0)) for sector in sectors]}
 
 
+# Arrivals are written together, by the presence frame that every arrival schedules (``changed``): a
+# room connecting at once costs one INSERT of many rows a second, not a write (on SQLite, a commit) per
+# socket in the database thread the connects queue on.
+_arrived = {}  # channel name -> Presence row not written yet
+_arrived_lock = threading.Lock()
+
+
 def arrive(inquiry_id, participant, channel_name):
-    Presence.objects.update_or_create(
+    """Count this socket from the next write of arrivals on (the next presence frame's)."""
+    row = Presence(
+        inquiry_id=inquiry_id,
+        participant=participant,
+        sector=participant.sector,
         channel_name=channel_name,
-        defaults={
-            "inquiry_id": inquiry_id,
-            "participant": participant,
-            "sector": participant.sector,
-            "server": SERVER,
-        },
+        server=SERVER,
+        seen=timezone.now(),
     )
+    with _arrived_lock:
+        _arrived[channel_name] = row
+
+
+def write_arrivals():
+    """Store the rows of the sockets that arrived since the last write."""
+    with _arrived_lock:  # held while writing: a socket leaving meanwhile finds its row written or not
+        rows = list(_arrived.values())
+        _arrived.clear()
+        if not rows:
+            return
+        try:
+            with transaction.atomic():
+                Presence.objects.bulk_create(rows, batch_size=500)
+        except IntegrityError:
+            # A channel name seen before (a row left behind: replaced), or an inquiry or participant
+            # deleted meanwhile (nothing to count): one at a time.
+            fields = ("inquiry_id", "participant_id", "sector", "server")
+            for row in rows:
+                try:
+                    with transaction.atomic():
+                        Presence.objects.update_or_create(
+                            channel_name=row.channel_name, defaults={f: getattr(row, f) for f in fields}
+                        )
+                except IntegrityError:
+                    pass
 
 
 def leave(channel_name):
+    with _arrived_lock:
+        if _arrived.pop(channel_name, None) is not None:
+            return  # never written
     Presence.objects.filter(channel_name=channel_name).delete()
 
 
 def _render(inquiry_id):
     from inquiry.models import Inquiry
 
+    write_arrivals()  # count every socket connected by now
     inquiry = Inquiry.objects.filter(pk=inquiry_id).first()
     if inquiry is None:  # deleted meanwhile
         return None

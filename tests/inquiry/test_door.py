@@ -1,0 +1,111 @@
+"""The door: what a room arriving at once is served. The join page is rendered once per inquiry for
+phones that arrive fresh, each with its own CSRF token; the participant page is the frame around the
+board, which the page's socket brings as its first frame."""
+
+import re
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+from django.test import Client
+
+from board.actions import post_card
+from inquiry.access import PARTICIPANT, Actor
+from inquiry.models import Participant
+
+from ..support import Screen, join_as
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def fresh_phone():
+    return Client(enforce_csrf_checks=True)
+
+
+def join_page(client, inquiry):
+    response = client.get(f"/i/{inquiry.code}/join/")
+    assert response.status_code == 200
+    return response, TOKEN.search(response.content.decode()).group(1)
+
+
+def test_each_fresh_phone_gets_its_own_csrf_token_and_can_join_with_it(inquiry):
+    first, second = fresh_phone(), fresh_phone()
+    (page_one, token_one), (page_two, token_two) = join_page(first, inquiry), join_page(second, inquiry)
+    assert token_one != token_two
+    assert first.cookies["csrftoken"].value != second.cookies["csrftoken"].value
+    for page in (page_one, page_two):
+        assert inquiry.question in page.content.decode()
+        assert "Voluntary and community sector" in page.content.decode()
+    # Each token goes with its own phone's cookie only.
+    refused = second.post(f"/i/{inquiry.code}/join/", {"csrfmiddlewaretoken": token_one, "sector": "NHS"})
+    assert refused.status_code == 403
+    form = {"csrfmiddlewaretoken": token_one, "display_name": "Gita", "sector": "NHS"}
+    response = first.post(f"/i/{inquiry.code}/join/", form)
+    assert response.status_code == 302 and response["Location"] == f"/i/{inquiry.code}/"
+    assert Participant.objects.filter(display_name="Gita", sector="NHS").exists()
+
+
+def test_a_join_without_the_pages_token_is_refused(inquiry):
+    phone = fresh_phone()
+    join_page(phone, inquiry)
+    response = phone.post(f"/i/{inquiry.code}/join/", {"display_name": "Mallory", "sector": "NHS"})
+    assert response.status_code == 403
+    assert not Participant.objects.filter(display_name="Mallory").exists()
+
+
+def test_the_join_page_shows_the_inquiry_as_it_stands(inquiry):
+    join_page(fresh_phone(), inquiry)
+    inquiry.title = "Renamed <on the day>"
+    inquiry.sectors = ["NHS", "Housing"]
+    inquiry.save(update_fields=["title", "sectors"])
+    page = join_page(fresh_phone(), inquiry)[0].content.decode()
+    assert "Renamed &lt;on the day&gt;" in page
+    assert 'value="Housing"' in page and "Voluntary and community sector" not in page
+
+
+def test_a_logged_in_facilitator_sees_their_own_header_on_the_join_page(inquiry, alice):
+    join_page(fresh_phone(), inquiry)  # the page as every fresh phone gets it, rendered first
+    page = alice.get(f"/i/{inquiry.code}/join/").content.decode()
+    assert "Log out alice" in page and "Facilitator login" not in page
+
+
+def test_a_phone_that_already_joined_goes_straight_to_its_page(inquiry, carol):
+    response = carol.get(f"/i/{inquiry.code}/join/")
+    assert response.status_code == 302 and response["Location"] == f"/i/{inquiry.code}/"
+
+
+def test_the_participant_page_comes_without_the_board(inquiry, carol):
+    participant = Participant.objects.get(display_name="Carol")
+    post_card(Actor(PARTICIPANT, inquiry.pk, participant_id=participant.pk), uuid.uuid4(), "On the board")
+    page = carol.get(f"/i/{inquiry.code}/").content.decode()
+    assert "You: Carol (NHS)" in page
+    assert 'id="lw-seq" data-seq=""' in page and 'id="live"' in page
+    assert "On the board" not in page and 'id="board"' not in page
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_participants_socket_brings_the_board_escaped_as_its_first_frame(inquiry):
+    carol = await database_sync_to_async(join_as)(inquiry, "Carol", "NHS")
+    participant = await Participant.objects.aget(display_name="Carol")
+    actor = Actor(PARTICIPANT, inquiry.pk, participant_id=participant.pk)
+    nasty = ["<script>alert(1)</script>", '<div hx-swap-oob="true" id="board">x</div>']
+    for text in nasty:
+        await database_sync_to_async(post_card)(actor, uuid.uuid4(), text)
+    screen = await Screen(inquiry.code, carol).connect()  # as the page opens it: no ?since=
+    first = screen.frames[0]
+    assert first.snapshot and first.seq == 2
+    assert "<script>alert(1)" not in first.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in first.text
+    assert first.text.count('id="board"') == 1
+    assert screen.texts() == sorted(nasty)
+    await screen.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_removed_participant_gets_neither_page_nor_board(inquiry, alice):
+    carol = await database_sync_to_async(join_as)(inquiry, "Carol", "NHS")
+    await Participant.objects.filter(display_name="Carol").aupdate(removed=True)
+    response = await database_sync_to_async(carol.get)(f"/i/{inquiry.code}/")
+    assert response.status_code == 403 and b"You have been removed" in response.content
+    screen = Screen(inquiry.code, carol)
+    await screen.connect(expect_frame=False)
+    assert (await screen.reply()).error == "forbidden"

@@ -28,17 +28,23 @@ else:
     if settings.SERVE_STATIC:
         http_application = ASGIStaticFilesHandler(http_application)
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from sessions.origin import SameOriginValidator  # noqa: E402
 from sessions.routing import websocket_urlpatterns  # noqa: E402
-from sessions.wire import DirectWrites  # noqa: E402
+from sessions.wire import DirectWrites, skip_autobahn_config_dump  # noqa: E402
+
+skip_autobahn_config_dump()
 
 application = ProtocolTypeRouter(
     {
         "http": http_application,
-        "websocket": DirectWrites(SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
+        "websocket": DirectWrites(
+            # The session only: the consumer finds the user in it (Django's get_user) in the same trip
+            # to the database thread as the rest of its connect (sessions/consumers.py, connect_db).
+            SameOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )
 

@@ -276,6 +276,13 @@ def run_storm(base_urls, code, n, concurrency, timeout=60.0):
     return results, summary(results, seconds, before, after, concurrency)
 
 
+def cpu_ms_per_join(s, window):
+    """The server's CPU per participant joined, in ms: what a busy box inflates least."""
+    if not window or window.get("server_cpu_pct") is None or not s["joined"]:
+        return None
+    return round(10 * window["server_cpu_pct"] * window["window_s"] / s["joined"], 2)
+
+
 def render(s, server_cpu=None, load=None):
     steps = "; ".join(
         f"{name.replace('_', ' ')} p50 {d['p50']} / p95 {d['p95']} ms" for name, d in s["steps_ms"].items()
@@ -355,10 +362,9 @@ def main(argv=None):
         window = probe.read() if probe else {}
         cpu = None
         if window:
-            per_join = window["server_cpu_pct"] / 100 * window["window_s"] / max(1, s["joined"])
             cpu = (
-                f"server {window['server_cpu_pct']}% of one core ({1000 * per_join:.1f} ms of CPU a join), "
-                f"client {window['client_cpu_pct']}%, other {window['other_cpu_pct']}%"
+                f"server {window['server_cpu_pct']}% of one core ({cpu_ms_per_join(s, window)} ms of CPU a "
+                f"join), client {window['client_cpu_pct']}%, other {window['other_cpu_pct']}%"
             )
         print(render(s, cpu, window.get("load_avg_1m")))
     finally:

@@ -1436,8 +1436,10 @@ async def run_load(config, server, code, facilitator_key, joined, spy=None):
             f" connecting {len(joined):,} sockets"
         )
         started = time.monotonic()
+        probe.mark()
         answers = await ask(pool, conns, None, connect_limit + 30)
         connect_s = time.monotonic() - started
+        connect_window = probe.read()
         opened = sorted(i for a in answers if a for i in a[1])
         connect_errors = [e for a in answers if a for e in a[2]]
         result["connect"] = {
@@ -1447,6 +1449,11 @@ async def run_load(config, server, code, facilitator_key, joined, spy=None):
             "error_samples": sorted(set(connect_errors))[:3],
             "seconds": round(connect_s, 1),
             "per_s": round(len(opened) / connect_s, 1) if connect_s else None,
+            "resources": connect_window,
+            # The server's CPU per socket connected: what a busy box inflates least (docs/benchmarks.md).
+            "server_cpu_ms_per_socket": round(
+                10 * connect_window["server_cpu_pct"] * connect_window["window_s"] / max(1, len(opened)), 2
+            ),
         }
         log(
             f"{len(opened):,}/{len(joined):,} sockets open in {connect_s:.1f} s"
@@ -1780,7 +1787,7 @@ def render_run(r):
         f"{'Machine':<22}{m['cores']} cores ({m['cpu'] or '?'}), {m['memory_gb']} GB, Python {m['python']};"
         f" {m['layout']}",
         *(
-            [joins.render(j, _cpu_line(j.get("resources")))]
+            [joins.render(j, _join_cpu(j))]
             if "per_s" in j
             else [
                 f"{'Join':<22}{j['mode']}: {j['joined']:,} joined, {j['errors']} errors, {j['seconds']:.1f} s"
@@ -1788,7 +1795,12 @@ def render_run(r):
         ),
         f"{'Connections':<22}{cn['opened']:,}/{cn['requested']:,} opened in {cn['seconds']:.1f} s "
         f"({_f(cn['per_s'])}/s), {cn['errors']} connect errors, {cn['closed_during_run']} closed during run, "
-        f"{cn['held_at_end']:,} held at end",
+        f"{cn['held_at_end']:,} held at end"
+        + (
+            f"; server {cn['server_cpu_ms_per_socket']} ms of CPU a socket ({_cpu_line(cn.get('resources'))})"
+            if cn.get("server_cpu_ms_per_socket") is not None
+            else ""
+        ),
     ]
     idle = r["idle"]
     if idle:
@@ -1882,6 +1894,12 @@ def _cpu_line(window):
         f"server {_f(window['server_cpu_pct'])}% of one core, clients {_f(window['client_cpu_pct'])}%, "
         f"other {_f(window['other_cpu_pct'])}%, load {window['load_avg_1m']}"
     )
+
+
+def _join_cpu(join):
+    if not join.get("resources"):
+        return None
+    return f"{_cpu_line(join['resources'])}; {join['server_cpu_ms_per_join']} ms of server CPU a join"
 
 
 def render_joins(results):
@@ -2015,6 +2033,7 @@ def run_one(config):
                 server.base_urls, code, config.clients + 1, config.join_concurrency
             )
             join_info["resources"] = probe.read() if probe else None
+            join_info["server_cpu_ms_per_join"] = joins.cpu_ms_per_join(join_info, join_info["resources"])
             join_s = join_info["seconds"]
         else:
             joined, join_s = bulk_join(server.env(), code, config.clients + 1, server.base_urls)

@@ -8,13 +8,15 @@ import asyncio
 import logging
 import time
 import uuid
+from types import SimpleNamespace
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import DEFAULT_CHANNEL_LAYER, get_channel_layer
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user, get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError, close_old_connections
 from django.db.models import Q
 
@@ -175,19 +177,21 @@ def _catch_up(actor, kind, last_seq, inquiry=None):
 
 
 @database_sync_to_async
-def connect_db(user, session, code, view, socket_id, since, catch_up):
-    """Who the socket speaks for (None: nobody it may be), the deadline of a timer that closes the round,
-    and, with ``catch_up``, what the screen needs now (``_catch_up``): all in one trip to the database
-    thread, which a room connecting at once queues on."""
+def connect_db(session, code, view, socket_id, since, catch_up):
+    """The user of the session (Django's ``get_user``: the session's auth hash checked), who the socket
+    speaks for (None: nobody it may be), the deadline of a timer that closes the round and, with
+    ``catch_up``, what the screen needs now (``_catch_up``): all in one trip to the database thread, which
+    a room connecting at once queues on."""
     close_old_connections()
+    user = get_user(SimpleNamespace(session=session)) if session is not None else AnonymousUser()
     inquiry, actor, participant = socket_identity(user, session, code, view)
     if actor is None:
-        return None, None, None
+        return user, None, None, None
     if participant is not None:
         presence.arrive(inquiry.pk, participant, socket_id)
     deadline = inquiry.timer_ends_at if inquiry.timer_closes_round else None
     caught_up = _catch_up(actor, fragment_kind(actor.role), since, inquiry) if catch_up else None
-    return actor, deadline, caught_up
+    return user, actor, deadline, caught_up
 
 
 @database_sync_to_async
@@ -404,8 +408,8 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         self.use_hub = settings.LIVE_FANOUT == "hub"
         # With the hub the catch-up is read in the same trip as the socket's identity, before joining
         # the hub; what went out meanwhile is caught below. Group fan-out reads it after joining.
-        actor, deadline, caught_up = await connect_db(
-            self.scope.get("user"), self.scope.get("session"), code, view, self.socket_id, since, self.use_hub
+        self.scope["user"], actor, deadline, caught_up = await connect_db(
+            self.scope.get("session"), code, view, self.socket_id, since, self.use_hub
         )
         if actor is None:
             await self.accept()

@@ -21,6 +21,10 @@ from .models import Presence
 from .protocol import inquiry_group
 
 PRESENCE_INTERVAL = 1.0
+# A presence frame goes to every screen of the inquiry on this process (~25 us each): with many screens
+# here the frames are spaced so that they cost at most this many socket writes a second (10,000
+# screens: one every 5 s), rather than a quarter of a core for as long as a room keeps arriving.
+PRESENCE_WRITES_PER_SECOND = 2000
 SERVER = f"{socket.gethostname()}:{os.getpid()}"
 # Each process marks its rows as seen this often; rows a crashed process left behind stop counting
 # after STALE_AFTER without a heartbeat.
@@ -150,8 +154,11 @@ def changed(inquiry_id, channel_layer):
     key = (id(loop), inquiry_id)
     if key in _scheduled:
         return
+    from .hub import hub
+
+    delay = max(PRESENCE_INTERVAL, len(hub.sockets.get(inquiry_id, ())) / PRESENCE_WRITES_PER_SECOND)
     _scheduled[key] = loop.call_later(
-        PRESENCE_INTERVAL, lambda: asyncio.ensure_future(_broadcast(key, inquiry_id, channel_layer))
+        delay, lambda: asyncio.ensure_future(_broadcast(key, inquiry_id, channel_layer))
     )
 
 

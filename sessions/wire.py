@@ -14,6 +14,7 @@ per-message compression. Anything else (tests' in-process communicators, another
 transport) keeps the ordinary ASGI ``send``."""
 
 import functools
+import pprint
 import struct
 
 TEXT = 0x81  # FIN + text opcode
@@ -104,3 +105,23 @@ class DirectWrites:
             if direct is not None:
                 scope = dict(scope, **{"linewalk.direct": direct})
         return await self.inner(scope, receive, send)
+
+
+def skip_autobahn_config_dump():
+    """autobahn's websocket protocol pretty-prints its ~30 settings for a debug log line on every new
+    connection, whether or not anything logs at debug level: 6% of the server's CPU while a room
+    connects at once (py-spy, docs/benchmarks.md). That line is dropped; nothing else changes. Applies
+    only while autobahn still formats it with the module's own ``pformat`` (pinned in constraints.txt;
+    tests/sessions/test_real_server.py runs real Daphne connects)."""
+    try:
+        from autobahn.websocket import protocol
+    except ImportError:
+        return False
+    if getattr(protocol, "pformat", None) is not pprint.pformat:
+        return False
+    protocol.pformat = _not_formatted
+    return True
+
+
+def _not_formatted(_value):
+    return "(not formatted: sessions/wire.py)"

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from board.actions import post_card
@@ -109,3 +110,35 @@ async def test_a_removed_participant_gets_neither_page_nor_board(inquiry, alice)
     screen = Screen(inquiry.code, carol)
     await screen.connect(expect_frame=False)
     assert (await screen.reply()).error == "forbidden"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_facilitator_whose_password_changed_since_login_is_refused_on_the_socket(inquiry, alice):
+    screen = await Screen(inquiry.code, alice).connect()  # the session as it was at login: accepted
+    assert screen.frames[0].snapshot
+    await screen.close()
+    user = await get_user_model().objects.aget(username="alice")
+    user.set_password("a new password for alice")
+    await user.asave()
+    again = Screen(inquiry.code, alice)
+    await again.connect(expect_frame=False)
+    assert (await again.reply()).error == "forbidden"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_participant_who_left_before_being_counted_is_not_counted(inquiry, alice):
+    carol = await database_sync_to_async(join_as)(inquiry, "Carol", "NHS")
+    dave = await database_sync_to_async(join_as)(inquiry, "Dave", "Local authority")
+    facilitator = await Screen(inquiry.code, alice).connect()
+    gone = await Screen(inquiry.code, carol).connect()
+    await gone.close()  # before the next presence frame writes arrivals
+    stays = await Screen(inquiry.code, dave).connect()
+    await facilitator.until(lambda s: present(s) == "1 participant connected: Local authority 1")
+    await stays.close()
+    await facilitator.until(lambda s: present(s).startswith("0 participants connected"))
+    await facilitator.close()
+
+
+def present(screen):
+    element = screen.find("presence")
+    return " ".join(element.text_content().split()) if element is not None else ""

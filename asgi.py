@@ -33,9 +33,9 @@ from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from sessions.origin import SameOriginValidator  # noqa: E402
 from sessions.routing import websocket_urlpatterns  # noqa: E402
-from sessions.wire import DirectWrites, skip_autobahn_config_dump  # noqa: E402
+from sessions.wire import DirectWrites, trim_daphne  # noqa: E402
 
-skip_autobahn_config_dump()
+trim_daphne()
 
 application = ProtocolTypeRouter(
     {

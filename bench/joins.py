@@ -339,6 +339,9 @@ def main(argv=None):
     p.add_argument("--code", help="with --url: the inquiry to join")
     p.add_argument("--keep-server-log", action="store_true")
     p.add_argument(
+        "--stock", action="store_true", help="Django's ASGI handler (HTTP_THREADS=0), Daphne's backlog (50)"
+    )
+    p.add_argument(
         "--profile", metavar="FILE", help="py-spy record the (first) server into FILE (speedscope)"
     )
     a = p.parse_args(argv)
@@ -346,7 +349,11 @@ def main(argv=None):
         server = live.ExternalServer(a.url)
     else:
         server = live.EmbeddedServer(
-            a.server_processes, "hub", a.keep_server_log, postgres=live.resolve_postgres(a.postgres)
+            a.server_processes,
+            "hub",
+            a.keep_server_log,
+            postgres=live.resolve_postgres(a.postgres),
+            stock=a.stock,
         )
     live.raise_open_file_limit(a.concurrency + 512)
     spy = None

@@ -14,6 +14,7 @@ per-message compression. Anything else (tests' in-process communicators, another
 transport) keeps the ordinary ASGI ``send``."""
 
 import functools
+import inspect
 import pprint
 import struct
 
@@ -107,16 +108,28 @@ class DirectWrites:
         return await self.inner(scope, receive, send)
 
 
-def skip_autobahn_config_dump():
-    """autobahn's websocket protocol pretty-prints its ~30 settings for a debug log line on every new
-    connection, whether or not anything logs at debug level: 6% of the server's CPU while a room
-    connects at once (py-spy, docs/benchmarks.md). That line is dropped; nothing else changes. Applies
-    only while autobahn still formats it with the module's own ``pformat`` (pinned in constraints.txt;
-    tests/sessions/test_real_server.py runs real Daphne connects)."""
+def trim_daphne():
+    """Work Daphne's layers do on every connection or request for nothing, skipped. Each applies only
+    where the code still looks as it did when measured (versions pinned in constraints.txt; the
+    real-Daphne tests run through all three); what each was worth: docs/benchmarks.md, "The door".
+
+    - autobahn pretty-prints its ~30 settings for a debug log line on every new websocket, whether or
+      not anything logs at debug level (6% of the server's CPU while a room connects at once).
+    - Twisted parses every form POST (urlencoded or multipart, through the email package, in the event
+      loop) into ``request.args``, which Daphne never reads: Daphne hands the raw body to the
+      application. A multipart upload (an import) was parsed whole before Django even saw it.
+    - Twisted formats a combined-log access line for every request into its own log, which Daphne at
+      its default verbosity sends nowhere (Daphne's own access log is separate)."""
+    return [name for name, trim in TRIMS if trim()]
+
+
+def _autobahn_config_dump():
     try:
         from autobahn.websocket import protocol
     except ImportError:
         return False
+    if getattr(protocol, "pformat", None) is _not_formatted:
+        return True
     if getattr(protocol, "pformat", None) is not pprint.pformat:
         return False
     protocol.pformat = _not_formatted
@@ -125,3 +138,56 @@ def skip_autobahn_config_dump():
 
 def _not_formatted(_value):
     return "(not formatted: sessions/wire.py)"
+
+
+def _twisted_form_parsing():
+    try:
+        from daphne.http_protocol import HTTPFactory, WebRequest
+        from twisted.web import http
+    except ImportError:
+        return False
+    if "parsePOSTFormSubmission" not in inspect.signature(http.Request.__init__).parameters:
+        return False
+    original = HTTPFactory.buildProtocol
+    if getattr(original, "linewalk_trimmed", False):
+        return True
+
+    def build_protocol(self, addr):
+        protocol = original(self, addr)
+        if protocol is not None and getattr(protocol, "requestFactory", None) is WebRequest:
+            protocol.requestFactory = functools.partial(WebRequest, parsePOSTFormSubmission=False)
+        return protocol
+
+    build_protocol.linewalk_trimmed = True
+    HTTPFactory.buildProtocol = build_protocol
+    return True
+
+
+def _twisted_access_lines():
+    try:
+        from daphne.http_protocol import HTTPFactory
+        from twisted.web import http
+    except ImportError:
+        return False
+    original = HTTPFactory.log
+    if getattr(original, "linewalk_trimmed", False):
+        return True
+    if original is not http.HTTPFactory.log:
+        return False  # Daphne logs through it itself now: leave it
+
+    def log(self, request):
+        server = getattr(self, "server", None)
+        if server is not None and getattr(server, "verbosity", 2) <= 1:
+            return  # Daphne sends Twisted's log nowhere at this verbosity (daphne/server.py)
+        original(self, request)
+
+    log.linewalk_trimmed = True
+    HTTPFactory.log = log
+    return True
+
+
+TRIMS = [
+    ("autobahn settings dump", _autobahn_config_dump),
+    ("Twisted form parsing", _twisted_form_parsing),
+    ("Twisted access lines", _twisted_access_lines),
+]

@@ -14,6 +14,7 @@ from django.test import Client
 from bench.joins import join_one
 from board.models import Card
 from inquiry.models import Participant
+from sessions import wire
 
 from .. import servers
 from ..servers import TIMEOUT, RemoteScreen
@@ -55,6 +56,11 @@ async def test_a_room_joins_at_once_and_every_phone_gets_its_board(server, inqui
         await screen.sees("Arrived with everyone")
     for screen in (facilitator, *phones):
         await screen.close()
+
+
+def test_the_daphne_trims_apply_to_the_pinned_versions():
+    # An upgrade of Daphne, Twisted or autobahn that changes what sessions/wire.py trims fails here.
+    assert wire.trim_daphne() == ["autobahn settings dump", "Twisted form parsing", "Twisted access lines"]
 
 
 def test_a_streamed_export_is_served_whole_from_the_pool(server, inquiry, alice, carol):

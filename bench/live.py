@@ -159,35 +159,26 @@ CONNECT_10K = {"seconds": 30}
 # A room that joined through the door, then posts: the join storm's and the sustained phase's targets.
 DOOR_1K = {"join": JOIN_1K, "sustained": SUSTAINED_1K}
 
+
+def door_rows(seconds):
+    """1,000 people come in through the door (the HTTP join flow, 200 at once), then post 10 a second:
+    with the default server; with the stock one (Django's ASGI handler, Daphne's backlog, group fan-out:
+    the baseline); and in the production shape, two Daphne processes behind one Redis with PostgreSQL
+    (when one answers on 127.0.0.1: BENCH_POSTGRES_URL or the default below; else SQLite), clients split
+    across them."""
+    common = {"clients": 1000, "join": "http", "rate": 10, "seconds": seconds, "targets": DOOR_1K}
+    label = f"N=1k door+10/s {seconds}s"
+    return [
+        Config(label=label, **common),
+        Config(label=label + " stock", fanout="group", stock=True, **common),
+        Config(label=label + " 2 procs", server_processes=2, postgres="auto", **common),
+    ]
+
+
 SUITES = {
     # make bench: a few minutes.
     "standard": [
-        # 1,000 people come in through the door (the HTTP join flow, 200 at once), then post.
-        Config(label="N=1k door+10/s 20s", clients=1000, join="http", rate=10, seconds=20, targets=DOOR_1K),
-        # The same against the stock server: Django's ASGI handler, Daphne's backlog, group fan-out.
-        Config(
-            label="N=1k door+10/s 20s stock",
-            clients=1000,
-            join="http",
-            rate=10,
-            seconds=20,
-            fanout="group",
-            stock=True,
-            targets=DOOR_1K,
-        ),
-        # The production shape: two Daphne processes behind one Redis, PostgreSQL (when one answers on
-        # 127.0.0.1: BENCH_POSTGRES_URL or the default below; else SQLite), clients split across them.
-        Config(
-            label="N=1k door+10/s 20s 2 procs",
-            clients=1000,
-            join="http",
-            rate=10,
-            seconds=20,
-            fanout="hub",
-            server_processes=2,
-            postgres="auto",
-            targets=DOOR_1K,
-        ),
+        *door_rows(20),
         Config(
             label="N=2k idle+1 post+burst",
             clients=2000,
@@ -202,28 +193,7 @@ SUITES = {
     ],
     # The issue's targets in full (tens of minutes).
     "targets": [
-        Config(label="N=1k door+10/s 60s", clients=1000, join="http", rate=10, seconds=60, targets=DOOR_1K),
-        Config(
-            label="N=1k door+10/s 60s 2 procs",
-            clients=1000,
-            join="http",
-            rate=10,
-            seconds=60,
-            fanout="hub",
-            server_processes=2,
-            postgres="auto",
-            targets=DOOR_1K,
-        ),
-        Config(
-            label="N=1k door+10/s 60s stock",
-            clients=1000,
-            join="http",
-            rate=10,
-            seconds=60,
-            fanout="group",
-            stock=True,
-            targets=DOOR_1K,
-        ),
+        *door_rows(60),
         Config(
             label="N=10k idle+1 post+burst",
             clients=10000,
@@ -1908,7 +1878,7 @@ def render_joins(results):
     if not rows:
         return ""
     head = (
-        f"{'Run':<26}{'fanout':<7}{'joined':>9}{'s':>7}{'joins/s':>9}{'join p50':>10}{'p95':>8}"
+        f"{'Run':<34}{'fanout':<7}{'joined':>9}{'s':>7}{'joins/s':>9}{'join p50':>10}{'p95':>8}"
         f"{'page p50/p95':>15}{'post p50/p95':>15}{'board p50/p95':>15}{'fail':>6}{'ovfl':>6}"
         f"{'connect/s':>11}  target"
     )
@@ -1927,7 +1897,7 @@ def render_joins(results):
             for k in ("join_page", "post", "participant_page")
         )
         lines.append(
-            f"{r['label'][:25]:<26}{r['config']['live_fanout']:<7}{j['joined']:>9,}{j['seconds']:>7.1f}"
+            f"{r['label'][:33]:<34}{r['config']['live_fanout']:<7}{j['joined']:>9,}{j['seconds']:>7.1f}"
             f"{_f(j['per_s']):>9}{_f(j['join_ms']['p50']):>10}{_f(j['join_ms']['p95']):>8}{steps}"
             f"{j['errors']:>6}{_f((j.get('listen') or {}).get('overflows')):>6}{_f(c['per_s']):>11}  {v}"
             + (f"; connect {cv[1]}" if cv else "")
@@ -1939,7 +1909,7 @@ def render_summary(results):
     """One table: a row per (run, phase), and an idle row per run that had one."""
     m = results[0]["machine"]
     head = (
-        f"{'Run':<26}{'fanout':<7}{'phase':<10}{'posts':>6}{'each p50':>10}{'p95':>9}{'p99':>9}"
+        f"{'Run':<34}{'fanout':<7}{'phase':<10}{'posts':>6}{'each p50':>10}{'p95':>9}{'p99':>9}"
         f"{'all p99':>9}{'delivered':>20}{'held':>8}{'srv CPU':>8}{'other':>7}  target"
     )
     lines = [
@@ -1951,15 +1921,15 @@ def render_summary(results):
     ]
     for r in results:
         c = r["config"]
-        label = (r["label"] or f"N={c['clients']:,}")[:25]
+        label = (r["label"] or f"N={c['clients']:,}")[:33]
         fan = c["live_fanout"]
         join = "http" if r["join"]["mode"].startswith("http") else "bulk"
-        label = f"{label} [{join}]"[:25]
+        label = f"{label} [{join}]"[:33]
         if r["idle"]:
             i = r["idle"]
             v = r["verdicts"].get("idle", (None, ""))[1]
             lines.append(
-                f"{label:<26}{fan:<7}{'idle':<10}{'-':>6}{'':>10}{'':>9}{'':>9}{'':>9}"
+                f"{label:<34}{fan:<7}{'idle':<10}{'-':>6}{'':>10}{'':>9}{'':>9}{'':>9}"
                 f"{_f(i['kb_per_connection']) + ' KB/conn':>20}"
                 f"{i['held']:>8,}{_f(i['server_cpu_pct']):>8}{_f(i['other_cpu_pct']):>7}  {v}"
             )
@@ -1968,14 +1938,14 @@ def render_summary(results):
             v = r["verdicts"].get(p["name"], (None, ""))[1]
             dl = f"{p['delivered']:,}/{p['expected']:,}"
             lines.append(
-                f"{label:<26}{fan:<7}{p['name']:<10}{p['sent']:>6}{_f(e['p50']):>10}{_f(e['p95']):>9}"
+                f"{label:<34}{fan:<7}{p['name']:<10}{p['sent']:>6}{_f(e['p50']):>10}{_f(e['p95']):>9}"
                 f"{_f(e['p99']):>9}{_f(a['p99']):>9}{dl:>20}{r['connections']['held_at_end']:>8,}"
                 f"{_f(p['resources']['server_cpu_pct']):>8}{_f(p['resources']['other_cpu_pct']):>7}  {v}"
             )
         mm = r["final_check"]["mismatched"]
         if mm["any"]:
             lines.append(
-                f"{'':<26}{'':<7}final board check: {mm['any']:,} of "
+                f"{'':<34}{'':<7}final board check: {mm['any']:,} of "
                 f"{r['final_check']['clients_checked']:,} clients differ from a fresh snapshot"
             )
     door = render_joins(results)

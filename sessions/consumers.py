@@ -428,8 +428,9 @@ class InquiryConsumer(AsyncWebsocketConsumer):
                 self.groups_joined.append(protocol.participant_group(actor.participant_id))
             if actor.user_id:
                 self.groups_joined.append(protocol.user_group(actor.user_id))
-        # Join before reading the catch-up: an event committed in between arrives both ways, and the
-        # sequence check drops the second copy. Events the hub delivers meanwhile wait in a buffer.
+        # Group fan-out joins before reading the catch-up: an event committed in between arrives both
+        # ways, and the sequence check drops the second copy. Events the hub delivers before the catch-up
+        # is sent wait in a buffer.
         self.catching_up, self.buffered = True, []
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)

@@ -81,19 +81,21 @@ def mine(inquiry, participant_id):
     return mine_of(inquiry, [participant_id], current_vote(inquiry))[participant_id]
 
 
-def mine_of(inquiry, participant_ids, vote):
+def mine_of(inquiry, participant_ids, vote, none_of=()):
     """``mine`` for several participants at once, in two queries: {participant id: mine}. ``vote``: the
-    current one."""
+    current one; ``none_of``: participants known to have no dots and no reactions (not queried)."""
     dots = {pid: {} for pid in participant_ids}
-    if vote is not None:
-        rows = Dot.objects.filter(vote=vote, participant_id__in=participant_ids).order_by("pk")
+    reactions = {pid: [] for pid in participant_ids}
+    asked = [pid for pid in participant_ids if pid not in none_of]
+    if vote is not None and asked:
+        rows = Dot.objects.filter(vote=vote, participant_id__in=asked).order_by("pk")
         for dot in rows.only("participant_id", "card_id", "theme_id", "link_id", "step_id"):
             key = dot.item_key
             dots[dot.participant_id][key] = dots[dot.participant_id].get(key, 0) + 1
-    reactions = {pid: [] for pid in participant_ids}
-    rows = Reaction.objects.filter(participant_id__in=participant_ids, card__inquiry=inquiry).order_by("pk")
-    for pid, card_id in rows.values_list("participant_id", "card_id"):
-        reactions[pid].append(card_id)
+    if asked:
+        rows = Reaction.objects.filter(participant_id__in=asked, card__inquiry=inquiry).order_by("pk")
+        for pid, card_id in rows.values_list("participant_id", "card_id"):
+            reactions[pid].append(card_id)
     open_vote = vote is not None and vote.is_open
     return {
         pid: {
@@ -109,17 +111,22 @@ def mine_of(inquiry, participant_ids, vote):
 def mine_html(inquiry, participant_id):
     """A participant's own part of the page, for their snapshot or replay: their dots and reactions, and
     their next steps, contact and connections (board/nextsteps)."""
+    html = mine_frames(inquiry, [participant_id], current_vote(inquiry))[participant_id]
+    return with_own_steps(inquiry, participant_id, html)
+
+
+def with_own_steps(inquiry, participant_id, html):
+    """``html`` (the participant's ``lw-mine`` swap) and then their next steps, contact and connections."""
     from .nextsteps.render import mine_html as own_steps
 
-    html = mine_frames(inquiry, [participant_id], current_vote(inquiry))[participant_id]
     return html + own_steps(inquiry, participant_id)
 
 
-def mine_frames(inquiry, participant_ids, vote):
-    """{participant id: their ``lw-mine`` swap}, read for all of them at once."""
+def mine_frames(inquiry, participant_ids, vote, none_of=()):
+    """{participant id: their ``lw-mine`` swap}, read for all of them at once (``none_of``: see mine_of)."""
     return {
         pid: render_to_string("board/board.html#mine", {"mine": own, "oob": True})
-        for pid, own in mine_of(inquiry, participant_ids, vote).items()
+        for pid, own in mine_of(inquiry, participant_ids, vote, none_of).items()
     }
 
 

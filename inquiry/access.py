@@ -75,14 +75,16 @@ def actor_for_socket(user, session, code, view):
     return inquiry, actor
 
 
-def participant_for_code(session, code):
+def participant_for_code(session, code, participants=None):
     """The participant this browser joined the inquiry of ``code`` as, with that inquiry loaded, or None;
-    in one query (a room connecting at once queues on each one)."""
+    in one query (a room connecting at once queues on each one). ``participants``: the queryset to read
+    from (one with annotations the caller needs), by default every participant."""
     tokens = [token for key, token in session.items() if key.startswith("participant:") and token]
     if not tokens:
         return None
     found = (
-        Participant.objects.select_related("inquiry")
+        (Participant.objects.all() if participants is None else participants)
+        .select_related("inquiry")
         .filter(inquiry__code=normalise_code(code), token__in=tokens)
         .first()
     )
@@ -91,24 +93,26 @@ def participant_for_code(session, code):
     return found
 
 
-def socket_identity(user, session, code, view):
-    """``actor_for_socket``, with the Participant it found (or None): (inquiry, actor, participant)."""
-    if (user is None or not user.is_authenticated) and session is not None:
-        participant = participant_for_code(session, code)
-        if participant is not None:
-            if participant.removed:
-                return participant.inquiry, None, None
-            actor = Actor(PARTICIPANT, participant.inquiry_id, participant_id=participant.pk)
-            return participant.inquiry, actor, participant
-    inquiry = Inquiry.objects.filter(code=normalise_code(code)).first()
+def socket_identity(user, session, code, view, participants=None):
+    """``actor_for_socket``, with the Participant it found (or None): (inquiry, actor, participant).
+    ``participants``: as for ``participant_for_code``."""
+    inquiry = None
+    if user is not None and user.is_authenticated:
+        inquiry = Inquiry.objects.filter(code=normalise_code(code)).first()
+        if inquiry is not None and inquiry.is_facilitator(user):
+            role = PRESENTER if view == PRESENTER else FACILITATOR
+            return inquiry, Actor(role, inquiry.pk, user_id=user.pk), None
+    participant = participant_for_code(session, code, participants) if session is not None else None
+    if participant is not None:
+        if participant.removed:
+            return participant.inquiry, None, None
+        return (
+            participant.inquiry,
+            Actor(PARTICIPANT, participant.inquiry_id, participant_id=participant.pk),
+            participant,
+        )
     if inquiry is None:
-        return None, None, None
-    if user is not None and user.is_authenticated and inquiry.is_facilitator(user):
-        role = PRESENTER if view == PRESENTER else FACILITATOR
-        return inquiry, Actor(role, inquiry.pk, user_id=user.pk), None
-    participant = participant_for_session(session, inquiry) if session is not None else None
-    if participant is not None and not participant.removed:
-        return inquiry, Actor(PARTICIPANT, inquiry.pk, participant_id=participant.pk), participant
+        inquiry = Inquiry.objects.filter(code=normalise_code(code)).first()
     return inquiry, None, None
 
 

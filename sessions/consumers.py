@@ -18,17 +18,17 @@ from django.conf import settings
 from django.contrib.auth import get_user, get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError, close_old_connections
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from board import actions as board_actions
 from board import render, suggest
-from board.models import Card
+from board.models import Card, Dot, Reaction
 from board.nextsteps.actions import HANDLERS as NEXT_STEP_HANDLERS
 from board.systemmap.actions import HANDLERS as MAP_HANDLERS
 from inquiry import actions as inquiry_actions
 from inquiry import audit, limits
 from inquiry.access import FACILITATOR, Refused, require_facilitator, socket_identity
-from inquiry.models import Inquiry
+from inquiry.models import Inquiry, Participant
 
 from . import presence, protocol, timers
 from .events import missed_since
@@ -133,6 +133,7 @@ snapshots = Snapshots()
 
 
 _votes = {}
+_no_mine = {}
 
 
 def _vote_at(inquiry):
@@ -146,13 +147,38 @@ def _vote_at(inquiry):
     return _votes[key]
 
 
-def _mine(inquiry, participant_id):
-    return render.mine_frames(inquiry, [participant_id], _vote_at(inquiry))[participant_id]
+def _mine(inquiry, participant_id, participant=None):
+    """The participant's own part of the page (``render.mine_html``): their dots and reactions, then their
+    next steps. Without dots or reactions (known from the connect's read, ``with_private_state``) the
+    first part is the same for everyone at this sequence number: rendered once."""
+    vote = _vote_at(inquiry)
+    if participant is not None and not participant.has_dots and not participant.has_reactions:
+        key = (inquiry.pk, inquiry.seq)
+        if key not in _no_mine:
+            if len(_no_mine) > 64:
+                _no_mine.clear()
+            blank = render.mine_frames(inquiry, [participant_id], vote, none_of={participant_id})
+            _no_mine[key] = blank[participant_id]
+        votes = _no_mine[key]
+    else:
+        votes = render.mine_frames(inquiry, [participant_id], vote)[participant_id]
+    return render.with_own_steps(inquiry, participant_id, votes)
 
 
-def _catch_up(actor, kind, last_seq, inquiry=None):
+def with_private_state():
+    """Participants, each read with whether they have anything only their own screens show (unrevealed or
+    queued cards, dots, reactions): a participant who has none needs no more queries at connect."""
+    mine = OuterRef("pk")
+    return Participant.objects.annotate(
+        has_unshared=Exists(own_unshared_cards(mine)),
+        has_dots=Exists(Dot.objects.filter(participant=mine)),
+        has_reactions=Exists(Reaction.objects.filter(participant=mine)),
+    )
+
+
+def _catch_up(actor, kind, last_seq, inquiry=None, participant=None):
     """What a screen that has seen up to ``last_seq`` needs now: (seq, frame or None). ``inquiry``: the
-    row as just read, if the caller has it."""
+    row as just read, if the caller has it; ``participant``: the actor's, read ``with_private_state``."""
     if inquiry is None:
         inquiry = Inquiry.objects.get(pk=actor.inquiry_id)
     if last_seq == inquiry.seq:
@@ -161,18 +187,22 @@ def _catch_up(actor, kind, last_seq, inquiry=None):
     if events is not None and kind != "facilitator" and any(e.redacts for e in events):
         # Fragments before a hide, delete or edit may still hold what participants may no longer see.
         events = None
-    # The shared replay and snapshot lack a participant's own unrevealed or queued cards.
-    own = bool(actor.participant_id) and own_unshared_cards(actor.participant_id).exists()
+    # The shared replay and snapshot lack a participant's own unrevealed or queued cards (known from the
+    # connect's read when the caller has the participant ``with_private_state``).
+    if participant is not None:
+        own = participant.has_unshared
+    else:
+        own = bool(actor.participant_id) and own_unshared_cards(actor.participant_id).exists()
     if events is None or own:
         html = snapshots.get(inquiry, kind, actor.participant_id if own else None)
         if actor.participant_id:
-            html += _mine(inquiry, actor.participant_id)
+            html += _mine(inquiry, actor.participant_id, participant)
         return inquiry.seq, protocol.snapshot_frame(inquiry.seq, html)
     attr = f"html_{kind}"
     fragments = [getattr(e, attr) for e in events]
     if actor.participant_id:
         # Their own dots and reactions travel in private frames, which a replay does not carry.
-        fragments.append(_mine(inquiry, actor.participant_id))
+        fragments.append(_mine(inquiry, actor.participant_id, participant))
     return inquiry.seq, protocol.replay_frame(inquiry.seq, fragments)
 
 
@@ -184,13 +214,14 @@ def connect_db(session, code, view, socket_id, since, catch_up):
     a room connecting at once queues on."""
     close_old_connections()
     user = get_user(SimpleNamespace(session=session)) if session is not None else AnonymousUser()
-    inquiry, actor, participant = socket_identity(user, session, code, view)
+    inquiry, actor, participant = socket_identity(user, session, code, view, with_private_state())
     if actor is None:
         return user, None, None, None
     if participant is not None:
         presence.arrive(inquiry.pk, participant, socket_id)
     deadline = inquiry.timer_ends_at if inquiry.timer_closes_round else None
-    caught_up = _catch_up(actor, fragment_kind(actor.role), since, inquiry) if catch_up else None
+    kind = fragment_kind(actor.role)
+    caught_up = _catch_up(actor, kind, since, inquiry, participant) if catch_up else None
     return user, actor, deadline, caught_up
 
 

@@ -142,3 +142,42 @@ async def test_a_participant_who_left_before_being_counted_is_not_counted(inquir
 def present(screen):
     element = screen.find("presence")
     return " ".join(element.text_content().split()) if element is not None else ""
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_each_phone_reconnecting_gets_its_own_private_state_in_its_first_frame(inquiry, alice):
+    carol_client = await database_sync_to_async(join_as)(inquiry, "Carol", "NHS")
+    dave_client = await database_sync_to_async(join_as)(inquiry, "Dave", "Local authority")
+    facilitator = await Screen(inquiry.code, alice).connect()
+    carol = await Screen(inquiry.code, carol_client).connect()
+    dave = await Screen(inquiry.code, dave_client).connect()
+    await dave.post("Dave's idea")
+    await carol.until(lambda s: "Dave's idea" in s.texts())
+    card = next(iter(carol.cards()))
+    await carol.send(type="reaction", op="toggle", card=card)
+    fields = {"round": None, "target": "cards", "budget": 3, "per_item": 2, "live": False}
+    await facilitator.send(type="vote", op="open", **fields)
+    await carol.until(
+        lambda s: s.find("vote-bar") is not None and "Dot voting" in s.find("vote-bar").text_content()
+    )
+    await carol.send(type="dot", op="add", card=card, theme=None)
+    await carol.until(lambda s: s.find("lw-mine").get("data-left") == "2")
+    round_id = (await inquiry.rounds.afirst()).pk
+    await facilitator.send(type="round", op="phase", round=round_id, phase="silent")
+    await carol.until(lambda s: s.find("round-banner").get("data-phase") == "silent")
+    await carol.post("Carol's unrevealed thought")
+    await carol.reply()
+
+    again = await Screen(inquiry.code, carol_client).connect()  # a reload: the page's first connect
+    mine = again.frames[0].first("lw-mine")
+    assert again.frames[0].snapshot and "Carol's unrevealed thought" in again.texts()
+    assert mine.get("data-dots") == f'{{"card-{card}": 1}}' and mine.get("data-left") == "2"
+    assert str(card) in mine.get("data-reactions")
+    other = await Screen(inquiry.code, dave_client).connect()
+    mine = other.frames[0].first("lw-mine")
+    assert "Carol's unrevealed thought" not in other.texts() and "Dave's idea" in other.texts()
+    assert (
+        mine.get("data-dots") == "{}" and mine.get("data-reactions") == "[]" and mine.get("data-left") == "3"
+    )
+    for screen in (facilitator, carol, dave, again, other):
+        await screen.close()

@@ -5,7 +5,10 @@ only its CSRF token differs between them. A phone that arrives fresh (no session
 it can only be an anonymous visitor with nothing to be told) gets the page rendered once per process for
 the inquiry as it stands, with its own token put in. The inquiry is still read for every request, so an
 edited title, question or list of sectors is shown at once; anyone else gets the page rendered as usual.
-"""
+
+Everything else on the page is the same for every fresh phone. Anything per request added to the join
+page or base.html (a CSP nonce, the request's path) must be put in here as the token is, or the first
+phone's would be shown to the rest (tests/inquiry/test_door.py)."""
 
 import secrets
 

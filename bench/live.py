@@ -1872,18 +1872,22 @@ def _join_cpu(join):
     return f"{_cpu_line(join['resources'])}; {join['server_cpu_ms_per_join']} ms of server CPU a join"
 
 
+def _ms(value):
+    return "-" if value is None else f"{value:,.0f}"
+
+
 def render_joins(results):
-    """The door: one line per run whose participants came in over HTTP."""
+    """The door: one line per run whose participants came in over HTTP (times in ms)."""
     rows = [r for r in results if "per_s" in r["join"]]
     if not rows:
         return ""
     head = (
-        f"{'Run':<34}{'fanout':<7}{'joined':>9}{'s':>7}{'joins/s':>9}{'join p50':>10}{'p95':>8}"
-        f"{'page p50/p95':>15}{'post p50/p95':>15}{'board p50/p95':>15}{'fail':>6}{'ovfl':>6}"
-        f"{'connect/s':>11}  target"
+        f"{'Run':<34}{'fanout':<7}{'joined':>8}{'s':>7}{'joins/s':>9}{'join p50/p95':>15}"
+        f"{'join page':>14}{'POST':>14}{'part. page':>14}{'fail':>6}{'ovfl':>6}{'connect/s':>11}  target"
     )
     lines = [
-        "Join storm (HTTP: join page, POST, participant page; ms) and connect storm",
+        "Join storm (HTTP, ms: per join, then p50/p95 per step: join page, POST, participant page) and "
+        "connect storm",
         head,
         "-" * len(head),
     ]
@@ -1892,13 +1896,15 @@ def render_joins(results):
         st = j["steps_ms"]
         v = r["verdicts"].get("join", (None, ""))[1]
         cv = r["verdicts"].get("connect")
+        per_join = f"{_ms(j['join_ms']['p50'])}/{_ms(j['join_ms']['p95'])}"
         steps = "".join(
-            f"{_f(st[k]['p50']) + '/' + _f(st[k]['p95']):>15}"
+            f"{_ms(st[k]['p50']) + '/' + _ms(st[k]['p95']):>14}"
             for k in ("join_page", "post", "participant_page")
         )
+        label = r["label"] or f"N={r['config']['clients']:,}"
         lines.append(
-            f"{r['label'][:33]:<34}{r['config']['live_fanout']:<7}{j['joined']:>9,}{j['seconds']:>7.1f}"
-            f"{_f(j['per_s']):>9}{_f(j['join_ms']['p50']):>10}{_f(j['join_ms']['p95']):>8}{steps}"
+            f"{label[:33]:<34}{r['config']['live_fanout']:<7}{j['joined']:>8,}{j['seconds']:>7.1f}"
+            f"{_f(j['per_s']):>9}{per_join:>15}{steps}"
             f"{j['errors']:>6}{_f((j.get('listen') or {}).get('overflows')):>6}{_f(c['per_s']):>11}  {v}"
             + (f"; connect {cv[1]}" if cv else "")
         )

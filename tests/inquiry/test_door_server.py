@@ -79,3 +79,20 @@ def test_a_streamed_export_is_served_whole_from_the_pool(server, inquiry, alice,
         assert response.status == 200 and response.headers["Content-Type"].startswith("text/csv")
         rows = list(csv.reader(io.StringIO(response.read().decode("utf-8-sig"))))
     assert sorted(cell for row in rows[1:] for cell in row if cell in texts) == sorted(texts)
+
+
+@servers.needs_redis
+async def test_a_room_joins_at_once_across_two_processes(transactional_db, tmp_path, inquiry):
+    with servers.running(tmp_path) as processes:
+        urls = [process.url for process in processes]
+        joined = await asyncio.gather(*(join_one(i, urls[i % 2], inquiry.code, TIMEOUT) for i in range(ROOM)))
+        assert [j.error for j in joined if j.error] == []
+        phones = []
+        for j, process in ((joined[0], processes[0]), (joined[1], processes[1])):
+            phone = Client()
+            phone.cookies.load(j.session_cookie)
+            phones.append(await RemoteScreen(process, inquiry.code, phone, all_servers=processes).connect())
+        await phones[0].post("Joined on the first process")
+        await phones[1].sees("Joined on the first process")
+        for phone in phones:
+            await phone.close()

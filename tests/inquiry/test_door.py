@@ -127,9 +127,7 @@ async def test_a_facilitator_whose_password_changed_since_login_is_refused_on_th
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_participant_who_left_before_being_counted_is_not_counted(inquiry, alice):
-    carol = await database_sync_to_async(join_as)(inquiry, "Carol", "NHS")
-    dave = await database_sync_to_async(join_as)(inquiry, "Dave", "Local authority")
-    facilitator = await Screen(inquiry.code, alice).connect()
+    carol, dave, facilitator = await two_phones_and_a_facilitator(inquiry, alice)
     gone = await Screen(inquiry.code, carol).connect()
     await gone.close()  # before the next presence frame writes arrivals
     stays = await Screen(inquiry.code, dave).connect()
@@ -139,6 +137,13 @@ async def test_a_participant_who_left_before_being_counted_is_not_counted(inquir
     await facilitator.close()
 
 
+async def two_phones_and_a_facilitator(inquiry, alice):
+    """Carol (NHS) and Dave (Local authority) joined through the join page; Alice's screen connected."""
+    carol = await database_sync_to_async(join_as)(inquiry, "Carol", "NHS")
+    dave = await database_sync_to_async(join_as)(inquiry, "Dave", "Local authority")
+    return carol, dave, await Screen(inquiry.code, alice).connect()
+
+
 def present(screen):
     element = screen.find("presence")
     return " ".join(element.text_content().split()) if element is not None else ""
@@ -146,9 +151,7 @@ def present(screen):
 
 @pytest.mark.django_db(transaction=True)
 async def test_each_phone_reconnecting_gets_its_own_private_state_in_its_first_frame(inquiry, alice):
-    carol_client = await database_sync_to_async(join_as)(inquiry, "Carol", "NHS")
-    dave_client = await database_sync_to_async(join_as)(inquiry, "Dave", "Local authority")
-    facilitator = await Screen(inquiry.code, alice).connect()
+    carol_client, dave_client, facilitator = await two_phones_and_a_facilitator(inquiry, alice)
     carol = await Screen(inquiry.code, carol_client).connect()
     dave = await Screen(inquiry.code, dave_client).connect()
     await dave.post("Dave's idea")

@@ -237,6 +237,9 @@ async def test_a_consumer_that_fails_leaves_presence_and_the_hub(inquiry, carol,
     1011), it is no longer counted as present nor kept among the hub's sockets."""
     dave_screen = await Screen(inquiry.code, dave).connect()
     carol_screen = await Screen(inquiry.code, carol).connect()
+    # Arrivals are written with the presence frame that counts them (sessions/presence.py).
+    for screen in (dave_screen, carol_screen):
+        await screen.until(lambda s: text(s, "presence-total") == "2")
     assert await Presence.objects.filter(participant__display_name="Carol").acount() == 1
 
     async def broken(self, text_data=None, bytes_data=None):

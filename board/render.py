@@ -115,11 +115,13 @@ def mine_html(inquiry, participant_id):
     return with_own_steps(inquiry, participant_id, html)
 
 
-def with_own_steps(inquiry, participant_id, html):
-    """``html`` (the participant's ``lw-mine`` swap) and then their next steps, contact and connections."""
+def with_own_steps(inquiry, participant_id, html, blank=False):
+    """``html`` (the participant's ``lw-mine`` swap) and then their next steps, contact and connections
+    (``blank``: known to have none of their own, see ``nextsteps.render.has_own_part``)."""
+    from .nextsteps.render import blank_mine_html
     from .nextsteps.render import mine_html as own_steps
 
-    return html + own_steps(inquiry, participant_id)
+    return html + (blank_mine_html() if blank else own_steps(inquiry, participant_id))
 
 
 def mine_frames(inquiry, participant_ids, vote, none_of=()):

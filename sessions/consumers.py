@@ -24,6 +24,7 @@ from board import actions as board_actions
 from board import render, suggest
 from board.models import Card, Dot, Reaction
 from board.nextsteps.actions import HANDLERS as NEXT_STEP_HANDLERS
+from board.nextsteps.render import has_own_part
 from board.systemmap.actions import HANDLERS as MAP_HANDLERS
 from inquiry import actions as inquiry_actions
 from inquiry import audit, limits
@@ -162,7 +163,8 @@ def _mine(inquiry, participant_id, participant=None):
         votes = _no_mine[key]
     else:
         votes = render.mine_frames(inquiry, [participant_id], vote)[participant_id]
-    return render.with_own_steps(inquiry, participant_id, votes)
+    blank = participant is not None and not getattr(participant, "has_own_part", True)
+    return render.with_own_steps(inquiry, participant_id, votes, blank=blank)
 
 
 _private_state = []
@@ -170,8 +172,8 @@ _private_state = []
 
 def with_private_state():
     """Participants, each read with whether they have anything only their own screens show (unrevealed or
-    queued cards, dots, reactions): a participant who has none needs no more queries at connect. Built
-    once (building it was a fifth of a connect's database work); callers filter it, which copies it."""
+    queued cards, dots, reactions, next steps and connections): a participant who has none needs no more
+    queries at connect. Built once (building it was a fifth of a connect's database work); callers filter it, which copies it."""
     if not _private_state:
         mine = OuterRef("pk")
         _private_state.append(
@@ -179,6 +181,7 @@ def with_private_state():
                 has_unshared=Exists(own_unshared_cards(mine)),
                 has_dots=Exists(Dot.objects.filter(participant=mine)),
                 has_reactions=Exists(Reaction.objects.filter(participant=mine)),
+                has_own_part=has_own_part(mine),
             )
         )
     return _private_state[0]

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Q
 from django.template.loader import render_to_string
 
 from board import render as board_render
@@ -169,6 +169,34 @@ def mine(inquiry, participant_id):
         "contact": contact,
         "connections": connections_of(participant),
     }
+
+
+def has_own_part(participant):
+    """An expression for a ``Participant`` queryset: whether ``participant`` (an ``OuterRef``) has anything
+    of their own here (a sign-up, a proposal, a contact, a card in a theme). One who has none sees the
+    same blank part as everyone else (``blank_mine_html``), so their connect reads nothing more."""
+    from board.models import Card
+
+    from .models import Contact, NextStep, SignUp
+
+    return (
+        Exists(SignUp.objects.filter(participant=participant))
+        | Exists(NextStep.objects.filter(author=participant))
+        | Exists(Contact.objects.filter(participant=participant))
+        | Exists(Card.objects.filter(author=participant, theme__isnull=False))
+    )
+
+
+_blank = []
+
+
+def blank_mine_html():
+    """``mine_html`` of a participant with no part of their own (see ``has_own_part``): the same for all."""
+    if not _blank:
+        ctx = {"steps_mine": {"signed": "[]", "own": "[]", "contact": None, "connections": []}, "oob": True}
+        parts = ("my-steps-state", "my-connections", "my-contact")
+        _blank.append("".join(render_to_string(f"board/next_steps.html#{name}", ctx) for name in parts))
+    return _blank[0]
 
 
 def mine_html(inquiry, participant_id, contact=True):

@@ -245,6 +245,17 @@ async def test_contacts_across_sectors_in_the_same_theme(steps_room, inquiry):
     await room["erin"].until(lambda s: s.seq == room["carol"].seq)
     assert connections(room["erin"]) == []
     assert all(CAROL_CONTACT not in f.text for f in room["erin"].frames)
+    # Opening the page again: Dave has no contact, sign-up or action of his own, only a card in the theme,
+    # and his first frame still carries Carol's contact; a newcomer's carries the blank form.
+    dave_again = await Screen(inquiry.code, room["dave"].client).connect()
+    frank = await database_sync_to_async(join_as)(inquiry, "Frank", "Voluntary and community sector")
+    newcomer = await Screen(inquiry.code, frank).connect()
+    await dave_again.close()
+    await newcomer.close()
+    assert connections(dave_again) == [CAROL_CONTACT]
+    assert connections(newcomer) == [] and text(newcomer, "my-connections") == "Nobody yet."
+    assert text(newcomer, "contact-state") == "You share nothing."
+    assert newcomer.find("contact-form") is not None and CAROL_CONTACT not in newcomer.frames[0].text
 
 
 async def test_the_room_votes_on_the_actions(steps_room):

@@ -173,7 +173,8 @@ _private_state = []
 def with_private_state():
     """Participants, each read with whether they have anything only their own screens show (unrevealed or
     queued cards, dots, reactions, next steps and connections): a participant who has none needs no more
-    queries at connect. Built once (building it was a fifth of a connect's database work); callers filter it, which copies it."""
+    queries at connect. Built once (building it was a fifth of a connect's database work); callers filter
+    it, which copies it."""
     if not _private_state:
         mine = OuterRef("pk")
         _private_state.append(

@@ -345,7 +345,8 @@ SUGGESTIONS_ENABLED = os.environ.get("LINEWALK_SUGGESTIONS", "on").strip().lower
 )
 
 # How events reach sockets: "hub" (one channel-layer subscription per process, frames rendered once and
-# written to local sockets; sessions/hub.py) or "group" (stock Channels: every socket in the group).
+# written to local sockets; sessions/hub.py) or "group" (stock Channels: every socket in the group; the
+# benchmarks' baseline only: it does not recover from a Redis restart, docs/production.md).
 LIVE_FANOUT = os.environ.get("LIVE_FANOUT", "hub")
 if LIVE_FANOUT not in ("hub", "group"):
     raise ImproperlyConfigured("LIVE_FANOUT must be hub or group.")

@@ -49,8 +49,10 @@ RESUME_BURST = 5
 RESUME_EVERY = 10.0
 
 # Close codes: the htmx ws extension reconnects only on 1006/1011/1012/1013, so refusals use 44xx.
+# Autobahn (under Daphne) lets an application close only with 1000 or 3000-4999, so "try again later"
+# is 4013, which the page reconnects on itself, with a backoff (static/linewalk/linewalk.js).
 CLOSE_NOT_ALLOWED = 4403
-CLOSE_TRY_AGAIN = 1013
+CLOSE_TRY_AGAIN = 4013
 
 HANDLERS = {
     ("card", "add"): lambda actor, m: board_actions.post_card(actor, m["client_id"], m["text"]),
@@ -363,6 +365,10 @@ UNAVAILABLE = (
     "unavailable",
     "We could not save that yet: the server cannot reach its database just now. Trying again by itself.",
 )
+UNAVAILABLE_AT_CONNECT = (
+    "unavailable",
+    "The server cannot reach its database just now: reconnecting by itself. Anything you post is kept.",
+)
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
@@ -436,7 +442,7 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             log.warning("a socket could not open: the database did not answer", exc_info=True)
             if not self.accepted:
                 await self.accept()
-            await self.send_quietly(protocol.error_frame(*UNAVAILABLE))
+            await self.send_quietly(protocol.error_frame(*UNAVAILABLE_AT_CONNECT))
             await self.close(code=CLOSE_TRY_AGAIN)
 
     async def accept(self, subprotocol=None, headers=None):

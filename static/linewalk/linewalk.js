@@ -116,12 +116,20 @@
     retryTimer = window.setTimeout(function () { retryTimer = null; resendPending(); }, retryDelay * (0.5 + Math.random() / 2));
   }
 
+  var tryAgainDelay = 0;
   root.addEventListener('htmx:wsClose', function (e) {
     connected = false;
     if (retryTimer) { window.clearTimeout(retryTimer); retryTimer = null; }
     var code = e.detail.event && e.detail.event.code;
     if (code === 4403) {
       setConnection('closed', 'Not connected: join the inquiry again to take part.');
+    } else if (code === 4013) {
+      // The server could not reach its database to open this socket: it said so and closed with "try
+      // again", an application code the ws extension does not reconnect on by itself. Come back after
+      // 1, 2, 4 … 30 s, with some randomness so that a room does not come back in step.
+      setConnection('reconnecting', 'The server is catching its breath: reconnecting… Your posts are kept and will be sent.');
+      tryAgainDelay = Math.min(30000, tryAgainDelay ? tryAgainDelay * 2 : 1000);
+      window.setTimeout(e.detail.socketWrapper.reconnect, tryAgainDelay * (0.5 + Math.random() / 2));
     } else {
       setConnection('reconnecting', 'Connection lost: reconnecting… Your posts are kept and will be sent.');
     }
@@ -129,6 +137,7 @@
 
   root.addEventListener('htmx:wsBeforeMessage', function (e) {
     var match = HEADER.exec(e.detail.message);
+    if (match) { tryAgainDelay = 0; } // the socket opened all the way: the database answered
     if (match && match[2].indexOf('data-snapshot') < 0 && parseInt(match[1], 10) <= lastSeq) {
       e.preventDefault(); // already applied (a replay overlapping a live event)
       return;

@@ -83,7 +83,7 @@ def test_posts_made_while_the_database_is_away_are_saved_once_when_it_is_back(br
         alice = screens.facilitator()
         carol = screens.participant("Carol")
         # The page is "Live" once its socket opens; its catch-up is read just after. Wait for a post to go
-        # through, so the cut finds the socket settled (a cut during the catch-up closes it with 1013).
+        # through, so the cut finds the socket settled (a cut during the catch-up closes it: 4013).
         post(carol, "Before the outage")
         expect(card(alice.locator("#cards-unsorted"), "Before the outage")).to_have_count(1)
 

@@ -61,6 +61,7 @@ DEFAULTS = {
     "post": Rate(20, 60),  # 20 posts at once (a phone's queue after a dropped connection), then 1 per 3 s
     "message": Rate(120, 60),  # anything a participant's screens send: dots, reactions, edits, catch-ups
     "message_facilitator": Rate(600, 60),  # a facilitator's screens: dragging cards, steering
+    "resume": Rate(5, 50),  # catch-ups (sync.resume) one socket asks for: 5 at once, then 1 per 10 s
     # HTTP, across every process (Django's cache).
     "join_ip": Rate(1500, 600),  # new participants of one inquiry from one network address
     "wrong_code_ip": Rate(300, 600),  # join codes that match no inquiry, from one network address

@@ -44,9 +44,6 @@ def own_unshared_cards(participant_id):
 
 log = logging.getLogger(__name__)
 
-# sync.resume: how many catch-ups a socket may ask for at once, then one every RESUME_EVERY seconds.
-RESUME_BURST = 5
-RESUME_EVERY = 10.0
 
 # Close codes: the htmx ws extension reconnects only on 1006/1011/1012/1013, so refusals use 44xx.
 # Autobahn (under Daphne) lets an application close only with 1000 or 3000-4999, so "try again later"
@@ -409,7 +406,7 @@ class InquiryConsumer(AsyncWebsocketConsumer):
     actor = None
     gone = False  # left the hub and presence (see leave)
     accepted = False
-    resume_allowance, resumed_at = RESUME_BURST, 0.0  # sync.resume's allowance (see resume)
+    resume_allowance, resumed_at = None, 0.0  # sync.resume's allowance (see resume)
     direct = None
     last_seq = 0
     held = ()  # private frames waiting for the change they follow (see board_private)
@@ -633,9 +630,9 @@ class InquiryConsumer(AsyncWebsocketConsumer):
     async def resume(self, last_seq):
         """``sync.resume``: send what came after ``last_seq``. A screen cannot have seen more than this
         socket sent it, and one that has seen all of it needs nothing (the next event comes live); only
-        a catch-up reads the database, and a socket may ask for one RESUME_BURST times at once, then
-        once every RESUME_EVERY seconds: a client resuming in a loop cannot keep the database thread
-        (which every inquiry's changes share) busy rendering."""
+        a catch-up reads the database, and a socket may ask for a few at once, then one every few seconds
+        (the ``resume`` limit, inquiry/limits.py): a client resuming in a loop cannot keep the database
+        thread (which every inquiry's changes share) busy rendering."""
         if last_seq > self.last_seq:
             await self.send(
                 protocol.error_frame(
@@ -645,8 +642,11 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             return
         if last_seq == self.last_seq:
             return
-        now = time.monotonic()
-        allowance = min(RESUME_BURST, self.resume_allowance + (now - self.resumed_at) / RESUME_EVERY)
+        now, limit = time.monotonic(), limits.rate("resume")
+        if self.resume_allowance is None:
+            self.resume_allowance = limit.count
+        refilled = (now - self.resumed_at) * limit.count / limit.seconds
+        allowance = min(limit.count, self.resume_allowance + refilled)
         if allowance < 1:
             await self.send(
                 protocol.error_frame("too_many_resumes", "Too many catch-ups asked for: wait a moment.")

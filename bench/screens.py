@@ -4,12 +4,13 @@ Serves a fresh database with one Daphne process (the embedded default, as ``make
 event-size demo (100 participants, 300 cards, 12 themes, ~20 unplaced: ``demo_inquiry --event-size``) in
 each phase it shows, and writes PNGs to docs/screens/ (or ``--out``):
 
-- presenter-<size>-<phase>.png: the shared screen at 1280x720 and 1920x1080, gathering and voting;
+- presenter-<size>-<phase>.png: the shared screen at 1280x720 and 1920x1080, gathering, voting, and at
+  the close (map: the systems map on screen during the next-steps round);
 - facilitator-<size>.png: the facilitator's workspace at both sizes (what fits without scrolling);
 - phone-<phase>.png: a participant who has just joined and posted, on a 390x844 phone;
 - facilitators.png, two-factor-setup.png: an admin's list of facilitators; setting up two-factor sign-in;
-- harvest.png, report.png: the harvest page and the printable report after the event (their first three
-  screens at 1280x720).
+- harvest.png, report.png: the harvest page and the printable report after the event, at event size
+  (their first three screens at 1280x720).
 
 Chromium is Debian's (/usr/bin/chromium); nothing is downloaded."""
 
@@ -63,7 +64,7 @@ def logged_in(browser, base_url, password, viewport):
 
 def settled(page):
     """The page's live socket is open and its fonts laid out: what a person would see by now."""
-    page.locator("#lw-connection", has_text="Live").wait_for()
+    page.locator('#lw-connection[data-state="open"]').wait_for(state="attached")  # hidden on some screens
     page.evaluate("document.fonts.ready")
 
 
@@ -98,14 +99,14 @@ def main(argv=None):
             "--email",
             "screens@example.org",
         )
-        codes = {phase: demo(env, phase) for phase in ("gather", "vote", "closed")}
+        codes = {phase: demo(env, phase) for phase in ("gather", "vote", "map", "closed")}
         base_url = server.base_urls[0]
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             for size, (width, height) in SIZES.items():
                 context = logged_in(browser, base_url, password, {"width": width, "height": height})
                 page = context.new_page()
-                for phase in ("gather", "vote"):
+                for phase in ("gather", "vote", "map"):
                     page.goto(f"/i/{codes[phase]}/present/")
                     settled(page)
                     shoot(out, f"presenter-{size}-{phase}", page)
@@ -113,7 +114,7 @@ def main(argv=None):
                 settled(page)
                 shoot(out, f"facilitator-{size}", page)
                 context.close()
-            for phase in ("gather", "vote"):
+            for phase in ("gather", "vote", "map"):
                 context = browser.new_context(
                     base_url=base_url, viewport=PHONE, is_mobile=True, has_touch=True
                 )

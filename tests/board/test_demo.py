@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from board.models import Card, Theme, Vote
+from board.models import Card, NextStep, SignUp, Theme, Vote
 from inquiry.models import Inquiry
 
 
@@ -32,3 +32,21 @@ def test_the_after_event_demo_is_closed_and_voted(users):
     assert not inquiry.rounds.filter(phase="gather").exists()
     assert Vote.objects.filter(inquiry=inquiry, revealed=True).count() == 2
     assert inquiry.harvest_note
+
+
+@pytest.mark.parametrize("phase", ["map", "closed"])
+def test_the_event_size_demo_closes_with_a_map_and_the_rooms_own_next_steps(client, users, phase):
+    call_command("demo_inquiry", "--event-size", "--phase", phase, "--owner", "alice", stdout=StringIO())
+
+    inquiry = Inquiry.objects.get(created_by=users["alice"])
+    client.force_login(users["alice"])
+    report = client.get(f"/i/{inquiry.code}/export/report/").content.decode()
+    assert report.count("(reinforcing)") == 1 and report.count("(balancing)") == 2  # its feedback loops
+    assert NextStep.objects.filter(inquiry=inquiry).count() >= 5
+    assert SignUp.objects.filter(step__inquiry=inquiry).values("participant").distinct().count() >= 20
+    if phase == "map":  # the closing round: participants propose next steps; the map is on the shared screen
+        assert inquiry.current_round.kind == "next_steps" and inquiry.current_round.is_open
+        assert inquiry.map_state.on_screen
+    else:  # after the event
+        assert not inquiry.rounds.filter(phase="gather").exists()
+        assert Vote.objects.filter(inquiry=inquiry, revealed=True).count() == 2

@@ -16,12 +16,16 @@ from django.core.management.base import BaseCommand, CommandError
 
 from board import exports
 
-from .. import event_cards
+from .. import event_cards, event_map
 from .harvest_report import write_report
 
 SECTORS = ["NHS", "Local authority", "Voluntary and community sector", "Other"]
 PEOPLE = {"NHS": 23, "Local authority": 18, "Voluntary and community sector": 17, "Other": 2}
 EVENT_PEOPLE = {"NHS": 34, "Local authority": 30, "Voluntary and community sector": 28, "Other": 8}
+CLOSING = {
+    "question": "What will you do next, and with whom?",
+    "guidance": "Propose an action, or press “I'm in” on someone else's.",
+}
 ROUNDS = [
     ("What gets in the way of care wrapping around residents today?", "Think of one resident you know."),
     (
@@ -242,13 +246,16 @@ def demo_document(seed=2026):
 
 
 def event_document(seed=2026, phase="gather"):
-    """The demo inquiry at event size, in the middle of its last round (``phase``: gather, vote or
-    closed): 100 participants, 300 cards in 12 themes and about 20 the facilitators have not yet placed."""
+    """The demo inquiry at event size, in the middle of its last round (``phase``: gather or vote; map: the
+    closing next-steps round with the systems map on the shared screen; closed: after the event): 100
+    participants, 300 cards in 12 themes and about 20 the facilitators have not yet placed."""
     themes = {**THEMES, **event_cards.MORE_THEMES}
     posts = [(r, EVENT_PLACES.get(text, t), text, "visible", "") for r, t, text in CONTRIBUTIONS]
     posts += [(r, t, text, "visible", "") for r, t, text in event_cards.MORE_CARDS]
     posts += [(3, None, text, "visible", "latest") for text in event_cards.UNSORTED]
-    return _document(random.Random(seed), EVENT_PEOPLE, themes, posts, phase=phase)
+    # "closed": the event is over (every round closed, both votes revealed, the map and the next steps).
+    after = phase == "closed"
+    return _document(random.Random(seed), EVENT_PEOPLE, themes, posts, phase=None if after else phase)
 
 
 def _document(rng, head_count, themes, posts, phase):
@@ -336,6 +343,23 @@ def _document(rng, head_count, themes, posts, phase):
             reactions.append({"card": card["ref"], "participant": ref, "created": at(moment)})
     dots.sort(key=lambda d: d["created"])
     reactions.sort(key=lambda r: r["created"])
+    rounds = [
+        {
+            "ref": f"r{i}",
+            "position": i - 1,
+            "question": q,
+            "guidance": g,
+            "phase": "closed" if phase in (None, "map") or i < len(ROUNDS) else phase,
+        }
+        for i, (q, g) in enumerate(ROUNDS, 1)
+    ]
+    if phase == "map":  # the close: a next-steps round, the map on the shared screen
+        rounds.append({"ref": "r4", "position": 3, "phase": "gather", "kind": "next_steps", **CLOSING})
+    mapped = phase in (None, "map")
+    document, steps, signups = event_map.map_parts(
+        rng, themes, people, ROUND_STARTS[3] + timedelta(minutes=35), "r4" if phase == "map" else None,
+        on_screen=phase == "map",
+    ) if mapped else ({}, [], [])  # fmt: skip
     return {
         "format": exports.FORMAT,
         "version": exports.VERSION,
@@ -348,18 +372,9 @@ def _document(rng, head_count, themes, posts, phase):
             "premoderation": False,
             "safeguarding": True,
             "harvest_note": NOTE if phase is None else "",
-            "current_round": "r3",
+            "current_round": "r4" if phase == "map" else "r3",
         },  # fmt: skip
-        "rounds": [
-            {
-                "ref": f"r{i}",
-                "position": i - 1,
-                "question": q,
-                "guidance": g,
-                "phase": "closed" if phase is None or i < len(ROUNDS) else phase,
-            }
-            for i, (q, g) in enumerate(ROUNDS, 1)
-        ],
+        "rounds": rounds,
         "participants": people,
         "themes": [
             {
@@ -375,6 +390,9 @@ def _document(rng, head_count, themes, posts, phase):
         "votes": [{**vote, "created": at(vote_time[vote["ref"]])} for vote in votes],
         "dots": dots,
         "reactions": reactions,
+        "map": document,
+        "next_steps": steps,
+        "signups": signups,
     }
 
 
@@ -419,9 +437,10 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--phase",
-            choices=("gather", "vote", "closed"),
+            choices=("gather", "vote", "closed", "map"),
             default="gather",
-            help="with --event-size: the phase the last round is in (default: gather)",
+            help="with --event-size: the phase the last round is in (default: gather); map: the close, "
+            "a next-steps round with the systems map on the shared screen; closed: after the event",
         )
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="where the server answers")
 

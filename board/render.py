@@ -215,7 +215,8 @@ def live_state(inquiry, kind, viewer=None):
 def presence_counts(inquiry):
     from sessions.presence import counts
 
-    return counts(inquiry.pk, inquiry.sectors)
+    # Per-sector counts show only for sectors of at least the lens's minimum group size (k).
+    return {**counts(inquiry.pk, inquiry.sectors), "k": inquiry.k_threshold}
 
 
 def partial(name, kind, context):

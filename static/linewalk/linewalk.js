@@ -415,7 +415,7 @@
   }
 
   // --- the countdown ---------------------------------------------------------------------------------------
-  var timerState = { endsAt: null, said: '', upSince: null };
+  var timerState = { endsAt: null, said: '', upSince: null, round: null };
 
   function clockText(seconds) {
     var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), sec = seconds % 60;
@@ -444,6 +444,10 @@
 
   function tick() {
     var timer = document.getElementById('timer');
+    // "Time is up" belongs to the round whose time it was: another round clears it.
+    var banner = document.getElementById('round-banner');
+    var roundNow = banner ? banner.dataset.round : '';
+    if (timerState.round !== roundNow) { timerState.round = roundNow; timerState.upSince = null; }
     var clock = timer && timer.querySelector('.timer-clock');
     var endsAt = timer ? parseInt(timer.dataset.endsAt, 10) : NaN;
     var now = Date.now() + clockOffset;
@@ -662,6 +666,7 @@
       var state = document.getElementById('room-state');
       send({ type: 'room', op: 'pause', paused: !(state && state.dataset.paused === '1') });
     },
+    'room-join': function (el) { send({ type: 'room', op: 'join', corner: el.dataset.corner === '1' }); },
 
     // Voting and reactions (participants).
     'vote-close': function () { send({ type: 'vote', op: 'close' }); },

@@ -44,9 +44,9 @@ async def test_the_facilitator_moves_the_join_panel_to_a_corner_and_back(inquiry
     await room["alice"].send(type="room", op="join", corner=False)
     await everyone(room, lambda s: attr(s, "room-state", "data-join") == "large")
     entries = await database_sync_to_async(
-        lambda: list(AuditEntry.objects.filter(action="room.join").order_by("pk").values_list("detail", flat=True))
+        lambda: list(AuditEntry.objects.filter(action="room.join").order_by("pk").values_list("detail"))
     )()
-    assert entries == ["join panel in the corner", "join panel large"]
+    assert entries == [("join panel in the corner",), ("join panel large",)]
 
 
 async def test_rounds_are_added_edited_and_reordered_during_the_event(inquiry, room):

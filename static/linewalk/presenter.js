@@ -246,6 +246,11 @@
       var lens = byId('lens');
       clip(lens, all(lens, '.lens-theme'), lens.querySelector('section') || lens, 'themes');
     }
+    var empty = byId('wall-empty');
+    if (empty) {
+      var nothing = stage === 'board' && !all(document, '#board .card').some(shown) && !all(document, '#themes > .theme').length;
+      if (empty.hidden !== !nothing) { empty.hidden = !nothing; }
+    }
     var spotlight = byId('spotlight');
     var list = spotlight && !spotlight.hidden && spotlight.querySelector('.spotlight-cards');
     if (list) { clip(list, all(list, 'li'), spotlight); }

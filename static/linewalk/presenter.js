@@ -119,7 +119,7 @@
   function fitGathering(board) {
     var section = byId('unsorted');
     var list = byId('cards-unsorted');
-    if (!section || !list) { return; }
+    if (!section || !list || !list.getBoundingClientRect().height) { return; }
     var cards = all(list, ':scope > .card').filter(shown).sort(function (a, b) { return cardId(b) - cardId(a); });
     setOrder(cards);
     var width = list.getBoundingClientRect().width;
@@ -162,6 +162,7 @@
       return cards;
     });
     var rect = board.getBoundingClientRect();
+    if (!rect.width || !rect.height) { return; } // not on screen (the systems map has it)
     var n = tiles.length;
     // The column count whose tiles come nearest a card's shape, and one either side of it.
     var guess = Math.max(1, Math.round(Math.sqrt(n * rect.width / rect.height / 1.5)));
@@ -171,6 +172,7 @@
         if (cols >= 1 && cols <= n) { options.push({ size: size, cols: cols }); }
       });
     });
+    if (!options.length) { options.push({ size: 1, cols: Math.min(n, guess) }); }
     var best = null;
     options.forEach(function (option) {
       apply(option);

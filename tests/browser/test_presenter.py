@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from inquiry import actions as inquiry_actions
 from inquiry.access import FACILITATOR, Actor
 
-from .axe import assert_accessible
 from ..conftest import PASSWORD
+from .axe import assert_accessible
 from .conftest import FULL_HD, SHARED_SCREEN, in_thread
 from .pages import post, snap
 
@@ -34,7 +34,8 @@ MEASURE = """() => {
   const clipped = el => {
     const r = el.getBoundingClientRect();
     for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-      if (getComputedStyle(a).overflow !== 'visible' && !inside(r, a.getBoundingClientRect())) { return true; }
+      const box = a.getBoundingClientRect();
+      if (getComputedStyle(a).overflow !== 'visible' && !inside(r, box)) { return true; }
     }
     return false;
   };
@@ -144,7 +145,8 @@ def test_the_presenter_shows_every_theme_and_readable_cards_on_one_screen(event_
     people_have_joined(event_inquiry)
     presenter = event_screens.presenter(viewport=size)
     phase = event_inquiry.current_round.phase
-    expect(presenter.locator("body")).to_have_attribute("data-wall", "gather" if phase == "gather" else "themes")
+    wall = "gather" if phase == "gather" else "themes"
+    expect(presenter.locator("body")).to_have_attribute("data-wall", wall)
     settled(presenter)
     assert_one_readable_screen(presenter, size, f"{phase} at {size['width']}x{size['height']}")
     snap(presenter, f"presenter-{phase}-{size['width']}")
@@ -237,8 +239,8 @@ def test_a_spotlit_theme_fills_the_screen_without_scrolling(event_screens, event
     box = spotlight.bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= SHARED_SCREEN["height"], box
     assert not measure(presenter)["scrolls"]
-    name_size = presenter.locator(".spotlight-theme").evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
-    assert name_size >= 32
+    name = presenter.locator(".spotlight-theme")
+    assert name.evaluate("el => parseFloat(getComputedStyle(el).fontSize)") >= 32
     shown = presenter.locator(".spotlight-cards li:not(.wall-off)")
     assert shown.count() >= 3
     for index in range(shown.count()):

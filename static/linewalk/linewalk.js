@@ -82,10 +82,12 @@
     el.appendChild(p);
   }
 
+  // A page that came without the board (lastSeq null) says "Live" once its first frame has drawn it.
+  var boardShown = lastSeq !== null;
   root.addEventListener('htmx:wsOpen', function (e) {
     socket = e.detail.socketWrapper;
     connected = true;
-    setConnection('open', 'Live');
+    if (boardShown) { setConnection('open', 'Live'); }
     resendPending();
   });
 
@@ -145,6 +147,7 @@
       lastSeq = seqEl.dataset.snapshot || lastSeq === null ? seq : Math.max(lastSeq, seq);
       delete seqEl.dataset.snapshot;
       if (seqEl.dataset.now) { clockOffset = parseInt(seqEl.dataset.now, 10) - Date.now(); }
+      if (!boardShown && connected) { boardShown = true; setConnection('open', 'Live'); }
     }
     var ack = document.getElementById('lw-ack');
     if (ack && ack.dataset.ack) { acknowledge(ack.dataset.ack); delete ack.dataset.ack; }

@@ -122,6 +122,7 @@ class Steering:
 def settled(page):
     """The wall is laid out for what the page shows now: presenter.js has marked the stage, the fonts are
     in, and two frames have passed since (it fits the wall in the frame after a change)."""
+    expect(page.locator("#live:not([aria-busy])")).to_have_count(1)
     expect(page.locator("body[data-stage]")).to_have_count(1)
     page.evaluate("document.fonts.ready")
     page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
@@ -178,7 +179,9 @@ def test_the_join_panel_is_large_until_the_facilitator_says_people_have_joined(e
 def test_the_newest_contribution_shows_on_the_wall_as_it_is_posted(event_screens, event_inquiry):
     people_have_joined(event_inquiry)
     presenter = event_screens.presenter(viewport=SHARED_SCREEN)
+    settled(presenter)
     before = presenter.locator("#presenter-count").inner_text()
+    assert before == "310 contributions"
     carol = event_screens.participant("Carol")
     post(carol, NEWEST)
     newest = presenter.locator("#cards-unsorted .card-text").get_by_text(NEWEST, exact=True)

@@ -385,8 +385,16 @@ def markdown(report):
         for index, entry in enumerate(report.bridging, 1):
             lines.append(f"{index}. {md(entry.name)}: {entry.bridging:.2f} (total support {entry.total})")
     else:
-        lines.append("Not enough sectors with at least K participants to compare.")
+        lines.append(f"Not enough sectors with at least {k} participants to compare: it takes two.")
     lines += ["", "## The sector lens", ""]
+    if report.lens and report.sectors_shown < 2:
+        lines += [
+            f"{'No sector has' if report.sectors_shown == 0 else 'Only one sector has'} {k} or more "
+            f"participants, so the figures of the others are withheld (from a group that small, support "
+            f"could point to a person). Each sector's figures show once {k} or more of its people have "
+            f"joined; sectors are compared once two have.",
+            "",
+        ]
     for entry in report.lens:
         lines += [f"### {md(entry.name)}", "", "| Sector | Participants | Support | Per participant |"]
         lines += ["| --- | --- | --- | --- |"] + [_md_lens_row(row, k) for row, _ in entry.bars] + [""]

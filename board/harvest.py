@@ -166,6 +166,10 @@ class Report:
         return self.inquiry.k_threshold
 
     @property
+    def sectors_shown(self):
+        return sectors_shown(self.lens)
+
+    @property
     def contributions(self):
         return len(self.cards)
 
@@ -267,6 +271,15 @@ class LensReport:
 
     lens: list
     k: int
+
+    @property
+    def sectors_shown(self):
+        return sectors_shown(self.lens)
+
+
+def sectors_shown(lens):
+    """How many sectors the lens shows figures for: those with at least K participants."""
+    return sum(1 for row, _ in lens[0].bars if row.support is not None) if lens else 0
 
 
 def live_lens(inquiry, *, public=False):

@@ -10,7 +10,8 @@ import json
 import time
 
 from django.db.models import Count
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -217,11 +218,16 @@ def live_state(inquiry, kind, viewer=None):
 def presence_counts(inquiry):
     from sessions.presence import counts
 
-    return counts(inquiry.pk, inquiry.sectors)
+    # Per-sector counts show only for sectors of at least the lens's minimum group size (k).
+    return {**counts(inquiry.pk, inquiry.sectors), "k": inquiry.k_threshold}
 
 
 def partial(name, kind, context):
-    return render_to_string(f"board/board.html#{name}", {**context, "facilitator": kind == FACILITATOR_KIND})
+    """A partial of templates/board/board.html for this kind of screen. Numbers in it (ids, counts) are
+    written as they are, not localised: the board prints thousands of ids, and Django's number
+    formatting of each took a fifth of rendering a 1,000-card board (bench/pages.py)."""
+    template = get_template(f"board/board.html#{name}").template
+    return template.render(Context({**context, "facilitator": kind == FACILITATOR_KIND}, use_l10n=False))
 
 
 def for_each_kind(build):

@@ -78,9 +78,12 @@ def activate_round(actor, round_id):
     with steering(actor, "round.activate") as (inquiry, notes):
         target = _round(inquiry, round_id)
         inquiry.current_round = target
-        inquiry.save(update_fields=["current_round"])
+        # A countdown belongs to the round it was set in: the next round starts without it.
+        inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
+        inquiry.save(update_fields=["current_round", "timer_ends_at", "timer_closes_round"])
         notes.append(f"round {target.position + 1}: {target.question}")
-        publish(inquiry, "round", "activate", {"round": target.pk}, render.round_banner(inquiry))
+        fragments = render.room_changed(inquiry, "round-banner", "silent-count", "timer")
+        publish(inquiry, "round", "activate", {"round": target.pk}, fragments)
         return target
 
 
@@ -197,6 +200,15 @@ def pause_room(actor, paused):
             {"paused": paused},
             render.room_changed(inquiry, "room-state", "round-banner"),
         )
+
+
+def place_join_panel(actor, corner):
+    """The presenter's join panel: large (people are arriving) or small in a corner (they have joined)."""
+    with steering(actor, "room.join") as (inquiry, notes):
+        inquiry.join_in_corner = corner
+        inquiry.save(update_fields=["join_in_corner"])
+        notes.append("join panel in the corner" if corner else "join panel large")
+        publish(inquiry, "room", "join", {"corner": corner}, render.room_changed(inquiry, "room-state"))
 
 
 def set_view(actor, round_id, follow):

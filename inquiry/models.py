@@ -67,6 +67,9 @@ class Inquiry(models.Model):
         "inquiry.Round", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     announcement = models.CharField(max_length=280, blank=True)
+    # The presenter's join panel (code, QR code, link): large while the room arrives, then in a corner
+    # once the facilitator says people have joined.
+    join_in_corner = models.BooleanField(default=False)
     premoderation = models.BooleanField(
         default=False, help_text="Posts wait in a queue until a facilitator approves them."
     )

@@ -17,7 +17,7 @@ from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from board import actions as board_actions
-from board.render import live_state
+from board.render import base_context
 
 from . import actions, door, limits
 from .access import (
@@ -124,8 +124,13 @@ def participate(request, code):
 @require_GET
 def facilitate(request, code):
     inquiry = inquiry_for_facilitator(request.user, code)
+    # Like a phone's, the page is the frame around the board, which comes as the socket's first frame: a
+    # snapshot rendered once per sequence number for every screen of a kind (sessions/consumers.py), so
+    # the page's first byte does not wait for a board of a thousand cards (docs/benchmarks.md, "Page
+    # weight").
     context = {
-        **live_state(inquiry, FACILITATOR),
+        **base_context(inquiry),
+        "board_follows": True,
         "facilitator": True,
         "role": "facilitator",
         "join_url": join_url(request, inquiry),
@@ -141,7 +146,8 @@ def facilitate(request, code):
 def present(request, code):
     inquiry = inquiry_for_facilitator(request.user, code)
     context = {
-        **live_state(inquiry, PARTICIPANT),
+        **base_context(inquiry),
+        "board_follows": True,  # the board comes as the socket's first frame, as on the facilitator's page
         "role": "presenter",
         "join_url": join_url(request, inquiry),
     }

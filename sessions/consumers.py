@@ -75,6 +75,7 @@ HANDLERS = {
     ("round", "move"): lambda actor, m: inquiry_actions.move_round(actor, m["round"], m["position"]),
     ("room", "pause"): lambda actor, m: inquiry_actions.pause_room(actor, m["paused"]),
     ("room", "view"): lambda actor, m: inquiry_actions.set_view(actor, m["round"], m["follow"]),
+    ("room", "join"): lambda actor, m: inquiry_actions.place_join_panel(actor, m["corner"]),
     ("room", "settings"): lambda actor, m: inquiry_actions.change_settings(
         actor, m["premoderation"], m["safeguarding"]
     ),

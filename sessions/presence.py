@@ -117,7 +117,8 @@ def _render(inquiry_id):
     if inquiry is None:  # deleted meanwhile
         return None
     return render_to_string(
-        "board/board.html#presence", {"presence": counts(inquiry_id, inquiry.sectors), "oob": True}
+        "board/board.html#presence",
+        {"presence": {**counts(inquiry_id, inquiry.sectors), "k": inquiry.k_threshold}, "oob": True},
     )
 
 

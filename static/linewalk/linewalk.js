@@ -82,10 +82,12 @@
     el.appendChild(p);
   }
 
+  // A page that came without the board (lastSeq null) says "Live" once its first frame has drawn it.
+  var boardShown = lastSeq !== null;
   root.addEventListener('htmx:wsOpen', function (e) {
     socket = e.detail.socketWrapper;
     connected = true;
-    setConnection('open', 'Live');
+    if (boardShown) { setConnection('open', 'Live'); }
     resendPending();
   });
 
@@ -154,6 +156,7 @@
       lastSeq = seqEl.dataset.snapshot || lastSeq === null ? seq : Math.max(lastSeq, seq);
       delete seqEl.dataset.snapshot;
       if (seqEl.dataset.now) { clockOffset = parseInt(seqEl.dataset.now, 10) - Date.now(); }
+      if (!boardShown && connected) { boardShown = true; setConnection('open', 'Live'); }
     }
     var ack = document.getElementById('lw-ack');
     if (ack && ack.dataset.ack) { acknowledge(ack.dataset.ack); delete ack.dataset.ack; }
@@ -424,7 +427,7 @@
   }
 
   // --- the countdown ---------------------------------------------------------------------------------------
-  var timerState = { endsAt: null, said: '', upSince: null };
+  var timerState = { endsAt: null, said: '', upSince: null, round: null };
 
   function clockText(seconds) {
     var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), sec = seconds % 60;
@@ -453,6 +456,10 @@
 
   function tick() {
     var timer = document.getElementById('timer');
+    // "Time is up" belongs to the round whose time it was: another round clears it.
+    var banner = document.getElementById('round-banner');
+    var roundNow = banner ? banner.dataset.round : '';
+    if (timerState.round !== roundNow) { timerState.round = roundNow; timerState.upSince = null; }
     var clock = timer && timer.querySelector('.timer-clock');
     var endsAt = timer ? parseInt(timer.dataset.endsAt, 10) : NaN;
     var now = Date.now() + clockOffset;
@@ -671,6 +678,7 @@
       var state = document.getElementById('room-state');
       send({ type: 'room', op: 'pause', paused: !(state && state.dataset.paused === '1') });
     },
+    'room-join': function (el) { send({ type: 'room', op: 'join', corner: el.dataset.corner === '1' }); },
 
     // Voting and reactions (participants).
     'vote-close': function () { send({ type: 'vote', op: 'close' }); },

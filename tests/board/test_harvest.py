@@ -113,7 +113,8 @@ def test_the_harvest_withholds_figures_of_sectors_below_k(alice, anonymous, inqu
     make_board(inquiry)
     publish(alice, inquiry)
     page = anonymous.get(public_url(inquiry)).content.decode()
-    assert page.count("fewer than 3: withheld") >= 3  # who took part, and the lens of each theme
+    assert page.count("fewer than 3: withheld") >= 2  # the lens of each theme
+    assert '<td class="num withheld">fewer than 3</td><td class="num withheld">withheld</td>' in page
     assert 'class="lens-fill"' in page
     # With a higher K every sector is withheld and nothing is compared.
     inquiry.k_threshold = 4
@@ -127,7 +128,52 @@ def test_the_harvest_withholds_figures_of_sectors_below_k(alice, anonymous, inqu
     inquiry.save()
     Participant.objects.filter(inquiry=inquiry, display_name="Omar").update(removed=True)
     nhs = anonymous.get(public_url(inquiry)).content.decode().split('<th scope="row">NHS</th>')[1][:120]
-    assert "fewer than 3: withheld" in nhs
+    assert "fewer than 3</td>" in nhs
+
+
+def test_the_public_themes_table_has_its_header_over_its_rows(alice, anonymous, inquiry, carol, dave):
+    make_board(inquiry)
+    publish(alice, inquiry)
+    page = anonymous.get(public_url(inquiry)).content.decode()
+    table = page.split('<section aria-labelledby="themes-heading">')[1].split("</table>")[0]
+    # Not the board's "themes" class, whose columns lay a table's header out beside its rows.
+    assert '<table class="theme-table">' in table and 'class="themes"' not in page
+    head, body = table.split("<tbody>")
+    assert head.count('<th scope="col"') == 3 and body.count("<tr>") == 3  # two themes, the unsorted
+
+
+def test_who_took_part_puts_each_withheld_figure_under_its_own_column(alice, anonymous, inquiry, carol, dave):
+    make_board(inquiry)
+    publish(alice, inquiry)
+    for url in (public_url(inquiry), f"/i/{inquiry.code}/export/report/"):
+        client = anonymous if url.startswith("/h/") else alice
+        page = client.get(url).content.decode()
+        table = page.split('id="sectors-heading"')[1].split("</table>")[0]
+        row = table.split('<th scope="row">Voluntary and community sector</th>')[1].split("</tr>")[0]
+        cells = [cell.split(">", 1)[1] for cell in row.split("</td>")[:-1]]
+        assert cells == ["fewer than 3", "withheld"], (url, cells)
+        assert "colspan" not in table
+
+
+def test_the_lens_says_why_it_is_empty_and_what_would_fill_it(alice, anonymous, inquiry, carol, dave):
+    make_board(inquiry)
+    publish(alice, inquiry)
+    page = anonymous.get(public_url(inquiry)).content.decode()
+    assert 'class="lens-empty"' not in page  # two sectors of three or more: the lens compares them
+    inquiry.k_threshold = 4
+    inquiry.save()
+    page = anonymous.get(public_url(inquiry)).content.decode()
+    assert "Every sector has fewer than 4 participants, so the lens" in page
+    assert "once 4 or more of its people have joined" in page
+    markdown = alice.get(f"/i/{inquiry.code}/export/report.md").content.decode()
+    assert "No sector has 4 or more participants" in markdown
+    assert "Not enough sectors with at least 4 participants to compare" in markdown
+    assert " K " not in markdown and "**K**" not in markdown
+    Participant.objects.filter(inquiry=inquiry).exclude(sector="NHS").update(removed=True)
+    inquiry.k_threshold = 3
+    inquiry.save()
+    page = anonymous.get(public_url(inquiry)).content.decode()
+    assert "Only one sector has 3 or more participants" in page
 
 
 def test_the_harvest_page_lists_visible_contributions_to_choose_from(alice, inquiry, carol, dave):

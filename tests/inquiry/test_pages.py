@@ -2,9 +2,14 @@
 
 import uuid
 
+import pytest
+from channels.db import database_sync_to_async
+
 from board.actions import post_card
 from inquiry.access import PARTICIPANT, Actor
 from inquiry.models import Participant
+
+from ..support import Screen
 
 NASTY = ["<script>alert(1)</script>", '<div hx-swap-oob="true" id="board">x</div>', 'id="board"']
 
@@ -41,18 +46,23 @@ def test_an_outsider_cannot_add_co_facilitators(eve, inquiry, users):
     assert not inquiry.facilitators.filter(username="eve").exists()
 
 
-def test_user_text_is_escaped_on_every_page(alice, carol, inquiry):
-    # A participant's page has no board: it comes as their socket's first frame (tests/inquiry/test_door.py).
-    participant = Participant.objects.get(display_name="Carol")
+@pytest.mark.django_db(transaction=True)
+async def test_user_text_is_escaped_on_every_page(alice, carol, inquiry):
+    # The pages come without the board: it is their socket's first frame (tests/inquiry/test_door.py).
+    participant = await Participant.objects.aget(display_name="Carol")
     actor = Actor(PARTICIPANT, inquiry.pk, participant_id=participant.pk)
     for text in NASTY:
-        post_card(actor, uuid.uuid4(), text)
-    for client, path in ((alice, "facilitate"), (alice, "present")):
-        page = client.get(f"/i/{inquiry.code}/{path + '/' if path else ''}").content.decode()
-        assert "<script>alert(1)" not in page
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-        assert page.count('id="board"') == 1
-        assert 'hx-swap-oob="true" id="board"' not in page
+        await database_sync_to_async(post_card)(actor, uuid.uuid4(), text)
+    for path, query in (("facilitate", ""), ("present", "view=presenter")):
+        page = (await database_sync_to_async(alice.get)(f"/i/{inquiry.code}/{path}/")).content.decode()
+        assert "alert(1)" not in page and 'id="board"' not in page
+        screen = await Screen(inquiry.code, alice, query=query).connect()
+        board = screen.frames[0].text
+        await screen.close()
+        assert "<script>alert(1)" not in board
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in board
+        assert board.count('id="board"') == 1
+        assert 'hx-swap-oob="true" id="board"' not in board
 
 
 def test_the_home_page_offers_a_join_form_with_csrf(anonymous, db):

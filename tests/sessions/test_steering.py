@@ -28,6 +28,27 @@ async def test_the_room_moves_to_a_round_and_shows_its_question(inquiry, room):
     await everyone(room, lambda s: "Try one neighbourhood first" in s.texts())
 
 
+async def test_moving_to_another_round_stops_the_timer_of_the_round_before(inquiry, room):
+    first, second = await rounds_of(inquiry)
+    await room["alice"].send(type="timer", op="start", seconds=300)
+    await everyone(room, lambda s: attr(s, "timer", "data-ends-at"))
+    await room["alice"].send(type="round", op="activate", round=second)
+    await everyone(room, lambda s: s.round_question() == "What would you try first?")
+    await everyone(room, lambda s: attr(s, "timer", "data-ends-at") == "")
+
+
+async def test_the_facilitator_moves_the_join_panel_to_a_corner_and_back(inquiry, room):
+    await everyone(room, lambda s: attr(s, "room-state", "data-join") == "large")
+    await room["bob"].send(type="room", op="join", corner=True)
+    await everyone(room, lambda s: attr(s, "room-state", "data-join") == "corner")
+    await room["alice"].send(type="room", op="join", corner=False)
+    await everyone(room, lambda s: attr(s, "room-state", "data-join") == "large")
+    entries = await database_sync_to_async(
+        lambda: list(AuditEntry.objects.filter(action="room.join").order_by("pk").values_list("detail"))
+    )()
+    assert entries == [("join panel in the corner",), ("join panel large",)]
+
+
 async def test_rounds_are_added_edited_and_reordered_during_the_event(inquiry, room):
     await room["alice"].send(
         type="round", op="add", question="What will you do on Monday?", guidance="One action each."
@@ -185,12 +206,19 @@ async def test_follow_me_sets_the_round_every_screen_shows(inquiry, room):
 
 
 async def test_presence_counts_connected_participants_by_sector(inquiry, room, frank_in_inquiry):
+    # One person per sector is below the lens's minimum group size (3): the room sees the total only.
     await room["alice"].until(lambda s: text(s, "presence").startswith("2 participants connected"))
+    for name in ("alice", "presenter", "carol"):
+        await room[name].until(lambda s: text(s, "presence").startswith("2 participants connected"))
+        assert "NHS" not in text(room[name], "presence")
+        assert "Local authority" not in text(room[name], "presence")
+    inquiry.k_threshold = 1
+    await inquiry.asave(update_fields=["k_threshold"])
+    extra = await Screen(inquiry.code, frank_in_inquiry).connect()
+    await room["alice"].until(lambda s: text(s, "presence").startswith("3 participants connected"))
     assert "NHS 1" in text(room["alice"], "presence") and "Local authority 1" in text(
         room["alice"], "presence"
     )
-    extra = await Screen(inquiry.code, frank_in_inquiry).connect()
-    await room["alice"].until(lambda s: text(s, "presence").startswith("3 participants connected"))
     assert "Voluntary and community sector 1" in text(room["alice"], "presence")
     await extra.close()
     await room["presenter"].until(lambda s: text(s, "presence").startswith("2 participants connected"))
@@ -232,6 +260,7 @@ async def test_a_participant_cannot_steer_and_the_attempt_is_audited(inquiry, ro
         dict(type="spotlight", op="clear"),
         dict(type="announce", op="set", text="Free pizza"),
         dict(type="room", op="pause", paused=True),
+        dict(type="room", op="join", corner=True),
         dict(type="card", op="hide", card=1),
         dict(type="participant", op="remove", participant=1),
     ]

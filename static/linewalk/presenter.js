@@ -1,0 +1,283 @@
+/* The presenter view fits its wall to the screen (static/linewalk/presenter.css lays the screen out).
+ *
+ * One entry point, fit(), run after every frame the socket applies, when the stage changes size and at
+ * load. It decides what the stage shows (the board; the next steps in their round; the sector lens once
+ * a round is closed), which wall (gathering: the contributions not yet in a theme, newest first, beside
+ * the themes so far; clustering and voting: every theme at once with its strongest or latest cards), the
+ * text size and number of columns that show the most (the largest text when everything fits), and hides
+ * what does not fit behind a "+N more". Cards are reordered with the CSS order property and hidden with a
+ * class: the DOM keeps the server's order and ids, which the live swaps address. */
+(function () {
+  'use strict';
+
+  var body = document.body;
+  if (!body.classList.contains('page-presenter') || !document.getElementById('lw-socket')) { return; }
+
+  var OFF = 'wall-off';
+  var GATHERING = ['gather', 'silent', 'reveal'];
+  var TEXT_SIZES = [1.8, 1.5, 1.3, 1.15, 1]; // in rem: the smallest is 16 px at 1280x720
+  var PER_TILE = 14; // no theme tile at any size shows more cards than this: measure no more
+  var PER_WALL = 90;
+  var newest = null; // the highest card id seen, to mark a card that has just arrived
+
+  function byId(id) { return document.getElementById(id); }
+  function all(scope, selector) { return Array.prototype.slice.call(scope.querySelectorAll(selector)); }
+  function cardId(card) { return parseInt(card.dataset.card, 10) || 0; }
+  function shown(card) { return !card.classList.contains('other-round'); }
+  function number(el) { return el ? parseInt(el.textContent, 10) || 0 : 0; }
+
+  function strength(card) {
+    // Dots once their results show, then "this resonates", then the latest first.
+    var dots = card.querySelector('.dot-count strong');
+    var reactions = card.querySelector('.reaction-count');
+    return [number(dots), number(reactions), cardId(card)];
+  }
+
+  function byStrength(a, b) {
+    var x = strength(a), y = strength(b);
+    return (y[0] - x[0]) || (y[1] - x[1]) || (y[2] - x[2]);
+  }
+
+  function setOrder(cards) {
+    cards.forEach(function (card, index) {
+      var order = String(index);
+      if (card.style.order !== order) { card.style.order = order; }
+    });
+  }
+
+  function moreLine(host) {
+    var line = host.querySelector(':scope > .wall-more');
+    if (!line) {
+      line = document.createElement('p');
+      line.className = 'wall-more';
+      host.appendChild(line);
+    }
+    return line;
+  }
+
+  // Show ``items`` (in the order they are laid out) as far as they fit inside ``box``; hide the rest and
+  // say how many behind a "+N more" line in ``host`` (reserved before measuring). Later items never move
+  // earlier ones in these layouts (a column, or columns filled in turn), so the first that does not fit
+  // ends what shows. Reads every position before writing anything: one layout per call.
+  function clip(box, items, host, noun) {
+    var line = host ? moreLine(host) : null;
+    if (line) { line.textContent = '+' + items.length + ' more'; line.hidden = false; }
+    items.forEach(function (item, index) { item.classList.toggle(OFF, index >= PER_WALL); });
+    var limit = box.getBoundingClientRect();
+    var fitting = 0;
+    for (var i = 0; i < Math.min(items.length, PER_WALL); i++) {
+      var r = items[i].getBoundingClientRect();
+      // Below the box, or in a column that starts past its right edge.
+      if (r.bottom > limit.bottom + 0.5 || r.left >= limit.right - 1) { break; }
+      fitting = i + 1;
+    }
+    items.forEach(function (item, index) { item.classList.toggle(OFF, index >= fitting); });
+    if (line) {
+      var left = items.length - fitting;
+      line.textContent = left ? '+' + left + ' more' + (noun ? ' ' + noun : '') : '';
+      line.hidden = !left;
+    }
+    return fitting;
+  }
+
+  // Fill a theme's column with as many of ``items`` (strongest first) as fit, skipping one too long for
+  // the room left: every card of a column is as wide as the others, so one reading of their heights is
+  // enough to choose.
+  function fill(list, items, host) {
+    var line = moreLine(host);
+    line.textContent = '+' + items.length + ' more';
+    line.hidden = false;
+    var measured = items.slice(0, PER_TILE);
+    items.forEach(function (item, index) { item.classList.toggle(OFF, index >= PER_TILE); });
+    var room = list.getBoundingClientRect().height;
+    var gap = parseFloat(getComputedStyle(list).rowGap) || 0;
+    var keep = measured.map(function (item) { return item.getBoundingClientRect().height; }).map(function (height, index) {
+      var need = height + (index ? gap : 0);
+      if (need > room + 0.5) { return false; }
+      room -= need;
+      return true;
+    });
+    var count = 0;
+    items.forEach(function (item, index) {
+      var on = !!keep[index];
+      if (on) { count++; }
+      item.classList.toggle(OFF, !on);
+    });
+    var left = items.length - count;
+    line.textContent = left ? '+' + left + ' more' : '';
+    line.hidden = !left;
+    return count;
+  }
+
+  function setVar(el, name, value) {
+    if (el.style.getPropertyValue(name) !== value) { el.style.setProperty(name, value); }
+  }
+
+  function rem() { return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16; }
+
+  // --- gathering: the wall of new contributions -------------------------------------------------------
+  function fitGathering(board) {
+    var section = byId('unsorted');
+    var list = byId('cards-unsorted');
+    if (!section || !list || !list.getBoundingClientRect().height) { return; }
+    var cards = all(list, ':scope > .card').filter(shown).sort(function (a, b) { return cardId(b) - cardId(a); });
+    setOrder(cards);
+    var width = list.getBoundingClientRect().width;
+    var chosen = TEXT_SIZES[TEXT_SIZES.length - 1];
+    for (var i = 0; i < TEXT_SIZES.length; i++) {
+      var size = TEXT_SIZES[i];
+      // Columns about 24 characters wide: short lines read from across a room.
+      setVar(board, '--wall-text', size + 'rem');
+      setVar(list, '--wall-cols', String(Math.max(1, Math.floor(width / (size * rem() * 12)))));
+      var fits = clip(list, cards, section) === cards.length;
+      if (fits) { chosen = size; break; }
+    }
+    if (chosen === TEXT_SIZES[TEXT_SIZES.length - 1]) {
+      setVar(board, '--wall-text', chosen + 'rem');
+      setVar(list, '--wall-cols', String(Math.max(1, Math.floor(width / (chosen * rem() * 12)))));
+      clip(list, cards, section, 'earlier');
+    }
+    var themes = byId('themes');
+    if (themes) {
+      var tiles = all(themes, ':scope > .theme');
+      themes.classList.toggle('is-empty', !tiles.length);
+      tiles.forEach(function (tile) { all(tile, '.card').forEach(function (c) { c.classList.remove(OFF); }); });
+      clip(themes, tiles, themes, 'themes');
+    }
+  }
+
+  // --- clustering and voting: every theme at once -----------------------------------------------------
+  // Every theme; the cards not yet in one are counted in the head instead (voting is on the themes).
+  function tilesOf(board) {
+    return all(board, '#themes > .theme');
+  }
+
+  function fitThemes(board) {
+    all(board, '#themes > .wall-more').forEach(function (line) { line.remove(); });
+    var tiles = tilesOf(board);
+    if (!tiles.length) { return; }
+    var cardsOf = tiles.map(function (tile) {
+      var cards = all(tile, '.cards > .card').filter(shown).sort(byStrength);
+      setOrder(cards);
+      return cards;
+    });
+    var rect = board.getBoundingClientRect();
+    if (!rect.width || !rect.height) { return; } // not on screen (the systems map has it)
+    var n = tiles.length;
+    // The column count whose tiles come nearest a card's shape, and one either side of it.
+    var guess = Math.max(1, Math.round(Math.sqrt(n * rect.width / rect.height / 1.5)));
+    var options = [];
+    [1.3, 1.15, 1].forEach(function (size) {
+      [guess, guess + 1, guess - 1, guess + 2, guess - 2].forEach(function (cols) {
+        if (cols >= 1 && cols <= n) { options.push({ size: size, cols: cols }); }
+      });
+    });
+    if (!options.length) { options.push({ size: 1, cols: Math.min(n, guess) }); }
+    var best = null;
+    options.forEach(function (option) {
+      apply(option);
+      var count = 0;
+      tiles.forEach(function (tile, i) {
+        count += fill(tile.querySelector('.cards'), cardsOf[i], tile);
+      });
+      // A theme's name cut inside a word is worse than a card fewer.
+      if (all(board, '#themes > .theme .theme-name').some(function (name) { return name.scrollWidth > name.clientWidth + 1; })) {
+        count -= 1000;
+      }
+      if (!best || count > best.count) { best = { option: option, count: count }; }
+    });
+    apply(best.option);
+    tiles.forEach(function (tile, i) { fill(tile.querySelector('.cards'), cardsOf[i], tile); });
+
+    function apply(option) {
+      setVar(board, '--wall-text', option.size + 'rem');
+      setVar(board, '--wall-cols', String(option.cols));
+    }
+  }
+
+  // --- the rest of the stage ----------------------------------------------------------------------------
+  function stageOf(phase) {
+    var banner = byId('round-banner');
+    var steps = byId('steps-view');
+    var round = banner ? banner.dataset.round : '';
+    if (steps && round && (steps.dataset.stepsRounds || '').split(' ').indexOf(round) >= 0) { return 'steps'; }
+    if (phase === 'closed' && byId('lens') && byId('lens').querySelector('.lens-theme')) { return 'lens'; }
+    return 'board';
+  }
+
+  function countContributions() {
+    var out = byId('presenter-count');
+    if (!out) { return; }
+    var total = number(byId('unsorted-count'));
+    all(document, '#themes > .theme .column-header > .count').forEach(function (c) { total += number(c); });
+    var text = total + ' contribution' + (total === 1 ? '' : 's');
+    var unsorted = number(byId('unsorted-count'));
+    if (body.dataset.wall === 'themes' && unsorted) { text += ' · ' + unsorted + ' not yet in a theme'; }
+    if (out.textContent !== text) { out.textContent = text; }
+  }
+
+  function markNew() {
+    var ids = all(document, '#board .card').map(cardId);
+    var top = ids.length ? Math.max.apply(null, ids) : 0;
+    if (newest !== null && top > newest) {
+      var card = byId('card-' + top);
+      if (card) {
+        card.classList.add('is-new');
+        window.setTimeout(function () { card.classList.remove('is-new'); }, 4000);
+      }
+    }
+    newest = Math.max(newest || 0, top);
+  }
+
+  function fit() {
+    var state = byId('room-state');
+    body.classList.toggle('join-corner', !!(state && state.dataset.join === 'corner'));
+    var banner = byId('round-banner');
+    var phase = banner ? banner.dataset.phase : '';
+    var stage = stageOf(phase);
+    if (body.dataset.stage !== stage) { body.dataset.stage = stage; }
+    markNew();
+    var board = byId('board');
+    if (stage === 'board' && board) {
+      var gathering = GATHERING.indexOf(phase) >= 0 && number(byId('unsorted-count')) > 0;
+      var wall = gathering ? 'gather' : 'themes';
+      if (body.dataset.wall !== wall) { body.dataset.wall = wall; }
+      countContributions();
+      if (gathering) { fitGathering(board); } else { fitThemes(board); }
+    } else if (stage === 'lens') {
+      var lens = byId('lens');
+      clip(lens, all(lens, '.lens-theme'), lens.querySelector('section') || lens, 'themes');
+    }
+    var empty = byId('wall-empty');
+    if (empty) {
+      var nothing = stage === 'board' && !all(document, '#board .card').some(shown) && !all(document, '#themes > .theme').length;
+      if (empty.hidden !== !nothing) { empty.hidden = !nothing; }
+    }
+    var spotlight = byId('spotlight');
+    var list = spotlight && !spotlight.hidden && spotlight.querySelector('.spotlight-cards');
+    if (list) { clip(list, all(list, 'li'), spotlight); }
+  }
+
+  var pending = false;
+  function schedule() {
+    if (pending) { return; }
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; fit(); watch(); });
+  }
+
+  document.addEventListener('htmx:wsAfterMessage', schedule);
+  window.addEventListener('resize', schedule);
+  // The stage grows or shrinks when a timer, a vote or an announcement comes or goes above it (a snapshot
+  // replaces the board: watch the one on the page).
+  var observer = window.ResizeObserver ? new ResizeObserver(schedule) : null;
+  var watched = null;
+  function watch() {
+    var board = byId('board');
+    if (!observer || board === watched) { return; }
+    if (watched) { observer.unobserve(watched); }
+    watched = board;
+    if (board) { observer.observe(board); }
+  }
+  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(schedule); }
+  schedule();
+})();

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 
 import pytest
 
@@ -174,7 +173,8 @@ def test_only_emoji_and_whitespace_cards_are_all_unsorted():
     assert s.unsorted == [0, 1, 2, 3]
 
 
-def test_a_thousand_cards_complete_quickly():
+def test_a_thousand_cards_are_all_grouped_or_unsorted():
+    # Behaviour only: the time 1,000 cards take is measured by `make bench-themes`, not asserted here.
     rng = random.Random(0)
     pool = STAFFING + HOUSING + TRANSPORT
     fillers = ["", "??", "ok", "I agree with the above", "🙂"]
@@ -182,12 +182,14 @@ def test_a_thousand_cards_complete_quickly():
     for i in range(1000):
         base = rng.choice(pool + fillers)
         texts.append(f"{base} (card {i})" if rng.random() < 0.5 else base)
-    t0 = time.perf_counter()
     s = suggest(texts)
-    elapsed = time.perf_counter() - t0
     _partition_is_consistent(s, 1000)
     assert s.themes
-    assert elapsed < 10, f"1,000 cards took {elapsed:.1f}s"
+    # The three topics' cards never share a theme with another topic's.
+    topic = {t: n for n, group in enumerate((STAFFING, HOUSING, TRANSPORT)) for t in group}
+    for theme in s.themes:
+        bases = {texts[i].split(" (card ")[0] for i in theme.members}
+        assert len({topic[b] for b in bases if b in topic}) <= 1, theme.label
 
 
 def test_a_larger_batch_never_mixes_topics_in_one_theme():

@@ -115,6 +115,7 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
             surface.setdefault(_key(p), Counter())[" ".join(p)] += 1
         batch_df.update(keys.keys())
     n_texts = max(len(texts), 2)
+    names_of_places = _proper_nouns(texts)
     vectors = encoder.encode(texts)
     centroids = np.stack([_unit(vectors[g].sum(axis=0)) for g in groups])
     shown = {k: _display(forms) for k, forms in surface.items()}
@@ -133,7 +134,7 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
 
         phrases_ = [k for k, c in df.items() if c >= need and len(k) > 1]
         singles = sorted(
-            (k for k, c in df.items() if c >= need and len(k) == 1),
+            (k for k, c in df.items() if c >= need and len(k) == 1 and k[0] not in names_of_places),
             key=lambda k: (-df[k], -ctfidf(df[k] / size, k), k),
         )
         cands = [(k, shown[k], df[k] / size, ctfidf(df[k] / size, k)) for k in phrases_]
@@ -176,6 +177,22 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
             used.add(key)
             names[g] = name[0].upper() + name[1:]
     return names
+
+
+def _proper_nouns(texts: list[str]) -> set[str]:
+    """Stems of words the notes only write with a capital inside a clause ("Manchester", "Nottingham"): a
+    place or a person, which a facilitator does not name a theme by. Acronyms ("EHCP") are not among them."""
+    capital: Counter = Counter()
+    lower: Counter = Counter()
+    for text in texts:
+        for clause in _CLAUSE.split(text):
+            for pos, m in enumerate(_WORD.finditer(clause)):
+                w = m.group(0)
+                if w[:1].islower():
+                    lower[stem(w)] += 1
+                elif pos > 0 and w[1:].islower():
+                    capital[stem(w)] += 1
+    return {w for w in capital if not lower[w]}
 
 
 def _same_root(a: str, b: str) -> bool:

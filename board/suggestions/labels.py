@@ -3,11 +3,13 @@
 For each group, the candidates are (a) the phrases of 2-4 words that at least two of its notes contain
 (runs of words within a clause; no candidate starts or ends with a stop word; counted once per note) and
 (b) "A & B" pairs of its six most used words (the form facilitators write: "Energy & bills"), never two
-forms of one word ("Children & child"). Each candidate is embedded with the suggester's encoder and scored
-by its cosine with the group's centroid (KeyBERT-style), less 0.3 x its best cosine with another group's
-centroid (the name says what sets the group apart), plus its class-based TF-IDF: the share of the group's
-notes that use it x log(notes in the batch / notes of the batch that use it), so a word every group uses
-("people", "council") does not name one. The best candidate becomes the name, first letter capitalised,
+forms of one word ("Children & child"). A candidate must be used more often in its group than in the
+batch at large, and hold no word the notes only write with a capital inside a sentence (a place or a
+person: "Manchester"). Each candidate is embedded with the suggester's encoder and scored by its cosine
+with the group's centroid (KeyBERT-style), less 0.3 x its best cosine with another group's centroid (the
+name says what sets the group apart), plus its class-based TF-IDF: the share of the group's notes that use
+it x log(notes in the batch / notes of the batch that use it), so a word many groups use ("people",
+"council") does not name one. The best candidate becomes the name, first letter capitalised,
 in the notes' most common spelling; no two themes get the same name. A group whose notes share at most
 one word is named by that word if it is not a common one ("EHCP", "retrofit"), else by the phrase of its
 notes nearest the centroid; a group with no candidate at all by the start of its representative note.
@@ -132,9 +134,14 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
         def ctfidf(support: float, key: tuple[str, ...]) -> float:
             return support * float(np.log(n_texts / max(batch_df[key], 1)))
 
-        phrases_ = [k for k, c in df.items() if c >= need and len(k) > 1]
+        def telling(k: tuple[str, ...], c: int, need: int = need, size: int = size) -> bool:
+            # Used by enough of the group's notes, more often than in the batch at large (a word every
+            # group uses says nothing about one), and no place or person.
+            return c >= need and c / size > batch_df[k] / n_texts and not names_of_places.intersection(k)
+
+        phrases_ = [k for k, c in df.items() if len(k) > 1 and telling(k, c)]
         singles = sorted(
-            (k for k, c in df.items() if c >= need and len(k) == 1 and k[0] not in names_of_places),
+            (k for k, c in df.items() if len(k) == 1 and telling(k, c)),
             key=lambda k: (-df[k], -ctfidf(df[k] / size, k), k),
         )
         cands = [(k, shown[k], df[k] / size, ctfidf(df[k] / size, k)) for k in phrases_]
@@ -150,6 +157,10 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
             # One shared word at most: a lone uncommon word, else any phrase of the notes (the one nearest
             # the centroid wins).
             lone = [k for k in singles if not _common(k, surface, encoder)]
+            if not lone:
+                lone = [
+                    k for k, c in df.items() if len(k) == 1 and c >= need and not _common(k, surface, encoder)
+                ]
             pool = lone or [k for k in df if len(k) <= 3]
             cands = [(k, shown[k], df[k] / size, ctfidf(df[k] / size, k)) for k in pool]
         candidates.append(cands)

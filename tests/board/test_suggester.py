@@ -8,6 +8,8 @@ import threading
 import pytest
 
 from board.suggestions import SuggestedTheme, Suggestion, place, suggest, warm
+from board.suggestions.embed import get_encoder
+from board.suggestions.labels import label_groups
 
 STAFFING = [
     "We cannot recruit enough nurses for the night shifts",
@@ -369,6 +371,46 @@ def test_three_topics_without_a_shared_keyword_come_back_as_three_named_groups()
         assert 1 <= len(words) <= 4 and "·" not in theme.label
         topic = topic_words[min(theme.members) // 5]
         assert set(words) <= topic | {"&"}, f"{theme.label!r} is made of its own notes' words"
+
+
+def test_a_word_every_topic_uses_or_a_place_name_does_not_name_a_theme():
+    # "people" is in every card of every topic; "Leeds" in every transport card: neither says what a
+    # theme is about, the topic's own words do.
+    texts = (
+        [f"{t} for people" for t in STAFFING]
+        + [f"People say: {t[0].lower()}{t[1:]}" for t in HOUSING]
+        + [f"{t} in Leeds, people tell us" for t in TRANSPORT]
+    )
+    s = suggest(texts)
+    _partition_is_consistent(s, len(texts))
+    assert len(s.themes) == 3
+    for theme in s.themes:
+        words = {w.lower() for w in theme.label.replace("&", " ").split()}
+        assert not words & {"people", "leeds"}, theme.label
+        assert 1 <= len(theme.label.split()) <= 4
+
+
+def test_a_name_never_pairs_two_forms_of_one_word():
+    # The child notes share only "child" and "children": "Child & children" says one word twice.
+    texts = [
+        "Children need a voice",
+        "Ask the child",
+        "The child is never asked",
+        "Children are not heard",
+        "Listen to the child",
+        "Children know best",
+        "Fares went up on the buses",
+        "The bus never comes",
+        "Buses stop at six",
+        "Bus routes were cut",
+        "The last bus is at ten",
+        "Bus fares cost too much",
+    ]
+    names = label_groups(texts, [list(range(6)), list(range(6, 12))], get_encoder())
+    for name in names:
+        parts = [p.strip().lower() for p in name.split("&")]
+        assert len({p[:4] for p in parts}) == len(parts), name
+    assert "bus" in names[1].lower()
 
 
 def test_a_tight_subgroup_does_not_collapse_the_rest_into_two_themes():

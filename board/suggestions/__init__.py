@@ -133,8 +133,9 @@ def suggest(
             themes_idx.append([int(u)])
         good = np.flatnonzero(ok)
         if len(good) >= 3:
+            raw = similarity(x[good], smoothed=False)
             sim = similarity(x[good])
-            lab = _cluster.cluster(sim, granularity=granularity)
+            lab = _cluster.cluster(sim, granularity=granularity, raw=raw)
             fit = _cluster.fit_to_own_cluster(sim, lab)
             for u in np.flatnonzero(fit < OUTLIER_FIT):  # loners that were merely parked in a group
                 themes_idx.append([int(good[u])])
@@ -168,13 +169,13 @@ def suggest(
     return Suggestion(themes=themes, unsorted=sorted(unsorted), placed=placed)
 
 
-def similarity(x: np.ndarray) -> np.ndarray:
+def similarity(x: np.ndarray, smoothed: bool = True) -> np.ndarray:
     """Embedding cosine after centring on the batch, n x n; from ``SMALL_BATCH`` cards on, each card's row
     averaged with its nearest neighbours' (``cluster.smooth``)."""
     xc = _cluster.centre(x)
     n = len(x)
     sim = (xc @ xc.T).astype(np.float32)
-    if n < SMALL_BATCH:
+    if n < SMALL_BATCH or not smoothed:
         return sim
     self_weight = SMOOTH_SELF_WEIGHT_SMALL if n < SMOOTH_SMALL_N else SMOOTH_SELF_WEIGHT
     return _cluster.smooth(sim, min(SMOOTH_NEIGHBOURS, n // 10), self_weight)

@@ -237,8 +237,12 @@ def choose_k(s: np.ndarray, scores: dict[int, tuple[float, np.ndarray]]) -> int:
     return max(MIN_K, min(best_k, int(round(COMMUNITY_FACTOR * communities))))
 
 
-def cluster(s: np.ndarray, granularity: int = 0) -> np.ndarray:
+def cluster(s: np.ndarray, granularity: int = 0, raw: np.ndarray | None = None) -> np.ndarray:
     """Labels 0..k-1 for the points behind Gram matrix ``s`` (n x n similarities). Needs n >= 3.
+
+    ``raw``: the similarities before neighbour smoothing, if ``s`` was smoothed; the last polish runs on
+    them, so a card's own words get the last say over its neighbours' (StackOverflow N = 1,000 +0.008 AMI
+    at the true k, workshops within 0.003: docs/suggestions.md).
 
     Ward linkage on the Euclidean distances the Gram matrix implies (exact Ward in the vectors' space), cut at
     the k ``choose_k`` picks. ``granularity`` 0 keeps that k; each step up (down) multiplies (divides) it by
@@ -259,7 +263,10 @@ def cluster(s: np.ndarray, granularity: int = 0) -> np.ndarray:
         k = max(1, min(k, n - 1))
     lab = scores[k][1] if k in scores else _relabel(fcluster(z, k, criterion="maxclust"))
     if int(lab.max()) >= 1:
-        lab = _relabel(kernel_kmeans(s, lab))
+        lab = kernel_kmeans(s, lab)
+        if raw is not None and raw is not s:
+            lab = kernel_kmeans(raw, lab)
+        lab = _relabel(lab)
     return lab
 
 

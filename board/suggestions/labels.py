@@ -1,15 +1,18 @@
 """Theme names a facilitator would keep: a short phrase taken from the group's own notes.
 
-For each group, the candidates are the phrases of 1-4 words that its notes contain (runs of words within a
-clause; no candidate starts or ends with a stop word), counted once per note. A candidate must be used by
-at least two of the group's notes (in groups of 3+), and a lone word only counts when it is not a common
-word (not a whole word of the encoder's 30,000-token WordPiece vocabulary: "retrofit", "EHCP", "CAMHS" are
-kept, "school" or "money" alone are not). Each candidate is embedded with the suggester's encoder and
-scored, KeyBERT-style, by its cosine with the group's centroid, less half its best cosine with another
-group's centroid (so the name says what sets the group apart), plus a small bonus for the share of the
-group's notes that use it. The best scoring candidate becomes the name, first letter capitalised, in the
-notes' most common spelling; no two themes get the same name. A group with no candidate is named after
-the start of its representative note.
+For each group, the candidates are (a) the phrases of 2-4 words that at least two of its notes contain
+(runs of words within a clause; no candidate starts or ends with a stop word; counted once per note) and
+(b) "A & B" pairs of its six most used words (the form facilitators write: "Energy & bills"), never two
+forms of one word ("Children & child"). A candidate must be used more often in its group than in the
+batch at large, and hold no word the notes only write with a capital inside a sentence (a place or a
+person: "Manchester"). Each candidate is embedded with the suggester's encoder and scored by its cosine
+with the group's centroid (KeyBERT-style), less 0.3 x its best cosine with another group's centroid (the
+name says what sets the group apart), plus its class-based TF-IDF: the share of the group's notes that use
+it x log(notes in the batch / notes of the batch that use it), so a word many groups use ("people",
+"council") does not name one. The best candidate becomes the name, first letter capitalised,
+in the notes' most common spelling; no two themes get the same name. A group whose notes share at most
+one word is named by that word if it is not a common one ("EHCP", "retrofit"), else by the phrase of its
+notes nearest the centroid; a group with no candidate at all by the start of its representative note.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ from collections import Counter
 import numpy as np
 
 MAX_WORDS = 4
-# Weight of the share of the group's notes that use a candidate, against its cosine with the centroid.
-SUPPORT_WEIGHT = 0.3
+# Weight of a candidate's class-based TF-IDF (the share of the group's notes using it x log(N / the notes of
+# the batch using it)), against its cosine with the centroid.
+CTFIDF_WEIGHT = 1.0
 # Weight of a candidate's best cosine with another group's centroid (subtracted).
 OTHER_WEIGHT = 0.3
 FALLBACK_CHARS = 40
-PAIR_WORDS = 4  # "A & B" names are tried from the group's best this many single words
+PAIR_WORDS = 6  # "A & B" names are tried from the group's this many most used single words
 
 _WORD = re.compile(r"[^\W_](?:[\w'&+#-]*[\w+#])?", re.UNICODE)
 _CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"“”/|=…\n\t]+|\s[-–—]+\s|\s&\s")
@@ -47,6 +51,7 @@ one two way ways thing things make makes made still even well yes ok okay im don
 amp rt http https www com among across within without around upon per since yet may might must shall every
 actually basically literally honestly anyone everyone someone nobody anything everything something nothing
 know think said says say go goes going went take takes took put puts come comes came keep kept let lets
+less fewer better worse
 """.split()
 )
 
@@ -65,6 +70,8 @@ def words(text: str) -> list[str]:
 def stem(w: str) -> str:
     """Crude plural folding: "buses" -> "bus", "homes" -> "home", "policies" -> "policy", "council's" ->
     "council"."""
+    if len(w) > 2 and w[-1] == "s" and w[:-1].isupper():
+        w = w[:-1]  # an acronym's plural: "TAs" -> "ta", "GPs" -> "gp"
     w = w.lower().removesuffix("'s").removesuffix("’s")
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
@@ -99,68 +106,109 @@ def _key(phrase: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str]:
-    """One name per group (lists of indexes into ``texts``), from the group's own phrases."""
+    """One name per group (lists of indexes into ``texts``), from the group's own words."""
     if not groups:
         return []
     per_text = [Counter(_key(p) for p in phrases(t)) for t in texts]
     surface: dict[tuple[str, ...], Counter] = {}
-    for t in texts:
+    batch_df: Counter = Counter()
+    for t, keys in zip(texts, per_text, strict=True):
         for p in phrases(t):
             surface.setdefault(_key(p), Counter())[" ".join(p)] += 1
+        batch_df.update(keys.keys())
+    n_texts = max(len(texts), 2)
+    names_of_places = _proper_nouns(texts)
     vectors = encoder.encode(texts)
     centroids = np.stack([_unit(vectors[g].sum(axis=0)) for g in groups])
+    shown = {k: _display(forms) for k, forms in surface.items()}
 
-    candidates: list[list[tuple[str, ...]]] = []
-    supports: list[dict[tuple[str, ...], float]] = []
+    # Candidates per group: (key, text shown, support, c-TF-IDF).
+    candidates: list[list[tuple[tuple[str, ...], str, float, float]]] = []
     for members in groups:
         df: Counter = Counter()
         for i in members:
             df.update(set(per_text[i]))
         need = 2 if len(members) >= 3 else 1
-        shared = [k for k, c in df.items() if c >= need]
-        if not any(len(k) > 1 or not _common(k, surface, encoder) for k in shared):
-            # Nothing the notes share makes a name: the phrase of any note nearest the centroid will.
-            shared = [k for k in df if len(k) <= 3]
-        candidates.append(shared)
-        supports.append({k: df[k] / len(members) for k in shared})
-    shown = {k: _display(surface[k]) for keys in candidates for k in keys}
-    order = sorted(shown)
-    index = {k: i for i, k in enumerate(order)}
-    emb = encoder.encode([shown[k] for k in order]) if order else np.zeros((0, centroids.shape[1]))
+        size = len(members)
+
+        def ctfidf(support: float, key: tuple[str, ...]) -> float:
+            return support * float(np.log(n_texts / max(batch_df[key], 1)))
+
+        def telling(k: tuple[str, ...], c: int, need: int = need, size: int = size) -> bool:
+            # Used by enough of the group's notes, more often than in the batch at large (a word every
+            # group uses says nothing about one), and no place or person.
+            return c >= need and c / size > batch_df[k] / n_texts and not names_of_places.intersection(k)
+
+        phrases_ = [k for k, c in df.items() if len(k) > 1 and telling(k, c)]
+        singles = sorted(
+            (k for k, c in df.items() if len(k) == 1 and telling(k, c)),
+            key=lambda k: (-df[k], -ctfidf(df[k] / size, k), k),
+        )
+        cands = [(k, shown[k], df[k] / size, ctfidf(df[k] / size, k)) for k in phrases_]
+        pool = singles[:PAIR_WORDS]
+        for i, a in enumerate(pool):
+            for b in pool[i + 1 :]:
+                if _same_root(a[0], b[0]):
+                    continue  # "Children & child", "Teacher & teaching": one word said twice
+                support = min(df[a], df[b]) / size
+                rarer = a if batch_df[a] <= batch_df[b] else b
+                cands.append((a + b, f"{shown[a]} & {shown[b]}", support, ctfidf(support, rarer)))
+        if not cands:
+            # One shared word at most: a lone uncommon word, else any phrase of the notes (the one nearest
+            # the centroid wins).
+            lone = [k for k in singles if not _common(k, surface, encoder)]
+            if not lone:
+                lone = [
+                    k for k, c in df.items() if len(k) == 1 and c >= need and not _common(k, surface, encoder)
+                ]
+            pool = lone or [k for k in df if len(k) <= 3]
+            cands = [(k, shown[k], df[k] / size, ctfidf(df[k] / size, k)) for k in pool]
+        candidates.append(cands)
+
+    order = sorted({c[1] for cands in candidates for c in cands})
+    index = {t: i for i, t in enumerate(order)}
+    emb = (
+        encoder.encode([t.replace(" & ", " and ") for t in order])
+        if order
+        else np.zeros((0, centroids.shape[1]))
+    )
     sims = emb @ centroids.T if len(order) else np.zeros((0, len(groups)))
 
-    def score(row: np.ndarray, g: int, support: float) -> float:
+    def score(text: str, g: int, distinct: float) -> float:
+        row = sims[index[text]]
         other = np.delete(row, g).max() if len(groups) > 1 else 0.0
-        return float(row[g] - OTHER_WEIGHT * other + SUPPORT_WEIGHT * support)
+        return float(row[g] - OTHER_WEIGHT * other + CTFIDF_WEIGHT * distinct)
 
     names: list[str] = [""] * len(groups)
     used: set[tuple[str, ...]] = set()
     for g in sorted(range(len(groups)), key=lambda g: -len(groups[g])):
-        scored = sorted(
-            ((score(sims[index[k]], g, supports[g][k]), k) for k in candidates[g] if k not in used),
-            reverse=True,
-        )
-        options = [(sc, k, shown[k]) for sc, k in scored if len(k) > 1 or not _common(k, surface, encoder)]
-        options += _pairs(scored, shown, encoder, centroids, g, score, supports[g])
+        options = [(score(text, g, ct), key, text) for key, text, _, ct in candidates[g] if key not in used]
         if options:
-            _, key, name = max(options, key=lambda o: o[0])
+            _, key, name = max(options, key=lambda o: (o[0], o[2]))
             used.add(key)
             names[g] = name[0].upper() + name[1:]
     return names
 
 
-def _pairs(scored, shown, encoder, centroids, g, score, support) -> list:
-    """ "A & B" from the group's best single words (the way facilitators name a wall: "Data & measuring")."""
-    singles = [k for _, k in scored if len(k) == 1][:PAIR_WORDS]
-    pairs = [(a, b) for i, a in enumerate(singles) for b in singles[i + 1 :]]
-    if not pairs:
-        return []
-    texts = [f"{shown[a]} & {shown[b]}" for a, b in pairs]
-    sims = encoder.encode([t.replace(" & ", " and ") for t in texts]) @ centroids.T
-    return [
-        (score(row, g, min(support[a], support[b])), a + b, text)
-        for (a, b), text, row in zip(pairs, texts, sims, strict=True)
-    ]
+def _proper_nouns(texts: list[str]) -> set[str]:
+    """Stems of words the notes only write with a capital inside a clause ("Manchester", "Nottingham"): a
+    place or a person, which a facilitator does not name a theme by. Acronyms ("EHCP") are not among them."""
+    capital: Counter = Counter()
+    lower: Counter = Counter()
+    for text in texts:
+        for clause in _CLAUSE.split(text):
+            for pos, m in enumerate(_WORD.finditer(clause)):
+                w = m.group(0)
+                if w[:1].islower():
+                    lower[stem(w)] += 1
+                elif pos > 0 and w[1:].islower():
+                    capital[stem(w)] += 1
+    return {w for w in capital if not lower[w]}
+
+
+def _same_root(a: str, b: str) -> bool:
+    """Two forms of one word: one starts the other ("ta" / "tas"), or they share their first 5 letters."""
+    return a.startswith(b) or b.startswith(a) or (len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5])
 
 
 def fallback_label(text: str) -> str:

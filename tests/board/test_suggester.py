@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 
 import pytest
 
 from board.suggestions import SuggestedTheme, Suggestion, place, suggest, warm
+from board.suggestions.embed import get_encoder
+from board.suggestions.labels import label_groups
 
 STAFFING = [
     "We cannot recruit enough nurses for the night shifts",
@@ -174,7 +175,8 @@ def test_only_emoji_and_whitespace_cards_are_all_unsorted():
     assert s.unsorted == [0, 1, 2, 3]
 
 
-def test_a_thousand_cards_complete_quickly():
+def test_a_thousand_cards_are_all_grouped_or_unsorted():
+    # Behaviour only: the time 1,000 cards take is measured by `make bench-themes`, not asserted here.
     rng = random.Random(0)
     pool = STAFFING + HOUSING + TRANSPORT
     fillers = ["", "??", "ok", "I agree with the above", "🙂"]
@@ -182,12 +184,14 @@ def test_a_thousand_cards_complete_quickly():
     for i in range(1000):
         base = rng.choice(pool + fillers)
         texts.append(f"{base} (card {i})" if rng.random() < 0.5 else base)
-    t0 = time.perf_counter()
     s = suggest(texts)
-    elapsed = time.perf_counter() - t0
     _partition_is_consistent(s, 1000)
     assert s.themes
-    assert elapsed < 10, f"1,000 cards took {elapsed:.1f}s"
+    # The three topics' cards never share a theme with another topic's.
+    topic = {t: n for n, group in enumerate((STAFFING, HOUSING, TRANSPORT)) for t in group}
+    for theme in s.themes:
+        bases = {texts[i].split(" (card ")[0] for i in theme.members}
+        assert len({topic[b] for b in bases if b in topic}) <= 1, theme.label
 
 
 def test_a_larger_batch_never_mixes_topics_in_one_theme():
@@ -367,6 +371,46 @@ def test_three_topics_without_a_shared_keyword_come_back_as_three_named_groups()
         assert 1 <= len(words) <= 4 and "·" not in theme.label
         topic = topic_words[min(theme.members) // 5]
         assert set(words) <= topic | {"&"}, f"{theme.label!r} is made of its own notes' words"
+
+
+def test_a_word_every_topic_uses_or_a_place_name_does_not_name_a_theme():
+    # "people" is in every card of every topic; "Leeds" in every transport card: neither says what a
+    # theme is about, the topic's own words do.
+    texts = (
+        [f"{t} for people" for t in STAFFING]
+        + [f"People say: {t[0].lower()}{t[1:]}" for t in HOUSING]
+        + [f"{t} in Leeds, people tell us" for t in TRANSPORT]
+    )
+    s = suggest(texts)
+    _partition_is_consistent(s, len(texts))
+    assert len(s.themes) == 3
+    for theme in s.themes:
+        words = {w.lower() for w in theme.label.replace("&", " ").split()}
+        assert not words & {"people", "leeds"}, theme.label
+        assert 1 <= len(theme.label.split()) <= 4
+
+
+def test_a_name_never_pairs_two_forms_of_one_word():
+    # The child notes share only "child" and "children": "Child & children" says one word twice.
+    texts = [
+        "Children need a voice",
+        "Ask the child",
+        "The child is never asked",
+        "Children are not heard",
+        "Listen to the child",
+        "Children know best",
+        "Fares went up on the buses",
+        "The bus never comes",
+        "Buses stop at six",
+        "Bus routes were cut",
+        "The last bus is at ten",
+        "Bus fares cost too much",
+    ]
+    names = label_groups(texts, [list(range(6)), list(range(6, 12))], get_encoder())
+    for name in names:
+        parts = [p.strip().lower() for p in name.split("&")]
+        assert len({p[:4] for p in parts}) == len(parts), name
+    assert "bus" in names[1].lower()
 
 
 def test_a_tight_subgroup_does_not_collapse_the_rest_into_two_themes():

@@ -5,7 +5,9 @@ event-size demo (100 participants, 300 cards, 12 themes, ~20 unplaced: ``demo_in
 each phase it shows, and writes PNGs to docs/screens/ (or ``--out``):
 
 - presenter-<size>-<phase>.png: the shared screen at 1280x720 and 1920x1080, gathering, voting, and at
-  the close (map: the systems map on screen during the next-steps round);
+  the close (map: the systems map on screen during the next-steps round), the join panel in its corner
+  (the room has joined); presenter-<size>-start.png: a new inquiry before anyone has posted (the join
+  panel large);
 - facilitator-<size>.png: the facilitator's workspace at both sizes (what fits without scrolling);
 - phone-<phase>.png: a participant who has just joined and posted, on a 390x844 phone;
 - facilitators.png, two-factor-setup.png: an admin's list of facilitators; setting up two-factor sign-in;
@@ -62,6 +64,17 @@ def logged_in(browser, base_url, password, viewport):
     return context
 
 
+def new_inquiry(page):
+    """A new inquiry made through the form, as a facilitator would before the event: its join code."""
+    page.goto("/inquiries/new/")
+    page.get_by_label("Title").fill("Wrapping health and care around each resident")
+    page.get_by_label("Framing question").fill("How might health and care wrap around each resident?")
+    page.get_by_label("Rounds").fill("What gets in the way today?\nWhat would you try first?")
+    page.get_by_role("button", name=re.compile("Create")).click()
+    page.wait_for_url(re.compile(r"/i/\w+/facilitate/"))
+    return re.search(r"/i/(\w+)/facilitate/", page.url).group(1)
+
+
 def settled(page):
     """The page's live socket is open and its fonts laid out: what a person would see by now."""
     page.locator('#lw-connection[data-state="open"]').wait_for(state="attached")  # hidden on some screens
@@ -103,9 +116,15 @@ def main(argv=None):
         base_url = server.base_urls[0]
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            start = None
             for size, (width, height) in SIZES.items():
                 context = logged_in(browser, base_url, password, {"width": width, "height": height})
                 page = context.new_page()
+                if start is None:
+                    start = new_inquiry(page)
+                page.goto(f"/i/{start}/present/")
+                settled(page)
+                shoot(out, f"presenter-{size}-start", page)
                 for phase in ("gather", "vote", "map"):
                     page.goto(f"/i/{codes[phase]}/present/")
                     settled(page)

@@ -460,6 +460,11 @@ class Command(BaseCommand):
             inquiry = exports.import_inquiry(user, document)
         except exports.ImportProblem as problem:
             raise CommandError(problem.message) from None
+        if event_size:
+            # The room has joined: the presenter's join panel has gone to its corner (the facilitator's
+            # "People have joined" button; a fresh inquiry starts with it large).
+            inquiry.join_in_corner = True
+            inquiry.save(update_fields=["join_in_corner"])
         self.stdout.write(
             f"Created “{inquiry.title}” (join code {inquiry.code}) for {user.get_username()}: "
             f"{inquiry.participants.count()} participants, {inquiry.cards.count()} contributions."

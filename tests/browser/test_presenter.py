@@ -193,6 +193,17 @@ def test_the_newest_contribution_shows_on_the_wall_as_it_is_posted(event_screens
     assert newest.evaluate("el => parseFloat(getComputedStyle(el).fontSize)") >= 16
     assert_one_readable_screen(presenter, SHARED_SCREEN, "after a new post")
 
+    # Its author edits it: the card is swapped in place on the wall (the screens fixture fails the test
+    # on any Content-Security-Policy violation, such as a style attribute carried across the swap).
+    card_id = int(presenter.locator("#cards-unsorted .card", has_text=NEWEST).get_attribute("data-card"))
+    edited = NEWEST.replace("A single number", "One number")
+    carol.evaluate(
+        "m => window.LinewalkSender.send(m)", {"type": "card", "op": "edit", "card": card_id, "text": edited}
+    )
+    expect(presenter.locator(f"#card-{card_id} .card-text")).to_have_text(edited)
+    settled(presenter)
+    assert_one_readable_screen(presenter, SHARED_SCREEN, "after an edit")
+
 
 def test_the_timer_has_a_place_of_its_own_and_time_is_up_clears_with_the_next_round(screens):
     inquiry = screens.inquiry

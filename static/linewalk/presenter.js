@@ -219,7 +219,7 @@
   function markNew() {
     var ids = all(document, '#board .card').map(cardId);
     var top = ids.length ? Math.max.apply(null, ids) : 0;
-    if (newest !== null && top > newest) {
+    if (newest && top > newest) { // not the board's first drawing
       var card = byId('card-' + top);
       if (card) {
         card.classList.add('is-new');
@@ -229,7 +229,20 @@
     newest = Math.max(newest || 0, top);
   }
 
+  // The head (title, count) keeps clear of presence and "Live", which share its row at its right.
+  function clearHead() {
+    var head = document.querySelector('.presenter-head');
+    var presence = byId('presence');
+    var live = byId('lw-connection');
+    if (!head || !presence || !live) { return; }
+    var beside = Math.ceil(live.getBoundingClientRect().width + rem()) + 'px';
+    if (presence.style.marginRight !== beside) { presence.style.marginRight = beside; }
+    var room = Math.ceil(presence.getBoundingClientRect().width + live.getBoundingClientRect().width + 2 * rem()) + 'px';
+    if (head.style.paddingRight !== room) { head.style.paddingRight = room; }
+  }
+
   function fit() {
+    clearHead();
     var state = byId('room-state');
     body.classList.toggle('join-corner', !!(state && state.dataset.join === 'corner'));
     var banner = byId('round-banner');

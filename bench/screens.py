@@ -11,8 +11,8 @@ each phase it shows, and writes PNGs to docs/screens/ (or ``--out``):
 - facilitator-<size>.png: the facilitator's workspace at both sizes (what fits without scrolling);
 - phone-<phase>.png: a participant who has just joined and posted, on a 390x844 phone;
 - facilitators.png, two-factor-setup.png: an admin's list of facilitators; setting up two-factor sign-in;
-- harvest.png, report.png: the harvest page and the printable report after the event, at event size
-  (their first three screens at 1280x720).
+- harvest.png, harvest-public.png, report.png: the facilitator's harvest page, the published harvest and
+  the printable report after the event, at event size (their first three screens at 1280x720).
 
 Chromium is Debian's (/usr/bin/chromium); nothing is downloaded."""
 
@@ -157,6 +157,12 @@ def main(argv=None):
             shoot(out, "harvest", page, screens=3)
             page.goto(f"/i/{codes['closed']}/export/report/")
             shoot(out, "report", page, screens=3)
+            # The public harvest page, as its readers see it once the facilitator has published it.
+            page.goto(f"/i/{codes['closed']}/harvest/")
+            page.get_by_role("button", name="Publish").click()
+            public = page.locator("#harvest-state a").get_attribute("href")
+            page.goto(public)
+            shoot(out, "harvest-public", page, screens=3)
             # Organisation accounts: the admin's list of facilitators, and setting up two-factor sign-in.
             page.goto("/accounts/facilitators/")
             shoot(out, "facilitators", page)

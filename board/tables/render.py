@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from board import render as board_render
 
@@ -139,7 +140,7 @@ def facilitator_panel(inquiry):
     ctx = {
         **step_context(breakout),
         "inquiry": inquiry,
-        "rows": "".join(overview_row(t) for t in tables),
+        "rows": mark_safe("".join(overview_row(t) for t in tables)),  # rendered partials, escaped there
         "boards": [(t, table_html(t)) for t in tables],
         "tables": tables,
         "modes": Breakout.MODES,

@@ -236,41 +236,54 @@ class At:
 
 def _at_table(actor, table_id=None, host=False):
     """The table an action happens at, for this actor: a participant's own seat (naming another table is
-    refused), any table of the open tables for a facilitator. Locks the table's row. ``host``: the
-    host's tools (the table's host, or a facilitator)."""
-    from inquiry.models import Inquiry
-
-    inquiry = Inquiry.objects.get(pk=actor.inquiry_id)
-    breakout = tables_render.open_breakout(inquiry.pk)
-    if breakout is None:
-        raise Refused("invalid_state", "No tables are open right now.")
+    refused), any table of the open tables for a facilitator. Locks the table's row and reads its
+    sequence number under the lock. ``host``: the host's tools (the table's host, or a facilitator)."""
     participant = None
-    if actor.role == FACILITATOR:
+    if actor.role == PARTICIPANT:
+        # One read for the seat, its table, the breakout and the inquiry: a post is the hot path.
+        seat = (
+            Seat.objects.select_related("participant", "table__breakout__inquiry", "table__breakout__round")
+            .filter(participant_id=actor.participant_id, breakout__inquiry_id=actor.inquiry_id, breakout__closed=False)
+            .order_by("-breakout_id")
+            .first()
+        )
+        if seat is None:
+            if require_participant(actor, _inquiry(actor)) is not None:
+                raise Refused("forbidden", "You are not seated at a table.")
+        participant = seat.participant
+        if participant.removed:
+            raise Refused("removed", "A facilitator has removed you from this inquiry.")
+        if table_id is not None and table_id != seat.table_id:
+            raise Refused("forbidden", "You can only act at your own table.")
+        table = seat.table
+        inquiry = table.breakout.inquiry
+    elif actor.role == FACILITATOR:
+        inquiry = _inquiry(actor)
         require_facilitator(actor, inquiry)
         if table_id is None:
             raise Refused("invalid_field", "Say which table.")
-    elif actor.role == PARTICIPANT:
-        participant = require_participant(actor, inquiry)
-        seat = _seated_at(breakout, participant.pk)
-        if seat is None:
-            raise Refused("forbidden", "You are not seated at a table.")
-        if table_id is not None and table_id != seat.table_id:
-            raise Refused("forbidden", "You can only act at your own table.")
-        table_id = seat.table_id
+        table = _table(_open(inquiry), table_id)
     else:
         raise Refused("forbidden", "The presenter view cannot act at a table.")
-    Table.objects.select_for_update().filter(pk=table_id).first()
-    table = _table(breakout, table_id)
+    table.seq = Table.objects.select_for_update().filter(pk=table.pk).values_list("seq", flat=True).get()
+    table.seq_locked = True
     is_host = participant is None or table.host_id == participant.pk
     if host and not is_host:
         raise Refused("forbidden", "Only this table's host can do that.")
     return At(table, participant, is_host), inquiry
 
 
+def _inquiry(actor):
+    from inquiry.models import Inquiry
+
+    inquiry = Inquiry.objects.filter(pk=actor.inquiry_id).first()
+    if inquiry is None:
+        raise Refused("not_found", "This inquiry no longer exists.")
+    return inquiry
+
+
 def _touched(table, op):
-    table.last_activity = timezone.now()
-    table.save(update_fields=["last_activity"])
-    publish_table(table, op)
+    publish_table(table, op, active=True)
 
 
 def tack_frame(client_id, card_id):
@@ -282,8 +295,7 @@ def tack_frame(client_id, card_id):
 def post(actor, client_id, text):
     """A participant posts to their table's board. A resend with the same client id stores nothing."""
     with transaction.atomic():
-        participant = Participant.objects.filter(pk=actor.participant_id).first()
-        existing = TableCard.objects.filter(author=participant, client_id=client_id).first() if participant else None
+        existing = TableCard.objects.filter(author_id=actor.participant_id, client_id=client_id).first()
         if existing is not None:
             return Replied(existing, tack_frame(client_id, existing.pk))
         at, inquiry = _at_table(actor)
@@ -293,12 +305,11 @@ def post(actor, client_id, text):
             raise Refused(
                 "held", "That looks like it may hold personal details: say it without them, please."
             )
-        top = TableCard.objects.filter(table=at.table).aggregate(top=Max("position"))["top"]
         try:
             with transaction.atomic():
+                # The table's sequence number, read under its lock, orders its cards as they came.
                 card = TableCard.objects.create(
-                    table=at.table, author=at.participant, client_id=client_id, text=text,
-                    position=0 if top is None else top + 1,
+                    table=at.table, author=at.participant, client_id=client_id, text=text, position=at.table.seq
                 )
         except IntegrityError:
             card = TableCard.objects.get(author=at.participant, client_id=client_id)

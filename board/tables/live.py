@@ -5,6 +5,7 @@ table's whole board (a table holds a few dozen cards), so a screen that missed o
 or the current state on reconnect: there is nothing to replay across tables."""
 
 from django.db.models import F
+from django.utils import timezone
 
 from sessions.events import send_on_commit
 from sessions.protocol import inquiry_group, table_group
@@ -13,10 +14,18 @@ from . import render
 from .models import Table
 
 
-def publish_table(table, op):
-    """Record a change of ``table`` (locked by the caller's transaction) and send its board on commit."""
-    Table.objects.filter(pk=table.pk).update(seq=F("seq") + 1)
-    table.seq = Table.objects.filter(pk=table.pk).values_list("seq", flat=True).get()
+def publish_table(table, op, active=False):
+    """Record a change of ``table`` and send its board on commit. With ``active`` (a change by someone at
+    the table), its last activity is now. ``table.seq`` must have been read under the table's row lock
+    (``actions._at_table``), else it is read here."""
+    if active:
+        table.last_activity = timezone.now()
+    if getattr(table, "seq_locked", False):
+        table.seq += 1
+        Table.objects.filter(pk=table.pk).update(seq=table.seq, last_activity=table.last_activity)
+    else:
+        Table.objects.filter(pk=table.pk).update(seq=F("seq") + 1, last_activity=table.last_activity)
+        table.seq = Table.objects.filter(pk=table.pk).values_list("seq", flat=True).get()
     html, row = render.table_frames(table)
     message = {
         "type": "table.event",

@@ -91,21 +91,22 @@ def table_html(table, oob=False):
     return _partial("table", {**table_context(table), "oob": oob})
 
 
-def overview_row(table, oob=False):
-    cards = TableCard.objects.filter(table=table)
-    ctx = {
+def overview_row(table, oob=False, ctx=None):
+    ctx = ctx or table_context(table)
+    row = {
         "table": table,
-        "people_count": Seat.objects.filter(table=table).count(),
-        "cards_count": cards.count(),
-        "picks_count": cards.filter(picked=True).count() + table.themes.filter(picked=True).count(),
+        "people_count": len(ctx["people"]),
+        "cards_count": ctx["cards_count"],
+        "picks_count": len(ctx["picks"]),
         "oob": oob,
     }
-    return _partial("overview-row", ctx)
+    return _partial("overview-row", row)
 
 
 def table_frames(table):
-    """(the table's board, the facilitators' overview row), both as out-of-band swaps."""
-    return table_html(table, oob=True), overview_row(table, oob=True)
+    """(the table's board, the facilitators' overview row), both as out-of-band swaps, from one read."""
+    ctx = table_context(table)
+    return _partial("table", {**ctx, "oob": True}), overview_row(table, oob=True, ctx=ctx)
 
 
 def table_header(table_id, seq):

@@ -13,12 +13,34 @@
 
   root.addEventListener('htmx:wsBeforeMessage', function (e) {
     var match = TSEQ.exec(e.detail.message || '');
-    if (!match) { return; }
+    if (!match) { keepTyping(); return; }
     var table = match[1], seq = parseInt(match[2], 10);
     if (seen[table] !== undefined && seq <= seen[table]) { e.preventDefault(); return; }
     seen[table] = seq;
+    keepTyping();
   });
-  root.addEventListener('htmx:wsAfterMessage', markHost);
+  root.addEventListener('htmx:wsAfterMessage', function () { markHost(); putBack(); });
+
+  // A table's frame re-draws its whole board, the boxes people type in included: what they were typing
+  // (and where the cursor was) stays.
+  var typed = {};
+  function keepTyping() {
+    typed = {};
+    document.querySelectorAll('.tables textarea[id], .tables input[id]:not([type=checkbox])').forEach(function (box) {
+      if (box.value) { typed[box.id] = box.value; }
+    });
+    var active = document.activeElement;
+    typed.focus = active && active.id && active.closest('.tables') ? active.id : null;
+  }
+  function putBack() {
+    Object.keys(typed).forEach(function (id) {
+      var box = id !== 'focus' && document.getElementById(id);
+      if (box && !box.value) { box.value = typed[id]; }
+    });
+    var focus = typed.focus && document.getElementById(typed.focus);
+    if (focus && document.activeElement !== focus) { focus.focus(); }
+    typed = {};
+  }
 
   function me() {
     var phone = document.getElementById('tables-phone');

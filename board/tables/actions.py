@@ -17,7 +17,7 @@ from board import render as board_render
 from board import safeguarding
 from board.actions import changing, publish
 from board.models import Card
-from inquiry import audit
+from inquiry import audit, limits
 from inquiry.access import FACILITATOR, PARTICIPANT, Refused, require_facilitator, require_participant
 from inquiry.models import Participant, Round
 
@@ -299,6 +299,7 @@ def post(actor, client_id, text):
         if existing is not None:
             return Replied(existing, tack_frame(client_id, existing.pk))
         at, inquiry = _at_table(actor)
+        limits.take_post(at.participant.pk)
         if inquiry.paused:
             raise Refused("paused", "The facilitator has paused the room.")
         if inquiry.safeguarding and safeguarding.reasons(text):

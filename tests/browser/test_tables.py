@@ -1,5 +1,5 @@
 """A 1-2-4-All round at tables, from the facilitator opening it to the picks wall on the shared screen:
-four phones at two tables, each phone seeing its own table only, hosts picking and sending what their
+eight phones at two tables of four, each phone seeing its own table only, hosts picking and sending what their
 table noticed back to the room (issue 15)."""
 
 import pytest
@@ -18,15 +18,12 @@ def table_post(page, text):
 def test_a_124all_round_at_two_tables_ends_on_the_plenary_wall(screens):
     alice = screens.facilitator()
     presenter = screens.presenter()
-    phones = {
-        "Carol": screens.participant("Carol", "NHS"),
-        "Dave": screens.participant("Dave", "Local authority"),
-        "Erin": screens.participant("Erin", "NHS"),
-        "Femi": screens.participant("Femi", "Local authority"),
-    }
+    sectors = ["NHS", "Local authority", "Voluntary and community sector", "Other"] * 2
+    names = ["Carol", "Dave", "Erin", "Femi", "Gus", "Hana", "Ivo", "Jo"]
+    phones = {name: screens.participant(name, sector) for name, sector in zip(names, sectors, strict=True)}
 
     alice.get_by_label("Seat people").select_option("mixed")
-    alice.get_by_label("Table size (4–8)").fill("2")
+    alice.get_by_label("Table size (4–8)").fill("4")
     alice.get_by_label("Recipe").select_option("124all")
     alice.get_by_role("button", name="Open tables").click()
     for page in [*phones.values(), presenter, alice]:
@@ -35,10 +32,10 @@ def test_a_124all_round_at_two_tables_ends_on_the_plenary_wall(screens):
         expect(page.locator("#table-view h2")).to_contain_text("Table")
     tables = {name: page.locator("#table-view h2").inner_text() for name, page in phones.items()}
     assert sorted(set(tables.values())) == ["Table 1", "Table 2"]
-    # Mixed by sector: each table has one NHS and one local authority person.
+    # Mixed by sector: every table has someone from each of the four sectors.
     for name, page in phones.items():
-        expect(page.locator("#table-view .table-people")).to_contain_text("NHS")
-        expect(page.locator("#table-view .table-people")).to_contain_text("Local authority")
+        for sector in sectors[:4]:
+            expect(page.locator("#table-view .table-people")).to_contain_text(f"({sector})")
 
     for name, page in phones.items():
         table_post(page, f"{name}'s idea")
@@ -57,6 +54,8 @@ def test_a_124all_round_at_two_tables_ends_on_the_plenary_wall(screens):
         alice.get_by_role("button", name="Next step", exact=True).click()
         for page in [*phones.values(), presenter]:
             expect(page.locator("#step-title")).to_contain_text(step)
+        if step == "In pairs":  # each phone shows its table two by two
+            expect(phones["Carol"].locator("#table-view .table-group")).to_have_count(2)
 
     for number in ("Table 1", "Table 2"):
         host = next(

@@ -101,10 +101,14 @@ async def run(args, server, code, facilitator_key, joined):
         poster = rng.choice(phones)
         uid = f"00000000-0000-4000-9000-{k:012d}"
         sent[k] = (time.time(), poster.table)
-        poster.ws.send(json.dumps({"type": "table", "op": "post", "client_id": uid, "text": f"tablebench-{k}- idea"}))
+        poster.ws.send(
+            json.dumps({"type": "table", "op": "post", "client_id": uid, "text": f"tablebench-{k}- idea"})
+        )
     await wait_for(
-        lambda: all(k in p.seen for k, (_t, table) in sent.items() for p in tables[table])
-        and len(facilitator.seen) >= total,
+        lambda: (
+            all(k in p.seen for k, (_t, table) in sent.items() for p in tables[table])
+            and len(facilitator.seen) >= total
+        ),
         args.drain,
     )
     window = probe.read()
@@ -159,7 +163,12 @@ def main(argv=None):
         f"{m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, Python {m['python']}; clients and server on "
         "the same box; embedded default (SQLite + in-memory layer), 1 Daphne process, LIVE_FANOUT=hub"
     )
-    ok = d["p99"] not in (None, "lost") and d["p99"] <= 150 and not result["lost_posts"] and not result["leaks"]
+    ok = (
+        d["p99"] not in (None, "lost")
+        and d["p99"] <= 150
+        and not result["lost_posts"]
+        and not result["leaks"]
+    )
     rows = [
         ("Tables", f"N={result['clients']:,} at {result['tables']} tables of {a.size} (mixed by sector)"),
         ("", f"{result['posts']:,} posts over {a.seconds:g} s ({a.rate:g}/s), each to the poster's table"),
@@ -169,7 +178,8 @@ def main(argv=None):
         ("facilitator saw", f"{result['facilitator_seen']:,} of {result['posts']:,}"),
         (
             "CPU (posting + drain)",
-            f"server {r['server_cpu_pct']}% of one core, clients {r['client_cpu_pct']}%, over {r['window_s']} s",
+            f"server {r['server_cpu_pct']}% of one core, clients {r['client_cpu_pct']}%, "
+            f"over {r['window_s']} s",
         ),
         ("target (issue 15)", f"p99 <= 150 ms, 0 lost, 0 leaks: {'met' if ok else 'NOT met'}"),
         ("server log", f"{log_counts}"),

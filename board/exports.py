@@ -406,7 +406,6 @@ def markdown(report):
     # The systems map and the next steps (board/systemmap, board/nextsteps).
     from .nextsteps.report import markdown as steps_markdown
     from .systemmap.report import markdown as map_markdown
-
     from .tables.report import markdown as tables_markdown
 
     lines += map_markdown(report.systems_map, md) + steps_markdown(report.next_steps, md)

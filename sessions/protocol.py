@@ -411,7 +411,10 @@ INBOUND = {
 }
 
 # Every message that steers or moderates the room: each is recorded in the audit log, refusals too.
-STEERING_TYPES = {"round", "room", "timer", "spotlight", "announce", "participant", "vote", "tables", "recipe"}
+STEERING_TYPES = {
+    *("round", "room", "timer", "spotlight", "announce", "participant", "vote"),
+    *("tables", "recipe"),  # board/tables
+}
 STEERING = {key for key in INBOUND if key[0] in STEERING_TYPES} | {
     ("card", "hide"),
     ("card", "restore"),

@@ -24,7 +24,9 @@ from .hub import hub
 def tables_state_db(actor):
     """(tables to follow, {table: seq}, the first frame, the open breakout's step deadline)."""
     breakout = tables_render.open_breakout(actor.inquiry_id)
-    deadline = (breakout.pk, breakout.step, breakout.step_ends_at) if breakout and breakout.step_ends_at else None
+    deadline = (
+        (breakout.pk, breakout.step, breakout.step_ends_at) if breakout and breakout.step_ends_at else None
+    )
     if actor.role == PARTICIPANT:
         table, seq, html = tables_render.phone_view(actor.participant_id, actor.inquiry_id)
         return ({table} if table else set()), ({table: seq} if table else {}), html, deadline
@@ -36,7 +38,12 @@ def tables_state_db(actor):
             seqs = dict(breakout.tables.values_list("pk", "seq"))
             tables = set(seqs)
         return tables, seqs, tables_render.facilitator_panel(inquiry), deadline
-    return set(), {}, tables_render.room_parts(breakout or tables_render.latest_breakout(actor.inquiry_id)), None
+    return (
+        set(),
+        {},
+        tables_render.room_parts(breakout or tables_render.latest_breakout(actor.inquiry_id)),
+        None,
+    )
 
 
 class TableFeed:
@@ -54,7 +61,9 @@ class TableFeed:
         tables, seqs, html, deadline = await tables_state_db(self.actor)
         await self.tables_follow(tables)
         # A phone's table frame that arrived while reading is newer than what was read: keep it.
-        stale = self.actor.role == PARTICIPANT and any(seq < self.table_seqs.get(t, 0) for t, seq in seqs.items())
+        stale = self.actor.role == PARTICIPANT and any(
+            seq < self.table_seqs.get(t, 0) for t, seq in seqs.items()
+        )
         for table, seq in seqs.items():
             self.table_seqs[table] = max(seq, self.table_seqs.get(table, 0))
         if html and not stale:

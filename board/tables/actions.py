@@ -60,13 +60,17 @@ def _make_tables(breakout, groups, start=1, topics=None):
             topic=(topics[offset] if topics else "")[:120],
             host_id=group[0][0] if group else None,
         )
-        Seat.objects.bulk_create([Seat(breakout=breakout, table=table, participant_id=pid) for pid, _ in group])
+        Seat.objects.bulk_create(
+            [Seat(breakout=breakout, table=table, participant_id=pid) for pid, _ in group]
+        )
         made.append(table)
     return made
 
 
 def _tables_of(breakout):
-    return list(Table.objects.filter(breakout=breakout).select_related("breakout__inquiry", "breakout__round"))
+    return list(
+        Table.objects.filter(breakout=breakout).select_related("breakout__inquiry", "breakout__round")
+    )
 
 
 def _publish_all(breakout, op):
@@ -109,7 +113,9 @@ def open_tables(actor, round_id, mode, size=None, count=None, recipe="", prompt=
         if mode != Breakout.TOPIC:
             groups = seating.MODES[mode](people, size=None if count else (size or 6), count=count)
             _make_tables(breakout, [g for g in groups if g])
-        audit.record(inquiry.pk, actor, "tables.open", f"{mode}, {len(people)} people, recipe {recipe or 'none'}")
+        audit.record(
+            inquiry.pk, actor, "tables.open", f"{mode}, {len(people)} people, recipe {recipe or 'none'}"
+        )
         _publish_all(breakout, "open")
         _room(inquiry, breakout, "open", {"breakout": breakout.pk})
         send_seating(breakout, everyone=True)
@@ -145,10 +151,14 @@ def seat_latecomer(inquiry_id, participant_id):
 def _seat_late(inquiry, breakout, participant):
     tables = _tables_of(breakout)
     sectors = {t.pk: [] for t in tables}
-    for table_id, sector in Seat.objects.filter(breakout=breakout).values_list("table_id", "participant__sector"):
+    for table_id, sector in Seat.objects.filter(breakout=breakout).values_list(
+        "table_id", "participant__sector"
+    ):
         sectors[table_id].append(sector)
     mode = "random" if breakout.mode == Breakout.TOPIC else breakout.mode
-    chosen = seating.late_seat(participant.sector, [(t.pk, sectors[t.pk]) for t in tables], mode, breakout.size)
+    chosen = seating.late_seat(
+        participant.sector, [(t.pk, sectors[t.pk]) for t in tables], mode, breakout.size
+    )
     if chosen is None:
         top = tables[-1].number if tables else 0
         table = _make_tables(breakout, [[(participant.pk, participant.sector)]], start=top + 1)[0]
@@ -165,7 +175,9 @@ def _seat_late(inquiry, breakout, participant):
 
 
 def _seated_at(breakout, participant_id):
-    return Seat.objects.filter(breakout=breakout, participant_id=participant_id).select_related("table").first()
+    return (
+        Seat.objects.filter(breakout=breakout, participant_id=participant_id).select_related("table").first()
+    )
 
 
 def move_person(actor, participant_id, table_id):
@@ -174,7 +186,9 @@ def move_person(actor, participant_id, table_id):
         require_facilitator(actor, inquiry)
         breakout = _open(inquiry)
         participant = Participant.objects.filter(pk=participant_id, inquiry=inquiry, removed=False).first()
-        target = Table.objects.filter(pk=table_id, breakout=breakout).select_related("breakout__inquiry").first()
+        target = (
+            Table.objects.filter(pk=table_id, breakout=breakout).select_related("breakout__inquiry").first()
+        )
         if participant is None or target is None:
             raise Refused("not_found", "There is no such person or table in the open tables.")
         seat = _seated_at(breakout, participant.pk)
@@ -187,14 +201,21 @@ def move_person(actor, participant_id, table_id):
             seat.table = target
             seat.save(update_fields=["table"])
         if source is not None and source.host_id == participant.pk:
-            source.host_id = Seat.objects.filter(table=source).order_by("pk").values_list("participant_id", flat=True).first()
+            source.host_id = (
+                Seat.objects.filter(table=source)
+                .order_by("pk")
+                .values_list("participant_id", flat=True)
+                .first()
+            )
             source.save(update_fields=["host"])
         if target.host_id is None:
             target.host = participant
             target.save(update_fields=["host"])
         audit.record(inquiry.pk, actor, "tables.seat", f"{participant} → {target}")
         for table in [t for t in (source, target) if t is not None]:
-            publish_table(Table.objects.select_related("breakout__inquiry", "breakout__round").get(pk=table.pk), "seat")
+            publish_table(
+                Table.objects.select_related("breakout__inquiry", "breakout__round").get(pk=table.pk), "seat"
+            )
         send_seating(breakout, seats={participant.pk: target.pk})
         return target
 
@@ -243,7 +264,11 @@ def _at_table(actor, table_id=None, host=False):
         # One read for the seat, its table, the breakout and the inquiry: a post is the hot path.
         seat = (
             Seat.objects.select_related("participant", "table__breakout__inquiry", "table__breakout__round")
-            .filter(participant_id=actor.participant_id, breakout__inquiry_id=actor.inquiry_id, breakout__closed=False)
+            .filter(
+                participant_id=actor.participant_id,
+                breakout__inquiry_id=actor.inquiry_id,
+                breakout__closed=False,
+            )
             .order_by("-breakout_id")
             .first()
         )
@@ -310,7 +335,11 @@ def post(actor, client_id, text):
             with transaction.atomic():
                 # The table's sequence number, read under its lock, orders its cards as they came.
                 card = TableCard.objects.create(
-                    table=at.table, author=at.participant, client_id=client_id, text=text, position=at.table.seq
+                    table=at.table,
+                    author=at.participant,
+                    client_id=client_id,
+                    text=text,
+                    position=at.table.seq,
                 )
         except IntegrityError:
             card = TableCard.objects.get(author=at.participant, client_id=client_id)
@@ -395,9 +424,10 @@ def vote(actor, card_id):
 
 
 def _pick_count(table):
-    return TableCard.objects.filter(table=table, picked=True).count() + TableTheme.objects.filter(
-        table=table, picked=True
-    ).count()
+    return (
+        TableCard.objects.filter(table=table, picked=True).count()
+        + TableTheme.objects.filter(table=table, picked=True).count()
+    )
 
 
 def pick(actor, card_id=None, theme_id=None):
@@ -428,7 +458,9 @@ def send_picks(actor, table_id, noticed, by_vote=False):
             raise Refused("invalid_state", "This table has sent its picks already.")
         if by_vote:
             top = list(
-                TableCard.objects.filter(table=table).annotate(n=Count("votes")).filter(n__gt=0)
+                TableCard.objects.filter(table=table)
+                .annotate(n=Count("votes"))
+                .filter(n__gt=0)
                 .order_by("-n", "position", "pk")[:MAX_PICKS]
             )
             if not top:
@@ -436,7 +468,11 @@ def send_picks(actor, table_id, noticed, by_vote=False):
             TableCard.objects.filter(table=table).update(picked=False)
             TableTheme.objects.filter(table=table).update(picked=False)
             TableCard.objects.filter(pk__in=[c.pk for c in top]).update(picked=True)
-        cards = list(TableCard.objects.filter(table=table, picked=True).select_related("author").order_by("position", "pk"))
+        cards = list(
+            TableCard.objects.filter(table=table, picked=True)
+            .select_related("author")
+            .order_by("position", "pk")
+        )
         themes = list(TableTheme.objects.filter(table=table, picked=True).order_by("position", "pk"))
         if not cards and not themes:
             raise Refused("invalid_state", "Pick at least one card or theme to bring back.")
@@ -450,7 +486,11 @@ def send_picks(actor, table_id, noticed, by_vote=False):
         ]:
             made.append(
                 Card.objects.create(
-                    inquiry=inquiry, round=current, author=author, text=text[:280], table=table,
+                    inquiry=inquiry,
+                    round=current,
+                    author=author,
+                    text=text[:280],
+                    table=table,
                     client_id=uuid.uuid5(PICKS, f"{table.pk}-{kind}-{item.pk}"),
                     position=inquiry.seq + 1,
                 )
@@ -463,8 +503,13 @@ def send_picks(actor, table_id, noticed, by_vote=False):
         context = board_render.base_context(inquiry)
         for card in made:
             card.table = table
-        _room(inquiry, table.breakout, "picks", {"table": table.pk, "cards": [c.pk for c in made]},
-              board_render.cards_appended(inquiry, made, context))
+        _room(
+            inquiry,
+            table.breakout,
+            "picks",
+            {"table": table.pk, "cards": [c.pk for c in made]},
+            board_render.cards_appended(inquiry, made, context),
+        )
         return made
 
 
@@ -610,7 +655,9 @@ def add_topic(actor, title):
         if Topic.objects.filter(breakout=breakout, author=participant).count() >= 3:
             raise Refused("too_many", "You have proposed three topics already.")
         topic = Topic.objects.create(breakout=breakout, author=participant, title=title)
-        TopicChoice.objects.update_or_create(breakout=breakout, participant=participant, defaults={"topic": topic})
+        TopicChoice.objects.update_or_create(
+            breakout=breakout, participant=participant, defaults={"topic": topic}
+        )
         _room(inquiry, breakout, "topics", {"topic": topic.pk})
         return topic
 
@@ -621,7 +668,9 @@ def choose_topic(actor, topic_id):
         topic = Topic.objects.filter(pk=topic_id, breakout=breakout).first()
         if topic is None:
             raise Refused("not_found", "There is no such topic.")
-        TopicChoice.objects.update_or_create(breakout=breakout, participant=participant, defaults={"topic": topic})
+        TopicChoice.objects.update_or_create(
+            breakout=breakout, participant=participant, defaults={"topic": topic}
+        )
         _room(inquiry, breakout, "topics", {"topic": topic.pk})
         return topic
 

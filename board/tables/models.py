@@ -88,6 +88,9 @@ class Seat(models.Model):
         ordering = ["pk"]
         constraints = [models.UniqueConstraint(fields=["breakout", "participant"], name="one_seat_each")]
 
+    def __str__(self):
+        return f"{self.participant_id} at {self.table_id}"
+
 
 class TableTheme(models.Model):
     table = models.ForeignKey(Table, on_delete=models.CASCADE, related_name="themes")
@@ -97,6 +100,9 @@ class TableTheme(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.name
 
 
 class TableCard(models.Model):
@@ -117,6 +123,9 @@ class TableCard(models.Model):
             models.UniqueConstraint(fields=["author", "client_id"], name="table_card_once_per_client_id")
         ]
 
+    def __str__(self):
+        return self.text[:40]
+
 
 class TableVote(models.Model):
     """A participant's quick vote, at their table, for a card to bring back to the room."""
@@ -126,6 +135,9 @@ class TableVote(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["card", "participant"], name="table_vote_once")]
+
+    def __str__(self):
+        return f"{self.participant_id} for {self.card_id}"
 
 
 class Topic(models.Model):
@@ -139,6 +151,9 @@ class Topic(models.Model):
     class Meta:
         ordering = ["pk"]
 
+    def __str__(self):
+        return self.title
+
 
 class TopicChoice(models.Model):
     breakout = models.ForeignKey(Breakout, on_delete=models.CASCADE, related_name="+")
@@ -147,3 +162,6 @@ class TopicChoice(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["breakout", "participant"], name="one_topic_each")]
+
+    def __str__(self):
+        return f"{self.participant_id} in {self.topic_id}"

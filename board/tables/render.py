@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from board import render as board_render
 
 from . import recipes
-from .models import Breakout, Seat, Table, TableCard, TableTheme, Topic, TopicChoice
+from .models import Breakout, Seat, Table, TableCard, TableTheme, Topic
 
 
 def open_breakout(inquiry_id):
@@ -120,9 +120,11 @@ def phone_view(participant_id, inquiry_id):
     breakout = open_breakout(inquiry_id)
     seat = None
     if breakout is not None:
-        seat = Seat.objects.filter(breakout=breakout, participant_id=participant_id).select_related(
-            "table__breakout__inquiry", "table__breakout__round"
-        ).first()
+        seat = (
+            Seat.objects.filter(breakout=breakout, participant_id=participant_id)
+            .select_related("table__breakout__inquiry", "table__breakout__round")
+            .first()
+        )
     ctx = {**step_context(breakout), "oob": True}
     if seat is None:
         html = _partial("phone-empty", ctx) + room_parts(breakout)
@@ -137,7 +139,9 @@ def facilitator_panel(inquiry):
     breakout = open_breakout(inquiry.pk)
     tables = []
     if breakout is not None:
-        tables = list(Table.objects.filter(breakout=breakout).select_related("breakout__inquiry", "breakout__round"))
+        tables = list(
+            Table.objects.filter(breakout=breakout).select_related("breakout__inquiry", "breakout__round")
+        )
     ctx = {
         **step_context(breakout),
         "inquiry": inquiry,
@@ -157,7 +161,9 @@ def _seated(breakout):
     if breakout is None:
         return []
     return list(
-        Seat.objects.filter(breakout=breakout).select_related("participant", "table").order_by("table__number", "pk")
+        Seat.objects.filter(breakout=breakout)
+        .select_related("participant", "table")
+        .order_by("table__number", "pk")
     )
 
 

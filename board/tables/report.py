@@ -34,7 +34,9 @@ def build(inquiry, public=False):
 
 def _lens(breakout, entries):
     people, cards, votes = Counter(), Counter(), Counter()
-    for table_id, sector in Seat.objects.filter(breakout=breakout).values_list("table_id", "participant__sector"):
+    for table_id, sector in Seat.objects.filter(breakout=breakout).values_list(
+        "table_id", "participant__sector"
+    ):
         people[table_id, sector] += 1
     for table_id, sector in TableCard.objects.filter(table__breakout=breakout).values_list(
         "table_id", "author__sector"
@@ -47,7 +49,8 @@ def _lens(breakout, entries):
     for entry in entries:
         sectors = sorted({s for (t, s) in people | cards if t == entry.table.pk})
         entry.seated = [
-            (s, people[entry.table.pk, s], cards[entry.table.pk, s], votes[entry.table.pk, s]) for s in sectors
+            (s, people[entry.table.pk, s], cards[entry.table.pk, s], votes[entry.table.pk, s])
+            for s in sectors
         ]
 
 

@@ -36,7 +36,9 @@ def mixed_tables(people, size=None, count=None, rng=None):
         by_sector[person[1]].append(person)
     for members in by_sector.values():
         rng.shuffle(members)
-    order = [p for _s, members in sorted(by_sector.items(), key=lambda i: (-len(i[1]), i[0])) for p in members]
+    order = [
+        p for _s, members in sorted(by_sector.items(), key=lambda i: (-len(i[1]), i[0])) for p in members
+    ]
     tables = [[] for _ in range(table_count(len(order), size, count))]
     for index, person in enumerate(order):
         tables[index % len(tables)].append(person)
@@ -91,6 +93,8 @@ def late_seat(sector, tables, mode, size):
         lacking = [t for t in tables if sector not in t[1]]
         return min(lacking, key=lambda t: (len(t[1]), t[0]))[0] if lacking else smallest[0]
     if mode == "same":
-        own = [t for t in tables if t[1] and Counter(t[1]).most_common(1)[0][0] == sector and len(t[1]) < size]
+        own = [
+            t for t in tables if t[1] and Counter(t[1]).most_common(1)[0][0] == sector and len(t[1]) < size
+        ]
         return min(own, key=lambda t: (len(t[1]), t[0]))[0] if own else None
     return smallest[0]

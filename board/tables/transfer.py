@@ -15,8 +15,10 @@ def export_tables(inquiry, iso, people, rounds):
     """(the "tables" list, {table pk: ref} for the room cards that came from a table)."""
     out, table_refs = [], {}
     seats = defaultdict(list)
-    for table_id, pid in Seat.objects.filter(breakout__inquiry=inquiry).order_by("pk").values_list(
-        "table_id", "participant_id"
+    for table_id, pid in (
+        Seat.objects.filter(breakout__inquiry=inquiry)
+        .order_by("pk")
+        .values_list("table_id", "participant_id")
     ):
         seats[table_id].append(people[pid])
     themes = defaultdict(list)

@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 
+from board.models import Card
 from board.tables import actions
 from board.tables.models import Breakout, Seat, Table, TableCard
-from board.models import Card
 from inquiry.access import FACILITATOR, PARTICIPANT, Actor
 from inquiry.models import Inquiry, Participant
 
@@ -37,7 +37,10 @@ def test_the_json_export_carries_tables_seats_and_picks_and_import_rebuilds_them
     assert breakout["recipe"] == "124all" and breakout["step"] == "1"
     (table,) = breakout["tables"]
     assert len(table["seats"]) == 3 and table["noticed"] == "Money follows trust" and table["sent"]
-    assert {c["text"]: c["picked"] for c in table["cards"]} == {"Shared budgets": True, "One front door": False}
+    assert {c["text"]: c["picked"] for c in table["cards"]} == {
+        "Shared budgets": True,
+        "One front door": False,
+    }
     pick = next(c for c in data["cards"] if c["text"] == "Shared budgets")
     assert pick["table"] == table["ref"]
 

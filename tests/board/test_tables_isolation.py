@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
-from board.tables.models import Seat, Table, TableCard
+from board.tables.models import Table, TableCard
 
 from .tables_support import TableScreen, join_many, tack
 
@@ -27,8 +27,15 @@ async def tables(inquiry, alice):
     ids = sorted({p.table_id() for p in phones})
     at = {t: [p for p in phones if p.table_id() == t] for t in ids}
     hosts = await sync_to_async(lambda: dict(Table.objects.values_list("pk", "host_id")))()
-    yield {"fac": fac, "presenter": presenter, "phones": phones, "at": at, "ids": ids, "clients": people,
-           "hosts": hosts}
+    yield {
+        "fac": fac,
+        "presenter": presenter,
+        "phones": phones,
+        "at": at,
+        "ids": ids,
+        "clients": people,
+        "hosts": hosts,
+    }
     for screen in [fac, presenter, *phones]:
         await screen.close()
 
@@ -114,7 +121,9 @@ async def test_only_the_host_clusters_and_picks_and_at_most_three(tables):
     for n in range(4):
         await guest.table_post(f"Idea {n}")
     await host.until(lambda s: len(s.table()[1]) == 4)
-    cards = await sync_to_async(lambda: list(TableCard.objects.filter(table_id=one).order_by("pk").values_list("pk", flat=True)))()
+    cards = await sync_to_async(
+        lambda: list(TableCard.objects.filter(table_id=one).order_by("pk").values_list("pk", flat=True))
+    )()
     await guest.send(type="table", op="theme", table=None, name="Guest theme")
     assert (await guest.reply()).error == "forbidden"
     await guest.send(type="table", op="pick", card=cards[0], theme=None)
@@ -123,7 +132,12 @@ async def test_only_the_host_clusters_and_picks_and_at_most_three(tables):
     await host.until(lambda s: "Access" in s.find(f"table-{one}").text_content())
     theme = await sync_to_async(lambda: Table.objects.get(pk=one).themes.get().pk)()
     await host.send(type="table", op="move", card=cards[0], theme=theme)
-    await guest.until(lambda s: s.find(f"ttheme-{theme}") is not None and s.find(f"tcard-{cards[0]}").xpath(f"ancestor::section[@id='ttheme-{theme}']"))
+    await guest.until(
+        lambda s: (
+            s.find(f"ttheme-{theme}") is not None
+            and s.find(f"tcard-{cards[0]}").xpath(f"ancestor::section[@id='ttheme-{theme}']")
+        )
+    )
     for pk in cards[:3]:
         await host.send(type="table", op="pick", card=pk, theme=None)
     await host.until(lambda s: len(s.page.xpath("//li[contains(@class,'is-picked')]")) == 3)
@@ -139,7 +153,9 @@ async def test_picks_arrive_on_the_room_board_labelled_with_their_table(tables, 
     await host.until(lambda s: len(s.table()[1]) == 2)
     carry = await sync_to_async(lambda: TableCard.objects.get(text="Carry this back").pk)()
     await guest.send(type="table", op="vote", card=carry)
-    await host.until(lambda s: "1 votes" in s.find(f"tcard-{carry}").xpath(".//span[@class='count']")[0].get("aria-label"))
+    await host.until(
+        lambda s: "1 votes" in s.find(f"tcard-{carry}").xpath(".//span[@class='count']")[0].get("aria-label")
+    )
     await host.send(type="table", op="send", table=None, noticed="Trust comes first", by_vote=True)
     number = host.table()[0]
     everyone = [tables["fac"], tables["presenter"], *tables["phones"]]
@@ -168,7 +184,9 @@ async def test_exports_and_the_table_list_are_for_facilitators_only(tables, inqu
     for path in (f"/i/{inquiry.code}/export/tables.csv", f"/i/{inquiry.code}/export/inquiry.json"):
         response = await sync_to_async(fetch)(phone_client, path)
         assert response.status_code in (302, 404)
-        assert b"A private table thought" not in b"".join(getattr(response, "streaming_content", [response.content]))
+        assert b"A private table thought" not in b"".join(
+            getattr(response, "streaming_content", [response.content])
+        )
     page = await sync_to_async(fetch)(phone_client, f"/i/{inquiry.code}/participate/")
     assert b"A private table thought" not in page.content
     listing = await sync_to_async(fetch)(alice, f"/i/{inquiry.code}/export/tables.csv")

@@ -44,7 +44,9 @@ async def test_a_124all_round_shows_each_step_everywhere_and_moves_on_when_time_
         for screen in screens:
             await screen.until(lambda s: step_of(s) == "2")
         # Pairs: the table's people are shown two by two.
-        await phones[0].until(lambda s: len(s.page.xpath("//div[@id='table-view']//ul[@class='table-group']")) == 2)
+        await phones[0].until(
+            lambda s: len(s.page.xpath("//div[@id='table-view']//ul[@class='table-group']")) == 2
+        )
         await fac.send(type="recipe", op="skip")
         await fac.send(type="recipe", op="skip")
         for screen in screens:
@@ -73,9 +75,13 @@ async def test_open_space_seats_people_at_the_topics_they_chose(inquiry, alice):
         await phones[0].send(type="topic", op="add", title="Housing first")
         await phones[1].send(type="topic", op="add", title="Digital records")
         await phones[4].send(type="topic", op="add", title="Only me")
-        await phones[2].until(lambda s: len(s.page.xpath("//ul[@id='topics']/li[starts-with(@id,'topic-')]")) == 3)
-        topics = {li.find_class("topic-title")[0].text_content(): int(li.get("id")[6:])
-                  for li in phones[2].page.xpath("//ul[@id='topics']/li[starts-with(@id,'topic-')]")}
+        await phones[2].until(
+            lambda s: len(s.page.xpath("//ul[@id='topics']/li[starts-with(@id,'topic-')]")) == 3
+        )
+        topics = {
+            li.find_class("topic-title")[0].text_content(): int(li.get("id")[6:])
+            for li in phones[2].page.xpath("//ul[@id='topics']/li[starts-with(@id,'topic-')]")
+        }
         await phones[2].send(type="topic", op="choose", topic=topics["Housing first"])
         await phones[3].send(type="topic", op="choose", topic=topics["Digital records"])
         await phones[3].until(lambda s: chosen_by(s, topics["Digital records"]) == "2")

@@ -61,7 +61,9 @@ async def test_mixed_by_sector_seats_every_table_with_every_sector_the_room_has(
 
 def test_mixed_by_sector_is_as_diverse_as_an_uneven_room_allows():
     rng = random.Random(7)
-    people = [(n, "NHS") for n in range(9)] + [(100 + n, "LA") for n in range(3)] + [(200, "VCS"), (201, "Other")]
+    people = (
+        [(n, "NHS") for n in range(9)] + [(100 + n, "LA") for n in range(3)] + [(200, "VCS"), (201, "Other")]
+    )
     tables = seating.mixed_tables(people, size=4, rng=rng)
     assert sorted(len(t) for t in tables) == [3, 3, 4, 4]
     # No table holds two more of a sector than another table does, and the few from small sectors are
@@ -95,7 +97,9 @@ async def test_same_sector_tables_hold_one_sector_each(inquiry, alice):
 
 
 async def test_a_late_joiner_is_seated_where_their_sector_is_missing_and_sees_that_table(inquiry, alice):
-    fac, phones = await open_room(inquiry, alice, ["NHS", "Other", "NHS", "Local authority"], mode="mixed", size=2)
+    fac, phones = await open_room(
+        inquiry, alice, ["NHS", "Other", "NHS", "Local authority"], mode="mixed", size=2
+    )
     try:
         (late,) = await sync_to_async(join_many)(inquiry, ["Other"])
         phone = await TableScreen(inquiry.code, late).connect()
@@ -116,7 +120,9 @@ async def test_a_facilitator_moves_a_person_and_their_phone_follows(inquiry, ali
         first = phones[0]
         ids = await sync_to_async(lambda: sorted(Table.objects.values_list("pk", flat=True)))()
         target = next(t for t in ids if t != first.table_id())
-        who = await sync_to_async(lambda: Seat.objects.get(table_id=first.table_id(), participant__display_name="P0").participant_id)()
+        who = await sync_to_async(
+            lambda: Seat.objects.get(table_id=first.table_id(), participant__display_name="P0").participant_id
+        )()
         await fac.send(type="tables", op="seat", participant=who, table=target)
         await first.until(lambda s: s.table_id() == target)
         names = first.find(f"table-{target}").text_content()

@@ -33,7 +33,7 @@ def test_a_124all_round_at_two_tables_ends_on_the_plenary_wall(screens):
     tables = {name: page.locator("#table-view h2").inner_text() for name, page in phones.items()}
     assert sorted(set(tables.values())) == ["Table 1", "Table 2"]
     # Mixed by sector: every table has someone from each of the four sectors.
-    for name, page in phones.items():
+    for page in phones.values():
         for sector in sectors[:4]:
             expect(page.locator("#table-view .table-people")).to_contain_text(f"({sector})")
 
@@ -59,11 +59,14 @@ def test_a_124all_round_at_two_tables_ends_on_the_plenary_wall(screens):
 
     for number in ("Table 1", "Table 2"):
         host = next(
-            page for name, page in phones.items()
+            page
+            for name, page in phones.items()
             if tables[name] == number and page.locator("#table-view .table-view.is-host").count()
         )
         idea = next(name for name, t in tables.items() if t == number)
-        host.locator("#table-view .tcard").filter(has_text=f"{idea}'s idea").get_by_role("button", name="Pick", exact=True).click()
+        host.locator("#table-view .tcard").filter(has_text=f"{idea}'s idea").get_by_role(
+            "button", name="Pick", exact=True
+        ).click()
         expect(host.locator("#table-view .tcard.is-picked")).to_have_count(1)
         host.get_by_label("What we noticed").fill(f"{number} noticed trust")
         host.get_by_role("button", name="Send our picks to the room").click()
@@ -71,7 +74,9 @@ def test_a_124all_round_at_two_tables_ends_on_the_plenary_wall(screens):
         expect(card(presenter, f"{idea}'s idea")).to_contain_text(f"From {number}")
         expect(card(alice, f"{idea}'s idea")).to_contain_text(f"From {number}")
     # A guest cannot pick: the host's tools are not on their phone.
-    guest = next(page for page in phones.values() if not page.locator("#table-view .table-view.is-host").count())
+    guest = next(
+        page for page in phones.values() if not page.locator("#table-view .table-view.is-host").count()
+    )
     expect(guest.get_by_role("button", name="Pick", exact=True)).to_have_count(0)
     expect(presenter.locator("#picks-wall .wall-table")).to_have_count(2)
     snap(presenter, "tables-wall")

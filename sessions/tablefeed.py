@@ -6,23 +6,30 @@ opened or closed, someone seated or moved); table events come from each table's 
 is the table's whole board, led by its own header (``lw-tseq``: the table and its sequence number), so a
 screen never goes back in time and never needs another table's stream to catch up."""
 
-import asyncio
-
 from channels.db import database_sync_to_async
 from django.conf import settings
 
 from board.tables import clock
 from board.tables import render as tables_render
+from board.tables.models import Breakout
 from inquiry.access import FACILITATOR, PARTICIPANT
 from inquiry.models import Inquiry
 
 from . import protocol
 from .hub import hub
 
+# (inquiry, sequence number) known to have had no tables at all then: a socket connecting at that number
+# needs no trip to the database for them (an inquiry that never splits into tables costs a connect
+# nothing). Tables opening is a sequenced change, so a later number is asked again.
+_never = set()
+
 
 @database_sync_to_async
 def tables_state_db(actor):
-    """(tables to follow, {table: seq}, the first frame, the open breakout's step deadline)."""
+    """(tables to follow, {table: seq}, the first frame, the open breakout's step deadline), or None
+    when the inquiry has never had tables."""
+    if not Breakout.objects.filter(inquiry_id=actor.inquiry_id).exists():
+        return None
     breakout = tables_render.open_breakout(actor.inquiry_id)
     deadline = (
         (breakout.pk, breakout.step, breakout.step_ends_at) if breakout and breakout.step_ends_at else None
@@ -41,7 +48,7 @@ def tables_state_db(actor):
     return (
         set(),
         {},
-        tables_render.room_parts(breakout or tables_render.latest_breakout(actor.inquiry_id)),
+        tables_render.room_parts(breakout, inquiry_id=actor.inquiry_id),
         None,
     )
 
@@ -55,10 +62,21 @@ class TableFeed:
     async def tables_open(self):
         """After the room's catch-up: follow this screen's tables and send their current state."""
         self.table_seqs = {}
-        await self.tables_refresh()
+        key = (self.actor.inquiry_id, self.last_seq)
+        if key in _never:
+            return
+        if not await self.tables_refresh():
+            if len(_never) > 4096:
+                _never.clear()
+            _never.add(key)
 
     async def tables_refresh(self):
-        tables, seqs, html, deadline = await tables_state_db(self.actor)
+        """Follow what this screen should and send it; False if the inquiry has never had tables."""
+        state = await tables_state_db(self.actor)
+        if state is None:
+            await self.tables_follow(frozenset())
+            return False
+        tables, seqs, html, deadline = state
         await self.tables_follow(tables)
         # A phone's table frame that arrived while reading is newer than what was read: keep it.
         stale = self.actor.role == PARTICIPANT and any(
@@ -70,6 +88,7 @@ class TableFeed:
             await self.send(html)
         if deadline is not None:
             clock.schedule(*deadline)
+        return True
 
     async def tables_follow(self, tables):
         tables = frozenset(tables)
@@ -118,7 +137,3 @@ class TableFeed:
         breakout = getattr(result, "step_ends_at", None) and result
         if breakout is not None and message.type in ("tables", "recipe"):
             clock.schedule(breakout.pk, breakout.step, breakout.step_ends_at)
-
-
-def spawn(coro):
-    return asyncio.get_running_loop().create_task(coro)

@@ -138,6 +138,8 @@ def close_tables(actor):
 def seat_latecomer(inquiry_id, participant_id):
     """Seat someone who joined while tables are open (nothing while Open Space's marketplace runs: they
     choose a topic like everyone else). Returns their table or None."""
+    if not Breakout.objects.filter(inquiry_id=inquiry_id, closed=False).exists():
+        return None  # the usual case, without taking the inquiry's lock: a room joining at once
     with changing(inquiry_id) as inquiry:
         breakout = tables_render.open_breakout(inquiry.pk)
         if breakout is None or breakout.mode == Breakout.TOPIC and not breakout.tables.exists():
@@ -416,9 +418,9 @@ def vote(actor, card_id):
     with transaction.atomic():
         at, _inquiry = _at_table(actor)
         card = _card_at(at, card_id)
-        deleted, _ = TableVote.objects.filter(card=card, participant=at.participant).delete()
+        deleted, _ = TableVote.objects.filter(table_card=card, participant=at.participant).delete()
         if not deleted:
-            TableVote.objects.create(card=card, participant=at.participant)
+            TableVote.objects.create(table_card=card, participant=at.participant)
         _touched(at.table, "vote")
         return card
 

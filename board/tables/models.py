@@ -130,14 +130,14 @@ class TableCard(models.Model):
 class TableVote(models.Model):
     """A participant's quick vote, at their table, for a card to bring back to the room."""
 
-    card = models.ForeignKey(TableCard, on_delete=models.CASCADE, related_name="votes")
+    table_card = models.ForeignKey(TableCard, on_delete=models.CASCADE, related_name="votes")
     participant = models.ForeignKey("inquiry.Participant", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["card", "participant"], name="table_vote_once")]
+        constraints = [models.UniqueConstraint(fields=["table_card", "participant"], name="table_vote_once")]
 
     def __str__(self):
-        return f"{self.participant_id} for {self.card_id}"
+        return f"{self.participant_id} for {self.table_card_id}"
 
 
 class Topic(models.Model):

@@ -17,7 +17,7 @@ from .models import Breakout, Seat, Table, TableCard, TableTheme, Topic
 def open_breakout(inquiry_id):
     return (
         Breakout.objects.filter(inquiry_id=inquiry_id, closed=False)
-        .select_related("round")
+        .select_related("round", "inquiry")
         .order_by("-pk")
         .first()
     )
@@ -115,6 +115,20 @@ def table_header(table_id, seq):
     )
 
 
+# Frames many screens ask for at once (a room seated together: every phone fetches its table's board),
+# rendered once per table and sequence number, and the room's parts once per inquiry sequence number.
+_kept = {}
+
+
+def _once(key, build):
+    html = _kept.get(key)
+    if html is None:
+        if len(_kept) > 1024:
+            _kept.clear()
+        html = _kept[key] = build()
+    return html
+
+
 def phone_view(participant_id, inquiry_id):
     """A participant's table view (None: not seated), as (table id, seq, frame)."""
     breakout = open_breakout(inquiry_id)
@@ -125,12 +139,15 @@ def phone_view(participant_id, inquiry_id):
             .select_related("table__breakout__inquiry", "table__breakout__round")
             .first()
         )
-    ctx = {**step_context(breakout), "oob": True}
+    if breakout is None:
+        room = room_parts(None, inquiry_id=inquiry_id)
+    else:
+        room = _once(("room", inquiry_id, breakout.inquiry.seq), lambda: room_parts(breakout))
     if seat is None:
-        html = _partial("phone-empty", ctx) + room_parts(breakout)
-        return None, 0, html
+        return None, 0, _partial("phone-empty", {**step_context(breakout), "oob": True}) + room
     table = seat.table
-    html = _partial("phone-table", {**ctx, "inner": table_html(table)}) + room_parts(breakout)
+    inner = _once(("table", table.pk, table.seq), lambda: table_html(table))
+    html = _partial("phone-table", {"inner": inner, "oob": True}) + room
     return table.pk, table.seq, table_header(table.pk, table.seq) + html
 
 
@@ -154,7 +171,7 @@ def facilitator_panel(inquiry):
         "seated": _seated(breakout),
         "oob": True,
     }
-    return _partial("panel", ctx) + room_parts(breakout)
+    return _partial("panel", ctx) + room_parts(breakout, inquiry_id=inquiry.pk)
 
 
 def _seated(breakout):
@@ -189,9 +206,10 @@ def wall_context(inquiry_id, breakout=None):
     return {"wall_breakout": breakout, "wall_tables": tables}
 
 
-def room_parts(breakout, oob=True):
-    """The room-wide parts every screen shows (participants, the presenter and facilitators alike)."""
-    inquiry_id = breakout.inquiry_id if breakout is not None else None
+def room_parts(breakout, oob=True, inquiry_id=None):
+    """The room-wide parts every screen shows (participants, the presenter and facilitators alike);
+    ``inquiry_id``: whose picks wall to show when no tables are open."""
+    inquiry_id = breakout.inquiry_id if breakout is not None else inquiry_id
     ctx = {**step_context(breakout), "topics": marketplace(breakout), "oob": oob}
     html = _partial("step-bar", ctx) + _partial("marketplace", ctx)
     if inquiry_id is not None:

@@ -42,8 +42,8 @@ def _lens(breakout, entries):
         "table_id", "author__sector"
     ):
         cards[table_id, sector] += 1
-    for table_id, sector in TableVote.objects.filter(card__table__breakout=breakout).values_list(
-        "card__table_id", "participant__sector"
+    for table_id, sector in TableVote.objects.filter(table_card__table__breakout=breakout).values_list(
+        "table_card__table_id", "participant__sector"
     ):
         votes[table_id, sector] += 1
     for entry in entries:

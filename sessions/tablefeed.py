@@ -28,8 +28,8 @@ _never = set()
 def tables_state_db(actor):
     """(tables to follow, {table: seq}, the first frame, the open breakout's step deadline), or None
     when the inquiry has never had tables."""
-    if not Breakout.objects.filter(inquiry_id=actor.inquiry_id).exists():
-        return None
+    if actor.role != FACILITATOR and not Breakout.objects.filter(inquiry_id=actor.inquiry_id).exists():
+        return None  # facilitators always get the panel: it is where they open tables
     breakout = tables_render.open_breakout(actor.inquiry_id)
     deadline = (
         (breakout.pk, breakout.step, breakout.step_ends_at) if breakout and breakout.step_ends_at else None
@@ -63,7 +63,7 @@ class TableFeed:
         """After the room's catch-up: follow this screen's tables and send their current state."""
         self.table_seqs = {}
         key = (self.actor.inquiry_id, self.last_seq)
-        if key in _never:
+        if key in _never and self.actor.role != FACILITATOR:
             return
         if not await self.tables_refresh():
             if len(_never) > 4096:

@@ -49,6 +49,8 @@
 
   function markHost() {
     var mine = me();
+    // Seated at a table, the phone posts to the table: the room's own post box steps aside.
+    document.body.classList.toggle('at-table', !!document.querySelector('#table-view .table-view'));
     document.querySelectorAll('.table-view[data-table]').forEach(function (view) {
       view.classList.toggle('is-host', !!mine && view.dataset.host === mine);
     });

@@ -35,6 +35,7 @@ async def open_room(inquiry, alice, sectors, **options):
     people = await sync_to_async(join_many)(inquiry, sectors)
     fac = await TableScreen(inquiry.code, alice).connect()
     phones = [await TableScreen(inquiry.code, c).connect() for c in people]
+    await fac.until(lambda s: s.find("tables-open") is not None)  # the form that opens tables
     await fac.send(type="tables", op="open", **options)
     for phone in phones:
         await phone.until(lambda s: s.table() is not None)

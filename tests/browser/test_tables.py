@@ -31,6 +31,8 @@ def test_a_124all_round_at_two_tables_ends_on_the_plenary_wall(screens):
     for page in phones.values():
         expect(page.locator("#table-view h2")).to_contain_text("Table")
     tables = {name: page.locator("#table-view h2").inner_text() for name, page in phones.items()}
+    # At a table the phone posts to the table: the room's post box steps aside.
+    expect(phones["Carol"].locator("#compose-form")).to_be_hidden()
     assert sorted(set(tables.values())) == ["Table 1", "Table 2"]
     # Mixed by sector: every table has someone from each of the four sectors.
     for page in phones.values():

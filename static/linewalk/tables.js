@@ -106,6 +106,7 @@
     var data = Object.assign({}, select.dataset);
     if (select.dataset.tsendChange === 'table.move') { data.theme = select.value; }
     if (select.dataset.tsendChange === 'table.merge') { if (!select.value) { return; } data.into = select.value; }
+    if (select.dataset.tsendChange === 'tables.host') { data.participant = select.value; }
     sender.send(message(select.dataset.tsendChange, data));
   });
 

@@ -193,3 +193,54 @@ async def test_exports_and_the_table_list_are_for_facilitators_only(tables, inqu
     rows = listing.content.decode("utf-8-sig").splitlines()
     assert rows[0] == "Pre-assign Room Name,Email Address,Name,Sector"
     assert len(rows) == 5 and all(r.startswith("Table ") for r in rows[1:])
+
+
+async def test_a_facilitator_hands_the_host_role_to_someone_else_at_the_table(tables):
+    one, _two = tables["ids"]
+    host, guest = await host_and_guest(tables, one)
+    await guest.table_post("Hand it over")
+    await host.until(lambda s: "Hand it over" in s.table()[1].values())
+    card = await sync_to_async(lambda: TableCard.objects.get(text="Hand it over").pk)()
+    pids = await sync_to_async(lambda: [_pid(c) for c in tables["clients"]])()
+    await tables["fac"].send(
+        type="tables", op="host", table=one, participant=pids[tables["phones"].index(guest)]
+    )
+    await guest.until(
+        lambda s: s.find(f"table-{one}").get("data-host") == str(pids[tables["phones"].index(guest)])
+    )
+    await host.send(type="table", op="pick", card=card, theme=None)
+    assert (await host.reply()).error == "forbidden"
+    await guest.send(type="table", op="pick", card=card, theme=None)
+    await guest.until(
+        lambda s: s.find(f"tcard-{card}") is not None and "is-picked" in s.find(f"tcard-{card}").get("class")
+    )
+    # Someone from another table cannot be made this table's host.
+    other = pids[tables["phones"].index(tables["at"][_two][0])]
+    await tables["fac"].send(type="tables", op="host", table=one, participant=other)
+    assert (await tables["fac"].reply()).error == "not_found"
+
+
+async def test_the_wall_shows_one_table_or_all_and_stays_after_the_tables_close(tables):
+    numbers = {}
+    for table_id in tables["ids"]:
+        host, guest = await host_and_guest(tables, table_id)
+        await guest.table_post(f"Brought back from {table_id}")
+        await host.until(lambda s, t=table_id: f"Brought back from {t}" in s.table()[1].values())
+        card = await sync_to_async(
+            lambda t=table_id: TableCard.objects.get(text=f"Brought back from {t}").pk
+        )()
+        await host.send(type="table", op="pick", card=card, theme=None)
+        await host.send(type="table", op="send", table=None, noticed=f"Noticed at {table_id}")
+        numbers[table_id] = host.table()[0]
+    presenter = tables["presenter"]
+    await presenter.until(lambda s: len(s.page.xpath("//section[@class='wall-table']")) == 2)
+    first, second = tables["ids"]
+    await tables["fac"].send(type="tables", op="wall", table=numbers[first])
+    await presenter.until(lambda s: len(s.page.xpath("//section[@class='wall-table']")) == 1)
+    assert f"Noticed at {first}" in presenter.find("picks-wall").text_content()
+    await tables["fac"].send(type="tables", op="wall", table=0)
+    await tables["fac"].send(type="tables", op="close")
+    phone = tables["phones"][0]
+    await phone.until(lambda s: s.table() is None)
+    await phone.until(lambda s: len(s.page.xpath("//section[@class='wall-table']")) == 2)
+    await presenter.until(lambda s: len(s.page.xpath("//section[@class='wall-table']")) == 2)

@@ -179,6 +179,7 @@ from .tables.models import (  # noqa: E402, F401
     Seat,
     Table,
     TableCard,
+    TableEmail,
     TableTheme,
     TableVote,
     Topic,

@@ -406,6 +406,7 @@ INBOUND = {
             "by_vote": Flag(required=False),
         },
     ),
+    ("table", "email"): ((PARTICIPANT,), {"email": OptionalText(254, "Your email")}),
     ("topic", "add"): ((PARTICIPANT,), {"title": Text(120, "The topic")}),
     ("topic", "choose"): ((PARTICIPANT,), {"topic": Id()}),
 }

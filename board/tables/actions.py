@@ -8,6 +8,8 @@ go to the table's screens and the facilitators, never to the room (board/tables/
 import uuid
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
@@ -24,7 +26,18 @@ from inquiry.models import Participant, Round
 from . import recipes, seating
 from . import render as tables_render
 from .live import publish_table, send_seating
-from .models import MAX_PICKS, Breakout, Seat, Table, TableCard, TableTheme, TableVote, Topic, TopicChoice
+from .models import (
+    MAX_PICKS,
+    Breakout,
+    Seat,
+    Table,
+    TableCard,
+    TableEmail,
+    TableTheme,
+    TableVote,
+    Topic,
+    TopicChoice,
+)
 
 PICKS = uuid.UUID("6f1d7a52-5b0c-4d8e-9a57-3c1e2f0b9d41")
 
@@ -677,7 +690,48 @@ def choose_topic(actor, topic_id):
         return topic
 
 
+# A participant's own email for the Zoom table list ---------------------------------------------------------
+
+
+def set_email(actor, email):
+    """A participant gives (or, with an empty one, withdraws) the email the host may use to put them in
+    their table's Zoom breakout room. Only the facilitators' table list ever shows it."""
+    with transaction.atomic():
+        participant = require_participant(actor, _inquiry(actor))
+        if not email:
+            TableEmail.objects.filter(participant=participant).delete()
+            return Replied(None, _said("Your email is withdrawn: the table list no longer shows it."))
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise Refused("invalid_field", "That does not look like an email address.") from None
+        TableEmail.objects.update_or_create(participant=participant, defaults={"email": email})
+        return Replied(None, _said("Thank you: the host can now put you in your table's breakout room."))
+
+
+def _said(text):
+    return format_html('<div id="lw-status" hx-swap-oob="innerHTML"><p class="info">{}</p></div>', text)
+
+
+def erase_participant_parts(inquiry, participant):
+    """A participant erases what they added: their cards at tables (with the votes on them), their votes,
+    the topics they proposed and the email they gave. Table frames are never stored, so the tables they
+    were at are sent afresh and nothing else keeps what they wrote. Inside the caller's change."""
+    tables = set(TableCard.objects.filter(author=participant).values_list("table_id", flat=True))
+    tables |= set(
+        TableVote.objects.filter(participant=participant).values_list("table_card__table_id", flat=True)
+    )
+    TableCard.objects.filter(author=participant).delete()
+    TableVote.objects.filter(participant=participant).delete()
+    Topic.objects.filter(author=participant).delete()
+    TableEmail.objects.filter(participant=participant).delete()
+    for table in Table.objects.filter(pk__in=tables).select_related("breakout__inquiry", "breakout__round"):
+        publish_table(table, "erase")
+    return {}
+
+
 HANDLERS = {
+    ("table", "email"): lambda actor, m: set_email(actor, m["email"] or ""),
     ("tables", "open"): lambda actor, m: open_tables(
         actor, m["round"], m["mode"], m["size"], m["count"], m["recipe"] or "", m["prompt"] or ""
     ),

@@ -165,3 +165,18 @@ class TopicChoice(models.Model):
 
     def __str__(self):
         return f"{self.participant_id} in {self.topic_id}"
+
+
+class TableEmail(models.Model):
+    """An email a participant chose to give so the host can put them in their table's Zoom breakout room
+    (the table list's CSV, facilitators only). Never in any other export; withdrawn by sending it empty;
+    erased with their contributions."""
+
+    participant = models.OneToOneField(
+        "inquiry.Participant", on_delete=models.CASCADE, related_name="table_email"
+    )
+    email = models.EmailField()
+    created = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"email of {self.participant_id}"

@@ -10,11 +10,11 @@ from django.views.decorators.http import require_GET
 from board.exports import spreadsheet_safe
 from inquiry.access import inquiry_for_facilitator
 
-from .models import Seat
+from .models import Seat, TableEmail
 from .render import latest_breakout
 
-# Zoom's pre-assignment file names the room, then the person's email; name and sector help whoever
-# fills in the emails Linewalk does not ask for.
+# Zoom's pre-assignment file names the room, then the person's email (where they chose to give one
+# for this, on their phone); name and sector help whoever fills in the rest.
 COLUMNS = ["Pre-assign Room Name", "Email Address", "Name", "Sector"]
 
 
@@ -27,12 +27,14 @@ def export_csv(request, code):
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     if breakout is not None:
-        seats = Seat.objects.filter(breakout=breakout).select_related("table", "participant")
+        seats = Seat.objects.filter(breakout=breakout).select_related(
+            "table", "participant", "participant__table_email"
+        )
         for seat in seats.order_by("table__number", "pk"):
             writer.writerow(
                 [
                     f"Table {seat.table.number}",
-                    "",
+                    spreadsheet_safe(_email(seat.participant)),
                     spreadsheet_safe(seat.participant.display_name or f"Participant {seat.participant_id}"),
                     spreadsheet_safe(seat.participant.sector),
                 ]
@@ -41,3 +43,10 @@ def export_csv(request, code):
     response["Content-Disposition"] = f'attachment; filename="linewalk-{inquiry.code}-tables.csv"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _email(participant):
+    try:
+        return participant.table_email.email
+    except TableEmail.DoesNotExist:
+        return ""

@@ -244,3 +244,38 @@ async def test_the_wall_shows_one_table_or_all_and_stays_after_the_tables_close(
     await phone.until(lambda s: s.table() is None)
     await phone.until(lambda s: len(s.page.xpath("//section[@class='wall-table']")) == 2)
     await presenter.until(lambda s: len(s.page.xpath("//section[@class='wall-table']")) == 2)
+
+
+async def test_an_email_given_for_the_zoom_room_shows_in_the_facilitators_table_list_only(
+    tables, inquiry, alice
+):
+    phone = tables["phones"][0]
+    await phone.send(type="table", op="email", email="not an email")
+    assert (await phone.reply()).error == "invalid_field"
+    await phone.send(type="table", op="email", email="carol@example.org")
+    await phone.until(lambda s: "breakout room" in s.find("lw-status").text_content())
+    listing = await sync_to_async(alice.get)(f"/i/{inquiry.code}/export/tables.csv")
+    assert "carol@example.org" in listing.content.decode()
+    exported = await sync_to_async(
+        lambda: b"".join(alice.get(f"/i/{inquiry.code}/export/inquiry.json").streaming_content)
+    )()
+    assert b"carol@example.org" not in exported
+    for other in tables["phones"][1:] + [tables["fac"], tables["presenter"]]:
+        assert "carol@example.org" not in other.raw()
+    await phone.send(type="table", op="email", email="")
+    await phone.until(lambda s: "withdrawn" in s.find("lw-status").text_content())
+    listing = await sync_to_async(alice.get)(f"/i/{inquiry.code}/export/tables.csv")
+    assert "carol@example.org" not in listing.content.decode()
+
+
+async def test_erasing_my_contributions_takes_my_table_cards_off_my_tables_screens(tables, inquiry):
+    one, _two = tables["ids"]
+    author, mate = tables["at"][one]
+    await author.table_post("Please forget this")
+    await mate.until(lambda s: "Please forget this" in s.table()[1].values())
+    client = tables["clients"][tables["phones"].index(author)]
+    response = await sync_to_async(client.post)(f"/i/{inquiry.code}/erase/")
+    assert response.status_code == 302
+    await mate.until(lambda s: "Please forget this" not in s.table()[1].values())
+    await tables["fac"].until(lambda s: "Please forget this" not in (s.board_of(one) or {}).values())
+    assert not await sync_to_async(TableCard.objects.filter(text="Please forget this").exists)()

@@ -45,7 +45,9 @@ def step_context(breakout):
 
 def members(table):
     seats = list(
-        Seat.objects.filter(table=table, participant__removed=False).select_related("participant").order_by("pk")
+        Seat.objects.filter(table=table, participant__removed=False)
+        .select_related("participant")
+        .order_by("pk")
     )
     return [seat.participant for seat in seats]
 

@@ -57,6 +57,7 @@ test: setup $(AXE)
 
 bench: setup
 	$(PY) -m bench.live --suite standard
+	$(PY) -m bench.tables
 
 # Screenshots of every screen at event size (100 people, 300 cards, 12 themes) into docs/screens/.
 screens: setup

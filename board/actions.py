@@ -590,8 +590,13 @@ def erase_participant(actor):
         # and any contact they shared go too (board/systemmap, board/nextsteps).
         from .nextsteps.actions import erase_participant_parts
         from .systemmap.actions import erase_links
+        from .tables.actions import erase_participant_parts as erase_table_parts
 
-        for more in (erase_links(inquiry, participant), erase_participant_parts(inquiry, participant)):
+        for more in (
+            erase_links(inquiry, participant),
+            erase_participant_parts(inquiry, participant),
+            erase_table_parts(inquiry, participant),  # board/tables
+        ):
             fragments = {kind: html + more.get(kind, "") for kind, html in fragments.items()}
         publish(inquiry, "participant", "erase", {"participant": participant.pk, **counts}, fragments)
         notify_participant(

@@ -210,6 +210,9 @@ def json_chunks(inquiry, *, include_all=False):
     vote_refs = {v.pk: f"v{i}" for i, v in enumerate(votes, 1)}
     # Filled while the cards stream; dots and reactions on a card left out are left out too.
     card_refs = {}
+    from .tables.transfer import export_tables
+
+    tables, table_refs = export_tables(inquiry, iso, people, round_refs)
 
     def participants():
         rows = Participant.objects.filter(inquiry=inquiry).order_by("pk")
@@ -226,7 +229,8 @@ def json_chunks(inquiry, *, include_all=False):
         rows = harvest.cards_for(inquiry, include_all=include_all).order_by("pk")
         for card in rows.iterator(chunk_size=CHUNK_ROWS):
             card_refs[card.pk] = ref = f"c{len(card_refs) + 1}"
-            yield {
+            # A card that came from a table's picks names the table (board/tables).
+            yield ({"table": table_refs.get(card.table_id)} if card.table_id else {}) | {
                 "ref": ref,
                 "round": round_refs[card.round_id],
                 "theme": theme_refs.get(card.theme_id),
@@ -325,6 +329,7 @@ def json_chunks(inquiry, *, include_all=False):
         yield from _array("cards", cards())
         yield from _array("votes", vote_rows)
         yield from mapped()
+        yield from _array("tables", tables)
         yield from _array("dots", dots())
         yield from _array("reactions", reactions(), last=True)
         yield "\n}\n"
@@ -401,8 +406,10 @@ def markdown(report):
     # The systems map and the next steps (board/systemmap, board/nextsteps).
     from .nextsteps.report import markdown as steps_markdown
     from .systemmap.report import markdown as map_markdown
+    from .tables.report import markdown as tables_markdown
 
     lines += map_markdown(report.systems_map, md) + steps_markdown(report.next_steps, md)
+    lines += tables_markdown(report.tables, md)
     lines += ["## Top contributions by dots", ""]
     lines += [f"- {md(e.card.text)} ({e.dots} dots, {e.reactions} reactions)" for e in report.top_cards] or [
         "None."
@@ -642,6 +649,10 @@ def _import(user, data):
         times.append(("created", r.when("created")))
     _with_times(Theme, list(themes.values()), times)
 
+    from .tables.transfer import import_tables
+
+    tables = import_tables(data, inquiry, _Reader, ImportProblem, {"people": people, "rounds": rounds})
+
     cards, times = {}, []
     statuses = [s for s, _ in Card.STATUSES]
     for index, item in enumerate(_list(data, "cards")):
@@ -660,6 +671,7 @@ def _import(user, data):
             featured=r.flag("featured"),
             position=r.number("position", index),
             edited=r.when("edited"),
+            table=tables.get(item["table"]) if isinstance(item.get("table"), str) else None,
         )
         times.append(("created", r.when("created")))
     _with_times(Card, list(cards.values()), times)

@@ -190,6 +190,13 @@ class Report:
         return map_report(self.inquiry)
 
     @cached_property
+    def tables(self):
+        """What each table brought back, and the sector lens per table (board/tables/report.py)."""
+        from .tables.report import build as tables_report
+
+        return tables_report(self.inquiry, public=self.public)
+
+    @cached_property
     def next_steps(self):
         """The actions with their sign-ups by sector (board/nextsteps/report.py)."""
         from .nextsteps.report import build as steps_report

@@ -69,6 +69,10 @@ class Card(models.Model):
     silent = models.BooleanField(default=False)
     # Chosen by a facilitator for the published harvest page.
     featured = models.BooleanField(default=False)
+    # A table's pick brought back to the room (board/tables): labelled with its table.
+    table = models.ForeignKey(
+        "board.Table", null=True, blank=True, on_delete=models.SET_NULL, related_name="plenary_cards"
+    )
 
     class Meta:
         ordering = ["position", "pk"]
@@ -170,3 +174,14 @@ class Reaction(models.Model):
 # Modules of their own with models in this app (the systems map; next steps).
 from .nextsteps.models import Contact, NextStep, SignUp  # noqa: E402, F401
 from .systemmap.models import MapLink, MapNode, MapState  # noqa: E402, F401
+from .tables.models import (  # noqa: E402, F401
+    Breakout,
+    Seat,
+    Table,
+    TableCard,
+    TableEmail,
+    TableTheme,
+    TableVote,
+    Topic,
+    TopicChoice,
+)

@@ -35,7 +35,8 @@ def on_board(card, kind, viewer=None):
 
 
 def cards_of(inquiry):
-    return Card.objects.filter(inquiry=inquiry).select_related("author", "round").order_by("position", "pk")
+    cards = Card.objects.filter(inquiry=inquiry).select_related("author", "round", "table")
+    return cards.order_by("position", "pk")
 
 
 def now_ms():

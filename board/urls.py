@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .nextsteps import views as next_steps
 from .systemmap import views as systems_map
+from .tables import views as tables
 
 app_name = "board"
 
@@ -24,4 +25,5 @@ urlpatterns = [
     path("i/<str:code>/export/map.svg", systems_map.export_svg, name="export_map_svg"),
     path("i/<str:code>/export/next-steps.csv", next_steps.export_csv, name="export_steps_csv"),
     path("n/<str:token>/", next_steps.private_page, name="steps_private"),
+    path("i/<str:code>/export/tables.csv", tables.export_csv, name="tables_csv"),
 ]

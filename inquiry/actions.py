@@ -40,7 +40,12 @@ def create_inquiry(user, *, title, question, rounds, sectors, show_names):
 def join(inquiry, *, display_name, sector):
     if sector not in inquiry.sectors:
         raise Refused("invalid_field", "Choose one of the sectors listed.")
-    return Participant.objects.create(inquiry=inquiry, display_name=display_name.strip(), sector=sector)
+    name = display_name.strip()
+    participant = Participant.objects.create(inquiry=inquiry, display_name=name, sector=sector)
+    from board.tables.actions import seat_latecomer  # late joiners sit at a table when tables are open
+
+    seat_latecomer(inquiry.pk, participant.pk)
+    return participant
 
 
 def add_cofacilitator(user, inquiry, username):

@@ -26,6 +26,7 @@ from board.models import Card, Dot, Reaction
 from board.nextsteps.actions import HANDLERS as NEXT_STEP_HANDLERS
 from board.nextsteps.render import has_own_part
 from board.systemmap.actions import HANDLERS as MAP_HANDLERS
+from board.tables.actions import HANDLERS as TABLE_HANDLERS
 from inquiry import actions as inquiry_actions
 from inquiry import audit, limits
 from inquiry.access import FACILITATOR, Refused, require_facilitator, socket_identity
@@ -34,6 +35,7 @@ from inquiry.models import Inquiry, Participant
 from . import presence, protocol, timers
 from .events import missed_since
 from .hub import hub
+from .tablefeed import TableFeed
 
 
 def own_unshared_cards(participant_id):
@@ -98,6 +100,7 @@ HANDLERS = {
     ("round", "kind"): lambda actor, m: inquiry_actions.set_round_kind(actor, m["round"], m["kind"]),
     **MAP_HANDLERS,
     **NEXT_STEP_HANDLERS,
+    **TABLE_HANDLERS,
 }
 
 
@@ -267,7 +270,7 @@ def act_db(actor, message):
     if (message.type, message.op) == ("card", "add"):
         card, _created = result
         return protocol.ack_frame(card.client_id, card.pk), result
-    return None, result
+    return getattr(result, "ws_reply", None), result
 
 
 @database_sync_to_async
@@ -403,7 +406,7 @@ def _since(scope):
     return since, params.get("view", "")
 
 
-class InquiryConsumer(AsyncWebsocketConsumer):
+class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
     actor = None
     gone = False  # left the hub and presence (see leave)
     accepted = False
@@ -505,6 +508,7 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         for run, frames in self.buffered:
             await self.deliver(run, frames)
         self.buffered = []
+        await self.tables_open()
         timers.schedule(actor.inquiry_id, deadline)
         if actor.participant_id:
             presence.keep_alive()
@@ -525,6 +529,10 @@ class InquiryConsumer(AsyncWebsocketConsumer):
         if self.actor is None or self.gone:
             return
         self.gone = True
+        try:
+            await self.tables_leave()
+        except Exception:
+            log.exception("leaving the tables' groups failed")
         try:
             for group in self.groups_joined:
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -589,6 +597,7 @@ class InquiryConsumer(AsyncWebsocketConsumer):
             timers.schedule(self.actor.inquiry_id, result)
         if (message.type, message.op) == ("suggest", "accept") and result is not None:
             await self.send(suggest.closed_preview())
+        self.after_action(message, result)
 
     async def suggest(self, message):
         """Preview suggested themes for this facilitator only; nothing changes until they accept."""

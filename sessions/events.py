@@ -46,6 +46,11 @@ def publish(inquiry, kind, op, data, fragments):
     return event
 
 
+def send_on_commit(group, message):
+    """After commit, hand an unsequenced message to a group (board/tables: a table's own stream)."""
+    transaction.on_commit(lambda: _send(group, message))
+
+
 def _send(group, message):
     """Hand a message to the channel layer. From a database thread of a running server, the send is
     queued on the event loop without waiting for it: the database thread serves every socket's actions,

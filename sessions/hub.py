@@ -76,6 +76,7 @@ class Hub:
         self.sockets = defaultdict(set)  # inquiry id -> consumers on this process
         self.own = defaultdict(set)  # (inquiry id, participant id) -> that participant's consumers here
         self.users = defaultdict(set)  # facilitator's user id -> their consumers here (any inquiry)
+        self.tables = defaultdict(set)  # table id -> consumers here following it (board/tables)
         self.last_seq = {}  # inquiry id -> last sequence number fanned out here
         self.pending = defaultdict(dict)  # inquiry id -> {seq: event}
         self.flushing = {}  # inquiry id -> scheduled flush
@@ -100,6 +101,7 @@ class Hub:
         self.sockets.clear()
         self.own.clear()
         self.users.clear()
+        self.tables.clear()
         self.last_seq.clear()
         self.pending.clear()
         self.flushing.clear()
@@ -140,6 +142,26 @@ class Hub:
                 raise
             if self.pending.get(inquiry):
                 self._schedule(inquiry)
+
+    async def follow_tables(self, consumer, before, after):
+        """``consumer`` now follows the tables ``after`` (it followed ``before``): the process's channel
+        is in a table's group while any local socket follows it (sessions/tablefeed.py)."""
+        await self._start()
+        for table in before - after:
+            local = self.tables.get(table)
+            if local is None:
+                continue
+            local.discard(consumer)
+            if not local:
+                del self.tables[table]
+                try:
+                    await self.layer.group_discard(protocol.table_group(table), self.channel)
+                except Exception:
+                    log.warning("hub: leaving a table's group failed (it expires by itself)", exc_info=True)
+        for table in after - before:
+            if not self.tables[table]:
+                await self.layer.group_add(protocol.table_group(table), self.channel)
+            self.tables[table].add(consumer)
 
     def fanned_out(self, inquiry):
         """The last sequence number of ``inquiry`` this process knows to be out (sent, or read as current
@@ -188,6 +210,7 @@ class Hub:
         self.sockets.clear()
         self.own.clear()
         self.users.clear()
+        self.tables.clear()
         self.last_seq.clear()
         self.pending.clear()
         self.flushing.clear()
@@ -249,6 +272,8 @@ class Hub:
         the layer could not carry it is filled in from the ``Event`` table, in order, on every screen."""
         for inquiry in list(self.sockets):
             await self.layer.group_add(protocol.inquiry_group(inquiry), self.channel)
+        for table in list(self.tables):
+            await self.layer.group_add(protocol.table_group(table), self.channel)
         if not self.sockets:
             return
         for inquiry, seq in (await _current_seqs(list(self.sockets))).items():
@@ -261,8 +286,16 @@ class Hub:
             for consumer in list(self.users.get(message["user"], ())):
                 await consumer.dispatch(message)
             return
+        if message["type"] == "table.event":
+            for consumer in list(self.tables.get(message["table"], ())):
+                await consumer.table_event(message)
+            return
         inquiry = message.get("inquiry")
         if inquiry not in self.sockets:
+            return
+        if message["type"] == "table.seating":
+            for consumer in list(self.sockets[inquiry]):
+                asyncio.get_running_loop().create_task(consumer.table_seating(message))
             return
         if message["type"] == "board.event":
             self._queue(inquiry, message)

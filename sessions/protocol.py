@@ -272,6 +272,9 @@ STEP_FIELDS = {
     "loop": OptionalText(400, "The loop"),
 }
 
+TABLE_MODES = ("random", "mixed", "same", "topic")
+RECIPES = ("", "124all", "wsn", "openspace")
+
 # Inbound messages: (type, op) -> (roles allowed, {field: kind}) ------------------------------------------
 
 INBOUND = {
@@ -369,10 +372,50 @@ INBOUND = {
         },
     ),
     ("contact", "withdraw"): ((PARTICIPANT,), {}),
+    # Tables (board/tables): a facilitator splits the room; a table's own board; Open Space's topics.
+    ("tables", "open"): (
+        (FACILITATOR,),
+        {
+            "round": Id(nullable=True, required=False),
+            "mode": Choice(TABLE_MODES),
+            "size": Seconds(2, 8, required=False),
+            "count": Seconds(1, 500, required=False),
+            "recipe": Choice(RECIPES, required=False),
+            "prompt": OptionalText(500, "The tables' prompt"),
+        },
+    ),
+    ("tables", "close"): ((FACILITATOR,), {}),
+    ("tables", "seat"): ((FACILITATOR,), {"participant": Id(), "table": Id()}),
+    ("tables", "host"): ((FACILITATOR,), {"participant": Id(), "table": Id()}),
+    ("tables", "wall"): ((FACILITATOR,), {"table": Count()}),
+    ("recipe", "pause"): ((FACILITATOR,), {}),
+    ("recipe", "resume"): ((FACILITATOR,), {}),
+    ("recipe", "extend"): ((FACILITATOR,), {"seconds": Seconds(10, 3600, required=False)}),
+    ("recipe", "skip"): ((FACILITATOR,), {}),
+    ("table", "post"): ((PARTICIPANT,), {"client_id": ClientId(), "text": CARD_TEXT}),
+    ("table", "move"): ((FACILITATOR, PARTICIPANT), {"card": Id(), "theme": Id(nullable=True)}),
+    ("table", "theme"): ((FACILITATOR, PARTICIPANT), {"table": Id(nullable=True), "name": THEME_NAME}),
+    ("table", "merge"): ((FACILITATOR, PARTICIPANT), {"theme": Id(), "into": Id()}),
+    ("table", "vote"): ((PARTICIPANT,), {"card": Id()}),
+    ("table", "pick"): ((FACILITATOR, PARTICIPANT), {"card": Id(nullable=True), "theme": Id(nullable=True)}),
+    ("table", "send"): (
+        (FACILITATOR, PARTICIPANT),
+        {
+            "table": Id(nullable=True),
+            "noticed": OptionalText(200, "What you noticed"),
+            "by_vote": Flag(required=False),
+        },
+    ),
+    ("table", "email"): ((PARTICIPANT,), {"email": OptionalText(254, "Your email")}),
+    ("topic", "add"): ((PARTICIPANT,), {"title": Text(120, "The topic")}),
+    ("topic", "choose"): ((PARTICIPANT,), {"topic": Id()}),
 }
 
 # Every message that steers or moderates the room: each is recorded in the audit log, refusals too.
-STEERING_TYPES = {"round", "room", "timer", "spotlight", "announce", "participant", "vote"}
+STEERING_TYPES = {
+    *("round", "room", "timer", "spotlight", "announce", "participant", "vote"),
+    *("tables", "recipe"),  # board/tables
+}
 STEERING = {key for key in INBOUND if key[0] in STEERING_TYPES} | {
     ("card", "hide"),
     ("card", "restore"),
@@ -440,6 +483,14 @@ EVENTS = {
     ("step", "restore"),
     ("step", "signup"),  # someone pressed "I'm in" or withdrew
     ("contact", "change"),  # who consented to share a contact (the facilitators' screens only)
+    # Tables (board/tables): room-wide changes only. A table's own changes travel on its own stream
+    # ("table.event" to table_group, with the table's sequence number), never in the room's.
+    ("tables", "open"),
+    ("tables", "close"),
+    ("tables", "step"),
+    ("tables", "picks"),
+    ("tables", "wall"),
+    ("tables", "topics"),
 }
 
 # Changes that take something participants saw off their screens (or change it): the fragments of
@@ -558,3 +609,8 @@ def error_frame(code, message):
         # Whatever the message quotes must still be sendable (a lone surrogate is not UTF-8).
         message.encode("utf-8", "backslashreplace").decode("utf-8"),
     )
+
+
+def table_group(table_id):
+    """A table's own stream (board/tables): its seated participants' sockets and the facilitators'."""
+    return f"table.{table_id}"

@@ -159,7 +159,9 @@ class Screen:
                 element.tail = target.tail
                 target.getparent().replace(target, element)
             elif strategy == "innerHTML":
+                kept = dict(target.attrib)  # lxml's clear() drops the attributes too (the id with them)
                 target.clear()
+                target.attrib.update(kept)
                 target.text = element.text
                 for child in list(element):
                     target.append(child)

@@ -1,0 +1,94 @@
+"""Timed structures a round of tables can follow; each step shows its instruction and timer on every
+screen and hands over to the next when its time is up (board/tables/actions.advance)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    title: str
+    instruction: str
+    seconds: int  # 0: the last step, which waits for the facilitator
+    marketplace: bool = False  # Open Space: participants propose and choose topics
+    picks: bool = False  # tables choose what they bring back
+
+
+RECIPES = {
+    "124all": (
+        "1-2-4-All",
+        (
+            Step("1", "1 · On your own", "In silence, write your own ideas: one per card.", 60),
+            Step("2", "2 · In pairs", "With your pair, share your ideas and build on them.", 120),
+            Step("4", "4 · In fours", "In fours: what is alike, what differs? Choose what stands out.", 240),
+            Step(
+                "all",
+                "All · Back to the room",
+                "Each table brings back its picks and what it noticed.",
+                0,
+                picks=True,
+            ),
+        ),
+    ),
+    "wsn": (
+        "What? So what? Now what?",
+        (
+            Step("what", "What?", "What happened? What did you notice — facts, not yet meanings.", 300),
+            Step("sowhat", "So what?", "So what? Why does it matter; what patterns do you see?", 300),
+            Step(
+                "nowwhat",
+                "Now what?",
+                "Now what? What will you do, and what do you bring back?",
+                300,
+                picks=True,
+            ),
+            Step(
+                "all",
+                "All · Back to the room",
+                "Each table brings back its picks and what it noticed.",
+                0,
+                picks=True,
+            ),
+        ),
+    ),
+    "openspace": (
+        "Open Space",
+        (
+            Step(
+                "market",
+                "Topic marketplace",
+                "Propose a topic you care about, then choose one to join.",
+                300,
+                marketplace=True,
+            ),
+            Step(
+                "talk",
+                "Conversations",
+                "At your topic's table: talk, write what matters, choose picks.",
+                1200,
+            ),
+            Step(
+                "all",
+                "All · Back to the room",
+                "Each table brings back its picks and what it noticed.",
+                0,
+                picks=True,
+            ),
+        ),
+    ),
+}
+
+CHOICES = [("", "No recipe: the facilitator steers")] + [(key, name) for key, (name, _s) in RECIPES.items()]
+
+
+def steps(key):
+    return RECIPES[key][1] if key in RECIPES else ()
+
+
+def name(key):
+    return RECIPES[key][0] if key in RECIPES else ""
+
+
+def current(breakout):
+    all_steps = steps(breakout.recipe)
+    return all_steps[breakout.step] if breakout.step < len(all_steps) else None

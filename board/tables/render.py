@@ -1,0 +1,231 @@
+"""Tables as each screen sees them (templates/board/tables.html): a table's board (the same for its
+seated participants and for the facilitators), the facilitators' overview of every table, and the
+room-wide parts (the recipe's step, the Open Space marketplace, the picks wall)."""
+
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from board import render as board_render
+
+from . import recipes
+from .models import Breakout, Seat, Table, TableCard, TableTheme, Topic
+
+
+def open_breakout(inquiry_id):
+    return (
+        Breakout.objects.filter(inquiry_id=inquiry_id, closed=False)
+        .select_related("round", "inquiry")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def latest_breakout(inquiry_id):
+    return Breakout.objects.filter(inquiry_id=inquiry_id).select_related("round").order_by("-pk").first()
+
+
+def _partial(name, ctx):
+    return render_to_string(f"board/tables.html#{name}", ctx)
+
+
+def step_context(breakout):
+    step = recipes.current(breakout) if breakout is not None else None
+    ends = breakout.step_ends_at if breakout is not None and not breakout.closed else None
+    return {
+        "breakout": breakout,
+        "step": step,
+        "recipe_name": recipes.name(breakout.recipe) if breakout is not None else "",
+        "steps": recipes.steps(breakout.recipe) if breakout is not None else (),
+        "step_ends_ms": int(ends.timestamp() * 1000) if ends else None,
+    }
+
+
+def members(table):
+    seats = list(
+        Seat.objects.filter(table=table, participant__removed=False)
+        .select_related("participant")
+        .order_by("pk")
+    )
+    return [seat.participant for seat in seats]
+
+
+def grouped(people, step):
+    """1-2-4-All: in the pairs step people are shown in pairs, in the fours step in fours."""
+    size = {"2": 2, "4": 4}.get(step.key if step else "", 0)
+    if not size:
+        return [people]
+    return [people[i : i + size] for i in range(0, len(people), size)]
+
+
+def table_context(table):
+    breakout = table.breakout
+    cards = list(
+        TableCard.objects.filter(table=table)
+        .select_related("author")
+        .annotate(vote_count=Count("votes"))
+        .order_by("position", "pk")
+    )
+    themes = list(TableTheme.objects.filter(table=table).order_by("position", "pk"))
+    by_theme = {theme.pk: [] for theme in themes}
+    unsorted = []
+    for card in cards:
+        (by_theme[card.theme_id] if card.theme_id in by_theme else unsorted).append(card)
+    for theme in themes:
+        theme.card_list = by_theme[theme.pk]
+    people = members(table)
+    ctx = step_context(breakout)
+    return {
+        **ctx,
+        "table": table,
+        "people": people,
+        "groups": grouped(people, ctx["step"]),
+        "themes": themes,
+        "unsorted": unsorted,
+        "cards_count": len(cards),
+        "picks": [c for c in cards if c.picked] + [t for t in themes if t.picked],
+        "prompt": breakout.prompt or (breakout.round.question if breakout.round_id else ""),
+        "show_names": breakout.inquiry.show_names,
+    }
+
+
+def table_html(table, oob=False):
+    return _partial("table", {**table_context(table), "oob": oob})
+
+
+def overview_row(table, oob=False, ctx=None):
+    ctx = ctx or table_context(table)
+    row = {
+        "table": table,
+        "people_count": len(ctx["people"]),
+        "cards_count": ctx["cards_count"],
+        "picks_count": len(ctx["picks"]),
+        "oob": oob,
+    }
+    return _partial("overview-row", row)
+
+
+def table_frames(table):
+    """(the table's board, the facilitators' overview row), both as out-of-band swaps, from one read."""
+    ctx = table_context(table)
+    return _partial("table", {**ctx, "oob": True}), overview_row(table, oob=True, ctx=ctx)
+
+
+def table_header(table_id, seq):
+    return format_html(
+        '<div id="lw-tseq" hx-swap-oob="true" data-table="{}" data-seq="{}" hidden></div>', table_id, seq
+    )
+
+
+# Frames many screens ask for at once (a room seated together: every phone fetches its table's board),
+# rendered once per table and sequence number, and the room's parts once per inquiry sequence number.
+_kept = {}
+
+
+def _once(key, build):
+    html = _kept.get(key)
+    if html is None:
+        if len(_kept) > 1024:
+            _kept.clear()
+        html = _kept[key] = build()
+    return html
+
+
+def phone_view(participant_id, inquiry_id):
+    """A participant's table view (None: not seated), as (table id, seq, frame)."""
+    breakout = open_breakout(inquiry_id)
+    seat = None
+    if breakout is not None:
+        seat = (
+            Seat.objects.filter(breakout=breakout, participant_id=participant_id)
+            .select_related("table__breakout__inquiry", "table__breakout__round")
+            .first()
+        )
+    if breakout is None:
+        room = room_parts(None, inquiry_id=inquiry_id)
+    else:
+        room = _once(("room", inquiry_id, breakout.inquiry.seq), lambda: room_parts(breakout))
+    if seat is None:
+        return None, 0, _partial("phone-empty", {**step_context(breakout), "oob": True}) + room
+    table = seat.table
+    inner = _once(("table", table.pk, table.seq), lambda: table_html(table))
+    html = _partial("phone-table", {"inner": inner, "oob": True}) + room
+    return table.pk, table.seq, table_header(table.pk, table.seq) + html
+
+
+def facilitator_panel(inquiry):
+    """The facilitators' tables panel: the controls, every table at a glance, and each table's board."""
+    breakout = open_breakout(inquiry.pk)
+    tables = []
+    if breakout is not None:
+        tables = list(
+            Table.objects.filter(breakout=breakout).select_related("breakout__inquiry", "breakout__round")
+        )
+    ctx = {
+        **step_context(breakout),
+        "inquiry": inquiry,
+        "rows": mark_safe("".join(overview_row(t) for t in tables)),  # rendered partials, escaped there
+        "boards": [(t, table_html(t)) for t in tables],
+        "tables": tables,
+        "modes": Breakout.MODES,
+        "recipes": recipes.CHOICES,
+        "rounds": list(inquiry.rounds.order_by("position", "pk")),
+        "seated": _seated(breakout),
+        "oob": True,
+    }
+    return _partial("panel", ctx) + room_parts(breakout, inquiry_id=inquiry.pk)
+
+
+def _seated(breakout):
+    if breakout is None:
+        return []
+    return list(
+        Seat.objects.filter(breakout=breakout)
+        .select_related("participant", "table")
+        .order_by("table__number", "pk")
+    )
+
+
+def marketplace(breakout):
+    topics = []
+    if breakout is not None and breakout.mode == Breakout.TOPIC:
+        topics = list(Topic.objects.filter(breakout=breakout).annotate(n=Count("choices")).order_by("pk"))
+    return topics
+
+
+def wall_context(inquiry_id, breakout=None):
+    breakout = breakout or latest_breakout(inquiry_id)
+    tables = []
+    if breakout is not None:
+        tables = list(Table.objects.filter(breakout=breakout, sent=True).order_by("number"))
+        picks = {}
+        for card in board_render.cards_of(breakout.inquiry).filter(table__in=tables):
+            picks.setdefault(card.table_id, []).append(card)
+        for table in tables:
+            table.pick_cards = picks.get(table.pk, [])
+        if breakout.wall:
+            tables = [t for t in tables if t.number == breakout.wall]
+    return {"wall_breakout": breakout, "wall_tables": tables}
+
+
+def room_parts(breakout, oob=True, inquiry_id=None):
+    """The room-wide parts every screen shows (participants, the presenter and facilitators alike);
+    ``inquiry_id``: whose picks wall to show when no tables are open."""
+    inquiry_id = breakout.inquiry_id if breakout is not None else inquiry_id
+    ctx = {**step_context(breakout), "topics": marketplace(breakout), "oob": oob}
+    html = _partial("step-bar", ctx) + _partial("marketplace", ctx)
+    if inquiry_id is not None:
+        html += _partial("wall", {**wall_context(inquiry_id), "oob": oob})
+    return html
+
+
+def room_changed(breakout, extra=None):
+    """For a room event: the same parts for every kind of screen (``extra``: per kind, added)."""
+    html = room_parts(breakout)
+    return {kind: html + ((extra or {}).get(kind, "")) for kind in board_render.KINDS}
+
+
+def now():
+    return timezone.now()

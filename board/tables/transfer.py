@@ -1,0 +1,127 @@
+"""Tables in the JSON export and import (docs/exports.md): each round of tables with its mode, recipe
+and step, its tables (number, topic, host, what it noticed, whether it sent its picks), who sat where,
+each table's themes and cards (picked or not, with their votes); a room card that came from a table's
+picks names that table. Older files have none of this: import reads it when it is there."""
+
+from collections import defaultdict
+
+from django.db.models import Count
+
+from . import recipes
+from .models import Breakout, Seat, Table, TableCard, TableTheme
+
+
+def export_tables(inquiry, iso, people, rounds):
+    """(the "tables" list, {table pk: ref} for the room cards that came from a table)."""
+    out, table_refs = [], {}
+    seats = defaultdict(list)
+    for table_id, pid in (
+        Seat.objects.filter(breakout__inquiry=inquiry)
+        .order_by("pk")
+        .values_list("table_id", "participant_id")
+    ):
+        seats[table_id].append(people[pid])
+    themes = defaultdict(list)
+    theme_refs = {}
+    for theme in TableTheme.objects.filter(table__breakout__inquiry=inquiry).order_by("position", "pk"):
+        theme_refs[theme.pk] = ref = f"tt{len(theme_refs) + 1}"
+        themes[theme.table_id].append({"ref": ref, "name": theme.name, "picked": theme.picked})
+    cards = defaultdict(list)
+    rows = TableCard.objects.filter(table__breakout__inquiry=inquiry).annotate(n=Count("votes"))
+    for card in rows.order_by("position", "pk"):
+        cards[card.table_id].append(
+            {"author": people[card.author_id], "text": card.text, "theme": theme_refs.get(card.theme_id),
+             "picked": card.picked, "votes": card.n, "created": iso(card.created)}
+        )  # fmt: skip
+    for index, breakout in enumerate(Breakout.objects.filter(inquiry=inquiry).order_by("pk"), 1):
+        tables = []
+        for table in Table.objects.filter(breakout=breakout).order_by("number"):
+            table_refs[table.pk] = ref = f"b{index}.{table.number}"
+            tables.append(
+                {"ref": ref, "number": table.number, "topic": table.topic,
+                 "host": people.get(table.host_id), "noticed": table.noticed, "sent": table.sent,
+                 "seats": seats[table.pk], "themes": themes[table.pk], "cards": cards[table.pk]}
+            )  # fmt: skip
+        step = recipes.current(breakout)
+        out.append(
+            {"ref": f"b{index}", "round": rounds.get(breakout.round_id), "mode": breakout.mode,
+             "size": breakout.size, "recipe": breakout.recipe, "step": step.key if step else "",
+             "prompt": breakout.prompt, "closed": breakout.closed, "created": iso(breakout.created),
+             "tables": tables}
+        )  # fmt: skip
+    return out, table_refs
+
+
+def import_tables(data, inquiry, reader, problem, refs):
+    """Rebuild the rounds of tables (closed: the event is over) from a file. ``refs``: {"people",
+    "rounds"} of what was imported. Returns {table ref: Table} for the room cards that name one."""
+    items = data.get("tables") or []
+    if not isinstance(items, list):
+        raise problem("“tables” must be a list.")
+    found = {}
+    modes = [m for m, _ in Breakout.MODES]
+    for index, item in enumerate(items):
+        r = reader(item, f"tables[{index}]")
+        recipe = r.choice("recipe", list(recipes.RECIPES) + [""], "")
+        step_key = r.text("step", 20, default="", empty=True)
+        keys = [s.key for s in recipes.steps(recipe)]
+        breakout = Breakout.objects.create(
+            inquiry=inquiry,
+            round=r.ref("round", refs["rounds"], optional=True),
+            mode=r.choice("mode", modes, Breakout.MIXED),
+            size=r.number("size", 6, low=1, high=50),
+            recipe=recipe,
+            step=keys.index(step_key) if step_key in keys else 0,
+            prompt=r.text("prompt", 500, default="", empty=True),
+            closed=True,
+        )
+        tables = r.item.get("tables") or []
+        if not isinstance(tables, list):
+            raise problem(f"tables[{index}].tables must be a list.")
+        for position, entry in enumerate(tables):
+            t = reader(entry, f"tables[{index}].tables[{position}]")
+            table = Table.objects.create(
+                breakout=breakout,
+                number=t.number("number", position + 1, low=1, high=10_000),
+                topic=t.text("topic", 120, default="", empty=True),
+                host=t.ref("host", refs["people"], optional=True),
+                noticed=t.text("noticed", 200, default="", empty=True),
+                sent=t.flag("sent"),
+            )
+            ref = t.item.get("ref")
+            if isinstance(ref, str):
+                found[ref] = table
+            _import_table(t, table, breakout, reader, problem, refs)
+    return found
+
+
+def _import_table(t, table, breakout, reader, problem, refs):
+    where = t.where
+    seated = set()
+    for pos, person in enumerate(t.item.get("seats") or []):
+        participant = refs["people"].get(person) if isinstance(person, str) else None
+        if participant is None:
+            raise problem(f"{where}.seats[{pos}] must be the ref of a participant.")
+        if participant.pk not in seated:
+            seated.add(participant.pk)
+            Seat.objects.create(breakout=breakout, table=table, participant=participant)
+    themes = {}
+    for pos, entry in enumerate(t.item.get("themes") or []):
+        th = reader(entry, f"{where}.themes[{pos}]")
+        themes[_key(th.item.get("ref"))] = TableTheme.objects.create(
+            table=table, name=th.text("name", 80), position=pos, picked=th.flag("picked")
+        )
+    for pos, entry in enumerate(t.item.get("cards") or []):
+        c = reader(entry, f"{where}.cards[{pos}]")
+        TableCard.objects.create(
+            table=table,
+            author=c.ref("author", refs["people"]),
+            text=c.text("text", 280),
+            theme=themes.get(_key(c.item.get("theme"))),
+            picked=c.flag("picked"),
+            position=pos,
+        )
+
+
+def _key(value):
+    return value if isinstance(value, str) else None

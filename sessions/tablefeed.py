@@ -1,0 +1,139 @@
+"""The tables' part of a live socket (board/tables): which tables' streams it follows, and relaying them.
+
+A participant's socket follows the one table they sit at, a facilitator's every open table, the presenter
+view none. What a socket follows changes with one "table.seating" message to the inquiry's group (tables
+opened or closed, someone seated or moved); table events come from each table's own group. A table frame
+is the table's whole board, led by its own header (``lw-tseq``: the table and its sequence number), so a
+screen never goes back in time and never needs another table's stream to catch up."""
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from board.tables import clock
+from board.tables import render as tables_render
+from board.tables.models import Breakout
+from inquiry.access import FACILITATOR, PARTICIPANT
+from inquiry.models import Inquiry
+
+from . import protocol
+from .hub import hub
+
+# (inquiry, sequence number) known to have had no tables at all then: a socket connecting at that number
+# needs no trip to the database for them (an inquiry that never splits into tables costs a connect
+# nothing). Tables opening is a sequenced change, so a later number is asked again.
+_never = set()
+
+
+@database_sync_to_async
+def tables_state_db(actor):
+    """(tables to follow, {table: seq}, the first frame, the open breakout's step deadline), or None
+    when the inquiry has never had tables."""
+    if actor.role != FACILITATOR and not Breakout.objects.filter(inquiry_id=actor.inquiry_id).exists():
+        return None  # facilitators always get the panel: it is where they open tables
+    breakout = tables_render.open_breakout(actor.inquiry_id)
+    deadline = (
+        (breakout.pk, breakout.step, breakout.step_ends_at) if breakout and breakout.step_ends_at else None
+    )
+    if actor.role == PARTICIPANT:
+        table, seq, html = tables_render.phone_view(actor.participant_id, actor.inquiry_id)
+        return ({table} if table else set()), ({table: seq} if table else {}), html, deadline
+    if actor.role == FACILITATOR:
+        inquiry = Inquiry.objects.get(pk=actor.inquiry_id)
+        tables = set()
+        seqs = {}
+        if breakout is not None:
+            seqs = dict(breakout.tables.values_list("pk", "seq"))
+            tables = set(seqs)
+        return tables, seqs, tables_render.facilitator_panel(inquiry), deadline
+    return (
+        set(),
+        {},
+        tables_render.room_parts(breakout, inquiry_id=actor.inquiry_id),
+        None,
+    )
+
+
+class TableFeed:
+    """Mixed into the inquiry's consumer."""
+
+    following = frozenset()
+    table_seqs = None
+
+    async def tables_open(self):
+        """After the room's catch-up: follow this screen's tables and send their current state."""
+        self.table_seqs = {}
+        key = (self.actor.inquiry_id, self.last_seq)
+        if key in _never and self.actor.role != FACILITATOR:
+            return
+        if not await self.tables_refresh():
+            if len(_never) > 4096:
+                _never.clear()
+            _never.add(key)
+
+    async def tables_refresh(self):
+        """Follow what this screen should and send it; False if the inquiry has never had tables."""
+        state = await tables_state_db(self.actor)
+        if state is None:
+            await self.tables_follow(frozenset())
+            return False
+        tables, seqs, html, deadline = state
+        await self.tables_follow(tables)
+        # A phone's table frame that arrived while reading is newer than what was read: keep it.
+        stale = self.actor.role == PARTICIPANT and any(
+            seq < self.table_seqs.get(t, 0) for t, seq in seqs.items()
+        )
+        for table, seq in seqs.items():
+            self.table_seqs[table] = max(seq, self.table_seqs.get(table, 0))
+        if html and not stale:
+            await self.send(html)
+        if deadline is not None:
+            clock.schedule(*deadline)
+        return True
+
+    async def tables_follow(self, tables):
+        tables = frozenset(tables)
+        if tables == self.following:
+            return
+        before, self.following = self.following, tables
+        if settings.LIVE_FANOUT == "hub":
+            await hub.follow_tables(self, before, tables)
+            return
+        for table in before - tables:
+            await self.channel_layer.group_discard(protocol.table_group(table), self.channel_name)
+        for table in tables - before:
+            await self.channel_layer.group_add(protocol.table_group(table), self.channel_name)
+
+    async def tables_leave(self):
+        await self.tables_follow(frozenset())
+
+    async def table_event(self, message):
+        table, seq = message["table"], message["seq"]
+        if table not in self.following or self.table_seqs is None or seq <= self.table_seqs.get(table, 0):
+            return
+        self.table_seqs[table] = seq
+        html = tables_render.table_header(table, seq) + message["html"]
+        if self.actor.role == FACILITATOR:
+            html += message["row"]
+        await self.send(html)
+
+    async def table_seating(self, message):
+        """Tables opened, closed or someone moved: follow what this screen now should, fetch it."""
+        if self.table_seqs is None:
+            return  # still connecting: its first tables frame is read after this
+        role = self.actor.role
+        if role == PARTICIPANT:
+            mine = message["seats"].get(str(self.actor.participant_id))
+            if mine is None and not message["everyone"]:
+                return
+        elif role == FACILITATOR:
+            if message["tables"] is None:
+                return
+        elif not message["everyone"]:
+            return
+        await self.tables_refresh()
+
+    def after_action(self, message, result):
+        """A recipe's step with a deadline: schedule its end on this process."""
+        breakout = getattr(result, "step_ends_at", None) and result
+        if breakout is not None and message.type in ("tables", "recipe"):
+            clock.schedule(breakout.pk, breakout.step, breakout.step_ends_at)

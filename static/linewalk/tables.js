@@ -1,0 +1,121 @@
+/* Tables (board/tables): the table's own frames, the host's tools and the recipe's clock. One entry
+ * point: it listens on the page's socket (window.LinewalkSender) and sends what [data-tsend] forms,
+ * buttons and selects ask for. A table frame carries the whole board, led by #lw-tseq (table, sequence
+ * number): a frame older than one already shown is dropped. */
+(function () {
+  'use strict';
+
+  var sender = window.LinewalkSender;
+  if (!sender) { return; }
+  var root = sender.root;
+  var seen = {};
+  var TSEQ = /^<div id="lw-tseq"[^>]*data-table="(\d+)"[^>]*data-seq="(\d+)"/;
+
+  root.addEventListener('htmx:wsBeforeMessage', function (e) {
+    var match = TSEQ.exec(e.detail.message || '');
+    if (!match) { keepTyping(); return; }
+    var table = match[1], seq = parseInt(match[2], 10);
+    if (seen[table] !== undefined && seq <= seen[table]) { e.preventDefault(); return; }
+    seen[table] = seq;
+    keepTyping();
+  });
+  root.addEventListener('htmx:wsAfterMessage', function () { markHost(); putBack(); });
+
+  // A table's frame re-draws its whole board, the boxes people type in included: what they were typing
+  // (and where the cursor was) stays.
+  var typed = {};
+  function keepTyping() {
+    typed = {};
+    document.querySelectorAll('.tables textarea[id], .tables input[id]:not([type=checkbox])').forEach(function (box) {
+      if (box.value) { typed[box.id] = box.value; }
+    });
+    var active = document.activeElement;
+    typed.focus = active && active.id && active.closest('.tables') ? active.id : null;
+  }
+  function putBack() {
+    Object.keys(typed).forEach(function (id) {
+      var box = id !== 'focus' && document.getElementById(id);
+      if (box && !box.value) { box.value = typed[id]; }
+    });
+    var focus = typed.focus && document.getElementById(typed.focus);
+    if (focus && document.activeElement !== focus) { focus.focus(); }
+    typed = {};
+  }
+
+  function me() {
+    var phone = document.getElementById('tables-phone');
+    return phone ? phone.dataset.me : null;
+  }
+
+  function markHost() {
+    var mine = me();
+    // Seated at a table, the phone posts to the table: the room's own post box steps aside.
+    document.body.classList.toggle('at-table', !!document.querySelector('#table-view .table-view'));
+    document.querySelectorAll('.table-view[data-table]').forEach(function (view) {
+      view.classList.toggle('is-host', !!mine && view.dataset.host === mine);
+    });
+  }
+
+  function newClientId() {
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+
+  var NUMBERS = ['card', 'theme', 'table', 'topic', 'participant', 'into', 'round', 'size', 'count', 'seconds'];
+
+  function message(kind, data) {
+    var parts = kind.split('.');
+    var out = { type: parts[0], op: parts[1] };
+    Object.keys(data).forEach(function (key) {
+      var value = data[key];
+      if (key === 'tsend' || key === 'tsendChange') { return; }
+      if (NUMBERS.indexOf(key) >= 0) {
+        if (value === '' || value === null) { if (key === 'theme' || key === 'round' || key === 'table') { out[key] = null; } return; }
+        out[key] = parseInt(value, 10);
+      } else {
+        out[key] = value;
+      }
+    });
+    if (kind === 'table.post') { out.client_id = newClientId(); }
+    return out;
+  }
+
+  document.addEventListener('submit', function (e) {
+    var form = e.target.closest('form[data-tsend]');
+    if (!form) { return; }
+    e.preventDefault();
+    var data = Object.assign({}, form.dataset);
+    new FormData(form).forEach(function (value, key) { data[key] = value; });
+    if (form.querySelector('[name=by_vote]')) { data.by_vote = !!form.querySelector('[name=by_vote]:checked'); }
+    if (sender.send(message(form.dataset.tsend, data))) {
+      form.querySelectorAll('textarea, input[type=text], input:not([type])').forEach(function (box) { box.value = ''; });
+    }
+  });
+
+  document.addEventListener('click', function (e) {
+    var button = e.target.closest('button[data-tsend]');
+    if (!button || button.form && button.form.dataset.tsend) { return; }
+    sender.send(message(button.dataset.tsend, Object.assign({}, button.dataset)));
+  });
+
+  document.addEventListener('change', function (e) {
+    var select = e.target.closest('select[data-tsend-change]');
+    if (!select) { return; }
+    var data = Object.assign({}, select.dataset);
+    if (select.dataset.tsendChange === 'table.move') { data.theme = select.value; }
+    if (select.dataset.tsendChange === 'table.merge') { if (!select.value) { return; } data.into = select.value; }
+    if (select.dataset.tsendChange === 'tables.host') { data.participant = select.value; }
+    sender.send(message(select.dataset.tsendChange, data));
+  });
+
+  function clock() {
+    document.querySelectorAll('.tables-clock[data-ends]').forEach(function (el) {
+      var left = Math.max(0, Math.round((parseInt(el.dataset.ends, 10) - Date.now()) / 1000));
+      el.textContent = Math.floor(left / 60) + ':' + ('0' + (left % 60)).slice(-2);
+    });
+  }
+  window.setInterval(clock, 1000);
+  clock();
+})();

@@ -1,0 +1,148 @@
+"""Seating people at tables: each mode, late joiners, a facilitator's move (issue 15)."""
+
+import random
+from collections import Counter
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from board.tables import seating
+from board.tables.models import Seat, Table
+
+from .tables_support import TableScreen, join_many
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SECTORS = ["NHS", "Local authority", "Voluntary and community sector", "Other"]
+
+
+def seated():
+    """{participant id: (table number, sector)}"""
+    return {
+        s.participant_id: (s.table.number, s.participant.sector)
+        for s in Seat.objects.select_related("table", "participant")
+    }
+
+
+def sectors_by_table():
+    tables = {}
+    for number, sector in seated().values():
+        tables.setdefault(number, []).append(sector)
+    return tables
+
+
+async def open_room(inquiry, alice, sectors, **options):
+    people = await sync_to_async(join_many)(inquiry, sectors)
+    fac = await TableScreen(inquiry.code, alice).connect()
+    phones = [await TableScreen(inquiry.code, c).connect() for c in people]
+    await fac.until(lambda s: s.find("tables-open") is not None)  # the form that opens tables
+    await fac.send(type="tables", op="open", **options)
+    for phone in phones:
+        await phone.until(lambda s: s.table() is not None)
+    return fac, phones
+
+
+async def close_all(*screens):
+    for screen in screens:
+        await screen.close()
+
+
+async def test_mixed_by_sector_seats_every_table_with_every_sector_the_room_has(inquiry, alice):
+    fac, phones = await open_room(inquiry, alice, SECTORS * 4, mode="mixed", size=4)
+    try:
+        tables = await sync_to_async(sectors_by_table)()
+        assert len(tables) == 4
+        assert all(sorted(s) == sorted(SECTORS) for s in tables.values())
+        # Each phone reads its own table's number, as the room's Zoom rooms are numbered.
+        by_person = await sync_to_async(seated)()
+        assert sorted(p.table()[0] for p in phones) == sorted(n for n, _ in by_person.values())
+    finally:
+        await close_all(fac, *phones)
+
+
+def test_mixed_by_sector_is_as_diverse_as_an_uneven_room_allows():
+    rng = random.Random(7)
+    people = (
+        [(n, "NHS") for n in range(9)] + [(100 + n, "LA") for n in range(3)] + [(200, "VCS"), (201, "Other")]
+    )
+    tables = seating.mixed_tables(people, size=4, rng=rng)
+    assert sorted(len(t) for t in tables) == [3, 3, 4, 4]
+    # No table holds two more of a sector than another table does, and the few from small sectors are
+    # spread one to a table.
+    for sector in ("NHS", "LA", "VCS", "Other"):
+        counts = [sum(1 for _, s in t if s == sector) for t in tables]
+        assert max(counts) - min(counts) <= 1
+    # The most diversity possible: each sector at as many tables as it has people (up to every table).
+    room = Counter(s for _, s in people)
+    assert sum(len({s for _, s in t}) for t in tables) == sum(min(n, len(tables)) for n in room.values())
+
+
+async def test_random_seats_everyone_once_at_tables_that_differ_by_one_at_most(inquiry, alice):
+    fac, phones = await open_room(inquiry, alice, ["NHS"] * 7, mode="random", count=3)
+    try:
+        sizes = sorted(len(v) for v in (await sync_to_async(sectors_by_table)()).values())
+        assert sizes == [2, 2, 3]
+        assert await sync_to_async(Seat.objects.count)() == 7
+    finally:
+        await close_all(fac, *phones)
+
+
+async def test_same_sector_tables_hold_one_sector_each(inquiry, alice):
+    fac, phones = await open_room(inquiry, alice, ["NHS"] * 5 + ["Other"] * 3, mode="same", size=4)
+    try:
+        tables = await sync_to_async(sectors_by_table)()
+        assert all(len(set(s)) == 1 for s in tables.values())
+        assert sorted(len(s) for s in tables.values()) == [2, 3, 3]
+    finally:
+        await close_all(fac, *phones)
+
+
+async def test_a_late_joiner_is_seated_where_their_sector_is_missing_and_sees_that_table(inquiry, alice):
+    fac, phones = await open_room(
+        inquiry, alice, ["NHS", "Other", "NHS", "Local authority"], mode="mixed", size=2
+    )
+    try:
+        (late,) = await sync_to_async(join_many)(inquiry, ["Other"])
+        phone = await TableScreen(inquiry.code, late).connect()
+        await phone.until(lambda s: s.table() is not None)
+        number = phone.table()[0]
+        tables = await sync_to_async(sectors_by_table)()
+        assert tables[number].count("Other") == 1 and len(tables[number]) == 3
+        # The facilitators' overview counts them.
+        await fac.until(lambda s: s.find(f"table-row-{phone.table_id()}") is not None)
+        await close_all(phone)
+    finally:
+        await close_all(fac, *phones)
+
+
+async def test_a_facilitator_moves_a_person_and_their_phone_follows(inquiry, alice):
+    fac, phones = await open_room(inquiry, alice, ["NHS", "Other", "NHS", "Other"], mode="mixed", size=2)
+    try:
+        first = phones[0]
+        ids = await sync_to_async(lambda: sorted(Table.objects.values_list("pk", flat=True)))()
+        target = next(t for t in ids if t != first.table_id())
+        who = await sync_to_async(
+            lambda: Seat.objects.get(table_id=first.table_id(), participant__display_name="P0").participant_id
+        )()
+        await fac.send(type="tables", op="seat", participant=who, table=target)
+        await first.until(lambda s: s.table_id() == target)
+        names = first.find(f"table-{target}").text_content()
+        assert "P0" in names
+    finally:
+        await close_all(fac, *phones)
+
+
+async def test_a_participant_cannot_seat_anyone(inquiry, alice):
+    fac, phones = await open_room(inquiry, alice, ["NHS", "Other"], mode="random", count=2)
+    try:
+        await phones[0].send(type="tables", op="seat", participant=1, table=1)
+        assert (await phones[0].reply()).error == "forbidden"
+    finally:
+        await close_all(fac, *phones)
+
+
+def test_open_space_merges_a_topic_nobody_else_chose_into_the_smallest():
+    choices = {"a": [1, 2, 3], "b": [4, 5], "c": [6]}
+    tables = seating.topic_tables(choices, size=8)
+    assert sorted((t, sorted(p)) for t, p in tables) == [("a", [1, 2, 3]), ("b", [4, 5, 6])]
+    assert Counter(len(p) for _, p in seating.topic_tables({"big": list(range(12))}, size=8)) == {6: 2}

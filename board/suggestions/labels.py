@@ -26,6 +26,8 @@ MAX_WORDS = 4
 # Weight of a candidate's class-based TF-IDF (the share of the group's notes using it x log(N / the notes of
 # the batch using it)), against its cosine with the centroid.
 CTFIDF_WEIGHT = 1.0
+# A name word is used in its group at least this many times as often as in the batch.
+LIFT = 1.0
 # Weight of a candidate's best cosine with another group's centroid (subtracted).
 OTHER_WEIGHT = 0.3
 FALLBACK_CHARS = 40
@@ -137,7 +139,7 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
         def telling(k: tuple[str, ...], c: int, need: int = need, size: int = size) -> bool:
             # Used by enough of the group's notes, more often than in the batch at large (a word every
             # group uses says nothing about one), and no place or person.
-            return c >= need and c / size > batch_df[k] / n_texts and not names_of_places.intersection(k)
+            return c >= need and c / size > LIFT * batch_df[k] / n_texts and not names_of_places.intersection(k)
 
         phrases_ = [k for k, c in df.items() if len(k) > 1 and telling(k, c)]
         singles = sorted(

@@ -53,6 +53,13 @@ def _current_seqs(inquiry_ids):
 
 
 @database_sync_to_async
+def _table_seqs(table_ids):
+    from board.tables.models import Table
+
+    return dict(Table.objects.filter(pk__in=table_ids).values_list("pk", "seq"))
+
+
+@database_sync_to_async
 def _missing(inquiry_id, after, through):
     """The events after ``after`` up to ``through`` (to fill a gap), and who must catch up on their own
     instead: "participant" when one of them took something participants saw off their screens (a frame
@@ -77,6 +84,7 @@ class Hub:
         self.own = defaultdict(set)  # (inquiry id, participant id) -> that participant's consumers here
         self.users = defaultdict(set)  # facilitator's user id -> their consumers here (any inquiry)
         self.tables = defaultdict(set)  # table id -> consumers here following it (board/tables)
+        self.table_suspects = {}  # (consumer, table) -> a table seq it lacked at the last check
         self.last_seq = {}  # inquiry id -> last sequence number fanned out here
         self.pending = defaultdict(dict)  # inquiry id -> {seq: event}
         self.flushing = {}  # inquiry id -> scheduled flush
@@ -211,6 +219,7 @@ class Hub:
         self.own.clear()
         self.users.clear()
         self.tables.clear()
+        self.table_suspects = {}
         self.last_seq.clear()
         self.pending.clear()
         self.flushing.clear()
@@ -280,6 +289,28 @@ class Hub:
             if inquiry in self.last_seq and seq > self.last_seq[inquiry]:
                 self.behind[inquiry] = max(seq, self.behind.get(inquiry, 0))
                 self._schedule(inquiry)
+        await self._tables_behind()
+
+    async def _tables_behind(self):
+        """A table's frames are not stored: a socket that lacked a table's change at the last check and
+        still lacks it (the layer dropped it, not merely on its way) fetches the table's board afresh."""
+        if not self.tables:
+            self.table_suspects = {}
+            return
+        behind = {}
+        for table, seq in (await _table_seqs(list(self.tables))).items():
+            for consumer in self.tables.get(table, ()):
+                if (consumer.table_seqs or {}).get(table, 0) < seq:
+                    behind[consumer, table] = seq
+        stale = {
+            consumer
+            for (consumer, table), seq in behind.items()
+            if (consumer, table) in self.table_suspects
+            and (consumer.table_seqs or {}).get(table, 0) < self.table_suspects[consumer, table]
+        }
+        self.table_suspects = behind
+        for consumer in stale:
+            asyncio.get_running_loop().create_task(consumer.tables_refresh())
 
     async def _dispatch(self, message):
         if message["type"] == "user.revoked":

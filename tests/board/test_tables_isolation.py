@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
-from board.tables.models import Table, TableCard
+from board.tables.models import Seat, Table, TableCard
 
 from .tables_support import TableScreen, join_many, tack
 
@@ -279,3 +279,24 @@ async def test_erasing_my_contributions_takes_my_table_cards_off_my_tables_scree
     await mate.until(lambda s: "Please forget this" not in s.table()[1].values())
     await tables["fac"].until(lambda s: "Please forget this" not in (s.board_of(one) or {}).values())
     assert not await sync_to_async(TableCard.objects.filter(text="Please forget this").exists)()
+
+
+async def test_a_table_change_the_layer_lost_reaches_the_table_at_the_hubs_next_checks(tables):
+    from django.db.models import F
+
+    from sessions.hub import hub
+
+    one, _two = tables["ids"]
+    mate = tables["at"][one][1]
+
+    def lost_post():
+        """A post stored whose frame never went out (the channel layer delivers at most once)."""
+        table = Table.objects.get(pk=one)
+        author = Seat.objects.filter(table=table).first().participant
+        TableCard.objects.create(table=table, author=author, text="Dropped on the way", position=99)
+        Table.objects.filter(pk=one).update(seq=F("seq") + 1)
+
+    await sync_to_async(lost_post)()
+    await hub._tables_behind()  # the first check only notes who lacks it (it may be on its way)
+    await hub._tables_behind()
+    await mate.until(lambda s: "Dropped on the way" in s.table()[1].values())

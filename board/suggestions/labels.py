@@ -139,7 +139,9 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
         def telling(k: tuple[str, ...], c: int, need: int = need, size: int = size) -> bool:
             # Used by enough of the group's notes, more often than in the batch at large (a word every
             # group uses says nothing about one), and no place or person.
-            return c >= need and c / size > LIFT * batch_df[k] / n_texts and not names_of_places.intersection(k)
+            return (
+                c >= need and c / size > LIFT * batch_df[k] / n_texts and not names_of_places.intersection(k)
+            )
 
         phrases_ = [k for k, c in df.items() if len(k) > 1 and telling(k, c)]
         singles = sorted(

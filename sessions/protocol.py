@@ -286,6 +286,11 @@ INBOUND = {
         (FACILITATOR,),
         {"card": Id(), "theme": Id(nullable=True), "position": Count(required=False)},
     ),
+    # Several selected cards moved together (board/arrange.py): one transaction, one event.
+    ("card", "move_many"): (
+        (FACILITATOR,),
+        {"cards": Ids(1000), "theme": Id(nullable=True), "position": Count(required=False)},
+    ),
     ("theme", "add"): ((FACILITATOR,), {"name": THEME_NAME, "colour": Choice(COLOUR.choices, False)}),
     ("theme", "rename"): ((FACILITATOR,), {"theme": Id(), "name": THEME_NAME}),
     ("theme", "recolour"): ((FACILITATOR,), {"theme": Id(), "colour": COLOUR}),
@@ -431,6 +436,7 @@ EVENTS = {
     ("card", "edit"),
     ("card", "delete"),
     ("card", "move"),
+    ("card", "move_many"),
     ("theme", "add"),
     ("theme", "rename"),
     ("theme", "recolour"),

@@ -21,7 +21,9 @@ def move_cards(actor, card_ids, theme_id, position=None):
         require_facilitator(actor, inquiry)
         found = {
             card.pk: card
-            for card in Card.objects.select_related("author", "round").filter(inquiry=inquiry, pk__in=card_ids)
+            for card in Card.objects.select_related("author", "round").filter(
+                inquiry=inquiry, pk__in=card_ids
+            )
         }
         missing = len(card_ids) - len(found)
         if missing:
@@ -79,7 +81,9 @@ def _fragments(inquiry, cards, target, sources, siblings, context):
 
     def build(kind):
         html = "".join(
-            render.card_placed(card, kind, context, siblings) for card in ordered if render.on_board(card, kind)
+            render.card_placed(card, kind, context, siblings)
+            for card in ordered
+            if render.on_board(card, kind)
         )
         html += "".join(render.theme_count(theme, kind) for theme in themes)
         return html + render.unsorted_count(inquiry, kind)

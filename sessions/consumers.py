@@ -22,8 +22,8 @@ from django.db.models import Exists, OuterRef, Q
 
 from board import actions as board_actions
 from board import render, suggest
-from board.models import Card, Dot, Reaction
 from board.arrange import HANDLERS as ARRANGE_HANDLERS
+from board.models import Card, Dot, Reaction
 from board.nextsteps.actions import HANDLERS as NEXT_STEP_HANDLERS
 from board.nextsteps.render import has_own_part
 from board.systemmap.actions import HANDLERS as MAP_HANDLERS

@@ -41,7 +41,9 @@ async def assert_converged(inquiry, room, alice, carol):
         assert screen.board() == participant_view
 
 
-async def test_ten_selected_cards_move_into_a_theme_with_one_event_on_every_screen(inquiry, room, alice, carol):
+async def test_ten_selected_cards_move_into_a_theme_with_one_event_on_every_screen(
+    inquiry, room, alice, carol
+):
     cards = await posts(room, TEXTS)
     (access,) = await themes(room, "Access")
     chosen = [cards[text] for text in TEXTS[:10]]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("i/<str:code>/harvest/", views.harvest_manage, name="harvest"),
     path("i/<str:code>/harvest/publish/", views.harvest_publish, name="harvest_publish"),
     path("i/<str:code>/harvest/unpublish/", views.harvest_unpublish, name="harvest_unpublish"),
+    path("i/<str:code>/similar/<int:card_id>/", views.similar_cards, name="similar_cards"),
     path("h/<str:token>/", views.harvest_public, name="harvest_public"),
     path("inquiries/import/", views.import_inquiry, name="import"),
     # The systems map's exports (board/systemmap) and a participant's private page (board/nextsteps).

@@ -191,3 +191,27 @@ def import_inquiry(request):
         request, f"Imported “{inquiry.title}” as a new inquiry with the join code {inquiry.code}."
     )
     return redirect("inquiry:facilitate", inquiry.code)
+
+
+@login_required
+@require_GET
+def similar_cards(request, code, card_id):
+    """Cards like this one (board/suggestions/similar.py), for the facilitator's workspace to select:
+    ``{"cards": [ids, most alike first]}``, from the unsorted cards (``?all=1``: from the whole board)."""
+    from django.conf import settings
+    from django.http import JsonResponse
+
+    from .suggestions.similar import similar
+
+    inquiry = inquiry_for_facilitator(request.user, code)
+    card = Card.objects.filter(pk=card_id, inquiry=inquiry).first()
+    if card is None or not settings.SUGGESTIONS_ENABLED:
+        raise Http404("No such card, or suggestions are off on this server.")
+    board = Card.objects.filter(inquiry=inquiry, status__in=(Card.VISIBLE, Card.HIDDEN)).exclude(pk=card.pk)
+    if not _flag(request, "all", False):
+        board = board.filter(theme__isnull=True)
+    candidates = list(board.order_by("position", "pk").values_list("pk", "text")[:2000])
+    found = similar(card.text, [text for _, text in candidates])
+    response = JsonResponse({"card": card.pk, "cards": [candidates[i][0] for i in found]})
+    response["Cache-Control"] = "private, no-store"
+    return response

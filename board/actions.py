@@ -19,7 +19,7 @@ from sessions.events import notify_participant
 from sessions.protocol import error_frame
 
 from . import render, safeguarding
-from .models import DEFAULT_COLOUR, Card, Dot, MapLink, NextStep, Reaction, Theme, Vote
+from .models import Card, Dot, MapLink, NextStep, Reaction, Theme, Vote, next_colour
 from .systemmap import render as map_render
 
 
@@ -338,7 +338,7 @@ def add_theme(actor, name, colour=None):
         theme = Theme.objects.create(
             inquiry=inquiry,
             name=name,
-            colour=colour or DEFAULT_COLOUR,
+            colour=colour or next_colour(inquiry),
             position=_next_position(Theme.objects.filter(inquiry=inquiry)),
         )
         theme.card_list, theme.shared_count = [], 0
@@ -652,7 +652,9 @@ def accept_suggestions(actor, themes, placements):
             cards = [free.pop(pk) for pk in proposal["cards"] if pk in free]
             if not cards:
                 continue
-            theme = Theme.objects.create(inquiry=inquiry, name=proposal["name"], position=position + offset)
+            theme = Theme.objects.create(
+                inquiry=inquiry, name=proposal["name"], position=position + offset, colour=next_colour(inquiry)
+            )
             for index, card in enumerate(cards):
                 card.theme, card.position = theme, index
             moved += cards

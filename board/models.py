@@ -10,8 +10,22 @@ THEME_COLOURS = {
     "lilac": "#d0bfff",
     "sand": "#e9dcc9",
     "stone": "#dee2e6",
+    "teal": "#63e6be",
+    "lime": "#c0eb75",
+    "grape": "#e599f7",
+    "coral": "#ff8787",
 }
 DEFAULT_COLOUR = "sky"
+
+
+def next_colour(inquiry):
+    """The colour for a new theme: the one its inquiry's themes use least (palette order breaks ties), so
+    a dozen themes get a dozen colours without anyone choosing."""
+    used = {key: 0 for key in THEME_COLOURS}
+    for colour in Theme.objects.filter(inquiry=inquiry).values_list("colour", flat=True):
+        if colour in used:
+            used[colour] += 1
+    return min(used, key=lambda key: used[key])
 
 TEXT_LIMIT = 280
 THEME_NAME_LIMIT = 80

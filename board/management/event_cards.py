@@ -5,10 +5,10 @@ included, as rooms write them)."""
 
 # Theme: name, colour, and how much each sector (NHS, council, voluntary, other) cares about it.
 MORE_THEMES = {
-    "mental": ("Mental health and wellbeing", "mint", (3, 2, 4, 1)),
-    "housing": ("Housing and home adaptations", "sun", (1, 5, 2, 1)),
-    "carers": ("Unpaid carers and families", "rose", (2, 2, 5, 1)),
-    "transport": ("Getting there: transport and access", "sky", (2, 3, 2, 2)),
+    "mental": ("Mental health and wellbeing", "teal", (3, 2, 4, 1)),
+    "housing": ("Housing and home adaptations", "lime", (1, 5, 2, 1)),
+    "carers": ("Unpaid carers and families", "grape", (2, 2, 5, 1)),
+    "transport": ("Getting there: transport and access", "coral", (2, 3, 2, 2)),
 }
 
 # (round, theme, text)

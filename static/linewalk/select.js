@@ -1,0 +1,155 @@
+/* The facilitator's workspace: selecting cards (click, Shift+click, Space from grid-keys.js, "Like this")
+ * and moving them all with one action (card.move_many, docs/protocol.md). One entry point:
+ * window.LinewalkSelect. The selection is this screen's own; the move reaches every screen as one event. */
+(function () {
+  'use strict';
+
+  var sender = window.LinewalkSender;
+  var workspace = document.getElementById('workspace');
+  if (!sender || !workspace) { return; }
+
+  var selected = new Set();   // card ids (strings)
+  var anchor = null;          // the card a Shift+click runs from
+
+  function cardEl(id) { return document.getElementById('card-' + id); }
+  function idOf(card) { return card.dataset.card; }
+
+  // Cards a person can see on the board now, in board order (columns left to right, top to bottom).
+  function shownCards() {
+    return Array.prototype.filter.call(document.querySelectorAll('#board .card[data-card]'), function (card) {
+      return !card.classList.contains('is-filtered') && !card.classList.contains('other-round') &&
+        !card.closest('.theme.is-collapsed');
+    });
+  }
+
+  // A stack of duplicates (board-view.js) is selected as a whole through its first card.
+  function withStack(card) {
+    var ids = [idOf(card)];
+    (card.dataset.stack || '').split(' ').filter(Boolean).forEach(function (id) { ids.push(id); });
+    return ids;
+  }
+
+  function mark(id, on) {
+    var card = cardEl(id);
+    if (!card) { return; }
+    if (card.classList.contains('is-selected') !== on) { card.classList.toggle('is-selected', on); }
+    var cell = card.querySelector(':scope > .cell');
+    if (cell && cell.getAttribute('aria-selected') !== String(on)) { cell.setAttribute('aria-selected', String(on)); }
+  }
+
+  function set(ids, on) {
+    ids.forEach(function (id) {
+      if (on) { selected.add(id); } else { selected.delete(id); }
+      mark(id, on);
+    });
+    update();
+  }
+
+  function toggle(card) {
+    var on = !selected.has(idOf(card));
+    set(withStack(card), on);
+    anchor = idOf(card);
+  }
+
+  function extendTo(card) {
+    var shown = shownCards();
+    var from = shown.indexOf(anchor ? cardEl(anchor) : null);
+    var to = shown.indexOf(card);
+    if (from < 0) { toggle(card); return; }
+    var ids = [];
+    shown.slice(Math.min(from, to), Math.max(from, to) + 1).forEach(function (c) { ids = ids.concat(withStack(c)); });
+    set(ids, true);
+  }
+
+  function clear() {
+    var ids = Array.from(selected);
+    selected.clear();
+    ids.forEach(function (id) { mark(id, false); });
+    anchor = null;
+    update();
+  }
+
+  // Ids in board order, so the cards keep their order in the theme they go to.
+  function orderedSelection() {
+    var order = Array.prototype.map.call(document.querySelectorAll('#board .card[data-card]'), idOf);
+    return order.filter(function (id) { return selected.has(id); });
+  }
+
+  function update() {
+    var n = selected.size;
+    var label = document.getElementById('ws-selected');
+    var text = n ? n + ' card' + (n === 1 ? '' : 's') + ' selected' : 'No cards selected';
+    if (label && label.textContent !== text) { label.textContent = text; }
+    ['ws-move', 'ws-clear'].forEach(function (id) {
+      var b = document.getElementById(id);
+      if (b && b.disabled !== !n) { b.disabled = !n; }
+    });
+  }
+
+  function moveSelected(themeId) {
+    var ids = orderedSelection();
+    if (!ids.length) { sender.say('Select some cards first: click them, or Space on a card.', 'error'); return; }
+    var message = { type: 'card', op: 'move_many', cards: ids.map(Number), theme: themeId ? parseInt(themeId, 10) : null };
+    if (sender.send(message)) {
+      sender.say('Moving ' + ids.length + ' card' + (ids.length === 1 ? '' : 's') + '…', 'info');
+      clear();
+    }
+  }
+
+  function themeOptions() {
+    var select = document.getElementById('ws-move-to');
+    if (!select) { return; }
+    var items = Array.prototype.map.call(document.querySelectorAll('#themes > .theme'), function (s) {
+      var name = s.querySelector('.theme-name');
+      return [s.dataset.theme, name ? name.textContent.trim() : ''];
+    });
+    sender.fill(select, items, 1);
+  }
+
+  function cardsLike(card) {
+    var url = workspace.dataset.similarUrl.replace(/\/0\/$/, '/' + idOf(card) + '/');
+    sender.say('Looking for cards like this one…', 'info');
+    fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (data) {
+        var ids = [idOf(card)];
+        data.cards.forEach(function (id) {
+          var c = cardEl(id);
+          if (c && !c.classList.contains('is-filtered')) { ids = ids.concat(withStack(c)); }
+        });
+        set(ids, true);
+        anchor = idOf(card);
+        sender.say(ids.length > 1 ? 'Selected this card and ' + (ids.length - 1) + ' like it. Choose a theme and press Move selected.'
+          : 'No unsorted card is much like this one.', 'info');
+      })
+      .catch(function () { sender.say('Could not look for similar cards just now.', 'error'); });
+  }
+
+  // Clicks on a card (not on its buttons) select it; Shift runs from the last one clicked.
+  document.addEventListener('click', function (e) {
+    var action = e.target.closest('[data-action]');
+    if (action) {
+      if (action.dataset.action === 'move-selected') { moveSelected(document.getElementById('ws-move-to').value); }
+      else if (action.dataset.action === 'clear-selection') { clear(); }
+      else if (action.dataset.action === 'cards-like') { cardsLike(action.closest('.card')); }
+      return;
+    }
+    if (e.target.closest('a, button, input, select, textarea, summary, label')) { return; }
+    var card = e.target.closest('#board .card[data-card]');
+    if (!card) { return; }
+    if (e.shiftKey) { extendTo(card); } else { toggle(card); }
+  });
+
+  // A frame may re-draw selected cards (unselected) or delete them: mark again, forget the gone.
+  sender.root.addEventListener('htmx:wsAfterMessage', function () {
+    selected.forEach(function (id) { if (cardEl(id)) { mark(id, true); } else { selected.delete(id); } });
+    themeOptions();
+    update();
+  });
+
+  window.LinewalkSelect = {
+    toggle: toggle, extendTo: extendTo, clear: clear, has: function (card) { return selected.has(idOf(card)); },
+    ids: orderedSelection, size: function () { return selected.size; }, move: moveSelected
+  };
+  update();
+})();

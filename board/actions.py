@@ -653,7 +653,10 @@ def accept_suggestions(actor, themes, placements):
             if not cards:
                 continue
             theme = Theme.objects.create(
-                inquiry=inquiry, name=proposal["name"], position=position + offset, colour=next_colour(inquiry)
+                inquiry=inquiry,
+                name=proposal["name"],
+                position=position + offset,
+                colour=next_colour(inquiry),
             )
             for index, card in enumerate(cards):
                 card.theme, card.position = theme, index

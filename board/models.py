@@ -27,6 +27,7 @@ def next_colour(inquiry):
             used[colour] += 1
     return min(used, key=lambda key: used[key])
 
+
 TEXT_LIMIT = 280
 THEME_NAME_LIMIT = 80
 

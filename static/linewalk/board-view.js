@@ -108,7 +108,10 @@
     }
     var n = ids.length + 1;
     button.textContent = '×' + n + ' the same';
-    button.setAttribute('aria-label', n + ' cards say the same: ' + (open.has(card.dataset.card) ? 'stack them again' : 'show them all'));
+    var hint = document.createElement('span');
+    hint.className = 'visually-hidden';
+    hint.textContent = open.has(card.dataset.card) ? ': stack them again' : ': show all ' + n;
+    button.appendChild(hint);
     button.setAttribute('aria-expanded', String(open.has(card.dataset.card)));
   }
 

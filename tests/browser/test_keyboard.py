@@ -59,10 +59,15 @@ def test_a_facilitator_themes_a_card_and_renames_the_theme_with_the_keyboard_alo
     expect(new_theme).to_be_focused()
     expect(new_theme).to_have_value("")
 
+    # The board is one Tab stop: the card's cell, then Enter reaches its buttons, Move first.
     # Move the card through its dialog: Enter opens it on the card's current place, an arrow key picks
     # the theme, Tab reaches Move.
+    cell = card(alice, "Shared care records").get_by_role("gridcell")
+    tab_to(alice, cell)
+    assert_focus_is_visible(alice)
+    keyboard.press("Enter")
     move = alice.get_by_role("button", name="Move card: Shared care records")
-    tab_to(alice, move)
+    expect(move).to_be_focused()
     assert_focus_is_visible(alice)
     keyboard.press("Enter")
     dialog = alice.get_by_role("dialog", name="Move card")
@@ -92,9 +97,15 @@ def test_a_facilitator_themes_a_card_and_renames_the_theme_with_the_keyboard_alo
     expect(move).to_be_focused()
     expect(card(workforce, "Shared care records")).to_be_visible()
 
-    # Rename through the theme's dialog: its name field has focus, Enter saves.
+    # Rename through the theme's dialog (in the theme's Actions menu): its name field has focus, Enter saves.
+    keyboard.press("Escape")
+    expect(cell).to_be_focused()
+    menu = workforce.locator("summary", has_text="Actions")
+    tab_to(alice, menu, backwards=True)
+    assert_focus_is_visible(alice)
+    keyboard.press("Enter")
     rename = workforce.get_by_role("button", name="Rename or recolour")
-    tab_to(alice, rename, backwards=True)
+    tab_to(alice, rename)
     assert_focus_is_visible(alice)
     keyboard.press("Enter")
     theme_dialog = alice.get_by_role("dialog", name="Rename or recolour theme")
@@ -135,5 +146,5 @@ def test_a_facilitator_themes_a_card_and_renames_the_theme_with_the_keyboard_alo
     expect(merge_dialog).to_be_hidden()
     expect(alice.locator("#themes .theme-name")).to_have_text(["Data"])
     expect(card(theme(alice, "Data"), "Shared care records")).to_be_visible()
-    expect(theme(alice, "Data").get_by_role("button", name="Rename or recolour")).to_be_focused()
+    expect(theme(alice, "Data").get_by_role("button", name="Collapse")).to_be_focused()
     assert_focus_is_visible(alice)

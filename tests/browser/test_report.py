@@ -59,8 +59,8 @@ def test_the_served_report_and_board_keep_their_styles_under_the_content_securit
     test on any violation the browser reports."""
     make_board(screens.inquiry)
     alice = screens.facilitator()
-    column = alice.locator('#themes > .theme[data-colour="sky"]').first
-    expect(column).to_have_css("border-top-color", "rgb(165, 216, 255)")
+    column = alice.locator('#themes > .theme[data-colour="sky"] > .column-header').first
+    expect(column).to_have_css("background-color", "rgb(165, 216, 255)")
     response = alice.goto(f"/i/{screens.inquiry.code}/export/report/")
     assert "style-src 'self' 'sha256-" in response.headers["content-security-policy"]
     expect(alice.locator(".swatch").first).not_to_have_css("background-color", "rgba(0, 0, 0, 0)")

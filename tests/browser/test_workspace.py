@@ -1,0 +1,190 @@
+"""The facilitator's workspace at event size (100 people, 300 cards, 12 themes): select several cards and
+move them with one action, reach any card with a few key presses, filter, gather cards like one card,
+duplicates stacked, themes collapsed and in distinct colours, and nothing axe-core objects to."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from board.models import Theme
+from inquiry import actions as inquiry_actions
+from inquiry.models import Inquiry
+
+from .axe import assert_accessible
+from .conftest import FULL_HD, SHARED_SCREEN, in_thread, seed
+from .pages import card, theme
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The cards a person sees on the board, in board order, and where each is: [[column, index in it, id]].
+SHOWN = """() => {
+  const shown = c => c.getClientRects().length > 0;
+  const lists = [...document.querySelectorAll('#board ol.cards')].filter(l => [...l.children].some(shown));
+  const out = [];
+  lists.forEach((list, column) => {
+    [...list.querySelectorAll(':scope > .card')].filter(shown).forEach((c, i) => out.push([column, i, c.id]));
+  });
+  return out;
+}"""
+
+
+def seq_of(inquiry):
+    return Inquiry.objects.get(pk=inquiry.pk).seq
+
+
+def test_ten_selected_cards_move_with_one_action_and_every_screen_shows_them_moved(event_screens):
+    inquiry = event_screens.inquiry
+    in_thread(inquiry_actions.add_cofacilitator, inquiry.created_by, inquiry, "bob")
+    alice = event_screens.facilitator("alice", viewport=FULL_HD)
+    bob = event_screens.facilitator("bob", viewport=SHARED_SCREEN)
+    presenter = event_screens.presenter()
+    priya = event_screens.participant("Priya")
+    target = Theme.objects.get(inquiry=inquiry, name="Digital inclusion")
+
+    # Ten unsorted cards, none of them a stack of duplicates, clicked one by one (the first with a
+    # click, the rest with Shift+click would also take the ones between).
+    cards = alice.locator("#cards-unsorted > .card:not(.is-stacked):not([data-stack])")
+    ids = [cards.nth(i).get_attribute("data-card") for i in range(10)]
+    for card_id in ids:
+        alice.locator(f"#card-{card_id} .card-text").click()
+    expect(alice.locator("#ws-selected")).to_have_text("10 cards selected")
+    expect(alice.locator("#board .card.is-selected")).to_have_count(10)
+    expect(alice.locator("#board [role=gridcell][aria-selected=true]")).to_have_count(10)
+
+    count = int(alice.locator(f"#theme-{target.pk}-count").inner_text())
+    before = seq_of(inquiry)
+    alice.get_by_label("Move the selected cards to").select_option(label="Digital inclusion")
+    alice.get_by_role("button", name="Move selected").click()
+    for page in (alice, bob, presenter, priya):
+        column = page.locator(f"#cards-theme-{target.pk}")
+        for card_id in ids:
+            expect(column.locator(f"#card-{card_id}")).to_have_count(1)
+        expect(page.locator(f"#cards-unsorted > #card-{ids[0]}")).to_have_count(0)
+    assert seq_of(inquiry) == before + 1  # one event for the ten
+    expect(alice.locator("#ws-selected")).to_have_text("No cards selected")
+    expect(alice.locator(f"#theme-{target.pk}-count")).to_have_text(str(count + 10))
+
+
+def test_the_50th_card_is_reached_with_the_keyboard_in_at_most_15_key_presses(event_screens):
+    alice = event_screens.facilitator("alice", viewport=FULL_HD)
+    alice.locator("#board .card .cell[tabindex='0']").wait_for(state="attached")
+    column, index, dom_id = alice.evaluate(SHOWN)[49]
+    keys = ["Tab", "Enter", "Tab", "Enter"]  # skip to main content, then skip to the cards
+    keys += ["Control+ArrowDown"] * column + ["PageDown"] * (index // 10) + ["ArrowDown"] * (index % 10)
+    assert len(keys) <= 15, keys
+    for key in keys:
+        alice.keyboard.press(key)
+    expect(alice.locator(f"#{dom_id} > .cell")).to_be_focused()
+    # One Tab stop in the whole board: the focused card's cell, no other.
+    assert alice.locator("#board [tabindex='0']").count() == 1
+    # Its buttons are a key press away, and Escape comes back to the card.
+    alice.keyboard.press("Enter")
+    expect(alice.locator(f"#{dom_id} .card-move")).to_be_focused()
+    alice.keyboard.press("Escape")
+    expect(alice.locator(f"#{dom_id} > .cell")).to_be_focused()
+    # Space selects it; Shift+ArrowDown takes the next one too.
+    alice.keyboard.press(" ")
+    alice.keyboard.press("Shift+ArrowDown")
+    expect(alice.locator("#ws-selected")).to_have_text("2 cards selected")
+
+
+def test_cards_are_filtered_by_text_sector_and_round(event_screens):
+    alice = event_screens.facilitator("alice", viewport=FULL_HD)
+    shown = alice.locator("#board .card:not(.is-filtered)")
+    total = alice.locator("#board .card").count()
+    alice.get_by_label("Filter cards by text").fill("pharmac")
+    expect(alice.locator("#ws-filter-count")).to_have_text(re.compile(rf"^\d+ of {total} cards match$"))
+    texts = shown.locator(".card-text").all_text_contents()
+    assert texts and all("pharmac" in t.lower() for t in texts)
+
+    alice.get_by_label("Filter cards by text").fill("")
+    alice.get_by_label("Filter by sector").select_option("NHS")
+    sectors = shown.locator(".sector").all_text_contents()
+    assert sectors and set(sectors) == {"NHS"}
+    assert len(sectors) < total
+
+    alice.get_by_label("Filter by sector").select_option("")
+    alice.get_by_label("Filter by round").select_option(label="Round 1")
+    rounds = set(shown.evaluate_all("cards => cards.map(c => c.dataset.round)"))
+    assert len(rounds) == 1
+    alice.get_by_label("Filter by round").select_option("")
+    expect(alice.locator("#ws-filter-count")).to_have_text("")
+    expect(alice.locator("#board .card.is-filtered")).to_have_count(0)
+
+
+def test_cards_like_this_one_are_selected_to_gather_a_theme(event_screens):
+    alice = event_screens.facilitator("alice", viewport=FULL_HD)
+    alice.get_by_label("New theme").fill("Pharmacy")
+    alice.get_by_role("button", name="Add theme").click()
+    expect(theme(alice, "Pharmacy")).to_be_visible()
+    seed_card = card(
+        alice.locator("#cards-unsorted"), "Pharmacists could do far more if they could see the records."
+    )
+    seed_card.get_by_role("button", name="Like this").click()
+    expect(alice.locator("#lw-status")).to_contain_text("like it")
+    selected = int(alice.locator("#ws-selected").inner_text().split()[0])
+    assert selected >= 2
+    expect(seed_card).to_have_class(re.compile(r"\bis-selected\b"))
+    alice.get_by_label("Move the selected cards to").select_option(label="Pharmacy")
+    alice.get_by_role("button", name="Move selected").click()
+    expect(theme(alice, "Pharmacy").locator(".count")).to_have_text(str(selected))
+    expect(
+        card(theme(alice, "Pharmacy"), "Pharmacists could do far more if they could see the records.")
+    ).to_be_visible()
+
+
+def test_duplicates_stack_as_one_card_with_a_count(screens):
+    seed(
+        screens.inquiry,
+        cards=["Buses stop at six.", "buses stop at six!", "BUSES  stop at six", "Something else entirely"],
+    )
+    alice = screens.facilitator(viewport=FULL_HD)
+    unsorted = alice.locator("#cards-unsorted")
+    expect(unsorted.locator(".card:visible")).to_have_count(2)
+    count = unsorted.locator(".stack-count")
+    expect(count).to_have_text("×3 the same: show all 3")
+    expect(count).to_have_attribute("aria-expanded", "false")
+    # Selecting the stack selects all three.
+    card(unsorted, "Buses stop at six.").locator(".card-text").click()
+    expect(alice.locator("#ws-selected")).to_have_text("3 cards selected")
+    # Opened, all three show.
+    count.click()
+    expect(unsorted.locator(".card:visible")).to_have_count(4)
+    expect(count).to_have_attribute("aria-expanded", "true")
+
+
+def test_a_theme_collapses_and_stays_collapsed_on_this_screen(event_screens):
+    alice = event_screens.facilitator("alice", viewport=FULL_HD)
+    digital = theme(alice, "Digital inclusion")
+    button = digital.get_by_role("button", name="Collapse")
+    button.click()
+    expect(digital.locator(".cards")).to_be_hidden()
+    expect(digital.get_by_role("button", name="Expand")).to_have_attribute("aria-expanded", "false")
+    alice.reload()
+    event_screens.live(alice)
+    expect(theme(alice, "Digital inclusion").locator(".cards")).to_be_hidden()
+    theme(alice, "Digital inclusion").get_by_role("button", name="Expand").click()
+    expect(theme(alice, "Digital inclusion").locator(".cards")).to_be_visible()
+
+
+def test_every_theme_has_its_own_colour(event_screens):
+    alice = event_screens.facilitator("alice", viewport=FULL_HD)
+    colours = alice.locator("#themes > .theme > .column-header").evaluate_all(
+        "els => els.map(e => getComputedStyle(e).backgroundColor)"
+    )
+    assert len(colours) == 12 and len(set(colours)) == 12, colours
+    # A new theme takes a colour no theme uses yet, while there is one.
+    in_thread(Theme.objects.filter(inquiry=event_screens.inquiry, name="Digital inclusion").delete)
+    alice.get_by_label("New theme").fill("Pharmacy")
+    alice.get_by_role("button", name="Add theme").click()
+    expect(theme(alice, "Pharmacy")).to_have_attribute("data-colour", "sand")
+
+
+def test_the_workspace_at_event_size_has_no_accessibility_violations(event_screens):
+    alice = event_screens.facilitator("alice", viewport=FULL_HD)
+    assert_accessible(alice, "the facilitator's workspace at event size")
+    # With a selection, a theme's menu open and a card's buttons reached.
+    alice.locator("#cards-unsorted > .card .card-text").first.click()
+    theme(alice, "Digital inclusion").locator("summary").click()
+    assert_accessible(alice, "the workspace with a selection and a theme menu open")

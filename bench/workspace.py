@@ -1,0 +1,139 @@
+"""How long a live card move takes to apply in the facilitator's browser with 1,000 cards on the page:
+``python -m bench.workspace``.
+
+Serves a fresh database with one Daphne process (the embedded default, as ``make run``), imports the
+event-size demo grown to 1,000 cards (its 314 cards, then copies of them, 12 themes), opens the
+facilitator's workspace in Chromium (Debian's, /usr/bin/chromium) at 1920x1080 and moves cards between
+themes and back, one ``card.move`` and then ``card.move_many`` (10 cards) at a time, sent by the page itself.
+For each move the page measures, with performance.now(), from the frame's arrival (htmx's
+``wsBeforeMessage``) to the first frame painted after it was applied (htmx's swap, then every module's
+``wsAfterMessage`` work, then style, layout and paint: the next requestAnimationFrame and a task after it).
+Prints the median, p95 and worst of each kind."""
+
+import argparse
+import json
+import secrets
+import statistics
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from .live import EmbeddedServer, manage
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+USERNAME = "bench"
+
+BUILD = """
+import copy, json
+from django.contrib.auth import get_user_model
+from board.exports import import_inquiry
+from board.management.commands.demo_inquiry import event_document
+doc = event_document()
+cards = doc["cards"]
+grown = []
+for n in range(1, 10):
+    for card in cards:
+        if len(cards) + len(grown) >= {total}:
+            break
+        extra = copy.deepcopy(card)
+        extra["ref"] = f"{{card['ref']}}x{{n}}"
+        extra["text"] = f"{{card['text']}} (table {{n}})"
+        grown.append(extra)
+doc["cards"] = cards + grown
+inquiry = import_inquiry(get_user_model().objects.get(username="{user}"), doc)
+print(json.dumps({{"code": inquiry.code, "cards": inquiry.cards.count()}}))
+"""
+
+# Runs in the page: times frames from arrival to the first paint after they were applied.
+TIMER = """() => {
+  const root = document.getElementById('lw-socket');
+  window.lwBench = { times: [], pending: null };
+  root.addEventListener('htmx:wsBeforeMessage', (e) => {
+    if ((e.detail.message || '').indexOf('lw-seq') >= 0) { window.lwBench.pending = performance.now(); }
+  });
+  root.addEventListener('htmx:wsAfterMessage', () => {
+    const start = window.lwBench.pending;
+    if (start === null) { return; }
+    window.lwBench.pending = null;
+    requestAnimationFrame(() => setTimeout(() => window.lwBench.times.push(performance.now() - start), 0));
+  });
+}"""
+
+
+def run(env, *args):
+    done = manage(env, *args, timeout=600)
+    if done.returncode != 0:
+        sys.exit(f"manage.py {' '.join(args[:2])} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def summary(times):
+    ordered = sorted(times)
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+    return f"median {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, worst {ordered[-1]:.1f} ms (n={len(ordered)})"
+
+
+def measure(page, moves, many):
+    """Send ``moves`` moves from the page (``many``: 10 cards a move) and wait for each to be applied."""
+    themes = page.locator("#themes > .theme").evaluate_all("els => els.map(e => e.dataset.theme)")
+    page.evaluate("() => { window.lwBench.times = []; }")
+    for n in range(moves):
+        source, target = themes[n % 2], themes[(n % 2) + 2]
+        ids = page.locator(f"#cards-theme-{source} > .card").evaluate_all(
+            "els => els.map(e => parseInt(e.dataset.card, 10))"
+        )[: 10 if many else 1]
+        message = (
+            {"type": "card", "op": "move_many", "cards": ids, "theme": int(target)}
+            if many
+            else {"type": "card", "op": "move", "card": ids[0], "theme": int(target), "position": 0}
+        )
+        page.evaluate("m => window.LinewalkSender.send(m)", message)
+        page.wait_for_function("n => window.lwBench.times.length >= n", arg=n + 1)
+    return page.evaluate("() => window.lwBench.times")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=1000, help="cards on the board")
+    parser.add_argument("--moves", type=int, default=40, help="moves of each kind")
+    args = parser.parse_args(argv)
+
+    server = EmbeddedServer(1, "hub")
+    try:
+        server.start()
+        env = server.env()
+        password = secrets.token_urlsafe(16)
+        run({**env, "DJANGO_SUPERUSER_PASSWORD": password}, "createsuperuser", "--noinput",
+            "--username", USERNAME, "--email", "bench@example.org")
+        built = json.loads(run(env, "shell", "-c", BUILD.format(total=args.cards, user=USERNAME)).strip().splitlines()[-1])
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_context(base_url=server.base_urls[0], viewport={"width": 1920, "height": 1080}).new_page()
+            page.goto("/accounts/login/")
+            page.get_by_label("Username").fill(USERNAME)
+            page.get_by_label("Password").fill(password)
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url(lambda url: "/accounts/login/" not in url)
+            response = page.goto(f"/i/{built['code']}/facilitate/")
+            page.locator("#lw-connection", has_text="Live").wait_for()
+            on_page = page.locator("#board .card").count()
+            size = len(response.body())
+            page.evaluate(TIMER)
+            measure(page, 3, False)  # warm up
+            single = measure(page, args.moves, False)
+            many = measure(page, args.moves, True)
+            browser.close()
+        print(f"facilitator page: {on_page} cards on the board, {size / 1024:.0f} KB of HTML")
+        print(f"card.move applied in the browser: {summary(single)}")
+        print(f"card.move_many (10 cards) applied in the browser: {summary(many)}")
+    finally:
+        server.stop()
+        server.cleanup()
+
+
+if __name__ == "__main__":
+    main()

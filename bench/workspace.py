@@ -72,7 +72,8 @@ def run(env, *args):
 def summary(times):
     ordered = sorted(times)
     p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
-    return f"median {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, worst {ordered[-1]:.1f} ms (n={len(ordered)})"
+    median = statistics.median(ordered)
+    return f"median {median:.1f} ms, p95 {p95:.1f} ms, worst {ordered[-1]:.1f} ms (n={len(ordered)})"
 
 
 def measure(page, moves, many):
@@ -80,7 +81,9 @@ def measure(page, moves, many):
     themes = page.locator("#themes > .theme").evaluate_all("els => els.map(e => e.dataset.theme)")
     page.evaluate("() => { window.lwBench.times = []; }")
     for n in range(moves):
-        source, target = themes[n % 2], themes[(n % 2) + 2]
+        # Back and forth between two pairs of themes, so none runs dry.
+        pair = (themes[n % 2], themes[(n % 2) + 2])
+        source, target = pair if (n // 2) % 2 == 0 else pair[::-1]
         ids = page.locator(f"#cards-theme-{source} > .card").evaluate_all(
             "els => els.map(e => parseInt(e.dataset.card, 10))"
         )[: 10 if many else 1]
@@ -90,8 +93,25 @@ def measure(page, moves, many):
             else {"type": "card", "op": "move", "card": ids[0], "theme": int(target), "position": 0}
         )
         page.evaluate("m => window.LinewalkSender.send(m)", message)
-        page.wait_for_function("n => window.lwBench.times.length >= n", arg=n + 1)
+        try:
+            page.wait_for_function("n => window.lwBench.times.length >= n", arg=n + 1, polling=50)
+        except Exception:
+            print(
+                message,
+                page.evaluate("() => window.lwBench"),
+                page.locator("#lw-status").inner_text(),
+                page.locator("#lw-connection").inner_text(),
+            )
+            raise
     return page.evaluate("() => window.lwBench.times")
+
+
+def metrics(cdp):
+    """Seconds the renderer spent so far, by kind (Chromium's Performance domain)."""
+    wanted = ("ScriptDuration", "RecalcStyleDuration", "LayoutDuration", "TaskDuration")
+    return {
+        m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"] if m["name"] in wanted
+    }
 
 
 def main(argv=None):
@@ -105,14 +125,25 @@ def main(argv=None):
         server.start()
         env = server.env()
         password = secrets.token_urlsafe(16)
-        run({**env, "DJANGO_SUPERUSER_PASSWORD": password}, "createsuperuser", "--noinput",
-            "--username", USERNAME, "--email", "bench@example.org")
-        built = json.loads(run(env, "shell", "-c", BUILD.format(total=args.cards, user=USERNAME)).strip().splitlines()[-1])
+        run(
+            {**env, "DJANGO_SUPERUSER_PASSWORD": password},
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            USERNAME,
+            "--email",
+            "bench@example.org",
+        )
+        built = json.loads(
+            run(env, "shell", "-c", BUILD.format(total=args.cards, user=USERNAME)).strip().splitlines()[-1]
+        )
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
             )
-            page = browser.new_context(base_url=server.base_urls[0], viewport={"width": 1920, "height": 1080}).new_page()
+            page = browser.new_context(
+                base_url=server.base_urls[0], viewport={"width": 1920, "height": 1080}
+            ).new_page()
             page.goto("/accounts/login/")
             page.get_by_label("Username").fill(USERNAME)
             page.get_by_label("Password").fill(password)
@@ -124,11 +155,16 @@ def main(argv=None):
             size = len(response.body())
             page.evaluate(TIMER)
             measure(page, 3, False)  # warm up
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Performance.enable")
+            before = metrics(cdp)
             single = measure(page, args.moves, False)
+            spent = {k: (v - before[k]) * 1000 / args.moves for k, v in metrics(cdp).items() if k in before}
             many = measure(page, args.moves, True)
             browser.close()
         print(f"facilitator page: {on_page} cards on the board, {size / 1024:.0f} KB of HTML")
         print(f"card.move applied in the browser: {summary(single)}")
+        print("  browser time per card.move: " + ", ".join(f"{k} {v:.1f} ms" for k, v in spent.items()))
         print(f"card.move_many (10 cards) applied in the browser: {summary(many)}")
     finally:
         server.stop()

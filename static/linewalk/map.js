@@ -23,12 +23,16 @@
       var name = theme.querySelector('.theme-name');
       items.push(['theme-' + theme.dataset.theme, name ? name.textContent.trim() : '', 'Themes']);
     });
+    // Cards in the order they were posted, not board order: a card moving between themes then leaves the
+    // list as it was, and two lists of every card on the board are not rebuilt on each move.
+    var cards = [];
     document.querySelectorAll('#board .card[data-card]:not(.is-hidden):not(.is-silent)').forEach(function (card) {
       var text = card.querySelector('.card-text');
       var label = text ? text.textContent.trim() : '';
-      items.push(['card-' + card.dataset.card, label.length > 60 ? label.slice(0, 59) + '…' : label, 'Single contributions']);
+      cards.push(['card-' + card.dataset.card, label.length > 60 ? label.slice(0, 59) + '…' : label, 'Single contributions']);
     });
-    return items;
+    cards.sort(function (a, b) { return parseInt(a[0].slice(5), 10) - parseInt(b[0].slice(5), 10); });
+    return items.concat(cards);
   }
 
   function refresh() {

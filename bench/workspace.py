@@ -162,7 +162,7 @@ def main(argv=None):
             spent = {k: (v - before[k]) * 1000 / args.moves for k, v in metrics(cdp).items() if k in before}
             many = measure(page, args.moves, True)
             browser.close()
-        print(f"facilitator page: {on_page} cards on the board, {size / 1024:.0f} KB of HTML")
+        print(f"facilitator page: {on_page} cards on the board; the page {size / 1024:.0f} KB of HTML")
         print(f"card.move applied in the browser: {summary(single)}")
         print("  browser time per card.move: " + ", ".join(f"{k} {v:.1f} ms" for k, v in spent.items()))
         print(f"card.move_many (10 cards) applied in the browser: {summary(many)}")

@@ -5,8 +5,7 @@
 (function () {
   'use strict';
 
-  var board = function () { return document.getElementById('board'); };
-  if (!document.getElementById('workspace') || !board()) { return; }
+  if (!document.getElementById('workspace') || !window.LinewalkSender) { return; }
   var current = null;   // the card id holding the Tab stop
 
   function cellOf(card) { return card && card.querySelector(':scope > .cell'); }

@@ -7,9 +7,9 @@ CPU. A text's embedding is the mean of its tokens' output vectors, L2-normalised
 pools this model). ``LINEWALK_SUGGESTER_MODEL_DIR`` points it at another directory of the same layout (to
 evaluate a candidate with ``bench.themes``).
 
-Texts are sorted by length and run in batches of similar lengths, so little work goes into padding: 1,000
-cards take about a second on one core. Recent embeddings are kept (``CACHE_SIZE`` texts): asking again for
-fewer or more themes, or for cards like one card, re-uses them.
+Each text is run on its own (see ``Encoder._run``: its vector never depends on the other texts). Recent
+embeddings are kept (``CACHE_SIZE`` texts): asking again for fewer or more themes, or for cards like one
+card, re-uses them, and a live board only ever embeds its new cards.
 
 The model is loaded lazily, once per process, under a lock; ``encode`` is thread-safe (onnxruntime's
 ``InferenceSession.run`` is, and the cache is guarded).
@@ -34,8 +34,6 @@ ENV_THREADS = "LINEWALK_SUGGESTER_THREADS"
 # characters), and this bounds the work on a pasted essay.
 MAX_CHARS = 2000
 MAX_TOKENS = 128
-# A batch holds about this many tokens (padding included): larger batches were no faster on 2 cores.
-BATCH_TOKENS = 2048
 CACHE_SIZE = 20_000  # 384 float32 each: ~31 MB at most
 
 
@@ -103,26 +101,19 @@ class Encoder:
         return out
 
     def _run(self, texts: list[str]) -> np.ndarray:
+        """One model run per text. The int8 model quantises its activations with a scale worked out
+        from the whole input, so in a batch a note's vector depended on the notes beside it (cosine
+        0.986-0.991 to itself alone): the same cards could be grouped and named differently from one
+        request or process to the next. Alone, a text always gets the same vector; measured on the
+        workshop sets, grouping and names are as good (docs/suggestions.md), at ~25% more model time."""
         encs = self.tokenizer.encode_batch([t[:MAX_CHARS] for t in texts])
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        known = [any(i not in self.special and i != self.unk_id for i in e.ids) for e in encs]
-        order = sorted((i for i in range(len(texts)) if known[i]), key=lambda i: len(encs[i].ids))
-        start = 0
-        while start < len(order):
-            longest = len(encs[order[min(len(order) - 1, start)]].ids)
-            size = max(1, BATCH_TOKENS // max(longest, 1))
-            batch = order[start : start + size]
-            width = max(len(encs[i].ids) for i in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for r, i in enumerate(batch):
-                e = encs[i].ids
-                ids[r, : len(e)] = e
-                mask[r, : len(e)] = 1
-            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            pooled = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-            out[batch] = pooled
-            start += len(batch)
+        for i, enc in enumerate(encs):
+            if not any(t not in self.special and t != self.unk_id for t in enc.ids):
+                continue  # nothing the model knows: a zero row
+            ids = np.array([enc.ids], dtype=np.int64)
+            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
+            out[i] = hidden[0].mean(axis=0)
         return _normalise(out)
 
 

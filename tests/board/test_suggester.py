@@ -426,3 +426,20 @@ def test_a_tight_subgroup_does_not_collapse_the_rest_into_two_themes():
     assert len(s.themes) >= 4
     tight_groups = {_group_of(s, i) for i in range(8)}
     assert len(tight_groups) == 1 and None not in tight_groups
+
+
+def test_a_cards_embedding_does_not_depend_on_the_cards_beside_it():
+    """The same card gets the same vector whether it is embedded alone or with others (the int8 model's
+    scale per input made batches shift each other's vectors, and so the themes from run to run)."""
+    encoder = get_encoder()
+    card = "Carers need a break, not another leaflet."
+    others = [
+        "One shared care record that every partner can see, the voluntary sector included, please.",
+        "Damp flats are making children ill: housing is health.",
+        "Too many pilots",
+    ]
+    encoder.clear_cache()
+    alone = encoder.encode([card])[0]
+    encoder.clear_cache()
+    together = encoder.encode(others + [card])[-1]
+    assert (alone == together).all()

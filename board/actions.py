@@ -814,6 +814,15 @@ def _remove_dot(participant, inquiry, vote, item):
     dot.delete()
 
 
+OWN_CARD = "That is your own contribution: dots and “this resonates” are for other people's."
+
+
+def _not_own(card, participant):
+    """Nobody votes for or resonates with their own card (the phone shows no such controls on them)."""
+    if card.author_id == participant.pk:
+        raise Refused("own_card", OWN_CARD)
+
+
 def _cast(actor, inquiry, key, card_id, theme_id, vote, more=None):
     """One dot or reaction: checked, then stored (``vote``: the current one). Returns (the card or theme,
     whether it was a dot)."""
@@ -822,11 +831,14 @@ def _cast(actor, inquiry, key, card_id, theme_id, vote, more=None):
         card = Card.objects.filter(pk=card_id, inquiry=inquiry).first()
         if card is None or not card.public:
             raise Refused("not_found", "There is no such card to react to.")
+        _not_own(card, participant)
         deleted, _ = Reaction.objects.filter(card=card, participant=participant).delete()
         if not deleted:
             Reaction.objects.create(card=card, participant=participant)
         return card, False
     item = _vote_item(inquiry, _require_open(vote), card_id, theme_id, more)
+    if "card" in item:
+        _not_own(item["card"], participant)
     (_add_dot if key == ("dot", "add") else _remove_dot)(participant, inquiry, vote, item)
     return next(iter(item.values())), True
 

@@ -112,7 +112,7 @@ def participate(request, code):
     inquiry = participant.inquiry
     if participant.removed:
         return render(request, "inquiry/removed.html", {"inquiry": inquiry}, status=403)
-    own = [str(cid) for cid in participant.cards.values_list("client_id", flat=True)]
+    own = list(participant.cards.values_list("pk", flat=True))
     # The page is the frame around the board; the board itself is the socket's first frame (a snapshot
     # rendered once per sequence number for every phone, sessions/consumers.py), so a room arriving at
     # once does not render it once per person (docs/benchmarks.md, "The door").

@@ -271,7 +271,7 @@ def act_db(actor, message):
         return protocol.error_frame(refused.code, refused.message), None
     if (message.type, message.op) == ("card", "add"):
         card, _created = result
-        return protocol.ack_frame(card.client_id, card.pk), result
+        return protocol.ack_frame(card.client_id, card.pk, card.status, card.silent), result
     return getattr(result, "ws_reply", None), result
 
 
@@ -288,7 +288,7 @@ def _post_reply(result):
     if isinstance(result, Refused):
         return protocol.error_frame(result.code, result.message), None
     card, _created = result
-    return protocol.ack_frame(card.client_id, card.pk), result
+    return protocol.ack_frame(card.client_id, card.pk, card.status, card.silent), result
 
 
 # Dots and reactions: stored in batches like posts (board.actions.cast_votes).
@@ -567,6 +567,12 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
             log.exception("could not send to a socket")
 
     async def handle(self, text_data, bytes_data):
+        if text_data == protocol.PING:
+            now = time.monotonic()
+            if now - getattr(self, "pinged", 0.0) >= protocol.PING_EVERY:
+                self.pinged = now
+                await self.send(protocol.PONG)
+            return
         limited = limits.socket_message(self.actor)  # every message counts, bad ones too
         if limited is not None:
             await self.send(protocol.error_frame(limited.code, limited.message))

@@ -600,11 +600,26 @@ def snapshot_frame(seq, html):
     return seq_header(seq, now_ms(), snapshot=True) + html
 
 
-def ack_frame(client_id, card_id):
-    """Told to the sender only: its post with this client id is stored."""
+def ack_frame(client_id, card_id, status="visible", silent=False):
+    """Told to the sender only: its post with this client id is stored, and whether the room sees it now
+    (``status``: visible, or held or pending for a facilitator's review; ``silent``: only at the reveal),
+    so the phone can say so beside the box it was written in."""
+    shown = "silent" if status == "visible" and silent else status
     return format_html(
-        '<div id="lw-ack" hx-swap-oob="true" data-ack="{}" data-card="{}" hidden></div>', client_id, card_id
+        '<div id="lw-ack" hx-swap-oob="true" data-ack="{}" data-card="{}" data-status="{}" hidden></div>',
+        client_id,
+        card_id,
+        shown,
     )
+
+
+# The phone's heartbeat (static/linewalk/heartbeat.js): sent when the socket has been quiet for a moment,
+# in exactly this form, and answered at once with PONG, before the message is counted or parsed (so a
+# phone's heartbeat never spends the participant's message allowance). A socket is answered at most once
+# per PING_EVERY seconds; more often, it is not answered.
+PING = '{"type":"sync","op":"ping"}'
+PONG = '<div id="lw-pong" hidden></div>'
+PING_EVERY = 0.5
 
 
 def error_frame(code, message):

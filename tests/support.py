@@ -4,6 +4,7 @@ page, so tests can read what a person would see and compare it with a fresh snap
 
 import asyncio
 import json
+import re
 import uuid
 
 import lxml.html
@@ -153,6 +154,7 @@ class Screen:
                 strategy = "outerHTML"
             target = self.find(selector.lstrip("#") if selector else element.get("id"))
             if target is None:
+                self.place_counts(element)
                 continue
             element.attrib.pop("hx-swap-oob", None)
             if strategy == "outerHTML":
@@ -178,11 +180,21 @@ class Screen:
         if frame.seq is not None:
             self.seq = frame.seq
 
+    def place_counts(self, element):
+        """The counts of a participant's card that had none yet go into the card, as the page does
+        (static/linewalk/cards.js, htmx:oobErrorNoTarget)."""
+        match = re.fullmatch(r"card-(\d+)-votes", element.get("id") or "")
+        card = self.find(f"card-{match.group(1)}") if match else None
+        if card is not None:
+            element.attrib.pop("hx-swap-oob", None)
+            element.tail = None
+            card.append(element)
+
     # --- reading what a person sees ---
     def cards(self):
         """{card id: text} for every card on the board (not the facilitators' review queue)."""
         return {
-            int(li.get("data-card")): li.find_class("card-text")[0].text_content()
+            int(li.get("id")[5:]): card_text(li)
             for li in self.page.xpath("//div[@id='board']//li[starts-with(@id, 'card-')]")
         }
 
@@ -201,13 +213,13 @@ class Screen:
                 int(section.get("data-theme")),
                 section.find_class("theme-name")[0].text_content(),
                 section.get("data-colour"),
-                [int(li.get("data-card")) for li in section.xpath(".//li[@data-card]")],
+                [int(li.get("id")[5:]) for li in section.xpath(".//li[starts-with(@id, 'card-')]")],
             )
             for section in self.page.xpath("//div[@id='themes']/section")
         ]
 
     def unsorted(self):
-        return [int(li.get("data-card")) for li in self.page.xpath("//ol[@id='cards-unsorted']/li")]
+        return [int(li.get("id")[5:]) for li in self.page.xpath("//ol[@id='cards-unsorted']/li")]
 
     def round_question(self):
         found = self.find("round-question")
@@ -227,6 +239,25 @@ class Screen:
                 )
             ],
         }
+
+
+def card_text(li):
+    """A card's text: a facilitator's card holds it in p.card-text, a participant's compact card (board.html,
+    card-participant) as its own first text."""
+    found = li.find_class("card-text")
+    return found[0].text_content() if found else (li.text or "")
+
+
+def counts(screen, card_id):
+    """(reactions, dots) a screen shows on a card: None where it shows no such count."""
+    element = screen.find(f"card-{card_id}-votes")
+    text = " ".join(element.text_content().split()) if element is not None else ""
+    reactions = re.search(r"(\d+) finds? this resonates|Resonates with (\d+)", text)
+    dots = re.search(r"(\d+) dots?\b", text)
+    return (
+        int(next(g for g in reactions.groups() if g)) if reactions else None,
+        int(dots.group(1)) if dots else None,
+    )
 
 
 class ConnectionClosed(Exception):

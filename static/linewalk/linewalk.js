@@ -20,7 +20,7 @@
   var socket = null;
   var connected = false;
   var PENDING_KEY = 'linewalk:pending:' + code;
-  var OWN_KEY = 'linewalk:own:' + code;
+  var OWN_KEY = 'linewalk:own-cards:' + code;
   var HEADER = /^<div id="lw-seq"[^>]*data-seq="(\d+)"([^>]*)>/;
   var DISMISSED_KEY = 'linewalk:dismissed:' + code;
   // Server clock minus this device's clock, so every screen's countdown ends at the same moment.
@@ -38,9 +38,10 @@
     try { window.localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode */ }
   }
   var pending = load(PENDING_KEY, []);
-  var own = new Set(load(OWN_KEY, []));
+  // The participant's own cards, by card id: from the page, then from each acknowledgement.
+  var own = new Set(load(OWN_KEY, []).map(String));
   var ownScript = document.getElementById('own-cards');
-  if (ownScript) { JSON.parse(ownScript.textContent).forEach(function (cid) { own.add(cid); }); }
+  if (ownScript) { JSON.parse(ownScript.textContent).forEach(function (pk) { own.add(String(pk)); }); }
 
   function newClientId() {
     // crypto.randomUUID needs a secure context; getRandomValues works on plain http on a LAN too.
@@ -54,7 +55,10 @@
   htmx.createWebSocket = function (url) {
     var u = new URL(url, window.location.href);
     if (lastSeq !== null) { u.searchParams.set('since', String(lastSeq)); }
-    return new WebSocket(u.toString());
+    var ws = new WebSocket(u.toString());
+    // For heartbeat.js, which may have to give up on a socket that went silent.
+    root.dispatchEvent(new CustomEvent('lw:socket', { detail: ws }));
+    return ws;
   };
 
   function send(message) {
@@ -88,6 +92,20 @@
     socket = e.detail.socketWrapper;
     connected = true;
     if (boardShown) { setConnection('open', 'Live'); }
+    resendPending();
+  });
+
+  // heartbeat.js: the socket is open but nothing comes back (a dropped network does not close it for a
+  // long time), and then something does again.
+  var OFFLINE = 'Offline - will send when back';
+  root.addEventListener('lw:offline', function () {
+    connected = false;
+    setConnection('offline', OFFLINE);
+  });
+  root.addEventListener('lw:online', function () {
+    if (!socket) { return; }
+    connected = true;
+    setConnection('open', 'Live');
     resendPending();
   });
 
@@ -132,6 +150,8 @@
       setConnection('reconnecting', 'The server is catching its breath: reconnecting… Your posts are kept and will be sent.');
       tryAgainDelay = Math.min(30000, tryAgainDelay ? tryAgainDelay * 2 : 1000);
       window.setTimeout(e.detail.socketWrapper.reconnect, tryAgainDelay * (0.5 + Math.random() / 2));
+    } else if (role === 'participant') {
+      setConnection('offline', OFFLINE);
     } else {
       setConnection('reconnecting', 'Connection lost: reconnecting… Your posts are kept and will be sent.');
     }
@@ -159,7 +179,7 @@
       if (!boardShown && connected) { boardShown = true; setConnection('open', 'Live'); }
     }
     var ack = document.getElementById('lw-ack');
-    if (ack && ack.dataset.ack) { acknowledge(ack.dataset.ack); delete ack.dataset.ack; }
+    if (ack && ack.dataset.ack) { acknowledge(ack.dataset.ack, ack.dataset.card, ack.dataset.status); delete ack.dataset.ack; }
     retryAfterLimit(message);
     if (message.indexOf('data-code="unavailable"') >= 0) { retryLater(); }
     restoreOpenDetails();
@@ -258,15 +278,43 @@
   }
 
   // --- posting (participants) -------------------------------------------------------------------------
-  function acknowledge(cid) {
-    own.add(cid);
-    save(OWN_KEY, Array.from(own));
+  // What the composer says once the server has a post, by what the room sees of it (the ack's status).
+  var STORED = {
+    visible: 'Posted.',
+    silent: 'Posted: only you and the facilitators see it until the reveal.',
+    pending: 'Sent for approval: a facilitator approves each post before the room sees it.',
+    held: 'Held back for review: it may contain personal details (see Your posts). The room sees it only if a facilitator approves it.'
+  };
+  var POSTED_FOR_MS = 4000;
+  var postedTimer = null;
+
+  // A passing confirmation: gone after a moment, or as soon as the person types again.
+  function sayPosted(text) {
+    status(text, 'info');
+    var line = document.querySelector('#lw-status p');
+    if (postedTimer) { window.clearTimeout(postedTimer); }
+    postedTimer = window.setTimeout(function () { clearPosted(line); }, POSTED_FOR_MS);
+  }
+  function clearPosted(line) {
+    postedTimer = null;
+    var el = document.getElementById('lw-status');
+    if (el && (!line || el.contains(line))) { el.innerHTML = ''; }
+  }
+
+  function acknowledge(cid, card, state) {
+    var mine = pending.some(function (item) { return item.client_id === cid; });
+    if (card) { own.add(String(card)); save(OWN_KEY, Array.from(own)); }
     pending = pending.filter(function (item) { return item.client_id !== cid; });
     save(PENDING_KEY, pending);
     renderPending();
     if (retryDelay && !pending.length) {
       retryDelay = 0;
       status('Saved: everything you posted is on the board.', 'info');
+    } else if (mine && (state === 'held' || state === 'pending')) {
+      if (postedTimer) { window.clearTimeout(postedTimer); postedTimer = null; }
+      status(STORED[state], state === 'held' ? 'warn' : 'info');
+    } else if (mine && role === 'participant') {
+      sayPosted(STORED[state] || STORED.visible);
     }
   }
 
@@ -294,9 +342,9 @@
     updateCount(box);
     if (connected && socket) {
       socket.send(JSON.stringify({ type: 'card', op: 'add', client_id: item.client_id, text: item.text }));
-      status('Posted.', 'info');
+      status('Sending…', 'info');
     } else {
-      status('Not connected: your post is kept and will be sent when the connection is back.', 'info');
+      status('Offline: your post is kept and will be sent when the connection is back.', 'info');
     }
     box.focus();
   }
@@ -322,9 +370,20 @@
     if (lensPanel && document.body.classList.contains('page-presenter')) { lensPanel.open = true; }
     var banner = document.getElementById('round-banner');
     var closed = banner ? (banner.dataset.closedRounds || '').split(' ').filter(Boolean) : [];
+    if (window.LinewalkCards) {
+      window.LinewalkCards.expand(root, { react: function (li) { return role === 'participant' && !own.has(li.id.slice(5)); } });
+    }
+    // The phone's board (phone_board.js) before focus is put back: its column toggles are re-drawn.
+    if (window.LinewalkPhoneBoard) { window.LinewalkPhoneBoard.apply(); }
     document.querySelectorAll('#live .card').forEach(function (card) {
-      card.classList.toggle('mine', own.has(card.dataset.cid) && closed.indexOf(card.dataset.round) < 0);
+      var mine = own.has(card.dataset.card);
+      if (card.classList.contains('mine') !== mine) { card.classList.toggle('mine', mine); }
+      var open = mine && closed.indexOf(card.dataset.round) < 0;
+      if (card.classList.contains('open-round') !== open) { card.classList.toggle('open-round', open); }
     });
+    // Nobody resonates with their own card (the server refuses it too): a card acknowledged as one's own
+    // after it was drawn loses the button.
+    document.querySelectorAll('#live .card.mine > .react').forEach(function (b) { b.remove(); });
     var form = document.getElementById('compose-form');
     if (form && banner) {
       var isOpen = banner.dataset.open === '1';
@@ -407,8 +466,8 @@
       if (add) { setDisabled(add, left <= 0); }
       if (remove && n === 0) { setDisabled(remove, true); }
     });
-    document.querySelectorAll('#live .card-votes[data-card] .react').forEach(function (button) {
-      var on = reactions.indexOf(button.closest('.card-votes').dataset.card) >= 0;
+    document.querySelectorAll('#live .card .react').forEach(function (button) {
+      var on = reactions.indexOf(String(cardIdOf(button))) >= 0;
       button.setAttribute('aria-pressed', on ? 'true' : 'false');
     });
     var dotsLeft = document.getElementById('dots-left');
@@ -539,7 +598,7 @@
     });
   });
 
-  function cardOf(el) { return el.closest('.card'); }
+  function cardOf(el) { return el.closest('.card, .own-post'); }
   function themeOf(el) { return el.closest('.theme'); }
   function idOf(theme) { return theme && theme.dataset.theme ? parseInt(theme.dataset.theme, 10) : null; }
 
@@ -685,7 +744,7 @@
     'vote-reveal': function () { send({ type: 'vote', op: 'reveal' }); },
     'dot-add': function (el) { send(dotMessage('add', el)); },
     'dot-remove': function (el) { send(dotMessage('remove', el)); },
-    'react': function (el) { send({ type: 'reaction', op: 'toggle', card: parseInt(el.closest('.card-votes').dataset.card, 10) }); },
+    'react': function (el) { send({ type: 'reaction', op: 'toggle', card: cardIdOf(el) }); },
 
     // Suggested themes (facilitators).
     'suggest-ask': function () {
@@ -879,7 +938,10 @@
 
   var compose = document.getElementById('compose-text');
   if (compose) {
-    compose.addEventListener('input', function () { updateCount(compose); });
+    compose.addEventListener('input', function () {
+      updateCount(compose);
+      if (postedTimer) { window.clearTimeout(postedTimer); clearPosted(null); }
+    });
     compose.addEventListener('keydown', function (e) {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); post(compose.form); }
     });

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from board.models import Dot, Reaction
 from inquiry.models import Participant
 
-from ..support import Screen
+from ..support import Screen, counts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,9 +33,7 @@ async def room(inquiry, alice, carol, dave):
 
 
 def dots_shown(screen, card):
-    element = screen.find(f"card-{card}-votes")
-    counts = element.find_class("dot-count") if element is not None else []
-    return int(counts[0].text_content().split()[0]) if counts else None
+    return counts(screen, card)[1]
 
 
 def mine(screen):
@@ -183,18 +181,30 @@ async def test_this_resonates_once_per_participant_with_live_counts(inquiry, roo
     card = room["cards"]["Idea 0"]
 
     def reactions(screen):
-        return int(
-            screen.find(f"card-{card}-votes").find_class("reaction-count")[0].text_content().split()[0]
-        )
+        return counts(screen, card)[0]
 
     await room["carol"].send(type="reaction", op="toggle", card=card)
-    await room["dave"].send(type="reaction", op="toggle", card=card)
-    await room["alice"].until(lambda s: reactions(s) == 2)
-    await room["dave"].until(lambda s: reactions(s) == 2)
+    await room["alice"].until(lambda s: reactions(s) == 1)
+    await room["dave"].until(lambda s: reactions(s) == 1)
     await room["carol"].until(lambda s: str(card) in s.find("lw-mine").get("data-reactions"))
     await room["carol"].send(type="reaction", op="toggle", card=card)
-    await room["dave"].until(lambda s: reactions(s) == 1)
-    assert await database_sync_to_async(Reaction.objects.count)() == 1
+    await room["dave"].until(lambda s: reactions(s) is None)  # no count shown once nobody resonates
+    assert await database_sync_to_async(Reaction.objects.count)() == 0
+
+
+async def test_nobody_resonates_with_or_dots_their_own_card(inquiry, room):
+    card = room["cards"]["Idea 0"]  # Dave's
+    await room["dave"].send(type="reaction", op="toggle", card=card)
+    refused = await room["dave"].reply()
+    assert refused.error == "own_card"
+    assert "your own contribution" in refused.error_message
+    await open_vote(room)
+    await room["dave"].send(type="dot", op="add", card=card, theme=None)
+    assert (await room["dave"].reply()).error == "own_card"
+    await room["carol"].send(type="dot", op="add", card=card, theme=None)
+    await room["alice"].until(lambda s: dots_shown(s, card) == 1)
+    assert await database_sync_to_async(Reaction.objects.count)() == 0
+    assert await database_sync_to_async(Dot.objects.filter(card_id=card).count)() == 1
 
 
 async def test_the_sector_lens_shows_on_the_board_once_results_show(inquiry, room, frank_in_inquiry):

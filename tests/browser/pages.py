@@ -13,6 +13,13 @@ def card(scope, text):
     return scope.locator(".card").filter(has=page.locator(".card-text").get_by_text(text, exact=True))
 
 
+def vote_item(page, text):
+    """The item of the phone's vote view (only what can be voted on) showing exactly ``text``."""
+    return page.locator("#vote-view .vote-item").filter(
+        has=page.locator(".vote-item-text").get_by_text(text, exact=True)
+    )
+
+
 def theme(page, name):
     """The theme column headed ``name``."""
     return page.locator("#themes > .theme").filter(has=page.get_by_role("heading", name=name, exact=True))

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 
 from board.models import Dot, Reaction
 
-from ..support import Screen, everyone, fresh_board, join_as
+from ..support import Screen, counts, everyone, fresh_board, join_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,15 +17,11 @@ PEOPLE = 20
 
 
 def dots_shown(screen, card):
-    element = screen.find(f"card-{card}-votes")
-    counts = element.find_class("dot-count") if element is not None else []
-    return int(counts[0].text_content().split()[0]) if counts else None
+    return counts(screen, card)[1]
 
 
 def reactions_shown(screen, card):
-    element = screen.find(f"card-{card}-votes")
-    counts = element.find_class("reaction-count") if element is not None else []
-    return int(counts[0].text_content().split()[0]) if counts else None
+    return counts(screen, card)[0]
 
 
 async def test_dots_and_reactions_arriving_together_are_each_checked_and_counted(inquiry, alice):
@@ -33,8 +29,11 @@ async def test_dots_and_reactions_arriving_together_are_each_checked_and_counted
     facilitator = await Screen(inquiry.code, alice).connect()
     screens = [await Screen(inquiry.code, client).connect() for client in clients]
     room = {"facilitator": facilitator, **{f"P{n}": screen for n, screen in enumerate(screens)}}
+    # The ideas are a third person's: nobody dots or resonates with their own card.
+    poster = await Screen(inquiry.code, await asyncio.to_thread(join_as, inquiry, "Poster", "NHS")).connect()
     for n in range(3):
-        await screens[n].post(f"Idea {n}")
+        await poster.post(f"Idea {n}")
+    await poster.close()
     await everyone(room, lambda s: len(s.cards()) == 3)
     ideas = {text: pk for pk, text in facilitator.cards().items()}
     first, second, third = ideas["Idea 0"], ideas["Idea 1"], ideas["Idea 2"]

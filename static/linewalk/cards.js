@@ -1,0 +1,79 @@
+/* The participants' and the presenter's cards arrive compact (templates/board/board.html, card-participant:
+ * a phone may get a thousand of them in its first frame): <li id="card-N" data-m="ROUND SECTOR">text
+ * [<small>meta</small>] [<p id="card-N-votes">counts</p>]. This expands each once in the browser into the
+ * card every screen styles and scripts address: li.card[data-card][data-round] > p.card-text, p.card-meta,
+ * p.card-votes, and, where `react(card)` says so, a "This resonates" button. One entry point:
+ * window.LinewalkCards.expand(scope, {react: function (li) { return bool; }}). */
+(function () {
+  'use strict';
+
+  var sectors = null;
+  function sectorName(index) {
+    if (sectors === null) {
+      var script = document.getElementById('lw-sectors');
+      try { sectors = script ? JSON.parse(script.textContent) : []; } catch (e) { sectors = []; }
+    }
+    return sectors[index] || '';
+  }
+
+  function votesOf(el, id) {
+    el.classList.add('card-votes');
+    el.dataset.card = id;
+  }
+
+  function expandOne(li, options) {
+    var id = li.id.slice(5);
+    var parts = (li.dataset.m || '').split(' ');
+    li.classList.add('card');
+    li.dataset.card = id;
+    li.dataset.round = parts[0] || '';
+    if (li.dataset.status === 'silent') { li.classList.add('is-silent'); }
+    var text = document.createElement('p');
+    text.className = 'card-text';
+    while (li.firstChild && li.firstChild.nodeType === 3) { text.appendChild(li.firstChild); }
+    li.insertBefore(text, li.firstChild);
+    var small = li.querySelector(':scope > small');
+    var meta = document.createElement('p');
+    meta.className = 'card-meta';
+    var sector = document.createElement('span');
+    sector.className = 'sector';
+    sector.textContent = small ? small.textContent : sectorName(parseInt(parts[1], 10));
+    meta.appendChild(sector);
+    if (small) { small.replaceWith(meta); } else { text.after(meta); }
+    var votes = document.getElementById(li.id + '-votes');
+    if (votes && li.contains(votes)) { votesOf(votes, id); }
+    if (options && options.react && !li.dataset.status && options.react(li)) {
+      var button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'small react';
+      button.id = li.id + '-react';
+      button.dataset.action = 'react';
+      button.setAttribute('aria-pressed', 'false');
+      button.textContent = 'This resonates';
+      li.appendChild(button);
+    }
+  }
+
+  function expand(scope, options) {
+    scope = scope || document;
+    scope.querySelectorAll('li[data-m]:not(.card)').forEach(function (li) { expandOne(li, options); });
+    // Counts pushed into a card already expanded replace its p.card-votes with a bare one.
+    scope.querySelectorAll('li.card[data-m] > p[id$="-votes"]:not(.card-votes)').forEach(function (p) {
+      votesOf(p, p.parentElement.dataset.card);
+    });
+  }
+
+  // A count pushed for a card that had none yet: its element was not on the page, so put it in its card.
+  document.addEventListener('htmx:oobErrorNoTarget', function (e) {
+    var el = e.detail && e.detail.content;
+    var match = el && el.id && /^card-(\d+)-votes$/.exec(el.id);
+    var card = match && document.getElementById('card-' + match[1]);
+    if (!card) { return; }
+    el.removeAttribute('hx-swap-oob');
+    if (card.classList.contains('card')) { votesOf(el, match[1]); }
+    var react = card.querySelector(':scope > .react');
+    card.insertBefore(el, react);
+  });
+
+  window.LinewalkCards = { expand: expand };
+})();

@@ -1,0 +1,167 @@
+"""The phone is for posting and voting (issue 11, part 3): on a 390x844 phone at event size the box to post
+in is on screen without scrolling; one's own posts come above the room's board; the board is newest first
+and a theme collapses; the vote lists only what can be voted on and counts a dot placed there; "Posted."
+goes; a post held for review says so at the box; one's own cards have no "This resonates"; and a dropped
+connection says "Offline - will send when back" within 3 s and sends the post kept meanwhile once back."""
+
+import pytest
+from playwright.sync_api import expect
+
+from .axe import assert_accessible
+from .conftest import seed
+from .pages import MINE, card, post, snap
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# A page's websocket that can go silent the way a lost network leaves it: still open, nothing arriving,
+# nothing leaving. A socket opened after that is a fresh one (the network is back).
+SILENCEABLE_SOCKET = """
+(() => {
+  const Native = window.WebSocket;
+  let last = null;
+  window.WebSocket = class extends Native {
+    constructor(url, protocols) {
+      super(url, protocols);
+      last = this;
+      this.silent = false;
+      this.addEventListener('message', (e) => { if (this.silent) { e.stopImmediatePropagation(); } }, true);
+    }
+    send(data) { if (!this.silent) { super.send(data); } }
+    set onmessage(f) { super.onmessage = (e) => { if (!this.silent) { f(e); } }; }
+  };
+  window.lwTest = { silence() { last.silent = true; }, sockets: () => last };
+})();
+"""
+
+
+def in_view(page, locator):
+    """Whether all of ``locator`` is inside the viewport (no scrolling needed to see it)."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size["height"]
+
+
+def test_the_box_to_post_in_is_on_screen_and_the_board_compact_at_event_size(event_screens):
+    phone = event_screens.participant("Priya")
+    expect(phone.locator("#board .card").first).to_be_visible()
+    box = phone.get_by_label("Your contribution", exact=True)
+    assert in_view(phone, box), box.bounding_box()
+    assert in_view(phone, phone.get_by_role("button", name="Post", exact=True))
+    # Themes come collapsed to their names and counts: every one of the 12 is a tap away.
+    toggles = phone.locator("#themes button.column-toggle")
+    expect(toggles).to_have_count(12)
+    expect(phone.locator("#themes .theme:not(.is-collapsed)")).to_have_count(0)
+    snap(phone, "phone-event")
+    assert_accessible(phone, "the phone at event size")
+
+
+def test_own_posts_come_above_the_board_newest_first_and_a_theme_collapses(screens):
+    seed(screens.inquiry, cards=["First from Dave", "Second from Dave"], themes=["Housing"])
+    carol = screens.participant("Carol")
+    post(carol, "Carol's first")
+    expect(carol.locator("#own-posts-list .own-post")).to_have_count(1)
+    post(carol, "Carol's second")
+    own = carol.locator("#own-posts-list .own-post .card-text")
+    expect(own).to_have_text(["Carol's second", "Carol's first"])
+    # Above the room's board, which is newest first too.
+    assert carol.locator("#own-posts").bounding_box()["y"] < carol.locator("#board").bounding_box()["y"]
+    expect(carol.locator("#cards-unsorted > .card .card-text")).to_have_text(
+        ["Carol's second", "Carol's first", "Second from Dave", "First from Dave"]
+    )
+    # One's own cards on the board say so, and have no "This resonates"; other people's do.
+    expect(card(carol, "Carol's first")).to_have_class(MINE)
+    expect(card(carol, "Carol's first").get_by_role("button", name="This resonates")).to_have_count(0)
+    expect(card(carol, "First from Dave").get_by_role("button", name="This resonates")).to_have_count(1)
+
+    # A theme: the facilitator moves a card into it; the phone shows it collapsed, opens and closes it.
+    alice = screens.facilitator()
+    target = card(alice, "First from Dave")
+    target.get_by_role("button", name="Move").click()
+    alice.get_by_role("radio", name="Housing").check()
+    alice.get_by_role("button", name="Move", exact=True).click()
+    toggle = carol.get_by_role("button", name="Housing")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(card(carol, "First from Dave")).to_be_hidden()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(card(carol, "First from Dave")).to_be_visible()
+    toggle.click()
+    expect(card(carol, "First from Dave")).to_be_hidden()
+
+
+def test_posted_goes_after_a_moment_and_as_soon_as_one_types(screens):
+    carol = screens.participant("Carol")
+    post(carol, "A first thought")
+    status = carol.locator("#lw-status")
+    expect(status).to_have_text("Posted.")
+    expect(status).to_have_text("")  # after a moment, by itself
+    post(carol, "A second thought")
+    expect(status).to_have_text("Posted.")
+    carol.get_by_label("Your contribution", exact=True).press_sequentially("A")
+    expect(status).to_have_text("")
+
+
+def test_a_post_held_for_review_says_so_at_the_box(screens):
+    carol = screens.participant("Carol")
+    post(carol, "Call me on 07700 900123 about my mum")
+    status = carol.locator("#lw-status")
+    expect(status).to_contain_text("Held back for review")
+    own = carol.locator("#own-posts-list .own-post")
+    expect(own).to_have_count(1)
+    expect(own).to_contain_text("Held back:")
+    # Not on the room's board, not even the author's copy of it.
+    expect(carol.locator("#board .card:visible")).to_have_count(0)
+
+
+def test_the_vote_lists_only_what_can_be_voted_on_and_counts_a_dot(screens):
+    seed(screens.inquiry, cards=["Shared care records", "One key worker per family"])
+    alice = screens.facilitator()
+    carol = screens.participant("Carol")
+    post(carol, "Carol's own idea")
+    expect(carol.locator("#own-posts-list .own-post")).to_have_count(1)
+    vote = alice.get_by_role("form", name="Open a vote")
+    vote.get_by_label("Vote on").select_option("cards")
+    vote.get_by_label("Dots each").fill("2")
+    vote.get_by_role("button", name="Open a vote").click()
+
+    view = carol.locator("#vote-view")
+    expect(view).to_be_visible()
+    items = view.locator(".vote-item-text")
+    expect(items).to_have_text(["One key worker per family", "Shared care records"])  # not Carol's own
+    expect(view.locator("#vote-view-left")).to_contain_text("You have 2 dots left")
+    item = view.locator(".vote-item").filter(has_text="One key worker per family")
+    item.get_by_role("button", name="Add a dot").click()
+    expect(item.locator(".my-dots")).to_have_text("Your dots: 1")
+    expect(view.locator("#vote-view-left")).to_contain_text("You have 1 dot left")
+    expect(card(alice, "One key worker per family").locator(".dot-count")).to_have_text("1 dot")
+    # The board itself carries no dot controls on the phone.
+    expect(carol.locator("#board").get_by_role("button", name="Add a dot")).to_have_count(0)
+    assert_accessible(carol, "the phone's vote")
+
+
+def test_offline_within_three_seconds_of_a_silent_drop_and_the_kept_post_arrives(screens):
+    alice = screens.facilitator()
+    context = screens.context({"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context.add_init_script(SILENCEABLE_SOCKET)
+    carol = screens.page(context)
+    carol.goto(f"/i/{screens.inquiry.code}/join/")
+    carol.get_by_label("Your name (optional)").fill("Carol")
+    carol.get_by_role("radio", name="NHS").check()
+    carol.get_by_role("button", name="Join the inquiry").click()
+    screens.live(carol)
+
+    carol.evaluate("lwTest.silence()")
+    expect(carol.locator("#lw-connection")).to_have_text("Offline - will send when back", timeout=3000)
+    post(carol, "Written while offline")
+    expect(carol.locator("#pending")).to_contain_text("Written while offline")
+    # The heartbeat gives up on the silent socket and opens another: the kept post goes, once.
+    expect(carol.locator("#lw-connection")).to_have_text("Live", timeout=20_000)
+    expect(card(alice, "Written while offline")).to_have_count(1)
+    expect(carol.locator("#pending")).to_be_empty()
+
+
+def test_offline_at_once_when_the_socket_drops(screens):
+    carol = screens.participant("Carol", droppable=True)
+    carol.evaluate("lwTest.dropSocket()")
+    expect(carol.locator("#lw-connection")).to_have_text("Offline - will send when back", timeout=3000)
+    expect(carol.locator("#lw-connection")).to_have_text("Live", timeout=20_000)

@@ -90,4 +90,3 @@ def test_this_resonates_toggles_and_says_so(screens):
     expect(resonates).to_have_attribute("aria-pressed", "false")
     expect(card(carol, CARDS[0]).locator(".card-votes")).to_have_text("")
     expect(card(alice, CARDS[0]).locator(".reaction-count")).to_have_text("0 find this resonates")
-

@@ -80,8 +80,8 @@
     tools.className = 'dot-controls';
     tools.setAttribute('role', 'group');
     tools.setAttribute('aria-label', 'Your dots on: ' + item.label.slice(0, 60));
-    tools.appendChild(control(item, 'add', 'Add a dot', left <= 0 || mineDots >= perItem));
     tools.appendChild(control(item, 'remove', 'Remove a dot', mineDots === 0));
+    tools.appendChild(control(item, 'add', 'Add a dot', left <= 0 || mineDots >= perItem));
     var mine = document.createElement('span');
     mine.className = 'my-dots';
     mine.textContent = 'Your dots: ' + mineDots;

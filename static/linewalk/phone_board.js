@@ -1,6 +1,6 @@
 /* The room's board on a phone: newest first in every column, and each theme collapsible to its name and
- * count (themes start collapsed, the cards not yet in a theme open; a person's choice is kept for the
- * inquiry). Applied after every frame, since the server's swaps re-draw columns in the facilitators'
+ * count (on a big board, more than SMALL cards, themes start collapsed and the cards not yet in a theme
+ * open; on a small one everything starts open; a person's choice is kept for the inquiry). Applied after every frame, since the server's swaps re-draw columns in the facilitators'
  * order (linewalk.js calls apply before it puts focus back). One entry point:
  * window.LinewalkPhoneBoard.apply(). */
 (function () {
@@ -11,8 +11,10 @@
   var KEY = 'linewalk:open-themes:' + root.dataset.inquiry;
   var open;
   try { open = JSON.parse(window.localStorage.getItem(KEY)) || null; } catch (e) { open = null; }
-  // Column keys: a theme's id, or "unsorted".
-  open = open || { unsorted: true };
+  // A person's choices: {column key: open?}; a column key is a theme's id, or "unsorted".
+  open = open || {};
+  var SMALL = 60;
+  var big = false;
 
   function remember() {
     try { window.localStorage.setItem(KEY, JSON.stringify(open)); } catch (e) { /* private mode */ }
@@ -57,13 +59,18 @@
   }
 
   function show(section) {
-    var isOpen = !!open[keyOf(section)];
+    var isOpen = isOpenNow(keyOf(section));
     var button = toggleFor(section);
     if (button && button.getAttribute('aria-expanded') !== String(isOpen)) { button.setAttribute('aria-expanded', String(isOpen)); }
     if (section.classList.contains('is-collapsed') === isOpen) { section.classList.toggle('is-collapsed', !isOpen); }
   }
 
+  function isOpenNow(key) {
+    return key in open ? open[key] : key === 'unsorted' || !big;
+  }
+
   function apply() {
+    big = document.querySelectorAll('#board li.card').length > SMALL;
     document.querySelectorAll('#board ol.cards').forEach(newestFirst);
     document.querySelectorAll('#board section.theme').forEach(show);
   }
@@ -73,7 +80,7 @@
     if (!button) { return; }
     var section = button.closest('section.theme');
     var key = keyOf(section);
-    if (open[key]) { delete open[key]; } else { open[key] = true; }
+    open[key] = !isOpenNow(key);
     remember();
     show(section);
   });

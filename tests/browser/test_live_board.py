@@ -113,7 +113,7 @@ def test_a_post_made_while_disconnected_is_kept_and_sent_after_reconnecting(scre
     # The phone loses its network: the open socket drops (1006) and reconnecting fails until it is back.
     carol.context.set_offline(True)
     carol.evaluate("window.lwTest.dropSocket()")
-    expect(carol.locator("#lw-connection")).to_contain_text("Connection lost")
+    expect(carol.locator("#lw-connection")).to_have_text("Offline - will send when back")
     post(carol, "Written on the train")
     expect(carol.locator("#pending li")).to_have_text(["Sending: Written on the train"])
     expect(carol.locator("#lw-status")).to_contain_text("your post is kept")

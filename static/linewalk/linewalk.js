@@ -20,7 +20,6 @@
   var socket = null;
   var connected = false;
   var PENDING_KEY = 'linewalk:pending:' + code;
-  var OWN_KEY = 'linewalk:own-cards:' + code;
   var HEADER = /^<div id="lw-seq"[^>]*data-seq="(\d+)"([^>]*)>/;
   var DISMISSED_KEY = 'linewalk:dismissed:' + code;
   // Server clock minus this device's clock, so every screen's countdown ends at the same moment.
@@ -38,8 +37,9 @@
     try { window.localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode */ }
   }
   var pending = load(PENDING_KEY, []);
-  // The participant's own cards, by card id: from the page, then from each acknowledgement.
-  var own = new Set(load(OWN_KEY, []).map(String));
+  // The participant's own cards, by card id: from the page, then from each acknowledgement (not kept in
+  // storage: another person joining on this browser later must not inherit them).
+  var own = new Set();
   var ownScript = document.getElementById('own-cards');
   if (ownScript) { JSON.parse(ownScript.textContent).forEach(function (pk) { own.add(String(pk)); }); }
 
@@ -303,7 +303,7 @@
 
   function acknowledge(cid, card, state) {
     var mine = pending.some(function (item) { return item.client_id === cid; });
-    if (card) { own.add(String(card)); save(OWN_KEY, Array.from(own)); }
+    if (card) { own.add(String(card)); }
     pending = pending.filter(function (item) { return item.client_id !== cid; });
     save(PENDING_KEY, pending);
     renderPending();

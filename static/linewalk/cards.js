@@ -16,9 +16,29 @@
     return sectors[index] || '';
   }
 
+  // The counts come as bare text ("3 find this resonates · <strong>2</strong> dots"): give each its element,
+  // as every screen's styles and the presenter's ranking read them.
   function votesOf(el, id) {
     el.classList.add('card-votes');
     el.dataset.card = id;
+    if (el.querySelector('span')) { return; }
+    var first = el.firstChild;
+    if (first && first.nodeType === 3 && /resonates/.test(first.nodeValue)) {
+      var parts = first.nodeValue.split(' · ');
+      var reactions = document.createElement('span');
+      reactions.className = 'reaction-count';
+      reactions.textContent = parts[0];
+      el.insertBefore(reactions, first);
+      first.nodeValue = parts.length > 1 ? ' ' : '';
+    }
+    var strong = el.querySelector(':scope > strong');
+    if (strong) {
+      var dots = document.createElement('span');
+      dots.className = 'dot-count';
+      el.insertBefore(dots, strong);
+      dots.appendChild(strong);
+      if (dots.nextSibling && dots.nextSibling.nodeType === 3) { dots.appendChild(dots.nextSibling); }
+    }
   }
 
   function expandOne(li, options) {

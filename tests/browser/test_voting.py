@@ -62,8 +62,8 @@ def test_a_participant_spends_two_dots_and_sees_the_counts_only_after_the_reveal
     snap(alice, "facilitator-vote")
 
     alice.get_by_role("button", name="Reveal the results").click()
-    expect(card(carol, CARDS[2]).locator(".card-votes")).to_have_text("1 dot")
-    expect(card(carol, CARDS[0]).locator(".card-votes")).to_have_text("0 dots")
+    expect(card(carol, CARDS[2]).locator(".dot-count")).to_have_text("1 dot")
+    expect(card(carol, CARDS[0]).locator(".dot-count")).to_have_text("0 dots")
     expect(carol.locator("#vote-bar")).to_contain_text("Results are shown live")
 
     alice.get_by_role("button", name="Close the vote").click()
@@ -82,7 +82,7 @@ def test_this_resonates_toggles_and_says_so(screens):
 
     resonates.click()
     expect(resonates).to_have_attribute("aria-pressed", "true")
-    expect(card(carol, CARDS[0]).locator(".card-votes")).to_have_text("Resonates with 1")
+    expect(card(carol, CARDS[0]).locator(".reaction-count")).to_have_text("1 finds this resonates")
     expect(card(alice, CARDS[0]).locator(".reaction-count")).to_have_text("1 finds this resonates")
     expect(resonates).to_be_focused()
 

@@ -80,7 +80,7 @@
     count.textContent = String(cards.length);
     count.setAttribute('aria-label', cards.length + ' post' + (cards.length === 1 ? '' : 's'));
     more.hidden = cards.length <= SHOWN;
-    more.textContent = all ? 'Show only the latest ' + SHOWN : 'Show all ' + cards.length + ' of your posts';
+    more.textContent = all ? 'Show only the latest ' + SHOWN : 'Show all ' + cards.length + ' of yours';
     more.setAttribute('aria-expanded', all ? 'true' : 'false');
     if (focused && document.getElementById(focused)) { document.getElementById(focused).focus(); }
   }

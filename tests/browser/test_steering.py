@@ -43,7 +43,9 @@ def test_a_timer_and_a_silent_round_reach_the_participants_who_see_only_a_count_
     expect(alice.get_by_role("button", name="Restart")).to_be_visible()
 
     post(dave, "Step-down beds near home")
-    expect(card(dave, "Step-down beds near home")).to_be_visible()  # the author sees their own card
+    # The author sees their own card, under the box they wrote it in (not on the room's board yet).
+    expect(dave.locator("#own-posts-list .own-post")).to_contain_text("Step-down beds near home")
+    expect(dave.locator("#own-posts-list .own-post")).to_contain_text("Silent writing")
     count = "1 contribution written so far, hidden until the reveal."
     expect(carol.locator("#silent-count")).to_have_text(count)
     expect(presenter.locator("#silent-count")).to_be_visible()

@@ -70,22 +70,23 @@
     p.className = 'vote-item-text';
     p.textContent = item.label;
     li.appendChild(p);
-    if (item.detail) {
-      var d = document.createElement('p');
-      d.className = 'card-meta';
-      d.textContent = item.detail;
-      li.appendChild(d);
-    }
+    var head = document.createElement('p');
+    head.className = 'vote-item-head';
+    var d = document.createElement('span');
+    d.className = 'card-meta';
+    d.textContent = item.detail;
+    head.appendChild(d);
+    var mine = document.createElement('span');
+    mine.className = 'my-dots';
+    mine.textContent = 'Your dots: ' + mineDots;
+    head.appendChild(mine);
+    li.appendChild(head);
     var tools = document.createElement('div');
     tools.className = 'dot-controls';
     tools.setAttribute('role', 'group');
     tools.setAttribute('aria-label', 'Your dots on: ' + item.label.slice(0, 60));
     tools.appendChild(control(item, 'remove', 'Remove a dot', mineDots === 0));
     tools.appendChild(control(item, 'add', 'Add a dot', left <= 0 || mineDots >= perItem));
-    var mine = document.createElement('span');
-    mine.className = 'my-dots';
-    mine.textContent = 'Your dots: ' + mineDots;
-    tools.appendChild(mine);
     li.appendChild(tools);
     return li;
   }

@@ -55,11 +55,17 @@
     var small = li.querySelector(':scope > small');
     var meta = document.createElement('p');
     meta.className = 'card-meta';
-    var sector = document.createElement('span');
-    sector.className = 'sector';
-    sector.textContent = small ? small.textContent : sectorName(parseInt(parts[1], 10));
-    meta.appendChild(sector);
-    if (small) { small.replaceWith(meta); } else { text.after(meta); }
+    if (small) {
+      // The whole meta line, as the server wrote it (a pick's table, the author's name, "(edited)").
+      while (small.firstChild) { meta.appendChild(small.firstChild); }
+      small.replaceWith(meta);
+    } else {
+      var sector = document.createElement('span');
+      sector.className = 'sector';
+      sector.textContent = sectorName(parseInt(parts[1], 10));
+      meta.appendChild(sector);
+      text.after(meta);
+    }
     var votes = document.getElementById(li.id + '-votes');
     if (votes && li.contains(votes)) { votesOf(votes, id); }
     if (options && options.react && !li.dataset.status && options.react(li)) {

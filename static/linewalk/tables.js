@@ -19,7 +19,7 @@
     seen[table] = seq;
     keepTyping();
   });
-  root.addEventListener('htmx:wsAfterMessage', function () { markHost(); putBack(); });
+  root.addEventListener('htmx:wsAfterMessage', function () { markHost(); putBack(); clock(); pageWall(); });
 
   // A table's frame re-draws its whole board, the boxes people type in included: what they were typing
   // (and where the cursor was) stays.
@@ -118,4 +118,49 @@
   }
   window.setInterval(clock, 1000);
   clock();
+
+  // The presenter's picks wall fills the screen while tables are open; more tables than fit are shown a
+  // screenful at a time, turning every PAGE_MS, with "Tables 1–6 of 13" above them.
+  var PAGE_MS = 15000;
+  var pages = [], page = 0;
+  function pageWall() {
+    var holder = document.querySelector('.page-presenter #tables-presenter');
+    var grid = holder && holder.querySelector('.wall-tables');
+    var tables = grid ? Array.prototype.slice.call(grid.querySelectorAll('.wall-table')) : [];
+    var label = holder && holder.querySelector('.wall-page');
+    pages = [];
+    if (!tables.length || !holder.querySelector('.tables-mode')) { if (label) { label.remove(); } return; }
+    if (!label) {
+      label = document.createElement('p');
+      label.className = 'wall-page';
+      grid.parentNode.insertBefore(label, grid);
+    }
+    var start = 0;
+    while (start < tables.length) {
+      tables.forEach(function (t, i) { t.classList.toggle('wall-later', i < start); });
+      var box = grid.getBoundingClientRect();
+      var end = start + 1;
+      while (end < tables.length && fits(tables[end].getBoundingClientRect(), box)) { end += 1; }
+      pages.push([start, end]);
+      start = end;
+    }
+    if (page >= pages.length) { page = 0; }
+    showPage(tables, label);
+  }
+  function fits(rect, box) { return rect.bottom <= box.bottom + 1 && rect.right <= box.right + 1; }
+  function showPage(tables, label) {
+    var range = pages[page];
+    tables.forEach(function (t, i) { t.classList.toggle('wall-later', i < range[0] || i >= range[1]); });
+    label.hidden = pages.length < 2;
+    label.textContent = 'Tables ' + (range[0] + 1) + '–' + range[1] + ' of ' + tables.length +
+      ' · page ' + (page + 1) + ' of ' + pages.length;
+  }
+  window.setInterval(function () {
+    if (pages.length < 2) { return; }
+    page = (page + 1) % pages.length;
+    var holder = document.querySelector('.page-presenter #tables-presenter');
+    showPage(Array.prototype.slice.call(holder.querySelectorAll('.wall-table')), holder.querySelector('.wall-page'));
+  }, PAGE_MS);
+  window.addEventListener('resize', pageWall);
+  pageWall();
 })();

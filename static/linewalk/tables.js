@@ -19,7 +19,7 @@
     seen[table] = seq;
     keepTyping();
   });
-  root.addEventListener('htmx:wsAfterMessage', function () { markHost(); putBack(); clock(); pageWall(); });
+  root.addEventListener('htmx:wsAfterMessage', function () { markHost(); putBack(); clock(); pageWall(); window.setTimeout(pageWall, 50); });
 
   // A table's frame re-draws its whole board, the boxes people type in included: what they were typing
   // (and where the cursor was) stays.
@@ -120,7 +120,9 @@
   clock();
 
   // The presenter's picks wall fills the screen while tables are open; more tables than fit are shown a
-  // screenful at a time, turning every PAGE_MS, with "Tables 1–6 of 13" above them.
+  // screenful at a time, turning every PAGE_MS, with "Tables 1–6 of 13" above them. The tables off this
+  // page are `hidden` (not a class: htmx's settling puts a swapped element's classes back); the pages are
+  // measured again once a swap has settled.
   var PAGE_MS = 15000;
   var pages = [], page = 0;
   function pageWall() {
@@ -137,7 +139,7 @@
     }
     var start = 0;
     while (start < tables.length) {
-      tables.forEach(function (t, i) { t.classList.toggle('wall-later', i < start); });
+      tables.forEach(function (t, i) { t.hidden = i < start; });
       var box = grid.getBoundingClientRect();
       var end = start + 1;
       while (end < tables.length && fits(tables[end].getBoundingClientRect(), box)) { end += 1; }
@@ -150,7 +152,7 @@
   function fits(rect, box) { return rect.bottom <= box.bottom + 1 && rect.right <= box.right + 1; }
   function showPage(tables, label) {
     var range = pages[page];
-    tables.forEach(function (t, i) { t.classList.toggle('wall-later', i < range[0] || i >= range[1]); });
+    tables.forEach(function (t, i) { t.hidden = i < range[0] || i >= range[1]; });
     label.hidden = pages.length < 2;
     label.textContent = 'Tables ' + (range[0] + 1) + '–' + range[1] + ' of ' + tables.length +
       ' · page ' + (page + 1) + ' of ' + pages.length;

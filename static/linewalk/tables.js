@@ -95,6 +95,14 @@
   });
 
   document.addEventListener('click', function (e) {
+    var tuck = e.target.closest('#tables-tuck');
+    if (tuck) {
+      var section = document.getElementById('tables-section');
+      var tucked = section.classList.toggle('is-tucked');
+      tuck.setAttribute('aria-expanded', tucked ? 'false' : 'true');
+      tuck.textContent = tucked ? 'Show the tables over the board' : "Show the room's board";
+      return;
+    }
     var button = e.target.closest('button[data-tsend]');
     if (!button || button.form && button.form.dataset.tsend) { return; }
     sender.send(message(button.dataset.tsend, Object.assign({}, button.dataset)));

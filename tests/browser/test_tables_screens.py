@@ -68,3 +68,23 @@ def test_the_presenters_picks_wall_fits_the_screen_a_page_of_tables_at_a_time(ev
     assert sizes and min(sizes) >= 16, sizes
     expect(presenter.locator("#tables-presenter #step-title")).to_be_hidden()
     expect(presenter.locator("#tables-presenter .recipe-steps")).to_contain_text("Back to the room")
+
+
+def test_the_facilitators_tables_take_the_boards_place_at_1280x720_until_tucked_away(
+    event_screens, event_inquiry
+):
+    seat(event_inquiry, "round")
+    alice = event_screens.facilitator(viewport={"width": 1280, "height": 720})
+    rows = alice.locator("#tables-rows tr")
+    expect(rows).to_have_count(13)
+    for i in range(13):  # every table at a glance, on the first screen
+        assert within(alice, rows.nth(i)), i
+    expect(alice.locator("#tables-rows")).to_contain_text("people")  # the lens per table
+    tuck = alice.locator("#tables-tuck")
+    expect(tuck).to_have_text("Show the room's board")
+    tuck.click()
+    expect(tuck).to_have_attribute("aria-expanded", "false")
+    assert within(alice, alice.locator("#board .card").first)
+    assert not within(alice, rows.nth(12))  # back in the side panel, below the steering controls
+    alice.get_by_role("button", name="Show the tables over the board").click()
+    assert within(alice, rows.nth(12))

@@ -54,6 +54,12 @@
     document.querySelectorAll('.table-view[data-table]').forEach(function (view) {
       view.classList.toggle('is-host', !!mine && view.dataset.host === mine);
     });
+    // The phone's own seat among the table's people (shown as "Someone" when names are off).
+    if (mine) {
+      document.querySelectorAll('#table-view li[data-participant="' + mine + '"]').forEach(function (li) {
+        li.classList.add('is-me');
+      });
+    }
   }
 
   function newClientId() {

@@ -41,6 +41,8 @@ def test_a_phone_at_a_table_shows_the_table_its_prompt_and_cards_first(event_scr
     table = phone.locator("#table-view .table-view")
     expect(table.locator("h2")).to_contain_text("Table")
     expect(table.locator(".tcard").first).to_be_visible()
+    expect(table.locator("li.is-me")).to_have_count(1)  # their own seat, marked
+    expect(table.locator("li.is-me")).to_contain_text("(NHS)")
     for part in (table.locator("h2"), table.locator(".table-prompt"), table.locator(".tcard").first):
         assert within(phone, part), part
     # The step and its clock stay in view at the foot of the screen, above the room's round banner.

@@ -91,6 +91,41 @@ def shoot(out, name, page, screens=1):
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
+# Tables (board/tables) -------------------------------------------------------------------------------------
+# tables-phone.png: a phone seated at a table in the fours step of a 1-2-4-All round (390x844);
+# tables-facilitator-1280x720.png: the facilitator's tables overview; tables-presenter-1280x720-picks.png:
+# the presenter's wall of what every table brings back. The rooms are seated through the real actions.
+
+
+def tables_screens(browser, base_url, password, env, out):
+    codes = {}
+    for stage in ("round", "picks"):
+        done = run(env, "demo_inquiry", "--event-size", "--tables", stage, "--owner", USERNAME)
+        codes[stage] = re.search(r"join code (\w+)", done).group(1)
+    context = browser.new_context(base_url=base_url, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"/i/{codes['round']}/join/")
+    page.get_by_label("Your name (optional)").fill("Priya")
+    page.get_by_role("radio", name="NHS").check()
+    page.get_by_role("button", name="Join the inquiry").click()
+    settled(page)
+    page.locator("#table-view > .table-view").wait_for()
+    page.locator(".tables-clock").filter(has_text=re.compile(r"\d:\d\d")).first.wait_for()
+    shoot(out, "tables-phone", page)
+    context.close()
+    context = logged_in(browser, base_url, password, {"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(f"/i/{codes['round']}/facilitate/")
+    settled(page)
+    page.locator("#tables-rows tr").first.wait_for()
+    shoot(out, "tables-facilitator-1280x720", page)
+    page.goto(f"/i/{codes['picks']}/present/")
+    settled(page)
+    page.locator("#picks-wall .wall-table").first.wait_for()
+    shoot(out, "tables-presenter-1280x720-picks", page)
+    context.close()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screens"), help="folder for the PNGs")
@@ -171,6 +206,7 @@ def main(argv=None):
             page.get_by_role("heading", name="Set up two-factor sign-in").wait_for()
             shoot(out, "two-factor-setup", page)
             context.close()
+            tables_screens(browser, base_url, password, env, out)
             browser.close()
     finally:
         server.stop()

@@ -127,8 +127,10 @@ class Inquiry(models.Model):
     def contents(self):
         """How much this inquiry holds, by kind: what deleting it deletes."""
         from board.models import Card, Dot, Reaction, Theme, Vote
+        from board.tables.models import Seat, Table, TableCard, TableEmail, TableTheme, TableVote, Topic
         from sessions.models import Event
 
+        at_tables = {"table__breakout__inquiry": self}
         return {
             "rounds": self.rounds.count(),
             "participants": self.participants.count(),
@@ -137,6 +139,15 @@ class Inquiry(models.Model):
             "votes": Vote.objects.filter(inquiry=self).count(),
             "dots": Dot.objects.filter(vote__inquiry=self).count(),
             "reactions": Reaction.objects.filter(card__inquiry=self).count(),
+            "tables": Table.objects.filter(breakout__inquiry=self).count(),
+            "seats at tables": Seat.objects.filter(breakout__inquiry=self).count(),
+            "table cards": TableCard.objects.filter(**at_tables).count(),
+            "table themes": TableTheme.objects.filter(**at_tables).count(),
+            "picks to bring back": TableCard.objects.filter(**at_tables, picked=True).count()
+            + TableTheme.objects.filter(**at_tables, picked=True).count(),
+            "table votes": TableVote.objects.filter(table_card__table__breakout__inquiry=self).count(),
+            "Open Space topics": Topic.objects.filter(breakout__inquiry=self).count(),
+            "emails given for tables": TableEmail.objects.filter(participant__inquiry=self).count(),
             "audit entries": self.audit.count(),
             "stored changes": Event.objects.filter(inquiry=self).count(),
         }

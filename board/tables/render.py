@@ -2,6 +2,8 @@
 seated participants and for the facilitators), the facilitators' overview of every table, and the
 room-wide parts (the recipe's step, the Open Space marketplace, the picks wall)."""
 
+from collections import Counter
+
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -78,6 +80,7 @@ def table_context(table):
     people = members(table)
     ctx = step_context(breakout)
     return {
+        "lens": sector_lens(breakout.inquiry, people, cards),
         **ctx,
         "table": table,
         "people": people,
@@ -91,6 +94,18 @@ def table_context(table):
     }
 
 
+def sector_lens(inquiry, people, cards):
+    """The table read through the sector lens: people and cards by sector, for the sectors with at least
+    the inquiry's minimum group size (k) at the table; smaller ones are withheld, as on the room's lens."""
+    seated = Counter(p.sector for p in people)
+    wrote = Counter(c.author.sector for c in cards)
+    return [
+        (sector, seated[sector], wrote[sector])
+        for sector in inquiry.sectors
+        if seated[sector] >= inquiry.k_threshold
+    ]
+
+
 def table_html(table, oob=False):
     return _partial("table", {**table_context(table), "oob": oob})
 
@@ -102,6 +117,8 @@ def overview_row(table, oob=False, ctx=None):
         "people_count": len(ctx["people"]),
         "cards_count": ctx["cards_count"],
         "picks_count": len(ctx["picks"]),
+        "lens": ctx["lens"],
+        "k": table.breakout.inquiry.k_threshold,
         "oob": oob,
     }
     return _partial("overview-row", row)

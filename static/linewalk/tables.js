@@ -19,7 +19,7 @@
     seen[table] = seq;
     keepTyping();
   });
-  root.addEventListener('htmx:wsAfterMessage', function () { markHost(); putBack(); });
+  root.addEventListener('htmx:wsAfterMessage', function () { markHost(); putBack(); clock(); pageWall(); window.setTimeout(pageWall, 50); });
 
   // A table's frame re-draws its whole board, the boxes people type in included: what they were typing
   // (and where the cursor was) stays.
@@ -54,6 +54,12 @@
     document.querySelectorAll('.table-view[data-table]').forEach(function (view) {
       view.classList.toggle('is-host', !!mine && view.dataset.host === mine);
     });
+    // The phone's own seat among the table's people (shown as "Someone" when names are off).
+    if (mine) {
+      document.querySelectorAll('#table-view li[data-participant="' + mine + '"]').forEach(function (li) {
+        li.classList.add('is-me');
+      });
+    }
   }
 
   function newClientId() {
@@ -95,6 +101,14 @@
   });
 
   document.addEventListener('click', function (e) {
+    var tuck = e.target.closest('#tables-tuck');
+    if (tuck) {
+      var section = document.getElementById('tables-section');
+      var tucked = section.classList.toggle('is-tucked');
+      tuck.setAttribute('aria-expanded', tucked ? 'false' : 'true');
+      tuck.textContent = tucked ? 'Show the tables over the board' : "Show the room's board";
+      return;
+    }
     var button = e.target.closest('button[data-tsend]');
     if (!button || button.form && button.form.dataset.tsend) { return; }
     sender.send(message(button.dataset.tsend, Object.assign({}, button.dataset)));
@@ -118,4 +132,51 @@
   }
   window.setInterval(clock, 1000);
   clock();
+
+  // The presenter's picks wall fills the screen while tables are open; more tables than fit are shown a
+  // screenful at a time, turning every PAGE_MS, with "Tables 1–6 of 13" above them. The tables off this
+  // page are `hidden` (not a class: htmx's settling puts a swapped element's classes back); the pages are
+  // measured again once a swap has settled.
+  var PAGE_MS = 15000;
+  var pages = [], page = 0;
+  function pageWall() {
+    var holder = document.querySelector('.page-presenter #tables-presenter');
+    var grid = holder && holder.querySelector('.wall-tables');
+    var tables = grid ? Array.prototype.slice.call(grid.querySelectorAll('.wall-table')) : [];
+    var label = holder && holder.querySelector('.wall-page');
+    pages = [];
+    if (!tables.length || !holder.querySelector('.tables-mode')) { if (label) { label.remove(); } return; }
+    if (!label) {
+      label = document.createElement('p');
+      label.className = 'wall-page';
+      grid.parentNode.insertBefore(label, grid);
+    }
+    var start = 0;
+    while (start < tables.length) {
+      tables.forEach(function (t, i) { t.hidden = i < start; });
+      var box = grid.getBoundingClientRect();
+      var end = start + 1;
+      while (end < tables.length && fits(tables[end].getBoundingClientRect(), box)) { end += 1; }
+      pages.push([start, end]);
+      start = end;
+    }
+    if (page >= pages.length) { page = 0; }
+    showPage(tables, label);
+  }
+  function fits(rect, box) { return rect.bottom <= box.bottom + 1 && rect.right <= box.right + 1; }
+  function showPage(tables, label) {
+    var range = pages[page];
+    tables.forEach(function (t, i) { t.hidden = i < range[0] || i >= range[1]; });
+    label.hidden = pages.length < 2;
+    label.textContent = 'Tables ' + (range[0] + 1) + '–' + range[1] + ' of ' + tables.length +
+      ' · page ' + (page + 1) + ' of ' + pages.length;
+  }
+  window.setInterval(function () {
+    if (pages.length < 2) { return; }
+    page = (page + 1) % pages.length;
+    var holder = document.querySelector('.page-presenter #tables-presenter');
+    showPage(Array.prototype.slice.call(holder.querySelectorAll('.wall-table')), holder.querySelector('.wall-page'));
+  }, PAGE_MS);
+  window.addEventListener('resize', pageWall);
+  pageWall();
 })();

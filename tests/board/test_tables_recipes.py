@@ -95,3 +95,106 @@ async def test_open_space_seats_people_at_the_topics_they_chose(inquiry, alice):
     finally:
         for screen in [fac, *phones]:
             await screen.close()
+
+
+def instruction_of(screen):
+    bar = screen.find("tables-step")
+    element = bar.find_class("step-instruction") if bar is not None else []
+    return element[0].text_content() if element else None
+
+
+def clock_of(screen):
+    return screen.find("tables-step").xpath(".//span[@data-ends]")
+
+
+async def time_is_up():
+    """The current step's end, moved into the past, and the clock's call that follows."""
+    breakout = await sync_to_async(Breakout.objects.get)()
+    await sync_to_async(Breakout.objects.filter(pk=breakout.pk).update)(
+        step_ends_at=timezone.now() - timedelta(seconds=1)
+    )
+    await sync_to_async(advance_if_due)(breakout.pk, breakout.step)
+
+
+async def test_what_so_what_now_what_leads_each_table_through_its_three_questions(inquiry, alice):
+    people = await sync_to_async(join_many)(inquiry, ["NHS", "Other", "Local authority"])
+    fac = await TableScreen(inquiry.code, alice).connect()
+    presenter = await TableScreen(inquiry.code, alice, query="view=presenter").connect()
+    phones = [await TableScreen(inquiry.code, c).connect() for c in people]
+    screens = [fac, presenter, *phones]
+    questions = [
+        ("what", "What happened? What did you notice"),
+        ("sowhat", "So what? Why does it matter"),
+        ("nowwhat", "Now what? What will you do"),
+    ]
+    try:
+        await fac.send(
+            type="tables", op="open", mode="mixed", size=4, recipe="wsn", prompt="Winter discharges"
+        )
+        for screen in screens:
+            await screen.until(lambda s: step_of(s) == "what")
+            assert questions[0][1] in instruction_of(screen)
+            assert clock_of(screen)  # each question is timed
+            steps = screen.find("tables-step").xpath(".//ol[@class='recipe-steps']/li")
+            assert [li.text_content() for li in steps] == [
+                "What?",
+                "So what?",
+                "Now what?",
+                "All · Back to the room",
+            ]
+        for phone in phones:
+            await phone.until(lambda s: s.table() is not None)
+            assert "Winter discharges" in phone.find("table-view").text_content()
+        await phones[1].table_post("Three patients waited a week for a care package")
+
+        # What?'s time is up: So what? follows by itself, on every screen, and the table keeps what it
+        # wrote (the questions build on each other).
+        await time_is_up()
+        for screen in screens:
+            await screen.until(lambda s: step_of(s) == "sowhat")
+            assert questions[1][1] in instruction_of(screen)
+            assert questions[0][1] not in instruction_of(screen)
+        for phone in phones:
+            await phone.until(
+                lambda s: "Three patients waited a week for a care package" in s.table()[1].values()
+            )
+        assert "Three patients waited a week" in fac.find("tables-panel").text_content()
+
+        # The facilitator skips ahead: Now what?, where the table chooses what it brings back.
+        await fac.send(type="recipe", op="skip")
+        for screen in screens:
+            await screen.until(lambda s: step_of(s) == "nowwhat")
+            assert questions[2][1] in instruction_of(screen)
+        await phones[0].send(type="recipe", op="skip")
+        assert (await phones[0].reply()).error == "forbidden"
+        table = await sync_to_async(Table.objects.get)()
+        pids = await sync_to_async(lambda: [_pid(c) for c in people])()
+        host = phones[pids.index(table.host_id)]
+        await host.table_post("Ask the council for a shared discharge list")
+        await host.until(lambda s: len(s.table()[1]) == 2)
+        chosen = next(pk for pk, text in host.table()[1].items() if text.startswith("Ask the council"))
+        await host.send(type="table", op="pick", card=chosen, theme=None)
+        await host.until(lambda s: s.find(f"tcard-{chosen}").get("class").endswith("is-picked"))
+        await host.send(
+            type="table", op="send", table=None, noticed="Delays start at the front door", by_vote=False
+        )
+        await presenter.until(lambda s: "Ask the council" in s.find("picks-wall").text_content())
+        assert "Delays start at the front door" in presenter.find("picks-wall").text_content()
+
+        # Its time is up too: the room comes back together, and that step waits for the facilitator.
+        await time_is_up()
+        for screen in screens:
+            await screen.until(lambda s: step_of(s) == "all")
+            assert not clock_of(screen)
+        await fac.send(type="recipe", op="skip")
+        assert (await fac.reply()).error == "invalid_state"
+    finally:
+        for screen in screens:
+            await screen.close()
+
+
+def _pid(client):
+    from inquiry.models import Participant
+
+    token = next(v for k, v in client.session.items() if k.startswith("participant:"))
+    return Participant.objects.get(token=token).pk

@@ -442,9 +442,15 @@ class Command(BaseCommand):
             help="with --event-size: the phase the last round is in (default: gather); map: the close, "
             "a next-steps round with the systems map on the shared screen; closed: after the event",
         )
+        parser.add_argument(
+            "--tables",
+            choices=("round", "picks"),
+            help="with --event-size: the room seated at tables for a 1-2-4-All round (board/tables/demo.py); "
+            "round: in fours, posting at their tables; picks: every table's picks sent to the room",
+        )
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="where the server answers")
 
-    def handle(self, *args, owner, seed, report, markdown, event_size, phase, url, **options):
+    def handle(self, *args, owner, seed, report, markdown, event_size, phase, url, tables=None, **options):
         User = get_user_model()
         if owner:
             user = User.objects.filter(username=owner).first()
@@ -465,6 +471,10 @@ class Command(BaseCommand):
             # "People have joined" button; a fresh inquiry starts with it large).
             inquiry.join_in_corner = True
             inquiry.save(update_fields=["join_in_corner"])
+        if tables and event_size:
+            from board.tables.demo import seat_the_room
+
+            seat_the_room(inquiry, user, tables, [text for r, _t, text in CONTRIBUTIONS if r == 1])
         self.stdout.write(
             f"Created “{inquiry.title}” (join code {inquiry.code}) for {user.get_username()}: "
             f"{inquiry.participants.count()} participants, {inquiry.cards.count()} contributions."

@@ -1,0 +1,92 @@
+"""The tables' screens at event size (100 people at 13 tables), as the room sees them: a phone at a table
+shows its table, its prompt and its cards before anything else, with the recipe's step in view; the
+presenter's picks wall fits a 1280x720 screen with text of 16 px or more, a screenful of tables at a time
+(issue 15; the same states as ``make screens``)."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from board.management.commands.demo_inquiry import CONTRIBUTIONS
+from board.tables.demo import seat_the_room
+
+from .conftest import in_thread
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TEXTS = [text for r, _t, text in CONTRIBUTIONS if r == 1]
+
+
+def seat(inquiry, stage):
+    in_thread(lambda: seat_the_room(inquiry, get_user_model().objects.get(username="alice"), stage, TEXTS))
+
+
+def within(page, locator):
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return (
+        box is not None
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= size["height"]
+        and box["x"] >= 0
+        and (box["x"] + box["width"] <= size["width"])
+    )
+
+
+def test_a_phone_at_a_table_shows_the_table_its_prompt_and_cards_first(event_screens, event_inquiry):
+    seat(event_inquiry, "round")
+    phone = event_screens.participant("Priya", "NHS")  # a late joiner: seated at the emptiest table
+    table = phone.locator("#table-view .table-view")
+    expect(table.locator("h2")).to_contain_text("Table")
+    expect(table.locator(".tcard").first).to_be_visible()
+    expect(table.locator("li.is-me")).to_have_count(1)  # their own seat, marked
+    expect(table.locator("li.is-me")).to_contain_text("(NHS)")
+    for part in (table.locator("h2"), table.locator(".table-prompt"), table.locator(".tcard").first):
+        assert within(phone, part), part
+    # The step and its clock stay in view at the foot of the screen, above the room's round banner.
+    step = phone.locator("#tables-phone .tables-step")
+    expect(step.locator("#step-title")).to_contain_text("In fours")
+    expect(step.locator(".tables-clock")).to_have_text(re.compile(r"^\d+:\d\d$"))
+    assert within(phone, step.locator(".step-instruction"))
+    assert table.bounding_box()["y"] < phone.locator(".round-banner").bounding_box()["y"]
+
+
+def test_the_presenters_picks_wall_fits_the_screen_a_page_of_tables_at_a_time(event_screens, event_inquiry):
+    seat(event_inquiry, "picks")
+    presenter = event_screens.presenter(viewport={"width": 1280, "height": 720})
+    wall = presenter.locator("#picks-wall")
+    expect(wall.locator(".wall-page")).to_contain_text("of 13")
+    shown = wall.locator(".wall-table:visible")
+    count = shown.count()
+    assert 2 <= count < 13
+    assert wall.locator(".wall-table").count() == 13
+    for i in range(count):
+        assert within(presenter, shown.nth(i)), i
+    sizes = wall.locator(".wall-table:visible li, .wall-table:visible .noticed").evaluate_all(
+        "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))"
+    )
+    assert sizes and min(sizes) >= 16, sizes
+    expect(presenter.locator("#tables-presenter #step-title")).to_be_hidden()
+    expect(presenter.locator("#tables-presenter .recipe-steps")).to_contain_text("Back to the room")
+
+
+def test_the_facilitators_tables_take_the_boards_place_at_1280x720_until_tucked_away(
+    event_screens, event_inquiry
+):
+    seat(event_inquiry, "round")
+    alice = event_screens.facilitator(viewport={"width": 1280, "height": 720})
+    rows = alice.locator("#tables-rows tr")
+    expect(rows).to_have_count(13)
+    for i in range(13):  # every table at a glance, on the first screen
+        assert within(alice, rows.nth(i)), i
+    expect(alice.locator("#tables-rows")).to_contain_text("people")  # the lens per table
+    tuck = alice.locator("#tables-tuck")
+    expect(tuck).to_have_text("Show the room's board")
+    tuck.click()
+    expect(tuck).to_have_attribute("aria-expanded", "false")
+    assert within(alice, alice.locator("#board .card").first)
+    assert not within(alice, rows.nth(12))  # back in the side panel, below the steering controls
+    alice.get_by_role("button", name="Show the tables over the board").click()
+    assert within(alice, rows.nth(12))

@@ -28,6 +28,8 @@
     var count = document.getElementById('steps-count');
     var any = count && count.textContent.trim() !== '0';
     section.hidden = role !== 'facilitator' && !any && !stepsRound;
+    // In a next-steps round a phone's box to write in is the action form: it takes the composer's place.
+    document.body.classList.toggle('steps-round', stepsRound && role === 'participant');
     view.querySelectorAll('[data-action=round-kind][data-when]').forEach(function (button) {
       button.hidden = (button.dataset.when === 'on') !== stepsRound;
     });

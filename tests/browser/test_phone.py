@@ -166,3 +166,18 @@ def test_offline_at_once_when_the_socket_drops(screens):
     carol.evaluate("lwTest.dropSocket()")
     expect(carol.locator("#lw-connection")).to_have_text("Offline - will send when back", timeout=3000)
     expect(carol.locator("#lw-connection")).to_have_text("Live", timeout=20_000)
+
+
+@pytest.mark.parametrize("event_inquiry", ["map"], indirect=True)
+def test_in_the_next_steps_round_the_phone_proposes_an_action_first(event_screens):
+    """At the close (a next-steps round, event size) the form to propose an action is where the box to
+    post in was, on screen without scrolling; what the phone proposes is listed with the room's."""
+    phone = event_screens.participant("Priya")
+    what = phone.get_by_label("What will happen")
+    expect(what).to_be_visible()
+    assert in_view(phone, what), what.bounding_box()
+    expect(phone.get_by_label("Your contribution", exact=True)).to_be_hidden()
+    what.fill("A shared induction day for new care coordinators")
+    phone.get_by_role("button", name="Propose this action").click()
+    expect(phone.locator("#steps-list .step-what", has_text="A shared induction day")).to_have_count(1)
+    assert_accessible(phone, "the phone in the next-steps round")

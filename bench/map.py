@@ -24,19 +24,17 @@ import re
 import sys
 import time
 
+from .harness import on_embedded_server
 from .live import (
     ERROR_RE,
     SEQ_RE,
     THEME_RE,
-    EmbeddedServer,
     Probe,
-    bulk_join,
     dist_ms,
     log,
     machine,
     open_socket,
     raise_open_file_limit,
-    setup_inquiry,
 )
 
 POST_RE = re.compile(r"Map bench post (\d+)\b")
@@ -199,20 +197,7 @@ def main(argv=None):
     if a.themes < 2 or a.links > a.themes * (a.themes - 1) - a.seconds / a.link_every:
         p.error("too many links for that many themes")
     raise_open_file_limit(a.clients + 512)
-    server = EmbeddedServer(1, "hub")
-    try:
-        server.start()
-        code, facilitator_key = setup_inquiry(server.env())
-        joined, _ = bulk_join(server.env(), code, a.clients + 1, server.base_urls)
-        try:
-            import uvloop
-
-            result = uvloop.run(run(a, server, code, facilitator_key, joined))
-        except ImportError:
-            result = asyncio.run(run(a, server, code, facilitator_key, joined))
-    finally:
-        server.stop()
-    server.cleanup()
+    result, _ = on_embedded_server(a.clients + 1, lambda *args: run(a, *args))
     m = machine()
     r = result["resources"]
     print(

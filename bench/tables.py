@@ -20,16 +20,14 @@ import re
 import sys
 import time
 
+from .harness import BOX, on_embedded_server
 from .live import (
-    EmbeddedServer,
     Probe,
-    bulk_join,
     dist_ms,
     log,
     machine,
     open_socket,
     raise_open_file_limit,
-    setup_inquiry,
 )
 
 TSEQ_RE = re.compile(r'^<div id="lw-tseq"[^>]*data-table="(\d+)"')
@@ -142,27 +140,10 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
     raise_open_file_limit(a.clients + 512)
-    server = EmbeddedServer(1, "hub")
-    try:
-        server.start()
-        code, facilitator_key = setup_inquiry(server.env())
-        joined, _ = bulk_join(server.env(), code, a.clients, server.base_urls)
-        try:
-            import uvloop
-
-            result = uvloop.run(run(a, server, code, facilitator_key, joined))
-        except ImportError:
-            result = asyncio.run(run(a, server, code, facilitator_key, joined))
-    finally:
-        server.stop()
-    log_counts = server.log_counts()
-    server.cleanup()
+    result, log_counts = on_embedded_server(a.clients, lambda *args: run(a, *args))
     m = machine()
     d, r = result["to_table_ms"], result["resources"]
-    print(
-        f"{m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, Python {m['python']}; clients and server on "
-        "the same box; embedded default (SQLite + in-memory layer), 1 Daphne process, LIVE_FANOUT=hub"
-    )
+    print(BOX.format(**m))
     ok = (
         d["p99"] not in (None, "lost")
         and d["p99"] <= 150

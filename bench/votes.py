@@ -24,22 +24,21 @@ import re
 import sys
 import time
 
+from .harness import BOX, on_embedded_server
 from .live import (
     ERROR_RE,
     SEQ_RE,
-    EmbeddedServer,
     Facilitator,
     Probe,
-    bulk_join,
     dist_ms,
     log,
     machine,
     open_socket,
     raise_open_file_limit,
-    setup_inquiry,
 )
 
 LEFT_RE = re.compile(r'<div id="lw-mine"[^>]*data-left="(\d+)"')
+AUTHOR_RE = re.compile(r'id="card-(\d+)" data-card="\d+" data-cid="00000000-0000-4000-8000-(\d{12})"')
 VOTES_RE = re.compile(r'id="card-(\d+)-votes".*?<strong>(\d+)</strong> dot', re.S)
 
 
@@ -85,9 +84,12 @@ class FacilitatorCounts(Facilitator):
         super().__init__(*args)
         self.dots = {}
         self.total_at = {}
+        self.authors = {}  # card id -> the voter who posted it (from the card's client id)
 
     def observe(self, message):
         super().observe(message)
+        for card, k in AUTHOR_RE.findall(message):
+            self.authors[int(card)] = int(k)
         for card, count in VOTES_RE.findall(message):
             self.dots[int(card)] = int(count)
         self.total_at.setdefault(sum(self.dots.values()), time.time())
@@ -126,6 +128,9 @@ async def run(args, server, code, facilitator_key, joined):
     if not await wait_for(lambda: len(facilitator.cards) >= args.cards, 60):
         raise RuntimeError(f"only {len(facilitator.cards)} of {args.cards} cards arrived")
     cards = facilitator.cards[: args.cards]
+    # Nobody may dot their own card (the server refuses it): each voter's choice leaves out the card it
+    # posted, known from the facilitator's frames by its client id.
+    authors = facilitator.authors
     for k, card in enumerate(cards[: len(cards) // 2]):
         message = {"type": "card", "op": "move", "card": card, "theme": facilitator.themes[k % 2]}
         facilitator.ws.send(json.dumps(message))
@@ -150,7 +155,7 @@ async def run(args, server, code, facilitator_key, joined):
         delay = t0 + offset - time.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        voters[i].dot(rng.choice(cards))
+        voters[i].dot(rng.choice([c for c in cards if authors.get(c) != i] if i < args.cards else cards))
     last_sent = time.time()
     all_counted = await wait_for(lambda: all(len(v.counted) == args.dots for v in voters), args.drain)
     shown = await wait_for(lambda: total in facilitator.total_at, args.drain)
@@ -195,27 +200,10 @@ def main(argv=None):
     if a.clients < 1 or a.cards < 2 or a.dots < 1 or a.seconds <= 0:
         p.error("--clients >= 1, --cards >= 2, --dots >= 1 and --seconds > 0")
     raise_open_file_limit(a.clients + 512)
-    server = EmbeddedServer(1, "hub")
-    try:
-        server.start()
-        code, facilitator_key = setup_inquiry(server.env())
-        joined, _ = bulk_join(server.env(), code, a.clients + 1, server.base_urls)
-        try:
-            import uvloop
-
-            result = uvloop.run(run(a, server, code, facilitator_key, joined))
-        except ImportError:
-            result = asyncio.run(run(a, server, code, facilitator_key, joined))
-    finally:
-        server.stop()
-    log_counts = server.log_counts()
-    server.cleanup()
+    result, log_counts = on_embedded_server(a.clients + 1, lambda *args: run(a, *args))
     m = machine()
     c, r = result["counted_ms"], result["resources"]
-    print(
-        f"{m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, Python {m['python']}; clients and server on "
-        "the same box; embedded default (SQLite + in-memory layer), 1 Daphne process, LIVE_FANOUT=hub"
-    )
+    print(BOX.format(**m))
     shown = result["facilitator_all_shown_s"]
     rows = [
         ("Voting", f"N={result['voters']:,}, {a.cards} cards (half in two themes), {a.dots} dots each"),

@@ -1,0 +1,35 @@
+"""What the single-process benchmarks (bench.votes, bench.map, bench.tables) share: a fresh inquiry served
+by one Daphne process on the embedded default, participants joined in bulk, the clients' coroutine run on
+uvloop where it is installed."""
+
+import asyncio
+
+from .live import EmbeddedServer, bulk_join, setup_inquiry
+
+
+def on_embedded_server(participants, run):
+    """Serve a fresh inquiry (SQLite + in-memory layer, ``LIVE_FANOUT=hub``), join ``participants`` to it,
+    and run ``run(server, code, facilitator_key, joined)`` (a coroutine function) until it returns:
+    (its result, the server log's counts)."""
+    server = EmbeddedServer(1, "hub")
+    try:
+        server.start()
+        code, facilitator_key = setup_inquiry(server.env())
+        joined, _ = bulk_join(server.env(), code, participants, server.base_urls)
+        try:
+            import uvloop
+
+            result = uvloop.run(run(server, code, facilitator_key, joined))
+        except ImportError:
+            result = asyncio.run(run(server, code, facilitator_key, joined))
+    finally:
+        server.stop()
+    log_counts = server.log_counts()
+    server.cleanup()
+    return result, log_counts
+
+
+BOX = (
+    "{cores} cores ({cpu}), {memory_gb} GB, Python {python}; clients and server on the same box; embedded "
+    "default (SQLite + in-memory layer), 1 Daphne process, LIVE_FANOUT=hub"
+)

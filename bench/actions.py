@@ -128,17 +128,28 @@ def main(argv=None):
         # Each vote by someone with dots left (every participant has spent --dots-each already).
         voters = iter(person for _ in range(4) for person in rng.sample(people, len(people)))
 
+        def others_card(person):
+            """A card someone else posted (nobody may dot or react to their own)."""
+            while (card := rng.choice(cards)).author_id == person.pk:
+                pass
+            return card
+
         def dot():
             person = next(voters)
             actions.add_dot(
-                Actor(PARTICIPANT, inquiry.pk, participant_id=person.pk), card_id=rng.choice(cards).pk
+                Actor(PARTICIPANT, inquiry.pk, participant_id=person.pk), card_id=others_card(person).pk
             )
 
         def reaction():
             person = rng.choice(people)
             actions.toggle_reaction(
-                Actor(PARTICIPANT, inquiry.pk, participant_id=person.pk), rng.choice(cards).pk
+                Actor(PARTICIPANT, inquiry.pk, participant_id=person.pk), others_card(person).pk
             )
+
+        def not_author(card):
+            while (person := next(voters)).pk == card.author_id:
+                pass
+            return person
 
         def post():
             person = rng.choice(people)
@@ -147,7 +158,7 @@ def main(argv=None):
 
         def dots_batch():
             batch = [
-                (Actor(PARTICIPANT, inquiry.pk, participant_id=next(voters).pk), ("dot", "add"), c.pk, None)
+                (Actor(PARTICIPANT, inquiry.pk, participant_id=not_author(c).pk), ("dot", "add"), c.pk, None)
                 for c in rng.sample(cards, a.batch)
             ]
             assert all(result is None for result in actions.cast_votes(inquiry.pk, batch))

@@ -3,6 +3,7 @@ by one Daphne process on the embedded default, participants joined in bulk, the 
 uvloop where it is installed."""
 
 import asyncio
+import time
 
 from .live import EmbeddedServer, bulk_join, setup_inquiry
 
@@ -33,3 +34,13 @@ BOX = (
     "{cores} cores ({cpu}), {memory_gb} GB, Python {python}; clients and server on the same box; embedded "
     "default (SQLite + in-memory layer), 1 Daphne process, LIVE_FANOUT=hub"
 )
+
+
+async def wait_for(predicate, limit, step=0.05):
+    """Poll ``predicate`` until it holds (True) or ``limit`` seconds pass (False)."""
+    deadline = time.monotonic() + limit
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(step)
+    return True

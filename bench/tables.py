@@ -20,7 +20,7 @@ import re
 import sys
 import time
 
-from .harness import BOX, on_embedded_server
+from .harness import BOX, on_embedded_server, wait_for
 from .live import (
     Probe,
     dist_ms,
@@ -52,15 +52,6 @@ class Phone:
             self.table = int(found.group(1))
         for token in TOKEN_RE.findall(text):
             self.seen.setdefault(int(token), at)
-
-
-async def wait_for(predicate, limit, step=0.05):
-    deadline = time.monotonic() + limit
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(step)
-    return True
 
 
 async def run(args, server, code, facilitator_key, joined):

@@ -24,7 +24,7 @@ import re
 import sys
 import time
 
-from .harness import BOX, on_embedded_server
+from .harness import BOX, on_embedded_server, wait_for
 from .live import (
     ERROR_RE,
     SEQ_RE,
@@ -93,15 +93,6 @@ class FacilitatorCounts(Facilitator):
         for card, count in VOTES_RE.findall(message):
             self.dots[int(card)] = int(count)
         self.total_at.setdefault(sum(self.dots.values()), time.time())
-
-
-async def wait_for(predicate, limit, step=0.05):
-    deadline = time.monotonic() + limit
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(step)
-    return True
 
 
 async def run(args, server, code, facilitator_key, joined):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from inquiry import audit, limits
-from inquiry.access import Refused, require_facilitator, require_participant
+from inquiry.access import Refused, require_facilitator, require_participant, round_of
 from inquiry.models import Inquiry, Participant, Round
 from sessions import events
 from sessions.events import notify_participant
@@ -706,11 +706,7 @@ def open_vote(actor, round_id, target, budget, per_item, live):
     """Open dot voting on the cards (of one round, or all) or on the themes; any open vote closes first."""
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
-        voting_round = None
-        if round_id is not None:
-            voting_round = Round.objects.filter(pk=round_id, inquiry=inquiry).first()
-            if voting_round is None:
-                raise Refused("not_found", "There is no such round in this inquiry.")
+        voting_round = None if round_id is None else round_of(inquiry, round_id)
         Vote.objects.filter(inquiry=inquiry, is_open=True).update(is_open=False)
         vote = Vote.objects.create(
             inquiry=inquiry,

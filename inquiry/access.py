@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from .models import Inquiry, Participant, normalise_code
+from .models import Inquiry, Participant, Round, normalise_code
 
 FACILITATOR = "facilitator"
 PARTICIPANT = "participant"
@@ -132,3 +132,11 @@ def require_participant(actor, inquiry):
     if participant is None or participant.removed:
         raise Refused("removed", "A facilitator has removed you from this inquiry.")
     return participant
+
+
+def round_of(inquiry, round_id):
+    """The round ``round_id`` of ``inquiry``, or Refused (a round of another inquiry is not found either)."""
+    found = Round.objects.filter(pk=round_id, inquiry=inquiry).first()
+    if found is None:
+        raise Refused("not_found", "There is no such round in this inquiry.")
+    return found

@@ -14,7 +14,7 @@ from board.models import Card, Theme
 from sessions.events import disconnect_participant
 
 from . import audit
-from .access import Refused, require_facilitator
+from .access import Refused, require_facilitator, round_of
 from .models import DEFAULT_SECTORS, RETENTION_LIMIT, DeletionRecord, Inquiry, Participant, Round
 
 
@@ -58,13 +58,6 @@ def add_cofacilitator(user, inquiry, username):
     return other
 
 
-def _round(inquiry, round_id):
-    found = Round.objects.filter(pk=round_id, inquiry=inquiry).first()
-    if found is None:
-        raise Refused("not_found", "There is no such round in this inquiry.")
-    return found
-
-
 @contextmanager
 def steering(actor, action):
     """A facilitator's change to the room: locked, authorised, and recorded in the audit log."""
@@ -81,7 +74,7 @@ def steering(actor, action):
 def activate_round(actor, round_id):
     """Move the room to this round: phones show its question and new posts belong to it."""
     with steering(actor, "round.activate") as (inquiry, notes):
-        target = _round(inquiry, round_id)
+        target = round_of(inquiry, round_id)
         inquiry.current_round = target
         # A countdown belongs to the round it was set in: the next round starts without it.
         inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
@@ -95,7 +88,7 @@ def activate_round(actor, round_id):
 def set_phase(actor, round_id, phase):
     """Gather, silent writing, reveal, vote or closed. Revealing shows every silent card at once."""
     with steering(actor, "round.phase") as (inquiry, notes):
-        target = _round(inquiry, round_id)
+        target = round_of(inquiry, round_id)
         target.phase = phase
         target.save(update_fields=["phase"])
         notes.append(f"round {target.position + 1} → {phase}")
@@ -116,7 +109,7 @@ def set_round_kind(actor, round_id, kind):
     from board.systemmap import render as map_render
 
     with steering(actor, "round.kind") as (inquiry, notes):
-        target = _round(inquiry, round_id)
+        target = round_of(inquiry, round_id)
         target.kind = kind
         target.save(update_fields=["kind"])
         notes.append(f"round {target.position + 1} → {kind}")
@@ -168,7 +161,7 @@ def add_round(actor, question, guidance=""):
 
 def edit_round(actor, round_id, question, guidance=""):
     with steering(actor, "round.edit") as (inquiry, notes):
-        target = _round(inquiry, round_id)
+        target = round_of(inquiry, round_id)
         target.question, target.guidance = question, guidance
         target.save(update_fields=["question", "guidance"])
         notes.append(f"round {target.position + 1}: {question}")
@@ -178,7 +171,7 @@ def edit_round(actor, round_id, question, guidance=""):
 
 def move_round(actor, round_id, position):
     with steering(actor, "round.move") as (inquiry, notes):
-        target = _round(inquiry, round_id)
+        target = round_of(inquiry, round_id)
         rounds = [r for r in inquiry.rounds.order_by("position", "pk") if r.pk != target.pk]
         rounds.insert(min(position, len(rounds)), target)
         for index, item in enumerate(rounds):
@@ -219,7 +212,7 @@ def place_join_panel(actor, corner):
 def set_view(actor, round_id, follow):
     """What the board shows (one round, or all), and whether every screen follows the facilitator's view."""
     with steering(actor, "room.view") as (inquiry, notes):
-        inquiry.view_round = _round(inquiry, round_id) if round_id else None
+        inquiry.view_round = round_of(inquiry, round_id) if round_id else None
         inquiry.follow = follow
         inquiry.save(update_fields=["view_round", "follow"])
         notes.append(f"view {inquiry.view_round or 'all rounds'}; follow {'on' if follow else 'off'}")

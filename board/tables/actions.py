@@ -20,8 +20,15 @@ from board import safeguarding
 from board.actions import changing, publish
 from board.models import Card
 from inquiry import audit, limits
-from inquiry.access import FACILITATOR, PARTICIPANT, Refused, require_facilitator, require_participant
-from inquiry.models import Participant, Round
+from inquiry.access import (
+    FACILITATOR,
+    PARTICIPANT,
+    Refused,
+    require_facilitator,
+    require_participant,
+    round_of,
+)
+from inquiry.models import Participant
 
 from . import recipes, seating
 from . import render as tables_render
@@ -103,11 +110,7 @@ def open_tables(actor, round_id, mode, size=None, count=None, recipe="", prompt=
         raise Refused("invalid_field", "Tables by topic follow the Open Space recipe (its marketplace).")
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
-        chosen = None
-        if round_id is not None:
-            chosen = Round.objects.filter(pk=round_id, inquiry=inquiry).first()
-            if chosen is None:
-                raise Refused("not_found", "There is no such round in this inquiry.")
+        chosen = None if round_id is None else round_of(inquiry, round_id)
         Breakout.objects.filter(inquiry=inquiry, closed=False).update(closed=True)
         breakout = Breakout.objects.create(
             inquiry=inquiry,

@@ -8,7 +8,9 @@ themes and back, one ``card.move`` and then ``card.move_many`` (10 cards) at a t
 For each move the page measures, with performance.now(), from the frame's arrival (htmx's
 ``wsBeforeMessage``) to the first frame painted after it was applied (htmx's swap, then every module's
 ``wsAfterMessage`` work, then style, layout and paint: the next requestAnimationFrame and a task after it).
-Prints the median, p95 and worst of each kind."""
+Prints the median, p95 and worst of each kind. ``--profile``: also samples the page's script with
+Chromium's profiler (DevTools protocol ``Profiler``) during the ``card.move`` runs and prints where the
+script time went, by function (self time) and by script file."""
 
 import argparse
 import json
@@ -114,10 +116,50 @@ def metrics(cdp):
     }
 
 
+def profile_report(profile, moves, top=25):
+    """Where the script time of a ``Profiler.stop`` profile went, in ms per move: by script file and by
+    function, a built-in's time (querySelectorAll, parsing...) counted to the page function calling it."""
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    parent = {child: node["id"] for node in profile["nodes"] for child in node.get("children", ())}
+    owner = {}
+
+    def owner_of(node_id):
+        # The nearest frame, this one or a caller, in one of the page's scripts.
+        if node_id not in owner:
+            frame = nodes[node_id]["callFrame"]
+            if frame["functionName"] in ("(idle)", "(program)", "(garbage collector)"):
+                owner[node_id] = (frame["functionName"],) * 2
+            elif frame["url"].startswith("http"):
+                name = frame["functionName"] or "(anonymous)"
+                url = frame["url"].rsplit("/", 1)[-1]
+                owner[node_id] = (url, f"{name} {url}:{frame['lineNumber'] + 1}")
+            elif node_id in parent:
+                owner[node_id] = owner_of(parent[node_id])
+            else:
+                owner[node_id] = ("(root)", "(root) " + (frame["functionName"] or "(anonymous)"))
+        return owner[node_id]
+
+    by_function, by_file = {}, {}
+    for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=True):
+        url, key = owner_of(sample)
+        by_function[key] = by_function.get(key, 0) + delta
+        by_file[url] = by_file.get(url, 0) + delta
+    lines = ["  script time per card.move (profiler samples), by file:"]
+    for url, spent in sorted(by_file.items(), key=lambda kv: -kv[1]):
+        if spent / moves >= 50:
+            lines.append(f"    {spent / 1000 / moves:6.2f} ms  {url}")
+    lines.append("  by function (with the built-ins it calls):")
+    ranked = sorted(by_function.items(), key=lambda kv: -kv[1])
+    ranked = [kv for kv in ranked if kv[0] not in ("(idle)", "(program)")]
+    lines += [f"    {spent / 1000 / moves:6.2f} ms  {key}" for key, spent in ranked[:top]]
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cards", type=int, default=1000, help="cards on the board")
     parser.add_argument("--moves", type=int, default=40, help="moves of each kind")
+    parser.add_argument("--profile", action="store_true", help="sample the script of the card.move runs")
     args = parser.parse_args(argv)
 
     server = EmbeddedServer(1, "hub")
@@ -158,7 +200,12 @@ def main(argv=None):
             cdp = page.context.new_cdp_session(page)
             cdp.send("Performance.enable")
             before = metrics(cdp)
+            if args.profile:
+                cdp.send("Profiler.enable")
+                cdp.send("Profiler.setSamplingInterval", {"interval": 100})
+                cdp.send("Profiler.start")
             single = measure(page, args.moves, False)
+            profiled = cdp.send("Profiler.stop")["profile"] if args.profile else None
             spent = {k: (v - before[k]) * 1000 / args.moves for k, v in metrics(cdp).items() if k in before}
             many = measure(page, args.moves, True)
             browser.close()
@@ -166,6 +213,8 @@ def main(argv=None):
         print(f"card.move applied in the browser: {summary(single)}")
         print("  browser time per card.move: " + ", ".join(f"{k} {v:.1f} ms" for k, v in spent.items()))
         print(f"card.move_many (10 cards) applied in the browser: {summary(many)}")
+        if profiled:
+            print(profile_report(profiled, args.moves))
     finally:
         server.stop()
         server.cleanup()

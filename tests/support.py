@@ -150,7 +150,7 @@ class Screen:
                 continue
             swap = element.get("hx-swap-oob") or "true"
             strategy, _, selector = swap.partition(":")
-            if strategy == "true":
+            if strategy in ("true", "lw-outer"):  # lw-outer: static/linewalk/swap.js
                 strategy = "outerHTML"
             target = self.find(selector.lstrip("#") if selector else element.get("id"))
             if target is None:

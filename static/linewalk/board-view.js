@@ -52,8 +52,13 @@
     if (count && count.textContent !== text) { count.textContent = text; }
   }
 
+  function themeSections() {
+    var themes = document.getElementById('themes');
+    return Array.prototype.filter.call(themes ? themes.children : [], function (el) { return el.classList.contains('theme'); });
+  }
+
   function applyFolds() {
-    document.querySelectorAll('#themes > .theme').forEach(function (section) {
+    themeSections().forEach(function (section) {
       var on = folded.has(section.dataset.theme);
       toggleClass(section, 'is-collapsed', on);
       var button = section.querySelector('.theme-collapse');
@@ -161,24 +166,30 @@
       return;
     }
     if (message.indexOf('card-') < 0 && message.indexOf('theme-') < 0) { return; }
-    var touched = new Set();
-    var fresh = allCards().filter(function (card) {
-      if (keys.has(card)) { return false; }
+    // The cards the frame drew and the columns they left or joined (swap.js), or, when it re-drew more
+    // than a few cards, every card not seen before and every column.
+    var frame = window.LinewalkFrame;
+    var drawn = frame && frame.cards(), columns = frame && frame.lists();
+    var touched = new Set(columns || []);
+    var fresh = (drawn || allCards()).filter(function (card) {
+      if (keys.has(card) || !card.closest('#board')) { return false; }
       touched.add(card.parentElement);
       return true;
     });
     if (filter.q || filter.sector || filter.round) { applyFilter(allCards()); } else { fresh.forEach(function (c) { toggleClass(c, 'is-filtered', false); }); }
-    // A card left a column: that column's stacks change too (its id is in some head's data-stack).
-    lists().forEach(function (list) {
-      list.querySelectorAll(':scope > .card[data-stack]').forEach(function (head) {
-        head.dataset.stack.split(' ').forEach(function (id) {
-          var member = document.getElementById('card-' + id);
-          if (!member || member.parentElement !== list) { touched.add(list); }
+    if (!columns) {
+      // A card left a column: that column's stacks change too (its id is in some head's data-stack).
+      lists().forEach(function (list) {
+        list.querySelectorAll(':scope > .card[data-stack]').forEach(function (head) {
+          head.dataset.stack.split(' ').forEach(function (id) {
+            var member = document.getElementById('card-' + id);
+            if (!member || member.parentElement !== list) { touched.add(list); }
+          });
         });
       });
-    });
+    }
     applyFolds();
-    applyStacks(Array.from(touched));
+    applyStacks(Array.from(touched).filter(function (list) { return list.matches('#board ol.cards'); }));
   });
 
   applyAll();

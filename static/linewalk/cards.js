@@ -3,7 +3,7 @@
  * [<small>meta</small>] [<p id="card-N-votes">counts</p>]. This expands each once in the browser into the
  * card every screen styles and scripts address: li.card[data-card][data-round] > p.card-text, p.card-meta,
  * p.card-votes, and, where `react(card)` says so, a "This resonates" button. One entry point:
- * window.LinewalkCards.expand(scope, {react: function (li) { return bool; }}). */
+ * window.LinewalkCards.expand(scope or [cards], {react: function (li) { return bool; }}). */
 (function () {
   'use strict';
 
@@ -80,8 +80,17 @@
     }
   }
 
+  // ``scope``: an element (its cards), or an array of the cards themselves (a frame's: swap.js).
   function expand(scope, options) {
     scope = scope || document;
+    if (Array.isArray(scope)) {
+      scope.forEach(function (li) {
+        if (li.matches('li[data-m]:not(.card)')) { expandOne(li, options); }
+        var p = li.querySelector(':scope > p[id$="-votes"]:not(.card-votes)');
+        if (p && li.matches('li.card[data-m]')) { votesOf(p, li.dataset.card); }
+      });
+      return;
+    }
     scope.querySelectorAll('li[data-m]:not(.card)').forEach(function (li) { expandOne(li, options); });
     // Counts pushed into a card already expanded replace its p.card-votes with a bare one.
     scope.querySelectorAll('li.card[data-m] > p[id$="-votes"]:not(.card-votes)').forEach(function (p) {

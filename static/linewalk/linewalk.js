@@ -364,26 +364,34 @@
   }
 
   // --- what the page shows -------------------------------------------------------------------------------
+  var lastMarks = null;
   function refresh() {
     // The presenter view shows the sector lens open (it is screen-shared; nobody clicks it there).
     var lensPanel = document.getElementById('lens');
     if (lensPanel && document.body.classList.contains('page-presenter')) { lensPanel.open = true; }
     var banner = document.getElementById('round-banner');
     var closed = banner ? (banner.dataset.closedRounds || '').split(' ').filter(Boolean) : [];
+    // After a frame that drew a few cards (a move, a new post), only those need looking at, unless what
+    // marks every card changed (the closed rounds, the person's own cards): static/linewalk/swap.js.
+    var marks = closed.join(' ') + '|' + Array.from(own).join(' ');
+    var touched = window.LinewalkFrame && marks === lastMarks ? window.LinewalkFrame.cards() : null;
+    lastMarks = marks;
     if (window.LinewalkCards) {
-      window.LinewalkCards.expand(root, { react: function (li) { return role === 'participant' && !own.has(li.id.slice(5)); } });
+      window.LinewalkCards.expand(touched || root, { react: function (li) { return role === 'participant' && !own.has(li.id.slice(5)); } });
     }
     // The phone's board (phone_board.js) before focus is put back: its column toggles are re-drawn.
     if (window.LinewalkPhoneBoard) { window.LinewalkPhoneBoard.apply(); }
-    document.querySelectorAll('#live .card').forEach(function (card) {
+    var cards = touched || Array.prototype.slice.call(document.querySelectorAll('#live .card'));
+    cards.forEach(function (card) {
       var mine = own.has(card.dataset.card);
       if (card.classList.contains('mine') !== mine) { card.classList.toggle('mine', mine); }
       var open = mine && closed.indexOf(card.dataset.round) < 0;
       if (card.classList.contains('open-round') !== open) { card.classList.toggle('open-round', open); }
+      // Nobody resonates with their own card (the server refuses it too): a card acknowledged as one's
+      // own after it was drawn loses the button.
+      var react = mine && card.querySelector(':scope > .react');
+      if (react) { react.remove(); }
     });
-    // Nobody resonates with their own card (the server refuses it too): a card acknowledged as one's own
-    // after it was drawn loses the button.
-    document.querySelectorAll('#live .card.mine > .react').forEach(function (b) { b.remove(); });
     var form = document.getElementById('compose-form');
     if (form && banner) {
       var isOpen = banner.dataset.open === '1';
@@ -391,7 +399,7 @@
       form.querySelector('button[type=submit]').disabled = !isOpen;
       form.classList.toggle('closed', !isOpen);
     }
-    applyFilter();
+    applyFilter(touched);
     applyMine();
     applyAnnouncement();
     if (role === 'presenter') {
@@ -404,16 +412,21 @@
   // --- which round the board shows ----------------------------------------------------------------------
   // Cards stay in the DOM (swaps address them by id); those of other rounds get a class that hides them
   // (a class, not a <style> rule: the Content-Security-Policy allows no inline styles).
-  function applyFilter() {
+  // ``cards``: only these changed (the round shown did not), else every card on the board.
+  var filteredRound = null;
+  function applyFilter(cards) {
     var state = document.getElementById('room-state');
     var select = document.getElementById('view-round');
     var round = select ? select.value : (state && state.dataset.follow === '1' ? state.dataset.viewRound : '');
     round = parseInt(round, 10) || '';
-    document.querySelectorAll('#board .card[data-round]').forEach(function (card) {
+    if (!cards || round !== filteredRound) { cards = document.querySelectorAll('#board .card[data-round]'); }
+    filteredRound = round;
+    Array.prototype.forEach.call(cards, function (card) {
+      if (!card.dataset.round || !card.closest('#board')) { return; }
       var other = !!round && card.dataset.round !== String(round);
       if (card.classList.contains('other-round') !== other) { card.classList.toggle('other-round', other); }
     });
-    document.body.dataset.viewRound = round;
+    if (document.body.dataset.viewRound !== String(round)) { document.body.dataset.viewRound = round; }
   }
 
   // --- the participant's own dots and reactions (a private part of each frame) ---------------------------

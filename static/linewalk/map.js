@@ -17,25 +17,57 @@
   }
 
   // --- the choices of the link form: every theme on the board, and the cards everyone sees -------------
-  function choices() {
+  // The cards' labels by id, kept from frame to frame: a frame that drew a few cards (swap.js) changes
+  // only theirs, and a frame that changes no label (a card moving between themes) rebuilds nothing.
+  var labels = null, cardItems = null;
+  function label(card) {
+    if (!card.closest('#board') || card.classList.contains('is-hidden') || card.classList.contains('is-silent')) { return null; }
+    var text = card.querySelector('.card-text');
+    var found = text ? text.textContent.trim() : '';
+    return found.length > 60 ? found.slice(0, 59) + '…' : found;
+  }
+  function cardChoices(frame) {
+    var touched = frame && labels ? frame.cards() : null, gone = frame && labels ? frame.gone() : null;
+    if (!touched || !gone) {
+      labels = new Map();
+      document.querySelectorAll('#board .card[data-card]').forEach(function (card) {
+        var text = label(card);
+        if (text !== null) { labels.set(parseInt(card.dataset.card, 10), text); }
+      });
+      cardItems = null;
+    } else {
+      gone.forEach(function (id) { if (labels.delete(parseInt(id.slice(5), 10))) { cardItems = null; } });
+      touched.forEach(function (card) {
+        var id = parseInt(card.dataset.card, 10), text = label(card);
+        if (text === null ? labels.delete(id) : labels.get(id) !== text) {
+          if (text !== null) { labels.set(id, text); }
+          cardItems = null;
+        }
+      });
+    }
+    if (cardItems === null) {
+      // In the order they were posted, not board order: a card moving between themes leaves the list as it was.
+      cardItems = Array.from(labels.keys()).sort(function (a, b) { return a - b; }).map(function (id) {
+        return ['card-' + id, labels.get(id), 'Single contributions'];
+      });
+    }
+    return cardItems;
+  }
+
+  function choices(frame) {
     var items = [];
-    document.querySelectorAll('#themes > .theme[data-theme]').forEach(function (theme) {
+    var themes = document.getElementById('themes');
+    Array.prototype.forEach.call(themes ? themes.children : [], function (theme) {
+      if (!theme.dataset.theme) { return; }
       var name = theme.querySelector('.theme-name');
       items.push(['theme-' + theme.dataset.theme, name ? name.textContent.trim() : '', 'Themes']);
     });
-    // Cards in the order they were posted, not board order: a card moving between themes then leaves the
-    // list as it was, and two lists of every card on the board are not rebuilt on each move.
-    var cards = [];
-    document.querySelectorAll('#board .card[data-card]:not(.is-hidden):not(.is-silent)').forEach(function (card) {
-      var text = card.querySelector('.card-text');
-      var label = text ? text.textContent.trim() : '';
-      cards.push(['card-' + card.dataset.card, label.length > 60 ? label.slice(0, 59) + '…' : label, 'Single contributions']);
-    });
-    cards.sort(function (a, b) { return parseInt(a[0].slice(5), 10) - parseInt(b[0].slice(5), 10); });
-    return items.concat(cards);
+    var cards = cardChoices(frame);
+    return { items: items, cards: cards, all: items.concat(cards) };
   }
 
-  function refresh() {
+  var filled = { themes: null, cards: null };
+  function refresh(e) {
     var view = document.getElementById('map-view');
     var section = document.getElementById('systems-map');
     if (!view || !section) { return; }
@@ -46,9 +78,17 @@
     if (form) {
       form.hidden = !canLink;
       if (canLink) {
-        var items = choices();
-        lw.fill(form.querySelector('[name=source]'), items);
-        lw.fill(form.querySelector('[name=target]'), items);
+        var got = choices(e && e.type === 'htmx:wsAfterMessage' ? window.LinewalkFrame : null);
+        var themesKey = JSON.stringify(got.items);
+        // Unchanged themes and the very same list of cards: the two selects are as they should be.
+        if (themesKey !== filled.themes || got.cards !== filled.cards ||
+            !form.querySelector('[name=source]').dataset.filled || !form.querySelector('[name=target]').dataset.filled) {
+          lw.fill(form.querySelector('[name=source]'), got.all);
+          lw.fill(form.querySelector('[name=target]'), got.all);
+          filled = { themes: themesKey, cards: got.cards };
+        }
+      } else {
+        labels = null;  // not kept while the form is not shown: counted afresh when it is
       }
     }
     section.hidden = role !== 'facilitator' && view.dataset.nodes === '0' && !mapRound;

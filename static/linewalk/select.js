@@ -99,7 +99,9 @@
   function themeOptions() {
     var select = document.getElementById('ws-move-to');
     if (!select) { return; }
-    var items = Array.prototype.map.call(document.querySelectorAll('#themes > .theme'), function (s) {
+    var themes = document.getElementById('themes');
+    var sections = Array.prototype.filter.call(themes ? themes.children : [], function (el) { return el.classList.contains('theme'); });
+    var items = sections.map(function (s) {
       var name = s.querySelector('.theme-name');
       return [s.dataset.theme, name ? name.textContent.trim() : ''];
     });

@@ -385,10 +385,25 @@ def ephemeral_ports():
 # Servers --------------------------------------------------------------------------------------------------
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+def free_port(taken=()):
+    """A port nobody listens on: the first free one of ``BENCH_PORTS`` ("8111-8119", for a box shared by
+    several people, each with their own range) when it is set, else one the kernel picks."""
+    wanted = os.environ.get("BENCH_PORTS", "")
+    if wanted:
+        low, _, high = wanted.partition("-")
+        candidates = range(int(low), int(high or low) + 1)
+    else:
+        candidates = [0]
+    for port in candidates:
+        if port in taken:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in BENCH_PORTS={wanted}")
 
 
 def http_get_status(port, path="/", timeout=2.0):
@@ -484,7 +499,9 @@ class EmbeddedServer:
         self.fanout = fanout
         self.keep = keep
         self.tmp = Path(tempfile.mkdtemp(prefix="linewalk-bench-"))
-        self.ports = [free_port() for _ in range(processes)]
+        self.ports = []
+        for _ in range(processes):
+            self.ports.append(free_port(self.ports))
         self.base_urls = [f"http://{HOST}:{port}" for port in self.ports]
         self.log_paths = [self.tmp / f"server-{i}.log" for i in range(processes)]
         self.procs = []

@@ -51,6 +51,16 @@ def send_on_commit(group, message):
     transaction.on_commit(lambda: _send(group, message))
 
 
+def send_now(group, message):
+    """Hand an unsequenced message to a group now (from a database thread or sync code)."""
+    _send(group, message)
+
+
+def server_loop():
+    """The running server's event loop when called from its database thread, else None."""
+    return _server_loop()
+
+
 def _send(group, message):
     """Hand a message to the channel layer. From a database thread of a running server, the send is
     queued on the event loop without waiting for it: the database thread serves every socket's actions,

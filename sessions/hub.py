@@ -18,6 +18,8 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from inquiry.access import FACILITATOR
+
 from . import protocol, wire
 from .events import REDACTED
 from .models import Event
@@ -318,11 +320,18 @@ class Hub:
                 await consumer.dispatch(message)
             return
         if message["type"] == "table.event":
-            for consumer in list(self.tables.get(message["table"], ())):
-                await consumer.table_event(message)
+            following = list(self.tables.get(message["table"], ()))
+            frame = wire.text_frame(message["html"]) if following else None  # encoded once for all
+            for consumer in following:
+                await consumer.table_event(message, frame)
             return
         inquiry = message.get("inquiry")
         if inquiry not in self.sockets:
+            return
+        if message["type"] == "table.overview":
+            for consumer in list(self.sockets[inquiry]):
+                if consumer.actor.role == FACILITATOR:
+                    await consumer.table_overview(message)
             return
         if message["type"] == "table.seating":
             for consumer in list(self.sockets[inquiry]):

@@ -6,6 +6,8 @@ opened or closed, someone seated or moved); table events come from each table's 
 is the table's whole board, led by its own header (``lw-tseq``: the table and its sequence number), so a
 screen never goes back in time and never needs another table's stream to catch up."""
 
+import asyncio
+
 from channels.db import database_sync_to_async
 from django.conf import settings
 
@@ -58,6 +60,9 @@ class TableFeed:
 
     following = frozenset()
     table_seqs = None
+    tables_reading = 0  # reads of this screen's tables in flight or waiting: table frames wait meanwhile
+    tables_waiting = ()
+    tables_lock = None
 
     async def tables_open(self):
         """After the room's catch-up: follow this screen's tables and send their current state."""
@@ -71,17 +76,41 @@ class TableFeed:
             _never.add(key)
 
     async def tables_refresh(self):
-        """Follow what this screen should and send it; False if the inquiry has never had tables."""
+        """Follow what this screen should and send it; False if the inquiry has never had tables. Table
+        frames arriving meanwhile wait, and are applied after it in order (or dropped as older)."""
+        self.tables_reading += 1
+        return await self._tables_reread()
+
+    def tables_refresh_soon(self):
+        """A table frame is missing: read this screen's tables afresh (in the background: the hub hands
+        every local socket its frames in one loop), holding the frames that come meanwhile from now."""
+        self.tables_reading += 1
+        asyncio.get_running_loop().create_task(self._tables_reread())
+
+    async def _tables_reread(self):
+        try:
+            if self.tables_lock is None:
+                self.tables_lock = asyncio.Lock()
+            # One read at a time: each is newer than the one before, so a screen never goes back in time.
+            async with self.tables_lock:
+                return await self._tables_read()
+        finally:
+            self.tables_reading -= 1
+            if not self.tables_reading and self.tables_waiting:
+                waiting, self.tables_waiting = self.tables_waiting, ()
+                for message in waiting:
+                    await self.table_event(message)
+
+    async def _tables_read(self):
         state = await tables_state_db(self.actor)
         if state is None:
             await self.tables_follow(frozenset())
             return False
         tables, seqs, html, deadline = state
         await self.tables_follow(tables)
-        # A phone's table frame that arrived while reading is newer than what was read: keep it.
-        stale = self.actor.role == PARTICIPANT and any(
-            seq < self.table_seqs.get(t, 0) for t, seq in seqs.items()
-        )
+        # Reads are one at a time and frames wait for them, so what was read is never older than what
+        # this screen shows; the check keeps it so.
+        stale = any(seq < self.table_seqs.get(t, 0) for t, seq in seqs.items())
         for table, seq in seqs.items():
             self.table_seqs[table] = max(seq, self.table_seqs.get(table, 0))
         if html and not stale:
@@ -106,15 +135,33 @@ class TableFeed:
     async def tables_leave(self):
         await self.tables_follow(frozenset())
 
-    async def table_event(self, message):
+    async def table_event(self, message, wire=None):
+        """A change of a table this screen follows (``wire``: the frame encoded for sockets, once for every
+        local socket; sessions/wire.py). A whole board replaces what the screen shows if newer; a post's
+        card applies only onto the frame just before it, else the table is read afresh."""
         table, seq = message["table"], message["seq"]
-        if table not in self.following or self.table_seqs is None or seq <= self.table_seqs.get(table, 0):
+        if table not in self.following or self.table_seqs is None:
+            return
+        if self.tables_reading:
+            if not self.tables_waiting:
+                self.tables_waiting = []
+            self.tables_waiting.append(message)
+            return
+        known = self.table_seqs.get(table, 0)
+        if seq <= known:
+            return
+        if seq > known + 1 and not message["full"]:
+            self.tables_refresh_soon()
             return
         self.table_seqs[table] = seq
-        html = tables_render.table_header(table, seq) + message["html"]
-        if self.actor.role == FACILITATOR:
-            html += message["row"]
-        await self.send(html)
+        direct = getattr(self, "direct", None)
+        if wire is None or direct is None or not direct.write(wire):
+            await self.send(message["html"])
+
+    async def table_overview(self, message):
+        """The facilitators' overview rows of the tables changed in the last tick (board/tables/live.py)."""
+        if self.actor is not None and self.actor.role == FACILITATOR and self.table_seqs is not None:
+            await self.send(message["html"])
 
     async def table_seating(self, message):
         """Tables opened, closed or someone moved: follow what this screen now should, fetch it."""

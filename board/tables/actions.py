@@ -279,17 +279,7 @@ def _at_table(actor, table_id=None, host=False):
     sequence number under the lock. ``host``: the host's tools (the table's host, or a facilitator)."""
     participant = None
     if actor.role == PARTICIPANT:
-        # One read for the seat, its table, the breakout and the inquiry: a post is the hot path.
-        seat = (
-            Seat.objects.select_related("participant", "table__breakout__inquiry", "table__breakout__round")
-            .filter(
-                participant_id=actor.participant_id,
-                breakout__inquiry_id=actor.inquiry_id,
-                breakout__closed=False,
-            )
-            .order_by("-breakout_id")
-            .first()
-        )
+        seat = _own_seat(actor)
         if seat is None:
             if require_participant(actor, _inquiry(actor)) is not None:
                 raise Refused("forbidden", "You are not seated at a table.")
@@ -306,14 +296,32 @@ def _at_table(actor, table_id=None, host=False):
         if table_id is None:
             raise Refused("invalid_field", "Say which table.")
         table = _table(_open(inquiry), table_id)
+        table.seq = Table.objects.select_for_update().filter(pk=table.pk).values_list("seq", flat=True).get()
     else:
         raise Refused("forbidden", "The presenter view cannot act at a table.")
-    table.seq = Table.objects.select_for_update().filter(pk=table.pk).values_list("seq", flat=True).get()
     table.seq_locked = True
     is_host = participant is None or table.host_id == participant.pk
     if host and not is_host:
         raise Refused("forbidden", "Only this table's host can do that.")
     return At(table, participant, is_host), inquiry
+
+
+def _own_seat(actor):
+    """A participant's seat at the open tables, with its table (its row locked: the sequence number read
+    with it is the one this change follows), the breakout, the inquiry and the participant, in one read:
+    a post is the hot path. One at most: a participant has one seat a breakout, an inquiry one open
+    breakout (so no ordering, which cost as much as the rest of the query to build)."""
+    seats = (
+        Seat.objects.select_related("participant", "table__breakout__inquiry")
+        .select_for_update(of=("table",))
+        .filter(
+            participant_id=actor.participant_id,
+            breakout__inquiry_id=actor.inquiry_id,
+            breakout__closed=False,
+        )
+        .order_by()[:1]
+    )
+    return next(iter(seats), None)
 
 
 def _inquiry(actor):
@@ -336,19 +344,17 @@ def tack_frame(client_id, card_id):
 
 
 def post(actor, client_id, text):
-    """A participant posts to their table's board. A resend with the same client id stores nothing."""
+    """A participant posts to their table's board. A resend with the same client id stores nothing and
+    is acknowledged again (its first copy's card)."""
     with transaction.atomic():
-        existing = TableCard.objects.filter(author_id=actor.participant_id, client_id=client_id).first()
-        if existing is not None:
-            return Replied(existing, tack_frame(client_id, existing.pk))
-        at, inquiry = _at_table(actor)
-        limits.take_post(at.participant.pk)
-        if inquiry.paused:
-            raise Refused("paused", "The facilitator has paused the room.")
-        if inquiry.safeguarding and safeguarding.reasons(text):
-            raise Refused(
-                "held", "That looks like it may hold personal details: say it without them, please."
-            )
+        try:
+            at, inquiry = _at_table(actor)
+        except Refused:
+            # Moved, or the tables closed, since they sent it the first time: it is still theirs.
+            resent = _resent(actor, client_id)
+            if resent is None:
+                raise
+            return resent
         try:
             with transaction.atomic():
                 # The table's sequence number, read under its lock, orders its cards as they came.
@@ -360,10 +366,24 @@ def post(actor, client_id, text):
                     position=at.table.seq,
                 )
         except IntegrityError:
-            card = TableCard.objects.get(author=at.participant, client_id=client_id)
-            return Replied(card, tack_frame(client_id, card.pk))
-        _touched(at.table, "post")
+            return _resent(actor, client_id)
+        # Checked once the post is known to be new (a resend costs nothing and is always acknowledged);
+        # a refusal rolls the card back with the rest of the transaction.
+        if inquiry.paused:
+            raise Refused("paused", "The facilitator has paused the room.")
+        if inquiry.safeguarding and safeguarding.reasons(text):
+            raise Refused(
+                "held", "That looks like it may hold personal details: say it without them, please."
+            )
+        limits.take_post(at.participant.pk)
+        themes = list(TableTheme.objects.filter(table=at.table))
+        publish_table(at.table, "post", active=True, html=tables_render.card_frame(at.table, card, themes))
         return Replied(card, tack_frame(client_id, card.pk))
+
+
+def _resent(actor, client_id):
+    card = TableCard.objects.filter(author_id=actor.participant_id, client_id=client_id).first()
+    return None if card is None else Replied(card, tack_frame(client_id, card.pk))
 
 
 def _card_at(at, card_id):

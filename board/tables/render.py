@@ -2,7 +2,7 @@
 seated participants and for the facilitators), the facilitators' overview of every table, and the
 room-wide parts (the recipe's step, the Open Space marketplace, the picks wall)."""
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 from django.db.models import Count
 from django.template.loader import render_to_string
@@ -110,24 +110,64 @@ def table_html(table, oob=False):
     return _partial("table", {**table_context(table), "oob": oob})
 
 
-def overview_row(table, oob=False, ctx=None):
-    ctx = ctx or table_context(table)
-    row = {
-        "table": table,
-        "people_count": len(ctx["people"]),
-        "cards_count": ctx["cards_count"],
-        "picks_count": len(ctx["picks"]),
-        "lens": ctx["lens"],
-        "k": table.breakout.inquiry.k_threshold,
-        "oob": oob,
-    }
-    return _partial("overview-row", row)
+def overview_rows(tables, oob=False):
+    """The facilitators' at-a-glance rows for ``tables`` (each read with its breakout and inquiry): three
+    reads whatever their number (the panel holds every table; a tick's frame, the tables changed since the
+    last one)."""
+    if not tables:
+        return ""
+    ids = [table.pk for table in tables]
+    seated, wrote, picks = defaultdict(Counter), defaultdict(Counter), Counter()
+    for table_id, sector in Seat.objects.filter(table_id__in=ids, participant__removed=False).values_list(
+        "table_id", "participant__sector"
+    ):
+        seated[table_id][sector] += 1
+    for table_id, sector, picked in TableCard.objects.filter(table_id__in=ids).values_list(
+        "table_id", "author__sector", "picked"
+    ):
+        wrote[table_id][sector] += 1
+        picks[table_id] += picked
+    picked_themes = TableTheme.objects.filter(table_id__in=ids, picked=True)
+    for table_id in picked_themes.values_list("table_id", flat=True):
+        picks[table_id] += 1
+    rows = []
+    for table in tables:
+        inquiry, people, cards = table.breakout.inquiry, seated[table.pk], wrote[table.pk]
+        row = {
+            "table": table,
+            "people_count": sum(people.values()),
+            "cards_count": sum(cards.values()),
+            "picks_count": picks[table.pk],
+            # The sector lens as on the table's own (sector_lens): sectors with k or more seated.
+            "lens": [(s, people[s], cards[s]) for s in inquiry.sectors if people[s] >= inquiry.k_threshold],
+            "k": inquiry.k_threshold,
+            "oob": oob,
+        }
+        rows.append(_partial("overview-row", row))
+    return mark_safe("".join(rows))  # rendered partials, escaped there
 
 
-def table_frames(table):
-    """(the table's board, the facilitators' overview row), both as out-of-band swaps, from one read."""
-    ctx = table_context(table)
-    return _partial("table", {**ctx, "oob": True}), overview_row(table, oob=True, ctx=ctx)
+def overview_frame(table_ids):
+    """The rows of the tables ``table_ids`` that still exist, as out-of-band swaps (the facilitators'
+    overview, sent once a tick for the tables changed in it)."""
+    tables = list(
+        Table.objects.filter(pk__in=table_ids, breakout__closed=False).select_related("breakout__inquiry")
+    )
+    return overview_rows(tables, oob=True)
+
+
+def table_frame(table):
+    """The table's whole board, as an out-of-band swap."""
+    return _partial("table", {**table_context(table), "oob": True})
+
+
+def card_frame(table, card, themes):
+    """A card just posted to ``table``, appended to its board's unsorted cards (every screen of the table
+    shows the same; its host's tools show by the page's class). ``themes``: the table's, for the card's
+    "Move to" list. A new card has no votes."""
+    card.vote_count = 0
+    ctx = {"card": card, "themes": themes, "show_names": table.breakout.inquiry.show_names}
+    return board_render.oob(f"table-{table.pk}-unsorted", _partial("tcard", ctx))
 
 
 def table_header(table_id, seq):
@@ -183,7 +223,7 @@ def facilitator_panel(inquiry):
     ctx = {
         **step_context(breakout),
         "inquiry": inquiry,
-        "rows": mark_safe("".join(overview_row(t) for t in tables)),  # rendered partials, escaped there
+        "rows": overview_rows(tables),
         "boards": [(t, table_html(t)) for t in tables],
         "tables": tables,
         "modes": Breakout.MODES,

@@ -1,7 +1,8 @@
 /* Tables (board/tables): the table's own frames, the host's tools and the recipe's clock. One entry
  * point: it listens on the page's socket (window.LinewalkSender) and sends what [data-tsend] forms,
- * buttons and selects ask for. A table frame carries the whole board, led by #lw-tseq (table, sequence
- * number): a frame older than one already shown is dropped. */
+ * buttons and selects ask for. A table frame carries the whole board, or a card just posted (appended to
+ * the board's unsorted cards), led by #lw-tseq (table, sequence number): a frame older than one already
+ * shown is dropped. The server sends a table's frames in order, without gaps (sessions/tablefeed.py). */
 (function () {
   'use strict';
 

@@ -281,22 +281,58 @@ async def test_erasing_my_contributions_takes_my_table_cards_off_my_tables_scree
     assert not await sync_to_async(TableCard.objects.filter(text="Please forget this").exists)()
 
 
-async def test_a_table_change_the_layer_lost_reaches_the_table_at_the_hubs_next_checks(tables):
+def lost_post(table_id, text):
+    """A post stored whose frame never went out (the channel layer delivers at most once)."""
     from django.db.models import F
 
+    table = Table.objects.get(pk=table_id)
+    author = Seat.objects.filter(table=table).first().participant
+    TableCard.objects.create(table=table, author=author, text=text, position=table.seq)
+    Table.objects.filter(pk=table_id).update(seq=F("seq") + 1)
+
+
+async def test_a_table_change_the_layer_lost_reaches_the_table_at_the_hubs_next_checks(tables):
     from sessions.hub import hub
 
     one, _two = tables["ids"]
     mate = tables["at"][one][1]
-
-    def lost_post():
-        """A post stored whose frame never went out (the channel layer delivers at most once)."""
-        table = Table.objects.get(pk=one)
-        author = Seat.objects.filter(table=table).first().participant
-        TableCard.objects.create(table=table, author=author, text="Dropped on the way", position=99)
-        Table.objects.filter(pk=one).update(seq=F("seq") + 1)
-
-    await sync_to_async(lost_post)()
+    await sync_to_async(lost_post)(one, "Dropped on the way")
     await hub._tables_behind()  # the first check only notes who lacks it (it may be on its way)
     await hub._tables_behind()
     await mate.until(lambda s: "Dropped on the way" in s.table()[1].values())
+
+
+async def test_a_screen_that_missed_a_tables_frame_reads_the_table_afresh_at_the_next_one(tables):
+    one, two = tables["ids"]
+    author, mate = tables["at"][one]
+    await sync_to_async(lost_post)(one, "Dropped on the way")
+    # The next post's frame carries its card alone: applied onto a board that lacks the one before, it
+    # would leave a gap for good. Each screen sees the gap and reads the table afresh instead.
+    await author.table_post("The next one")
+    both = ["Dropped on the way", "The next one"]
+    for screen in (author, mate):
+        await screen.until(lambda s: list(s.table()[1].values()) == both)
+    await tables["fac"].until(lambda s: list((s.board_of(one) or {}).values()) == both)
+    for other in tables["at"][two] + [tables["presenter"]]:
+        assert not any(text in other.raw() for text in both)
+
+
+async def test_a_board_built_from_posted_cards_is_the_board_a_new_screen_is_sent(tables, inquiry):
+    one, _two = tables["ids"]
+    author, mate = tables["at"][one]
+    for n in range(3):
+        await (author, mate)[n % 2].table_post(f"Card {n} <b>not bold</b>")
+    for screen in (author, mate):
+        await screen.until(lambda s: len(s.table()[1]) == 3)
+    client = tables["clients"][tables["phones"].index(mate)]
+    fresh = await TableScreen(inquiry.code, client).connect()
+    try:
+        await fresh.until(lambda s: s.table() is not None)
+        assert fresh.table() == mate.table() == author.table()
+        assert list(mate.table()[1].values()) == [f"Card {n} <b>not bold</b>" for n in range(3)]
+        view = mate.find("table-view")
+        assert [li.get("data-tcard") for li in view.xpath(".//li[@data-tcard]")] == [
+            li.get("data-tcard") for li in fresh.find("table-view").xpath(".//li[@data-tcard]")
+        ]
+    finally:
+        await fresh.close()

@@ -106,18 +106,17 @@ def join(request, code):
 @require_GET
 @limits.counting_wrong_codes
 def participate(request, code):
-    participant = participant_for_code(request.session, code)
+    participant = participant_for_code(request.session, code, door.with_cards())
     if participant is None:
         return redirect("inquiry:join", inquiry_by_code(code).code)
     inquiry = participant.inquiry
     if participant.removed:
         return render(request, "inquiry/removed.html", {"inquiry": inquiry}, status=403)
-    own = list(participant.cards.values_list("pk", flat=True))
+    own = list(participant.cards.values_list("pk", flat=True)) if participant.has_cards else []
     # The page is the frame around the board; the board itself is the socket's first frame (a snapshot
     # rendered once per sequence number for every phone, sessions/consumers.py), so a room arriving at
     # once does not render it once per person (docs/benchmarks.md, "The door").
-    context = {"inquiry": inquiry, "participant": participant, "own_cards": own, "role": "participant"}
-    return render(request, "inquiry/participate.html", context)
+    return door.participant_page(request, participant, own)
 
 
 @login_required

@@ -14,7 +14,14 @@ The participant's page right after joining is the same for every participant of 
 who they are (name, sector, id), the cards they posted and the server's clock; it is rendered once per
 process for the inquiry as it stands with stand-ins for those, which are put in (escaped) per request.
 It is the frame around the board: the board is the page's socket's first frame (sessions/consumers.py).
-A phone with messages waiting (after erasing its contributions) gets the page rendered as usual."""
+A phone with messages waiting (after erasing its contributions) gets the page rendered as usual.
+
+What these pages need of the inquiry (its id, code, title, question, sectors, whether names show) is read
+from Django's cache, not the database, for each of the room's requests (``inquiry_at_door``): Redis when
+there is one, so a change made through any process is seen by all at once (the entry is dropped when an
+inquiry is saved with any of those fields, or deleted); else this process's memory. An entry lives a
+few seconds at most, for what changes them without Django's signals (another process's management
+command on the embedded default, a queryset update)."""
 
 import json
 import secrets
@@ -22,8 +29,9 @@ import time
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -32,7 +40,7 @@ from django.utils.html import escape
 from board.models import Card
 
 from .forms import JoinForm
-from .models import Participant
+from .models import Inquiry, Participant, normalise_code
 
 # Stand-ins in a rendered page: random per process, so no text anyone types can forge one.
 _MARK = secrets.token_hex(8)
@@ -42,6 +50,48 @@ _OWN = f"lwown{_MARK}"
 _pages = {}
 _with_cards = []
 _KEEP = 256  # inquiries whose pages a process keeps (a few KB of HTML each)
+
+
+# The inquiry's fields the door shows or checks, kept in the cache this long (seconds) at most.
+# In the model's order, which Model.from_db reads them in.
+DOOR_FIELDS = tuple(
+    f.attname
+    for f in Inquiry._meta.concrete_fields
+    if f.attname in ("id", "code", "title", "question", "sectors", "show_names")
+)
+DOOR_SECONDS = 5
+
+
+def _door_key(code):
+    return f"door:{code}"
+
+
+def inquiry_at_door(code):
+    """The inquiry with this join code, with only its DOOR_FIELDS loaded (any other field is read from the
+    database when first used), or Http404."""
+    code = normalise_code(code)
+    try:
+        row = cache.get(_door_key(code))
+    except Exception:  # noqa: BLE001 - a cache that does not answer: the database still does
+        row = None
+    if row is None:
+        row = Inquiry.objects.filter(code=code).values_list(*DOOR_FIELDS).first()
+        if row is None:
+            raise Http404("No inquiry has that code.")
+        try:
+            cache.set(_door_key(code), row, DOOR_SECONDS)
+        except Exception:  # noqa: BLE001,S110 - as above
+            pass
+    return Inquiry.from_db("default", DOOR_FIELDS, row)
+
+
+def inquiry_changed(sender, instance, update_fields=None, **kwargs):
+    """Receiver of Inquiry's post_save and post_delete: the door reads it afresh."""
+    if update_fields is None or set(update_fields) & set(DOOR_FIELDS):
+        try:
+            cache.delete(_door_key(instance.code))
+        except Exception:  # noqa: BLE001,S110 - the entry ends by itself within DOOR_SECONDS
+            pass
 
 
 def _keep(key, html):

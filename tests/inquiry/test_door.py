@@ -17,6 +17,7 @@ from django.test import Client
 
 from board.actions import post_card
 from inquiry.access import PARTICIPANT, Actor
+from inquiry.actions import delete_inquiry
 from inquiry.models import Participant
 
 from ..support import Screen, join_as
@@ -271,3 +272,9 @@ def test_a_phone_whose_person_signs_in_is_kept_on_the_server_and_signing_out_end
     stale = Client()
     stale.cookies[settings.SESSION_COOKIE_NAME] = signed_in
     assert stale.get(f"/i/{inquiry.code}/").status_code == 302
+
+
+def test_a_deleted_inquiry_is_gone_from_the_door_at_once(inquiry, users):
+    join_page(fresh_phone(), inquiry)  # the door knows it now
+    delete_inquiry(users["alice"], inquiry.pk)
+    assert fresh_phone().get(f"/i/{inquiry.code}/join/").status_code == 404

@@ -181,7 +181,8 @@ else:
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, with one client per connection pool (inquiry/cache.py says why).
+            "BACKEND": "inquiry.cache.SharedClientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": os.environ.get("REDIS_PREFIX", "linewalk") + ":cache",
             # A cache that does not answer must not hold up a request: limits let it through.

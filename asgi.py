@@ -13,6 +13,7 @@ django_wsgi_app = get_wsgi_application()
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler, StaticFilesHandler  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 
 from sessions.pool import PooledHTTP  # noqa: E402
 
@@ -36,6 +37,10 @@ from sessions.routing import websocket_urlpatterns  # noqa: E402
 from sessions.wire import DirectWrites, trim_daphne  # noqa: E402
 
 trim_daphne()
+
+# What the first requests would otherwise load while a room is arriving: the cache backend (and with
+# REDIS_URL its client library), for the rate limits and the door (inquiry/door.py).
+caches["default"]
 
 application = ProtocolTypeRouter(
     {

@@ -181,7 +181,8 @@ else:
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, with one client per connection pool (inquiry/cache.py says why).
+            "BACKEND": "inquiry.cache.SharedClientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": os.environ.get("REDIS_PREFIX", "linewalk") + ":cache",
             # A cache that does not answer must not hold up a request: limits let it through.
@@ -281,6 +282,9 @@ EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", EMAIL_PORT == 465)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Linewalk <linewalk@localhost>")
 
+# A phone's session (only which participant it is) travels signed in its cookie; anyone else's is a row in
+# the database (inquiry/phone_sessions.py says why that is safe, docs/production.md what it saves).
+SESSION_ENGINE = "inquiry.phone_sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14

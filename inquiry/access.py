@@ -61,12 +61,19 @@ def inquiry_for_owner(user, code):
     return inquiry
 
 
-def participant_for_session(session, inquiry):
-    """The participant this browser joined as, or None."""
+def participant_for_session(session, inquiry, participants=None):
+    """The participant this browser joined as, or None; its ``inquiry`` is the one given. ``participants``:
+    the queryset to read from (one with annotations the caller needs), by default every participant."""
     token = session.get(session_key(inquiry))
     if not token:
         return None
-    return Participant.objects.filter(inquiry=inquiry, token=token).first()
+    found = (Participant.objects if participants is None else participants).filter(
+        inquiry_id=inquiry.pk, token=token
+    )[:1]
+    for participant in found:
+        participant.inquiry = inquiry
+        return participant
+    return None
 
 
 def actor_for_socket(user, session, code, view):

@@ -257,8 +257,11 @@ def hit(name, key):
         return limited
     limit, current, _, _ = _window(name, key, clock())
     try:
-        cache.add(current, 0, timeout=math.ceil(2 * limit.seconds) + 1)
-        cache.incr(current)
+        try:
+            cache.incr(current)  # the window's counter is there already, but for its first attempt
+        except ValueError:
+            if not cache.add(current, 1, timeout=math.ceil(2 * limit.seconds) + 1):
+                cache.incr(current)  # another request made it meanwhile
     except Exception:
         _unreachable("counted", name)
     return None

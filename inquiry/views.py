@@ -7,9 +7,9 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
@@ -28,7 +28,6 @@ from .access import (
     inquiry_by_code,
     inquiry_for_facilitator,
     inquiry_for_owner,
-    participant_for_code,
     participant_for_session,
     session_key,
 )
@@ -85,7 +84,7 @@ def find(request):
 @require_http_methods(["GET", "POST"])
 @limits.counting_wrong_codes
 def join(request, code):
-    inquiry = inquiry_by_code(code)
+    inquiry = door.inquiry_at_door(code)
     if participant_for_session(request.session, inquiry) is not None:
         return redirect("inquiry:participate", inquiry.code)
     if request.method == "GET":
@@ -95,9 +94,12 @@ def join(request, code):
         limited = limits.join_refusal(request, inquiry)
         if limited is not None:
             return limits.too_many(request, limited)
-        participant = actions.join(
-            inquiry, display_name=form.cleaned_data["display_name"], sector=form.cleaned_data["sector"]
-        )
+        try:
+            participant = actions.join(
+                inquiry, display_name=form.cleaned_data["display_name"], sector=form.cleaned_data["sector"]
+            )
+        except IntegrityError:  # deleted in the few seconds the door still knew it (inquiry/door.py)
+            raise Http404("No inquiry has that code.") from None
         request.session[session_key(inquiry)] = participant.token
         return redirect("inquiry:participate", inquiry.code)
     return render(request, "inquiry/join.html", {"inquiry": inquiry, "form": form}, status=400)
@@ -106,18 +108,17 @@ def join(request, code):
 @require_GET
 @limits.counting_wrong_codes
 def participate(request, code):
-    participant = participant_for_code(request.session, code)
+    inquiry = door.inquiry_at_door(code)
+    participant = participant_for_session(request.session, inquiry, door.with_cards())
     if participant is None:
-        return redirect("inquiry:join", inquiry_by_code(code).code)
-    inquiry = participant.inquiry
+        return redirect("inquiry:join", inquiry.code)
     if participant.removed:
         return render(request, "inquiry/removed.html", {"inquiry": inquiry}, status=403)
-    own = list(participant.cards.values_list("pk", flat=True))
+    own = list(participant.cards.values_list("pk", flat=True)) if participant.has_cards else []
     # The page is the frame around the board; the board itself is the socket's first frame (a snapshot
     # rendered once per sequence number for every phone, sessions/consumers.py), so a room arriving at
     # once does not render it once per person (docs/benchmarks.md, "The door").
-    context = {"inquiry": inquiry, "participant": participant, "own_cards": own, "role": "participant"}
-    return render(request, "inquiry/participate.html", context)
+    return door.participant_page(request, participant, own)
 
 
 @login_required

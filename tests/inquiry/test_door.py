@@ -2,16 +2,22 @@
 phones that arrive fresh, each with its own CSRF token; the participant page is the frame around the
 board, which the page's socket brings as its first frame."""
 
+import base64
+import json
 import re
 import uuid
 
 import pytest
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.template.loader import render_to_string
 from django.test import Client
 
 from board.actions import post_card
 from inquiry.access import PARTICIPANT, Actor
+from inquiry.actions import delete_inquiry
 from inquiry.models import Participant
 
 from ..support import Screen, join_as
@@ -184,3 +190,91 @@ async def test_each_phone_reconnecting_gets_its_own_private_state_in_its_first_f
     )
     for screen in (facilitator, carol, dave, again, other):
         await screen.close()
+
+
+# The participant's page, rendered once per inquiry with each participant put in ----------------------
+
+OWN = re.compile(r'<script id="own-cards" type="application/json">([^<]*)</script>')
+CLOCK = re.compile(r'data-now-us="\d+"')
+
+
+def page_of(client, inquiry):
+    response = client.get(f"/i/{inquiry.code}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_each_participant_gets_their_own_name_cards_and_id_on_the_page(inquiry, carol, dave):
+    mallory = join_as(inquiry, "<b>Mallory</b> & co", "Other")
+    carol_id = Participant.objects.get(display_name="Carol").pk
+    card, _ = post_card(Actor(PARTICIPANT, inquiry.pk, participant_id=carol_id), uuid.uuid4(), "Mine")
+    carols, daves, mallorys = page_of(carol, inquiry), page_of(dave, inquiry), page_of(mallory, inquiry)
+    assert "You: Carol (NHS)" in carols and "You: Dave (Local authority)" in daves
+    assert "You: &lt;b&gt;Mallory&lt;/b&gt; &amp; co (Other)" in mallorys and "<b>Mallory" not in mallorys
+    assert OWN.search(carols).group(1) == f"[{card.pk}]" and OWN.search(daves).group(1) == "[]"
+    assert f'data-me="{carol_id}"' in carols and f'data-me="{carol_id}"' not in daves
+    assert "Carol" not in daves and "Dave" not in carols
+
+
+def test_the_page_rendered_once_is_the_page_rendered_whole(inquiry, carol):
+    participant = Participant.objects.get(display_name="Carol")
+    post_card(Actor(PARTICIPANT, inquiry.pk, participant_id=participant.pk), uuid.uuid4(), "Mine")
+    page_of(join_as(inquiry, "Dave", "Local authority"), inquiry)  # the page as first rendered, for Dave
+    context = {
+        "inquiry": inquiry,
+        "participant": participant,
+        "own_cards": list(participant.cards.values_list("pk", flat=True)),
+        "role": "participant",
+    }
+    whole = render_to_string("inquiry/participate.html", context)
+    assert CLOCK.sub("", page_of(carol, inquiry)) == CLOCK.sub("", whole)
+
+
+def test_a_phone_that_erased_its_posts_is_told_so_on_its_page(inquiry, carol):
+    participant = Participant.objects.get(display_name="Carol")
+    post_card(Actor(PARTICIPANT, inquiry.pk, participant_id=participant.pk), uuid.uuid4(), "Gone soon")
+    page_of(carol, inquiry)
+    response = carol.post(f"/i/{inquiry.code}/erase/", follow=True)
+    assert "Erased: 1 contribution" in response.content.decode()
+    assert "Gone soon" not in response.content.decode()
+
+
+# A phone's session: signed, in its cookie -------------------------------------------------------------
+
+
+def test_a_phones_session_is_its_signed_cookie_and_nothing_on_the_server(inquiry, carol):
+    cookie = carol.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert not Session.objects.exists()
+    assert "You: Carol (NHS)" in page_of(carol, inquiry)
+
+
+def test_a_phone_cookie_altered_to_name_someone_else_is_a_stranger(inquiry, carol, dave):
+    daves = Participant.objects.get(display_name="Dave")
+    _payload, stamp, signature = carol.cookies[settings.SESSION_COOKIE_NAME].value.rsplit(":", 2)
+    forged = (
+        base64.urlsafe_b64encode(json.dumps({f"participant:{inquiry.pk}": daves.token}).encode())
+        .decode()
+        .rstrip("=")
+    )
+    carol.cookies[settings.SESSION_COOKIE_NAME] = f"{forged}:{stamp}:{signature}"
+    response = carol.get(f"/i/{inquiry.code}/")
+    assert response.status_code == 302 and response["Location"] == f"/i/{inquiry.code}/join/"
+
+
+def test_a_phone_whose_person_signs_in_is_kept_on_the_server_and_signing_out_ends_it(inquiry, carol, users):
+    carol.force_login(users["alice"])
+    signed_in = carol.cookies[settings.SESSION_COOKIE_NAME].value
+    assert Session.objects.filter(session_key=signed_in).exists()
+    assert "You: Carol (NHS)" in page_of(carol, inquiry)  # still the participant she joined as
+    carol.logout()
+    assert not Session.objects.filter(session_key=signed_in).exists()
+    stale = Client()
+    stale.cookies[settings.SESSION_COOKIE_NAME] = signed_in
+    assert stale.get(f"/i/{inquiry.code}/").status_code == 302
+
+
+def test_a_deleted_inquiry_is_gone_from_the_door_at_once(inquiry, users):
+    join_page(fresh_phone(), inquiry)  # the door knows it now
+    delete_inquiry(users["alice"], inquiry.pk)
+    assert fresh_phone().get(f"/i/{inquiry.code}/join/").status_code == 404

@@ -115,13 +115,16 @@ def scores(y: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
     )
 
 
-_NAME_WORD = re.compile(r"[a-z0-9]+")
+_NAME_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 def content_stems(text: str) -> set[str]:
+    """Crude stems of a name's content words. Each word is stemmed as written (``stem`` lower-cases it):
+    an acronym's plural is the acronym ("TAs" = "TA", as the suggester's labels count it), which
+    lower-casing first turned into a different word ("tas")."""
     from board.suggestions.labels import STOP_WORDS, stem
 
-    return {stem(w) for w in _NAME_WORD.findall(text.lower()) if w not in STOP_WORDS and len(w) > 1}
+    return {stem(w) for w in _NAME_WORD.findall(text) if w.lower() not in STOP_WORDS and len(w) > 1}
 
 
 def name_matches(name: str, truth: str, cosine: float) -> bool:

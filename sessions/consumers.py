@@ -30,7 +30,7 @@ from board.systemmap.actions import HANDLERS as MAP_HANDLERS
 from board.tables.actions import HANDLERS as TABLE_HANDLERS
 from inquiry import actions as inquiry_actions
 from inquiry import audit, limits
-from inquiry.access import FACILITATOR, Refused, require_facilitator, socket_identity
+from inquiry.access import FACILITATOR, Refused, by_code, require_facilitator, socket_identity
 from inquiry.models import Inquiry, Participant
 
 from . import presence, protocol, timers
@@ -193,6 +193,10 @@ def with_private_state():
     return _private_state[0]
 
 
+# The participant of a connecting socket, with their private state and inquiry: compiled once.
+_participants = by_code(with_private_state)
+
+
 def _catch_up(actor, kind, last_seq, inquiry=None, participant=None):
     """What a screen that has seen up to ``last_seq`` needs now: (seq, frame or None). ``inquiry``: the
     row as just read, if the caller has it; ``participant``: the actor's, read ``with_private_state``."""
@@ -231,7 +235,7 @@ def connect_db(session, code, view, socket_id, since, catch_up):
     a room connecting at once queues on."""
     close_old_connections()
     user = get_user(SimpleNamespace(session=session)) if session is not None else AnonymousUser()
-    inquiry, actor, participant = socket_identity(user, session, code, view, with_private_state())
+    inquiry, actor, participant = socket_identity(user, session, code, view, _participants)
     if actor is None:
         return user, None, None, None
     if participant is not None:

@@ -33,9 +33,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from sessions.cookies import SocketSession  # noqa: E402
 from sessions.origin import SameOriginValidator  # noqa: E402
 from sessions.routing import websocket_urlpatterns  # noqa: E402
-from sessions.wire import DirectWrites, trim_daphne  # noqa: E402
+from sessions.wire import DirectWrites, trim_autobahn_labels, trim_daphne  # noqa: E402
 
 trim_daphne()
+trim_autobahn_labels()
 
 application = ProtocolTypeRouter(
     {

@@ -186,6 +186,37 @@ def _twisted_access_lines():
     return True
 
 
+def trim_autobahn_labels():
+    """autobahn writes a debug line for every read and write on a websocket (and several per handshake),
+    and builds its arguments first: each names a method and a value in terminal colours (``hltype``,
+    ``hlval``: ``click.style``), whether or not anything logs at debug level. 2% of the server's CPU
+    while a room connects at once, and part of every message after. Here the two modules' names for
+    those helpers give plain text instead (the same words, uncoloured, should debug logging be on).
+    Returns the modules trimmed; none when autobahn no longer looks as it did when measured."""
+    try:
+        from autobahn import util
+        from autobahn.twisted import websocket as twisted_websocket
+        from autobahn.websocket import protocol
+    except ImportError:
+        return []
+    trimmed = []
+    for module in (protocol, twisted_websocket):
+        if getattr(module, "hltype", None) is _plain_type and getattr(module, "hlval", None) is _plain_value:
+            trimmed.append(module.__name__)
+        elif getattr(module, "hltype", None) is util.hltype and getattr(module, "hlval", None) is util.hlval:
+            module.hltype, module.hlval = _plain_type, _plain_value
+            trimmed.append(module.__name__)
+    return trimmed
+
+
+def _plain_type(obj):
+    return getattr(obj, "__qualname__", "unknown")
+
+
+def _plain_value(value, color="white", bold=True):
+    return value
+
+
 TRIMS = [
     ("autobahn settings dump", _autobahn_config_dump),
     ("Twisted form parsing", _twisted_form_parsing),

@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 
 from board.models import Theme
 from inquiry.models import Participant
+from sessions import wire
 
 from .. import servers
 from ..servers import TIMEOUT, RemoteScreen
@@ -95,3 +96,8 @@ def test_make_run_and_the_tests_give_daphne_the_same_websocket_limits():
     flags = " ".join(servers.LIMITS)
     assert flags in makefile
     assert production.count(flags) == 3  # both processes and the systemd unit
+
+
+def test_the_autobahn_label_trim_applies_to_the_pinned_version():
+    # The real-Daphne tests above run with it; an autobahn upgrade that moves the helpers fails here.
+    assert wire.trim_autobahn_labels() == ["autobahn.websocket.protocol", "autobahn.twisted.websocket"]

@@ -34,6 +34,43 @@ def text_frame(text):
     return header + payload
 
 
+def text_frame_of(parts):
+    """``text_frame`` of the text whose UTF-8 encoding is ``parts`` (bytes) joined."""
+    size = sum(map(len, parts))
+    if size < 126:
+        header = struct.pack("!BB", TEXT, size)
+    elif size < 65536:
+        header = struct.pack("!BBH", TEXT, 126, size)
+    else:
+        header = struct.pack("!BBQ", TEXT, 127, size)
+    return b"".join([header, *parts])
+
+
+# Texts shared by many sockets' frames (a snapshot's parts), each encoded once: id -> (text, bytes). The
+# entry holds the text, so its id stays its own while kept. Emptied whole when over ENCODED_BUDGET bytes.
+_encoded = {}
+_encoded_size = 0
+ENCODED_BUDGET = 16 * 1024 * 1024
+ENCODE_ONCE_FROM = 1024  # characters: shorter texts are encoded each time
+
+
+def encoded(text):
+    """``text`` as UTF-8, kept for the next frame that carries the same string object."""
+    global _encoded_size
+    if len(text) < ENCODE_ONCE_FROM:
+        return text.encode()
+    kept = _encoded.get(id(text))
+    if kept is not None and kept[0] is text:
+        return kept[1]
+    data = text.encode()
+    if _encoded_size + len(data) > ENCODED_BUDGET:
+        _encoded.clear()
+        _encoded_size = 0
+    _encoded[id(text)] = (text, data)
+    _encoded_size += len(data)
+    return data
+
+
 class Direct:
     """One Daphne websocket, written to without the ASGI hop."""
 

@@ -30,13 +30,14 @@ else:
         http_application = ASGIStaticFilesHandler(http_application)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from sessions.cookies import SocketSession  # noqa: E402
 from sessions.origin import SameOriginValidator  # noqa: E402
 from sessions.routing import websocket_urlpatterns  # noqa: E402
-from sessions.wire import DirectWrites, trim_daphne  # noqa: E402
+from sessions.wire import DirectWrites, trim_autobahn_labels, trim_daphne  # noqa: E402
 
 trim_daphne()
+trim_autobahn_labels()
 
 # What the first requests would otherwise load while a room is arriving: the cache backend (and with
 # REDIS_URL its client library), for the rate limits and the door (inquiry/door.py).
@@ -46,9 +47,10 @@ application = ProtocolTypeRouter(
     {
         "http": http_application,
         "websocket": DirectWrites(
-            # The session only: the consumer finds the user in it (Django's get_user) in the same trip
-            # to the database thread as the rest of its connect (sessions/consumers.py, connect_db).
-            SameOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            # The session only (read-only: sessions/cookies.py): the consumer finds the user in it
+            # (Django's get_user) in the same trip to the database thread as the rest of its connect
+            # (sessions/consumers.py, connect_db).
+            SameOriginValidator(SocketSession(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -120,10 +120,16 @@ def mine_html(inquiry, participant_id):
 def with_own_steps(inquiry, participant_id, html, blank=False):
     """``html`` (the participant's ``lw-mine`` swap) and then their next steps, contact and connections
     (``blank``: known to have none of their own, see ``nextsteps.render.has_own_part``)."""
+    return "".join(own_parts(inquiry, participant_id, html, blank))
+
+
+def own_parts(inquiry, participant_id, html, blank=False):
+    """``with_own_steps`` as its two parts, unjoined: for a participant with none of their own both are
+    strings shared by the whole room, which a socket's first frame sends as bytes encoded once."""
     from .nextsteps.render import blank_mine_html
     from .nextsteps.render import mine_html as own_steps
 
-    return html + (blank_mine_html() if blank else own_steps(inquiry, participant_id))
+    return [html, blank_mine_html() if blank else own_steps(inquiry, participant_id)]
 
 
 def mine_frames(inquiry, participant_ids, vote, none_of=()):

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from .compiled import Compiled
 from .models import Inquiry, Participant, Round, normalise_code
 
 FACILITATOR = "facilitator"
@@ -84,20 +85,36 @@ def actor_for_socket(user, session, code, view):
 
 def participant_for_code(session, code, participants=None):
     """The participant this browser joined the inquiry of ``code`` as, with that inquiry loaded, or None;
-    in one query (a room connecting at once queues on each one). ``participants``: the queryset to read
-    from (one with annotations the caller needs), by default every participant."""
+    in one query (a room connecting at once queues on each one). ``participants``: where to read it
+    from, ``by_code(queryset)`` of a queryset with annotations the caller needs; by default every
+    participant, the ordinary way."""
     tokens = [token for key, token in session.items() if key.startswith("participant:") and token]
     if not tokens:
         return None
-    found = (
-        (Participant.objects.all() if participants is None else participants)
-        .select_related("inquiry")
-        .filter(inquiry__code=normalise_code(code), token__in=tokens)
-        .first()
-    )
+    if participants is None:
+        found = (
+            Participant.objects.select_related("inquiry")
+            .filter(inquiry__code=normalise_code(code), token__in=tokens)
+            .first()
+        )
+    else:
+        found = participants.first(code=normalise_code(code), tokens=tokens)
     if found is None or session.get(session_key(found.inquiry)) != found.token:
         return None
     return found
+
+
+def by_code(participants):
+    """``participant_for_code``'s query of ``participants`` (a function returning a queryset, called once),
+    compiled once (inquiry/compiled.py): a websocket's connect runs it for every screen of a room."""
+    return Compiled(
+        lambda code, tokens: (
+            participants()
+            .select_related("inquiry")
+            .filter(inquiry__code=code, token__in=tokens)
+            .order_by("pk")[:1]
+        )
+    )
 
 
 def socket_identity(user, session, code, view, participants=None):

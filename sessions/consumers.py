@@ -30,7 +30,7 @@ from board.systemmap.actions import HANDLERS as MAP_HANDLERS
 from board.tables.actions import HANDLERS as TABLE_HANDLERS
 from inquiry import actions as inquiry_actions
 from inquiry import audit, limits
-from inquiry.access import FACILITATOR, Refused, require_facilitator, socket_identity
+from inquiry.access import FACILITATOR, Refused, by_code, require_facilitator, socket_identity
 from inquiry.models import Inquiry, Participant
 
 from . import presence, protocol, timers
@@ -154,9 +154,10 @@ def _vote_at(inquiry):
 
 
 def _mine(inquiry, participant_id, participant=None):
-    """The participant's own part of the page (``render.mine_html``): their dots and reactions, then their
-    next steps. Without dots or reactions (known from the connect's read, ``with_private_state``) the
-    first part is the same for everyone at this sequence number: rendered once."""
+    """The participant's own part of the page (``render.mine_html``) as two parts: their dots and
+    reactions, then their next steps. Without dots or reactions (known from the connect's read,
+    ``with_private_state``) the first part is the same for everyone at this sequence number: rendered
+    once; without steps of their own, the second is the room's blank one."""
     vote = _vote_at(inquiry)
     if participant is not None and not participant.has_dots and not participant.has_reactions:
         key = (inquiry.pk, inquiry.seq)
@@ -169,7 +170,7 @@ def _mine(inquiry, participant_id, participant=None):
     else:
         votes = render.mine_frames(inquiry, [participant_id], vote)[participant_id]
     blank = participant is not None and not getattr(participant, "has_own_part", True)
-    return render.with_own_steps(inquiry, participant_id, votes, blank=blank)
+    return render.own_parts(inquiry, participant_id, votes, blank=blank)
 
 
 _private_state = []
@@ -193,6 +194,10 @@ def with_private_state():
     return _private_state[0]
 
 
+# The participant of a connecting socket, with their private state and inquiry: compiled once.
+_participants = by_code(with_private_state)
+
+
 def _catch_up(actor, kind, last_seq, inquiry=None, participant=None):
     """What a screen that has seen up to ``last_seq`` needs now: (seq, frame or None). ``inquiry``: the
     row as just read, if the caller has it; ``participant``: the actor's, read ``with_private_state``."""
@@ -211,15 +216,15 @@ def _catch_up(actor, kind, last_seq, inquiry=None, participant=None):
     else:
         own = bool(actor.participant_id) and own_unshared_cards(actor.participant_id).exists()
     if events is None or own:
-        html = snapshots.get(inquiry, kind, actor.participant_id if own else None)
+        parts = [snapshots.get(inquiry, kind, actor.participant_id if own else None)]
         if actor.participant_id:
-            html += _mine(inquiry, actor.participant_id, participant)
-        return inquiry.seq, protocol.snapshot_frame(inquiry.seq, html)
+            parts += _mine(inquiry, actor.participant_id, participant)
+        return inquiry.seq, protocol.Snapshot(inquiry.seq, parts)
     attr = f"html_{kind}"
     fragments = [getattr(e, attr) for e in events]
     if actor.participant_id:
         # Their own dots and reactions travel in private frames, which a replay does not carry.
-        fragments.append(_mine(inquiry, actor.participant_id, participant))
+        fragments += _mine(inquiry, actor.participant_id, participant)
     return inquiry.seq, protocol.replay_frame(inquiry.seq, fragments)
 
 
@@ -231,7 +236,7 @@ def connect_db(session, code, view, socket_id, since, catch_up):
     a room connecting at once queues on."""
     close_old_connections()
     user = get_user(SimpleNamespace(session=session)) if session is not None else AnonymousUser()
-    inquiry, actor, participant = socket_identity(user, session, code, view, with_private_state())
+    inquiry, actor, participant = socket_identity(user, session, code, view, _participants)
     if actor is None:
         return user, None, None, None
     if participant is not None:
@@ -499,7 +504,7 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
         else:
             seq, frame = caught_up
             if frame is not None:
-                await self.send(frame)
+                await self.send_frame(frame)
             self.last_seq = seq
             if hub.fanned_out(actor.inquiry_id) > seq:
                 # Events this process sent out between that read and joining the hub: fetch them.
@@ -559,6 +564,15 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
             # Never let one message close the socket with 1011: nobody would come back.
             log.exception("a message could not be handled")
             await self.send_quietly(protocol.error_frame(*failure(error)))
+
+    async def send_frame(self, frame):
+        """Send a catch-up: a replay's text, or a snapshot, whose shared body goes to a Daphne socket as
+        bytes encoded once for every screen that gets it (``protocol.Snapshot``)."""
+        if isinstance(frame, protocol.Snapshot):
+            if self.direct is not None and self.direct.write(frame.wire()):
+                return
+            frame = frame.text()
+        await self.send(frame)
 
     async def send_quietly(self, frame):
         try:
@@ -677,7 +691,7 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
         """Send what a screen that has seen up to ``last_seq`` (None: nothing) missed, or a snapshot."""
         seq, frame = await catch_up_db(self.actor, last_seq)
         if frame is not None:
-            await self.send(frame)
+            await self.send_frame(frame)
         self.last_seq = max(self.last_seq, seq)
         if self.held:
             await self.release_private()

@@ -20,7 +20,7 @@ from django.conf import settings
 
 from inquiry.access import FACILITATOR
 
-from . import protocol, wire
+from . import presence, protocol, wire
 from .events import REDACTED
 from .models import Event
 
@@ -92,6 +92,9 @@ class Hub:
         self.flushing = {}  # inquiry id -> scheduled flush
         self.pace = {}  # inquiry id -> how long its last flush took, s
         self.behind = {}  # inquiry id -> a sequence number the database has that was not delivered here
+        self.presence_latest = {}  # inquiry id -> the last presence frame not yet sent here
+        self.presence_waiting = {}  # inquiry id -> its scheduled sending
+        self.presence_due = {}  # inquiry id -> loop time from which the next may go at once
         self.locks = defaultdict(asyncio.Lock)
         self.helpers = []  # the refresh loop, and a recovery while one runs
         self.recovery = None
@@ -117,6 +120,11 @@ class Hub:
         self.flushing.clear()
         self.pace.clear()
         self.behind.clear()
+        for waiting in self.presence_waiting.values():
+            waiting.cancel()
+        self.presence_latest.clear()
+        self.presence_waiting.clear()
+        self.presence_due.clear()
         self.locks.clear()
         loop = asyncio.get_running_loop()
         self.task = loop.create_task(self._run())
@@ -201,6 +209,11 @@ class Hub:
             self.pending.pop(inquiry, None)
             self.pace.pop(inquiry, None)
             self.behind.pop(inquiry, None)
+            self.presence_latest.pop(inquiry, None)
+            self.presence_due.pop(inquiry, None)
+            waiting = self.presence_waiting.pop(inquiry, None)
+            if waiting is not None:
+                waiting.cancel()
             try:
                 await self.layer.group_discard(protocol.inquiry_group(inquiry), self.channel)
             except Exception:
@@ -215,8 +228,11 @@ class Hub:
         self.helpers = []
         self.failing = False
         self.behind.clear()
-        for handle in self.flushing.values():
+        for handle in [*self.flushing.values(), *self.presence_waiting.values()]:
             handle.cancel()
+        self.presence_latest.clear()
+        self.presence_waiting.clear()
+        self.presence_due.clear()
         self.sockets.clear()
         self.own.clear()
         self.users.clear()
@@ -343,7 +359,33 @@ class Hub:
             for consumer in list(self.own.get((inquiry, message["participant"]), ())):
                 await consumer.dispatch(message)  # no database hop with the hub (InquiryConsumer.dispatch)
         elif message["type"] == "presence.update":
-            await self._fan_out(inquiry, {"participant": message["html"], "facilitator": message["html"]})
+            await self._presence(inquiry, message["html"])
+
+    async def _presence(self, inquiry, html):
+        """A presence frame goes to this process's screens at most once per ``presence.spacing``: every
+        process sends one for its own arrivals, so with several processes each screen got one from each
+        (two Daphnes: twice the socket writes while a room connects). Each carries the whole count, so
+        the latest to arrive is the one sent, at the next slot."""
+        loop = asyncio.get_running_loop()
+        self.presence_latest[inquiry] = html
+        if inquiry in self.presence_waiting:
+            return
+        wait = self.presence_due.get(inquiry, 0.0) - loop.time()
+        if wait > 0:
+            self.presence_waiting[inquiry] = loop.call_later(
+                wait, lambda: loop.create_task(self._presence_send(inquiry))
+            )
+            return
+        await self._presence_send(inquiry)
+
+    async def _presence_send(self, inquiry):
+        self.presence_waiting.pop(inquiry, None)
+        html = self.presence_latest.pop(inquiry, None)
+        if html is None or inquiry not in self.sockets:
+            return
+        screens = len(self.sockets[inquiry])
+        self.presence_due[inquiry] = asyncio.get_running_loop().time() + presence.spacing(screens)
+        await self._fan_out(inquiry, {"participant": html, "facilitator": html})
 
     def _queue(self, inquiry, message):
         if message["seq"] <= self.last_seq.get(inquiry, 0):

@@ -149,6 +149,11 @@ def keep_alive():
         _heartbeat = loop.create_task(_heartbeat_loop())
 
 
+def spacing(screens):
+    """Seconds between two presence frames to ``screens`` sockets of one process."""
+    return max(PRESENCE_INTERVAL, screens / PRESENCE_WRITES_PER_SECOND)
+
+
 def changed(inquiry_id, channel_layer):
     """Schedule one presence frame for this inquiry from this process (coalescing bursts of joins)."""
     loop = asyncio.get_running_loop()
@@ -157,7 +162,7 @@ def changed(inquiry_id, channel_layer):
         return
     from .hub import hub
 
-    delay = max(PRESENCE_INTERVAL, len(hub.sockets.get(inquiry_id, ())) / PRESENCE_WRITES_PER_SECOND)
+    delay = spacing(len(hub.sockets.get(inquiry_id, ())))
     _scheduled[key] = loop.call_later(
         delay, lambda: asyncio.ensure_future(_broadcast(key, inquiry_id, channel_layer))
     )

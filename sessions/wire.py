@@ -34,6 +34,43 @@ def text_frame(text):
     return header + payload
 
 
+def text_frame_of(parts):
+    """``text_frame`` of the text whose UTF-8 encoding is ``parts`` (bytes) joined."""
+    size = sum(map(len, parts))
+    if size < 126:
+        header = struct.pack("!BB", TEXT, size)
+    elif size < 65536:
+        header = struct.pack("!BBH", TEXT, 126, size)
+    else:
+        header = struct.pack("!BBQ", TEXT, 127, size)
+    return b"".join([header, *parts])
+
+
+# Texts shared by many sockets' frames (a snapshot's parts), each encoded once: id -> (text, bytes). The
+# entry holds the text, so its id stays its own while kept. Emptied whole when over ENCODED_BUDGET bytes.
+_encoded = {}
+_encoded_size = 0
+ENCODED_BUDGET = 16 * 1024 * 1024
+ENCODE_ONCE_FROM = 1024  # characters: shorter texts are encoded each time
+
+
+def encoded(text):
+    """``text`` as UTF-8, kept for the next frame that carries the same string object."""
+    global _encoded_size
+    if len(text) < ENCODE_ONCE_FROM:
+        return text.encode()
+    kept = _encoded.get(id(text))
+    if kept is not None and kept[0] is text:
+        return kept[1]
+    data = text.encode()
+    if _encoded_size + len(data) > ENCODED_BUDGET:
+        _encoded.clear()
+        _encoded_size = 0
+    _encoded[id(text)] = (text, data)
+    _encoded_size += len(data)
+    return data
+
+
 class Direct:
     """One Daphne websocket, written to without the ASGI hop."""
 
@@ -184,6 +221,37 @@ def _twisted_access_lines():
     log.linewalk_trimmed = True
     HTTPFactory.log = log
     return True
+
+
+def trim_autobahn_labels():
+    """autobahn writes a debug line for every read and write on a websocket (and several per handshake),
+    and builds its arguments first: each names a method and a value in terminal colours (``hltype``,
+    ``hlval``: ``click.style``), whether or not anything logs at debug level. 2% of the server's CPU
+    while a room connects at once, and part of every message after. Here the two modules' names for
+    those helpers give plain text instead (the same words, uncoloured, should debug logging be on).
+    Returns the modules trimmed; none when autobahn no longer looks as it did when measured."""
+    try:
+        from autobahn import util
+        from autobahn.twisted import websocket as twisted_websocket
+        from autobahn.websocket import protocol
+    except ImportError:
+        return []
+    trimmed = []
+    for module in (protocol, twisted_websocket):
+        if getattr(module, "hltype", None) is _plain_type and getattr(module, "hlval", None) is _plain_value:
+            trimmed.append(module.__name__)
+        elif getattr(module, "hltype", None) is util.hltype and getattr(module, "hlval", None) is util.hlval:
+            module.hltype, module.hlval = _plain_type, _plain_value
+            trimmed.append(module.__name__)
+    return trimmed
+
+
+def _plain_type(obj):
+    return getattr(obj, "__qualname__", "unknown")
+
+
+def _plain_value(value, color="white", bold=True):
+    return value
 
 
 TRIMS = [

@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 
 from board.models import Theme
 from inquiry.models import Participant
+from sessions import wire
 
 from .. import servers
 from ..servers import TIMEOUT, RemoteScreen
@@ -95,3 +96,27 @@ def test_make_run_and_the_tests_give_daphne_the_same_websocket_limits():
     flags = " ".join(servers.LIMITS)
     assert flags in makefile
     assert production.count(flags) == 3  # both processes and the systemd unit
+
+
+def test_the_autobahn_label_trim_applies_to_the_pinned_version():
+    # The real-Daphne tests above run with it; an autobahn upgrade that moves the helpers fails here.
+    assert wire.trim_autobahn_labels() == ["autobahn.websocket.protocol", "autobahn.twisted.websocket"]
+
+
+async def test_phones_connecting_together_each_get_the_whole_board_in_its_own_characters(
+    server, inquiry, alice, carol, dave
+):
+    # Snapshots go out as bytes encoded once for every phone (sessions/protocol.Snapshot): characters of
+    # two, three and four bytes must arrive as written, on every phone, with the same board.
+    written = "Café budgets – “a £5 fix” ’twas 🙂"
+    author = await Participant.objects.aget(inquiry=inquiry, display_name="Dave")
+    await database_sync_to_async(long_cards)(author, 40, written)
+    phones = [await RemoteScreen(server, inquiry.code, client).connect() for client in (carol, dave, carol)]
+    for phone in phones:
+        assert phone.frames[0].snapshot
+        assert f"Card 39: {written}" in phone.texts()
+        assert phone.board() == phones[0].board()
+    facilitator = await RemoteScreen(server, inquiry.code, alice).connect()
+    assert f"Card 0: {written}" in facilitator.texts()
+    for screen in (*phones, facilitator):
+        await screen.close()

@@ -64,17 +64,26 @@ def inquiry_for_owner(user, code):
 
 def participant_for_session(session, inquiry, participants=None):
     """The participant this browser joined as, or None; its ``inquiry`` is the one given. ``participants``:
-    the queryset to read from (one with annotations the caller needs), by default every participant."""
+    where to read it from, ``by_token(queryset)`` of a queryset with annotations the caller needs; by
+    default every participant, the ordinary way."""
     token = session.get(session_key(inquiry))
     if not token:
         return None
-    found = (Participant.objects if participants is None else participants).filter(
-        inquiry_id=inquiry.pk, token=token
-    )[:1]
-    for participant in found:
-        participant.inquiry = inquiry
-        return participant
-    return None
+    if participants is None:
+        found = Participant.objects.filter(inquiry_id=inquiry.pk, token=token).first()
+    else:
+        found = participants.first(token=token)
+        if found is not None and found.inquiry_id != inquiry.pk:
+            found = None
+    if found is not None:
+        found.inquiry = inquiry
+    return found
+
+
+def by_token(participants):
+    """``participant_for_session``'s query of ``participants`` (a function returning a queryset, called
+    once), compiled once (inquiry/compiled.py): a room arriving at once runs it for every phone's page."""
+    return Compiled(lambda token: participants().filter(token=token).order_by("pk")[:1])
 
 
 def actor_for_socket(user, session, code, view):

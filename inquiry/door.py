@@ -40,6 +40,7 @@ from django.utils.html import escape
 
 from board.models import Card
 
+from .access import by_token
 from .forms import JoinForm
 from .models import Inquiry, Participant, normalise_code
 
@@ -49,7 +50,6 @@ _TOKEN = f"csrf{_MARK}"
 _NAME, _SECTOR, _ID, _NOW = (f"lw{what}{_MARK}" for what in ("name", "sector", "id", "now"))
 _OWN = f"lwown{_MARK}"
 _pages = {}
-_with_cards = []
 _KEEP = 256  # inquiries whose pages a process keeps (a few KB of HTML each)
 
 
@@ -136,14 +136,14 @@ def join_page(request, inquiry):
     return HttpResponse(html.replace(_TOKEN, get_token(request)))
 
 
-def with_cards():
-    """Participants, each read with whether they have posted anything: one who has not (everyone just
-    through the door) needs no query for their cards. Built once (building it costs more than a query)."""
-    if not _with_cards:
-        _with_cards.append(
-            Participant.objects.annotate(has_cards=Exists(Card.objects.filter(author=OuterRef("pk"))))
-        )
-    return _with_cards[0]
+def _with_cards():
+    return Participant.objects.annotate(has_cards=Exists(Card.objects.filter(author=OuterRef("pk"))))
+
+
+# Participants, each read with whether they have posted anything: one who has not (everyone just through
+# the door) needs no query for their cards. Compiled once (building and compiling the query cost more
+# than running it).
+with_cards = by_token(_with_cards)
 
 
 def participant_page(request, participant, own_cards):

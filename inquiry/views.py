@@ -109,7 +109,7 @@ def join(request, code):
 @limits.counting_wrong_codes
 def participate(request, code):
     inquiry = door.inquiry_at_door(code)
-    participant = participant_for_session(request.session, inquiry, door.with_cards())
+    participant = participant_for_session(request.session, inquiry, door.with_cards)
     if participant is None:
         return redirect("inquiry:join", inquiry.code)
     if participant.removed:

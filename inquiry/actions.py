@@ -11,10 +11,12 @@ from django.utils import timezone
 from board import render
 from board.actions import changing, publish
 from board.models import Card, Theme
+from board.tables.models import Breakout
 from sessions.events import disconnect_participant
 
 from . import audit
 from .access import Refused, require_facilitator, round_of
+from .compiled import Compiled
 from .models import DEFAULT_SECTORS, RETENTION_LIMIT, DeletionRecord, Inquiry, Participant, Round
 
 
@@ -42,10 +44,18 @@ def join(inquiry, *, display_name, sector):
         raise Refused("invalid_field", "Choose one of the sectors listed.")
     name = display_name.strip()
     participant = Participant.objects.create(inquiry=inquiry, display_name=name, sector=sector)
-    from board.tables.actions import seat_latecomer  # late joiners sit at a table when tables are open
+    if _open_breakouts.first(code=inquiry.code) is not None:
+        from board.tables.actions import seat_latecomer  # late joiners sit at a table when tables are open
 
-    seat_latecomer(inquiry.pk, participant.pk)
+        seat_latecomer(inquiry.pk, participant.pk)
     return participant
+
+
+# Whether the inquiry's tables are open, for each of a room joining at once: compiled once
+# (inquiry/compiled.py; building and compiling the query cost more than running it).
+_open_breakouts = Compiled(
+    lambda code: Breakout.objects.filter(inquiry__code=code, closed=False).only("pk").order_by("pk")[:1]
+)
 
 
 def add_cofacilitator(user, inquiry, username):

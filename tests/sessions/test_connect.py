@@ -1,14 +1,18 @@
 """Who a socket is let in as, now that a connect's reads run as SQL compiled once (inquiry/compiled.py,
 sessions/cookies.py): the same answers as the ordinary queries, for the cases a room brings."""
 
+import time
 from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.contrib.sessions.serializers import JSONSerializer
+from django.core import signing
 from django.utils import timezone
 
+from inquiry import phone_sessions
 from inquiry.models import Participant
 
 from ..support import ConnectionClosed, Screen, attr
@@ -25,15 +29,32 @@ async def refused(code, client):
     return frame.error, closed.value.code
 
 
+class SignedLongAgo(signing.TimestampSigner):
+    """Signs as a phone's session cookie was signed SESSION_COOKIE_AGE and a second ago."""
+
+    def timestamp(self):
+        return signing.b62_encode(int(time.time()) - settings.SESSION_COOKIE_AGE - 1)
+
+
 async def test_a_phone_whose_session_has_expired_is_refused(inquiry, carol):
-    key = carol.cookies[settings.SESSION_COOKIE_NAME].value
     await (await Screen(inquiry.code, carol).connect()).close()
+    token = (await Participant.objects.aget(display_name="Carol")).token
+    # A phone's session is its signed cookie (inquiry/phone_sessions.py): the same one, signed too long ago.
+    carol.cookies[settings.SESSION_COOKIE_NAME] = SignedLongAgo(salt=phone_sessions.SALT).sign_object(
+        {f"participant:{inquiry.pk}": token}, serializer=JSONSerializer, compress=True
+    )
+    assert await refused(inquiry.code, carol) == ("forbidden", 4403)
+
+
+async def test_a_facilitator_whose_session_has_expired_is_refused(inquiry, alice):
+    key = alice.cookies[settings.SESSION_COOKIE_NAME].value
+    await (await Screen(inquiry.code, alice).connect()).close()
     await database_sync_to_async(
         lambda: Session.objects.filter(session_key=key).update(
             expire_date=timezone.now() - timedelta(seconds=1)
         )
     )()
-    assert await refused(inquiry.code, carol) == ("forbidden", 4403)
+    assert await refused(inquiry.code, alice) == ("forbidden", 4403)
 
 
 async def test_a_phone_removed_from_the_room_is_refused(inquiry, carol):

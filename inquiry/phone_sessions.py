@@ -22,8 +22,9 @@ single sign-on, messages that did not fit their own cookie) makes it a database 
 so that ending a facilitator's sessions (inquiry/accounts) still works and nothing but a phone's own
 token is ever held by the browser. A session that is already in the database stays there."""
 
-from django.contrib.sessions.backends import db
 from django.core import signing
+
+from sessions.cookies import SessionStore as DatabaseStore
 
 SALT = "linewalk.phone-session"
 PHONE_KEY_PREFIX = "participant:"
@@ -41,7 +42,10 @@ def _signed(key):
     return key is not None and ":" in key
 
 
-class SessionStore(db.SessionStore):
+class SessionStore(DatabaseStore):
+    """Phones' sessions signed in their cookie; any other in the database (its row read by a query compiled
+    once: sessions/cookies.py)."""
+
     def load(self):
         if not _signed(self.session_key):
             return super().load()

@@ -245,10 +245,14 @@ def consensus_communities(s: np.ndarray) -> np.ndarray:
     n = len(s)
     adj = knn_graph(s, GRAPH_NEIGHBOURS)
     resolution = COMMUNITY_RESOLUTION if n >= SMALL_N else COMMUNITY_RESOLUTION_SMALL
+    # The visiting orders come from the cards' similarities, not from the order they arrived in, so the
+    # same cards give the same groups whatever their order: most connected card first, then seeded
+    # shuffles of that ranking.
+    ranking = np.argsort(-s.sum(axis=1), kind="stable")
     rng = np.random.default_rng(0)
     together = np.zeros((n, n), dtype=np.float32)
     for run in range(CONSENSUS_RUNS):
-        order = np.arange(n) if run == 0 else rng.permutation(n)
+        order = ranking if run == 0 else ranking[rng.permutation(n)]
         position = np.empty(n, dtype=np.int64)
         position[order] = np.arange(n)
         graph = [{int(position[j]): w for j, w in adj[i].items()} for i in order.tolist()]

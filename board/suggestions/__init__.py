@@ -8,15 +8,15 @@ Public API::
 
 How it works (details and measurements in docs/suggestions.md):
 
-1. each distinct text (whitespace- and case-insensitive) is embedded once with a local model (``embed.py``:
-   a static table distilled from all-MiniLM-L6-v2 by default, the full MiniLM with
-   ``LINEWALK_SUGGESTER_MODEL=minilm``); texts with no known token (blank, emoji-only) cannot be embedded;
-2. the embeddings are centred on the batch mean and blended with a word-overlap (TF-IDF) similarity; from 30
-   cards on, each card's similarities are averaged with its nearest neighbours' (``cluster.smooth``); the
-   cards are grouped by Ward linkage cut at the k with the best silhouette, and polished by spherical k-means
-   (``cluster.py``);
-3. groups with fewer than ``min_group_size(N)`` cards go to ``unsorted``; the rest become themes, labelled by
-   their distinctive words (``labels.py``), with the card nearest the centroid as representative.
+1. each distinct text (whitespace- and case-insensitive) is embedded once, on its own, with a local model
+   (``embed.py``: all-MiniLM-L6-v2 as int8 ONNX, run by onnxruntime); texts with no known token (blank,
+   emoji-only) cannot be embedded;
+2. the embeddings are centred on the batch mean; from 30 cards on, each card's similarities are averaged
+   with its nearest neighbours' (``cluster.smooth``); where the Ward cuts' silhouette shows structure the
+   tree is cut at its best k, else the groups are the consensus communities of the neighbour graph; then
+   a spherical k-means polish (``cluster.py``);
+3. groups with fewer than ``min_group_size(N)`` cards go to ``unsorted``; the rest become themes, named by
+   a short phrase of their own notes (``labels.py``), with the most central card as representative.
 
 Everything here is pure and thread-safe: the only shared state is the model, loaded once under a lock.
 """

@@ -1,23 +1,18 @@
-"""Grouping of embedded texts: Ward linkage, k picked by silhouette, then a spherical k-means polish.
+"""Grouping of embedded texts: Ward linkage cut where the silhouette shows structure, else the consensus
+communities of the neighbour graph; then a spherical k-means polish.
 
-Pure numpy + scipy (``scipy.cluster.hierarchy`` for the linkage). All functions are pure: no shared state.
+Pure numpy + scipy (``scipy.cluster.hierarchy`` for the linkages). All functions are pure: no shared state.
 
-Measured choices (see docs/suggestions.md and ``python -m bench.themes``):
+Measured choices (docs/suggestions.md, ``python -m bench.themes``):
 
-* embeddings are centred on the batch's mean and re-normalised first: static embeddings share a large common
-  direction ("a question about software"), and removing it makes cosine distances discriminate (+0.03 to
-  +0.08 AMI);
-* Ward linkage on the unit vectors; every cut k in [2, k_max] is scored by its mean silhouette (cosine
-  distance),
-  and the *smallest* k whose silhouette is within ``SIL_TOLERANCE`` of the best is kept (the silhouette
-  curve is
-  flat near its top and the unrestricted maximum over-splits at N = 200); below ``SIL_TOLERANCE_MIN_N``
-  texts the best k itself is kept (small batches have many small groups);
+* Ward linkage on the vectors behind the similarities; every cut k in [3, k_max] is scored by its mean
+  silhouette. Above ``SIL_STRUCTURE`` (StackOverflow titles, tweets) the best cut's k is kept (below
+  ``SMALL_N`` cards the largest k near it); below it (workshop notes: the silhouette grows with k and has no
+  peak) the groups are the consensus of ``CONSENSUS_RUNS`` Louvain runs on the k-nearest-neighbour graph;
 * ``smooth`` (called by ``suggest`` from 30 cards on) averages each point's similarities with those of its
   nearest neighbours before the linkage (+0.07 to +0.10 AMI at N = 200, +0.02 at N = 1,000);
-* a few rounds of spherical k-means seeded with the cut's centroids move borderline texts to the closer
-  centroid
-  (+0.05 to +0.08 AMI at N = 1,000, neutral on small N).
+* a few rounds of spherical k-means seeded with the groups move borderline texts to the closer centroid,
+  then a few more on the unsmoothed similarities.
 """
 
 from __future__ import annotations
@@ -245,10 +240,14 @@ def consensus_communities(s: np.ndarray) -> np.ndarray:
     n = len(s)
     adj = knn_graph(s, GRAPH_NEIGHBOURS)
     resolution = COMMUNITY_RESOLUTION if n >= SMALL_N else COMMUNITY_RESOLUTION_SMALL
+    # The visiting orders come from the cards' similarities, not from the order they arrived in, so the
+    # same cards give the same groups whatever their order: most connected card first, then seeded
+    # shuffles of that ranking.
+    ranking = np.argsort(-s.sum(axis=1), kind="stable")
     rng = np.random.default_rng(0)
     together = np.zeros((n, n), dtype=np.float32)
     for run in range(CONSENSUS_RUNS):
-        order = np.arange(n) if run == 0 else rng.permutation(n)
+        order = ranking if run == 0 else ranking[rng.permutation(n)]
         position = np.empty(n, dtype=np.int64)
         position[order] = np.arange(n)
         graph = [{int(position[j]): w for j, w in adj[i].items()} for i in order.tolist()]

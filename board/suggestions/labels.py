@@ -232,7 +232,10 @@ def _common(key: tuple[str, ...], surface: dict, encoder) -> bool:
 
 def _display(forms: Counter) -> str:
     """The most common written form; a capital that only starts a sentence is shown in lower case."""
-    form, _ = max(forms.items(), key=lambda kv: (kv[1], kv[0].islower()))
+    # Ties go to the shorter form, then the first in alphabetical order: never to the order the cards came in.
+    form, _ = max(
+        forms.items(), key=lambda kv: (kv[1], kv[0].islower(), -len(kv[0]), [-ord(c) for c in kv[0]])
+    )
     ws = form.split()
     ws = [w.lower() if (w[:1].isupper() and w[1:].islower() and i == 0) else w for i, w in enumerate(ws)]
     return " ".join(ws)

@@ -443,3 +443,70 @@ def test_a_cards_embedding_does_not_depend_on_the_cards_beside_it():
     encoder.clear_cache()
     together = encoder.encode(others + [card])[-1]
     assert (alone == together).all()
+
+
+ROOM = [  # six fuzzy topics of a health-and-care room, few shared words: no silhouette structure
+    # workforce
+    "Half our district nurses are off sick this month",
+    "We lose good people to the supermarket, it pays more",
+    "agency staff every night, none of them know the patients",
+    "Nobody wants to train as a care worker on these wages",
+    "burnout is real - three resignations in my team since June",
+    "Can't fill the physio post, advertised it four times",
+    # data sharing
+    "GP can't see what the hospital did last week",
+    "Every organisation has its own record and none of them talk",
+    "I had to tell my story six times to six different people",
+    "Information governance is used as an excuse to do nothing",
+    "The discharge letter arrived three weeks after my mum got home",
+    "Why can't the ambulance crew see the care plan?",
+    # housing and health
+    "Damp flats keep sending kids back to A&E with asthma",
+    "People stuck in hospital because there is nowhere safe to go home to",
+    "Temporary accommodation miles from school and the GP",
+    "Cold homes make every winter worse for the elderly",
+    "Adaptations like a stair lift take over a year to arrive",
+    "Homelessness services and the NHS never plan together",
+    # trust and culture
+    "Staff are scared to speak up about mistakes",
+    "Managers change every year so nothing sticks",
+    "Partners don't trust each other with money",
+    "Too many meetings, not enough decisions",
+    "We reward firefighting, not prevention",
+    "Blame culture stops anyone trying something new",
+    # mental health
+    "Teenagers wait eighteen months for CAMHS",
+    "Crisis team is one person at weekends",
+    "Loneliness is the hidden epidemic after covid",
+    "Talking therapies waiting list closed to new referrals",
+    "Men won't ask for help until it is far too late",
+    "Schools are left holding children in distress",
+    # transport and access
+    "The clinic moved and there is no bus there",
+    "Parking at the hospital costs a fortune for visitors",
+    "Patient transport only if you meet strict criteria",
+    "Rural villages have one bus a day",
+    "Appointments at 8am when the first train arrives at 9",
+    "Taxi to chemo costs forty pounds each way",
+]
+
+
+@pytest.mark.parametrize("room", ["no clear structure", "two spellings of a name word"])
+def test_the_same_cards_in_any_order_get_the_same_themes_and_names(room):
+    # Cards arrive in any order (a reconnecting screen, another facilitator asking again): the themes and
+    # their names must not depend on it. ROOM has no clear structure, so its groups come from the
+    # consensus of the neighbour graph's communities, whose runs visit the cards in turn; in the other
+    # room one theme's notes write "cost" and "costs" once each.
+    texts = (
+        ROOM if room == "no clear structure" else sum(MEANING.values(), []) + STAFFING + HOUSING + TRANSPORT
+    )
+    first = suggest(texts)
+    _partition_is_consistent(first, len(texts))
+    assert len(first.themes) >= 3
+    themes = sorted((sorted(texts[i] for i in t.members), t.label) for t in first.themes)
+    for seed in range(3):
+        order = list(range(len(texts)))
+        random.Random(seed).shuffle(order)
+        cards = [texts[i] for i in order]
+        again = suggest(cards)
+        assert sorted((sorted(cards[i] for i in t.members), t.label) for t in again.themes) == themes

@@ -13,9 +13,10 @@ number, the posts on it, the cards in each theme) is compared with a fresh scree
 
 Participants join through the real join flow (HTTP: GET the join page, POST the form with its CSRF
 token, keep the session cookie) or, for large N, through ``--join bulk``: the same Participant rows and
-database session rows the join view writes, created in one transaction with the ORM (``manage.py
-shell``), whose session keys the clients then send as their ``sessionid`` cookie. Everything after the
-cookie (websocket handshake, session and participant lookup, snapshot, presence) is the real path.
+sessions the join view writes (a phone's is its signed cookie), created in one transaction with the ORM
+(``manage.py shell``), whose session keys the clients then send as their ``sessionid`` cookie. Everything
+after the cookie (websocket handshake, session and participant lookup, snapshot, presence) is the real
+path.
 
 By default it serves the embedded default itself (Daphne, SQLite in a temp dir, in-memory channel layer)
 on 127.0.0.1 and a free port, with ``LIVE_FANOUT`` from ``--fanout`` (hub, group or both: one run each);
@@ -709,33 +710,28 @@ print("BENCH_FACILITATOR=" + store.session_key)
 """
 
 # --join bulk: what the join view writes (inquiry.actions.join + request.session[session_key(inquiry)]),
-# for many participants in one transaction.
+# for many participants in one transaction. The session is saved by the configured engine, as the view's
+# is: a phone's is its signed cookie (inquiry/phone_sessions.py); with a database engine, a row each.
 BULK_JOIN_SNIPPET = """
-from datetime import timedelta
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
+from importlib import import_module
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
-from django.utils.crypto import get_random_string
 from inquiry.access import session_key
 from inquiry.models import Inquiry, Participant
 inquiry = Inquiry.objects.get(code=%r)
 n = %d
-store = SessionStore()
-expires = timezone.now() + timedelta(days=1)
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 keys = []
 with transaction.atomic():
     people = Participant.objects.bulk_create(
         [Participant(inquiry=inquiry, display_name=f"bench {i}",
                      sector=inquiry.sectors[i %% len(inquiry.sectors)])
          for i in range(n)], batch_size=500)
-    rows = []
     for person in people:
-        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
-        rows.append(Session(session_key=key, session_data=store.encode({session_key(inquiry): person.token}),
-                            expire_date=expires))
-        keys.append(key)
-    Session.objects.bulk_create(rows, batch_size=500)
+        store = SessionStore()
+        store[session_key(inquiry)] = person.token
+        store.save()
+        keys.append(store.session_key)
 print("BENCH_KEYS=" + ",".join(keys))
 """
 
@@ -2031,7 +2027,7 @@ def run_one(config):
         else:
             joined, join_s = bulk_join(server.env(), code, config.clients + 1, server.base_urls)
             join_info = {
-                "mode": "bulk (ORM: Participant + session rows as the join view writes them; not HTTP)",
+                "mode": "bulk (ORM: Participants and sessions as the join view writes them; not HTTP)",
                 "joined": sum(1 for j in joined if not j.error),
                 "errors": sum(1 for j in joined if j.error),
                 "seconds": join_s,

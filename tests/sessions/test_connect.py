@@ -7,6 +7,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.test import override_settings
 from django.utils import timezone
 
 from inquiry.models import Participant
@@ -25,15 +26,23 @@ async def refused(code, client):
     return frame.error, closed.value.code
 
 
-async def test_a_phone_whose_session_has_expired_is_refused(inquiry, carol):
-    key = carol.cookies[settings.SESSION_COOKIE_NAME].value
-    await (await Screen(inquiry.code, carol).connect()).close()
+async def test_a_facilitator_whose_session_has_expired_is_refused(inquiry, alice):
+    # A facilitator's session is a database row (read by a compiled query at connect).
+    key = alice.cookies[settings.SESSION_COOKIE_NAME].value
+    await (await Screen(inquiry.code, alice).connect()).close()
     await database_sync_to_async(
         lambda: Session.objects.filter(session_key=key).update(
             expire_date=timezone.now() - timedelta(seconds=1)
         )
     )()
-    assert await refused(inquiry.code, carol) == ("forbidden", 4403)
+    assert await refused(inquiry.code, alice) == ("forbidden", 4403)
+
+
+async def test_a_phone_whose_session_has_expired_is_refused(inquiry, carol):
+    # A phone's session is in its signed cookie (inquiry/phone_sessions.py): it expires with its age.
+    await (await Screen(inquiry.code, carol).connect()).close()
+    with override_settings(SESSION_COOKIE_AGE=-1):  # signed this second: older than -1 s
+        assert await refused(inquiry.code, carol) == ("forbidden", 4403)
 
 
 async def test_a_phone_removed_from_the_room_is_refused(inquiry, carol):

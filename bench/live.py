@@ -64,6 +64,9 @@ from bench.joins import Joined
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+# What a phone's page sends when its socket has been quiet for a second (static/linewalk/heartbeat.js,
+# sessions/protocol.PING); the server answers with a small frame.
+PHONE_PING = '{"type":"sync","op":"ping"}'
 # Daphne's listen backlog as `make run` sets it (Makefile BACKLOG).
 MAKE_RUN_BACKLOG = 4096
 VENV_BIN = Path(sys.executable).parent
@@ -122,6 +125,7 @@ class Config:
     join_concurrency: int = 200  # joins in flight at once: a room scanning the QR code together
     stock: bool = False  # the stock server: Django's ASGI handler, Daphne's listen backlog of 50
     connect_concurrency: int = 25
+    heartbeat: bool = False  # the phones' heartbeat (a ping after a quiet second), as the page sends it
     drain: float = 30.0
     connect_timeout: float = 60.0
     connect_limit: float = 0.0  # the whole connect phase; 0: connect_timeout + 0.1 s per client + 60
@@ -279,6 +283,11 @@ def parse_args(argv=None):
     p.add_argument("--join-concurrency", type=int, default=200, help="HTTP joins in flight at once (200)")
     p.add_argument(
         "--connect-concurrency", type=int, default=25, help="handshakes in flight per client process"
+    )
+    p.add_argument(
+        "--heartbeat",
+        action="store_true",
+        help="clients ping the server after a quiet second, as a phone's page does (heartbeat.js)",
     )
     p.add_argument("--drain", type=float, default=30.0, help="seconds to wait after a phase's last post (30)")
     p.add_argument("--connect-timeout", type=float, default=60.0, help="one handshake + snapshot (60)")
@@ -898,6 +907,8 @@ class WsClient:
         "closed",
         "seq",
         "themes",
+        "heard",
+        "asked",
     )
 
     def __init__(self, index, base_url, cookie):
@@ -909,6 +920,7 @@ class WsClient:
         self.errors = []
         self.seq = None  # last data-seq seen
         self.themes = {}  # theme id -> card ids, from the last frame that rendered the column
+        self.heard = self.asked = 0.0  # --heartbeat: when the last frame came, when a ping went unanswered
 
     @property
     def open(self):
@@ -959,6 +971,7 @@ class ClientWorker:
         if not is_text:
             return
         client.frames += 1
+        client.heard, client.asked = at, 0.0
         try:
             seq, snapshot, tokens, themes, acks, error, ops = self.cache.get(payload)
         except UnicodeDecodeError:
@@ -989,6 +1002,17 @@ class ClientWorker:
     def _on_close(self, client, ws):
         client.closed = ws.close_reason[:200]
         client.ready.set()
+
+    async def _heartbeat(self):
+        """What a phone's page does (static/linewalk/heartbeat.js): every quarter of a second, a socket
+        quiet for a second that has no ping unanswered sends the server a ping (``PHONE_PING``)."""
+        while True:
+            await asyncio.sleep(0.25)
+            now = time.time()
+            for client in self.clients.values():
+                if client.open and not client.asked and now - (client.heard or now) >= 1.0:
+                    client.asked = now
+                    client.ws.send(PHONE_PING)
 
     async def _lag_monitor(self):
         interval = 0.02
@@ -1031,6 +1055,7 @@ class ClientWorker:
         loop = asyncio.get_running_loop()
         recv = lambda: loop.run_in_executor(None, self.conn.recv)  # noqa: E731
         monitor = asyncio.create_task(self._lag_monitor())
+        heartbeat = asyncio.create_task(self._heartbeat()) if self.config["heartbeat"] else None
         try:
             started = time.monotonic()
             gate = asyncio.Semaphore(self.config["connect_concurrency"])
@@ -1069,8 +1094,10 @@ class ClientWorker:
                 elif command == "close":
                     break
         finally:
-            monitor.cancel()
-            await asyncio.gather(monitor, return_exceptions=True)
+            for task in (monitor, heartbeat):
+                if task is not None:
+                    task.cancel()
+            await asyncio.gather(*(t for t in (monitor, heartbeat) if t), return_exceptions=True)
             sockets = [c for c in self.clients.values() if c.ws is not None]
             for start in range(0, len(sockets), 500):
                 await asyncio.gather(
@@ -1400,6 +1427,7 @@ async def run_load(config, server, code, facilitator_key, joined, spy=None):
         "connect_timeout": config.connect_timeout,
         "connect_concurrency": config.connect_concurrency,
         "connect_limit": connect_limit,
+        "heartbeat": config.heartbeat,
     }
     ctx = multiprocessing.get_context("spawn")
     conns, procs = [], []

@@ -31,13 +31,15 @@ else:
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from sessions import protocol  # noqa: E402
 from sessions.cookies import SocketSession  # noqa: E402
 from sessions.origin import SameOriginValidator  # noqa: E402
 from sessions.routing import websocket_urlpatterns  # noqa: E402
-from sessions.wire import DirectWrites, trim_autobahn_labels, trim_daphne  # noqa: E402
+from sessions.wire import DirectWrites, answer_pings_in_daphne, trim_autobahn_labels, trim_daphne  # noqa: E402
 
 trim_daphne()
 trim_autobahn_labels()
+answer_pings_in_daphne(protocol.PING, protocol.PONG, protocol.PING_EVERY)
 
 # What the first requests would otherwise load while a room is arriving: the cache backend (and with
 # REDIS_URL its client library), for the rate limits and the door (inquiry/door.py).

@@ -13,9 +13,10 @@ number, the posts on it, the cards in each theme) is compared with a fresh scree
 
 Participants join through the real join flow (HTTP: GET the join page, POST the form with its CSRF
 token, keep the session cookie) or, for large N, through ``--join bulk``: the same Participant rows and
-database session rows the join view writes, created in one transaction with the ORM (``manage.py
-shell``), whose session keys the clients then send as their ``sessionid`` cookie. Everything after the
-cookie (websocket handshake, session and participant lookup, snapshot, presence) is the real path.
+sessions the join view writes (a phone's is its signed cookie), created in one transaction with the ORM
+(``manage.py shell``), whose session keys the clients then send as their ``sessionid`` cookie. Everything
+after the cookie (websocket handshake, session and participant lookup, snapshot, presence) is the real
+path.
 
 By default it serves the embedded default itself (Daphne, SQLite in a temp dir, in-memory channel layer)
 on 127.0.0.1 and a free port, with ``LIVE_FANOUT`` from ``--fanout`` (hub, group or both: one run each);
@@ -63,6 +64,9 @@ from bench.joins import Joined
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+# What a phone's page sends when its socket has been quiet for a second (static/linewalk/heartbeat.js,
+# sessions/protocol.PING); the server answers with a small frame.
+PHONE_PING = '{"type":"sync","op":"ping"}'
 # Daphne's listen backlog as `make run` sets it (Makefile BACKLOG).
 MAKE_RUN_BACKLOG = 4096
 VENV_BIN = Path(sys.executable).parent
@@ -121,6 +125,7 @@ class Config:
     join_concurrency: int = 200  # joins in flight at once: a room scanning the QR code together
     stock: bool = False  # the stock server: Django's ASGI handler, Daphne's listen backlog of 50
     connect_concurrency: int = 25
+    heartbeat: bool = False  # the phones' heartbeat (a ping after a quiet second), as the page sends it
     drain: float = 30.0
     connect_timeout: float = 60.0
     connect_limit: float = 0.0  # the whole connect phase; 0: connect_timeout + 0.1 s per client + 60
@@ -278,6 +283,11 @@ def parse_args(argv=None):
     p.add_argument("--join-concurrency", type=int, default=200, help="HTTP joins in flight at once (200)")
     p.add_argument(
         "--connect-concurrency", type=int, default=25, help="handshakes in flight per client process"
+    )
+    p.add_argument(
+        "--heartbeat",
+        action="store_true",
+        help="clients ping the server after a quiet second, as a phone's page does (heartbeat.js)",
     )
     p.add_argument("--drain", type=float, default=30.0, help="seconds to wait after a phase's last post (30)")
     p.add_argument("--connect-timeout", type=float, default=60.0, help="one handshake + snapshot (60)")
@@ -709,33 +719,28 @@ print("BENCH_FACILITATOR=" + store.session_key)
 """
 
 # --join bulk: what the join view writes (inquiry.actions.join + request.session[session_key(inquiry)]),
-# for many participants in one transaction.
+# for many participants in one transaction. The session is saved by the configured engine, as the view's
+# is: a phone's is its signed cookie (inquiry/phone_sessions.py); with a database engine, a row each.
 BULK_JOIN_SNIPPET = """
-from datetime import timedelta
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
+from importlib import import_module
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
-from django.utils.crypto import get_random_string
 from inquiry.access import session_key
 from inquiry.models import Inquiry, Participant
 inquiry = Inquiry.objects.get(code=%r)
 n = %d
-store = SessionStore()
-expires = timezone.now() + timedelta(days=1)
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 keys = []
 with transaction.atomic():
     people = Participant.objects.bulk_create(
         [Participant(inquiry=inquiry, display_name=f"bench {i}",
                      sector=inquiry.sectors[i %% len(inquiry.sectors)])
          for i in range(n)], batch_size=500)
-    rows = []
     for person in people:
-        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
-        rows.append(Session(session_key=key, session_data=store.encode({session_key(inquiry): person.token}),
-                            expire_date=expires))
-        keys.append(key)
-    Session.objects.bulk_create(rows, batch_size=500)
+        store = SessionStore()
+        store[session_key(inquiry)] = person.token
+        store.save()
+        keys.append(store.session_key)
 print("BENCH_KEYS=" + ",".join(keys))
 """
 
@@ -902,6 +907,8 @@ class WsClient:
         "closed",
         "seq",
         "themes",
+        "heard",
+        "asked",
     )
 
     def __init__(self, index, base_url, cookie):
@@ -913,6 +920,7 @@ class WsClient:
         self.errors = []
         self.seq = None  # last data-seq seen
         self.themes = {}  # theme id -> card ids, from the last frame that rendered the column
+        self.heard = self.asked = 0.0  # --heartbeat: when the last frame came, when a ping went unanswered
 
     @property
     def open(self):
@@ -963,6 +971,7 @@ class ClientWorker:
         if not is_text:
             return
         client.frames += 1
+        client.heard, client.asked = at, 0.0
         try:
             seq, snapshot, tokens, themes, acks, error, ops = self.cache.get(payload)
         except UnicodeDecodeError:
@@ -993,6 +1002,17 @@ class ClientWorker:
     def _on_close(self, client, ws):
         client.closed = ws.close_reason[:200]
         client.ready.set()
+
+    async def _heartbeat(self):
+        """What a phone's page does (static/linewalk/heartbeat.js): every quarter of a second, a socket
+        quiet for a second that has no ping unanswered sends the server a ping (``PHONE_PING``)."""
+        while True:
+            await asyncio.sleep(0.25)
+            now = time.time()
+            for client in self.clients.values():
+                if client.open and not client.asked and now - (client.heard or now) >= 1.0:
+                    client.asked = now
+                    client.ws.send(PHONE_PING)
 
     async def _lag_monitor(self):
         interval = 0.02
@@ -1035,6 +1055,7 @@ class ClientWorker:
         loop = asyncio.get_running_loop()
         recv = lambda: loop.run_in_executor(None, self.conn.recv)  # noqa: E731
         monitor = asyncio.create_task(self._lag_monitor())
+        heartbeat = asyncio.create_task(self._heartbeat()) if self.config["heartbeat"] else None
         try:
             started = time.monotonic()
             gate = asyncio.Semaphore(self.config["connect_concurrency"])
@@ -1073,8 +1094,10 @@ class ClientWorker:
                 elif command == "close":
                     break
         finally:
-            monitor.cancel()
-            await asyncio.gather(monitor, return_exceptions=True)
+            for task in (monitor, heartbeat):
+                if task is not None:
+                    task.cancel()
+            await asyncio.gather(*(t for t in (monitor, heartbeat) if t), return_exceptions=True)
             sockets = [c for c in self.clients.values() if c.ws is not None]
             for start in range(0, len(sockets), 500):
                 await asyncio.gather(
@@ -1404,6 +1427,7 @@ async def run_load(config, server, code, facilitator_key, joined, spy=None):
         "connect_timeout": config.connect_timeout,
         "connect_concurrency": config.connect_concurrency,
         "connect_limit": connect_limit,
+        "heartbeat": config.heartbeat,
     }
     ctx = multiprocessing.get_context("spawn")
     conns, procs = [], []
@@ -2031,7 +2055,7 @@ def run_one(config):
         else:
             joined, join_s = bulk_join(server.env(), code, config.clients + 1, server.base_urls)
             join_info = {
-                "mode": "bulk (ORM: Participant + session rows as the join view writes them; not HTTP)",
+                "mode": "bulk (ORM: Participants and sessions as the join view writes them; not HTTP)",
                 "joined": sum(1 for j in joined if not j.error),
                 "errors": sum(1 for j in joined if j.error),
                 "seconds": join_s,

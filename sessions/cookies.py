@@ -6,8 +6,9 @@ its cookie. A websocket has no such response: the wrapper only costs every frame
 two checks of the session. ``SocketSession`` puts the same session in the scope (read when first used: the
 consumer reads it in its one trip to the database thread) and leaves ``send`` alone.
 
-With database sessions (the default engine) the session row is read by a query compiled once
-(inquiry/compiled.py): compiling ``Session.objects.get(...)`` was 10% of a connect's CPU."""
+Where the session is a database row (a facilitator's; a phone's is in its signed cookie) the row is read
+by a query compiled once (inquiry/compiled.py): compiling ``Session.objects.get(...)`` was 10% of a
+connect's CPU when phones' sessions were rows too."""
 
 from importlib import import_module
 
@@ -19,10 +20,11 @@ from django.utils import timezone
 from inquiry.compiled import Compiled
 
 
-class SessionStore(db.SessionStore):
-    """Django's database session store; the row read by a compiled query, then the same checks."""
+class CompiledRowRead:
+    """Mixed into a database-backed store: the session row read by a compiled query (``rows``, made per
+    store class by ``session_store``), then the same checks as Django's ``_get_session_from_db``."""
 
-    rows = Compiled(lambda key: db.SessionStore.get_model_class().objects.filter(session_key=key)[:1])
+    rows = None
 
     def _get_session_from_db(self):
         found = self.rows.first(key=self.session_key) if self.session_key else None
@@ -33,9 +35,20 @@ class SessionStore(db.SessionStore):
 
 
 def session_store():
-    """The store for the configured engine: ours in place of the plain database engine's."""
+    """The configured engine's store (settings.SESSION_ENGINE; a phone's session is in its signed cookie,
+    inquiry/phone_sessions.py), with its session rows read by a compiled query where it reads them as
+    Django's database store does."""
     store = import_module(settings.SESSION_ENGINE).SessionStore
-    return SessionStore if store is db.SessionStore else store
+    if (
+        not issubclass(store, db.SessionStore)
+        or store._get_session_from_db is not db.SessionStore._get_session_from_db
+    ):
+        return store
+    model = store.get_model_class()
+    rows = Compiled(lambda key: model.objects.filter(session_key=key)[:1])
+    # The same name as the store's: Django salts the signature of a session's data with the class's
+    # qualified name, and the row was written by the store itself.
+    return type(store.__name__, (CompiledRowRead, store), {"rows": rows, "__qualname__": store.__qualname__})
 
 
 class SocketSession:

@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 
 from board.models import Theme
 from inquiry.models import Participant
-from sessions import wire
+from sessions import protocol, wire
 
 from .. import servers
 from ..servers import TIMEOUT, RemoteScreen
@@ -120,3 +120,19 @@ async def test_phones_connecting_together_each_get_the_whole_board_in_its_own_ch
     assert f"Card 0: {written}" in facilitator.texts()
     for screen in (*phones, facilitator):
         await screen.close()
+
+
+async def test_a_phones_heartbeat_is_answered_by_a_real_server_and_the_socket_still_works(
+    server, inquiry, carol
+):
+    # Under Daphne the ping is answered before the application (sessions/wire.answer_pings_in_daphne).
+    phone = await RemoteScreen(server, inquiry.code, carol).connect()
+    await phone.communicator.send_to(text_data=protocol.PING)
+    await phone.until(lambda s: any(f.text == protocol.PONG for f in s.frames), timeout=TIMEOUT)
+    await phone.post("Still here after the heartbeat")
+    assert (await phone.reply(timeout=TIMEOUT)).ack
+    await phone.close()
+
+
+def test_the_ping_answer_applies_to_the_pinned_daphne():
+    assert wire.answer_pings_in_daphne(protocol.PING, protocol.PONG, protocol.PING_EVERY)

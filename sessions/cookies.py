@@ -34,6 +34,13 @@ class CompiledRowRead:
         return found
 
 
+class SessionStore(CompiledRowRead, db.SessionStore):
+    """Django's database store with its row read by a compiled query: the base of the phones' engine
+    (inquiry/phone_sessions.py), whose database sessions (facilitators') are read this way on every page."""
+
+    rows = Compiled(lambda key: db.SessionStore.get_model_class().objects.filter(session_key=key)[:1])
+
+
 def session_store():
     """The configured engine's store (settings.SESSION_ENGINE; a phone's session is in its signed cookie,
     inquiry/phone_sessions.py), with its session rows read by a compiled query where it reads them as

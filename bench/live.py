@@ -64,8 +64,10 @@ from bench.joins import Joined
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-# What a phone's page sends when its socket has been quiet for a second (static/linewalk/heartbeat.js,
-# sessions/protocol.PING); the server answers with a small frame.
+# What a phone's page sends when its socket has been quiet for a while (static/linewalk/heartbeat.js,
+# sessions/protocol.PING); the server answers with a small frame. "A while" is 1 s for the first 10 s after
+# the page opened (or was last touched: the bench's clients never touch), then 20 s.
+PHONE_QUIET_IN_USE, PHONE_IN_USE, PHONE_QUIET_IDLE = 1.0, 10.0, 20.0
 PHONE_PING = '{"type":"sync","op":"ping"}'
 # Daphne's listen backlog as `make run` sets it (Makefile BACKLOG).
 MAKE_RUN_BACKLOG = 4096
@@ -287,7 +289,7 @@ def parse_args(argv=None):
     p.add_argument(
         "--heartbeat",
         action="store_true",
-        help="clients ping the server after a quiet second, as a phone's page does (heartbeat.js)",
+        help="clients ping when quiet, as a phone's page does (heartbeat.js: after 1 s for 10 s, then 20 s)",
     )
     p.add_argument("--drain", type=float, default=30.0, help="seconds to wait after a phase's last post (30)")
     p.add_argument("--connect-timeout", type=float, default=60.0, help="one handshake + snapshot (60)")
@@ -921,6 +923,7 @@ class WsClient:
         self.seq = None  # last data-seq seen
         self.themes = {}  # theme id -> card ids, from the last frame that rendered the column
         self.heard = self.asked = 0.0  # --heartbeat: when the last frame came, when a ping went unanswered
+        self.opened = 0.0  # when the socket opened (a phone's page is "in use" for a while after)
 
     @property
     def open(self):
@@ -961,6 +964,7 @@ class ClientWorker:
             except Exception as exc:  # noqa: BLE001 - any failure is a connect error to count
                 client.connect_error = f"{type(exc).__name__}: {exc}"[:200]
                 return
+            client.opened = time.time()
             try:  # the handshake counts as done when the first frame (snapshot) is in
                 async with asyncio.timeout(self.config["connect_timeout"]):
                     await client.ready.wait()
@@ -1005,12 +1009,17 @@ class ClientWorker:
 
     async def _heartbeat(self):
         """What a phone's page does (static/linewalk/heartbeat.js): every quarter of a second, a socket
-        quiet for a second that has no ping unanswered sends the server a ping (``PHONE_PING``)."""
+        quiet for long enough (1 s in its first 10 s, then 20 s: nobody touches a bench client) that has no
+        ping unanswered sends the server a ping (``PHONE_PING``)."""
         while True:
             await asyncio.sleep(0.25)
             now = time.time()
             for client in self.clients.values():
-                if client.open and not client.asked and now - (client.heard or now) >= 1.0:
+                if not client.open or client.asked:
+                    continue
+                in_use = now - (client.opened or now) < PHONE_IN_USE
+                quiet = PHONE_QUIET_IN_USE if in_use else PHONE_QUIET_IDLE
+                if now - (client.heard or now) >= quiet:
                     client.asked = now
                     client.ws.send(PHONE_PING)
 

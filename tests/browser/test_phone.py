@@ -161,6 +161,25 @@ def test_offline_within_three_seconds_of_a_silent_drop_and_the_kept_post_arrives
     expect(carol.locator("#pending")).to_be_empty()
 
 
+def test_an_idle_phone_whose_connection_went_silently_says_offline_as_soon_as_it_is_touched(screens):
+    """A phone nobody has used for 10 s asks the server only every 20 s (10,000 idle phones
+    asking every second would cost the server a third of a core); touched again, it asks at once."""
+    context = screens.context({"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context.add_init_script(SILENCEABLE_SOCKET)
+    carol = screens.page(context)
+    carol.clock.install()
+    carol.goto(f"/i/{screens.inquiry.code}/join/")
+    carol.get_by_role("radio", name="NHS").check()
+    carol.get_by_role("button", name="Join the inquiry").click()
+    screens.live(carol)
+    carol.clock.fast_forward(11_000)  # untouched for 11 s: the phone is idle
+    expect(carol.locator("#lw-connection")).to_have_text("Live")
+
+    carol.evaluate("lwTest.silence()")
+    carol.get_by_label("Your contribution", exact=True).focus()
+    expect(carol.locator("#lw-connection")).to_have_text("Offline - will send when back", timeout=3000)
+
+
 def test_offline_at_once_when_the_socket_drops(screens):
     carol = screens.participant("Carol", droppable=True)
     carol.evaluate("lwTest.dropSocket()")

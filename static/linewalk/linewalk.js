@@ -260,6 +260,7 @@
     if (!candidates.length || (document.activeElement && document.activeElement !== document.body)) { return; }
     for (var i = 0; i < candidates.length; i++) {
       var el = candidates[i]();
+      if (el && window.LinewalkGrid) { window.LinewalkGrid.reveal(el); }  // a card's own buttons (grid-keys.js)
       if (el && !el.disabled && visible(el)) { el.focus(); }
       if (el && document.activeElement === el) { return; }
     }
@@ -596,6 +597,7 @@
   function focusOpener(dialog) {
     // The opener may have been re-drawn (same id) or removed while the dialog was open.
     var opener = document.getElementById(dialog.dataset.opener || '');
+    if (opener && window.LinewalkGrid) { window.LinewalkGrid.reveal(opener); }  // a card's Move (grid-keys.js)
     if (opener) { opener.focus(); }
     if (!opener || document.activeElement !== opener) {
       var fallback = fallbackControl();

@@ -269,9 +269,18 @@
   }
 
   // A swap re-draws <details> closed; keep open the ones the person had open (the agenda, settings).
+  // Which are open is followed as they open and close ('toggle'), not looked for in the whole page before
+  // every frame (a query over every element of a 1,000-card board).
   var openDetails = [];
+  var openIds = new Set();
+  document.querySelectorAll('details[id][open]').forEach(function (d) { openIds.add(d.id); });
+  document.addEventListener('toggle', function (e) {
+    var d = e.target;
+    if (d.tagName !== 'DETAILS' || !d.id || !d.isConnected) { return; }
+    if (d.open) { openIds.add(d.id); } else { openIds.delete(d.id); }
+  }, true);
   function rememberOpenDetails() {
-    openDetails = Array.prototype.map.call(document.querySelectorAll('details[id][open]'), function (d) { return d.id; });
+    openDetails = Array.from(openIds).filter(function (id) { var d = document.getElementById(id); return d && d.open; });
   }
   function restoreOpenDetails() {
     openDetails.forEach(function (id) { var d = document.getElementById(id); if (d) { d.open = true; } });

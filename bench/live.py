@@ -92,8 +92,8 @@ CARD_ID_RE = re.compile(r'<li class="card[^"]*" id="card-(\d+)"')
 # A card moved without re-rendering columns (board.render.card_moved): it is deleted where it was, then
 # inserted at the end of a theme's list or before another card.
 CARD_OP_RE = re.compile(
-    r'<div id="card-(\d+)" hx-swap-oob="delete">'
-    r'|<div hx-swap-oob="(beforeend|beforebegin):#(?:cards-theme-(\d+)|card-(\d+)|[\w-]+)">\s*'
+    r'<div id="card-(\d+)" hx-swap-oob="(?:lw-)?delete">'
+    r'|<div hx-swap-oob="(?:lw-)?(beforeend|beforebegin):#(?:cards-theme-(\d+)|card-(\d+)|[\w-]+)">\s*'
     r'<li class="card[^"]*" id="card-(\d+)"'
 )
 # Lines of the server log worth counting (case-insensitive substrings).
@@ -826,7 +826,7 @@ def read_frame(message):
         parse_themes(message) or None,
         tuple(token_of(ack) for ack in ACK_RE.findall(message)) if 'data-ack="' in message else (),
         error,
-        tuple(card_ops(message)) if 'hx-swap-oob="delete"' in message or ":#card" in message else (),
+        tuple(card_ops(message)) if 'delete">' in message or ":#card" in message else (),
     )
 
 

@@ -110,7 +110,14 @@ def measure(page, moves, many):
 
 def metrics(cdp):
     """Seconds the renderer spent so far, by kind (Chromium's Performance domain)."""
-    wanted = ("ScriptDuration", "RecalcStyleDuration", "LayoutDuration", "TaskDuration")
+    wanted = (
+        "ScriptDuration",
+        "RecalcStyleDuration",
+        "LayoutDuration",
+        "TaskDuration",
+        "RecalcStyleCount",
+        "LayoutCount",
+    )
     return {
         m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"] if m["name"] in wanted
     }
@@ -206,12 +213,19 @@ def main(argv=None):
                 cdp.send("Profiler.start")
             single = measure(page, args.moves, False)
             profiled = cdp.send("Profiler.stop")["profile"] if args.profile else None
-            spent = {k: (v - before[k]) * 1000 / args.moves for k, v in metrics(cdp).items() if k in before}
+            spent = {
+                k: (v - before[k]) * (1 if k.endswith("Count") else 1000) / args.moves
+                for k, v in metrics(cdp).items()
+                if k in before
+            }
             many = measure(page, args.moves, True)
             browser.close()
         print(f"facilitator page: {on_page} cards on the board; the page {size / 1024:.0f} KB of HTML")
         print(f"card.move applied in the browser: {summary(single)}")
-        print("  browser time per card.move: " + ", ".join(f"{k} {v:.1f} ms" for k, v in spent.items()))
+        print(
+            "  browser time per card.move: "
+            + ", ".join(f"{k} {v:.1f}{'' if k.endswith('Count') else ' ms'}" for k, v in spent.items())
+        )
         print(f"card.move_many (10 cards) applied in the browser: {summary(many)}")
         if profiled:
             print(profile_report(profiled, args.moves))

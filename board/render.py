@@ -243,12 +243,13 @@ def for_each_kind(build):
 
 
 def oob(target, html, swap="beforeend"):
-    """Wrap rendered partials (never raw user text) to be swapped into the element ``target``."""
-    return format_html('<div hx-swap-oob="{}:#{}">{}</div>', swap, target, mark_safe(html))
+    """Wrap rendered partials (never raw user text) to be swapped into the element ``target``: htmx's
+    swap style of that name, applied without its per-element work (lw-: static/linewalk/swap.js)."""
+    return format_html('<div hx-swap-oob="lw-{}:#{}">{}</div>', swap, target, mark_safe(html))
 
 
 def delete(dom_id):
-    return format_html('<div id="{}" hx-swap-oob="delete"></div>', dom_id)
+    return format_html('<div id="{}" hx-swap-oob="lw-delete"></div>', dom_id)
 
 
 def with_cards(theme, kind):

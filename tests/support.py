@@ -150,7 +150,8 @@ class Screen:
                 continue
             swap = element.get("hx-swap-oob") or "true"
             strategy, _, selector = swap.partition(":")
-            if strategy in ("true", "lw-outer"):  # lw-outer: static/linewalk/swap.js
+            strategy = strategy.removeprefix("lw-")  # the page's own swap styles: static/linewalk/swap.js
+            if strategy in ("true", "outer"):
                 strategy = "outerHTML"
             target = self.find(selector.lstrip("#") if selector else element.get("id"))
             if target is None:

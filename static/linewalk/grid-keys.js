@@ -91,11 +91,14 @@
     return cards[Math.max(0, Math.min(cards.length - 1, at))];
   }
 
-  // A card's own buttons are out of the Tab order until Enter opens them (then Tab goes through them).
+  // A card's own buttons show, and are in the Tab order, only once it is opened: Enter on it, or its
+  // actions button (⋯) for a pointer; they go again when focus leaves the card.
   function controls(card, on) {
     if (!card) { return; }
     card.querySelectorAll('.card-tools button').forEach(function (b) { b.tabIndex = on ? 0 : -1; });
     card.classList.toggle('is-open', on);
+    var menu = card.querySelector('.card-menu');
+    if (menu) { menu.setAttribute('aria-expanded', String(on)); }
   }
 
   document.addEventListener('keydown', function (e) {
@@ -146,7 +149,19 @@
   });
   document.addEventListener('focusout', function (e) {
     var card = cardOf(e.target);
-    if (card && card.classList.contains('is-open') && !card.contains(e.relatedTarget)) { controls(card, false); }
+    // Into a dialog one of its buttons opened (Move): it stays open, for focus to come back to.
+    var toDialog = e.relatedTarget && e.relatedTarget.closest && e.relatedTarget.closest('dialog');
+    if (card && card.classList.contains('is-open') && !card.contains(e.relatedTarget) && !toDialog) { controls(card, false); }
+  });
+
+  document.addEventListener('click', function (e) {
+    var menu = e.target.closest('[data-action=card-menu]');
+    var card = menu && cardOf(menu);
+    if (!card) { return; }
+    var on = !card.classList.contains('is-open');
+    controls(card, on);
+    var first = on && card.querySelector('.card-tools button:not([disabled])');
+    if (first) { first.focus(); } else { menu.focus(); }
   });
 
   // "Skip to the cards": straight to the card holding the Tab stop.
@@ -158,6 +173,15 @@
     var card = current && document.getElementById('card-' + current);
     if (card) { go(card, false); }
   });
+
+  // A control inside a card's buttons that focus should go back to (linewalk.js, after a frame re-drew
+  // the card: Hide became Restore) is shown first: the card opens again.
+  window.LinewalkGrid = {
+    reveal: function (el) {
+      var card = el && el.closest && el.closest('.card-tools') && cardOf(el);
+      if (card && !card.classList.contains('is-open')) { controls(card, true); }
+    }
+  };
 
   window.LinewalkSender.root.addEventListener('htmx:wsAfterMessage', ensureStop);
   document.addEventListener('linewalk:board-view', ensureStop);

@@ -260,6 +260,7 @@
     if (!candidates.length || (document.activeElement && document.activeElement !== document.body)) { return; }
     for (var i = 0; i < candidates.length; i++) {
       var el = candidates[i]();
+      if (el && window.LinewalkGrid) { window.LinewalkGrid.reveal(el); }  // a card's own buttons (grid-keys.js)
       if (el && !el.disabled && visible(el)) { el.focus(); }
       if (el && document.activeElement === el) { return; }
     }
@@ -268,9 +269,18 @@
   }
 
   // A swap re-draws <details> closed; keep open the ones the person had open (the agenda, settings).
+  // Which are open is followed as they open and close ('toggle'), not looked for in the whole page before
+  // every frame (a query over every element of a 1,000-card board).
   var openDetails = [];
+  var openIds = new Set();
+  document.querySelectorAll('details[id][open]').forEach(function (d) { openIds.add(d.id); });
+  document.addEventListener('toggle', function (e) {
+    var d = e.target;
+    if (d.tagName !== 'DETAILS' || !d.id || !d.isConnected) { return; }
+    if (d.open) { openIds.add(d.id); } else { openIds.delete(d.id); }
+  }, true);
   function rememberOpenDetails() {
-    openDetails = Array.prototype.map.call(document.querySelectorAll('details[id][open]'), function (d) { return d.id; });
+    openDetails = Array.from(openIds).filter(function (id) { var d = document.getElementById(id); return d && d.open; });
   }
   function restoreOpenDetails() {
     openDetails.forEach(function (id) { var d = document.getElementById(id); if (d) { d.open = true; } });
@@ -596,6 +606,7 @@
   function focusOpener(dialog) {
     // The opener may have been re-drawn (same id) or removed while the dialog was open.
     var opener = document.getElementById(dialog.dataset.opener || '');
+    if (opener && window.LinewalkGrid) { window.LinewalkGrid.reveal(opener); }  // a card's Move (grid-keys.js)
     if (opener) { opener.focus(); }
     if (!opener || document.activeElement !== opener) {
       var fallback = fallbackControl();

@@ -3,10 +3,11 @@
  * a frame is in proportion to the frame, not to the board (a live move on a board of 1,000 cards:
  * docs/benchmarks.md). One entry point: window.LinewalkFrame.
  *
- * hx-swap-oob="lw-outer" replaces the element with the same id, as "true" (outerHTML) does, without
- * htmx's work for each element: an event for each element it removes, and each element it adds searched
- * for hx- attributes to process. The live region's partials carry no hx- attributes, and the sector lens
- * alone is some 400 elements (templates/board/board.html, partial lens). */
+ * hx-swap-oob="lw-outer" replaces the element with the same id, as "true" (outerHTML) does, and
+ * lw-beforebegin, lw-beforeend and lw-delete do what htmx's styles of those names do, without htmx's
+ * work for each element: an event for each element it removes, and each element it adds searched for
+ * hx- attributes to process. The live region's partials carry no hx- attributes; the sector lens alone
+ * is some 400 elements (templates/board/board.html, partial lens) and a card ~20. */
 (function () {
   'use strict';
 
@@ -16,8 +17,14 @@
   htmx.defineExtension('lw-swap', {
     isInlineSwap: function (style) { return style === 'lw-outer'; },
     handleSwap: function (style, target, fragment) {
-      if (style !== 'lw-outer') { return false; }
-      target.parentNode.replaceChild(fragment, target);
+      // fragment: lw-outer's own element (in a document fragment); else the element whose children come in.
+      switch (style) {
+        case 'lw-outer': target.parentNode.replaceChild(fragment, target); break;
+        case 'lw-beforebegin': while (fragment.firstChild) { target.parentNode.insertBefore(fragment.firstChild, target); } break;
+        case 'lw-beforeend': while (fragment.firstChild) { target.appendChild(fragment.firstChild); } break;
+        case 'lw-delete': target.remove(); break;
+        default: return false;
+      }
       return [];  // nothing for htmx to settle or process
     }
   });

@@ -13,6 +13,13 @@ def card(scope, text):
     return scope.locator(".card").filter(has=page.locator(".card-text").get_by_text(text, exact=True))
 
 
+def open_card(scope, text):
+    """The facilitator's card showing ``text``, its actions shown as a pointer shows them: its ⋯ button."""
+    found = card(scope, text)
+    found.get_by_role("button", name=re.compile("^Actions for the card")).click()
+    return found
+
+
 def vote_item(page, text):
     """The item of the phone's vote view (only what can be voted on) showing exactly ``text``."""
     return page.locator("#vote-view .vote-item").filter(

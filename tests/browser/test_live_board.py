@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import seed
-from .pages import MINE, card, post, theme
+from .pages import MINE, card, open_card, post, theme
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +33,7 @@ def test_a_participant_post_reaches_the_facilitator_who_themes_it_for_every_scre
     expect(workforce).to_be_visible()
     expect(alice.get_by_label("New theme")).to_have_value("")
 
-    alice.get_by_role("button", name=f"Move card: {POST}").click()
+    open_card(alice, POST).get_by_role("button", name=f"Move card: {POST}").click()
     dialog = alice.get_by_role("dialog", name="Move card")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("radio", name="Not yet in a theme")).to_be_checked()

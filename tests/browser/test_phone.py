@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from .axe import assert_accessible
 from .conftest import seed
-from .pages import MINE, card, post, snap
+from .pages import MINE, card, open_card, post, snap
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,7 +75,7 @@ def test_own_posts_come_above_the_board_newest_first_and_a_theme_collapses(scree
 
     # A theme: the facilitator moves a card into it; the phone shows it collapsed, opens and closes it.
     alice = screens.facilitator()
-    target = card(alice, "First from Dave")
+    target = open_card(alice, "First from Dave")
     target.get_by_role("button", name="Move").click()
     alice.get_by_role("radio", name="Housing").check()
     alice.get_by_role("button", name="Move", exact=True).click()

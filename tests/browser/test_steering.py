@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import seed
-from .pages import card, post, snap
+from .pages import card, open_card, post, snap
 from .test_keyboard import assert_focus_is_visible, tab_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,7 +59,7 @@ def test_a_timer_and_a_silent_round_reach_the_participants_who_see_only_a_count_
     expect(card(presenter, "Step-down beds near home")).to_be_visible()
     expect(carol.locator("#silent-count")).to_be_hidden()
 
-    card(alice, "Step-down beds near home").get_by_role("button", name="Spotlight").click()
+    open_card(alice, "Step-down beds near home").get_by_role("button", name="Spotlight").click()
     expect(presenter.locator("#spotlight")).to_contain_text("Step-down beds near home")
     expect(carol.locator("#spotlight")).to_contain_text("Step-down beds near home")
     snap(presenter, "presenter-spotlight")
@@ -150,7 +150,7 @@ def test_a_hidden_card_leaves_the_participants_board_and_comes_back_when_restore
     carol = screens.participant("Carol")
     expect(card(carol, "Name and address of a resident")).to_be_visible()
 
-    card(alice, "Name and address of a resident").get_by_role("button", name="Hide card").click()
+    open_card(alice, "Name and address of a resident").get_by_role("button", name="Hide card").click()
     expect(card(carol, "Name and address of a resident")).to_have_count(0)
     expect(card(carol, "Shared care records")).to_be_visible()
     hidden = card(alice, "Name and address of a resident")

@@ -29,6 +29,38 @@ SHOWN = """() => {
 }"""
 
 
+# How many of the unsorted cards' texts a person sees whole, without scrolling: inside the window and
+# inside the column's own scrolling box, not cut off (line-clamped or clipped) inside the card.
+WHOLE_UNSORTED = """() => {
+  const within = (r, box) => r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5 &&
+    r.left >= box.left - 0.5 && r.right <= box.right + 0.5;
+  const view = {top: 0, left: 0, bottom: innerHeight, right: innerWidth};
+  const list = document.getElementById('cards-unsorted');
+  const column = list.getBoundingClientRect();
+  return [...list.querySelectorAll(':scope > .card .card-text')].filter(text => {
+    const r = text.getBoundingClientRect();
+    return r.height > 0 && within(r, view) && within(r, column) &&
+      within(r, text.closest('.card').getBoundingClientRect()) &&
+      text.scrollHeight <= text.clientHeight + 1 && parseFloat(getComputedStyle(text).fontSize) >= 12;
+  }).length;
+}"""
+
+
+def test_at_1280x720_the_workspace_shows_at_least_20_unsorted_cards_whole_without_scrolling(event_screens):
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    unsorted = alice.locator("#cards-unsorted > .card")
+    assert unsorted.count() >= 20
+    assert alice.evaluate(WHOLE_UNSORTED) >= 20
+    # Compact: a card's buttons stay out of the way until it is opened, and it shows no counts of nothing.
+    first = unsorted.first
+    expect(first.locator(".card-tools")).to_be_hidden()
+    zero = re.compile(r"^\s*0 find")
+    expect(alice.locator("#cards-unsorted .card-votes:visible", has_text=zero)).to_have_count(0)
+    first.get_by_role("button", name=re.compile("^Actions for the card")).click()
+    expect(first.get_by_role("button", name=re.compile("^Move card"))).to_be_visible()
+    assert_accessible(alice, "the workspace at 1280x720 with a card's actions open")
+
+
 def seq_of(inquiry):
     return Inquiry.objects.get(pk=inquiry.pk).seq
 
@@ -121,6 +153,7 @@ def test_cards_like_this_one_are_selected_to_gather_a_theme(event_screens):
     seed_card = card(
         alice.locator("#cards-unsorted"), "Pharmacists could do far more if they could see the records."
     )
+    seed_card.get_by_role("button", name=re.compile("^Actions for the card")).click()
     seed_card.get_by_role("button", name="Like this").click()
     expect(alice.locator("#lw-status")).to_contain_text("like it")
     selected = int(alice.locator("#ws-selected").inner_text().split()[0])

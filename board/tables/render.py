@@ -133,18 +133,20 @@ def overview_rows(tables, oob=False):
     rows = []
     for table in tables:
         inquiry, people, cards = table.breakout.inquiry, seated[table.pk], wrote[table.pk]
-        row = {
-            "table": table,
-            "people_count": sum(people.values()),
-            "cards_count": sum(cards.values()),
-            "picks_count": picks[table.pk],
-            # The sector lens as on the table's own (sector_lens): sectors with k or more seated.
-            "lens": [(s, people[s], cards[s]) for s in inquiry.sectors if people[s] >= inquiry.k_threshold],
-            "k": inquiry.k_threshold,
-            "oob": oob,
-        }
-        rows.append(_partial("overview-row", row))
-    return mark_safe("".join(rows))  # rendered partials, escaped there
+        rows.append(
+            {
+                "table": table,
+                "people_count": sum(people.values()),
+                "cards_count": sum(cards.values()),
+                "picks_count": picks[table.pk],
+                # The sector lens as on the table's own (sector_lens): sectors with k or more seated.
+                "lens": [
+                    (s, people[s], cards[s]) for s in inquiry.sectors if people[s] >= inquiry.k_threshold
+                ],
+                "k": inquiry.k_threshold,
+            }
+        )
+    return mark_safe(_partial("overview-rows", {"rows": rows, "oob": oob}))  # escaped in the template
 
 
 def overview_frame(table_ids):

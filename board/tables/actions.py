@@ -355,6 +355,8 @@ _POSTING_SEAT = Prepared(
             "seq",
             "host_id",
             "breakout_id",
+            "breakout__recipe",
+            "breakout__step",
             "seats__participant__removed",
             "seats__participant__sector",
             "seats__participant__display_name",
@@ -374,9 +376,10 @@ def _posting_at(actor):
     are loaded (the rest would be read if asked for). Anything else (not seated, removed) takes
     ``_at_table``'s way, which says why."""
     row = _POSTING_SEAT.first(participant=actor.participant_id, inquiry=actor.inquiry_id)
-    if row is None or row[4]:
+    if row is None or row[6]:
         return _at_table(actor)
-    table_id, seq, host_id, breakout_id, _removed, sector, name, paused, safeguarding, show_names = row
+    table_id, seq, host_id, breakout_id, recipe, step, _removed, sector, name = row[:9]
+    paused, safeguarding, show_names = row[9:]
     inquiry = loaded(
         Inquiry,
         id=actor.inquiry_id,
@@ -384,7 +387,7 @@ def _posting_at(actor):
         safeguarding=bool(safeguarding),
         show_names=bool(show_names),
     )
-    breakout = loaded(Breakout, id=breakout_id, inquiry_id=actor.inquiry_id)
+    breakout = loaded(Breakout, id=breakout_id, inquiry_id=actor.inquiry_id, recipe=recipe, step=step)
     breakout.inquiry = inquiry
     table = loaded(Table, id=table_id, breakout_id=breakout_id, seq=seq, host_id=host_id)
     table.breakout, table.seq_locked = breakout, True
@@ -524,6 +527,19 @@ def _pick_count(table):
     )
 
 
+def _choosing(breakout):
+    """Refuse picking at a recipe's step that is not for it (the picks wait for the step that is)."""
+    if recipes.picking(breakout):
+        return
+    later = recipes.picks_step(breakout)
+    raise Refused(
+        "invalid_state",
+        f"Not yet: tables choose what they bring back at the step “{later.title}”."
+        if later
+        else "This recipe has no step left for choosing what to bring back.",
+    )
+
+
 def pick(actor, card_id=None, theme_id=None):
     """The host picks (or unpicks) one of the table's cards or themes to bring back: three at most."""
     if (card_id is None) == (theme_id is None):
@@ -533,6 +549,7 @@ def pick(actor, card_id=None, theme_id=None):
         at, _inquiry = _at_table(actor, table_id, host=True)
         if at.table.sent:
             raise Refused("invalid_state", "This table has sent its picks already.")
+        _choosing(at.table.breakout)
         item = _card_at(at, card_id) if card_id else _theme_at(at, theme_id)
         if not item.picked and _pick_count(at.table) >= MAX_PICKS:
             raise Refused("too_many_picks", f"A table brings back {MAX_PICKS} at most: unpick one first.")
@@ -550,6 +567,7 @@ def send_picks(actor, table_id, noticed, by_vote=False):
         table = at.table
         if table.sent:
             raise Refused("invalid_state", "This table has sent its picks already.")
+        _choosing(table.breakout)
         if by_vote:
             top = list(
                 TableCard.objects.filter(table=table)

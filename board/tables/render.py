@@ -91,6 +91,7 @@ def table_context(table):
         "picks": [c for c in cards if c.picked] + [t for t in themes if t.picked],
         "prompt": breakout.prompt or (breakout.round.question if breakout.round_id else ""),
         "show_names": breakout.inquiry.show_names,
+        "picking": recipes.picking(breakout),
     }
 
 
@@ -168,7 +169,13 @@ def card_frame(table, card, themes):
     shows the same; its host's tools show by the page's class). ``themes``: the table's, for the card's
     "Move to" list. A new card has no votes."""
     card.vote_count = 0
-    ctx = {"card": card, "themes": themes, "show_names": table.breakout.inquiry.show_names}
+    breakout = table.breakout
+    ctx = {
+        "card": card,
+        "themes": themes,
+        "show_names": breakout.inquiry.show_names,
+        "picking": recipes.picking(breakout),
+    }
     return board_render.oob(f"table-{table.pk}-unsorted", _partial("tcard", ctx))
 
 

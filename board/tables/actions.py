@@ -356,6 +356,10 @@ _POSTING_SEAT = Compiled(
 )
 
 
+# The table's themes, for a new card's "Move to" list.
+_TABLE_THEMES = Compiled(lambda table: TableTheme.objects.filter(table_id=table))
+
+
 def _posting_at(actor):
     """(where a participant posts, their inquiry), from one compiled read. Anything unusual (not seated,
     removed) takes ``_at_table``'s way, which says why."""
@@ -400,7 +404,7 @@ def post(actor, client_id, text):
                 "held", "That looks like it may hold personal details: say it without them, please."
             )
         limits.take_post(at.participant.pk)
-        themes = list(TableTheme.objects.filter(table=at.table))
+        themes = _TABLE_THEMES.all(table=at.table.pk)
         publish_table(at.table, "post", active=True, html=tables_render.card_frame(at.table, card, themes))
         return Replied(card, tack_frame(client_id, card.pk))
 

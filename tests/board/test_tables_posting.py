@@ -104,3 +104,16 @@ async def test_someone_not_seated_at_a_table_is_told_so(inquiry, carol):
         assert not await sync_to_async(TableCard.objects.exists)()
     finally:
         await phone.close()
+
+
+async def test_a_card_posted_after_the_host_made_themes_can_be_moved_into_them(room):
+    fac, phones = room
+    table_id = phones[0].table_id()
+    await fac.send(type="table", op="theme", table=table_id, name="Money <i>and</i> trust")
+    await phones[0].until(lambda s: "Money <i>and</i> trust" in s.find(f"table-{table_id}").text_content())
+    await phones[0].table_post("Where does this go?")
+    mate = mate_of(phones, phones[0])
+    await mate.until(lambda s: "Where does this go?" in s.table()[1].values())
+    (card,) = mate.table()[1]
+    options = mate.find(f"tcard-{card}-to").xpath("./option")
+    assert [o.text_content() for o in options] == ["Move to…", "Money <i>and</i> trust"]

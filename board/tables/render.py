@@ -123,11 +123,16 @@ def overview_rows(tables, oob=False):
         "table_id", "participant__sector"
     ):
         seated[table_id][sector] += 1
-    for table_id, sector, picked in TableCard.objects.filter(table_id__in=ids).values_list(
-        "table_id", "author__sector", "picked"
-    ):
-        wrote[table_id][sector] += 1
-        picks[table_id] += picked
+    # Counted by the database (a row per table, sector and picked-or-not), not a row per card.
+    counts = (
+        TableCard.objects.filter(table_id__in=ids)
+        .values_list("table_id", "author__sector", "picked")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for table_id, sector, picked, n in counts:
+        wrote[table_id][sector] += n
+        picks[table_id] += n if picked else 0
     picked_themes = TableTheme.objects.filter(table_id__in=ids, picked=True)
     for table_id in picked_themes.values_list("table_id", flat=True):
         picks[table_id] += 1

@@ -172,9 +172,7 @@ if os.environ.get("REDIS_URL"):
         }
     }
 else:
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}
-    }
+    CHANNEL_LAYERS = {"default": {"BACKEND": "sessions.layers.InMemoryLayer", "CONFIG": {"capacity": 5000}}}
 
 # Django's cache holds the rate limits' counters (inquiry/limits.py): Redis when there is one, so every
 # process counts the same attempts; else this process's memory (the embedded default is one process).

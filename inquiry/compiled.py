@@ -12,8 +12,10 @@ its value), or the queryset asks for what this does not rebuild (prefetching, ``
 the plan is refused and every call runs the queryset the ordinary way: the answer is the same, only
 slower."""
 
+import itertools
 import uuid
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models.query import ModelIterable, get_related_populators
 
@@ -50,10 +52,10 @@ class _Plan:
         markers, where = {}, {}
         for name, value in values.items():
             if isinstance(value, list | tuple):
-                where[name] = [_marker() for _ in value]
+                where[name] = [_marker(one) for one in value]
                 markers[name] = type(value)(where[name])
             else:
-                markers[name] = where[name] = _marker()
+                markers[name] = where[name] = _marker(value)
         queryset = build(**markers)
         if (
             queryset._iterable_class is not ModelIterable
@@ -64,11 +66,14 @@ class _Plan:
         ):
             return None
         compiler = queryset.query.get_compiler(using=queryset.db)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # a marker out of a column's range (a positive one): the ordinary way
+            return None
         positions = {}
         for name, marker in where.items():
             for index, one in enumerate(marker if isinstance(marker, list) else [marker]):
-                found = [i for i, param in enumerate(params) if isinstance(param, str) and param == one]
+                found = [i for i, param in enumerate(params) if type(param) is type(one) and param == one]
                 if len(found) != 1:
                     return None
                 positions[(name, index)] = found[0]
@@ -117,5 +122,13 @@ class _Plan:
         return row
 
 
-def _marker():
+def _marker(value):
+    """A stand-in for ``value`` no real value equals: a string, or for a whole number (an id) a number far
+    below any id, as the ORM turns a string given for an id into a number and would refuse this one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return next(_numbers)
     return f"\x00compiled:{uuid.uuid4().hex}"
+
+
+# Negative (no id is), and within any integer column's range (the ORM refuses a lookup beyond it).
+_numbers = itertools.count(-(2**31))

@@ -92,3 +92,17 @@ def name(key):
 def current(breakout):
     all_steps = steps(breakout.recipe)
     return all_steps[breakout.step] if breakout.step < len(all_steps) else None
+
+
+def picking(breakout):
+    """Whether tables choose what they bring back now: at any time without a recipe; with one, at its
+    steps for that (``Step.picks``) only."""
+    if not breakout.recipe:
+        return True
+    step = current(breakout)
+    return step is not None and step.picks
+
+
+def picks_step(breakout):
+    """The recipe's next step at which tables choose what they bring back (None: none is left)."""
+    return next((s for s in steps(breakout.recipe)[breakout.step :] if s.picks), None)

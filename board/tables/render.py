@@ -91,6 +91,7 @@ def table_context(table):
         "picks": [c for c in cards if c.picked] + [t for t in themes if t.picked],
         "prompt": breakout.prompt or (breakout.round.question if breakout.round_id else ""),
         "show_names": breakout.inquiry.show_names,
+        "picking": recipes.picking(breakout),
     }
 
 
@@ -122,29 +123,36 @@ def overview_rows(tables, oob=False):
         "table_id", "participant__sector"
     ):
         seated[table_id][sector] += 1
-    for table_id, sector, picked in TableCard.objects.filter(table_id__in=ids).values_list(
-        "table_id", "author__sector", "picked"
-    ):
-        wrote[table_id][sector] += 1
-        picks[table_id] += picked
+    # Counted by the database (a row per table, sector and picked-or-not), not a row per card.
+    counts = (
+        TableCard.objects.filter(table_id__in=ids)
+        .values_list("table_id", "author__sector", "picked")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for table_id, sector, picked, n in counts:
+        wrote[table_id][sector] += n
+        picks[table_id] += n if picked else 0
     picked_themes = TableTheme.objects.filter(table_id__in=ids, picked=True)
     for table_id in picked_themes.values_list("table_id", flat=True):
         picks[table_id] += 1
     rows = []
     for table in tables:
         inquiry, people, cards = table.breakout.inquiry, seated[table.pk], wrote[table.pk]
-        row = {
-            "table": table,
-            "people_count": sum(people.values()),
-            "cards_count": sum(cards.values()),
-            "picks_count": picks[table.pk],
-            # The sector lens as on the table's own (sector_lens): sectors with k or more seated.
-            "lens": [(s, people[s], cards[s]) for s in inquiry.sectors if people[s] >= inquiry.k_threshold],
-            "k": inquiry.k_threshold,
-            "oob": oob,
-        }
-        rows.append(_partial("overview-row", row))
-    return mark_safe("".join(rows))  # rendered partials, escaped there
+        rows.append(
+            {
+                "table": table,
+                "people_count": sum(people.values()),
+                "cards_count": sum(cards.values()),
+                "picks_count": picks[table.pk],
+                # The sector lens as on the table's own (sector_lens): sectors with k or more seated.
+                "lens": [
+                    (s, people[s], cards[s]) for s in inquiry.sectors if people[s] >= inquiry.k_threshold
+                ],
+                "k": inquiry.k_threshold,
+            }
+        )
+    return mark_safe(_partial("overview-rows", {"rows": rows, "oob": oob}))  # escaped in the template
 
 
 def overview_frame(table_ids):
@@ -166,7 +174,13 @@ def card_frame(table, card, themes):
     shows the same; its host's tools show by the page's class). ``themes``: the table's, for the card's
     "Move to" list. A new card has no votes."""
     card.vote_count = 0
-    ctx = {"card": card, "themes": themes, "show_names": table.breakout.inquiry.show_names}
+    breakout = table.breakout
+    ctx = {
+        "card": card,
+        "themes": themes,
+        "show_names": breakout.inquiry.show_names,
+        "picking": recipes.picking(breakout),
+    }
     return board_render.oob(f"table-{table.pk}-unsorted", _partial("tcard", ctx))
 
 

@@ -20,6 +20,8 @@ def harvested(inquiry, users, carol, dave, frank_in_inquiry):
     """A round of tables (1-2-4-All) where one table sent its picks to the room."""
     alice = Actor(FACILITATOR, inquiry.pk, user_id=users["alice"].pk)
     actions.open_tables(alice, None, "random", count=1, recipe="124all")
+    for _ in range(3):  # to "All · Back to the room", where tables choose what they bring back
+        actions.step_control(alice, "skip")
     table = Table.objects.get()
     host = Actor(PARTICIPANT, inquiry.pk, participant_id=table.host_id)
     guest = Participant.objects.filter(inquiry=inquiry).exclude(pk=table.host_id).first()
@@ -34,7 +36,7 @@ def test_the_json_export_carries_tables_seats_and_picks_and_import_rebuilds_them
     response = alice.get(f"/i/{harvested.code}/export/inquiry.json")
     data = json.loads(b"".join(response.streaming_content))
     (breakout,) = data["tables"]
-    assert breakout["recipe"] == "124all" and breakout["step"] == "1"
+    assert breakout["recipe"] == "124all" and breakout["step"] == "all"
     (table,) = breakout["tables"]
     assert len(table["seats"]) == 3 and table["noticed"] == "Money follows trust" and table["sent"]
     assert {c["text"]: c["picked"] for c in table["cards"]} == {

@@ -51,3 +51,43 @@ async def test_a_table_with_no_sector_of_k_shows_none(inquiry, alice):
         assert lens == "no sector of 3+" and len(people) == 4
     finally:
         await fac.close()
+
+
+def row_of(screen, table_id):
+    """The facilitators' at-a-glance row of a table: [people, cards, picks]."""
+    row = screen.find(f"table-row-{table_id}")
+    if row is None:
+        return None
+    cells = [td.text_content().strip() for td in row.xpath("./td")]
+    return [cells[0], cells[1], cells[3]]
+
+
+async def test_the_panel_counts_each_tables_people_cards_and_picks_within_a_tick(inquiry, alice):
+    people = await sync_to_async(join_many)(inquiry, ["NHS", "Other", "NHS"])
+    fac = await TableScreen(inquiry.code, alice).connect()
+    phones = [await TableScreen(inquiry.code, c).connect() for c in people]
+    try:
+        await fac.send(type="tables", op="open", mode="mixed", size=8)
+        for phone in phones:
+            await phone.until(lambda s: s.table() is not None)
+        table = await sync_to_async(Table.objects.get)()
+        await fac.until(lambda s: row_of(s, table.pk) == ["3", "0", "0"])
+        for n, phone in enumerate(phones):
+            await phone.table_post(f"Idea {n}")
+        await fac.until(lambda s: row_of(s, table.pk) == ["3", "3", "0"])
+        hosts = await sync_to_async(lambda: [_is_host(c, table) for c in people])()
+        host = phones[hosts.index(True)]
+        await host.until(lambda s: len(s.table()[1]) == 3)
+        for card in list(host.table()[1])[:2]:
+            await host.send(type="table", op="pick", card=card, theme=None)
+        await fac.until(lambda s: row_of(s, table.pk) == ["3", "3", "2"])
+    finally:
+        for screen in [fac, *phones]:
+            await screen.close()
+
+
+def _is_host(client, table):
+    from inquiry.models import Participant
+
+    token = next(v for k, v in client.session.items() if k.startswith("participant:"))
+    return Participant.objects.get(token=token).pk == table.host_id

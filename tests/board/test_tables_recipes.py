@@ -198,3 +198,41 @@ def _pid(client):
 
     token = next(v for k, v in client.session.items() if k.startswith("participant:"))
     return Participant.objects.get(token=token).pk
+
+
+def pick_buttons(screen):
+    return screen.page.xpath("//div[@id='table-view']//button[@data-tsend='table.pick']")
+
+
+async def test_a_table_picks_what_it_brings_back_only_at_the_recipes_step_for_it(inquiry, alice):
+    people = await sync_to_async(join_many)(inquiry, ["NHS", "Other"])
+    fac = await TableScreen(inquiry.code, alice).connect()
+    phones = [await TableScreen(inquiry.code, c).connect() for c in people]
+    try:
+        await fac.send(type="tables", op="open", mode="mixed", size=2, recipe="124all")
+        for phone in phones:
+            await phone.until(lambda s: step_of(s) == "1" and s.table() is not None)
+        table = await sync_to_async(Table.objects.get)()
+        pids = await sync_to_async(lambda: [_pid(c) for c in people])()
+        host = phones[pids.index(table.host_id)]
+        await host.table_post("Alone, I wrote this")
+        await host.until(lambda s: len(s.table()[1]) == 1)
+        (card,) = host.table()[1]
+        # 1 · On your own: no picking yet, on the screen or through the socket, the facilitator included.
+        assert not pick_buttons(host) and host.find("table-view").find_class("table-send") == []
+        for screen, table_id in ((host, None), (fac, table.pk)):
+            await screen.send(type="table", op="pick", card=card, theme=None)
+            refused = await screen.reply()
+            assert refused.error == "invalid_state" and "All · Back to the room" in refused.error_message
+            await screen.send(type="table", op="send", table=table_id, noticed="Too soon")
+            assert (await screen.reply()).error == "invalid_state"
+        for _ in range(3):
+            await fac.send(type="recipe", op="skip")
+        await host.until(lambda s: step_of(s) == "all" and len(pick_buttons(s)) == 1)
+        await host.send(type="table", op="pick", card=card, theme=None)
+        await host.until(lambda s: "is-picked" in s.find(f"tcard-{card}").get("class"))
+        await host.send(type="table", op="send", table=None, noticed="Now is the time")
+        await fac.until(lambda s: "Alone, I wrote this" in s.find("picks-wall").text_content())
+    finally:
+        for screen in [fac, *phones]:
+            await screen.close()

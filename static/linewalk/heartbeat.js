@@ -7,9 +7,9 @@
  *
  * How quiet "a while" is depends on whether someone is using the page. While they are (the page was
  * loaded, shown, touched, typed in or had a post waiting in the last 10 s) it is 1 s, so a silent drop
- * shows "Offline" within about 2.5 s. A phone lying idle asks after 20 s, and asks at once when it is
+ * shows "Offline" within about 2.5 s. A phone lying idle asks after 30 s, and asks at once when it is
  * next touched: the notice still comes within 2.5 s of anyone looking for it. 10,000 idle phones asking
- * every second cost the server a third of a core (docs/benchmarks.md, "The connect storm"); every 20 s,
+ * every second cost the server a third of a core (docs/benchmarks.md, "The connect storm"); every 30 s,
  * under 2%. A socket that closes, or a device that says it went offline, shows "Offline" at once.
  * Participants' pages only. One entry point: window.LinewalkHeartbeat (the figures, for tests). */
 (function () {
@@ -21,7 +21,7 @@
   var PING = '{"type":"sync","op":"ping"}';
   var PONG = '<div id="lw-pong" hidden></div>';
   var QUIET_MS = 1000;      // ask after this long without a frame, while the page is in use
-  var IDLE_QUIET_MS = 20000; // the same for a phone nobody has used for IN_USE_MS
+  var IDLE_QUIET_MS = 30000; // the same for a phone nobody has used for IN_USE_MS
   var IN_USE_MS = 10000;
   var ANSWER_MS = 1200;     // offline when an asked ping has had no frame for this long
   var GIVE_UP_MS = 8000;    // then a new socket (with the page's usual reconnect backoff after that)

@@ -162,7 +162,7 @@ def test_offline_within_three_seconds_of_a_silent_drop_and_the_kept_post_arrives
 
 
 def test_an_idle_phone_whose_connection_went_silently_says_offline_as_soon_as_it_is_touched(screens):
-    """A phone nobody has used for 10 s asks the server only every 20 s (10,000 idle phones
+    """A phone nobody has used for 10 s asks the server only every 30 s (10,000 idle phones
     asking every second would cost the server a third of a core); touched again, it asks at once."""
     context = screens.context({"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     context.add_init_script(SILENCEABLE_SOCKET)

@@ -21,13 +21,16 @@ import json
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 ENV_MODEL_DIR = "LINEWALK_SUGGESTER_MODEL_DIR"
-# Threads for one model run: the cores of a small box, never more than 2 (the server has other work).
+# Model runs at once: the cores of a small box, never more than 2 (the server has other work). Each run
+# is one short text on one thread: two texts at a time on two threads took 1,000 titles from 2.3 s (one
+# text at a time, its run split over two threads) to 1.2 s, with less CPU (docs/suggestions.md).
 ENV_THREADS = "LINEWALK_SUGGESTER_THREADS"
 
 # Texts are cut to this many characters, then to MAX_TOKENS WordPiece tokens: cards are short (280
@@ -49,8 +52,8 @@ class Encoder:
         config = json.loads((model_dir / "config.json").read_text())
         self.dim = int(config.get("hidden_dim", 384))
         opts = ort.SessionOptions()
-        threads = int(os.environ.get(ENV_THREADS) or min(2, os.cpu_count() or 1))
-        opts.intra_op_num_threads = threads
+        threads = max(1, int(os.environ.get(ENV_THREADS) or min(2, os.cpu_count() or 1)))
+        opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
         # Idle worker threads must not spin on a shared box: they would take a core from the web server.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -66,6 +69,7 @@ class Encoder:
         self.special = {tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]")}
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="lw-embed") if threads > 1 else None
 
     def clear_cache(self) -> None:
         with self._cache_lock:
@@ -108,12 +112,18 @@ class Encoder:
         workshop sets, grouping and names are as good (docs/suggestions.md), at ~25% more model time."""
         encs = self.tokenizer.encode_batch([t[:MAX_CHARS] for t in texts])
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, enc in enumerate(encs):
-            if not any(t not in self.special and t != self.unk_id for t in enc.ids):
-                continue  # nothing the model knows: a zero row
-            ids = np.array([enc.ids], dtype=np.int64)
+        # A text with nothing the model knows keeps a zero row.
+        special = self.special | {self.unk_id}
+        known = [i for i, enc in enumerate(encs) if any(t not in special for t in enc.ids)]
+
+        def one(i):
+            ids = np.array([encs[i].ids], dtype=np.int64)
             hidden = self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
-            out[i] = hidden[0].mean(axis=0)
+            return hidden[0].mean(axis=0)
+
+        vectors = self._pool.map(one, known) if self._pool else map(one, known)
+        for i, vector in zip(known, vectors, strict=True):
+            out[i] = vector
         return _normalise(out)
 
 

@@ -72,25 +72,24 @@ class SessionStore(DatabaseStore):
         value = signing.dumps(data, salt=SALT, serializer=self.serializer, compress=True)
         return value if len(value) <= MAX_COOKIE else None
 
-    def save(self, must_create=False):
+    def _saved_in_cookie(self, must_create):
+        """Whether the session went into its cookie; if not, it is to be a database row."""
         value = self._in_cookie(self._get_session(no_load=must_create))
         if value is not None:
             self._session_key = value
             self.modified = True
-            return
+            return True
         if _signed(self.session_key):
             self._session_key = None  # a phone's session that now holds more: a new row
-        super().save(must_create=must_create)
+        return False
+
+    def save(self, must_create=False):
+        if not self._saved_in_cookie(must_create):
+            super().save(must_create=must_create)
 
     async def asave(self, must_create=False):
-        value = self._in_cookie(self._get_session(no_load=must_create))
-        if value is not None:
-            self._session_key = value
-            self.modified = True
-            return
-        if _signed(self.session_key):
-            self._session_key = None
-        await super().asave(must_create=must_create)
+        if not self._saved_in_cookie(must_create):
+            await super().asave(must_create=must_create)
 
     def exists(self, session_key):
         return False if _signed(session_key) else super().exists(session_key)

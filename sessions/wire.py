@@ -24,15 +24,7 @@ TEXT = 0x81  # FIN + text opcode
 
 def text_frame(text):
     """``text`` as one unmasked RFC 6455 text frame (a server never masks)."""
-    payload = text.encode()
-    size = len(payload)
-    if size < 126:
-        header = struct.pack("!BB", TEXT, size)
-    elif size < 65536:
-        header = struct.pack("!BBH", TEXT, 126, size)
-    else:
-        header = struct.pack("!BBQ", TEXT, 127, size)
-    return header + payload
+    return text_frame_of([text.encode()])
 
 
 def text_frame_of(parts):

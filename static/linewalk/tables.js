@@ -140,10 +140,26 @@
   // measured again once a swap has settled.
   var PAGE_MS = 15000;
   var pages = [], page = 0;
+  // The wall is measured again whenever its holder or one of its tables changes size (the frame that
+  // turns the tables mode on makes the holder fill the screen; a table's picks arrive): a page measured
+  // in the layout before would not fit the one after. Each element is watched once; one that has left
+  // the page is let go.
+  var watched = new WeakSet();
+  var sizes = window.ResizeObserver ? new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (!entry.target.isConnected) { sizes.unobserve(entry.target); watched.delete(entry.target); }
+    });
+    window.requestAnimationFrame(pageWall);
+  }) : null;
+  function watch(elements) {
+    if (!sizes) { return; }
+    elements.forEach(function (el) { if (el && !watched.has(el)) { watched.add(el); sizes.observe(el); } });
+  }
   function pageWall() {
     var holder = document.querySelector('.page-presenter #tables-presenter');
     var grid = holder && holder.querySelector('.wall-tables');
     var tables = grid ? Array.prototype.slice.call(grid.querySelectorAll('.wall-table')) : [];
+    watch([holder].concat(tables));
     var label = holder && holder.querySelector('.wall-page');
     pages = [];
     if (!tables.length || !holder.querySelector('.tables-mode')) { if (label) { label.remove(); } return; }
@@ -155,7 +171,7 @@
     var start = 0;
     while (start < tables.length) {
       tables.forEach(function (t, i) { t.hidden = i < start; });
-      var box = grid.getBoundingClientRect();
+      var box = visible(grid.getBoundingClientRect());
       var end = start + 1;
       while (end < tables.length && fits(tables[end].getBoundingClientRect(), box)) { end += 1; }
       pages.push([start, end]);
@@ -163,6 +179,9 @@
     }
     if (page >= pages.length) { page = 0; }
     showPage(tables, label);
+  }
+  function visible(rect) {  // the part of the grid on screen
+    return { bottom: Math.min(rect.bottom, window.innerHeight), right: Math.min(rect.right, document.documentElement.clientWidth) };
   }
   function fits(rect, box) { return rect.bottom <= box.bottom + 1 && rect.right <= box.right + 1; }
   function showPage(tables, label) {

@@ -3,9 +3,11 @@ by one Daphne process on the embedded default, participants joined in bulk, the 
 uvloop where it is installed."""
 
 import asyncio
+import secrets
+import sys
 import time
 
-from .live import EmbeddedServer, bulk_join, setup_inquiry
+from .live import EmbeddedServer, bulk_join, manage, setup_inquiry
 
 
 def on_embedded_server(participants, run):
@@ -44,3 +46,26 @@ async def wait_for(predicate, limit, step=0.05):
             return False
         await asyncio.sleep(step)
     return True
+
+
+def manage_or_exit(env, *args, timeout=600):
+    """``manage.py *args`` against a bench server's database: its output, or the bench ends saying why."""
+    done = manage(env, *args, timeout=timeout)
+    if done.returncode != 0:
+        sys.exit(f"manage.py {' '.join(args[:2])} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def superuser(env, username, email):
+    """A facilitator account (an organisation admin) for a browser bench to log in with: its password."""
+    password = secrets.token_urlsafe(16)
+    manage_or_exit(
+        {**env, "DJANGO_SUPERUSER_PASSWORD": password},
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        username,
+        "--email",
+        email,
+    )
+    return password

@@ -18,13 +18,13 @@ Chromium is Debian's (/usr/bin/chromium); nothing is downloaded."""
 
 import argparse
 import re
-import secrets
-import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from .live import EmbeddedServer, manage
+from .harness import manage_or_exit as run
+from .harness import superuser
+from .live import EmbeddedServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -38,13 +38,6 @@ CHROMIUM_ARGS = [
 SIZES = {"1280x720": (1280, 720), "1920x1080": (1920, 1080)}
 PHONE = {"width": 390, "height": 844}
 USERNAME = "screens"
-
-
-def run(env, *args):
-    done = manage(env, *args)
-    if done.returncode != 0:
-        sys.exit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
 
 
 def demo(env, phase):
@@ -137,16 +130,7 @@ def main(argv=None):
     try:
         server.start()
         env = server.env()
-        password = secrets.token_urlsafe(16)
-        run(
-            {**env, "DJANGO_SUPERUSER_PASSWORD": password},
-            "createsuperuser",
-            "--noinput",
-            "--username",
-            USERNAME,
-            "--email",
-            "screens@example.org",
-        )
+        password = superuser(env, USERNAME, "screens@example.org")
         codes = {phase: demo(env, phase) for phase in ("gather", "vote", "map", "closed")}
         base_url = server.base_urls[0]
         with sync_playwright() as playwright:

@@ -14,14 +14,14 @@ script time went, by function (self time) and by script file."""
 
 import argparse
 import json
-import secrets
 import statistics
-import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from .live import EmbeddedServer, manage
+from .harness import manage_or_exit as run
+from .harness import superuser
+from .live import EmbeddedServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -62,13 +62,6 @@ TIMER = """() => {
     requestAnimationFrame(() => setTimeout(() => window.lwBench.times.push(performance.now() - start), 0));
   });
 }"""
-
-
-def run(env, *args):
-    done = manage(env, *args, timeout=600)
-    if done.returncode != 0:
-        sys.exit(f"manage.py {' '.join(args[:2])} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
 
 
 def summary(times):
@@ -173,16 +166,7 @@ def main(argv=None):
     try:
         server.start()
         env = server.env()
-        password = secrets.token_urlsafe(16)
-        run(
-            {**env, "DJANGO_SUPERUSER_PASSWORD": password},
-            "createsuperuser",
-            "--noinput",
-            "--username",
-            USERNAME,
-            "--email",
-            "bench@example.org",
-        )
+        password = superuser(env, USERNAME, "bench@example.org")
         built = json.loads(
             run(env, "shell", "-c", BUILD.format(total=args.cards, user=USERNAME)).strip().splitlines()[-1]
         )

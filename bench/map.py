@@ -25,6 +25,7 @@ import sys
 import time
 
 from .harness import on_embedded_server
+from .harness import wait_for as until
 from .live import (
     ERROR_RE,
     SEQ_RE,
@@ -69,15 +70,6 @@ class Screen:
         if 'class="error"' in message:
             found = ERROR_RE.search(message)
             self.errors.append(found.group(1) if found else "?")
-
-
-async def until(predicate, limit, step=0.05):
-    deadline = time.monotonic() + limit
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(step)
-    return True
 
 
 class MapFacilitator(Screen):

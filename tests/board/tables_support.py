@@ -3,6 +3,7 @@
 import uuid
 
 import lxml.html
+from asgiref.sync import sync_to_async
 
 from tests.support import EMPTY_PAGE, Screen, join_as
 
@@ -53,6 +54,20 @@ class TableScreen(Screen):
 def join_many(inquiry, sectors):
     """Participants joined through the real join flow, one per sector given: [client]."""
     return [join_as(inquiry, f"P{n}", sector) for n, sector in enumerate(sectors)]
+
+
+async def open_room(inquiry, alice, sectors, **options):
+    """People of ``sectors`` joined and on their phones, the facilitator's screen, and tables opened with
+    ``options`` (mode, size or count, recipe): (facilitator, phones), once every phone shows its table.
+    A phone's participant is ``phone.client``."""
+    people = await sync_to_async(join_many)(inquiry, sectors)
+    fac = await TableScreen(inquiry.code, alice).connect()
+    phones = [await TableScreen(inquiry.code, c).connect() for c in people]
+    await fac.until(lambda s: s.find("tables-open") is not None)  # the form that opens tables
+    await fac.send(type="tables", op="open", **options)
+    for phone in phones:
+        await phone.until(lambda s: s.table() is not None)
+    return fac, phones
 
 
 def tack(frame):

@@ -3,13 +3,12 @@ cards, themes, picks, votes and emails given for tables, and deleting removes ev
 
 import lxml.html
 import pytest
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 
 from board.models import Card
 from board.tables.models import Breakout, Seat, Table, TableCard, TableEmail, TableTheme, TableVote
 
-from .tables_support import TableScreen, join_many
+from .tables_support import open_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,13 +37,9 @@ def left_at_tables(inquiry_id):
 
 
 async def test_the_delete_page_counts_the_tables_and_deleting_removes_them(inquiry, alice):
-    people = await sync_to_async(join_many)(inquiry, ["NHS", "Other", "NHS"])
-    fac = await TableScreen(inquiry.code, alice).connect()
-    phones = [await TableScreen(inquiry.code, c).connect() for c in people]
+    fac, phones = await open_room(inquiry, alice, ["NHS", "Other", "NHS"], mode="mixed", size=4)
+    people = [phone.client for phone in phones]
     try:
-        await fac.send(type="tables", op="open", mode="mixed", size=4)
-        for phone in phones:
-            await phone.until(lambda s: s.table() is not None)
         table = await sync(Table.objects.get)()
         pids = await sync(lambda: [_pid(c) for c in people])()
         host = phones[pids.index(table.host_id)]

@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 
 from board.tables.models import Table
 
-from .tables_support import TableScreen, join_many
+from .tables_support import TableScreen, join_many, open_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,13 +19,10 @@ def lens_of(screen, table_id):
 
 async def test_the_tables_panel_reads_each_table_by_sector_above_k_only(inquiry, alice):
     assert inquiry.k_threshold == 3
-    people = await sync_to_async(join_many)(inquiry, ["NHS", "NHS", "Other", "NHS", "Other"])
-    fac = await TableScreen(inquiry.code, alice).connect()
-    phones = [await TableScreen(inquiry.code, c).connect() for c in people]
+    fac, phones = await open_room(
+        inquiry, alice, ["NHS", "NHS", "Other", "NHS", "Other"], mode="mixed", size=8
+    )
     try:
-        await fac.send(type="tables", op="open", mode="mixed", size=8)
-        for phone in phones:
-            await phone.until(lambda s: s.table() is not None)
         table = await sync_to_async(Table.objects.get)()
         await fac.until(lambda s: lens_of(s, table.pk) is not None)
         assert lens_of(fac, table.pk) == "NHS: 3 people, 0 cards"  # two from Other: withheld
@@ -63,19 +60,14 @@ def row_of(screen, table_id):
 
 
 async def test_the_panel_counts_each_tables_people_cards_and_picks_within_a_tick(inquiry, alice):
-    people = await sync_to_async(join_many)(inquiry, ["NHS", "Other", "NHS"])
-    fac = await TableScreen(inquiry.code, alice).connect()
-    phones = [await TableScreen(inquiry.code, c).connect() for c in people]
+    fac, phones = await open_room(inquiry, alice, ["NHS", "Other", "NHS"], mode="mixed", size=8)
     try:
-        await fac.send(type="tables", op="open", mode="mixed", size=8)
-        for phone in phones:
-            await phone.until(lambda s: s.table() is not None)
         table = await sync_to_async(Table.objects.get)()
         await fac.until(lambda s: row_of(s, table.pk) == ["3", "0", "0"])
         for n, phone in enumerate(phones):
             await phone.table_post(f"Idea {n}")
         await fac.until(lambda s: row_of(s, table.pk) == ["3", "3", "0"])
-        hosts = await sync_to_async(lambda: [_is_host(c, table) for c in people])()
+        hosts = await sync_to_async(lambda: [_is_host(p.client, table) for p in phones])()
         host = phones[hosts.index(True)]
         await host.until(lambda s: len(s.table()[1]) == 3)
         for card in list(host.table()[1])[:2]:

@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 
 from board.tables.models import Seat, TableCard
 
-from .tables_support import TableScreen, join_many, tack
+from .tables_support import TableScreen, open_room, tack
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,12 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 async def room(inquiry, alice):
     """Two tables of two (mixed), the facilitator and the four phones, connected."""
-    people = await sync_to_async(join_many)(inquiry, ["NHS", "Other", "NHS", "Other"])
-    fac = await TableScreen(inquiry.code, alice).connect()
-    phones = [await TableScreen(inquiry.code, c).connect() for c in people]
-    await fac.send(type="tables", op="open", mode="mixed", size=2)
-    for phone in phones:
-        await phone.until(lambda s: s.table() is not None)
+    fac, phones = await open_room(inquiry, alice, ["NHS", "Other", "NHS", "Other"], mode="mixed", size=2)
     yield fac, phones
     for screen in [fac, *phones]:
         await screen.close()

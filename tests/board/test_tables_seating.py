@@ -9,7 +9,7 @@ from asgiref.sync import sync_to_async
 from board.tables import seating
 from board.tables.models import Seat, Table
 
-from .tables_support import TableScreen, join_many
+from .tables_support import TableScreen, join_many, open_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,17 +29,6 @@ def sectors_by_table():
     for number, sector in seated().values():
         tables.setdefault(number, []).append(sector)
     return tables
-
-
-async def open_room(inquiry, alice, sectors, **options):
-    people = await sync_to_async(join_many)(inquiry, sectors)
-    fac = await TableScreen(inquiry.code, alice).connect()
-    phones = [await TableScreen(inquiry.code, c).connect() for c in people]
-    await fac.until(lambda s: s.find("tables-open") is not None)  # the form that opens tables
-    await fac.send(type="tables", op="open", **options)
-    for phone in phones:
-        await phone.until(lambda s: s.table() is not None)
-    return fac, phones
 
 
 async def close_all(*screens):

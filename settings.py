@@ -71,7 +71,8 @@ MIDDLEWARE = [
     # BREACH: every response carries the CSRF token under a fresh random mask, and the middleware pads
     # the gzip header with a random length ("Heal the Breach"); docs/production.md says more.
     "django.middleware.gzip.GZipMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the header built once (inquiry/security_headers.py).
+    "inquiry.security_headers.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -136,11 +136,11 @@ class Phone:
             "HTTP_ORIGIN": origin,
             "HTTP_REFERER": origin + path,
         }
-        status, response_headers, _ = timed(
+        status, response_headers, page = timed(
             "post", "POST", path, urllib.parse.urlencode(form).encode(), headers
         )
-        assert status == 302, status
-        status, _, page = timed("participant_page", "GET", response_headers["Location"])
+        if status == 302:  # a server from before the form answered with the page itself
+            status, _, page = timed("participant_page", "GET", response_headers["Location"])
         assert status == 200 and b'id="lw-socket"' in page, status
 
 
@@ -194,7 +194,7 @@ def main(argv=None):
         print(
             f"Door in process ({database}, cache in {cache}; {a.joins} joins; load {os.getloadavg()[0]:.1f})"
         )
-        for step in STEPS:
+        for step in (step for step in STEPS if step in queries):
             print(f"  {step:<18}{1000 * spent[step] / a.joins:6.2f} ms of CPU, {len(queries[step])} queries")
             if a.queries:
                 for sql in queries[step]:

@@ -5,8 +5,9 @@ a fresh database), creates an inquiry, and sends N participants through what a p
 scanning the QR code, with C of them in flight at once:
 
 1. ``GET /i/<code>/join/``: the join page (the ``csrftoken`` cookie and the form's token, the sectors);
-2. ``POST`` the form (sector, name, token): a redirect with the ``sessionid`` cookie;
-3. ``GET`` where it points: the participant page, which must be the page with the live region.
+2. ``POST`` the form (sector, name, token): the participant page itself with the ``sessionid`` cookie,
+   which must be the page with the live region. A server that answers with a redirect instead (before
+   2026-11-30) is followed: 3. ``GET`` where it points, the participant page.
 
 Each participant is one HTTP/1.1 keep-alive connection (a browser keeps its connection for the three
 requests); a connection the server closes is opened again. Timed per step and per join (from the
@@ -174,6 +175,13 @@ async def join_one(index, base_url, code, timeout=60.0):
         )
         joined.steps[step] = time.perf_counter() - t
         cookies.update(cookies_of(headers))
+        if status == 200 and "sessionid" in cookies:
+            page = LIVE_RE.search(body.decode("utf-8", "replace"))
+            if not page or page.group(1) != code:
+                raise HttpError("not the participant page")
+            joined.total = time.perf_counter() - started
+            joined.session_cookie = f"sessionid={cookies['sessionid']}"
+            return joined
         if status not in (302, 303) or "sessionid" not in cookies:
             raise HttpError(f"HTTP {status}" + ("" if "sessionid" in cookies else ", no sessionid cookie"))
         location = urllib.parse.urlsplit(headers.get("location", [""])[0]).path
@@ -254,7 +262,8 @@ def summary(results, seconds, before, after, concurrency):
         if j.error:
             errors[j.error] = errors.get(j.error, 0) + 1
     return {
-        "mode": f"http (the real door: join page, POST with CSRF, participant page; {concurrency} in flight)",
+        "mode": f"http (the real door: join page, POST with CSRF answered by the participant page; "
+        f"{concurrency} in flight)",
         "requested": len(results),
         "joined": len(done),
         "errors": len(results) - len(done),
@@ -263,9 +272,15 @@ def summary(results, seconds, before, after, concurrency):
         "per_s": round(len(done) / seconds, 1) if seconds else None,
         "concurrency": concurrency,
         "join_ms": dist([j.total for j in done]),
-        "steps_ms": {s: dist([j.steps[s] for j in results if s in j.steps]) for s in STEPS},
+        "steps_ms": {
+            s: dist([j.steps[s] for j in results if s in j.steps]) for s in STEPS if seen(results, s)
+        },
         "listen": listen,
     }
+
+
+def seen(results, step):
+    return any(step in j.steps for j in results)
 
 
 def run_storm(base_urls, code, n, concurrency, timeout=60.0):
@@ -311,7 +326,7 @@ def start_profiler(pid, path):
 
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     return subprocess.Popen(
-        [spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "100", "--gil", "--output", path],
+        [spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "400", "--gil", "--output", path],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1953,7 +1953,7 @@ def render_joins(results):
         cv = r["verdicts"].get("connect")
         per_join = f"{_ms(j['join_ms']['p50'])}/{_ms(j['join_ms']['p95'])}"
         steps = "".join(
-            f"{_ms(st[k]['p50']) + '/' + _ms(st[k]['p95']):>14}"
+            f"{_ms(st[k]['p50']) + '/' + _ms(st[k]['p95']) if k in st else '-':>14}"
             for k in ("join_page", "post", "participant_page")
         )
         label = r["label"] or f"N={r['config']['clients']:,}"

@@ -101,7 +101,11 @@ def join(request, code):
         except IntegrityError:  # deleted in the few seconds the door still knew it (inquiry/door.py)
             raise Http404("No inquiry has that code.") from None
         request.session[session_key(inquiry)] = participant.token
-        return redirect("inquiry:participate", inquiry.code)
+        # The participant's page is the answer itself, not a redirect to it: one round trip fewer for a
+        # phone, and one request fewer for a room arriving at once (docs/production.md, "The door"). The
+        # page puts its own address in the address bar (history.replaceState: static/linewalk/linewalk.js),
+        # so a reload or a shared link is the participant's page, not the form sent again.
+        return door.participant_page(request, participant, [])
     return render(request, "inquiry/join.html", {"inquiry": inquiry, "form": form}, status=400)
 
 

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db import connection
 from websockets.asyncio.client import connect
 
-from .support import Screen, session_cookie
+from .support import Screen, is_participant_page, session_cookie
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_SETTINGS = "tests.browser.server_settings"
@@ -272,8 +272,10 @@ class Browser:
             return error.code, error.read().decode()
 
     def join(self, code, name, sector):
-        """Join an inquiry through its join page: the status of the form's POST (302 when it worked)."""
-        return self.post(f"/i/{code}/join/", {"display_name": name, "sector": sector})[0]
+        """Join an inquiry through its join page: True when the form's answer is the participant's page,
+        else the answer's status."""
+        status, page = self.post(f"/i/{code}/join/", {"display_name": name, "sector": sector})
+        return True if is_participant_page(status, page, code) else status
 
     @property
     def cookie(self):

@@ -23,11 +23,24 @@ def login_as(username, password):
     return client
 
 
+def is_participant_page(status, content, code):
+    """Whether an answer is a participant's page of inquiry ``code``: what joining answers with (no redirect),
+    the page that names its own address for the address bar."""
+    text = content.decode() if isinstance(content, bytes) else content
+    page_of_code = f'ws-connect="/ws/i/{code}/"' in text and f'rel="canonical" href="/i/{code}/"' in text
+    return status == 200 and page_of_code
+
+
+def joined(response, inquiry):
+    """Whether a test client's join POST let the phone in: the answer is the participant's page."""
+    return is_participant_page(response.status_code, response.content, inquiry.code)
+
+
 def join_as(inquiry, name, sector):
     """Join through the real join flow: the join page's POST, which keeps the participant in the session."""
     client = Client()
     response = client.post(f"/i/{inquiry.code}/join/", {"display_name": name, "sector": sector})
-    assert response.status_code == 302, response.content
+    assert joined(response, inquiry), (response.status_code, response.content[:500])
     return client
 
 

@@ -6,6 +6,13 @@
 (function () {
   'use strict';
 
+  // A page that came as the answer to a form (a participant's page, right after joining) shows its
+  // own address, so a reload or a shared link asks for the page again instead of sending the form again.
+  var canonical = document.querySelector('link[rel="canonical"]');
+  if (canonical && canonical.href !== window.location.href.split('#')[0] && window.history.replaceState) {
+    window.history.replaceState(window.history.state, '', canonical.href);
+  }
+
   var root = document.getElementById('lw-socket');
   if (!root || !window.htmx) { return; }
 

@@ -4,11 +4,15 @@ and a theme collapses; the vote lists only what can be voted on and counts a dot
 goes; a post held for review says so at the box; one's own cards have no "This resonates"; and a dropped
 connection says "Offline - will send when back" within 3 s and sends the post kept meanwhile once back."""
 
+from urllib.parse import urlsplit
+
 import pytest
 from playwright.sync_api import expect
 
+from inquiry.models import Participant
+
 from .axe import assert_accessible
-from .conftest import seed
+from .conftest import PHONE, seed
 from .pages import MINE, card, open_card, post, snap
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -200,3 +204,28 @@ def test_in_the_next_steps_round_the_phone_proposes_an_action_first(event_screen
     phone.get_by_role("button", name="Propose this action").click()
     expect(phone.locator("#steps-list .step-what", has_text="A shared induction day")).to_have_count(1)
     assert_accessible(phone, "the phone in the next-steps round")
+
+
+def test_joining_answers_with_the_phones_own_page_and_a_reload_asks_for_it_again(screens):
+    code = screens.inquiry.code
+    answers = []
+    context = screens.context(PHONE, is_mobile=True, has_touch=True)
+    phone = screens.page(context)
+    phone.on("response", lambda r: answers.append((r.request.method, urlsplit(r.url).path, r.status)))
+    phone.goto(f"/i/{code}/join/")
+    phone.get_by_label("Your name (optional)").fill("Gita")
+    phone.get_by_role("radio", name="NHS").check()
+    phone.get_by_role("button", name="Join the inquiry").click()
+    screens.live(phone)
+    # The form's answer is the page itself (no redirect: one round trip less on a phone's network), and
+    # the address bar shows the page's own address.
+    assert ("POST", f"/i/{code}/join/", 200) in answers
+    assert not [a for a in answers if a[2] in (301, 302, 303)]
+    assert urlsplit(phone.url).path == f"/i/{code}/"
+    # A reload asks for that address: the form is not sent again, and nobody joins twice.
+    answers.clear()
+    phone.reload()
+    screens.live(phone)
+    assert ("GET", f"/i/{code}/", 200) in answers and not [a for a in answers if a[0] == "POST"]
+    expect(phone.get_by_text("You: Gita (NHS)")).to_be_visible()
+    assert Participant.objects.filter(inquiry=screens.inquiry, display_name="Gita").count() == 1

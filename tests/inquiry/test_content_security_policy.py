@@ -96,3 +96,16 @@ def test_theme_colours_come_from_the_stylesheets(inquiry):
     for key, hex_value in THEME_COLOURS.items():
         assert f'[data-colour="{key}"] {{ --theme-colour: {hex_value}; }}' in css, key
     assert css in report_css()
+
+
+def test_the_header_follows_the_settings_it_is_built_from(anonymous, settings):
+    """The header is built once and kept (inquiry/security_headers.py), but never kept past a change of
+    the settings: a deployment's own policy is the one served."""
+    assert directives(anonymous.get("/"))["img-src"] == "'self' data:"
+    settings.CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {"default-src": ["'self'"], "img-src": ["'self'", "https:"]}
+    }
+    assert directives(anonymous.get("/")) == {"default-src": "'self'", "img-src": "'self' https:"}
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    response = anonymous.get("/")
+    assert response["Content-Security-Policy-Report-Only"] == "default-src 'none'"

@@ -20,7 +20,7 @@ from inquiry.access import PARTICIPANT, Actor
 from inquiry.actions import delete_inquiry
 from inquiry.models import Participant
 
-from ..support import Screen, join_as
+from ..support import Screen, join_as, joined
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -48,7 +48,7 @@ def test_each_fresh_phone_gets_its_own_csrf_token_and_can_join_with_it(inquiry):
     assert refused.status_code == 403
     form = {"csrfmiddlewaretoken": token_one, "display_name": "Gita", "sector": "NHS"}
     response = first.post(f"/i/{inquiry.code}/join/", form)
-    assert response.status_code == 302 and response["Location"] == f"/i/{inquiry.code}/"
+    assert joined(response, inquiry) and "You: Gita (NHS)" in response.content.decode()
     assert Participant.objects.filter(display_name="Gita", sector="NHS").exists()
 
 

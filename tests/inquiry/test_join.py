@@ -1,5 +1,7 @@
 from inquiry.models import Participant
 
+from ..support import joined
+
 
 def test_a_participant_joins_by_typing_the_code(anonymous, inquiry):
     response = anonymous.post("/join/", {"code": f" {inquiry.code[:3].lower()}-{inquiry.code[3:]} "})
@@ -9,7 +11,8 @@ def test_a_participant_joins_by_typing_the_code(anonymous, inquiry):
     response = anonymous.post(
         f"/i/{inquiry.code}/join/", {"display_name": "Gita", "sector": "Local authority"}
     )
-    assert response.status_code == 302 and response["Location"] == f"/i/{inquiry.code}/"
+    # The answer is the participant's page itself (one round trip, no redirect).
+    assert joined(response, inquiry) and "You: Gita (Local authority)" in response.content.decode()
     participant = Participant.objects.get(display_name="Gita")
     assert participant.sector == "Local authority" and participant.inquiry == inquiry
     assert b"Gita" in anonymous.get(f"/i/{inquiry.code}/").content
@@ -34,7 +37,7 @@ def test_a_name_is_optional_but_a_listed_sector_is_required(anonymous, inquiry):
     response = anonymous.post(f"/i/{inquiry.code}/join/", {"display_name": "", "sector": "Made up"})
     assert response.status_code == 400 and b"Select a valid choice" in response.content
     response = anonymous.post(f"/i/{inquiry.code}/join/", {"sector": "NHS"})
-    assert response.status_code == 302
+    assert joined(response, inquiry)
     assert Participant.objects.get().display_name == ""
 
 

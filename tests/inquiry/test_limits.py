@@ -9,6 +9,7 @@ from inquiry import limits
 from inquiry.models import Participant
 
 from ..conftest import PASSWORD
+from ..support import joined
 
 OFFICE = "203.0.113.7"  # documentation addresses (RFC 5737)
 ELSEWHERE = "198.51.100.20"
@@ -86,13 +87,13 @@ def test_joining_again_and_again_from_one_address_is_capped_per_inquiry(inquiry,
     settings.RATE_LIMITS = {"join_ip": (25, 600)}
     for n in range(25):
         response = client().post(f"/i/{inquiry.code}/join/", {"display_name": f"Sock {n}", "sector": "NHS"})
-        assert response.status_code == 302
+        assert joined(response, inquiry)
     response = client().post(f"/i/{inquiry.code}/join/", {"display_name": "Sock 26", "sector": "NHS"})
     refused(response, "joined this inquiry from your network")
     assert Participant.objects.filter(inquiry=inquiry).count() == 25
     # Other networks, and other inquiries, are unaffected.
-    assert client(ELSEWHERE).post(f"/i/{inquiry.code}/join/", {"sector": "NHS"}).status_code == 302
-    assert client().post(f"/i/{other_inquiry.code}/join/", {"sector": "NHS"}).status_code == 302
+    assert joined(client(ELSEWHERE).post(f"/i/{inquiry.code}/join/", {"sector": "NHS"}), inquiry)
+    assert joined(client().post(f"/i/{other_inquiry.code}/join/", {"sector": "NHS"}), other_inquiry)
 
 
 def test_the_default_join_limit_lets_a_room_of_a_thousand_join_from_one_address():
@@ -167,6 +168,6 @@ def test_when_the_cache_does_not_answer_people_are_let_through(inquiry, users, s
         }
     }
     assert client().post("/join/", {"code": "QQQQQQ"}).status_code == 400
-    assert client().post(f"/i/{inquiry.code}/join/", {"sector": "NHS"}).status_code == 302
+    assert joined(client().post(f"/i/{inquiry.code}/join/", {"sector": "NHS"}), inquiry)
     assert login(client(), "alice", "wrong").status_code == 200
     assert login(client(), "alice", PASSWORD).status_code == 302

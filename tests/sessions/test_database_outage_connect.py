@@ -39,7 +39,7 @@ def cut_database(transactional_db, tmp_path):
 async def test_a_socket_opened_during_the_outage_is_told_to_try_again(cut_database, inquiry):
     daphne, proxy = cut_database
     carol = Browser(daphne)
-    assert carol.join(inquiry.code, "Carol", "NHS") == 302
+    assert carol.join(inquiry.code, "Carol", "NHS") is True
 
     proxy.cut()
     screen = RemoteScreen(daphne, inquiry.code, cookie=carol.cookie)

@@ -326,7 +326,7 @@ def start_profiler(pid, path):
 
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     return subprocess.Popen(
-        [spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "400", "--gil", "--output", path],
+        [spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "200", "--gil", "--output", path],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -9,6 +9,7 @@ each phase it shows, and writes PNGs to docs/screens/ (or ``--out``):
   (the room has joined); presenter-<size>-start.png: a new inquiry before anyone has posted (the join
   panel large);
 - facilitator-<size>.png: the facilitator's workspace at both sizes (what fits without scrolling);
+  facilitator-<size>-collapsed.png: the same with every theme collapsed ("Collapse all");
 - phone-<phase>.png: a participant who has just joined and posted, on a 390x844 phone;
 - facilitators.png, two-factor-setup.png: an admin's list of facilitators; setting up two-factor sign-in;
 - harvest.png, harvest-public.png, report.png: the facilitator's harvest page, the published harvest and
@@ -151,6 +152,9 @@ def main(argv=None):
                 page.goto(f"/i/{codes['gather']}/facilitate/")
                 settled(page)
                 shoot(out, f"facilitator-{size}", page)
+                # Every theme collapsed to its header: the list of themes to drop cards on, all on screen.
+                page.get_by_role("button", name="Collapse all").click()
+                shoot(out, f"facilitator-{size}-collapsed", page)
                 context.close()
             for phase in ("gather", "vote", "map"):
                 context = browser.new_context(

@@ -1,5 +1,5 @@
-/* The facilitator's board, what shows: cards filtered by text, sector and round; themes collapsed (this
- * screen's choice, kept per inquiry); exact and near-exact duplicates in a column stacked as one card with
+/* The facilitator's board, what shows: cards filtered by text, sector and round; themes collapsed, one
+ * or all at once (this screen's choice, kept per inquiry); exact and near-exact duplicates in a column stacked as one card with
  * a count. Runs on the page and after each frame, touching only what changed. One entry point: this file. */
 (function () {
   'use strict';
@@ -64,9 +64,16 @@
       var button = section.querySelector('.theme-collapse');
       if (button && button.getAttribute('aria-expanded') !== String(!on)) {
         button.setAttribute('aria-expanded', String(!on));
-        button.firstChild.textContent = on ? 'Expand' : 'Collapse';
+        button.title = on ? 'Expand' : 'Collapse';
+        button.querySelector('.verb').textContent = button.title;
       }
     });
+  }
+
+  function saveFolds() {
+    try { window.localStorage.setItem(FOLDED_KEY, JSON.stringify(Array.from(folded))); } catch (err) { /* private mode */ }
+    applyFolds();
+    document.dispatchEvent(new CustomEvent('linewalk:board-view'));
   }
 
   // In each column, a card whose folded text an earlier shown card has is stacked under that one.
@@ -146,9 +153,14 @@
     if (el.dataset.action === 'theme-collapse') {
       var id = el.closest('.theme').dataset.theme;
       if (folded.has(id)) { folded.delete(id); } else { folded.add(id); }
-      try { window.localStorage.setItem(FOLDED_KEY, JSON.stringify(Array.from(folded))); } catch (err) { /* private mode */ }
-      applyFolds();
-      document.dispatchEvent(new CustomEvent('linewalk:board-view'));
+      saveFolds();
+    } else if (el.dataset.action === 'themes-fold' || el.dataset.action === 'themes-unfold') {
+      // Every theme on the board now; one that comes later (a suggestion accepted) comes expanded.
+      folded.clear();
+      if (el.dataset.action === 'themes-fold') {
+        themeSections().forEach(function (section) { folded.add(section.dataset.theme); });
+      }
+      saveFolds();
     } else if (el.dataset.action === 'stack-toggle') {
       var head = el.closest('.card').dataset.card;
       if (open.has(head)) { open.delete(head); } else { open.add(head); }

@@ -201,6 +201,48 @@ def test_a_theme_collapses_and_stays_collapsed_on_this_screen(event_screens):
     expect(theme(alice, "Digital inclusion").locator(".cards")).to_be_visible()
 
 
+# Each theme's name as a person sees it: [name, on screen (inside the window and the themes' own scrolling
+# box), whole (not cut off by its two-line limit)].
+THEME_NAMES = """() => {
+  const box = document.getElementById('themes').getBoundingClientRect();
+  const top = Math.max(0, box.top) - 0.5, bottom = Math.min(innerHeight, box.bottom) + 0.5;
+  return [...document.querySelectorAll('#themes > .theme .theme-name')].map(name => {
+    const r = name.getBoundingClientRect();
+    return [name.textContent, r.height > 0 && r.top >= top && r.bottom <= bottom,
+      name.scrollHeight <= name.clientHeight + 1];
+  });
+}"""
+
+
+def test_at_1280x720_collapse_all_puts_every_theme_on_screen_to_drop_cards_on(event_screens):
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    expanded = alice.evaluate(THEME_NAMES)
+    assert len(expanded) == 12 and sum(on for _, on, _ in expanded) <= 4, expanded
+    alice.get_by_role("button", name="Collapse all").click()
+    expect(alice.locator("#themes .cards:visible")).to_have_count(0)
+    assert all(on and whole for _, on, whole in alice.evaluate(THEME_NAMES)), alice.evaluate(THEME_NAMES)
+    assert_accessible(alice, "the workspace at 1280x720 with every theme collapsed")
+
+    # A card dropped on a collapsed theme goes into it, for every screen.
+    moved = alice.locator("#cards-unsorted > .card:not(.is-stacked):not([data-stack])").first
+    text = moved.locator(".card-text").text_content()
+    target = theme(alice, "Residents' voice")
+    count = int(target.locator(".count").text_content())
+    moved.drag_to(target.locator(".column-header"))
+    expect(target.locator(".count")).to_have_text(str(count + 1))
+    expect(card(alice.locator("#cards-unsorted"), text)).to_have_count(0)
+    presenter = event_screens.presenter()
+    expect(card(theme(presenter, "Residents' voice"), text)).to_have_count(1)
+
+    # Collapsed on this screen until expanded again, all at once.
+    alice.reload()
+    event_screens.live(alice)
+    expect(alice.locator("#themes .cards:visible")).to_have_count(0)
+    alice.get_by_role("button", name="Expand all").click()
+    expect(alice.locator("#themes > .theme > .cards:visible")).to_have_count(12)
+    expect(card(theme(alice, "Residents' voice"), text)).to_be_visible()
+
+
 def test_every_theme_has_its_own_colour(event_screens):
     alice = event_screens.facilitator("alice", viewport=FULL_HD)
     colours = alice.locator("#themes > .theme > .column-header").evaluate_all(

@@ -17,6 +17,7 @@ notes nearest the centroid; a group with no candidate at all by the start of its
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
@@ -73,6 +74,7 @@ def words(text: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=65_536)
 def stem(w: str) -> str:
     """Crude plural folding: "buses" -> "bus", "homes" -> "home", "policies" -> "policy", "council's" ->
     "council"."""
@@ -115,18 +117,22 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
     """One name per group (lists of indexes into ``texts``), from the group's own words."""
     if not groups:
         return []
-    per_text = [Counter(_key(p) for p in phrases(t)) for t in texts]
+    per_text: list[Counter] = []
     surface: dict[tuple[str, ...], Counter] = {}
     batch_df: Counter = Counter()
-    for t, keys in zip(texts, per_text, strict=True):
+    for t in texts:
+        keys: Counter = Counter()
         for p in phrases(t):
-            surface.setdefault(_key(p), Counter())[" ".join(p)] += 1
+            key = _key(p)
+            keys[key] += 1
+            surface.setdefault(key, Counter())[" ".join(p)] += 1
+        per_text.append(keys)
         batch_df.update(keys.keys())
     n_texts = max(len(texts), 2)
     names_of_places = _proper_nouns(texts)
     vectors = encoder.encode(texts)
     centroids = np.stack([_unit(vectors[g].sum(axis=0)) for g in groups])
-    shown = {k: _display(forms) for k, forms in surface.items()}
+    shown = _Shown(surface)
 
     # Candidates per group: (key, text shown, support, c-TF-IDF).
     candidates: list[list[tuple[tuple[str, ...], str, float, float]]] = []
@@ -250,6 +256,18 @@ def _common(key: tuple[str, ...], surface: dict, encoder) -> bool:
         return False  # an acronym: "EHCP", "LTN"
     vocab = getattr(encoder, "tokenizer", None)
     return vocab is None or vocab.token_to_id(form.lower()) is not None
+
+
+class _Shown(dict):
+    """Each phrase's written form (``_display``), worked out when first asked for: only candidates are."""
+
+    def __init__(self, surface):
+        super().__init__()
+        self.surface = surface
+
+    def __missing__(self, key):
+        self[key] = form = _display(self.surface[key])
+        return form
 
 
 def _display(forms: Counter) -> str:

@@ -12,15 +12,27 @@
   var seen = {};
   var TSEQ = /^<div id="lw-tseq"[^>]*data-table="(\d+)"[^>]*data-seq="(\d+)"/;
 
+  // Only a frame that names a table can have re-drawn any part of the tables (a table's own frame, the
+  // tables' panels, the whole live region): every other frame (a card moved on the room's board, a vote)
+  // leaves them, and the page is not searched for them after it.
+  function aboutTables(message) { return message.indexOf('table') >= 0; }
+  var touched = false;
   root.addEventListener('htmx:wsBeforeMessage', function (e) {
-    var match = TSEQ.exec(e.detail.message || '');
+    var message = e.detail.message || '';
+    touched = aboutTables(message);
+    if (!touched) { return; }
+    var match = TSEQ.exec(message);
     if (!match) { keepTyping(); return; }
     var table = match[1], seq = parseInt(match[2], 10);
-    if (seen[table] !== undefined && seq <= seen[table]) { e.preventDefault(); return; }
+    if (seen[table] !== undefined && seq <= seen[table]) { e.preventDefault(); touched = false; return; }
     seen[table] = seq;
     keepTyping();
   });
-  root.addEventListener('htmx:wsAfterMessage', function () { markHost(); putBack(); clock(); pageWall(); window.setTimeout(pageWall, 50); });
+  root.addEventListener('htmx:wsAfterMessage', function () {
+    if (!touched) { return; }
+    touched = false;
+    markHost(); putBack(); clock(); pageWall(); window.setTimeout(pageWall, 50);
+  });
 
   // A table's frame re-draws its whole board, the boxes people type in included: what they were typing
   // (and where the cursor was) stays.

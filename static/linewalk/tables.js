@@ -12,20 +12,23 @@
   var seen = {};
   var TSEQ = /^<div id="lw-tseq"[^>]*data-table="(\d+)"[^>]*data-seq="(\d+)"/;
 
-  // Only a frame that names a table can have re-drawn any part of the tables (a table's own frame, the
-  // tables' panels, the whole live region): every other frame (a card moved on the room's board, a vote)
-  // leaves them, and the page is not searched for them after it.
-  function aboutTables(message) { return message.indexOf('table') >= 0; }
-  var touched = false;
   root.addEventListener('htmx:wsBeforeMessage', function (e) {
-    var message = e.detail.message || '';
-    touched = aboutTables(message);
-    if (!touched) { return; }
-    var match = TSEQ.exec(message);
-    if (!match) { keepTyping(); return; }
+    touched = false;
+    var match = TSEQ.exec(e.detail.message || '');
+    if (!match) { return; }
     var table = match[1], seq = parseInt(match[2], 10);
-    if (seen[table] !== undefined && seq <= seen[table]) { e.preventDefault(); touched = false; return; }
+    if (seen[table] !== undefined && seq <= seen[table]) { e.preventDefault(); return; }
     seen[table] = seq;
+  });
+  // Only a frame that re-draws part of the tables (everything of theirs is inside a .tables section)
+  // is followed by their upkeep; any other (a card moved on the room's board, a vote) leaves them, and
+  // the page is not searched for them. What people were typing is kept just before the first swap that
+  // reaches the tables.
+  var touched = false;
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var target = e.detail.target;
+    if (touched || !target || !(target.closest('.tables') || target.querySelector('.tables'))) { return; }
+    touched = true;
     keepTyping();
   });
   root.addEventListener('htmx:wsAfterMessage', function () {

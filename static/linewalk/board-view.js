@@ -1,6 +1,7 @@
 /* The facilitator's board, what shows: cards filtered by text, sector and round; themes collapsed, one
- * or all at once (this screen's choice, kept per inquiry); exact and near-exact duplicates in a column stacked as one card with
- * a count. Runs on the page and after each frame, touching only what changed. One entry point: this file. */
+ * or all at once (this screen's choice, kept per inquiry); exact and near-exact duplicates in a column
+ * stacked as one card with a count. Runs on the page and after each frame, touching only what changed.
+ * One entry point: this file. */
 (function () {
   'use strict';
 

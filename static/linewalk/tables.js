@@ -12,6 +12,11 @@
   var seen = {};
   var TSEQ = /^<div id="lw-tseq"[^>]*data-table="(\d+)"[^>]*data-seq="(\d+)"/;
 
+  // Only a frame that re-draws part of the tables (everything of theirs is inside a .tables section)
+  // is followed by their upkeep; any other (a card moved on the room's board, a vote) leaves them, and
+  // the page is not searched for them. What people were typing is kept just before the first swap that
+  // reaches the tables.
+  var touched = false;
   root.addEventListener('htmx:wsBeforeMessage', function (e) {
     touched = false;
     var match = TSEQ.exec(e.detail.message || '');
@@ -20,11 +25,6 @@
     if (seen[table] !== undefined && seq <= seen[table]) { e.preventDefault(); return; }
     seen[table] = seq;
   });
-  // Only a frame that re-draws part of the tables (everything of theirs is inside a .tables section)
-  // is followed by their upkeep; any other (a card moved on the room's board, a vote) leaves them, and
-  // the page is not searched for them. What people were typing is kept just before the first swap that
-  // reaches the tables.
-  var touched = false;
   document.addEventListener('htmx:oobBeforeSwap', function (e) {
     var target = e.detail.target;
     if (touched || !target || !(target.closest('.tables') || target.querySelector('.tables'))) { return; }

@@ -175,26 +175,19 @@ async def join_one(index, base_url, code, timeout=60.0):
         )
         joined.steps[step] = time.perf_counter() - t
         cookies.update(cookies_of(headers))
-        if status == 200 and "sessionid" in cookies:
-            page = LIVE_RE.search(body.decode("utf-8", "replace"))
-            if not page or page.group(1) != code:
-                raise HttpError("not the participant page")
-            joined.total = time.perf_counter() - started
-            joined.session_cookie = f"sessionid={cookies['sessionid']}"
-            return joined
-        if status not in (302, 303) or "sessionid" not in cookies:
+        if "sessionid" not in cookies or status not in (200, 302, 303):
             raise HttpError(f"HTTP {status}" + ("" if "sessionid" in cookies else ", no sessionid cookie"))
-        location = urllib.parse.urlsplit(headers.get("location", [""])[0]).path
-
-        step = "participant_page"
-        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        t = time.perf_counter()
-        status, headers, body = await conn.request(
-            "GET", location, ["Accept: text/html", f"Cookie: {cookie}"]
-        )
-        joined.steps[step] = time.perf_counter() - t
-        if status != 200:
-            raise HttpError(f"HTTP {status}")
+        if status != 200:  # a server that redirects to the participant page (before 2026-11-30)
+            step = "participant_page"
+            location = urllib.parse.urlsplit(headers.get("location", [""])[0]).path
+            cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+            t = time.perf_counter()
+            status, headers, body = await conn.request(
+                "GET", location, ["Accept: text/html", f"Cookie: {cookie}"]
+            )
+            joined.steps[step] = time.perf_counter() - t
+            if status != 200:
+                raise HttpError(f"HTTP {status}")
         page = LIVE_RE.search(body.decode("utf-8", "replace"))
         if not page or page.group(1) != code:
             raise HttpError("not the participant page")

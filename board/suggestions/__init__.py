@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import cluster as _cluster
+from . import jargon as _jargon
 from .embed import get_encoder, model_name
 from .labels import fallback_label, label_groups
 
@@ -55,6 +56,12 @@ SMOOTH_SELF_WEIGHT_SMALL = 0.7
 # Below this many cards there is no smoothing: it turns a handful of cards into tight pairs and
 # over-splits them (14 cards on 2 topics -> 4-5 themes).
 SMALL_BATCH = 30
+# Two notes that share a rare term (a word the encoder's vocabulary does not hold whole: "wordpress",
+# "EHCP") add this much x the cosine of their rare terms to their similarity (``jargon.py``). 10 seeds
+# (docs/suggestions.md, "Fifth round"), StackOverflow N = 50/200/1,000 AMI: 0 -> 0.583/0.645/0.698, 0.10
+# 0.605/0.685/0.725, 0.15 0.636/0.721/0.755, 0.20 0.647/0.751/0.778; the workshops and tweets within
+# +-0.01 of 0 up to 0.15 (education at N = 200 0.227/0.228/0.226), education -0.01 at 0.20.
+JARGON_WEIGHT = 0.15
 
 
 @dataclass
@@ -133,9 +140,10 @@ def suggest(
             themes_idx.append([int(u)])
         good = np.flatnonzero(ok)
         if len(good) >= 3:
-            raw = similarity(x[good], smoothed=False)
-            sim = similarity(x[good])
-            lab = _cluster.cluster(sim, granularity=granularity, raw=raw)
+            good_texts = [texts[dupes[u][0]] for u in good]
+            raw = similarity(x[good], smoothed=False, texts=good_texts)
+            sim = similarity(x[good], texts=good_texts)
+            lab = _cluster.cluster(sim, granularity=granularity, raw=raw, min_size=min_size)
             fit = _cluster.fit_to_own_cluster(sim, lab)
             for u in np.flatnonzero(fit < OUTLIER_FIT):  # loners that were merely parked in a group
                 themes_idx.append([int(good[u])])
@@ -169,12 +177,15 @@ def suggest(
     return Suggestion(themes=themes, unsorted=sorted(unsorted), placed=placed)
 
 
-def similarity(x: np.ndarray, smoothed: bool = True) -> np.ndarray:
-    """Embedding cosine after centring on the batch, n x n; from ``SMALL_BATCH`` cards on, each card's row
-    averaged with its nearest neighbours' (``cluster.smooth``)."""
+def similarity(x: np.ndarray, smoothed: bool = True, texts: list[str] | None = None) -> np.ndarray:
+    """Embedding cosine after centring on the batch, n x n, plus ``JARGON_WEIGHT`` x the cosine of the rare
+    terms ``texts`` share (``jargon.overlap``; the texts behind ``x``, if given); from ``SMALL_BATCH`` cards
+    on, each card's row averaged with its nearest neighbours' (``cluster.smooth``)."""
     xc = _cluster.centre(x)
     n = len(x)
     sim = (xc @ xc.T).astype(np.float32)
+    if texts is not None and JARGON_WEIGHT:
+        sim += np.float32(JARGON_WEIGHT) * _jargon.overlap(texts, get_encoder().knows)
     if n < SMALL_BATCH or not smoothed:
         return sim
     self_weight = SMOOTH_SELF_WEIGHT_SMALL if n < SMOOTH_SMALL_N else SMOOTH_SELF_WEIGHT

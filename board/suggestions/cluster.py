@@ -282,7 +282,67 @@ def choose_k(s: np.ndarray, scores: dict[int, tuple[float, np.ndarray]]) -> tupl
     return (k, lab) if k >= MIN_K else (MIN_K, None)
 
 
-def cluster(s: np.ndarray, granularity: int = 0, raw: np.ndarray | None = None) -> np.ndarray:
+def _mean_silhouette(sums: np.ndarray, counts: np.ndarray, lab: np.ndarray) -> float:
+    """Mean silhouette from each point's summed distances to each group (``sums``, n x k)."""
+    n = len(lab)
+    rows = np.arange(n)
+    own_count = counts[lab]
+    a = np.where(own_count > 1, sums[rows, lab] / np.maximum(own_count - 1, 1), 0.0)
+    mean_to = sums / np.maximum(counts, 1)[None, :]
+    mean_to[rows, lab] = np.inf
+    b = mean_to.min(axis=1)
+    return float(np.where(own_count > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0).mean())
+
+
+def split_sharper(d: np.ndarray, lab: np.ndarray, min_size: int) -> np.ndarray:
+    """Split a group in two wherever the batch's mean silhouette (distances ``d``) does not fall for it.
+
+    One cut of the Ward tree splits the same way everywhere; a batch of many small, tight topics (tweets:
+    53-65 labels in 200) reaches its best silhouette with some of them merged where the next cut would
+    split others that should stay whole. So each group, largest first, is cut in two by its own Ward
+    tree, halves of at least ``min_size`` cards, and the split is kept where the mean silhouette of the
+    whole batch is at least what it was; kept halves are tried again. Measured (10 seeds, with the rare
+    terms): tweets at N = 1,000 k within [k/2, 2k] 60 % -> 90 % of draws, AMI 0.861 -> 0.873;
+    StackOverflow within 0.002 (docs/suggestions.md, "Fifth round").
+    """
+    lab = lab.copy()
+    n = len(lab)
+    k = int(lab.max()) + 1
+    onehot = np.zeros((n, k), dtype=np.float32)
+    onehot[np.arange(n), lab] = 1.0
+    sums = d @ onehot
+    counts = np.bincount(lab, minlength=k)
+    best = _mean_silhouette(sums, counts, lab)
+    queue = sorted(range(k), key=lambda c: -counts[c])
+    while queue:
+        c = queue.pop(0)
+        members = np.flatnonzero(lab == c)
+        if len(members) < 2 * min_size:
+            continue
+        dg = d[np.ix_(members, members)]
+        cond = np.sqrt(2.0 * dg[np.triu_indices(len(members), k=1)]).astype(np.float64)
+        half = fcluster(linkage(cond, method="ward"), 2, criterion="maxclust") == 2
+        if min(int(half.sum()), len(members) - int(half.sum())) < min_size:
+            continue
+        moved = members[half]
+        column = d[:, moved].sum(axis=1)
+        trial_sums = np.concatenate([sums, column[:, None]], axis=1)
+        trial_sums[:, c] -= column
+        trial_counts = np.append(counts, len(moved))
+        trial_counts[c] -= len(moved)
+        trial = lab.copy()
+        trial[moved] = k
+        score = _mean_silhouette(trial_sums, trial_counts, trial)
+        if score >= best:
+            lab, sums, counts, best = trial, trial_sums, trial_counts, score
+            queue += [c, k]
+            k += 1
+    return lab
+
+
+def cluster(
+    s: np.ndarray, granularity: int = 0, raw: np.ndarray | None = None, min_size: int = 2
+) -> np.ndarray:
     """Labels 0..k-1 for the points behind Gram matrix ``s`` (n x n similarities). Needs n >= 3.
 
     ``raw``: the similarities before neighbour smoothing, if ``s`` was smoothed; the last polish runs on
@@ -292,6 +352,8 @@ def cluster(s: np.ndarray, granularity: int = 0, raw: np.ndarray | None = None) 
     Ward linkage on the Euclidean distances the Gram matrix implies (exact Ward in the vectors' space), cut at
     the k ``choose_k`` picks, or the communities it found. ``granularity`` 0 keeps them; each step up (down)
     multiplies (divides) their number by ``GRANULARITY_STEP``, at least +-1, and cuts the Ward tree there.
+    Where the batch has structure and ``granularity`` is 0, groups are then split where the silhouette
+    says so (``split_sharper``, halves of at least ``min_size`` cards).
     """
     n = len(s)
     d = gram_to_distance(s)
@@ -315,6 +377,17 @@ def cluster(s: np.ndarray, granularity: int = 0, raw: np.ndarray | None = None) 
         lab = found
     else:
         lab = scores[k][1] if k in scores else _relabel(fcluster(z, k, criterion="maxclust"))
+    lab = _polish(s, lab, raw)
+    structured = max(score for score, _ in scores.values()) > SIL_STRUCTURE
+    if structured and not granularity and n >= 2 * MIN_K:
+        split = split_sharper(d, lab, min_size)
+        if int(split.max()) > int(lab.max()):
+            lab = _polish(s, split, raw)
+    return lab
+
+
+def _polish(s: np.ndarray, lab: np.ndarray, raw: np.ndarray | None) -> np.ndarray:
+    """Spherical k-means rounds from ``lab`` on ``s``, then on ``raw`` (the unsmoothed similarities)."""
     if int(lab.max()) >= 1:
         lab = kernel_kmeans(s, lab)
         if raw is not None and raw is not s:

@@ -71,6 +71,10 @@ class Encoder:
         self._cache_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="lw-embed") if threads > 1 else None
 
+    def knows(self, word: str) -> bool:
+        """Is ``word`` a whole token of the model's WordPiece vocabulary (an everyday word)?"""
+        return self.tokenizer.token_to_id(word) is not None
+
     def clear_cache(self) -> None:
         with self._cache_lock:
             self._cache.clear()

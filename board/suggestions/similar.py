@@ -23,10 +23,11 @@ def similar(text: str, texts: list[str], most: int = MOST) -> list[int]:
     others = [i for i, t in enumerate(texts) if _key(t) and i not in set(same)]
     if not key or len(others) < 2:
         return same[:most]
-    x = get_encoder().encode([text] + [texts[i] for i in others])
+    batch = [text] + [texts[i] for i in others]
+    x = get_encoder().encode(batch)
     if not np.linalg.norm(x[0]) > 0:
         return same[:most]
-    row = similarity(x)[0, 1:]
+    row = similarity(x, texts=batch)[0, 1:]
     cut = float(row.mean() + SPREAD * row.std())
     order = np.argsort(-row, kind="stable")
     near = [others[j] for j in order[: max(0, most - len(same))] if row[j] >= cut]

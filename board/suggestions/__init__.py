@@ -30,6 +30,7 @@ import numpy as np
 
 from . import cluster as _cluster
 from . import jargon as _jargon
+from . import words as _words
 from .embed import get_encoder, model_name
 from .labels import fallback_label, label_groups
 
@@ -133,14 +134,15 @@ def suggest(
     themes_idx: list[list[int]] = []  # each: distinct-text numbers (u)
     if dupes:
         encoder = get_encoder()
-        x = encoder.encode([texts[d[0]] for d in dupes])
+        distinct = [texts[d[0]] for d in dupes]
+        x = _words.blend(distinct, encoder.encode(distinct), encoder)
         ok = np.linalg.norm(x, axis=1) > 0
         # Texts with no known token (emoji-only, unknown script) can only group with their exact duplicates.
         for u in np.flatnonzero(~ok):
             themes_idx.append([int(u)])
         good = np.flatnonzero(ok)
         if len(good) >= 3:
-            good_texts = [texts[dupes[u][0]] for u in good]
+            good_texts = [distinct[u] for u in good]
             raw = similarity(x[good], smoothed=False, texts=good_texts)
             sim = similarity(x[good], texts=good_texts)
             lab = _cluster.cluster(sim, granularity=granularity, raw=raw, min_size=min_size)

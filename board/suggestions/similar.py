@@ -7,6 +7,7 @@ import numpy as np
 
 from . import _key, similarity
 from .embed import get_encoder
+from .words import blend
 
 # A card is "like" the one asked about when its similarity is this many standard deviations above the
 # mean of the batch's similarities to that card (centred cosines shift with the batch, a fixed cut
@@ -24,7 +25,8 @@ def similar(text: str, texts: list[str], most: int = MOST) -> list[int]:
     if not key or len(others) < 2:
         return same[:most]
     batch = [text] + [texts[i] for i in others]
-    x = get_encoder().encode(batch)
+    encoder = get_encoder()
+    x = blend(batch, encoder.encode(batch), encoder)
     if not np.linalg.norm(x[0]) > 0:
         return same[:most]
     row = similarity(x, texts=batch)[0, 1:]

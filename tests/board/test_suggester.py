@@ -7,6 +7,7 @@ import random
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from board.suggestions import SuggestedTheme, Suggestion, place, suggest, warm
@@ -587,14 +588,30 @@ def _shared_set(name: str) -> tuple[list[str], list[str]]:
     return [text for _, text in rows], [label for label, _ in rows]
 
 
-def test_a_room_of_many_small_tight_topics_gets_at_least_half_as_many_groups_as_topics():
+@pytest.mark.parametrize("draw", [13, 19])
+def test_a_room_of_many_small_tight_topics_gets_at_least_half_as_many_groups_as_topics(draw):
     """1,000 tweets on 80-odd news stories (the shared labelled set): one cut of the grouping tree merged
-    some stories to keep others whole (38 groups for this draw's 84 stories); groups are split where the
-    split makes the grouping sharper (46)."""
+    some stories to keep others whole (34 and 37 groups for these draws' 80 and 81 stories); groups are
+    split where the split makes the grouping sharper (46 and 49)."""
     texts, labels = _shared_set("tweet")
-    pick = random.Random(4).sample(range(len(texts)), 1000)
+    pick = random.Random(draw).sample(range(len(texts)), 1000)
     s = suggest([texts[i] for i in pick])
     _partition_is_consistent(s, len(pick))
     stories = len({labels[i] for i in pick})
     groups = len(s.themes) + len(s.unsorted)  # a story one tweet tells is a group of its own
     assert stories / 2 <= groups <= 2 * stories, (groups, stories)
+
+
+def test_the_word_table_shipped_is_the_models_own_words():
+    """Each note's vector is blended with its words' (board/suggestions/words.py), read from a table made
+    with the shipped model (bench/export_words.py). A model exported again without its table would blend
+    in another model's words: the table's vectors must be the model's."""
+    from board.suggestions.words import table
+
+    t = table()
+    words = random.Random(0).sample(sorted(t.row), 300)
+    rows = np.array([t.row[w] for w in words])
+    rebuilt = (t.q[rows].astype(np.float32) * t.scale[rows, None]) @ t.comps + t.mean
+    rebuilt /= np.linalg.norm(rebuilt, axis=1, keepdims=True)
+    cosine = (rebuilt * get_encoder().encode(words)).sum(axis=1)
+    assert cosine.mean() >= 0.93 and cosine.min() >= 0.7, (cosine.mean(), cosine.min())

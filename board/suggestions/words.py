@@ -8,8 +8,8 @@ the mean scaled to unit length and added with weight ``WEIGHT`` to the note's un
 
 A word's vector is what the model gives the word alone. For the 21,499 words its vocabulary holds whole
 they come from a table made once with the same model (``model/words.npz``, ``bench/export_words.py``); a
-word the table lacks is looked up by its stem ("grants" -> "grant"), else run through the model (and kept
-in its cache), as a note is.
+word the table lacks is looked up by its stem ("grants" -> "grant"), else, if two notes or more use it,
+run through the model (and kept in its cache) as a note is; else left out.
 
 Measured (10 seeds, docs/suggestions.md, "Fifth round"), AMI at N = 50/200: education 0.201/0.226 ->
 0.213/0.250, climate 0.267/0.302 -> 0.295/0.323; StackOverflow and tweets within the draws' noise.
@@ -27,6 +27,10 @@ from .labels import stem
 from .labels import words as _words
 
 WEIGHT = 0.6
+# A word the table lacks (by itself and by its stem) is run through the model only where at least this many
+# notes of the batch use it: a model run per word used once doubled the time of 1,000 StackOverflow titles
+# (1.08 -> 1.83 s warm on the quiet box) for no gain beyond the draws' noise (docs/suggestions.md).
+MODEL_WORD_USERS = 2
 TABLE = MODEL_DIR / "words.npz"
 
 _table: _Table | None = None
@@ -73,7 +77,7 @@ def blend(texts: list[str], x: np.ndarray, encoder) -> np.ndarray:
     vocab = sorted(users)
     rows = [t.find(w) for w in vocab]
     in_table = [j for j, r in enumerate(rows) if r is not None]
-    others = [j for j, r in enumerate(rows) if r is None]
+    others = [j for j, r in enumerate(rows) if r is None and users[vocab[j]] >= MODEL_WORD_USERS]
     column = {w: j for j, w in enumerate(vocab)}
     n = len(texts)
     weights = np.zeros((n, len(vocab)), dtype=np.float32)

@@ -9,12 +9,13 @@ Public API::
 How it works (details and measurements in docs/suggestions.md):
 
 1. each distinct text (whitespace- and case-insensitive) is embedded once, on its own, with a local model
-   (``embed.py``: all-MiniLM-L6-v2 as int8 ONNX, run by onnxruntime); texts with no known token (blank,
-   emoji-only) cannot be embedded;
-2. the embeddings are centred on the batch mean; from 30 cards on, each card's similarities are averaged
-   with its nearest neighbours' (``cluster.smooth``); where the Ward cuts' silhouette shows structure the
-   tree is cut at its best k, else the groups are the consensus communities of the neighbour graph; then
-   a spherical k-means polish (``cluster.py``);
+   (``embed.py``: all-MiniLM-L6-v2 as int8 ONNX, run by onnxruntime), and blended with its own words'
+   vectors (``words.py``); texts with no known token (blank, emoji-only) cannot be embedded;
+2. the embeddings are centred on the batch mean, and notes that share a rare term ("wordpress", "EHCP")
+   drawn closer (``jargon.py``); from 30 cards on, each card's similarities are averaged with its nearest
+   neighbours' (``cluster.smooth``); where the Ward cuts' silhouette shows structure the tree is cut at its
+   best k and groups are split where the silhouette does not fall, else the groups are the consensus
+   communities of the neighbour graph; then a spherical k-means polish (``cluster.py``);
 3. groups with fewer than ``min_group_size(N)`` cards go to ``unsorted``; the rest become themes, named by
    a short phrase of their own notes (``labels.py``), with the most central card as representative.
 

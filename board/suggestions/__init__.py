@@ -143,9 +143,8 @@ def suggest(
             themes_idx.append([int(u)])
         good = np.flatnonzero(ok)
         if len(good) >= 3:
-            good_texts = [distinct[u] for u in good]
-            raw = similarity(x[good], smoothed=False, texts=good_texts)
-            sim = similarity(x[good], texts=good_texts)
+            raw = similarity(x[good], smoothed=False, texts=[distinct[u] for u in good])
+            sim = smooth(raw)
             lab = _cluster.cluster(sim, granularity=granularity, raw=raw, min_size=min_size)
             fit = _cluster.fit_to_own_cluster(sim, lab)
             for u in np.flatnonzero(fit < OUTLIER_FIT):  # loners that were merely parked in a group
@@ -185,11 +184,17 @@ def similarity(x: np.ndarray, smoothed: bool = True, texts: list[str] | None = N
     terms ``texts`` share (``jargon.overlap``; the texts behind ``x``, if given); from ``SMALL_BATCH`` cards
     on, each card's row averaged with its nearest neighbours' (``cluster.smooth``)."""
     xc = _cluster.centre(x)
-    n = len(x)
     sim = (xc @ xc.T).astype(np.float32)
     if texts is not None and JARGON_WEIGHT:
         sim += np.float32(JARGON_WEIGHT) * _jargon.overlap(texts, get_encoder().knows)
-    if n < SMALL_BATCH or not smoothed:
+    return smooth(sim) if smoothed else sim
+
+
+def smooth(sim: np.ndarray) -> np.ndarray:
+    """From ``SMALL_BATCH`` cards on, each card's row of ``sim`` averaged with its nearest neighbours'
+    (``cluster.smooth``); a smaller batch's as it is."""
+    n = len(sim)
+    if n < SMALL_BATCH:
         return sim
     self_weight = SMOOTH_SELF_WEIGHT_SMALL if n < SMOOTH_SMALL_N else SMOOTH_SELF_WEIGHT
     return _cluster.smooth(sim, min(SMOOTH_NEIGHBOURS, n // 10), self_weight)

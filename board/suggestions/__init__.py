@@ -84,8 +84,17 @@ class Suggestion:
 
 
 def warm() -> None:
-    """Load the model now (it is otherwise loaded on first use). Once per process; safe from any thread."""
+    """Load the model and the word table now (otherwise loaded on first use). Once per process; safe from
+    any thread."""
     get_encoder()
+    _words.table()
+
+
+def note_vectors(texts: list[str]) -> np.ndarray:
+    """Each text's vector as the suggester compares notes: the model's, blended with its words'
+    (``words.blend``); a zero row for a text with nothing the model knows."""
+    encoder = get_encoder()
+    return _words.blend(texts, encoder.encode(texts), encoder)
 
 
 def min_group_size(n: int) -> int:
@@ -134,9 +143,8 @@ def suggest(
     min_size = min_group_size(n - len(placed))
     themes_idx: list[list[int]] = []  # each: distinct-text numbers (u)
     if dupes:
-        encoder = get_encoder()
         distinct = [texts[d[0]] for d in dupes]
-        x = _words.blend(distinct, encoder.encode(distinct), encoder)
+        x = note_vectors(distinct)
         ok = np.linalg.norm(x, axis=1) > 0
         # Texts with no known token (emoji-only, unknown script) can only group with their exact duplicates.
         for u in np.flatnonzero(~ok):

@@ -254,8 +254,8 @@ def _common(key: tuple[str, ...], surface: dict, encoder) -> bool:
     form = _display(surface[key])
     if form.isupper() and len(form) > 1:
         return False  # an acronym: "EHCP", "LTN"
-    vocab = getattr(encoder, "tokenizer", None)
-    return vocab is None or vocab.token_to_id(form.lower()) is not None
+    knows = getattr(encoder, "knows", None)
+    return knows is None or knows(form.lower())
 
 
 class _Shown(dict):

@@ -5,9 +5,7 @@ moved together (board/arrange.py)."""
 
 import numpy as np
 
-from . import _key, similarity
-from .embed import get_encoder
-from .words import blend
+from . import _key, note_vectors, similarity
 
 # A card is "like" the one asked about when its similarity is this many standard deviations above the
 # mean of the batch's similarities to that card (centred cosines shift with the batch, a fixed cut
@@ -25,8 +23,7 @@ def similar(text: str, texts: list[str], most: int = MOST) -> list[int]:
     if not key or len(others) < 2:
         return same[:most]
     batch = [text] + [texts[i] for i in others]
-    encoder = get_encoder()
-    x = blend(batch, encoder.encode(batch), encoder)
+    x = note_vectors(batch)
     if not np.linalg.norm(x[0]) > 0:
         return same[:most]
     row = similarity(x, texts=batch)[0, 1:]

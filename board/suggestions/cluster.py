@@ -38,6 +38,12 @@ COMMUNITY_RESOLUTION = 1.25
 # 1.5 gave StackOverflow k within [k/2, 2k] in 75 % of draws, 2.0 in 85 %, 2.5 in 100 %).
 COMMUNITY_RESOLUTION_SMALL = 2.5
 CONSENSUS_RUNS = 20
+# Below this many cards (no neighbour smoothing), communities beyond the silhouette's best k are
+# distrusted: a handful of cards on three topics in varied wording (7-15 cards) split into 4-5
+# communities. From this many cards on the communities stand: education's 50-note draw of seed 0 has its
+# best silhouette at k = 3 (a tight subgroup, 0.166) where its communities are 10 (0.125), and the cap
+# made 3 themes of 10 topics.
+FEW_CARDS = 30
 CONSENSUS_BAR = 0.5
 MIN_K = 3  # never fewer themes than this from a batch that has the cards for them
 # Below SMALL_N cards, where the best silhouette shows structure, the largest k whose silhouette is within
@@ -268,8 +274,8 @@ def choose_k(s: np.ndarray, scores: dict[int, tuple[float, np.ndarray]]) -> tupl
     Rousseeuw's bound), its k is kept (below ``SMALL_N`` cards: the largest k within ``SMALL_N_TOLERANCE``
     of it). Below it the silhouette only grows with k (workshop notes: 0.10 at k = 3 to 0.17 at the cap, no
     peak) and says nothing about k; the groups are then the consensus communities of the neighbour graph
-    (``consensus_communities``), at least ``MIN_K`` of them (else the Ward cut at ``MIN_K``) and no more
-    than the silhouette's best k (else the Ward cut there).
+    (``consensus_communities``), at least ``MIN_K`` of them (else the Ward cut at ``MIN_K``) and, below
+    ``FEW_CARDS`` cards, no more than the silhouette's best k (else the Ward cut there).
     """
     best_k = max(scores, key=lambda k: (scores[k][0], -k))
     best = scores[best_k][0]
@@ -279,7 +285,8 @@ def choose_k(s: np.ndarray, scores: dict[int, tuple[float, np.ndarray]]) -> tupl
         return best_k, None
     lab = consensus_communities(s)
     k = int(lab.max()) + 1
-    if k > best_k:  # a handful of cards on two or three topics: more communities than the curve's top
+    if k > best_k and len(s) < FEW_CARDS:
+        # A handful of cards on two or three topics: more communities than the curve's top.
         return best_k, None
     return (k, lab) if k >= MIN_K else (MIN_K, None)
 

@@ -37,6 +37,7 @@ ENV_THREADS = "LINEWALK_SUGGESTER_THREADS"
 # characters), and this bounds the work on a pasted essay.
 MAX_CHARS = 2000
 MAX_TOKENS = 128
+PHRASE_BATCH = 64  # candidate names run together (``encode_phrases``)
 CACHE_SIZE = 20_000  # 384 float32 each: ~31 MB at most
 
 
@@ -128,6 +129,39 @@ class Encoder:
         vectors = self._pool.map(one, known) if self._pool else map(one, known)
         for i, vector in zip(known, vectors, strict=True):
             out[i] = vector
+        return _normalise(out)
+
+    def encode_phrases(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of short phrases (candidate theme names), run ``PHRASE_BATCH`` at a time, texts of
+        one token count together (no padding), and never cached. A phrase's vector then depends slightly
+        on the phrases run beside it (the activations' int8 scale is the batch's), which is why notes are
+        run alone (``_run``); the same notes give the same candidates in the same order, so the same
+        names. One run per phrase cost more than the notes' own runs on a slow box (589 candidates of
+        1,000 tweets: 1.03 s, ~1.2 ms of each run fixed overhead; docs/suggestions.md)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        encs = self.tokenizer.encode_batch([t[:MAX_CHARS] for t in texts])
+        special = self.special | {self.unk_id}
+        by_length: dict[int, list[int]] = {}
+        for i, enc in enumerate(encs):
+            if any(t not in special for t in enc.ids):
+                by_length.setdefault(len(enc.ids), []).append(i)
+        batches = [
+            rows[j : j + PHRASE_BATCH]
+            for _, rows in sorted(by_length.items())
+            for j in range(0, len(rows), PHRASE_BATCH)
+        ]
+
+        def run(rows):
+            ids = np.array([encs[i].ids for i in rows], dtype=np.int64)
+            return self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0].mean(
+                axis=1
+            )
+
+        results = self._pool.map(run, batches) if self._pool else map(run, batches)
+        for rows, vectors in zip(batches, results, strict=True):
+            out[rows] = vectors
         return _normalise(out)
 
 

@@ -184,7 +184,7 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
     order = sorted({c[1] for cands in candidates for c in cands})
     index = {t: i for i, t in enumerate(order)}
     emb = (
-        encoder.encode([t.replace(" & ", " and ") for t in order])
+        encoder.encode_phrases([t.replace(" & ", " and ") for t in order])
         if order
         else np.zeros((0, centroids.shape[1]))
     )

@@ -224,6 +224,16 @@ async def test_presence_counts_connected_participants_by_sector(inquiry, room, f
     await room["presenter"].until(lambda s: text(s, "presence").startswith("2 participants connected"))
 
 
+async def test_the_first_phone_in_counts_itself_from_its_first_frame(inquiry, carol):
+    """A phone's socket is counted with the next presence frame (arrivals are written together, up to a
+    second later); its own first frame already counts it: nobody alone in a room reads "0 participants
+    connected"."""
+    screen = await Screen(inquiry.code, carol).connect()
+    assert text(screen, "presence").startswith("1 participant connected"), text(screen, "presence")
+    await screen.until(lambda s: text(s, "presence").startswith("1 participant connected"))
+    await screen.close()
+
+
 async def test_two_facilitators_acting_at_once_converge(inquiry, room):
     first, _ = await rounds_of(inquiry)
     await room["carol"].post("Shared card")

@@ -38,13 +38,13 @@ COMMUNITY_RESOLUTION = 1.25
 # 1.5 gave StackOverflow k within [k/2, 2k] in 75 % of draws, 2.0 in 85 %, 2.5 in 100 %).
 COMMUNITY_RESOLUTION_SMALL = 2.5
 CONSENSUS_RUNS = 20
+CONSENSUS_BAR = 0.5
 # Below this many cards (no neighbour smoothing), communities beyond the silhouette's best k are
 # distrusted: a handful of cards on three topics in varied wording (7-15 cards) split into 4-5
 # communities. From this many cards on the communities stand: education's 50-note draw of seed 0 has its
 # best silhouette at k = 3 (a tight subgroup, 0.166) where its communities are 10 (0.125), and the cap
 # made 3 themes of 10 topics.
 FEW_CARDS = 30
-CONSENSUS_BAR = 0.5
 MIN_K = 3  # never fewer themes than this from a batch that has the cards for them
 # Below SMALL_N cards, where the best silhouette shows structure, the largest k whose silhouette is within
 # SMALL_N_TOLERANCE (relative) of the best is kept: the curve is flat near its top there and its argmax

@@ -117,9 +117,7 @@ class Encoder:
         workshop sets, grouping and names are as good (docs/suggestions.md), at ~25% more model time."""
         encs = self.tokenizer.encode_batch([t[:MAX_CHARS] for t in texts])
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # A text with nothing the model knows keeps a zero row.
-        special = self.special | {self.unk_id}
-        known = [i for i, enc in enumerate(encs) if any(t not in special for t in enc.ids)]
+        known = self._known(encs)  # a text with nothing the model knows keeps a zero row
 
         def one(i):
             ids = np.array([encs[i].ids], dtype=np.int64)
@@ -130,6 +128,11 @@ class Encoder:
         for i, vector in zip(known, vectors, strict=True):
             out[i] = vector
         return _normalise(out)
+
+    def _known(self, encs) -> list[int]:
+        """Indexes of the encodings with at least one token the model knows (not special, not unknown)."""
+        special = self.special | {self.unk_id}
+        return [i for i, enc in enumerate(encs) if any(t not in special for t in enc.ids)]
 
     def encode_phrases(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of short phrases (candidate theme names), run ``PHRASE_BATCH`` at a time, texts of
@@ -142,11 +145,9 @@ class Encoder:
         if not texts:
             return out
         encs = self.tokenizer.encode_batch([t[:MAX_CHARS] for t in texts])
-        special = self.special | {self.unk_id}
         by_length: dict[int, list[int]] = {}
-        for i, enc in enumerate(encs):
-            if any(t not in special for t in enc.ids):
-                by_length.setdefault(len(enc.ids), []).append(i)
+        for i in self._known(encs):
+            by_length.setdefault(len(encs[i].ids), []).append(i)
         batches = [
             rows[j : j + PHRASE_BATCH]
             for _, rows in sorted(by_length.items())

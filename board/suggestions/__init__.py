@@ -68,7 +68,7 @@ JARGON_WEIGHT = 0.15
 
 @dataclass
 class SuggestedTheme:
-    label: str  # short label from the group's distinctive words, e.g. "Workforce · staff · shortages"
+    label: str  # a short phrase of the group's own notes, e.g. "Hospital discharge", "Energy & bills"
     members: list[int]  # indexes into the input texts
     representative: int  # index of the most representative text (closest to the centroid)
 

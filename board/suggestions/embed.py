@@ -139,8 +139,9 @@ class Encoder:
         one token count together (no padding), and never cached. A phrase's vector then depends slightly
         on the phrases run beside it (the activations' int8 scale is the batch's), which is why notes are
         run alone (``_run``); the same notes give the same candidates in the same order, so the same
-        names. One run per phrase cost more than the notes' own runs on a slow box (589 candidates of
-        1,000 tweets: 1.03 s, ~1.2 ms of each run fixed overhead; docs/suggestions.md)."""
+        names. One run per phrase was mostly the run's fixed cost (~1 ms before its first token on a slow
+        box): 589 candidates of 1,000 tweets took 1.03 s beside the notes' own 2.44 s, 0.36 s so
+        (docs/suggestions.md, "Sixth round")."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out

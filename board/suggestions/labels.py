@@ -3,7 +3,8 @@
 For each group, the candidates are (a) the phrases of 2-4 words that at least two of its notes contain
 (runs of words within a clause; no candidate starts or ends with a stop word; counted once per note) and
 (b) "A & B" pairs of its six most used words (the form facilitators write: "Energy & bills"), never two
-forms of one word ("Children & child"). A candidate must be used more often in its group than in the
+forms of one word ("Children & child") and never two words a phrase of (a) already joins ("Street & high"
+where the notes write "high street"). A candidate must be used more often in its group than in the
 batch at large, and hold no word the notes only write with a capital inside a sentence (a place or a
 person: "Manchester"). Each candidate is embedded with the suggester's encoder and scored by its cosine
 with the group's centroid (KeyBERT-style), less 0.3 x its best cosine with another group's centroid (the
@@ -160,10 +161,13 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
         )
         cands = [(k, shown[k], df[k] / size, ctfidf(df[k] / size, k)) for k in phrases_]
         pool = singles[:PAIR_WORDS]
+        said = set(phrases_)
         for i, a in enumerate(pool):
             for b in pool[i + 1 :]:
                 if _same_root(a[0], b[0]):
                     continue  # "Children & child", "Teacher & teaching": one word said twice
+                if a + b in said or b + a in said:
+                    continue  # "Street & high", "Teacher & new": the notes write "High street"
                 support = min(df[a], df[b]) / size
                 rarer = a if batch_df[a] <= batch_df[b] else b
                 cands.append((a + b, f"{shown[a]} & {shown[b]}", support, ctfidf(support, rarer)))

@@ -393,6 +393,16 @@ def test_a_word_every_topic_uses_or_a_place_name_does_not_name_a_theme():
         assert 1 <= len(theme.label.split()) <= 4
 
 
+BUS_NOTES = [
+    "Fares went up on the buses",
+    "The bus never comes",
+    "Buses stop at six",
+    "Bus routes were cut",
+    "The last bus is at ten",
+    "Bus fares cost too much",
+]
+
+
 def test_a_name_never_pairs_two_forms_of_one_word():
     # The child notes share only "child" and "children": "Child & children" says one word twice.
     texts = [
@@ -402,18 +412,40 @@ def test_a_name_never_pairs_two_forms_of_one_word():
         "Children are not heard",
         "Listen to the child",
         "Children know best",
-        "Fares went up on the buses",
-        "The bus never comes",
-        "Buses stop at six",
-        "Bus routes were cut",
-        "The last bus is at ten",
-        "Bus fares cost too much",
+        *BUS_NOTES,
     ]
     names = label_groups(texts, [list(range(6)), list(range(6, 12))], get_encoder())
     for name in names:
         parts = [p.strip().lower() for p in name.split("&")]
         assert len({p[:4] for p in parts}) == len(parts), name
     assert "bus" in names[1].lower()
+
+
+def test_a_name_does_not_split_a_phrase_its_notes_write_into_a_pair():
+    # "hospital" and "discharge" are the discharge notes' two commonest words, and the notes write them as
+    # one phrase: the wall says "Hospital discharge" (or the notes' other phrase), never "Discharge &
+    # hospital".
+    discharge = [
+        "Hospital discharge on a Friday means nobody is home to help",
+        "Discharge from hospital waits days for a care package",
+        "Patients stuck in hospital because discharge paperwork is slow",
+        "Hospital discharge teams need social workers on the ward",
+        "My dad's discharge from hospital was chaos",
+        "Equipment arrives two days after discharge",
+    ]
+    teachers = [
+        "New teachers get no training on autism",
+        "A new teacher left after one term",
+        "Teachers need time to plan for SEND",
+        "Our new teacher has never met a child with ADHD",
+        "Teacher training skips additional needs",
+        "Teachers are exhausted by June",
+    ]
+    texts = discharge + teachers + BUS_NOTES
+    names = label_groups(texts, [list(range(6)), list(range(6, 12)), list(range(12, 18))], get_encoder())
+    for name, notes in zip(names, (discharge, teachers), strict=False):
+        assert "&" not in name, name
+        assert any(name.lower() in note.lower() for note in notes), f"{name!r} is a phrase of its notes"
 
 
 def test_a_tight_subgroup_does_not_collapse_the_rest_into_two_themes():

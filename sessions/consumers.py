@@ -283,7 +283,7 @@ def act_db(actor, message):
             audit.record(
                 actor.inquiry_id, actor, f"{message.type}.{message.op}", refused.message, refused=True
             )
-        return protocol.error_frame(refused.code, refused.message), None
+        return protocol.error_frame(refused.code, refused.message, message["client_id"]), None
     if (message.type, message.op) == ("card", "add"):
         card, _created = result
         return protocol.ack_frame(card.client_id, card.pk, card.status, card.silent), result
@@ -293,15 +293,13 @@ def act_db(actor, message):
 @database_sync_to_async
 def post_db(inquiry_id, batch):
     """Posts gathered by a Batches: (frame for each sender, result or None), in order."""
-    return [
-        _post_reply(result)
-        for result in board_actions.post_cards(inquiry_id, [(a, m["client_id"], m["text"]) for a, m in batch])
-    ]
+    results = board_actions.post_cards(inquiry_id, [(a, m["client_id"], m["text"]) for a, m in batch])
+    return [_post_reply(result, m["client_id"]) for (_, m), result in zip(batch, results, strict=True)]
 
 
-def _post_reply(result):
+def _post_reply(result, client_id):
     if isinstance(result, Refused):
-        return protocol.error_frame(result.code, result.message), None
+        return protocol.error_frame(result.code, result.message, client_id), None
     card, _created = result
     return protocol.ack_frame(card.client_id, card.pk, card.status, card.silent), result
 
@@ -609,7 +607,7 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
         except protocol.ProtocolError as error:
             if error.code == "forbidden" and error.key in protocol.STEERING:
                 await refused_db(self.actor, error.key, error.message)
-            await self.send(protocol.error_frame(error.code, error.message))
+            await self.send(protocol.error_frame(error.code, error.message, error.client_id))
             return
         if message.type == "sync":
             await self.resume(message["last_seq"])

@@ -25,9 +25,10 @@ from . import wire
 class ProtocolError(Refused):
     """Bad input from one client: it gets ``message`` back, nothing else happens."""
 
-    def __init__(self, code, message, key=None):
+    def __init__(self, code, message, key=None, client_id=None):
         super().__init__(code, message)
         self.key = key  # (type, op) when known
+        self.client_id = client_id  # the refused post's, when it carried one the page can match
 
 
 # Field kinds -------------------------------------------------------------------------------------------
@@ -550,13 +551,28 @@ def parse(text, role, max_bytes):
         names = ", ".join(shown(name) for name in unknown[:5]) + (", …" if len(unknown) > 5 else "")
         raise ProtocolError("unknown_field", f"Unknown field(s) for {kind}.{op}: {names}.")
     fields = {}
-    for name, field in schema.items():
-        if name not in data:
-            if field.required and not getattr(field, "nullable", False):
-                raise ProtocolError("missing_field", f"{kind}.{op} needs the field {name}.")
-            continue
-        fields[name] = field.parse(name, data[name])
+    try:
+        for name, field in schema.items():
+            if name not in data:
+                if field.required and not getattr(field, "nullable", False):
+                    raise ProtocolError("missing_field", f"{kind}.{op} needs the field {name}.")
+                continue
+            fields[name] = field.parse(name, data[name])
+    except ProtocolError as error:
+        # A post the page keeps until it is answered (an empty one, say) must be answered by its id, or
+        # the page would send it again on every reconnect.
+        error.client_id = _client_id_of(schema, data)
+        raise
     return Message(kind, op, fields)
+
+
+def _client_id_of(schema, data):
+    if "client_id" not in schema or "client_id" not in data:
+        return None
+    try:
+        return schema["client_id"].parse("client_id", data["client_id"])
+    except ProtocolError:
+        return None
 
 
 # Groups and frames ----------------------------------------------------------------------------------------
@@ -644,11 +660,13 @@ PONG = '<div id="lw-pong" hidden></div>'
 PING_EVERY = 0.5
 
 
-def error_frame(code, message):
-    """Told to the sender only, in the page's status region (role=status, so it is announced)."""
+def error_frame(code, message, client_id=None):
+    """Told to the sender only, in the page's status region (role=status, so it is announced). A refusal
+    of a message that carried a ``client_id`` (a post) names it, so the page can stop resending it."""
     return format_html(
-        '<div id="lw-status" hx-swap-oob="innerHTML"><p class="error" data-code="{}">{}</p></div>',
+        '<div id="lw-status" hx-swap-oob="innerHTML"><p class="error" data-code="{}"{}>{}</p></div>',
         code,
+        format_html(' data-client="{}"', client_id) if client_id else "",
         # Whatever the message quotes must still be sendable (a lone surrogate is not UTF-8).
         message.encode("utf-8", "backslashreplace").decode("utf-8"),
     )

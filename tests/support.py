@@ -71,6 +71,7 @@ class Frame:
         error = status.find(".//p[@class='error']") if status is not None else None
         self.error = error.get("data-code") if error is not None else None
         self.error_message = error.text_content() if error is not None else None
+        self.refused_client = error.get("data-client") if error is not None else None
 
     def first(self, dom_id):
         return next(

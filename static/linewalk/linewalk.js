@@ -187,6 +187,8 @@
     }
     var ack = document.getElementById('lw-ack');
     if (ack && ack.dataset.ack) { acknowledge(ack.dataset.ack, ack.dataset.card, ack.dataset.status); delete ack.dataset.ack; }
+    var refusal = document.querySelector('#lw-status [data-client]');
+    if (refusal) { refused(refusal.dataset.client, refusal.dataset.code); refusal.removeAttribute('data-client'); }
     retryAfterLimit(message);
     if (message.indexOf('data-code="unavailable"') >= 0) { retryLater(); }
     restoreOpenDetails();
@@ -335,6 +337,33 @@
     }
   }
 
+  // The server answered a post with a refusal that names it. One it will never store (empty, too long, the
+  // round closed, the room paused...) leaves the queue, or it would be sent again on every reconnect and
+  // refused again; its text goes back in the box, so nothing written is lost. The error stays on show.
+  // What may pass later (the database was down, too fast) stays queued and is sent again.
+  var TRY_AGAIN = { unavailable: true, rate_limited: true, server_error: true };
+  function refused(cid, code) {
+    if (TRY_AGAIN[code]) { return; }
+    var item = pending.find(function (p) { return p.client_id === cid; });
+    if (!item) { return; }
+    pending = pending.filter(function (p) { return p !== item; });
+    save(PENDING_KEY, pending);
+    renderPending();
+    var box = document.getElementById('compose-text');
+    if (box && !isBlank(item.text)) {
+      box.value = box.value && box.value !== item.text ? item.text + '\n' + box.value : item.text;
+      updateCount(box);
+    }
+  }
+
+  // What the server strips and counts as nothing (board/text.py): white space, format characters
+  // (zero-width space, joiners, direction marks), controls, letters drawn as blanks; combining marks
+  // with nothing to combine with.
+  var EDGES = /^[\s\p{Cf}\p{Cc}\p{Zs}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0\u2800\u034f]+|[\s\p{Cf}\p{Cc}\p{Zs}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0\u2800\u034f]+$/gu;
+  var BLANK = /^[\s\p{Cf}\p{Cc}\p{Zs}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0\u2800\u034f\p{Mn}\p{Me}]*$/u;
+  function stripInvisible(text) { return text.replace(EDGES, ''); }
+  function isBlank(text) { return BLANK.test(text); }
+
   function renderPending() {
     var list = document.getElementById('pending');
     if (!list) { return; }
@@ -348,9 +377,10 @@
 
   function post(form) {
     var box = form.querySelector('textarea');
-    var text = box.value.trim();
-    if (!text) { status('Write something first.', 'error'); box.focus(); return; }
-    if (text.length > 280) { status('That is ' + text.length + ' characters; the limit is 280.', 'error'); return; }
+    var text = stripInvisible(box.value);
+    if (isBlank(text)) { status('Your contribution is empty: write something first.', 'error'); box.focus(); return; }
+    var length = Array.from(text).length; // as the server counts: characters, not UTF-16 units
+    if (length > 280) { status('That is ' + length + ' characters; the limit is 280.', 'error'); return; }
     var item = { client_id: newClientId(), text: text };
     pending.push(item);
     save(PENDING_KEY, pending);

@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from board.text import is_blank, strip_invisible
 
 from . import limits
-from .models import DEFAULT_SECTORS, RETENTION_LIMIT, normalise_code
+from .models import DEFAULT_SECTORS, RETENTION_LIMIT, distinct_sectors, normalise_code
 
 
 def _lines(text, limit, what):
@@ -47,7 +47,7 @@ class InquiryForm(forms.Form):
         return _lines(self.cleaned_data["rounds"], 500, "round question")
 
     def clean_sectors(self):
-        sectors = list(dict.fromkeys(_lines(self.cleaned_data["sectors"], 100, "sector")))
+        sectors = distinct_sectors(_lines(self.cleaned_data["sectors"], 100, "sector"))
         if not sectors:
             raise forms.ValidationError("List at least one sector.")
         return sectors

@@ -12,6 +12,16 @@ CODE_LENGTH = 6
 
 DEFAULT_SECTORS = ["NHS", "Local authority", "Voluntary and community sector", "Other"]
 
+
+def distinct_sectors(names):
+    """Each sector once, however it is capitalised or spaced ("NHS", "nhs", "NHS  "), in the first spelling
+    given: two spellings would be two choices on the join form and split the sector lens and the report."""
+    first = {}
+    for name in names:
+        first.setdefault(" ".join(name.split()).casefold(), name)
+    return list(first.values())
+
+
 # The longest an inquiry can be set to be kept after it closes (days): ten years.
 RETENTION_LIMIT = 3650
 

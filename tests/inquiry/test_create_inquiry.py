@@ -30,6 +30,22 @@ def test_it_creates_an_inquiry_with_rounds_sectors_and_anonymity(alice, users):
     assert list(inquiry.facilitators.all()) == [users["alice"]]
 
 
+def test_a_sector_listed_twice_in_other_capitals_is_one_sector_in_its_first_spelling(alice, anonymous):
+    alice.post(
+        "/inquiries/new/",
+        {
+            "title": "T",
+            "question": "Q?",
+            "sectors": "NHS\nHousing\nNHS\nnhs\n  Nhs \nhousing\nLocal  authority\nlocal authority",
+        },
+    )
+    inquiry = Inquiry.objects.get(title="T")
+    assert inquiry.sectors == ["NHS", "Housing", "Local  authority"]
+    page = anonymous.get(f"/i/{inquiry.code}/join/").content.decode()
+    assert page.count('name="sector"') == 3
+    assert 'value="nhs"' not in page and 'value="Nhs"' not in page and 'value="housing"' not in page
+
+
 def test_the_form_offers_the_default_sectors(alice):
     page = alice.get("/inquiries/new/").content.decode()
     for sector in ("NHS", "Local authority", "Voluntary and community sector", "Other"):

@@ -117,7 +117,7 @@ def publish(inquiry, kind, op, data, fragments):
     event = events.publish(inquiry, kind, op, data, fragments)
     columns = _COLUMN.findall(fragments[render.PARTICIPANT_KIND])
     if columns:
-        _tell_authors(inquiry, {int(pk) for pk in columns if pk}, unsorted="" in columns)
+        _tell_authors(inquiry, {int(pk) for pk in columns if pk}, unsorted="" in columns, shown=False)
     return event
 
 
@@ -126,20 +126,24 @@ def _column(inquiry, theme_id):
     return list(Card.objects.filter(inquiry=inquiry, theme_id=theme_id).order_by("position", "pk"))
 
 
-def _tell_author(inquiry, card, context, siblings=None, last=False):
+def _tell_author(inquiry, card, context, siblings=None, last=False, shown=True):
     """The author sees their own card even where others cannot (silent writing, queues), in its place
-    (``siblings``: its column's cards in order, when known; ``last``: it is its column's last)."""
+    (``siblings``: its column's cards in order, when known; ``last``: it is its column's last; ``shown``
+    False: their screen cannot have it yet, see ``render.card_placed``)."""
     if card.public or card.status == Card.HIDDEN:
         return
     if siblings is None and not last:
         siblings = _column(inquiry, card.theme_id)
-    html = render.card_placed(card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id)
+    html = render.card_placed(
+        card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id, shown=shown
+    )
     notify_participant(inquiry.pk, card.author_id, html, after=inquiry.seq)
 
 
-def _tell_authors(inquiry, theme_ids, unsorted=False):
+def _tell_authors(inquiry, theme_ids, unsorted=False, shown=True):
     """Columns were re-rendered for participants, which leaves out the cards only their authors may see
-    (silent writing, queues): put those back on their authors' screens, in place, one frame each."""
+    (silent writing, queues), or such cards moved: put those back on their authors' screens, in place,
+    one frame each (``shown`` False: the columns were re-rendered, so their screens have them no more)."""
     where = Q(theme_id__in=theme_ids)
     if unsorted:
         where |= Q(theme__isnull=True)
@@ -157,7 +161,7 @@ def _tell_authors(inquiry, theme_ids, unsorted=False):
             columns[card.theme_id] = _column(inquiry, card.theme_id)
         siblings = columns[card.theme_id]
         frames[card.author_id] += render.card_placed(
-            card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id
+            card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id, shown=shown
         )
     for author, html in frames.items():
         notify_participant(inquiry.pk, author, html, after=inquiry.seq)
@@ -216,7 +220,7 @@ def post_cards(inquiry_id, posts):
                 render.cards_appended(inquiry, fresh, context),
             )
             for card in fresh:
-                _tell_author(inquiry, card, context, last=True)
+                _tell_author(inquiry, card, context, last=True, shown=False)
     return results
 
 
@@ -265,7 +269,9 @@ def edit_card(actor, card_id, text):
         publish(
             inquiry, "card", "edit", {"card": card.pk}, render.card_changed(inquiry, card, before, context)
         )
-        _tell_author(inquiry, card, context)
+        # Shown to the room before, it left the author's screen with the room's frame, unless its theme
+        # was re-drawn, which put it back (``publish``).
+        _tell_author(inquiry, card, context, shown=not before[render.PARTICIPANT_KIND] or bool(card.theme_id))
         return card
 
 

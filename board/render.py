@@ -419,19 +419,21 @@ def card_moved(inquiry, card, themes, siblings, context):
     return for_each_kind(build)
 
 
-def card_placed(card, kind, context, siblings, viewer=None):
+def card_placed(card, kind, context, siblings, viewer=None, shown=True):
     """``card`` out of wherever it shows and into its place in its column: before the next card of
     ``siblings`` (its column's cards in order; None: it goes last) that this screen shows (``viewer``: a
-    participant whose own unshared cards show to them)."""
+    participant whose own unshared cards show to them). ``shown`` False: the screen cannot have it (just
+    posted, or its column just re-drawn without it), and a swap taking it out would find nothing."""
     html = card_html(card, kind, context)
+    gone = delete(card.dom_id) if shown else ""
     after = None
     if siblings is not None:
         at = next(index for index, sibling in enumerate(siblings) if sibling.pk == card.pk)
         after = next((s for s in siblings[at + 1 :] if on_board(s, kind, viewer)), None)
     if after is not None:
-        return delete(card.dom_id) + oob(after.dom_id, html, swap="beforebegin")
+        return gone + oob(after.dom_id, html, swap="beforebegin")
     column = "cards-unsorted" if card.theme_id is None else f"cards-theme-{card.theme_id}"
-    return delete(card.dom_id) + oob(column, html)
+    return gone + oob(column, html)
 
 
 def themes_replaced(inquiry):

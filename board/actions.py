@@ -717,6 +717,7 @@ def open_vote(actor, round_id, target, budget, per_item, live):
         vote = Vote.objects.create(
             inquiry=inquiry,
             round=voting_round,
+            opened_in_id=inquiry.current_round_id,
             target=target,
             budget=budget,
             per_item=min(per_item, budget),

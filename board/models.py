@@ -130,6 +130,11 @@ class Vote(models.Model):
     revealed = models.BooleanField(default=False)
     is_open = models.BooleanField(default=True)
     created = models.DateTimeField(auto_now_add=True)
+    # The round the room was in when the vote opened (``round`` is what it votes on, often none): the
+    # screens show the vote's outcome ("The vote is closed.", its sector lens) in that round only.
+    opened_in = models.ForeignKey(
+        "inquiry.Round", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created", "-pk"]
@@ -140,6 +145,12 @@ class Vote(models.Model):
     @property
     def results_visible(self):
         return self.live_results or self.revealed
+
+    def belongs_to(self, round_id):
+        """Whether this is the vote of the round ``round_id`` (a vote from before rounds were recorded
+        belongs to any)."""
+        own = self.opened_in_id or self.round_id
+        return own is None or own == round_id
 
 
 class Dot(models.Model):

@@ -143,9 +143,12 @@ def mine_frames(inquiry, participant_ids, vote, none_of=()):
 def base_context(inquiry):
     rounds = list(inquiry.rounds.order_by("position", "pk"))
     current = next((r for r in rounds if r.pk == inquiry.current_round_id), None)
+    vote = current_vote(inquiry)
     return {
         "inquiry": inquiry,
-        "vote": current_vote(inquiry),
+        "vote": vote,
+        # A closed vote's outcome shows in its own round only: the next round does not carry it.
+        "vote_here": vote is not None and vote.belongs_to(inquiry.current_round_id),
         "rounds": rounds,
         "current_round": current,
         "show_names": inquiry.show_names,

@@ -90,7 +90,7 @@ def activate_round(actor, round_id):
         inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
         inquiry.save(update_fields=["current_round", "timer_ends_at", "timer_closes_round"])
         notes.append(f"round {target.position + 1}: {target.question}")
-        fragments = render.room_changed(inquiry, "round-banner", "silent-count", "timer")
+        fragments = render.room_changed(inquiry, "round-banner", "silent-count", "timer", "vote-bar")
         publish(inquiry, "round", "activate", {"round": target.pk}, fragments)
         return target
 

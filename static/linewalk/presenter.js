@@ -2,7 +2,7 @@
  *
  * One entry point, fit(), run after every frame the socket applies, when the stage changes size and at
  * load. It decides what the stage shows (the board; the next steps in their round; the sector lens once
- * a round is closed), which wall (gathering: the contributions not yet in a theme, newest first, beside
+ * a round that held its own vote is closed), which wall (gathering: the contributions not yet in a theme, newest first, beside
  * the themes so far; clustering and voting: every theme at once with its strongest or latest cards), the
  * text size and number of columns that show the most (the largest text when everything fits), and hides
  * what does not fit behind a "+N more". Cards are reordered with the CSS order property and hidden with a
@@ -201,7 +201,10 @@
     var steps = byId('steps-view');
     var round = banner ? banner.dataset.round : '';
     if (steps && round && (steps.dataset.stepsRounds || '').split(' ').indexOf(round) >= 0) { return 'steps'; }
-    if (phase === 'closed' && byId('lens') && byId('lens').querySelector('.lens-theme')) { return 'lens'; }
+    // The sector lens is the outcome of this round's own vote: an earlier round's is not shown again.
+    var vote = byId('vote-bar');
+    var ours = vote && vote.dataset.vote && vote.dataset.voteHere === '1';
+    if (phase === 'closed' && ours && byId('lens') && byId('lens').querySelector('.lens-theme')) { return 'lens'; }
     return 'board';
   }
 
@@ -250,12 +253,12 @@
     var stage = stageOf(phase);
     if (body.dataset.stage !== stage) { body.dataset.stage = stage; }
     markNew();
+    countContributions(); // the head's count is right whatever the stage shows
     var board = byId('board');
     if (stage === 'board' && board) {
       var gathering = GATHERING.indexOf(phase) >= 0 && number(byId('unsorted-count')) > 0;
       var wall = gathering ? 'gather' : 'themes';
       if (body.dataset.wall !== wall) { body.dataset.wall = wall; }
-      countContributions();
       if (gathering) { fitGathering(board); } else { fitThemes(board); }
     } else if (stage === 'lens') {
       var lens = byId('lens');

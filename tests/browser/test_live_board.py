@@ -91,11 +91,11 @@ def test_the_character_counter_counts_down_and_an_empty_post_is_refused_before_s
     expect(counter).to_have_text("280 characters left")
 
     carol.get_by_role("button", name="Post").click()
-    expect(carol.locator("#lw-status")).to_have_text("Write something first.")
+    expect(carol.locator("#lw-status")).to_have_text("Your contribution is empty: write something first.")
     expect(box).to_be_focused()
     box.fill("   \n  ")
     carol.get_by_role("button", name="Post").click()
-    expect(carol.locator("#lw-status")).to_have_text("Write something first.")
+    expect(carol.locator("#lw-status")).to_have_text("Your contribution is empty: write something first.")
     expect(carol.locator("#pending li")).to_have_count(0)
     assert not [frame for frame in sent if '"card"' in frame]
 

@@ -94,3 +94,29 @@ def test_the_facilitators_tables_take_the_boards_place_at_1280x720_until_tucked_
     assert not within(alice, rows.nth(12))  # back in the side panel, below the steering controls
     alice.get_by_role("button", name="Show the tables over the board").click()
     assert within(alice, rows.nth(12))
+
+
+def test_two_tables_still_cover_the_whole_board_and_every_tool_fits_the_screen(event_screens, event_inquiry):
+    # Two tables make a short panel: it still takes the board's place to the bottom of the screen (no
+    # cards showing through below it), and the Move form's choice of person, whose options are as long as
+    # "Name (Voluntary and community sector) · Table 2", stays on the screen.
+    from board.tables import actions as table_actions
+    from inquiry.access import FACILITATOR, Actor
+
+    def open_two():
+        boss = Actor(FACILITATOR, event_inquiry.pk, user_id=get_user_model().objects.get(username="alice").pk)
+        table_actions.open_tables(boss, None, "mixed", count=2)
+
+    in_thread(open_two)
+    alice = event_screens.facilitator(viewport={"width": 1280, "height": 720})
+    expect(alice.locator("#tables-rows tr")).to_have_count(2)
+    section = alice.locator("#tables-section").bounding_box()
+    for tool in ("#tables-move-who", "#tables-move-to", ".tables-tools button >> nth=-1"):
+        box = alice.locator(tool).bounding_box()
+        assert within(alice, alice.locator(tool)), tool
+        assert box["x"] + box["width"] <= section["x"] + section["width"], f"{tool} is past the panel's edge"
+    below = alice.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('#tables-section') !== null",
+        [section["x"] + section["width"] / 2, 700],
+    )
+    assert below, "the room's board shows through below the tables"

@@ -90,3 +90,26 @@ def test_this_resonates_toggles_and_says_so(screens):
     expect(resonates).to_have_attribute("aria-pressed", "false")
     expect(card(carol, CARDS[0]).locator(".card-votes")).to_have_text("")
     expect(card(alice, CARDS[0]).locator(".reaction-count")).to_have_text("0 find this resonates")
+
+
+def test_an_open_vote_comes_before_a_phones_own_long_posts(screens):
+    # Two long posts of one's own made the ballot start a screen and more below the top of the phone.
+    seed(screens.inquiry, cards=CARDS)
+    alice = screens.facilitator()
+    carol = screens.participant("Carol")
+    for n in range(2):
+        carol.get_by_role("textbox", name="Your contribution").fill(
+            f"Post {n}: " + "a long thought about joined-up care " * 7
+        )
+        carol.get_by_role("button", name="Post").click()
+        expect(carol.locator("#own-posts-list li")).to_have_count(n + 1)
+    vote = alice.get_by_role("form", name="Open a vote")
+    vote.get_by_label("Vote on").select_option("cards")
+    vote.get_by_role("button", name="Open a vote").click()
+    ballot = carol.locator("#vote-view")
+    expect(ballot).to_be_visible()
+    carol.evaluate("() => window.scrollTo(0, 0)")
+    top = ballot.bounding_box()["y"]
+    # On the first screen, with room for its first item.
+    assert top < carol.viewport_size["height"] - 200, f"the ballot starts at {top:.0f} px on an 844 px phone"
+    expect(vote_item(carol, CARDS[0]).get_by_role("button", name="Add a dot")).to_be_enabled()

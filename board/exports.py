@@ -316,7 +316,8 @@ def json_chunks(inquiry, *, include_all=False):
         for t in themes
     ]  # fmt: skip
     vote_rows = [
-        {"ref": vote_refs[v.pk], "round": round_refs.get(v.round_id), "target": v.target, "budget": v.budget,
+        {"ref": vote_refs[v.pk], "round": round_refs.get(v.round_id),
+         "opened_in": round_refs.get(v.opened_in_id), "target": v.target, "budget": v.budget,
          "per_item": v.per_item, "live_results": v.live_results, "revealed": v.revealed, "is_open": v.is_open,
          "created": iso(v.created)}
         for v in votes
@@ -683,6 +684,7 @@ def _import(user, data):
         votes[ref] = Vote(
             inquiry=inquiry,
             round=r.ref("round", rounds, optional=True),
+            opened_in=r.ref("opened_in", rounds, optional=True),  # absent from files before 2026-11-30
             target=r.choice("target", [t for t, _ in Vote.TARGETS], Vote.CARDS),
             budget=r.number("budget", 3, high=1000),
             per_item=r.number("per_item", 1, high=1000),

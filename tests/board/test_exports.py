@@ -59,12 +59,14 @@ def make_board(inquiry, *, small_sector=True):
             "Written in silence", "Vic" if small_sector else "Raj", teams, round=second, silent=True
         ),
     }
-    vote = Vote.objects.create(inquiry=inquiry, round=first, target=Vote.CARDS, budget=3)
+    vote = Vote.objects.create(inquiry=inquiry, round=first, opened_in=first, target=Vote.CARDS, budget=3)
     for name in ("Carol", "Dave", "Lena"):
         Dot.objects.create(vote=vote, participant=people[name], card=cards["records"])
     Dot.objects.create(vote=vote, participant=people["Nadia"], card=cards["unicode"])
     Dot.objects.create(vote=vote, participant=people["Omar"], card=cards["hidden"])
-    theme_vote = Vote.objects.create(inquiry=inquiry, round=None, target=Vote.THEMES, budget=2)
+    theme_vote = Vote.objects.create(
+        inquiry=inquiry, round=None, opened_in=second, target=Vote.THEMES, budget=2
+    )
     for name in ("Nadia", "Raj"):
         Dot.objects.create(vote=theme_vote, participant=people[name], theme=teams)
     for name in ("Omar", "Raj"):

@@ -40,6 +40,8 @@ def test_an_export_imports_as_a_new_inquiry_that_exports_the_same(alice, inquiry
     assert response.status_code == 302 and response["Location"] == f"/i/{copy.code}/facilitate/"
     assert copy.code != inquiry.code
     assert comparable(exported(alice, copy)) == comparable(first)
+    # Each vote keeps the round it was opened in, whose screens show its outcome.
+    assert [v["opened_in"] for v in first["votes"]] == ["r1", "r2"]
 
 
 def test_an_export_of_visible_contributions_round_trips_too(alice, inquiry, carol, dave):

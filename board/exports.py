@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from inquiry.models import Inquiry, Participant, Round
+from inquiry.models import Inquiry, Participant, Round, distinct_sectors, sector_key
 
 from . import harvest
 from .models import (
@@ -588,6 +588,10 @@ def _import(user, data):
     sectors = meta._get("sectors", _MISSING)
     if not isinstance(sectors, list) or not sectors or not all(_storable(s) and s.strip() for s in sectors):
         raise ImportProblem("inquiry.sectors must be a list of sector names.")
+    # One sector however a file spells it ("NHS", "nhs": an inquiry made before sectors were merged), in
+    # its first spelling, for the inquiry and each of its people.
+    sectors = distinct_sectors(sectors)
+    spelling = {sector_key(s): s for s in sectors}
     inquiry = Inquiry.objects.create(
         title=meta.text("title", 200),
         question=meta.text("question", 500),
@@ -631,7 +635,7 @@ def _import(user, data):
             # Nobody's session holds this token: imported people cannot post as themselves.
             token=f"imported-{secrets.token_urlsafe(32)}",
             display_name=r.text("display_name", 60, default="", empty=True),
-            sector=r.text("sector", 100),
+            sector=spelling.get(sector_key(sector := r.text("sector", 100)), sector),
             removed=r.flag("removed"),
         )
         times.append(("joined", r.when("joined")))

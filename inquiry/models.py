@@ -18,8 +18,13 @@ def distinct_sectors(names):
     given: two spellings would be two choices on the join form and split the sector lens and the report."""
     first = {}
     for name in names:
-        first.setdefault(" ".join(name.split()).casefold(), name)
+        first.setdefault(sector_key(name), name)
     return list(first.values())
+
+
+def sector_key(name):
+    """What two spellings of one sector have in common: "NHS", "nhs" and "NHS  " are one."""
+    return " ".join(name.split()).casefold()
 
 
 # The longest an inquiry can be set to be kept after it closes (days): ten years.

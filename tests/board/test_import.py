@@ -70,6 +70,20 @@ def test_the_importer_alone_facilitates_the_copy_and_nobody_can_post_as_its_peop
     assert Theme.objects.filter(inquiry=copy).count() == 2
 
 
+def test_a_file_spelling_one_sector_two_ways_imports_it_as_one(alice, inquiry, carol, dave):
+    # A file from before sectors were merged: "NHS" and "nhs" were two choices, and people chose both.
+    make_board(inquiry)
+    data = exported(alice, inquiry)
+    data["inquiry"]["sectors"] = [*data["inquiry"]["sectors"], "nhs", " Local  Authority"]
+    data["participants"][1]["sector"] = "nhs"
+    data["participants"][-1]["sector"] = " Local  Authority"
+    upload(alice, data)
+    copy = Inquiry.objects.exclude(pk=inquiry.pk).get()
+    assert copy.sectors == inquiry.sectors
+    assert set(copy.participants.values_list("sector", flat=True)) <= set(inquiry.sectors)
+    assert exported(alice, copy)["participants"][1]["sector"] == "NHS"
+
+
 def test_the_import_page_needs_a_login(anonymous):
     response = anonymous.get("/inquiries/import/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")

@@ -266,9 +266,10 @@ def edit_card(actor, card_id, text):
         _screen(card, inquiry)
         card.save(update_fields=["text", "edited", "status", "held_reason"])
         context = render.base_context(inquiry)
-        publish(
-            inquiry, "card", "edit", {"card": card.pk}, render.card_changed(inquiry, card, before, context)
-        )
+        fragments = render.card_changed(inquiry, card, before, context)
+        if inquiry.spotlight_card_id == card.pk:
+            fragments = _spotlight_follows(inquiry, card, fragments)
+        publish(inquiry, "card", "edit", {"card": card.pk}, fragments)
         # Shown to the room before, it left the author's screen with the room's frame, unless its theme
         # was re-drawn, which put it back (``publish``).
         _tell_author(inquiry, card, context, shown=not before[render.PARTICIPANT_KIND] or bool(card.theme_id))
@@ -281,14 +282,35 @@ def delete_card(actor, card_id):
         _require_room_open(inquiry)
         theme = card.theme
         on_map = card.map_nodes.exists()
-        card.delete()
+        Card.objects.filter(pk=card.pk).delete()  # not card.delete(): that forgets the card's id
         context = render.base_context(inquiry)
         themes = [theme] if theme else []
-        fragments = render.cards_left(inquiry, [card_id], themes, context)
+        fragments = render.cards_left(inquiry, [card], themes, context)
         if on_map:
             fragments = map_render.with_map(fragments, inquiry)
-        fragments[render.FACILITATOR_KIND] += render.delete(f"queued-{card_id}") + render.queue_count(inquiry)
+        if inquiry.spotlight_card_id == card.pk:
+            # The database let go of it with the card (SET_NULL): the open screens let go of it too.
+            inquiry.spotlight_card = None
+            fragments = _spotlight_follows(inquiry, card, fragments)
         publish(inquiry, "card", "delete", {"card": card_id}, fragments)
+        _tell_authors_left(inquiry, [card])
+
+
+def _spotlight_follows(inquiry, card, fragments):
+    """``fragments`` of a change to the spotlit ``card``, and the spotlight with them: showing what the
+    card says now, or gone once the room may no longer see the card (held back, waiting for approval,
+    deleted). Inside ``changing``."""
+    if inquiry.spotlight_card_id is not None and not card.public:
+        inquiry.spotlight_card = None
+        inquiry.save(update_fields=["spotlight_card"])
+    spotlight = render.room_changed(inquiry, "spotlight")
+    return {kind: html + spotlight[kind] for kind, html in fragments.items()}
+
+
+def _tell_authors_left(inquiry, cards):
+    """Cards that left (as they were): their authors' own that the room did not see leave their screens."""
+    for author, html in render.own_cards_left(cards).items():
+        notify_participant(inquiry.pk, author, html, after=inquiry.seq)
 
 
 def move_card(actor, card_id, theme_id, position=None):
@@ -534,8 +556,7 @@ def reject_card(actor, card_id):
         supported = card.dots.exists() or card.reactions.exists()
         erase_cards(inquiry, [card])
         context = render.base_context(inquiry)
-        fragments = render.cards_left(inquiry, [card_id], themes, context)
-        fragments[render.FACILITATOR_KIND] += render.delete(f"queued-{card_id}") + render.queue_count(inquiry)
+        fragments = render.cards_left(inquiry, [card], themes, context)
         publish(
             inquiry,
             "card",
@@ -543,6 +564,7 @@ def reject_card(actor, card_id):
             {"card": card_id},
             render.with_lens(fragments, inquiry) if supported else fragments,
         )
+        _tell_authors_left(inquiry, [card])
         why = f"; it was held back: {reason}" if reason else ""
         audit.record(
             inquiry.pk, actor, "card.reject", f"card {card_id} ({was}) rejected, its text erased{why}"
@@ -584,9 +606,7 @@ def erase_participant(actor):
             participant.display_name = ""
             participant.save(update_fields=["display_name"])
         context = render.base_context(inquiry)
-        fragments = render.cards_left(inquiry, sorted(mine), themes, context)
-        fragments[render.FACILITATOR_KIND] += "".join(render.delete(f"queued-{pk}") for pk in mine)
-        fragments[render.FACILITATOR_KIND] += render.queue_count(inquiry)
+        fragments = render.cards_left(inquiry, sorted(cards, key=lambda card: card.pk), themes, context)
         if touched:
             counted = render.votes_changed(inquiry, list(touched.values()), vote)
             fragments = {kind: html + counted[kind] for kind, html in fragments.items()}
@@ -605,8 +625,9 @@ def erase_participant(actor):
         ):
             fragments = {kind: html + more.get(kind, "") for kind, html in fragments.items()}
         publish(inquiry, "participant", "erase", {"participant": participant.pk, **counts}, fragments)
+        own = render.own_cards_left(cards).get(participant.pk, "")
         notify_participant(
-            inquiry.pk, participant.pk, render.mine_html(inquiry, participant.pk), after=inquiry.seq
+            inquiry.pk, participant.pk, own + render.mine_html(inquiry, participant.pk), after=inquiry.seq
         )
         erased = ", ".join(f"{n} {kind[:-1] if n == 1 else kind}" for kind, n in counts.items())
         audit.record(inquiry.pk, actor, "participant.erase", f"{erased} erased at the participant's request")

@@ -169,10 +169,20 @@ def room_state(inquiry):
         ).count()
     return {
         "timer_ends_at_ms": int(inquiry.timer_ends_at.timestamp() * 1000) if inquiry.timer_ends_at else None,
-        "spotlight_card": inquiry.spotlight_card,
+        "spotlight_card": spotlit_card(inquiry),
         "spotlight_theme": spotlight_theme,
         "silent_count": silent,
     }
+
+
+def spotlit_card(inquiry):
+    """The card in the spotlight, read afresh, if the whole room may see it now. A card held back, waiting
+    for approval, hidden, silent or gone never shows there, on any screen, whatever the spotlight still
+    points at: the actions take it out as it changes, and this holds even if one of them does not."""
+    if inquiry.spotlight_card_id is None:
+        return None
+    card = Card.objects.select_related("author").filter(pk=inquiry.spotlight_card_id).first()
+    return card if card is not None and card.public else None
 
 
 def board_state(inquiry, kind, viewer=None):
@@ -377,27 +387,47 @@ def card_changed(inquiry, card, before, context):
                 html += oob("cards-unsorted", card_html(card, kind, context))
             html += unsorted_count(inquiry, kind)
         if kind == FACILITATOR_KIND:
-            html += delete(f"queued-{card.pk}")
-            if card.status in QUEUED:
+            # Off the board is in the queue, for facilitators: only a card that was there leaves it.
+            queued_before, queued_now = not before[kind], card.status in QUEUED
+            if queued_before:
+                html += delete(f"queued-{card.pk}")
+            if queued_now:
                 html += oob("queue-cards", partial("queued-card", kind, {**context, "card": card}))
-            html += queue_count(inquiry)
+            if queued_before or queued_now:
+                html += queue_count(inquiry)
         return html
 
     return for_each_kind(build)
 
 
-def cards_left(inquiry, card_ids, themes, context, extra=None):
-    """Cards leave where they were; the theme columns named are re-rendered whole."""
-    return for_each_kind(
-        lambda kind: (
-            "".join(delete(f"card-{pk}") for pk in card_ids)
-            + "".join(
-                partial("theme", kind, {**context, "theme": with_cards(t, kind), "oob": True}) for t in themes
-            )
-            + unsorted_count(inquiry, kind)
-            + (extra(kind) if extra else "")
+def cards_left(inquiry, cards, themes, context, extra=None):
+    """Cards leave where they were (``cards``: as they were, their status before they went): each screen
+    is told to take out only those it shows (a swap that finds nothing is an error in the page), the
+    facilitators' queue included; the theme columns named are re-rendered whole. Their authors' own
+    unshared cards leave their screens by ``own_cards_left``."""
+    queued = [card for card in cards if card.status in QUEUED]
+
+    def build(kind):
+        html = "".join(delete(card.dom_id) for card in cards if on_board(card, kind))
+        if kind == FACILITATOR_KIND and queued:
+            html += "".join(delete(f"queued-{card.pk}") for card in queued) + queue_count(inquiry)
+        html += "".join(
+            partial("theme", kind, {**context, "theme": with_cards(t, kind), "oob": True}) for t in themes
         )
-    )
+        return html + unsorted_count(inquiry, kind) + (extra(kind) if extra else "")
+
+    return for_each_kind(build)
+
+
+def own_cards_left(cards):
+    """{author id: the swaps taking their own cards that the room did not see (silent writing, queues)
+    off their screens}, for ``cards`` that left (as they were). A card in a theme went with its column,
+    which ``cards_left`` re-rendered."""
+    frames = {}
+    for card in cards:
+        if not card.public and card.status != Card.HIDDEN and card.theme_id is None:
+            frames[card.author_id] = frames.get(card.author_id, "") + delete(card.dom_id)
+    return frames
 
 
 def theme_count(theme, kind):

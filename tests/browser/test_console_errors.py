@@ -1,11 +1,17 @@
 """Ordinary use logs no errors in the pages' consoles: no out-of-band swap the server sends may target
 an element the page lacks (htmx logs `htmx:oobErrorNoTarget` for each): not a phone whose post is held
-for review, nor phones and the facilitator's page while tables open, take posts and close."""
+for review, nor phones and the facilitator's page while tables open, take posts and close, nor any
+screen while cards are hidden, restored and deleted, or erased while still waiting for approval."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
 
-from .pages import card, post
+from inquiry.models import Inquiry
+
+from .conftest import in_thread
+from .pages import card, open_card, post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,4 +70,50 @@ def test_tables_opening_taking_posts_and_closing_log_no_errors(screens):
     post(phones["Carol"], "Back in the room")
     for page in [*phones.values(), alice]:
         expect(card(page, "Back in the room")).to_be_visible()
+    assert errors == {name: [] for name in errors}
+
+
+def test_hiding_restoring_and_deleting_cards_log_no_errors(screens):
+    alice = screens.facilitator()
+    presenter = screens.presenter()
+    carol = screens.participant("Carol")
+    dave = screens.participant("Dave", "Local authority")
+    pages = {"alice": alice, "presenter": presenter, "Carol": carol, "Dave": dave}
+    errors = {name: console_errors(page) for name, page in pages.items()}
+
+    post(carol, "Shared care records")
+    post(carol, "One key worker per family")
+    open_card(alice, "Shared care records").get_by_role("button", name="Hide card").click()
+    expect(card(dave, "Shared care records")).to_have_count(0)
+    card(alice, "Shared care records").get_by_role("button", name="Restore").click()
+    expect(card(dave, "Shared care records")).to_be_visible()
+    screens.answer_next_dialog(carol)
+    own = carol.locator("#own-posts-list .own-post").filter(has_text="One key worker per family")
+    own.get_by_role("button", name=re.compile("^Delete")).click()
+    for page in pages.values():
+        expect(card(page, "One key worker per family")).to_have_count(0)
+        expect(card(page, "Shared care records")).to_be_visible()
+    assert errors == {name: [] for name in errors}
+
+
+def test_erasing_posts_still_waiting_for_approval_logs_no_errors(screens):
+    in_thread(lambda: Inquiry.objects.filter(pk=screens.inquiry.pk).update(premoderation=True))
+    alice = screens.facilitator()
+    presenter = screens.presenter()
+    carol = screens.participant("Carol")
+    dave = screens.participant("Dave", "Local authority")
+    pages = {"alice": alice, "presenter": presenter, "Dave": dave}
+    errors = {name: console_errors(page) for name, page in pages.items()}
+
+    post(carol, "Waiting for approval")
+    post(dave, "Dave waits too")
+    expect(alice.locator("#queue-count")).to_have_text("2")
+    carol.goto(f"/i/{screens.inquiry.code}/erase/")
+    carol.get_by_role("button", name="Erase my contributions").click()
+    expect(alice.locator("#queue-count")).to_have_text("1")
+    # Approving Dave's post reaches every screen after the erasure did (its author's shown approved:
+    # not data-status pending).
+    alice.locator("#queue-cards").get_by_role("button", name="Approve").click()
+    for page in pages.values():
+        expect(card(page, "Dave waits too").and_(page.locator(".card:not([data-status])"))).to_be_visible()
     assert errors == {name: [] for name in errors}

@@ -26,6 +26,8 @@
   var lastSeq = pageSeq ? parseInt(pageSeq, 10) || 0 : null;
   var socket = null;
   var connected = false;
+  // A facilitator removed this participant: the server said so and closed the socket for good.
+  var removed = false;
   var PENDING_KEY = 'linewalk:pending:' + code;
   var HEADER = /^<div id="lw-seq"[^>]*data-seq="(\d+)"([^>]*)>/;
   var DISMISSED_KEY = 'linewalk:dismissed:' + code;
@@ -148,7 +150,10 @@
     connected = false;
     if (retryTimer) { window.clearTimeout(retryTimer); retryTimer = null; }
     var code = e.detail.event && e.detail.event.code;
-    if (code === 4403) {
+    var reason = document.querySelector('#lw-status [data-code]');
+    if (code === 4403 && reason && reason.dataset.code === 'removed') {
+      removedFromInquiry();
+    } else if (code === 4403) {
       setConnection('closed', 'Not connected: join the inquiry again to take part.');
     } else if (code === 4013) {
       // The server could not reach its database to open this socket: it said so and closed with "try
@@ -163,6 +168,17 @@
       setConnection('reconnecting', 'Connection lost: reconnecting… Your posts are kept and will be sent.');
     }
   });
+
+  // The server's own words ("A facilitator has removed you from this inquiry.") stay in the status line
+  // as the one message: no "join again" (joining again is refused), nothing left to post, edit or delete.
+  function removedFromInquiry() {
+    removed = true;
+    setConnection('closed', '');
+    var line = document.getElementById('lw-connection');
+    if (line) { line.hidden = true; }
+    refresh();
+    if (window.LinewalkOwnPosts) { window.LinewalkOwnPosts.draw(); }
+  }
 
   root.addEventListener('htmx:wsBeforeMessage', function (e) {
     var match = HEADER.exec(e.detail.message);
@@ -420,7 +436,7 @@
     var closed = banner ? (banner.dataset.closedRounds || '').split(' ').filter(Boolean) : [];
     // After a frame that drew a few cards (a move, a new post), only those need looking at, unless what
     // marks every card changed (the closed rounds, the person's own cards): static/linewalk/swap.js.
-    var marks = closed.join(' ') + '|' + Array.from(own).join(' ');
+    var marks = closed.join(' ') + '|' + Array.from(own).join(' ') + (removed ? '|removed' : '');
     var touched = window.LinewalkFrame && marks === lastMarks ? window.LinewalkFrame.cards() : null;
     lastMarks = marks;
     if (window.LinewalkCards) {
@@ -432,7 +448,7 @@
     cards.forEach(function (card) {
       var mine = own.has(card.dataset.card);
       if (card.classList.contains('mine') !== mine) { card.classList.toggle('mine', mine); }
-      var open = mine && closed.indexOf(card.dataset.round) < 0;
+      var open = mine && !removed && closed.indexOf(card.dataset.round) < 0;
       if (card.classList.contains('open-round') !== open) { card.classList.toggle('open-round', open); }
       // Nobody resonates with their own card (the server refuses it too): a card acknowledged as one's
       // own after it was drawn loses the button.
@@ -442,9 +458,9 @@
     var form = document.getElementById('compose-form');
     if (form && banner) {
       var isOpen = banner.dataset.open === '1';
-      form.querySelector('textarea').disabled = !isOpen;
-      form.querySelector('button[type=submit]').disabled = !isOpen;
-      form.classList.toggle('closed', !isOpen);
+      form.querySelector('textarea').disabled = !isOpen || removed;
+      form.querySelector('button[type=submit]').disabled = !isOpen || removed;
+      form.classList.toggle('closed', !isOpen && !removed); // its note says the box opens again
     }
     applyFilter(touched);
     applyMine();

@@ -232,20 +232,34 @@
     newest = Math.max(newest || 0, top);
   }
 
-  // The head (title, count) keeps clear of presence and "Live", which share its row at its right.
+  // The head (title, count) keeps clear of presence and "Live", which share its row at its right: its
+  // right padding is as wide as they are, so the title is what gives way (an ellipsis). Presence shows
+  // its per-sector chips only while the title keeps TITLE_ROOM beside them (or the whole of a short
+  // title); else the total alone (body.presence-brief: a class on the body outlives presence's swaps).
+  var TITLE_ROOM = 16; // rem
   function clearHead() {
     var head = document.querySelector('.presenter-head');
     var presence = byId('presence');
     var live = byId('lw-connection');
     if (!head || !presence || !live) { return; }
-    var beside = Math.ceil(live.getBoundingClientRect().width + rem()) + 'px';
+    var unit = rem();
+    var liveWidth = live.getBoundingClientRect().width;
+    var beside = Math.ceil(liveWidth + unit) + 'px';
     if (presence.style.marginRight !== beside) { presence.style.marginRight = beside; }
-    var room = Math.ceil(presence.getBoundingClientRect().width + live.getBoundingClientRect().width + 2 * rem()) + 'px';
+    var title = head.querySelector('h1');
+    var count = byId('presenter-count');
+    function right() { return presence.getBoundingClientRect().width + liveWidth + 2 * unit; }
+    body.classList.remove('presence-brief');
+    if (presence.querySelector('.presence-sector')) {
+      var left = head.getBoundingClientRect().width - right() - (count ? count.getBoundingClientRect().width + unit : 0);
+      var wanted = title ? Math.min(title.scrollWidth, TITLE_ROOM * unit) : 0;
+      if (left < wanted) { body.classList.add('presence-brief'); }
+    }
+    var room = Math.ceil(right()) + 'px';
     if (head.style.paddingRight !== room) { head.style.paddingRight = room; }
   }
 
   function fit() {
-    clearHead();
     var state = byId('room-state');
     body.classList.toggle('join-corner', !!(state && state.dataset.join === 'corner'));
     var banner = byId('round-banner');
@@ -254,6 +268,7 @@
     if (body.dataset.stage !== stage) { body.dataset.stage = stage; }
     markNew();
     countContributions(); // the head's count is right whatever the stage shows
+    clearHead(); // once the count is written: it shares the line
     var board = byId('board');
     if (stage === 'board' && board) {
       var gathering = GATHERING.indexOf(phase) >= 0 && number(byId('unsorted-count')) > 0;

@@ -1,0 +1,168 @@
+"""The presenter's top line at event size: the inquiry's title, how many contributions and how many people
+are connected, each legible on one line and never drawn over one another; the title is what gives way
+(an ellipsis), and presence shows its per-sector chips only where they fit beside it.
+
+A hundred people are connected the way the presence count reads them: one Presence row per open
+participant socket (sessions/presence.py), written here for the event's participants, and then one
+phone that really joins, whose presence frame redraws the line live."""
+
+import re
+import uuid
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from inquiry import actions as inquiry_actions
+from sessions.models import Presence
+
+from .conftest import FULL_HD, SHARED_SCREEN, in_thread
+from .pages import snap
+from .test_presenter import people_have_joined, settled
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LONG_TITLE = "Event size: urgent and emergency care across the integrated care system, spring listening event"
+
+# Where the top line's parts are drawn: each part's box, whether it is whole (not cut off, not covered),
+# whether the title is cut with an ellipsis, and the sector chips shown.
+TOP_LINE = """() => {
+  const seen = el => el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const box = el => {
+    const r = el.getBoundingClientRect();
+    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
+  };
+  const onTop = el => {
+    const r = el.getBoundingClientRect();
+    return [[0.5, 0.5], [0.05, 0.5], [0.95, 0.5]].every(([x, y]) => {
+      const hit = document.elementFromPoint(r.left + r.width * x, r.top + r.height * y);
+      return hit && (el.contains(hit) || hit.contains(el));
+    });
+  };
+  const head = document.querySelector('.presenter-head');
+  const title = head.querySelector('h1');
+  const count = document.getElementById('presenter-count');
+  const presence = document.querySelector('#presence p');
+  const live = document.getElementById('lw-connection');
+  const headBox = head.getBoundingClientRect();
+  const headEnd = headBox.right - parseFloat(getComputedStyle(head).paddingRight);
+  const inHead = el => el.getBoundingClientRect().right <= headEnd + 0.5;
+  const part = el => ({
+    box: box(el), text: el.innerText, onTop: onTop(el),
+    whole: el.scrollWidth <= el.clientWidth + 1 && el.getBoundingClientRect().right <= window.innerWidth,
+  });
+  return {
+    title: {
+      ...part(title), cut: title.scrollWidth > title.clientWidth + 1,
+      ellipsis: getComputedStyle(title).textOverflow, inHead: inHead(title),
+    },
+    count: { ...part(count), inHead: inHead(count) },
+    presence: part(presence),
+    live: part(live),
+    lineHeight: parseFloat(getComputedStyle(presence).lineHeight),
+    rem: parseFloat(getComputedStyle(document.documentElement).fontSize),
+    sectors: [...document.querySelectorAll('#presence .presence-sector')].filter(seen)
+      .map(el => ({ text: el.innerText, box: box(el), onTop: onTop(el) })),
+  };
+}"""
+
+
+def connect(inquiry, counts):
+    """``counts`` participants of each sector connected now, as their open sockets are counted."""
+
+    def run():
+        rows = []
+        for sector, n in counts.items():
+            for participant in inquiry.participants.filter(sector=sector).order_by("pk")[:n]:
+                rows.append(
+                    Presence(
+                        inquiry=inquiry,
+                        participant=participant,
+                        sector=sector,
+                        channel_name=f"test.{uuid.uuid4().hex}",
+                        server="test-room",
+                        seen=timezone.now(),
+                    )
+                )
+        Presence.objects.bulk_create(rows)
+        return len(rows)
+
+    return in_thread(run)
+
+
+def overlap(a, b):
+    return min(a["right"], b["right"]) - max(a["left"], b["left"]) > 0.5 and (
+        min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > 0.5
+    )
+
+
+def assert_one_legible_line(page, context):
+    found = page.evaluate(TOP_LINE)
+    parts = {name: found[name] for name in ("title", "count", "presence", "live")}
+    for name, part in parts.items():
+        assert part["box"]["width"] > 0 and part["onTop"], (context, name, "not shown whole", found)
+    for name in ("count", "presence", "live"):
+        assert parts[name]["whole"], (context, name, "cut off", found)
+    for name in ("title", "count"):
+        assert found[name]["inHead"], (context, name, "runs under presence", found)
+    names = list(parts)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert not overlap(parts[a]["box"], parts[b]["box"]), (context, a, b, "overlap", found)
+    # One line: every part's middle on the same line, presence one line high.
+    middles = [(p["box"]["top"] + p["box"]["bottom"]) / 2 for p in parts.values()]
+    assert max(middles) - min(middles) < found["lineHeight"] / 2, (context, "not one line", found)
+    assert found["presence"]["box"]["height"] < 1.5 * found["lineHeight"], (context, "presence wraps", found)
+    # The title gives way with an ellipsis, and keeps enough to read.
+    if found["title"]["cut"]:
+        assert found["title"]["ellipsis"] == "ellipsis", (context, found["title"])
+        assert found["title"]["box"]["width"] >= 8 * found["rem"], (context, "title too short", found)
+    for chip in found["sectors"]:
+        assert chip["onTop"], (context, chip)
+        assert chip["box"]["right"] <= found["presence"]["box"]["right"] + 0.5, (context, chip)
+        assert not overlap(chip["box"], found["count"]["box"]), (context, chip)
+    return found
+
+
+@pytest.mark.parametrize("size", [SHARED_SCREEN, FULL_HD], ids=["1280x720", "1920x1080"])
+@pytest.mark.parametrize("corner", [False, True], ids=["join-large", "join-corner"])
+def test_a_hundred_people_in_four_sectors_leave_the_top_line_legible(
+    event_screens, event_inquiry, size, corner
+):
+    event_inquiry.title = LONG_TITLE
+    event_inquiry.save(update_fields=["title"])
+    in_thread(inquiry_actions.join, event_inquiry, display_name="Late", sector="Other")
+    connected = connect(
+        event_inquiry, {"NHS": 34, "Local authority": 30, "Voluntary and community sector": 28, "Other": 9}
+    )
+    assert connected == 101
+    if corner:
+        people_have_joined(event_inquiry)
+    presenter = event_screens.presenter(viewport=size)
+    expect(presenter.locator("#presence")).to_contain_text("101 participants connected")
+    settled(presenter)
+    label = f"{size['width']}x{size['height']}{' corner' if corner else ''}"
+    found = assert_one_legible_line(presenter, label)
+    assert re.match(r"\d{3} contributions", found["count"]["text"]), found["count"]
+    assert found["title"]["cut"], found["title"]  # this title is longer than the line has room for
+    snap(presenter, f"head-{label.replace(' ', '-')}")
+
+    # A phone joins: the presence frame redraws the line, which stays legible.
+    event_screens.participant("Priya", sector="NHS")
+    expect(presenter.locator("#presence")).to_contain_text("102 participants connected")
+    settled(presenter)
+    assert_one_legible_line(presenter, label + " after a join")
+    snap(presenter, f"head-{label.replace(' ', '-')}-joined")
+
+
+def test_a_small_room_keeps_its_sector_chips_and_whole_title(event_screens, event_inquiry):
+    event_inquiry.title = "Urgent care in our area"
+    event_inquiry.save(update_fields=["title"])
+    connect(event_inquiry, {"NHS": 3, "Other": 3})
+    presenter = event_screens.presenter(viewport=SHARED_SCREEN)
+    expect(presenter.locator("#presence")).to_contain_text("6 participants connected")
+    settled(presenter)
+    found = assert_one_legible_line(presenter, "small room")
+    assert not found["title"]["cut"], found["title"]
+    assert [chip["text"] for chip in found["sectors"]] == ["NHS 3", "Other 3"], found["sectors"]
+    snap(presenter, "head-small-room")

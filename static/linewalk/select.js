@@ -86,15 +86,46 @@
     });
   }
 
+  var UNSORTED = 'Not yet in a theme';
+  var moving = null; // the move sent and not yet seen on the board: {ids, theme, to, line}
+
+  function themeName(themeId) {
+    if (!themeId) { return UNSORTED; }
+    var section = document.querySelector('#themes > .theme[data-theme="' + themeId + '"] .theme-name');
+    return section ? section.textContent.trim() : 'the theme';
+  }
+
   function moveSelected(themeId) {
     var ids = orderedSelection();
     if (!ids.length) { sender.say('Select some cards first: click them, or Space on a card.', 'error'); return; }
     var message = { type: 'card', op: 'move_many', cards: ids.map(Number), theme: themeId ? parseInt(themeId, 10) : null };
     if (sender.send(message)) {
       sender.say('Moving ' + ids.length + ' card' + (ids.length === 1 ? '' : 's') + '…', 'info');
+      moving = { ids: ids, theme: themeId ? String(themeId) : '', to: themeName(themeId), line: document.querySelector('#lw-status p') };
       clear();
     }
   }
+
+  // "Moving…" gives way to "Moved" once every card shows where it went; a refusal from the server (it
+  // replaces the line) ends the wait too.
+  function moveArrived() {
+    if (!moving) { return; }
+    if (!moving.line || !document.getElementById('lw-status').contains(moving.line)) { moving = null; return; }
+    var there = moving.ids.every(function (id) {
+      var card = cardEl(id);
+      var section = card && card.closest('.theme');
+      return card && (section ? section.dataset.theme || '' : '') === moving.theme;
+    });
+    if (!there) { return; }
+    var n = moving.ids.length;
+    sender.say('Moved ' + n + ' card' + (n === 1 ? '' : 's') + (moving.theme ? ' to “' + moving.to + '”.' : ' back to ' + UNSORTED + '.'), 'info');
+    moving = null;
+  }
+
+  // The Move menu lists the themes on the board. If the one chosen there goes (another facilitator
+  // deleted or merged it), the menu says so rather than falling back to another target, and Move
+  // selected moves nothing until another is chosen.
+  function gone(select) { return select.querySelector('option[data-gone]'); }
 
   function themeOptions() {
     var select = document.getElementById('ws-move-to');
@@ -105,8 +136,41 @@
       var name = s.querySelector('.theme-name');
       return [s.dataset.theme, name ? name.textContent.trim() : ''];
     });
-    sender.fill(select, items, 1);
+    var stale = gone(select);
+    if (stale && !stale.selected) { stale.remove(); stale = null; }
+    var chosen = select.value;
+    var chosenName = select.selectedOptions.length ? select.selectedOptions[0].textContent : '';
+    sender.fill(select, items, stale ? 2 : 1); // the "deleted" line (first) stays while it is the choice
+    if (!stale && chosen && select.value !== chosen) { themeGone(select, chosenName); }
   }
+
+  function themeGone(select, name) {
+    var option = document.createElement('option');
+    option.value = 'gone';
+    option.disabled = true;
+    option.dataset.gone = name;
+    option.textContent = '“' + name + '” was deleted: choose again';
+    select.insertBefore(option, select.firstChild);
+    option.selected = true;
+    sender.say('The theme you chose to move cards to, “' + name + '”, was deleted (or merged into another). Choose where to move them.', 'error');
+  }
+
+  function moveToChosen() {
+    var select = document.getElementById('ws-move-to');
+    var stale = gone(select);
+    if (stale && stale.selected) {
+      sender.say('“' + stale.dataset.gone + '” was deleted: choose where to move the selected cards first.', 'error');
+      select.focus();
+      return;
+    }
+    moveSelected(select.value);
+  }
+
+  document.addEventListener('change', function (e) {
+    if (e.target.id !== 'ws-move-to') { return; }
+    var stale = gone(e.target);
+    if (stale && !stale.selected) { stale.remove(); }
+  });
 
   function cardsLike(card) {
     var url = workspace.dataset.similarUrl.replace(/\/0\/$/, '/' + idOf(card) + '/');
@@ -131,7 +195,7 @@
   document.addEventListener('click', function (e) {
     var action = e.target.closest('[data-action]');
     if (action) {
-      if (action.dataset.action === 'move-selected') { moveSelected(document.getElementById('ws-move-to').value); }
+      if (action.dataset.action === 'move-selected') { moveToChosen(); }
       else if (action.dataset.action === 'clear-selection') { clear(); }
       else if (action.dataset.action === 'cards-like') { cardsLike(action.closest('.card')); }
       return;
@@ -147,6 +211,7 @@
     selected.forEach(function (id) { if (cardEl(id)) { mark(id, true); } else { selected.delete(id); } });
     themeOptions();
     update();
+    moveArrived();
   });
 
   window.LinewalkSelect = {

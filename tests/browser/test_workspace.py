@@ -13,7 +13,8 @@ from inquiry.models import Inquiry
 
 from .axe import assert_accessible
 from .conftest import FULL_HD, SHARED_SCREEN, in_thread, seed
-from .pages import card, theme
+from .pages import card, snap, theme
+from .test_presenter import Steering
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,6 +97,48 @@ def test_ten_selected_cards_move_with_one_action_and_every_screen_shows_them_mov
     assert seq_of(inquiry) == before + 1  # one event for the ten
     expect(alice.locator("#ws-selected")).to_have_text("No cards selected")
     expect(alice.locator(f"#theme-{target.pk}-count")).to_have_text(str(count + 10))
+
+
+def test_a_move_waits_for_a_new_choice_when_another_facilitator_deletes_the_chosen_theme(event_screens):
+    inquiry = event_screens.inquiry
+    in_thread(inquiry_actions.add_cofacilitator, inquiry.created_by, inquiry, "bob")
+    bob = event_screens.facilitator("bob", viewport=SHARED_SCREEN)
+    doomed = Theme.objects.get(inquiry=inquiry, name="Workforce and roles")
+    kept = Theme.objects.get(inquiry=inquiry, name="Digital inclusion")
+    cards = bob.locator("#cards-unsorted > .card:not(.is-stacked):not([data-stack])")
+    ids = [cards.nth(i).get_attribute("data-card") for i in range(3)]
+    for card_id in ids:
+        bob.locator(f"#card-{card_id} .card-text").click()
+    expect(bob.locator("#ws-selected")).to_have_text("3 cards selected")
+    menu = bob.get_by_label("Move the selected cards to")
+    menu.select_option(label="Workforce and roles")
+
+    # Alice deletes that theme (the message her screen's Delete sends).
+    Steering(event_screens, "alice").send(type="theme", op="delete", theme=doomed.pk)
+    expect(bob.locator(f"#theme-{doomed.pk}")).to_have_count(0)
+    # Bob is told, and his menu names no other target in its place.
+    expect(bob.locator("#lw-status")).to_contain_text("“Workforce and roles”, was deleted")
+    expect(menu).to_have_value("gone")
+    expect(menu.locator("option:checked")).to_have_text("“Workforce and roles” was deleted: choose again")
+    snap(bob, "workspace-target-deleted")
+
+    # Move selected moves nothing until he chooses again.
+    before = seq_of(inquiry)
+    bob.get_by_role("button", name="Move selected").click()
+    expect(bob.locator("#lw-status")).to_contain_text("choose where to move the selected cards first")
+    assert seq_of(inquiry) == before
+    expect(bob.locator("#ws-selected")).to_have_text("3 cards selected")
+    for card_id in ids:
+        expect(bob.locator(f"#cards-unsorted > #card-{card_id}")).to_have_count(1)
+
+    # He chooses another: the "deleted" line goes, the cards move, and the status says they have.
+    menu.select_option(label="Digital inclusion")
+    expect(menu.locator("option[data-gone]")).to_have_count(0)
+    bob.get_by_role("button", name="Move selected").click()
+    for card_id in ids:
+        expect(bob.locator(f"#cards-theme-{kept.pk} > #card-{card_id}")).to_have_count(1)
+    expect(bob.locator("#lw-status")).to_have_text("Moved 3 cards to “Digital inclusion”.")
+    assert seq_of(inquiry) == before + 1
 
 
 def test_the_50th_card_is_reached_with_the_keyboard_in_at_most_15_key_presses(event_screens):

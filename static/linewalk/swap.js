@@ -14,14 +14,28 @@
   var root = document.getElementById('lw-socket');
   if (!root || !window.htmx) { return; }
 
+  // An element that comes in with the id of one the page already shows takes its place rather than
+  // doubling it: an author's phone shows their own post while it waits for review, and the room's frame
+  // that lets it out brings it again.
+  function arriving(node) {
+    if (node.nodeType === 1 && node.id) {
+      var shown = document.getElementById(node.id);
+      if (shown) {
+        if (frame && shown.parentElement) { frame.lists.add(shown.parentElement); }  // the list it left
+        shown.remove();
+      }
+    }
+    return node;
+  }
+
   htmx.defineExtension('lw-swap', {
     isInlineSwap: function (style) { return style === 'lw-outer'; },
     handleSwap: function (style, target, fragment) {
       // fragment: lw-outer's own element (in a document fragment); else the element whose children come in.
       switch (style) {
         case 'lw-outer': target.parentNode.replaceChild(fragment, target); break;
-        case 'lw-beforebegin': while (fragment.firstChild) { target.parentNode.insertBefore(fragment.firstChild, target); } break;
-        case 'lw-beforeend': while (fragment.firstChild) { target.appendChild(fragment.firstChild); } break;
+        case 'lw-beforebegin': while (fragment.firstChild) { target.parentNode.insertBefore(arriving(fragment.firstChild), target); } break;
+        case 'lw-beforeend': while (fragment.firstChild) { target.appendChild(arriving(fragment.firstChild)); } break;
         case 'lw-delete': target.remove(); break;
         default: return false;
       }

@@ -4,6 +4,7 @@ notify (broadcast on commit, through sessions.events.publish). Views and the con
 import re
 from collections import defaultdict
 from contextlib import contextmanager
+from datetime import timedelta
 from functools import wraps
 
 from django.db import IntegrityError, transaction
@@ -282,7 +283,10 @@ def delete_card(actor, card_id):
         _require_room_open(inquiry)
         theme = card.theme
         on_map = card.map_nodes.exists()
-        Card.objects.filter(pk=card.pk).delete()  # not card.delete(): that forgets the card's id
+        # What the author took back is kept nowhere: not in the stored changes a screen catching up is
+        # replayed, nor in the log (a spotlight quotes its card). Not card.delete(): that forgets its id.
+        _forget(inquiry, [card])
+        Card.objects.filter(pk=card.pk).delete()
         context = render.base_context(inquiry)
         themes = [theme] if theme else []
         fragments = render.cards_left(inquiry, [card], themes, context)
@@ -644,12 +648,22 @@ def erase_cards(inquiry, cards):
         inquiry.spotlight_card = None
         inquiry.save(update_fields=["spotlight_card"])
         publish(inquiry, "spotlight", "clear", {}, render.room_changed(inquiry, "spotlight"))
+    _forget(inquiry, cards)
+    Card.objects.filter(pk__in=ids).delete()
+
+
+def _forget(inquiry, cards):
+    """Erase what ``cards`` said from the stored fragments of the events that showed them and from the
+    audit log. Before the change that takes them off the screens is published (it names their ids)."""
+    ids = [card.pk for card in cards]
     needles = [f'id="{kind}-{pk}"' for pk in ids for kind in ("card", "queued")]
     # Where a text shows without its card's id (the spotlight), it is the whole content of an element.
     needles += [f">{escape(card.text)}<" for card in cards]
-    events.redact(inquiry.pk, needles)
+    # No change before a card was made shows it (a minute's grace for the clocks of several processes).
+    made = [card.created for card in cards if card.created]
+    since = min(made) - timedelta(minutes=1) if len(made) == len(cards) else None
+    events.redact(inquiry.pk, needles, since=since)
     audit.forget_cards(inquiry.pk, ids)
-    Card.objects.filter(pk__in=ids).delete()
 
 
 # Suggested themes -------------------------------------------------------------------------------------------

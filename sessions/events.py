@@ -156,16 +156,20 @@ def missed_since(inquiry_id, last_seq, current_seq, kind):
 REDACTED = "redacted"
 
 
-def redact(inquiry_id, needles):
+def redact(inquiry_id, needles, since=None):
     """Erase the stored fragments of every event of an inquiry that carries any of ``needles`` (exact
     pieces of HTML: a card's element id, its escaped text between tags). The rows stay, so sequence
     numbers have no holes; their fragments become empty and ``data`` says they were redacted, so a screen
     that missed one gets a snapshot instead of a replay. Call inside the change that removes what they
-    showed. Returns how many events were redacted."""
+    showed. ``since``: no event before this time can carry them (what they show was made then), so only
+    later ones are read (a participant deleting a post of the last minutes reads the last minutes' events,
+    not the whole event's). Returns how many events were redacted."""
     if not needles:
         return 0
     pattern = re.compile("|".join(re.escape(needle) for needle in needles))
     rows = Event.objects.filter(inquiry_id=inquiry_id).only("pk", "html_participant", "html_facilitator")
+    if since is not None:
+        rows = rows.filter(created__gte=since)
     found = [
         event.pk
         for event in rows.iterator(chunk_size=500)

@@ -102,3 +102,18 @@ async def test_only_a_facilitator_can_reject_and_nothing_happens_otherwise(inqui
     assert (await room["alice"].reply()).error == "not_found"
     assert queue(room["alice"]) == [card]
     assert len(await database_sync_to_async(rows_quoting)(NHS_NUMBER)) >= 1
+
+
+async def test_a_card_its_author_deletes_is_kept_nowhere(inquiry, room):
+    # Spotlit first: the spotlight's change shows the words without the card's id, and the log quotes them.
+    words = "My neighbour at number 12 never gets her meds on time"
+    await room["carol"].post(words)
+    await everyone(room, lambda s: words in s.texts())
+    card = next(pk for pk, said in room["alice"].cards().items() if said == words)
+    await room["alice"].send(type="spotlight", op="set", card=card, theme=None)
+    await everyone(room, lambda s: words in text(s, "spotlight"))
+    assert await database_sync_to_async(rows_quoting)(words)
+
+    await room["carol"].send(type="card", op="delete", card=card)
+    await everyone(room, lambda s: s.find(f"card-{card}") is None and words not in text(s, "spotlight"))
+    assert await database_sync_to_async(rows_quoting)(words) == []

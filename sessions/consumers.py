@@ -218,24 +218,27 @@ def _catch_up(actor, kind, last_seq, inquiry=None, participant=None):
     if events is None or own:
         parts = [snapshots.get(inquiry, kind, actor.participant_id if own else None)]
         if actor.participant_id:
-            parts += _mine(inquiry, actor.participant_id, participant) + _counted(inquiry)
-        return inquiry.seq, protocol.Snapshot(inquiry.seq, parts)
+            parts += _mine(inquiry, actor.participant_id, participant)
+        return inquiry.seq, protocol.Snapshot(inquiry.seq, parts + _counted(inquiry, actor))
     attr = f"html_{kind}"
     fragments = [getattr(e, attr) for e in events]
     if actor.participant_id:
         # Their own dots and reactions travel in private frames, which a replay does not carry.
-        fragments += _mine(inquiry, actor.participant_id, participant) + _counted(inquiry)
-    return inquiry.seq, protocol.replay_frame(inquiry.seq, fragments)
+        fragments += _mine(inquiry, actor.participant_id, participant)
+    return inquiry.seq, protocol.replay_frame(inquiry.seq, fragments + _counted(inquiry, actor))
 
 
-def _counted(inquiry):
-    """A phone's socket is counted from the next presence frame on (arrivals are written together, up to
-    a second later: ``presence.arrive``), and the shared snapshot holds the count from before it; where
-    that count is 0, the phone's own frame says 1, not "0 participants connected"."""
+def _counted(inquiry, actor):
+    """Who is here now, for a screen catching up. The shared snapshot holds the count from when it was
+    rendered (once per sequence number: when the room's first phone connected, nobody), and a replay none;
+    a presence frame comes only when someone arrives or leaves, so a screen opened once the room had
+    joined read "0 participants connected" until then. A phone's socket is counted from the next
+    presence frame on (arrivals are written together, up to a second later: ``presence.arrive``); where
+    the count is 0, the phone's own frame says 1."""
     presence = render.presence_counts(inquiry)
-    if presence["total"]:
-        return []
-    return [render.partial("presence", "participant", {"presence": {**presence, "total": 1}, "oob": True})]
+    if actor.participant_id and not presence["total"]:
+        presence = {**presence, "total": 1}
+    return [render.partial("presence", "participant", {"presence": presence, "oob": True})]
 
 
 @database_sync_to_async

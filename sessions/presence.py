@@ -39,11 +39,12 @@ _cache = {}
 CACHE_FOR = 1.0
 
 
-def counts(inquiry_id, sectors):
-    """Participants connected now, by sector: read at most once a second per inquiry per process."""
+def counts(inquiry_id, sectors, fresh=False):
+    """Participants connected now, by sector: read at most once a second per inquiry per process, unless
+    ``fresh`` (a presence frame: a count from before the arrivals it just wrote would be the last word)."""
     now = time.monotonic()
     cached = _cache.get(inquiry_id)
-    if cached is not None and now - cached[0] < CACHE_FOR and cached[1] == tuple(sectors):
+    if not fresh and cached is not None and now - cached[0] < CACHE_FOR and cached[1] == tuple(sectors):
         return cached[2]
     result = _count(inquiry_id, sectors)
     _cache[inquiry_id] = (now, tuple(sectors), result)
@@ -116,9 +117,9 @@ def _render(inquiry_id):
     inquiry = Inquiry.objects.filter(pk=inquiry_id).first()
     if inquiry is None:  # deleted meanwhile
         return None
+    now = counts(inquiry_id, inquiry.sectors, fresh=True)
     return render_to_string(
-        "board/board.html#presence",
-        {"presence": {**counts(inquiry_id, inquiry.sectors), "k": inquiry.k_threshold}, "oob": True},
+        "board/board.html#presence", {"presence": {**now, "k": inquiry.k_threshold}, "oob": True}
     )
 
 

@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 
 from board.models import Card
 from inquiry.models import AuditEntry, Round
+from sessions import presence
 
 from ..support import Screen, attr, everyone, fresh_board, text
 
@@ -231,6 +232,30 @@ async def test_the_first_phone_in_counts_itself_from_its_first_frame(inquiry, ca
     screen = await Screen(inquiry.code, carol).connect()
     assert text(screen, "presence").startswith("1 participant connected"), text(screen, "presence")
     await screen.close()
+
+
+async def test_a_phone_alone_still_counts_itself_once_its_presence_frame_comes(inquiry, carol, monkeypatch):
+    """Its connect read the count (without it: its arrival is written by the presence frame) into the
+    count that pages read at most once a second; the frame counts afresh, not from that read (whenever
+    the frame came within that second, the phone read "0 participants connected" from then on). The
+    read is held longer here so that the frame always comes within it."""
+    monkeypatch.setattr(presence, "CACHE_FOR", 60.0)
+    screen = await Screen(inquiry.code, carol).connect()
+    await screen.until(lambda s: len(s.frames) > 1 and 'id="presence"' in s.frames[-1].text)
+    assert text(screen, "presence").startswith("1 participant connected"), text(screen, "presence")
+    await screen.close()
+
+
+async def test_a_screen_opened_once_the_room_has_joined_counts_the_room(inquiry, alice, carol, dave):
+    """The room's snapshot is rendered once per sequence number, here when the first phone connected and
+    nobody was counted yet; a presenter who opens the shared screen later, with nothing changed since,
+    still reads the room as it is (it read "0 participants connected" beside a room of 100)."""
+    phones = [await Screen(inquiry.code, person).connect() for person in (carol, dave)]
+    await phones[0].until(lambda s: text(s, "presence").startswith("2 participants connected"))
+    presenter = await Screen(inquiry.code, alice, query="view=presenter").connect()
+    assert text(presenter, "presence").startswith("2 participants connected"), text(presenter, "presence")
+    for screen in (presenter, *phones):
+        await screen.close()
 
 
 async def test_two_facilitators_acting_at_once_converge(inquiry, room):

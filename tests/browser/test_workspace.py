@@ -62,6 +62,15 @@ def test_at_1280x720_the_workspace_shows_at_least_20_unsorted_cards_whole_withou
     assert_accessible(alice, "the workspace at 1280x720 with a card's actions open")
 
 
+def test_at_1280x720_who_is_connected_and_the_timer_are_on_screen(event_screens):
+    """What a facilitator glances at through the event, in the side panel under the round, not below the
+    tables' set-up form (it pushed them out of view at 1280x720 and at 1920x1080)."""
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    for part in ("#presence", "#timer-minutes"):
+        expect(alice.locator(part)).to_be_in_viewport(ratio=1)
+    expect(alice.get_by_role("heading", name="Tables")).to_be_attached()
+
+
 def seq_of(inquiry):
     return Inquiry.objects.get(pk=inquiry.pk).seq
 

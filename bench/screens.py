@@ -15,17 +15,22 @@ each phase it shows, and writes PNGs to docs/screens/ (or ``--out``):
 - harvest.png, harvest-public.png, report.png: the facilitator's harvest page, the published harvest and
   the printable report after the event, at event size (their first three screens at 1280x720).
 
-Chromium is Debian's (/usr/bin/chromium); nothing is downloaded."""
+The presenter and facilitator shots of the demo inquiries show the room as it is at the event: each of
+their participants holds a real participant websocket open to the served app while they are taken
+(``Room``), so presence counts them as it counts phones. Chromium is Debian's (/usr/bin/chromium);
+nothing is downloaded."""
 
 import argparse
+import asyncio
 import re
+import threading
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from .harness import manage_or_exit as run
 from .harness import superuser
-from .live import EmbeddedServer
+from .live import EmbeddedServer, open_socket
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -45,6 +50,66 @@ def demo(env, phase):
     """A fresh event-size inquiry in ``phase``: its join code."""
     out = run(env, "demo_inquiry", "--event-size", "--phase", phase, "--owner", USERNAME)
     return re.search(r"join code (\w+)", out).group(1)
+
+
+# A session for each participant the demo made (as their phone's join would have made it): its key.
+SESSIONS_SNIPPET = """
+from importlib import import_module
+from django.conf import settings
+from inquiry.access import session_key
+from inquiry.models import Inquiry
+inquiry = Inquiry.objects.get(code=%r)
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+keys = []
+for token in inquiry.participants.filter(removed=False).values_list("token", flat=True):
+    store = SessionStore()
+    store[session_key(inquiry)] = token
+    store.save()
+    keys.append(store.session_key)
+print("SCREENS_KEYS=" + ",".join(keys))
+"""
+
+
+def sessions(env, code):
+    """Session keys of every participant of the inquiry ``code``."""
+    out = run(env, "shell", "-c", SESSIONS_SNIPPET % code)
+    return re.search(r"SCREENS_KEYS=(\S*)", out).group(1).split(",")
+
+
+class Room:
+    """The demo inquiries' participants connected, as at the event: one participant websocket each, open
+    to the served app from an event loop in a thread of its own, until ``close``. Their frames are read
+    and dropped."""
+
+    def __init__(self, base_url, keys_by_code):
+        self.base_url, self.keys_by_code = base_url, keys_by_code
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.sockets = []
+
+    def open(self):
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self._open(), self.loop).result(timeout=120)
+        return self
+
+    async def _open(self):
+        self.sockets = await asyncio.gather(
+            *(
+                open_socket(self.base_url, code, f"sessionid={key}", 60, on_message=lambda *frame: None)
+                for code, keys in self.keys_by_code.items()
+                for key in keys
+            )
+        )
+
+    def close(self):
+        if self.thread.is_alive():
+            asyncio.run_coroutine_threadsafe(self._close(), self.loop).result(timeout=60)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
+
+    async def _close(self):
+        async with asyncio.timeout(30):
+            await asyncio.gather(*(ws.close() for ws in self.sockets), return_exceptions=True)
 
 
 def logged_in(browser, base_url, password, viewport):
@@ -73,6 +138,11 @@ def settled(page):
     """The page's live socket is open and its fonts laid out: what a person would see by now."""
     page.locator('#lw-connection[data-state="open"]').wait_for(state="attached")  # hidden on some screens
     page.evaluate("document.fonts.ready")
+
+
+def room_shown(page, people):
+    """The page counts the room: its presence frame (sent about once a second) has arrived."""
+    expect(page.locator("#presence-total")).to_have_text(str(people), timeout=30_000)
 
 
 def shoot(out, name, page, screens=1):
@@ -107,12 +177,16 @@ def tables_screens(browser, base_url, password, env, out):
     page.locator(".tables-clock").filter(has_text=re.compile(r"\d:\d\d")).first.wait_for()
     shoot(out, "tables-phone", page)
     context.close()
+    keys = sessions(env, codes["round"])
+    room = Room(base_url, {codes["round"]: keys}).open()
     context = logged_in(browser, base_url, password, {"width": 1280, "height": 720})
     page = context.new_page()
     page.goto(f"/i/{codes['round']}/facilitate/")
     settled(page)
     page.locator("#tables-rows tr").first.wait_for()
+    room_shown(page, len(keys))
     shoot(out, "tables-facilitator-1280x720", page)
+    room.close()
     page.goto(f"/i/{codes['picks']}/present/")
     settled(page)
     page.locator("#picks-wall .wall-table").first.wait_for()
@@ -134,8 +208,10 @@ def main(argv=None):
         password = superuser(env, USERNAME, "screens@example.org")
         codes = {phase: demo(env, phase) for phase in ("gather", "vote", "map", "closed")}
         base_url = server.base_urls[0]
+        keys = {codes[phase]: sessions(env, codes[phase]) for phase in ("gather", "vote", "map")}
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            room = Room(base_url, keys).open()
             start = None
             for size, (width, height) in SIZES.items():
                 context = logged_in(browser, base_url, password, {"width": width, "height": height})
@@ -148,14 +224,17 @@ def main(argv=None):
                 for phase in ("gather", "vote", "map"):
                     page.goto(f"/i/{codes[phase]}/present/")
                     settled(page)
+                    room_shown(page, len(keys[codes[phase]]))
                     shoot(out, f"presenter-{size}-{phase}", page)
                 page.goto(f"/i/{codes['gather']}/facilitate/")
                 settled(page)
+                room_shown(page, len(keys[codes["gather"]]))
                 shoot(out, f"facilitator-{size}", page)
                 # Every theme collapsed to its header: the list of themes to drop cards on, all on screen.
                 page.get_by_role("button", name="Collapse all").click()
                 shoot(out, f"facilitator-{size}-collapsed", page)
                 context.close()
+            room.close()
             for phase in ("gather", "vote", "map"):
                 context = browser.new_context(
                     base_url=base_url, viewport=PHONE, is_mobile=True, has_touch=True

@@ -661,7 +661,7 @@ def _forget(inquiry, cards):
     needles += [f">{escape(card.text)}<" for card in cards]
     # No change before a card was made shows it (a minute's grace for the clocks of several processes).
     made = [card.created for card in cards if card.created]
-    since = min(made) - timedelta(minutes=1) if len(made) == len(cards) else None
+    since = min(made) - timedelta(minutes=1) if made and len(made) == len(cards) else None
     events.redact(inquiry.pk, needles, since=since)
     audit.forget_cards(inquiry.pk, ids)
 

@@ -123,16 +123,22 @@ def frank_in_inquiry(inquiry):
     return join_as(inquiry, "Frankie", "Voluntary and community sector")
 
 
+async def connect_room(inquiry, alice, bob, carol, dave, screen=Screen):
+    """Every screen of the inquiry, connected (as ``screen``, a Screen class): both facilitators, two
+    participants, the presenter view."""
+    return {
+        "alice": await screen(inquiry.code, alice).connect(),
+        "bob": await screen(inquiry.code, bob).connect(),
+        "carol": await screen(inquiry.code, carol).connect(),
+        "dave": await screen(inquiry.code, dave).connect(),
+        "presenter": await screen(inquiry.code, alice, query="view=presenter").connect(),
+    }
+
+
 @pytest.fixture
 async def room(inquiry, alice, bob, carol, dave):
     """Every screen of the inquiry, connected: both facilitators, two participants, the presenter view."""
-    screens = {
-        "alice": await Screen(inquiry.code, alice).connect(),
-        "bob": await Screen(inquiry.code, bob).connect(),
-        "carol": await Screen(inquiry.code, carol).connect(),
-        "dave": await Screen(inquiry.code, dave).connect(),
-        "presenter": await Screen(inquiry.code, alice, query="view=presenter").connect(),
-    }
+    screens = await connect_room(inquiry, alice, bob, carol, dave)
     yield screens
     for screen in screens.values():
         await screen.close()

@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 
 from inquiry.models import Inquiry
 
+from ..conftest import connect_room
 from ..support import Screen, everyone
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,13 +43,7 @@ class StrictScreen(Screen):
 
 @pytest.fixture
 async def strict(inquiry, alice, bob, carol, dave):
-    screens = {
-        "alice": await StrictScreen(inquiry.code, alice).connect(),
-        "bob": await StrictScreen(inquiry.code, bob).connect(),
-        "carol": await StrictScreen(inquiry.code, carol).connect(),
-        "dave": await StrictScreen(inquiry.code, dave).connect(),
-        "presenter": await StrictScreen(inquiry.code, alice, query="view=presenter").connect(),
-    }
+    screens = await connect_room(inquiry, alice, bob, carol, dave, screen=StrictScreen)
     yield screens
     for screen in screens.values():
         await screen.close()

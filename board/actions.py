@@ -118,7 +118,7 @@ def publish(inquiry, kind, op, data, fragments):
     event = events.publish(inquiry, kind, op, data, fragments)
     columns = _COLUMN.findall(fragments[render.PARTICIPANT_KIND])
     if columns:
-        _tell_authors(inquiry, {int(pk) for pk in columns if pk}, unsorted="" in columns, shown=False)
+        _tell_authors(inquiry, {int(pk) for pk in columns if pk}, unsorted="" in columns)
     return event
 
 
@@ -127,24 +127,21 @@ def _column(inquiry, theme_id):
     return list(Card.objects.filter(inquiry=inquiry, theme_id=theme_id).order_by("position", "pk"))
 
 
-def _tell_author(inquiry, card, context, siblings=None, last=False, shown=True):
+def _tell_author(inquiry, card, context, siblings=None, last=False):
     """The author sees their own card even where others cannot (silent writing, queues), in its place
-    (``siblings``: its column's cards in order, when known; ``last``: it is its column's last; ``shown``
-    False: their screen cannot have it yet, see ``render.card_placed``)."""
+    (``siblings``: its column's cards in order, when known; ``last``: it is its column's last)."""
     if card.public or card.status == Card.HIDDEN:
         return
     if siblings is None and not last:
         siblings = _column(inquiry, card.theme_id)
-    html = render.card_placed(
-        card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id, shown=shown
-    )
+    html = render.card_placed(card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id)
     notify_participant(inquiry.pk, card.author_id, html, after=inquiry.seq)
 
 
-def _tell_authors(inquiry, theme_ids, unsorted=False, shown=True):
+def _tell_authors(inquiry, theme_ids, unsorted=False):
     """Columns were re-rendered for participants, which leaves out the cards only their authors may see
     (silent writing, queues), or such cards moved: put those back on their authors' screens, in place,
-    one frame each (``shown`` False: the columns were re-rendered, so their screens have them no more)."""
+    one frame each."""
     where = Q(theme_id__in=theme_ids)
     if unsorted:
         where |= Q(theme__isnull=True)
@@ -162,7 +159,7 @@ def _tell_authors(inquiry, theme_ids, unsorted=False, shown=True):
             columns[card.theme_id] = _column(inquiry, card.theme_id)
         siblings = columns[card.theme_id]
         frames[card.author_id] += render.card_placed(
-            card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id, shown=shown
+            card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id
         )
     for author, html in frames.items():
         notify_participant(inquiry.pk, author, html, after=inquiry.seq)
@@ -221,7 +218,7 @@ def post_cards(inquiry_id, posts):
                 render.cards_appended(inquiry, fresh, context),
             )
             for card in fresh:
-                _tell_author(inquiry, card, context, last=True, shown=False)
+                _tell_author(inquiry, card, context, last=True)
     return results
 
 
@@ -271,9 +268,7 @@ def edit_card(actor, card_id, text):
         if inquiry.spotlight_card_id == card.pk:
             fragments = _spotlight_follows(inquiry, card, fragments)
         publish(inquiry, "card", "edit", {"card": card.pk}, fragments)
-        # Shown to the room before, it left the author's screen with the room's frame, unless its theme
-        # was re-drawn, which put it back (``publish``).
-        _tell_author(inquiry, card, context, shown=not before[render.PARTICIPANT_KIND] or bool(card.theme_id))
+        _tell_author(inquiry, card, context)
         return card
 
 
@@ -522,14 +517,12 @@ def _moderate(actor, card_id, status, op, allowed_from):
         fragments = render.card_changed(inquiry, card, before, context)
         if card.map_nodes.exists():  # a card on the systems map shows there only while everyone sees it
             fragments = map_render.with_map(fragments, inquiry)
+        if inquiry.spotlight_card_id == card.pk:
+            fragments = _spotlight_follows(inquiry, card, fragments)
         publish(inquiry, "card", op, {"card": card.pk}, fragments)
         # A card held back as possible personal data is not quoted in the log.
         quote = "" if was == Card.HELD else f": {card.text[:80]}"
         audit.record(inquiry.pk, actor, f"card.{op}", f"card {card.pk} ({was} → {status}){quote}")
-        if inquiry.spotlight_card_id == card.pk and status != Card.VISIBLE:
-            inquiry.spotlight_card = None
-            inquiry.save(update_fields=["spotlight_card"])
-            publish(inquiry, "spotlight", "clear", {}, render.room_changed(inquiry, "spotlight"))
         return card
 
 
@@ -660,8 +653,7 @@ def _forget(inquiry, cards):
     # Where a text shows without its card's id (the spotlight), it is the whole content of an element.
     needles += [f">{escape(card.text)}<" for card in cards]
     # No change before a card was made shows it (a minute's grace for the clocks of several processes).
-    made = [card.created for card in cards if card.created]
-    since = min(made) - timedelta(minutes=1) if made and len(made) == len(cards) else None
+    since = min(card.created for card in cards) - timedelta(minutes=1) if cards else None
     events.redact(inquiry.pk, needles, since=since)
     audit.forget_cards(inquiry.pk, ids)
 

@@ -452,21 +452,21 @@ def card_moved(inquiry, card, themes, siblings, context):
     return for_each_kind(build)
 
 
-def card_placed(card, kind, context, siblings, viewer=None, shown=True):
-    """``card`` out of wherever it shows and into its place in its column: before the next card of
-    ``siblings`` (its column's cards in order; None: it goes last) that this screen shows (``viewer``: a
-    participant whose own unshared cards show to them). ``shown`` False: the screen cannot have it (just
-    posted, or its column just re-drawn without it), and a swap taking it out would find nothing."""
+def card_placed(card, kind, context, siblings, viewer=None):
+    """``card`` into its place in its column: before the next card of ``siblings`` (its column's cards in
+    order; None: it goes last) that this screen shows (``viewer``: a participant whose own unshared cards
+    show to them). Wherever the screen shows it now, it leaves there: a card that comes in with the id of
+    one the page shows takes its place (static/linewalk/swap.js), so no swap has to take it out first
+    (one that found nothing, the card just posted or its column just re-drawn, was an error in the page)."""
     html = card_html(card, kind, context)
-    gone = delete(card.dom_id) if shown else ""
     after = None
     if siblings is not None:
         at = next(index for index, sibling in enumerate(siblings) if sibling.pk == card.pk)
         after = next((s for s in siblings[at + 1 :] if on_board(s, kind, viewer)), None)
     if after is not None:
-        return gone + oob(after.dom_id, html, swap="beforebegin")
+        return oob(after.dom_id, html, swap="beforebegin")
     column = "cards-unsorted" if card.theme_id is None else f"cards-theme-{card.theme_id}"
-    return gone + oob(column, html)
+    return oob(column, html)
 
 
 def themes_replaced(inquiry):

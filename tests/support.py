@@ -184,16 +184,23 @@ class Screen:
                     target.append(child)
             elif strategy == "beforeend":
                 for child in list(element):
-                    target.append(child)
+                    target.append(self.arriving(child))
             elif strategy == "beforebegin":
                 for child in list(element):
-                    target.addprevious(child)
+                    target.addprevious(self.arriving(child))
             elif strategy == "delete":
                 target.getparent().remove(target)
             else:
                 raise AssertionError(f"unexpected swap {swap}")
         if frame.seq is not None:
             self.seq = frame.seq
+
+    def arriving(self, element):
+        """An element that comes in with the id of one the page shows takes its place (swap.js)."""
+        dom_id = element.get("id")
+        for shown in self.page.xpath("//*[@id=$i]", i=dom_id) if dom_id else []:
+            shown.getparent().remove(shown)
+        return element
 
     def place_counts(self, element):
         """The counts of a participant's card that had none yet go into the card, as the page does

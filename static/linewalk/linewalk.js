@@ -375,8 +375,9 @@
   // What the server strips and counts as nothing (board/text.py): white space, format characters
   // (zero-width space, joiners, direction marks), controls, letters drawn as blanks; combining marks
   // with nothing to combine with.
-  var EDGES = /^[\s\p{Cf}\p{Cc}\p{Zs}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0\u2800\u034f]+|[\s\p{Cf}\p{Cc}\p{Zs}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0\u2800\u034f]+$/gu;
-  var BLANK = /^[\s\p{Cf}\p{Cc}\p{Zs}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0\u2800\u034f\p{Mn}\p{Me}]*$/u;
+  var INVISIBLE = '\\s\\p{Cf}\\p{Cc}\\p{Zs}\\p{Zl}\\p{Zp}\\u115f\\u1160\\u3164\\uffa0\\u2800\\u034f';
+  var EDGES = new RegExp('^[' + INVISIBLE + ']+|[' + INVISIBLE + ']+$', 'gu');
+  var BLANK = new RegExp('^[' + INVISIBLE + '\\p{Mn}\\p{Me}]*$', 'u');
   function stripInvisible(text) { return text.replace(EDGES, ''); }
   function isBlank(text) { return BLANK.test(text); }
 

@@ -2,9 +2,10 @@
  *
  * One entry point, fit(), run after every frame the socket applies, when the stage changes size and at
  * load. It decides what the stage shows (the board; the next steps in their round; the sector lens once
- * a round that held its own vote is closed), which wall (gathering: the contributions not yet in a theme, newest first, beside
- * the themes so far; clustering and voting: every theme at once with its strongest or latest cards), the
- * text size and number of columns that show the most (the largest text when everything fits), and hides
+ * a round that held its own vote is closed), which wall (gathering: the contributions not yet in a
+ * theme, newest first, beside the themes so far; clustering and voting: every theme at once with its
+ * strongest or latest cards), the text size and number of columns that show the most (the largest text
+ * when everything fits), and hides
  * what does not fit behind a "+N more". Cards are reordered with the CSS order property and hidden with a
  * class: the DOM keeps the server's order and ids, which the live swaps address. */
 (function () {

@@ -71,6 +71,17 @@ def test_at_1280x720_who_is_connected_and_the_timer_are_on_screen(event_screens)
     expect(alice.get_by_role("heading", name="Tables")).to_be_attached()
 
 
+def select_unsorted(page, n):
+    """Click ``n`` unsorted cards one by one, none of them a stack of duplicates (the first with a click,
+    the rest with Shift+click would also take the ones between); their ids."""
+    cards = page.locator("#cards-unsorted > .card:not(.is-stacked):not([data-stack])")
+    ids = [cards.nth(i).get_attribute("data-card") for i in range(n)]
+    for card_id in ids:
+        page.locator(f"#card-{card_id} .card-text").click()
+    expect(page.locator("#ws-selected")).to_have_text(f"{n} cards selected")
+    return ids
+
+
 def seq_of(inquiry):
     return Inquiry.objects.get(pk=inquiry.pk).seq
 
@@ -84,13 +95,7 @@ def test_ten_selected_cards_move_with_one_action_and_every_screen_shows_them_mov
     priya = event_screens.participant("Priya")
     target = Theme.objects.get(inquiry=inquiry, name="Digital inclusion")
 
-    # Ten unsorted cards, none of them a stack of duplicates, clicked one by one (the first with a
-    # click, the rest with Shift+click would also take the ones between).
-    cards = alice.locator("#cards-unsorted > .card:not(.is-stacked):not([data-stack])")
-    ids = [cards.nth(i).get_attribute("data-card") for i in range(10)]
-    for card_id in ids:
-        alice.locator(f"#card-{card_id} .card-text").click()
-    expect(alice.locator("#ws-selected")).to_have_text("10 cards selected")
+    ids = select_unsorted(alice, 10)
     expect(alice.locator("#board .card.is-selected")).to_have_count(10)
     expect(alice.locator("#board [role=gridcell][aria-selected=true]")).to_have_count(10)
 
@@ -114,11 +119,7 @@ def test_a_move_waits_for_a_new_choice_when_another_facilitator_deletes_the_chos
     bob = event_screens.facilitator("bob", viewport=SHARED_SCREEN)
     doomed = Theme.objects.get(inquiry=inquiry, name="Workforce and roles")
     kept = Theme.objects.get(inquiry=inquiry, name="Digital inclusion")
-    cards = bob.locator("#cards-unsorted > .card:not(.is-stacked):not([data-stack])")
-    ids = [cards.nth(i).get_attribute("data-card") for i in range(3)]
-    for card_id in ids:
-        bob.locator(f"#card-{card_id} .card-text").click()
-    expect(bob.locator("#ws-selected")).to_have_text("3 cards selected")
+    ids = select_unsorted(bob, 3)
     menu = bob.get_by_label("Move the selected cards to")
     menu.select_option(label="Workforce and roles")
 

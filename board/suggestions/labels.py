@@ -91,27 +91,25 @@ def stem(w: str) -> str:
     return w
 
 
-def phrases(text: str, max_words: int = MAX_WORDS) -> list[tuple[str, ...]]:
-    """Runs of 1..max_words words within one clause of ``text``, starting and ending with no stop word."""
+def phrases(text: str, max_words: int = MAX_WORDS) -> list[tuple[tuple[str, ...], str]]:
+    """Runs of 1..max_words words within one clause of ``text``, starting and ending with no stop word: each
+    as its key (the words' stems) and its written form."""
     out = []
     for clause in _CLAUSE.split(text):
-        toks = [m.group(0).strip("-'&") for m in _WORD.finditer(clause)]
-        toks = [t for t in toks if t]
-        for i, first in enumerate(toks):
-            if _weak(first):
+        toks = [t for t in (m.group(0).strip("-'&") for m in _WORD.finditer(clause)) if t]
+        weak = [_weak(t) for t in toks]
+        stems = [stem(t) for t in toks]
+        for i in range(len(toks)):
+            if weak[i]:
                 continue
             for j in range(i, min(i + max_words, len(toks))):
-                if not _weak(toks[j]):
-                    out.append(tuple(toks[i : j + 1]))
+                if not weak[j]:
+                    out.append((tuple(stems[i : j + 1]), " ".join(toks[i : j + 1])))
     return out
 
 
 def _weak(w: str) -> bool:
     return len(w) < 2 or w.lower() in STOP_WORDS or w.isdigit()
-
-
-def _key(phrase: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(stem(w) for w in phrase)
 
 
 def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str]:
@@ -123,10 +121,9 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
     batch_df: Counter = Counter()
     for t in texts:
         keys: Counter = Counter()
-        for p in phrases(t):
-            key = _key(p)
+        for key, form in phrases(t):
             keys[key] += 1
-            surface.setdefault(key, Counter())[" ".join(p)] += 1
+            surface.setdefault(key, Counter())[form] += 1
         per_text.append(keys)
         batch_df.update(keys.keys())
     n_texts = max(len(texts), 2)
@@ -216,11 +213,20 @@ def _likeliest(cands, members, per_text, vectors, centroid):
     vectors are at hand; each candidate's own would cost a model run). Ties go to the text, so the same
     groups keep the same candidates whatever order their cards came in."""
     near = {i: float(vectors[i] @ centroid) for i in members}
+    users: dict[tuple[str, ...], list[int]] = {}  # each key's members, in the members' order
+    for i in members:
+        for key in per_text[i]:
+            users.setdefault(key, []).append(i)
+    position = {i: p for p, i in enumerate(members)}
 
     def likely(cand):
         key, text, _, distinct = cand
-        words = (key[:1], key[1:]) if " & " in text else (key,)
-        using = [near[i] for i in members if any(w in per_text[i] for w in words)]
+        if " & " in text:
+            either = set(users.get(key[:1], ())) | set(users.get(key[1:], ()))
+            using_ = sorted(either, key=position.__getitem__)
+        else:
+            using_ = users.get(key, [])
+        using = [near[i] for i in using_]
         return (CTFIDF_WEIGHT * distinct + (sum(using) / len(using) if using else 0.0), text)
 
     return sorted(cands, key=likely, reverse=True)[:CANDIDATES]

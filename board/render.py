@@ -238,8 +238,13 @@ def live_state(inquiry, kind, viewer=None):
 def presence_counts(inquiry):
     from sessions.presence import counts
 
-    # Per-sector counts show only for sectors of at least the lens's minimum group size (k).
-    return {**counts(inquiry.pk, inquiry.sectors), "k": inquiry.k_threshold}
+    return presence_shown(counts(inquiry.pk, inquiry.sectors), inquiry.k_threshold)
+
+
+def presence_shown(now, k):
+    """Per-sector counts show only for sectors of at least the lens's minimum group size (k): a small
+    sector's few people are never counted on their own."""
+    return {**now, "shown": [(sector, n) for sector, n in now["sectors"] if n and n >= k]}
 
 
 def partial(name, kind, context):

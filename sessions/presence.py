@@ -117,10 +117,10 @@ def _render(inquiry_id):
     inquiry = Inquiry.objects.filter(pk=inquiry_id).first()
     if inquiry is None:  # deleted meanwhile
         return None
-    now = counts(inquiry_id, inquiry.sectors, fresh=True)
-    return render_to_string(
-        "board/board.html#presence", {"presence": {**now, "k": inquiry.k_threshold}, "oob": True}
-    )
+    from board.render import presence_shown
+
+    now = presence_shown(counts(inquiry_id, inquiry.sectors, fresh=True), inquiry.k_threshold)
+    return render_to_string("board/board.html#presence", {"presence": now, "oob": True})
 
 
 # Sockets of this process that closed while their row could not be removed (the database did not

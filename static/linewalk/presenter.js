@@ -233,30 +233,19 @@
     newest = Math.max(newest || 0, top);
   }
 
-  // The head (title, count) keeps clear of presence and "Live", which share its row at its right: its
-  // right padding is as wide as they are, so the title is what gives way (an ellipsis). Presence shows
-  // its per-sector chips only while the title keeps TITLE_ROOM beside them (or the whole of a short
-  // title); else the total alone (body.presence-brief: a class on the body outlives presence's swaps).
-  var TITLE_ROOM = 16; // rem
+  // The head (title, count) keeps clear of the count of people and "Live", which share its row at its
+  // right: its right padding is as wide as they are, so the title is what gives way (an ellipsis). Who
+  // is connected by sector has a line of its own under the head (presenter.css).
   function clearHead() {
     var head = document.querySelector('.presenter-head');
-    var presence = byId('presence');
+    var presence = document.querySelector('#presence .presence-total');
     var live = byId('lw-connection');
     if (!head || !presence || !live) { return; }
     var unit = rem();
     var liveWidth = live.getBoundingClientRect().width;
     var beside = Math.ceil(liveWidth + unit) + 'px';
     if (presence.style.marginRight !== beside) { presence.style.marginRight = beside; }
-    var title = head.querySelector('h1');
-    var count = byId('presenter-count');
-    function right() { return presence.getBoundingClientRect().width + liveWidth + 2 * unit; }
-    body.classList.remove('presence-brief');
-    if (presence.querySelector('.presence-sector')) {
-      var left = head.getBoundingClientRect().width - right() - (count ? count.getBoundingClientRect().width + unit : 0);
-      var wanted = title ? Math.min(title.scrollWidth, TITLE_ROOM * unit) : 0;
-      if (left < wanted) { body.classList.add('presence-brief'); }
-    }
-    var room = Math.ceil(right()) + 'px';
+    var room = Math.ceil(presence.getBoundingClientRect().width + liveWidth + 2 * unit) + 'px';
     if (head.style.paddingRight !== room) { head.style.paddingRight = room; }
   }
 

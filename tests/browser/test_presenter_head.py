@@ -1,6 +1,7 @@
 """The presenter's top line at event size: the inquiry's title, how many contributions and how many people
 are connected, each legible on one line and never drawn over one another; the title is what gives way
-(an ellipsis), and presence shows its per-sector chips only where they fit beside it.
+(an ellipsis). Under it, a line of its own: who is connected by sector, whole (the cross-sector view),
+for the sectors of at least the lens's minimum group size.
 
 A hundred people are connected the way the presence count reads them: one Presence row per open
 participant socket (sessions/presence.py), written here for the event's participants, and then one
@@ -16,9 +17,10 @@ from playwright.sync_api import expect
 from inquiry import actions as inquiry_actions
 from sessions.models import Presence
 
+from .axe import assert_accessible
 from .conftest import FULL_HD, SHARED_SCREEN, in_thread
 from .pages import snap
-from .test_presenter import people_have_joined, settled
+from .test_presenter import facilitator_of, people_have_joined, settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +44,7 @@ TOP_LINE = """() => {
   const head = document.querySelector('.presenter-head');
   const title = head.querySelector('h1');
   const count = document.getElementById('presenter-count');
-  const presence = document.querySelector('#presence p');
+  const presence = document.querySelector('#presence .presence-total');
   const live = document.getElementById('lw-connection');
   const headBox = head.getBoundingClientRect();
   const headEnd = headBox.right - parseFloat(getComputedStyle(head).paddingRight);
@@ -61,8 +63,50 @@ TOP_LINE = """() => {
     live: part(live),
     lineHeight: parseFloat(getComputedStyle(presence).lineHeight),
     rem: parseFloat(getComputedStyle(document.documentElement).fontSize),
-    sectors: [...document.querySelectorAll('#presence .presence-sector')].filter(seen)
-      .map(el => ({ text: el.innerText, box: box(el), onTop: onTop(el) })),
+  };
+}"""
+
+# Who is connected by sector, as shown: each sector's chip (its box, whether it is whole and on top), the
+# line they make, and the boxes of what is around them on the screen (the top line's parts, the round's
+# question, the timer, the join panel, the stage).
+SECTOR_LINE = """() => {
+  const seen = el => el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const box = el => {
+    const r = el.getBoundingClientRect();
+    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
+  };
+  const onTop = el => {
+    const r = el.getBoundingClientRect();
+    return [[0.5, 0.5], [0.03, 0.5], [0.97, 0.5]].every(([x, y]) => {
+      const hit = document.elementFromPoint(r.left + r.width * x, r.top + r.height * y);
+      return hit && (el.contains(hit) || hit.contains(el));
+    });
+  };
+  const chips = [...document.querySelectorAll('#presence .presence-sector')].filter(seen);
+  if (!chips.length) { return null; }
+  const head = document.querySelector('.presenter-head');
+  const around = {
+    title: head.querySelector('h1'), count: document.getElementById('presenter-count'),
+    presence: document.getElementById('presence-total'), live: document.getElementById('lw-connection'),
+    question: document.getElementById('round-banner'), join: document.querySelector('.presenter-join'),
+    stage: document.getElementById('board'), timer: document.querySelector('#timer .timer-clock'),
+  };
+  const boxes = {};
+  for (const [name, el] of Object.entries(around)) { if (seen(el)) { boxes[name] = box(el); } }
+  const words = el => el.innerText.replace(/\\s+/g, ' ').trim();  // a sector's name and count: one line
+  const text = chips.map(words).join(' ');
+  return {
+    text, topLineBottom: Math.max(boxes.title.bottom, boxes.count.bottom),
+    lineHeight: parseFloat(getComputedStyle(chips[0]).lineHeight),
+    fontSize: parseFloat(getComputedStyle(chips[0]).fontSize),
+    rem: parseFloat(getComputedStyle(document.documentElement).fontSize),
+    chips: chips.map(el => {
+      const r = el.getBoundingClientRect();
+      const inside = r.left >= 0 && r.right <= innerWidth && r.bottom <= innerHeight;
+      const whole = el.scrollWidth <= el.clientWidth + 1 && inside;
+      return { text: words(el), box: box(el), onTop: onTop(el), whole };
+    }),
+    around: boxes,
   };
 }"""
 
@@ -117,11 +161,25 @@ def assert_one_legible_line(page, context):
     if found["title"]["cut"]:
         assert found["title"]["ellipsis"] == "ellipsis", (context, found["title"])
         assert found["title"]["box"]["width"] >= 8 * found["rem"], (context, "title too short", found)
-    for chip in found["sectors"]:
-        assert chip["onTop"], (context, chip)
-        assert chip["box"]["right"] <= found["presence"]["box"]["right"] + 0.5, (context, chip)
-        assert not overlap(chip["box"], found["count"]["box"]), (context, chip)
     return found
+
+
+def assert_sector_line(page, context, expected):
+    """Who is connected by sector, on a line of its own under the top line: every sector's chip whole,
+    legible, on one line, drawn over nothing and under nothing."""
+    line = page.evaluate(SECTOR_LINE)
+    assert line is not None, (context, "no sector shown")
+    assert [chip["text"] for chip in line["chips"]] == expected, (context, line["chips"])
+    assert line["fontSize"] >= line["rem"] - 0.1 and line["fontSize"] >= 16, (context, "too small", line)
+    for chip in line["chips"]:
+        assert chip["onTop"] and chip["whole"], (context, chip)
+        under = chip["box"]["top"] >= line["topLineBottom"] - 0.5
+        assert under, (context, chip["text"], "not under the top line", line)
+        for name, other in line["around"].items():
+            assert not overlap(chip["box"], other), (context, chip["text"], "overlaps", name, line)
+    middles = [(c["box"]["top"] + c["box"]["bottom"]) / 2 for c in line["chips"]]
+    assert max(middles) - min(middles) < line["lineHeight"] / 2, (context, "not one line", line)
+    return line
 
 
 @pytest.mark.parametrize("size", [SHARED_SCREEN, FULL_HD], ids=["1280x720", "1920x1080"])
@@ -155,6 +213,47 @@ def test_a_hundred_people_in_four_sectors_leave_the_top_line_legible(
     snap(presenter, f"head-{label.replace(' ', '-')}-joined")
 
 
+SECTORS = ["NHS 34", "Local authority 30", "Voluntary and community sector 28"]
+
+
+@pytest.mark.parametrize("size", [SHARED_SCREEN, FULL_HD], ids=["1280x720", "1920x1080"])
+@pytest.mark.parametrize("corner", [False, True], ids=["join-large", "join-corner"])
+def test_who_is_connected_by_sector_has_a_line_of_its_own_whole_at_event_size(
+    event_screens, event_inquiry, size, corner
+):
+    """The cross-sector view: four sectors with their real names, whole on a line under the top line, at
+    the shared screen's size and on a wall, beside the join panel large or in its corner and a running
+    timer; a sector below the lens's minimum group size (3) is not shown on its own until it reaches it."""
+    event_inquiry.title = LONG_TITLE
+    event_inquiry.save(update_fields=["title"])
+    connected = connect(
+        event_inquiry, {"NHS": 34, "Local authority": 30, "Voluntary and community sector": 28, "Other": 2}
+    )
+    assert connected == 94
+    if corner:
+        people_have_joined(event_inquiry)
+    in_thread(inquiry_actions.start_timer, facilitator_of(event_inquiry), 300)
+    presenter = event_screens.presenter(viewport=size)
+    expect(presenter.locator("#presence")).to_contain_text("94 participants connected")
+    expect(presenter.locator("#timer .timer-clock")).to_be_visible()
+    settled(presenter)
+    label = f"sectors-{size['width']}x{size['height']}{'-corner' if corner else ''}"
+    line = assert_sector_line(presenter, label, SECTORS)
+    assert_one_legible_line(presenter, label)
+    assert "Other" not in line["text"], line  # 2 people: fewer than the lens's minimum group size
+    snap(presenter, label)
+    assert_accessible(presenter, f"presenter with who is connected by sector, {label}")
+
+    # A third person of the small sector joins from a phone: their sector shows, the line stays whole.
+    event_screens.participant("Priya", sector="Other")
+    expect(presenter.locator("#presence")).to_contain_text("95 participants connected")
+    expect(presenter.locator("#presence .presence-sector", has_text="Other")).to_have_text("Other 3")
+    settled(presenter)
+    assert_sector_line(presenter, label + " after a join", [*SECTORS, "Other 3"])
+    assert_one_legible_line(presenter, label + " after a join")
+    snap(presenter, label + "-joined")
+
+
 def test_a_small_room_keeps_its_sector_chips_and_whole_title(event_screens, event_inquiry):
     event_inquiry.title = "Urgent care in our area"
     event_inquiry.save(update_fields=["title"])
@@ -162,7 +261,14 @@ def test_a_small_room_keeps_its_sector_chips_and_whole_title(event_screens, even
     presenter = event_screens.presenter(viewport=SHARED_SCREEN)
     expect(presenter.locator("#presence")).to_contain_text("6 participants connected")
     settled(presenter)
+    assert_sector_line(presenter, "small room", ["NHS 3", "Other 3"])
     found = assert_one_legible_line(presenter, "small room")
     assert not found["title"]["cut"], found["title"]
-    assert [chip["text"] for chip in found["sectors"]] == ["NHS 3", "Other 3"], found["sectors"]
     snap(presenter, "head-small-room")
+
+
+def test_a_room_of_small_sectors_shows_its_total_alone(event_screens, event_inquiry):
+    connect(event_inquiry, {"NHS": 2, "Other": 2})
+    presenter = event_screens.presenter(viewport=SHARED_SCREEN)
+    expect(presenter.locator("#presence")).to_have_text("4 participants connected")
+    assert presenter.evaluate(SECTOR_LINE) is None

@@ -206,7 +206,7 @@ def pause_room(actor, paused):
             "room",
             "pause",
             {"paused": paused},
-            render.room_changed(inquiry, "room-state", "round-banner"),
+            render.room_changed(inquiry, "room-state", "room-pause", "round-banner"),
         )
 
 

@@ -15,6 +15,7 @@ from .axe import assert_accessible
 from .conftest import FULL_HD, SHARED_SCREEN, in_thread, seed
 from .pages import card, snap, theme
 from .test_presenter import Steering
+from .test_presenter_head import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,6 +70,29 @@ def test_at_1280x720_who_is_connected_and_the_timer_are_on_screen(event_screens)
     for part in ("#presence", "#timer-minutes"):
         expect(alice.locator(part)).to_be_in_viewport(ratio=1)
     expect(alice.get_by_role("heading", name="Tables")).to_be_attached()
+
+
+def test_at_1280x720_pause_the_room_is_on_screen_with_who_is_connected_and_the_timer(event_screens):
+    """Pausing is for an emergency: with the event's room connected (100 people in four sectors), the
+    button is in view without scrolling, and so are who is connected and the timer (it was below the fold,
+    behind the timer's form; the sectors pushed the timer out of view too)."""
+    room = {"NHS": 34, "Local authority": 30, "Voluntary and community sector": 28, "Other": 8}
+    connected = connect(event_screens.inquiry, room)
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    expect(alice.locator("#presence")).to_contain_text(f"{connected} participants connected")
+    expect(alice.locator("#presence")).to_contain_text("Voluntary and community sector 28")
+    snap(alice, "workspace-1280x720-room")
+    pause = alice.get_by_role("button", name="Pause the room")
+    for part in (pause, alice.locator("#presence"), alice.locator("#timer-minutes")):
+        expect(part).to_be_in_viewport(ratio=1)
+    assert alice.evaluate("() => document.scrollingElement.scrollTop") == 0
+    carol = event_screens.participant("Carol")
+    pause.click()
+    expect(carol.get_by_text("The facilitator has paused the room.")).to_be_visible()
+    resume = alice.get_by_role("button", name="Resume the room")
+    expect(resume).to_be_in_viewport(ratio=1)
+    expect(resume).to_have_attribute("aria-pressed", "true")
+    snap(alice, "workspace-1280x720-paused")
 
 
 def select_unsorted(page, n):

@@ -461,7 +461,11 @@
       var isOpen = banner.dataset.open === '1';
       form.querySelector('textarea').disabled = !isOpen || removed;
       form.querySelector('button[type=submit]').disabled = !isOpen || removed;
-      form.classList.toggle('closed', !isOpen && !removed); // its note says the box opens again
+      var state = document.getElementById('room-state');
+      var paused = !!(state && state.dataset.paused === '1');
+      form.classList.toggle('closed', !isOpen && !removed && !paused); // its note says the box opens again
+      // A paused room says so once, in the room's own notice (#room-state): the box steps aside silently.
+      form.classList.toggle('paused', paused && !removed);
     }
     applyFilter(touched);
     applyMine();

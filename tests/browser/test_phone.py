@@ -4,6 +4,7 @@ and a theme collapses; the vote lists only what can be voted on and counts a dot
 goes; a post held for review says so at the box; one's own cards have no "This resonates"; and a dropped
 connection says "Offline - will send when back" within 3 s and sends the post kept meanwhile once back."""
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,8 +13,9 @@ from playwright.sync_api import expect
 from inquiry.models import Participant
 
 from .axe import assert_accessible
-from .conftest import PHONE, seed
+from .conftest import PHONE, in_thread, seed
 from .pages import MINE, card, open_card, post, snap
+from .test_presenter import Steering
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,6 +118,42 @@ def test_a_post_held_for_review_says_so_at_the_box(screens):
     expect(own).to_contain_text("Held back:")
     # Not on the room's board, not even the author's copy of it.
     expect(carol.locator("#board .card:visible")).to_have_count(0)
+
+
+# Every message a phone shows about not being able to post now, as a person reads them.
+NO_POSTING = re.compile(r"paused|Posting is closed|Posting is back", re.I)
+
+
+def test_a_paused_room_says_so_once_and_the_box_comes_back_on_resume(screens):
+    inquiry = screens.inquiry
+    carol = screens.participant("Carol")
+    carol.get_by_label("Your contribution", exact=True).fill("Half a thought")
+    alice = Steering(screens)
+    alice.send(type="room", op="pause", paused=True)
+    notice = carol.get_by_text(NO_POSTING).filter(visible=True)
+    expect(notice).to_have_count(1)
+    expect(notice).to_have_text("The facilitator has paused the room. Posting is back when they resume.")
+    expect(carol.get_by_label("Your contribution", exact=True)).to_be_hidden()
+    expect(carol.get_by_role("button", name="Post", exact=True)).to_be_hidden()
+    assert in_view(carol, notice)
+    snap(carol, "phone-paused")
+    assert_accessible(carol, "a paused phone")
+
+    # Voting while paused: still the one message, not "Posting is closed" as well.
+    round_id = in_thread(lambda: inquiry.rounds.order_by("position").first().pk)
+    alice.send(type="round", op="phase", round=round_id, phase="vote")
+    expect(carol.locator("#round-banner")).to_have_attribute("data-phase", "vote")
+    expect(notice).to_have_count(1)
+    expect(notice).to_contain_text("paused the room")
+
+    # Resumed: the box's own note says posting is closed in the vote, and nothing says paused.
+    alice.send(type="room", op="pause", paused=False)
+    expect(notice).to_have_count(1)
+    expect(notice).to_have_text(re.compile("^Posting is closed in this part of the round"))
+    alice.send(type="round", op="phase", round=round_id, phase="gather")
+    expect(notice).to_have_count(0)
+    expect(carol.get_by_label("Your contribution", exact=True)).to_have_value("Half a thought")
+    expect(carol.get_by_label("Your contribution", exact=True)).to_be_enabled()
 
 
 def test_the_vote_lists_only_what_can_be_voted_on_and_counts_a_dot(screens):

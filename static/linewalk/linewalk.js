@@ -799,7 +799,8 @@
       var author = card && parseInt(card.dataset.author, 10);
       if (!author) { status('This card has no author to remove.', 'error'); return; }
       var who = card.querySelector('.author');
-      if (window.confirm('Remove ' + (who ? who.textContent.trim() : 'this participant') + ' from the inquiry? Their screen disconnects and they cannot post again.')) {
+      var sector = card.dataset.sector ? ' (' + card.dataset.sector + ')' : '';
+      if (window.confirm('Remove ' + (who ? who.textContent.trim() : 'the participant who wrote this' + sector) + ' from the inquiry? Their screen disconnects and they cannot post again.')) {
         send({ type: 'participant', op: 'remove', participant: author });
       }
     },

@@ -167,6 +167,33 @@ async def test_a_removed_participant_is_disconnected_and_cannot_post_or_return(i
     assert frame is not None
 
 
+async def test_a_facilitator_removes_the_author_of_a_card_on_the_board_from_its_menu(inquiry, room):
+    """Not only from the review queue: a card on the board has "Remove participant" in its menu, naming its
+    author to the facilitators only; it sends the same ``participant.remove``, refused to anyone else."""
+    await set_moderation(room, False, False)
+    await room["carol"].post("Everyone here is useless")
+    await everyone(room, lambda s: "Everyone here is useless" in s.texts())
+    (card,) = room["alice"].cards()
+    button = room["alice"].find(f"card-{card}-remove")
+    assert button is not None and button.get("data-action") == "remove-author"
+    assert " ".join(button.text_content().split()) == "Remove participant who wrote this card"
+    author = int(button.xpath("ancestor::li[@data-author]")[0].get("data-author"))
+    carol = await database_sync_to_async(lambda: Participant.objects.get(display_name="Carol").pk)()
+    assert author == carol
+    for name in ("carol", "dave", "presenter"):
+        assert room[name].find(f"card-{card}-remove") is None
+        assert room[name].find(f"card-{card}").get("data-author") is None
+
+    await room["dave"].send(type="participant", op="remove", participant=author)
+    assert (await room["dave"].reply()).error == "forbidden"
+    await room["alice"].send(type="participant", op="remove", participant=author)
+    await room["carol"].until(lambda s: any(f.error == "removed" for f in s.frames))
+    with pytest.raises(ConnectionClosed) as closed:
+        await room["carol"].until(lambda s: False)
+    assert closed.value.code == 4403
+    assert await AuditEntry.objects.filter(action="participant.remove").aexists()
+
+
 async def test_a_silent_card_can_be_themed_without_leaking(inquiry, room):
     first = inquiry.current_round_id
     await room["alice"].send(type="round", op="phase", round=first, phase="silent")

@@ -82,7 +82,7 @@ def test_own_posts_come_above_the_board_newest_first_and_a_theme_collapses(scree
     # A theme: the facilitator moves a card into it; the phone shows it collapsed, opens and closes it.
     alice = screens.facilitator()
     target = open_card(alice, "First from Dave")
-    target.get_by_role("button", name="Move").click()
+    target.get_by_role("button", name=re.compile("^Move card")).click()
     alice.get_by_role("radio", name="Housing").check()
     alice.get_by_role("button", name="Move", exact=True).click()
     toggle = carol.get_by_role("button", name="Housing")

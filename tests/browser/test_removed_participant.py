@@ -8,12 +8,14 @@ from playwright.sync_api import expect
 
 from inquiry.models import Inquiry
 
-from .conftest import in_thread
-from .pages import post
+from .axe import assert_accessible
+from .conftest import SHARED_SCREEN, in_thread
+from .pages import card, open_card, post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REMOVED = "A facilitator has removed you from this inquiry."
+REMOVE = re.compile("^Remove participant")
 
 
 def test_a_removed_participant_is_told_once_and_can_no_longer_post_edit_or_delete(screens):
@@ -34,3 +36,34 @@ def test_a_removed_participant_is_told_once_and_can_no_longer_post_edit_or_delet
     expect(carol.locator(".closed-note")).to_be_hidden()  # not "the box opens again"
     expect(own).to_contain_text("Still useless idiots all of them")
     expect(own.get_by_role("button")).to_have_count(0)
+
+
+def test_a_facilitator_removes_the_author_of_a_card_on_the_board_from_its_menu(screens):
+    """Not only from the review queue: "Remove participant" in a visible card's ⋯ menu, after a
+    confirmation that names who goes; cancelled, nothing happens."""
+    alice = screens.facilitator(viewport=SHARED_SCREEN)
+    carol = screens.participant("Troll", sector="Other")
+    dave = screens.participant("Dave", sector="Local authority")
+    post(carol, "You are all useless idiots")
+    post(dave, "Shared care records")
+    remove = open_card(alice, "You are all useless idiots").get_by_role("button", name=REMOVE)
+    expect(remove).to_be_visible()
+    expect(remove).to_be_in_viewport()
+    assert_accessible(alice, "the workspace with a card's menu open")
+
+    # Cancelled: nothing is sent. Alice's next action (hiding Dave's card) reaches Carol, still connected.
+    screens.answer_next_dialog(alice, accept=False)
+    remove.click()
+    open_card(alice, "Shared care records").get_by_role("button", name=re.compile("^Hide")).click()
+    expect(card(carol, "Shared care records")).to_have_count(0)
+    expect(carol.locator("#lw-status")).not_to_have_text(REMOVED)
+    expect(carol.get_by_label("Your contribution", exact=True)).to_be_enabled()
+
+    screens.answer_next_dialog(alice)
+    open_card(alice, "You are all useless idiots").get_by_role("button", name=REMOVE).click()
+    expect(carol.locator("#lw-status")).to_have_text(REMOVED)
+    expect(carol.get_by_label("Your contribution", exact=True)).to_be_disabled()
+    assert screens.dialogs[-1] == (
+        "Remove Troll from the inquiry? Their screen disconnects and they cannot post again."
+    ), screens.dialogs
+    expect(dave.get_by_label("Your contribution", exact=True)).to_be_enabled()

@@ -535,6 +535,13 @@ def live_for_all(inquiry):
     return for_each_kind(lambda kind: live(inquiry, kind))
 
 
+def title_changed(inquiry):
+    """The inquiry's title, where each page shows it (#inquiry-title: the facilitator's and the presenter's
+    heading, the phone's header)."""
+    html = format_html('<span id="inquiry-title" hx-swap-oob="innerHTML">{}</span>', inquiry.title)
+    return for_each_kind(lambda kind: html)
+
+
 def inquiry_deleted():
     """For every screen still open on an inquiry being deleted: the live region says so, and the
     participant's post form goes."""

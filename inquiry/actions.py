@@ -13,6 +13,7 @@ from board.actions import changing, publish
 from board.models import Card, Theme
 from board.tables.models import Breakout
 from sessions.events import disconnect_participant
+from sessions.models import Presence
 
 from . import audit
 from .access import Refused, require_facilitator, round_of
@@ -341,6 +342,58 @@ def remove_participant(actor, participant_id):
             render.room_changed(inquiry, "presence"),
         )
         return participant
+
+
+# Settings ---------------------------------------------------------------------------------------------------
+
+
+def change_settings_of_inquiry(actor, *, title, question, show_names, k_threshold, sector_plan):
+    """The inquiry's title, framing question, names shown or not, the lens's smallest group, and its
+    sectors: ``sector_plan`` is (old, new) for each sector, "" for an added one's old or a removed one's
+    new. A renamed sector takes its participants with it; one that any participant chose cannot be removed.
+    Every open screen shows the change at once."""
+    with steering(actor, "inquiry.settings") as (inquiry, notes):
+        people = Participant.objects.filter(inquiry=inquiry)
+        for old, new in sector_plan:
+            if old and not new and (chose := people.filter(sector=old).count()):
+                raise Refused(
+                    "invalid_field",
+                    f"{chose} participant{'s' if chose != 1 else ''} chose “{old}”: rename it rather than "
+                    "remove it.",
+                )
+        for old, new in sector_plan:
+            if old and new and old != new:
+                people.filter(sector=old).update(sector=new)
+                Presence.objects.filter(inquiry=inquiry, sector=old).update(sector=new)
+                notes.append(f"sector “{old}” renamed “{new}”")
+            elif old and not new:
+                notes.append(f"sector “{old}” removed")
+            elif new and not old:
+                notes.append(f"sector “{new}” added")
+        changed = {
+            field: value
+            for field, value in (
+                ("title", title),
+                ("question", question),
+                ("show_names", show_names),
+                ("k_threshold", k_threshold),
+                ("sectors", [new for _, new in sector_plan if new]),
+            )
+            if getattr(inquiry, field) != value
+        }
+        if not changed:
+            return False
+        for field, value in changed.items():
+            setattr(inquiry, field, value)
+        inquiry.save(update_fields=list(changed))
+        notes.extend(f"{field} changed" for field in changed if field != "sectors")
+        fragments = render.title_changed(inquiry)
+        if changed.keys() - {"title", "question"}:
+            # Names, sectors or the smallest group: the cards, presence and the lens are drawn again.
+            live = render.live_for_all(inquiry)
+            fragments = {kind: fragments[kind] + live[kind] for kind in fragments}
+        publish(inquiry, "inquiry", "settings", {}, fragments)
+    return True
 
 
 # Data protection (docs/data-protection.md) ------------------------------------------------------------------

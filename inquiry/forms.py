@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from board.text import is_blank, strip_invisible
 
 from . import limits
-from .models import DEFAULT_SECTORS, RETENTION_LIMIT, distinct_sectors, normalise_code
+from .models import DEFAULT_SECTORS, RETENTION_LIMIT, distinct_sectors, normalise_code, sector_key
 
 
 def _lines(text, limit, what):
@@ -51,6 +51,79 @@ class InquiryForm(forms.Form):
         if not sectors:
             raise forms.ValidationError("List at least one sector.")
         return sectors
+
+
+class SettingsForm(forms.Form):
+    """What a facilitator can change about an inquiry once it has started: its title and framing question,
+    whether names show, the lens's smallest group, and its sectors (each renamed in place, a new one added,
+    one nobody chose removed)."""
+
+    title = forms.CharField(max_length=200)
+    question = InquiryForm.base_fields["question"]
+    show_names = InquiryForm.base_fields["show_names"]
+    k_threshold = forms.IntegerField(
+        label="Smallest group shown on its own",
+        min_value=1,
+        max_value=50,
+        help_text=(
+            "A sector with fewer participants than this is not shown apart in the sector lens, presence or "
+            "the report (counted with the other small sectors), so nobody is picked out. 3 unless you need "
+            "more."
+        ),
+    )
+    new_sectors = forms.CharField(
+        label="Add sectors",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One per line. People who join from now on can choose them.",
+    )
+
+    def __init__(self, *args, inquiry, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sectors = list(inquiry.sectors)
+        for i, sector in enumerate(self.sectors):
+            self.fields[f"sector_{i}"] = forms.CharField(
+                label=f"Sector {i + 1}",
+                max_length=100,
+                required=False,
+                initial=sector,
+            )
+        self.order_fields(["title", "question", "show_names", "k_threshold"])
+
+    def sector_fields(self):
+        return [self[f"sector_{i}"] for i in range(len(self.sectors))]
+
+    def other_fields(self):
+        return [self[name] for name in ("title", "question", "show_names", "k_threshold")]
+
+    def new_sectors_only(self):
+        return [self["new_sectors"]]
+
+    def clean_title(self):
+        return strip_invisible(self.cleaned_data["title"]).strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        renamed = [
+            (old, " ".join(strip_invisible(cleaned.get(f"sector_{i}") or "").split()))
+            for i, old in enumerate(self.sectors)
+        ]
+        try:
+            added = _lines(cleaned.get("new_sectors"), 100, "sector")
+        except forms.ValidationError as error:
+            self.add_error("new_sectors", error)
+            return cleaned
+        names = [new for _, new in renamed if new] + added
+        if not names:
+            raise forms.ValidationError("Keep at least one sector.")
+        seen = {}
+        for name in names:
+            if sector_key(name) in seen:
+                raise forms.ValidationError(f"“{name}” is listed twice: each sector once.")
+            seen[sector_key(name)] = name
+        # (old name, new name): a rename, or ("", new) an addition, or (old, "") a removal.
+        cleaned["sector_plan"] = renamed + [("", name) for name in added]
+        return cleaned
 
 
 class CodeForm(forms.Form):

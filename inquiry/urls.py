@@ -14,6 +14,7 @@ urlpatterns = [
     path("i/<str:code>/present/", views.present, name="present"),
     path("i/<str:code>/qr.svg", views.qr, name="qr"),
     path("i/<str:code>/facilitators/", views.add_cofacilitator, name="add_cofacilitator"),
+    path("i/<str:code>/settings/", views.settings_page, name="settings"),
     path("i/<str:code>/audit/", views.audit_log, name="audit"),
     path("i/<str:code>/data/", views.data, name="data"),
     path("i/<str:code>/data/retention/", views.retention, name="retention"),

@@ -38,6 +38,7 @@ from .forms import (
     InquiryForm,
     JoinForm,
     RetentionForm,
+    SettingsForm,
     ThrottledAuthenticationForm,
 )
 from .models import DeletionRecord, Inquiry, normalise_code
@@ -204,6 +205,34 @@ def add_cofacilitator(request, code):
         except Refused as refused:
             messages.error(request, refused.message)
     return redirect("inquiry:facilitate", inquiry.code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request, code):
+    """The inquiry's title, framing question, names, sectors and the lens's smallest group, after creation."""
+    inquiry = inquiry_for_facilitator(request.user, code)
+    initial = {f: getattr(inquiry, f) for f in ("title", "question", "show_names", "k_threshold")}
+    form = SettingsForm(request.POST or None, inquiry=inquiry, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = actions.change_settings_of_inquiry(
+                _facilitator(request, inquiry),
+                title=data["title"],
+                question=data["question"],
+                show_names=data["show_names"],
+                k_threshold=data["k_threshold"],
+                sector_plan=data["sector_plan"],
+            )
+        except Refused as refused:
+            form.add_error(None, refused.message)
+        else:
+            done = "Saved: every open screen shows it now." if changed else "Nothing changed."
+            messages.success(request, done)
+            return redirect("inquiry:settings", inquiry.code)
+    status = 400 if form.errors else 200
+    return render(request, "inquiry/settings.html", {"inquiry": inquiry, "form": form}, status=status)
 
 
 @login_required

@@ -476,6 +476,7 @@ EVENTS = {
     ("inquiry", "close"),
     ("inquiry", "reopen"),
     ("inquiry", "delete"),
+    ("inquiry", "settings"),  # title, framing question, names shown, sectors, the lens's smallest group
     ("participant", "erase"),
     ("link", "add"),
     ("link", "edit"),

@@ -85,7 +85,7 @@ class Frame:
 
 EMPTY_PAGE = (
     '<div id="page"><div id="lw-seq"></div><div id="lw-ack"></div><div id="lw-mine"></div>'
-    '<div id="lw-status"></div>'
+    '<div id="lw-status"></div><span id="inquiry-title"></span>'
     '<section id="suggestions" hidden></section><div id="live"></div></div>'
 )
 

@@ -13,7 +13,14 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from inquiry import audit, limits
-from inquiry.access import Refused, require_facilitator, require_participant, round_of
+from inquiry.access import (
+    REOPEN_FIRST,
+    Refused,
+    require_facilitator,
+    require_open_inquiry,
+    require_participant,
+    round_of,
+)
 from inquiry.models import Inquiry, Participant, Round
 from sessions import events
 from sessions.events import notify_participant
@@ -223,10 +230,12 @@ def post_cards(inquiry_id, posts):
 
 
 def _post_one(actor, inquiry, client_id, text):
-    participant = require_participant(actor, inquiry)
+    # A resend of a post stored before the close is acknowledged again, as at any other time.
+    participant = require_participant(actor, inquiry, after_close=True)
     existing = Card.objects.filter(author=participant, client_id=client_id).first()
     if existing is not None:
         return existing, False
+    require_open_inquiry(inquiry)
     limits.take_post(participant.pk)
     _require_room_open(inquiry)
     current = inquiry.current_round
@@ -739,6 +748,7 @@ def open_vote(actor, round_id, target, budget, per_item, live):
     """Open dot voting on the cards (of one round, or all) or on the themes; any open vote closes first."""
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
+        require_open_inquiry(inquiry, REOPEN_FIRST)
         voting_round = None if round_id is None else round_of(inquiry, round_id)
         Vote.objects.filter(inquiry=inquiry, is_open=True).update(is_open=False)
         vote = Vote.objects.create(

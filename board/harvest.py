@@ -346,16 +346,26 @@ def save_selection(actor, inquiry, featured_ids, note):
 
 def publish(actor, inquiry):
     """Publish the harvest page; the link stays the same across unpublishing and publishing again."""
-    with transaction.atomic():
-        if not inquiry.harvest_token:
-            inquiry.harvest_token = secrets.token_urlsafe(24)
-        inquiry.harvest_published = True
-        inquiry.save(update_fields=["harvest_token", "harvest_published"])
-        audit.record(inquiry.pk, actor, "harvest.publish")
+    _published(actor, inquiry, True)
 
 
 def unpublish(actor, inquiry):
-    with transaction.atomic():
-        inquiry.harvest_published = False
-        inquiry.save(update_fields=["harvest_published"])
-        audit.record(inquiry.pk, actor, "harvest.unpublish")
+    _published(actor, inquiry, False)
+
+
+def _published(actor, inquiry, published):
+    """The harvest goes public (or stops being); the phones of a closed inquiry link to it (or stop):
+    the round banner says so (templates/board/board.html#inquiry-closed)."""
+    from .actions import changing
+    from .actions import publish as broadcast
+    from .render import round_banner
+
+    with changing(inquiry.pk) as locked:
+        if published and not locked.harvest_token:
+            locked.harvest_token = secrets.token_urlsafe(24)
+        locked.harvest_published = published
+        locked.save(update_fields=["harvest_token", "harvest_published"])
+        op = "publish" if published else "unpublish"
+        audit.record(locked.pk, actor, f"harvest.{op}")
+        broadcast(locked, "harvest", op, {}, round_banner(locked))
+    inquiry.harvest_token, inquiry.harvest_published = locked.harvest_token, locked.harvest_published

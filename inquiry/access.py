@@ -158,12 +158,39 @@ def require_facilitator(actor, inquiry):
         raise Refused("forbidden", "Only the facilitators of this inquiry can do that.")
 
 
-def require_participant(actor, inquiry):
+# What a participant is told of any change they try after the inquiry closed (docs/protocol.md).
+INQUIRY_CLOSED = (
+    "inquiry_closed",
+    "This inquiry has closed: nothing more can be added or changed. Thank you for taking part.",
+)
+
+
+# What a facilitator is told of asking the room for more (a round opened, a vote, tables) after the close.
+REOPEN_FIRST = (
+    "inquiry_closed",
+    "This inquiry is closed: reopen it (Your data → Reopen) before asking the room for more.",
+)
+
+
+def require_open_inquiry(inquiry, refusal=INQUIRY_CLOSED):
+    """After the event (``close_inquiry``) the room is read-only: what participants said stays as the
+    harvest shows it. Facilitators still curate (themes, moves, moderation, the map, the harvest) but
+    open nothing for the room until they reopen the inquiry (``refusal``: REOPEN_FIRST)."""
+    if inquiry.closed_at is not None:
+        raise Refused(*refusal)
+
+
+def require_participant(actor, inquiry, after_close=False):
+    """The acting participant, if they may still change something here. ``after_close``: what stays
+    theirs to do once the inquiry has closed (withdrawing a contact or an email they gave: consent is
+    withdrawn as easily as it was given; erasing is ``erase_participant``'s own)."""
     if actor.role != PARTICIPANT:
         raise Refused("forbidden", "Only participants can post contributions.")
     participant = Participant.objects.filter(pk=actor.participant_id, inquiry=inquiry).first()
     if participant is None or participant.removed:
         raise Refused("removed", "A facilitator has removed you from this inquiry.")
+    if not after_close:
+        require_open_inquiry(inquiry)
     return participant
 
 

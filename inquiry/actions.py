@@ -10,13 +10,14 @@ from django.utils import timezone
 
 from board import render
 from board.actions import changing, publish
-from board.models import Card, Theme
+from board.models import Card, Theme, Vote
+from board.nextsteps.actions import keep_private_pages
 from board.tables.models import Breakout
 from sessions.events import disconnect_participant
 from sessions.models import Presence
 
 from . import audit
-from .access import Refused, require_facilitator, round_of
+from .access import REOPEN_FIRST, Refused, require_facilitator, require_open_inquiry, round_of
 from .compiled import Compiled
 from .models import DEFAULT_SECTORS, RETENTION_LIMIT, DeletionRecord, Inquiry, Participant, Round
 
@@ -41,6 +42,7 @@ def create_inquiry(user, *, title, question, rounds, sectors, show_names):
 
 
 def join(inquiry, *, display_name, sector):
+    require_open_inquiry(inquiry)
     if sector not in inquiry.sectors:
         raise Refused("invalid_field", "Choose one of the sectors listed.")
     name = display_name.strip()
@@ -100,6 +102,8 @@ def set_phase(actor, round_id, phase):
     """Gather, silent writing, reveal, vote or closed. Revealing shows every silent card at once."""
     with steering(actor, "round.phase") as (inquiry, notes):
         target = round_of(inquiry, round_id)
+        if phase != Round.CLOSED:
+            require_open_inquiry(inquiry, REOPEN_FIRST)
         target.phase = phase
         target.save(update_fields=["phase"])
         notes.append(f"round {target.position + 1} → {phase}")
@@ -401,12 +405,14 @@ def change_settings_of_inquiry(actor, *, title, question, show_names, k_threshol
 
 def close_inquiry(actor):
     """Close the inquiry after the event: every round closes (nothing more is posted, edited or deleted;
-    silent cards are revealed, as closing a round does), a running timer stops, and the retention period,
-    if one is set, starts counting."""
+    silent cards are revealed, as closing a round does), an open vote and a running timer stop, every
+    participant's change is refused from now on (``access.require_participant``), and the retention
+    period, if one is set, starts counting."""
     with steering(actor, "inquiry.close") as (inquiry, notes):
         if inquiry.closed_at is not None:
             raise Refused("invalid_state", "This inquiry is already closed.")
         Card.objects.filter(inquiry=inquiry, silent=True).update(silent=False)
+        Vote.objects.filter(inquiry=inquiry, is_open=True).update(is_open=False)
         closed = inquiry.rounds.exclude(phase=Round.CLOSED).update(phase=Round.CLOSED)
         inquiry.closed_at = timezone.now()
         inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
@@ -415,6 +421,7 @@ def close_inquiry(actor):
         if inquiry.purge_after:
             notes.append(f"to be deleted on {timezone.localtime(inquiry.purge_after):%d %b %Y}")
         publish(inquiry, "inquiry", "close", {}, render.live_for_all(inquiry))
+        keep_private_pages(inquiry)
 
 
 def reopen_inquiry(actor):
@@ -424,7 +431,8 @@ def reopen_inquiry(actor):
             raise Refused("invalid_state", "This inquiry is not closed.")
         inquiry.closed_at = None
         inquiry.save(update_fields=["closed_at"])
-        publish(inquiry, "inquiry", "reopen", {}, render.round_banner(inquiry))
+        fragments = render.room_changed(inquiry, "round-banner", "silent-count", "room-state")
+        publish(inquiry, "inquiry", "reopen", {}, fragments)
 
 
 def set_retention(actor, days):

@@ -58,7 +58,19 @@ _KEEP = 256  # inquiries whose pages a process keeps (a few KB of HTML each)
 DOOR_FIELDS = tuple(
     f.attname
     for f in Inquiry._meta.concrete_fields
-    if f.attname in ("id", "code", "title", "question", "sectors", "show_names")
+    # closed_at and the harvest's: a closed inquiry's door says so, and links to its published harvest.
+    if f.attname
+    in (
+        "id",
+        "code",
+        "title",
+        "question",
+        "sectors",
+        "show_names",
+        "closed_at",
+        "harvest_token",
+        "harvest_published",
+    )
 )
 DOOR_SECONDS = 5
 # ...and in this process's memory for this long, in front of the cache (a round trip to Redis each of
@@ -123,7 +135,9 @@ def _fresh(request):
 
 
 def join_page(request, inquiry):
-    """The join page for ``inquiry`` (GET, empty form)."""
+    """The join page for ``inquiry`` (GET, empty form); once it has closed, a page that says so."""
+    if inquiry.closed_at is not None:
+        return closed_page(request, inquiry)
     if not _fresh(request):
         return render(request, "inquiry/join.html", {"inquiry": inquiry, "form": JoinForm(inquiry=inquiry)})
     key = (inquiry.pk, inquiry.code, inquiry.title, inquiry.question, tuple(inquiry.sectors))
@@ -134,6 +148,11 @@ def join_page(request, inquiry):
         html = _keep(key, render_to_string("inquiry/join.html", context, request=request))
     # get_token also has CsrfViewMiddleware set the csrftoken cookie on this response.
     return HttpResponse(html.replace(_TOKEN, get_token(request)))
+
+
+def closed_page(request, inquiry, status=200):
+    """What the door shows once the inquiry has closed: nobody joins; the published harvest, if any."""
+    return render(request, "inquiry/closed.html", {"inquiry": inquiry}, status=status)
 
 
 def _with_cards():

@@ -90,6 +90,8 @@ def join(request, code):
         return redirect("inquiry:participate", inquiry.code)
     if request.method == "GET":
         return door.join_page(request, inquiry)
+    if inquiry.closed_at is not None:
+        return door.closed_page(request, inquiry, status=403)
     form = JoinForm(request.POST, inquiry=inquiry)
     if form.is_valid():
         limited = limits.join_refusal(request, inquiry)
@@ -101,6 +103,8 @@ def join(request, code):
             )
         except IntegrityError:  # deleted in the few seconds the door still knew it (inquiry/door.py)
             raise Http404("No inquiry has that code.") from None
+        except Refused:  # closed in the second the door still knew it open
+            return door.closed_page(request, Inquiry.objects.get(pk=inquiry.pk), status=403)
         request.session[session_key(inquiry)] = participant.token
         # The participant's page is the answer itself, not a redirect to it: one round trip fewer for a
         # phone, and one request fewer for a room arriving at once (docs/production.md, "The door"). The

@@ -477,6 +477,8 @@ EVENTS = {
     ("inquiry", "reopen"),
     ("inquiry", "delete"),
     ("inquiry", "settings"),  # title, framing question, names shown, sectors, the lens's smallest group
+    ("harvest", "publish"),  # the round banner: a closed inquiry's phones link to the published harvest
+    ("harvest", "unpublish"),
     ("participant", "erase"),
     ("link", "add"),
     ("link", "edit"),

@@ -3,6 +3,7 @@ with its sequence number), notify. Contacts only ever go out in the private fram
 owner chose (board/nextsteps/connections.py); the room's events say nothing of them."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from board.actions import changing, open_round_of_kind, publish
@@ -58,11 +59,12 @@ def _about(inquiry, fields):
     return theme, key, label
 
 
-def _tell(inquiry, participant_ids, own_contact=None):
+def _tell(inquiry, participant_ids, own_contact=None, forms=False):
     """Each of these participants gets their own part afresh (what they signed up to, the contacts they
-    may see; ``own_contact``: the one whose contact form changed gets it too), in a frame of their own."""
+    may see; ``own_contact``: the one whose contact form changed gets it too; ``forms``: all of them do),
+    in a frame of their own."""
     for pk in sorted(set(participant_ids)):
-        html = steps_render.mine_html(inquiry, pk, contact=pk == own_contact)
+        html = steps_render.mine_html(inquiry, pk, contact=forms or pk == own_contact)
         notify_participant(inquiry.pk, pk, html, after=inquiry.seq)
 
 
@@ -97,6 +99,7 @@ def propose(actor, client_id, fields):
         except IntegrityError:
             return NextStep.objects.get(author=participant, client_id=client_id), False
         SignUp.objects.create(step=step, participant=participant)
+        _keep_private_page(participant)
         _published(inquiry, step, "add", {"step": step.pk})
         _tell(inquiry, [participant.pk])
         return step, True
@@ -156,6 +159,7 @@ def _signed_up(actor, step_id, joining):
             _obj, created = SignUp.objects.get_or_create(step=step, participant=participant)
             if not created:
                 raise Refused("invalid_state", "You are already signed up to this action.")
+            _keep_private_page(participant)
         else:
             deleted, _ = SignUp.objects.filter(step=step, participant=participant).delete()
             if not deleted:
@@ -163,6 +167,26 @@ def _signed_up(actor, step_id, joining):
         _published(inquiry, step, "signup", {"step": step.pk})
         _tell(inquiry, before | {participant.pk})
         return step
+
+
+def _keep_private_page(participant):
+    """Whoever signs up to or proposes an action gets a private page (board/nextsteps/views.py), shared
+    contact or not: its link is their Contact's token; a Contact with no text shares nothing."""
+    Contact.objects.get_or_create(participant=participant)
+
+
+def keep_private_pages(inquiry):
+    """At the close, after the room's live region was drawn afresh (without anyone's own part): everyone
+    who signed up to or proposed an action gets a private page if they have none yet (sign-ups imported,
+    or made before pages came with them), and each of them, and whoever shares a contact, their own part
+    back with its link. Inside the caller's change."""
+    from inquiry.models import Participant
+
+    own = Participant.objects.filter(inquiry=inquiry, removed=False)
+    acting = own.filter(Q(signups__isnull=False) | Q(next_steps__isnull=False))
+    missing = acting.filter(contact__isnull=True).distinct().values_list("pk", flat=True)
+    Contact.objects.bulk_create([Contact(participant_id=pk) for pk in missing], ignore_conflicts=True)
+    _tell(inquiry, own.filter(contact__isnull=False).values_list("pk", flat=True), forms=True)
 
 
 def join(actor, step_id):
@@ -218,7 +242,7 @@ def share_contact(actor, text, with_signups, with_theme_sectors):
 def withdraw_contact(actor):
     """Stop sharing: the contact is forgotten and disappears from every screen that showed it."""
     with changing(actor.inquiry_id) as inquiry:
-        participant = require_participant(actor, inquiry)
+        participant = require_participant(actor, inquiry, after_close=True)
         contact = Contact.objects.filter(participant=participant).first()
         if contact is None or not contact.shared:
             raise Refused("invalid_state", "You are not sharing a contact.")

@@ -194,7 +194,7 @@ def blank_mine_html():
     """``mine_html`` of a participant with no part of their own (see ``has_own_part``): the same for all."""
     if not _blank:
         ctx = {"steps_mine": {"signed": "[]", "own": "[]", "contact": None, "connections": []}, "oob": True}
-        parts = ("my-steps-state", "my-connections", "my-contact")
+        parts = ("my-steps-state", "my-private", "my-connections", "my-contact")
         _blank.append("".join(render_to_string(f"board/next_steps.html#{name}", ctx) for name in parts))
     return _blank[0]
 
@@ -203,5 +203,5 @@ def mine_html(inquiry, participant_id, contact=True):
     """A participant's own parts as out-of-band swaps. ``contact``: their own contact form too (left out
     when someone else's change only alters what they may see, so a form they are filling in stays)."""
     ctx = {"steps_mine": mine(inquiry, participant_id), "oob": True}
-    parts = ("my-steps-state", "my-connections") + (("my-contact",) if contact else ())
+    parts = ("my-steps-state", "my-private", "my-connections") + (("my-contact",) if contact else ())
     return "".join(render_to_string(f"board/next_steps.html#{name}", ctx) for name in parts)

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from board.exports import spreadsheet_safe
-from board.models import Dot
+from board.models import Card, Dot
 from inquiry.access import PARTICIPANT, Actor, Refused, inquiry_for_facilitator
 
 from . import actions
@@ -50,9 +50,16 @@ def private_page(request, token):
     steps = annotate(
         inquiry, list(NextStep.objects.filter(pk__in=list(signed), hidden=False).select_related("theme"))
     )
+    # What they wrote, as the room saw it: never someone else's, nor what was held back, hidden or waiting.
+    wrote = (
+        Card.objects.filter(author=participant, status=Card.VISIBLE, silent=False)
+        .select_related("round", "theme")
+        .order_by("round__position", "created", "pk")
+    )
     context = {
         "inquiry": inquiry,
         "participant": participant,
+        "wrote": wrote,
         "steps": steps,
         "proposed": set(NextStep.objects.filter(author=participant).values_list("pk", flat=True)),
         "steps_mine": mine(inquiry, participant.pk),

@@ -23,8 +23,10 @@ from inquiry import audit, limits
 from inquiry.access import (
     FACILITATOR,
     PARTICIPANT,
+    REOPEN_FIRST,
     Refused,
     require_facilitator,
+    require_open_inquiry,
     require_participant,
     round_of,
 )
@@ -111,6 +113,7 @@ def open_tables(actor, round_id, mode, size=None, count=None, recipe="", prompt=
         raise Refused("invalid_field", "Tables by topic follow the Open Space recipe (its marketplace).")
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
+        require_open_inquiry(inquiry, REOPEN_FIRST)
         chosen = None if round_id is None else round_of(inquiry, round_id)
         Breakout.objects.filter(inquiry=inquiry, closed=False).update(closed=True)
         breakout = Breakout.objects.create(
@@ -291,6 +294,7 @@ def _at_table(actor, table_id=None, host=False):
             raise Refused("forbidden", "You can only act at your own table.")
         table = seat.table
         inquiry = table.breakout.inquiry
+        require_open_inquiry(inquiry)
     elif actor.role == FACILITATOR:
         inquiry = _inquiry(actor)
         require_facilitator(actor, inquiry)
@@ -364,7 +368,7 @@ def _posting_at(actor):
     """(where a participant posts, their inquiry), from one compiled read. Anything unusual (not seated,
     removed) takes ``_at_table``'s way, which says why."""
     seat = _POSTING_SEAT.first(participant=actor.participant_id, inquiry=actor.inquiry_id)
-    if seat is None or seat.participant.removed:
+    if seat is None or seat.participant.removed or seat.table.breakout.inquiry.closed_at is not None:
         return _at_table(actor)
     table, participant = seat.table, seat.participant
     table.seq_locked = True
@@ -761,7 +765,7 @@ def set_email(actor, email):
     """A participant gives (or, with an empty one, withdraws) the email the host may use to put them in
     their table's Zoom breakout room. Only the facilitators' table list ever shows it."""
     with transaction.atomic():
-        participant = require_participant(actor, _inquiry(actor))
+        participant = require_participant(actor, _inquiry(actor), after_close=not email)
         if not email:
             TableEmail.objects.filter(participant=participant).delete()
             return Replied(None, _said("Your email is withdrawn: the table list no longer shows it."))

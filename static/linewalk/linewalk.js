@@ -435,13 +435,16 @@
     if (lensPanel && document.body.classList.contains('page-presenter')) { lensPanel.open = true; }
     var banner = document.getElementById('round-banner');
     var closed = banner ? (banner.dataset.closedRounds || '').split(' ').filter(Boolean) : [];
+    // After the event the whole page is read-only: phone.css takes away what can no longer be done.
+    var ended = !!(banner && banner.dataset.inquiryClosed === '1');
+    if (document.body.classList.contains('inquiry-closed') !== ended) { document.body.classList.toggle('inquiry-closed', ended); }
     // After a frame that drew a few cards (a move, a new post), only those need looking at, unless what
     // marks every card changed (the closed rounds, the person's own cards): static/linewalk/swap.js.
-    var marks = closed.join(' ') + '|' + Array.from(own).join(' ') + (removed ? '|removed' : '');
+    var marks = closed.join(' ') + '|' + Array.from(own).join(' ') + (removed ? '|removed' : '') + (ended ? '|ended' : '');
     var touched = window.LinewalkFrame && marks === lastMarks ? window.LinewalkFrame.cards() : null;
     lastMarks = marks;
     if (window.LinewalkCards) {
-      window.LinewalkCards.expand(touched || root, { react: function (li) { return role === 'participant' && !own.has(li.id.slice(5)); } });
+      window.LinewalkCards.expand(touched || root, { react: function (li) { return role === 'participant' && !ended && !own.has(li.id.slice(5)); } });
     }
     // The phone's board (phone_board.js) before focus is put back: its column toggles are re-drawn.
     if (window.LinewalkPhoneBoard) { window.LinewalkPhoneBoard.apply(); }
@@ -452,8 +455,8 @@
       var open = mine && !removed && closed.indexOf(card.dataset.round) < 0;
       if (card.classList.contains('open-round') !== open) { card.classList.toggle('open-round', open); }
       // Nobody resonates with their own card (the server refuses it too): a card acknowledged as one's
-      // own after it was drawn loses the button.
-      var react = mine && card.querySelector(':scope > .react');
+      // own after it was drawn loses the button; so does every card once the inquiry has closed.
+      var react = (mine || ended) && card.querySelector(':scope > .react');
       if (react) { react.remove(); }
     });
     var form = document.getElementById('compose-form');

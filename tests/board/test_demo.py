@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from board.models import Card, NextStep, SignUp, Theme, Vote
+from board.models import Card, Contact, NextStep, SignUp, Theme, Vote
 from inquiry.models import Inquiry
 
 
@@ -47,6 +47,11 @@ def test_the_event_size_demo_closes_with_a_map_and_the_rooms_own_next_steps(clie
     if phase == "map":  # the closing round: participants propose next steps; the map is on the shared screen
         assert inquiry.current_round.kind == "next_steps" and inquiry.current_round.is_open
         assert inquiry.map_state.on_screen
-    else:  # after the event
+    else:  # after the event: closed, as the facilitator closes it, ready to harvest
         assert not inquiry.rounds.filter(phase="gather").exists()
         assert Vote.objects.filter(inquiry=inquiry, revealed=True).count() == 2
+        assert inquiry.closed_at is not None
+        assert "This inquiry has closed" in client.get(f"/j/{inquiry.code}").content.decode()
+        # Everyone who signed up has their private page.
+        signed = set(SignUp.objects.filter(step__inquiry=inquiry).values_list("participant", flat=True))
+        assert signed == signed & set(Contact.objects.values_list("participant", flat=True))

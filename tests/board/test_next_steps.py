@@ -362,5 +362,7 @@ async def test_a_participant_erasing_takes_their_links_actions_sign_ups_and_cont
         lambda: "".join(e.html_participant + e.html_facilitator for e in Event.objects.all())
     )()
     assert "Carol&#x27;s plan" not in stored and "Carol's plan" not in stored and ": mine<" not in stored
-    assert await database_sync_to_async(Contact.objects.count)() == 0
+    # Carol's contact (and her private page) went; Dave's private page, from his proposal, shares nothing.
+    contacts = await database_sync_to_async(lambda: list(Contact.objects.select_related("participant")))()
+    assert [(c.participant.display_name, c.text) for c in contacts] == [("Dave", "")]
     assert await database_sync_to_async(SignUp.objects.filter(participant__display_name="").count)() == 0

@@ -145,7 +145,7 @@ async def test_an_inquiry_is_purged_the_set_number_of_days_after_it_closes(
     # Closing makes every round read-only on every screen and starts the 30 days.
     assert (await sync(alice.post)(f"/i/{inquiry.code}/data/close/")).status_code == 302
     await room["carol"].post("After closing")
-    assert (await room["carol"].reply()).error == "round_closed"
+    assert (await room["carol"].reply()).error == "inquiry_closed"
     page = (await sync(alice.get)(f"/i/{inquiry.code}/data/")).content.decode()
     assert "Closed on" in page and 'id="purge-date"' in page
     actions = [a async for a in AuditEntry.objects.values_list("action", flat=True)]

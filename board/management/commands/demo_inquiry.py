@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from board import exports
+from inquiry.access import FACILITATOR, Actor
+from inquiry.actions import close_inquiry
 
 from .. import event_cards, event_map
 from .harvest_report import write_report
@@ -471,6 +473,9 @@ class Command(BaseCommand):
             # "People have joined" button; a fresh inquiry starts with it large).
             inquiry.join_in_corner = True
             inquiry.save(update_fields=["join_in_corner"])
+        if event_size and phase == "closed":
+            # After the event: closed as the facilitator closes it (Your data → Close), ready to harvest.
+            close_inquiry(Actor(FACILITATOR, inquiry.pk, user_id=user.pk))
         if tables and event_size:
             from board.tables.demo import seat_the_room
 

@@ -1,0 +1,163 @@
+"""After the event (the facilitator's Close on /i/<code>/data/): the server refuses every change a
+participant tries, over every message type, with `inquiry_closed`; every screen says the inquiry has
+closed and links to the harvest once it is published; what stays a participant's to do (withdrawing a
+contact) still works; facilitators curate but open nothing for the room until they reopen it."""
+
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+
+from board.models import Card, Contact, NextStep, Reaction, SignUp
+from inquiry.models import Inquiry
+
+from ..support import everyone, text
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+sync = database_sync_to_async
+
+
+def closed(screen):
+    banner = screen.find("round-banner")
+    return banner is not None and banner.get("data-inquiry-closed") == "1"
+
+
+def signups(screen, step):
+    return text(screen, f"step-{step}-signups")
+
+
+async def steps_round(room, inquiry):
+    await room["alice"].send(type="round", op="kind", round=inquiry.current_round_id, kind="next_steps")
+    await everyone(
+        room, lambda s: s.find("steps-view").get("data-steps-rounds") == str(inquiry.current_round_id)
+    )
+
+
+async def propose(screen, what, **fields):
+    await screen.send(
+        type="step", op="add", client_id=str(uuid.uuid4()), what=what,
+        with_whom=fields.get("with_whom", ""), by_when=fields.get("by_when", ""), theme=None, loop="",
+    )  # fmt: skip
+
+
+async def close(alice, inquiry, room):
+    assert (await sync(alice.post)(f"/i/{inquiry.code}/data/close/")).status_code == 302
+    await everyone(room, closed)
+
+
+async def test_after_the_close_every_participant_change_is_refused(room, inquiry, alice):
+    await steps_round(room, inquiry)
+    await room["carol"].post("Carol's idea about shared records")
+    await room["dave"].post("Dave's idea about transport")
+    await everyone(room, lambda s: len(s.texts()) == 2)
+    cards = {t: pk for pk, t in room["alice"].cards().items()}
+    carols, daves = cards["Carol's idea about shared records"], cards["Dave's idea about transport"]
+    await propose(room["carol"], "Shared induction", with_whom="HR leads", by_when="June")
+    await room["alice"].until(lambda s: s.find("steps-list") is not None and len(s.find("steps-list")))
+    step = await sync(lambda: NextStep.objects.get(what="Shared induction").pk)()
+    await room["dave"].send(type="step", op="join", step=step)
+    await everyone(room, lambda s: signups(s, step).startswith("2 signed up"))
+    await room["alice"].send(type="theme", op="add", name="Records")
+    await room["alice"].until(lambda s: len(s.themes()) == 1)
+    theme = room["alice"].themes()[0][0]
+
+    await close(alice, inquiry, room)
+
+    refused = [
+        ("dave", {"type": "reaction", "op": "toggle", "card": carols}),
+        ("dave", {"type": "step", "op": "leave", "step": step}),
+        ("carol", {"type": "step", "op": "leave", "step": step}),
+        ("dave", {"type": "step", "op": "join", "step": step}),
+        ("carol", {"type": "step", "op": "add", "client_id": str(uuid.uuid4()), "what": "Late idea",
+                   "with_whom": "", "by_when": "", "theme": None, "loop": ""}),
+        ("carol", {"type": "step", "op": "edit", "step": step, "what": "Changed", "with_whom": "",
+                   "by_when": "", "theme": None, "loop": ""}),
+        ("carol", {"type": "step", "op": "delete", "step": step}),
+        ("dave", {"type": "card", "op": "add", "client_id": str(uuid.uuid4()), "text": "After the close"}),
+        ("dave", {"type": "card", "op": "edit", "card": daves, "text": "Changed afterwards"}),
+        ("dave", {"type": "card", "op": "delete", "card": daves}),
+        ("dave", {"type": "dot", "op": "add", "card": carols, "theme": None, "link": None, "step": None}),
+        ("dave", {"type": "contact", "op": "share", "text": "dave@example.org", "with_signups": True,
+                  "with_theme_sectors": False}),
+        ("dave", {"type": "link", "op": "add", "source": f"theme-{theme}", "target": f"card-{carols}",
+                  "kind": "influences", "sign": "+", "note": ""}),
+        ("dave", {"type": "table", "op": "post", "client_id": str(uuid.uuid4()), "text": "At a table"}),
+        ("dave", {"type": "table", "op": "vote", "card": carols}),
+        ("dave", {"type": "table", "op": "email", "email": "dave@example.org"}),
+        ("dave", {"type": "topic", "op": "add", "title": "A topic"}),
+    ]  # fmt: skip
+    for name, message in refused:
+        await room[name].send(**message)
+        reply = await room[name].reply()
+        assert reply.error == "inquiry_closed", (message, reply.error)
+        assert "This inquiry has closed" in reply.text
+
+    # Nothing moved: the harvest and next-steps.csv read what they read at the close.
+    assert await sync(SignUp.objects.filter(step_id=step).count)() == 2
+    assert not await sync(Reaction.objects.exists)()
+    assert await sync(lambda: sorted(Card.objects.values_list("text", flat=True)))() == [
+        "Carol's idea about shared records",
+        "Dave's idea about transport",
+    ]
+    assert signups(room["presenter"], step).startswith("2 signed up")
+    csv = (await sync(alice.get)(f"/i/{inquiry.code}/export/next-steps.csv")).content.decode()
+    assert "Shared induction" in csv and ",2," in csv
+
+
+async def test_a_participant_may_still_withdraw_a_contact_after_the_close(room, inquiry, alice):
+    await steps_round(room, inquiry)
+    await room["carol"].send(
+        type="contact", op="share", text="carol@example.org", with_signups=True, with_theme_sectors=False
+    )
+    await room["carol"].until(lambda s: "You share your contact" in text(s, "contact-state"))
+    await close(alice, inquiry, room)
+    await room["carol"].until(
+        lambda s: s.find("private-link") is not None
+    )  # her own part, back after the close
+    assert "You share your contact" in text(room["carol"], "contact-state")
+    await room["carol"].send(type="contact", op="withdraw")
+    await room["carol"].until(lambda s: "You share nothing" in text(s, "contact-state"))
+    assert await sync(lambda: Contact.objects.get(participant__display_name="Carol").text)() == ""
+
+
+async def test_after_the_close_facilitators_curate_but_open_nothing_for_the_room(room, inquiry, alice):
+    await close(alice, inquiry, room)
+    await room["alice"].send(type="round", op="phase", round=inquiry.current_round_id, phase="gather")
+    assert (await room["alice"].reply()).error == "inquiry_closed"
+    await room["alice"].send(
+        type="vote", op="open", round=None, target="cards", budget=3, per_item=1, live=True
+    )
+    assert (await room["alice"].reply()).error == "inquiry_closed"
+    await room["alice"].send(type="theme", op="add", name="Curated afterwards")
+    await everyone(room, lambda s: [t[1] for t in s.themes()] == ["Curated afterwards"])
+    assert "Participants can no longer add or change anything" in text(room["alice"], "inquiry-closed")
+    # Reopening takes the closed state off every screen.
+    assert (await sync(alice.post)(f"/i/{inquiry.code}/data/reopen/")).status_code == 302
+    await everyone(room, lambda s: not closed(s) and s.find("inquiry-closed") is None)
+
+
+async def test_every_screen_says_it_has_closed_and_links_to_the_published_harvest(room, inquiry, alice):
+    await close(alice, inquiry, room)
+    for name in ("carol", "dave", "presenter"):
+        notice = text(room[name], "inquiry-closed")
+        assert "This inquiry has closed" in notice and "Thank you for taking part" in notice
+        assert room[name].find("harvest-link") is None
+    assert (await sync(alice.post)(f"/i/{inquiry.code}/harvest/publish/")).status_code == 302
+    token = (await Inquiry.objects.aget(pk=inquiry.pk)).harvest_token
+    await everyone(
+        room,
+        lambda s: s.find("harvest-link") is not None and s.find("harvest-link").get("href") == f"/h/{token}/",
+        ["carol", "dave", "presenter"],
+    )
+    assert "This inquiry has closed" in text(room["carol"], "inquiry-closed")
+    assert (await sync(alice.post)(f"/i/{inquiry.code}/harvest/unpublish/")).status_code == 302
+    await everyone(room, lambda s: s.find("harvest-link") is None, ["carol", "dave", "presenter"])
+
+
+async def test_a_held_post_no_longer_promises_a_review_after_the_close(room, inquiry, alice):
+    await room["carol"].post("Ring me on 07700 900123 about it")
+    await room["carol"].until(lambda s: "A facilitator will review it" in text(s, "live"))
+    await close(alice, inquiry, room)
+    await room["carol"].until(lambda s: "closed before a facilitator reviewed it" in text(s, "live"))
+    assert "A facilitator will review it" not in text(room["carol"], "live")

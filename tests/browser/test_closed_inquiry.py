@@ -1,0 +1,74 @@
+"""The end of an event, as people see it: the facilitator closes the inquiry; phones turn read-only and
+say so (no box, no "This resonates", no "I'm in"), keep their private page's link, and link to the harvest
+once it is published; the shared screen drops its join prompt."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .axe import assert_accessible
+from .conftest import seed
+from .pages import card, snap
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+STEP = "Joint induction for new starters"
+
+
+def test_closing_turns_every_phone_read_only_and_links_the_harvest(screens):
+    seed(screens.inquiry, cards=["Waiting lists are the first thing people mention"])
+    alice = screens.facilitator()
+    presenter = screens.presenter(viewport={"width": 1280, "height": 720})
+    carol = screens.participant("Carol", "NHS")
+    dave = screens.participant("Dave", "Local authority")
+    alice.get_by_role("button", name=re.compile("Make this round the next steps")).click()
+    carol.get_by_label("What will happen").fill(STEP)
+    carol.get_by_label("With whom (optional)").fill("Age UK")
+    carol.get_by_role("button", name="Propose this action").click()
+    action = dave.locator("#steps-list > li").filter(has_text=STEP)
+    action.get_by_role("button", name=re.compile("I’m in")).click()
+    expect(action.get_by_role("button", name=re.compile("I’m in"))).to_have_attribute("aria-pressed", "true")
+    # Dave shared no contact; his phone links to his own page all the same.
+    expect(dave.locator("#private-link")).to_be_visible()
+    waiting = card(dave, "Waiting lists are the first thing people mention")
+    expect(waiting.get_by_role("button", name="This resonates")).to_be_visible()
+    expect(presenter.locator(".presenter-join")).to_be_visible()
+
+    alice.goto(f"/i/{screens.inquiry.code}/data/")
+    alice.get_by_role("button", name="Close the inquiry").click()
+
+    for phone in (carol, dave):
+        expect(phone.locator("#inquiry-closed")).to_contain_text("This inquiry has closed.")
+        expect(phone.get_by_label("Your contribution", exact=True)).to_be_hidden()
+        expect(phone.get_by_role("button", name="This resonates")).to_have_count(0)
+        expect(phone.get_by_role("button", name=re.compile("I’m in"))).to_have_count(0)
+        expect(phone.get_by_role("button", name="Propose this action")).to_have_count(0)
+        expect(phone.get_by_role("button", name="Share my contact")).to_have_count(0)
+        expect(phone.locator("#private-link")).to_be_visible()
+    expect(dave.locator("#steps-list > li").filter(has_text=STEP)).to_contain_text("2 signed up")
+    expect(presenter.locator(".presenter-join")).to_be_hidden()
+    expect(presenter.locator("#inquiry-closed")).to_contain_text("This inquiry has closed.")
+
+    alice.goto(f"/i/{screens.inquiry.code}/harvest/")
+    alice.get_by_role("button", name="Publish").click()
+    harvest = dave.get_by_role("link", name=re.compile("Read the harvest"))
+    expect(harvest).to_be_visible()
+    snap(dave, "phone-closed")
+    snap(presenter, "presenter-closed")
+    assert_accessible(dave, "phone, after the close")
+    dave.locator("#private-link").click()
+    expect(dave.get_by_role("heading", name="The actions you signed up to")).to_be_visible()
+    expect(dave.locator("ol.steps")).to_contain_text("With: Age UK")
+    snap(dave, "private-closed")
+    dave.get_by_role("link", name=re.compile("Read the harvest")).click()
+    dave.wait_for_url(re.compile(r"/h/[^/]+/$"))
+    expect(dave.get_by_role("heading", name="Who took part")).to_be_visible()
+    # Someone new finds the inquiry has closed, with the same link.
+    late = screens.page(screens.context({"width": 390, "height": 844}, is_mobile=True))
+    late.goto(f"/j/{screens.inquiry.code}")
+    expect(late.get_by_role("status")).to_contain_text("This inquiry has closed.")
+    expect(late.get_by_role("link", name=re.compile("Read the harvest"))).to_be_visible()
+    expect(late.get_by_role("button", name="Join the inquiry")).to_have_count(0)
+    snap(late, "join-closed")
+    assert_accessible(late, "join page of a closed inquiry")

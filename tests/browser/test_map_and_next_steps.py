@@ -111,7 +111,7 @@ def test_a_room_maps_its_themes_and_leaves_with_its_own_next_steps(screens):
     href = dave.locator("#private-link").get_attribute("href")
     private = screens.page(screens.context({"width": 390, "height": 844}))
     private.goto(href)
-    expect(private.get_by_role("heading", name="Your actions and connections")).to_be_visible()
+    expect(private.get_by_role("heading", name="Your contributions, actions and connections")).to_be_visible()
     expect(private.locator("body")).to_contain_text(step)
     expect(private.locator("body")).to_contain_text(CAROL)
     assert_accessible(private, "the private page")

@@ -50,6 +50,13 @@ def test_closing_turns_every_phone_read_only_and_links_the_harvest(screens):
     expect(presenter.locator(".presenter-join")).to_be_hidden()
     expect(presenter.locator("#inquiry-closed")).to_contain_text("This inquiry has closed.")
 
+    # The facilitators' board says what they may still do.
+    alice.set_viewport_size({"width": 1280, "height": 720})
+    alice.goto(f"/i/{screens.inquiry.code}/facilitate/")
+    expect(alice.locator("#inquiry-closed")).to_contain_text(
+        "participants can no longer add or change anything"
+    )
+    snap(alice, "facilitator-closed")
     alice.goto(f"/i/{screens.inquiry.code}/harvest/")
     alice.get_by_role("button", name="Publish").click()
     harvest = dave.get_by_role("link", name=re.compile("Read the harvest"))

@@ -131,7 +131,7 @@ async def test_after_the_close_facilitators_curate_but_open_nothing_for_the_room
     assert (await room["alice"].reply()).error == "inquiry_closed"
     await room["alice"].send(type="theme", op="add", name="Curated afterwards")
     await everyone(room, lambda s: [t[1] for t in s.themes()] == ["Curated afterwards"])
-    assert "Participants can no longer add or change anything" in text(room["alice"], "inquiry-closed")
+    assert "participants can no longer add or change anything" in text(room["alice"], "inquiry-closed")
     # Reopening takes the closed state off every screen.
     assert (await sync(alice.post)(f"/i/{inquiry.code}/data/reopen/")).status_code == 302
     await everyone(room, lambda s: not closed(s) and s.find("inquiry-closed") is None)

@@ -174,16 +174,45 @@
     if (card) { go(card, false); }
   });
 
+  // Focus on a card, in view: the card itself (its buttons closed), scrolled to within its column and the
+  // window. Again over the next few frames drawn: the cards around it that were out of view
+  // (content-visibility: auto) take their real heights only then, which moves it down a long list.
+  function bring(card) {
+    controls(card, false);
+    go(card, false);
+    var cell = cellOf(card), frames = 10;
+    (function show() {
+      if (document.activeElement !== cell) { return; }
+      card.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+      if (--frames > 0) { window.requestAnimationFrame(show); }
+    })();
+  }
+
+  // A card that a frame moved to another column while focus was on it or on one of its buttons (the Move
+  // dialog, a drop, another facilitator's move): focus follows it to its new place (WCAG 2.4.3, 2.4.11),
+  // rather than staying on its Move button wherever the column has scrolled it.
+  var focused = null;   // {id, list}: the card focus was in before the frame
+  window.LinewalkSender.root.addEventListener('htmx:wsBeforeMessage', function () {
+    var card = cardOf(document.activeElement);
+    focused = card ? { id: card.id, list: card.parentElement && card.parentElement.id } : null;
+  });
+  function followMoved() {
+    var was = focused, card = was && document.getElementById(was.id);
+    focused = null;
+    if (card && card.parentElement && card.parentElement.id !== was.list && usable(card)) { bring(card); }
+  }
+
   // A control inside a card's buttons that focus should go back to (linewalk.js, after a frame re-drew
-  // the card: Hide became Restore) is shown first: the card opens again.
+  // the card: Hide became Restore) is shown first: the card opens again. bring: focus on a card, in view.
   window.LinewalkGrid = {
     reveal: function (el) {
       var card = el && el.closest && el.closest('.card-tools') && cardOf(el);
       if (card && !card.classList.contains('is-open')) { controls(card, true); }
-    }
+    },
+    bring: bring
   };
 
-  window.LinewalkSender.root.addEventListener('htmx:wsAfterMessage', ensureStop);
+  window.LinewalkSender.root.addEventListener('htmx:wsAfterMessage', function () { ensureStop(); followMoved(); });
   document.addEventListener('linewalk:board-view', ensureStop);
   ensureStop();
 })();

@@ -971,9 +971,12 @@
       closeDialog(form.closest('dialog'));
     },
     'theme.merge': function (form) {
-      send({ type: 'theme', op: 'merge', theme: parseInt(form.querySelector('[name=theme]').value, 10),
-        into: parseInt(form.querySelector('[name=into]').value, 10) });
-      closeDialog(form.closest('dialog'));
+      var into = parseInt(form.querySelector('[name=into]').value, 10);
+      send({ type: 'theme', op: 'merge', theme: parseInt(form.querySelector('[name=theme]').value, 10), into: into });
+      // The theme merged goes: focus goes to the one its cards go to (its header's first button), in view.
+      var dialog = form.closest('dialog');
+      if (document.getElementById('theme-' + into + '-collapse')) { dialog.dataset.opener = 'theme-' + into + '-collapse'; }
+      closeDialog(dialog);
     },
     'round.save': function (form) {
       var round = form.querySelector('[name=round]').value;

@@ -118,6 +118,10 @@
     });
     if (!there) { return; }
     var n = moving.ids.length;
+    // Move selected switched itself off as it sent (nothing is selected): focus goes to the first card
+    // moved, in its new place, rather than to the top of the page.
+    var active = document.activeElement;
+    if ((!active || active === document.body || active.disabled) && window.LinewalkGrid) { window.LinewalkGrid.bring(cardEl(moving.ids[0])); }
     sender.say('Moved ' + n + ' card' + (n === 1 ? '' : 's') + (moving.theme ? ' to “' + moving.to + '”.' : ' back to ' + UNSORTED + '.'), 'info');
     moving = null;
   }

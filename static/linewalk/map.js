@@ -210,6 +210,8 @@
     });
   }
 
-  root.addEventListener('htmx:wsAfterMessage', refresh);
+  // In the capture phase: before linewalk.js puts focus back after a frame, so that a theme the frame
+  // redrew is focusable again (its tabindex is set here) and focus stays on it, not on the next control.
+  root.addEventListener('htmx:wsAfterMessage', refresh, true);
   refresh();
 })();

@@ -174,23 +174,29 @@
     if (card) { go(card, false); }
   });
 
-  // Focus on a card, in view: the card itself (its buttons closed), scrolled to within its column and the
-  // window. Again over the next few frames drawn: the cards around it that were out of view
-  // (content-visibility: auto) take their real heights only then, which moves it down a long list.
-  function bring(card) {
-    controls(card, false);
-    go(card, false);
-    var cell = cellOf(card), frames = 10;
+  // Keep a card in view while focus stays on ``el`` (the card or one of its buttons): scrolled to within its
+  // column and the window, now and over the next few frames drawn (the cards around it that were out of
+  // view, content-visibility: auto, take their real heights only then, which moves it down a long list).
+  function keepInView(card, el) {
+    var frames = 10;
     (function show() {
-      if (document.activeElement !== cell) { return; }
+      if (document.activeElement !== el) { return; }
       card.scrollIntoView({ block: 'nearest', inline: 'nearest' });
       if (--frames > 0) { window.requestAnimationFrame(show); }
     })();
   }
 
+  // Focus on a card, in view: the card itself, its buttons closed.
+  function bring(card) {
+    if (!card) { return; }
+    controls(card, false);
+    go(card, false);
+    keepInView(card, cellOf(card));
+  }
+
   // A card that a frame moved to another column while focus was on it or on one of its buttons (the Move
-  // dialog, a drop, another facilitator's move): focus follows it to its new place (WCAG 2.4.3, 2.4.11),
-  // rather than staying on its Move button wherever the column has scrolled it.
+  // dialog, a drop, another facilitator's move): focus goes with it (on its Move button again, linewalk.js,
+  // or on the card) and the card is scrolled into view in its new place (WCAG 2.4.3, 2.4.11).
   var focused = null;   // {id, list}: the card focus was in before the frame
   window.LinewalkSender.root.addEventListener('htmx:wsBeforeMessage', function () {
     var card = cardOf(document.activeElement);
@@ -199,7 +205,8 @@
   function followMoved() {
     var was = focused, card = was && document.getElementById(was.id);
     focused = null;
-    if (card && card.parentElement && card.parentElement.id !== was.list && usable(card)) { bring(card); }
+    if (!card || !card.parentElement || card.parentElement.id === was.list || !usable(card)) { return; }
+    if (card.contains(document.activeElement)) { keepInView(card, document.activeElement); } else { bring(card); }
   }
 
   // A control inside a card's buttons that focus should go back to (linewalk.js, after a frame re-drew

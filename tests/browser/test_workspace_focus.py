@@ -2,8 +2,6 @@
 a card moved with the Move dialog, by a selection, by another facilitator; a theme merged. Focus lands on
 something a person can see, not on a control scrolled out of view (WCAG 2.4.3, 2.4.11)."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
@@ -72,11 +70,9 @@ def test_a_card_moved_with_the_keyboard_keeps_focus_in_its_new_place_in_view(eve
     expect(alice.get_by_role("radio", name=second.name)).to_be_checked()
     alice.keyboard.press("Enter")
     expect(alice.locator(f"#cards-theme-{second.pk} > #{card_id}")).to_have_count(1)
-    seen = wait_for_focus_on(alice, f"#{card_id} > .cell")
+    # Focus is on its Move button again (Space moves it on), in its new place and in view.
+    seen = wait_for_focus_on(alice, f"#{card_id}-move")
     assert seen["list"] == f"cards-theme-{second.pk}"
-    # The board's one Tab stop is the card, its buttons closed again.
-    expect(alice.locator(f"#{card_id}")).not_to_have_class(re.compile(r"\bis-open\b"))
-    assert alice.locator("#board [tabindex='0']").count() == 1
 
 
 def test_a_card_another_facilitator_moves_keeps_focus_on_it_in_its_new_place(event_screens):

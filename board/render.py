@@ -365,8 +365,10 @@ def cards_appended(inquiry, cards, context):
 
 
 def queue_count(inquiry):
-    count = Card.objects.filter(inquiry=inquiry, status__in=QUEUED).count()
-    return format_html('<span id="queue-count" class="count" hx-swap-oob="true">{}</span>', count)
+    """The number waiting for review, beside the queue's heading and in the link to it at the head of the
+    facilitator's side panel."""
+    context = {"queue_count": Card.objects.filter(inquiry=inquiry, status__in=QUEUED).count(), "oob": True}
+    return "".join(partial(name, FACILITATOR_KIND, context) for name in ("queue-count", "queue-link"))
 
 
 def visibility(card):

@@ -34,8 +34,21 @@
   root.addEventListener('htmx:wsAfterMessage', function () {
     if (!touched) { return; }
     touched = false;
-    markHost(); putBack(); clock(); pageWall(); window.setTimeout(pageWall, 50);
+    markHost(); putBack(); place(); clock(); pageWall(); window.setTimeout(pageWall, 50);
   });
+
+  // The facilitator's workspace: open tables take the side panel's place (over the board, or tucked away
+  // at the head of the panel), so in the page they come before the live region; the set-up form comes
+  // after it, full width at the foot of the page. Tab then reaches each where it is seen (WCAG 2.4.3).
+  function place() {
+    var section = document.getElementById('tables-section');
+    if (!section || !section.closest('#workspace')) { return; }
+    var open = !!section.querySelector('.tables-overview');
+    if (open ? section.nextElementSibling === root : section.previousElementSibling === root) { return; }
+    var active = section.contains(document.activeElement) ? document.activeElement : null;
+    if (open) { root.before(section); } else { root.after(section); }
+    if (active) { active.focus(); }
+  }
 
   // A table's frame re-draws its whole board, the boxes people type in included: what they were typing
   // (and where the cursor was) stays.
@@ -213,5 +226,6 @@
     showPage(Array.prototype.slice.call(holder.querySelectorAll('.wall-table')), holder.querySelector('.wall-page'));
   }, PAGE_MS);
   window.addEventListener('resize', pageWall);
+  place();
   pageWall();
 })();

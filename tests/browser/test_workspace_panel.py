@@ -1,0 +1,138 @@
+"""The facilitator's side panel and header at event size, as a person meets them: Tab goes down the panel
+in the order it is seen, the tables' set-up form has the page's width, the review queue's count is in view
+at the top, the Keys help gets out of the way, the tables' links are targets a pointer can hit, and the
+header reflows without overlap at 200% zoom (640x360) and at 320 wide."""
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import SHARED_SCREEN
+from .pages import post
+from .test_tables_screens import seat
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Where the focused element is on the page (not the window): its top, left and whether it is in the board.
+FOCUS_AT = """() => {
+  const el = document.activeElement, r = el.getBoundingClientRect();
+  return {id: el.id, text: (el.textContent || el.name || '').trim().slice(0, 30), top: r.top + scrollY,
+          left: r.left + scrollX, board: !!el.closest('#board')};
+}"""
+
+
+def test_tab_goes_down_the_side_panel_in_the_order_it_is_seen(event_screens):
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    # From the head of the live panel (Pause the room, beside the connection line) down.
+    alice.get_by_role("button", name="Pause the room").focus()
+    stops = [alice.evaluate(FOCUS_AT)]
+    while len(stops) < 60:
+        alice.keyboard.press("Tab")
+        at = alice.evaluate(FOCUS_AT)
+        if at["board"]:
+            break
+        stops.append(at)
+    assert len(stops) > 10, stops  # the round's phases, the timer, the vote, the announcement, the queue
+    # Each stop is on the line of the one before or below it: never back up the page.
+    for before, after in zip(stops, stops[1:], strict=False):
+        assert after["top"] >= before["top"] - 4, (before, after)
+    # The number waiting for review, then the round, first in the panel as they are seen.
+    assert [stop["text"] for stop in stops[1:3]] == ["1 waiting for review", "Gather"], stops[:3]
+
+
+def test_the_tables_set_up_form_is_full_width_under_the_map_and_next_steps(event_screens):
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    form = alice.locator("#tables-section form.tables-open")
+    expect(form).to_be_attached()
+    section = alice.locator("#tables-section").bounding_box()
+    steps = alice.locator("#next-steps").bounding_box()
+    assert section["y"] >= steps["y"] + steps["height"], (section, steps)
+    assert section["width"] >= 1200, section
+    # Every choice of its menus shows whole.
+    cut = alice.evaluate(
+        """() => [...document.querySelectorAll('#tables-section form select')].flatMap(s => {
+          const style = getComputedStyle(s), ctx = document.createElement('canvas').getContext('2d');
+          ctx.font = style.font;
+          const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 16;
+          return [...s.options].filter(o => ctx.measureText(o.textContent).width > room)
+            .map(o => [s.id, o.textContent, room]);
+        })"""
+    )
+    assert cut == [], cut
+    # The last stop of the page's Tab order is the form's last control, as it is the page's last part.
+    last = alice.evaluate(
+        """() => [...document.querySelectorAll('a[href], button, input, select, textarea, summary')]
+          .filter(e => !e.disabled && e.tabIndex >= 0 && e.getClientRects().length).pop().id"""
+    )
+    assert last == "tables-open"
+
+
+def test_the_number_waiting_for_review_is_in_view_and_takes_you_to_the_queue(event_screens):
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    link = alice.get_by_role("link", name="1 waiting for review")
+    expect(link).to_be_in_viewport(ratio=1)
+    # A post held back for review counts at once.
+    priya = event_screens.participant("Priya")
+    post(priya, "Write to me at priya.example@example.org about this")
+    link = alice.get_by_role("link", name="2 waiting for review")
+    expect(link).to_be_in_viewport(ratio=1)
+    link.click()
+    queue = alice.locator("#queue")
+    expect(queue).to_be_focused()
+    expect(queue).to_be_in_viewport()
+    # Approving them all takes the link away with the queue.
+    for _ in range(2):
+        alice.locator("#queue-cards .card").first.get_by_role("button", name="Approve").click()
+        expect(alice.locator("#queue-cards .card")).to_have_count(1 if _ == 0 else 0)
+    expect(alice.locator("#queue-link")).to_be_hidden()
+
+
+def test_the_keys_help_gets_out_of_the_way_of_the_themes(event_screens):
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    keys = alice.locator("#ws-keys")
+    menu = alice.locator("#themes > .theme").first.locator(".theme-menu")
+    keys.locator("summary").click()
+    expect(alice.locator(".ws-keys-text")).to_be_visible()
+    # It lies over the first theme's ⋯ button: a click there reaches the button, and the help closes.
+    box = menu.locator("summary").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    assert alice.evaluate("([x, y]) => !!document.elementFromPoint(x, y)", [x, y])
+    help_box = alice.locator(".ws-keys-text").bounding_box()
+    assert help_box["y"] <= y <= help_box["y"] + help_box["height"], (help_box, box)  # the case in question
+    alice.mouse.click(x, y)
+    expect(menu).to_have_attribute("open", "")
+    expect(keys).not_to_have_attribute("open", "")
+    # Escape closes it too, back on its summary.
+    keys.locator("summary").click()
+    expect(alice.locator(".ws-keys-text")).to_be_visible()
+    alice.keyboard.press("Escape")
+    expect(alice.locator(".ws-keys-text")).to_be_hidden()
+    expect(keys.locator("summary")).to_be_focused()
+
+
+def test_each_tables_link_is_a_target_of_at_least_24_px(event_screens, event_inquiry):
+    seat(event_inquiry, "round")
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    links = alice.locator("#tables-rows th a")
+    expect(links).to_have_count(13)
+    sizes = links.evaluate_all("els => els.map(a => [a.offsetWidth, a.getBoundingClientRect().height])")
+    assert all(w >= 24 and h >= 24 for w, h in sizes), sizes
+
+
+OVERLAPS = """() => {
+  const parts = ['#inquiry-title', '#join-code', '.join-info .button', '#ws-links > summary',
+                 '.cofacilitators > summary'];
+  parts.forEach((s, i) => { parts[i] = [s, document.querySelector(s).getBoundingClientRect()]; });
+  const out = [];
+  parts.forEach(([a, r], i) => parts.slice(i + 1).forEach(([b, q]) => {
+    if (r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom) out.push([a, b]);
+  }));
+  parts.forEach(([a, r]) => { if (r.right > innerWidth) out.push([a, 'the right edge']); });
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("viewport", [{"width": 640, "height": 360}, {"width": 320, "height": 640}])
+def test_the_header_wraps_without_overlap_when_zoomed(event_screens, viewport):
+    alice = event_screens.facilitator("alice", viewport=viewport)
+    expect(alice.locator("#inquiry-title")).to_be_visible()
+    assert alice.evaluate(OVERLAPS) == []

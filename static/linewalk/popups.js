@@ -6,6 +6,7 @@
   'use strict';
 
   function closeOthers(target) {
+    if (target.closest && target.closest('dialog')) { return; }
     document.querySelectorAll('details[data-popup][open]').forEach(function (popup) {
       if (!popup.contains(target)) { popup.open = false; }
     });
@@ -20,7 +21,5 @@
   });
   // Pointer down, not click: a control under an open menu gets its click, and the menu goes first.
   document.addEventListener('pointerdown', function (e) { closeOthers(e.target); }, true);
-  document.addEventListener('focusin', function (e) {
-    if (!(e.target.closest && e.target.closest('dialog'))) { closeOthers(e.target); }
-  });
+  document.addEventListener('focusin', function (e) { closeOthers(e.target); });
 })();

@@ -198,6 +198,37 @@ def move_round(actor, round_id, position):
         return target
 
 
+def delete_round(actor, round_id):
+    """Take a round off the agenda. Only an empty one: its cards, proposals and votes would go with it,
+    so a round that holds any is refused with what it holds (nothing is lost silently)."""
+    from board.models import NextStep, Vote
+
+    with steering(actor, "round.delete") as (inquiry, notes):
+        target = round_of(inquiry, round_id)
+        if target.pk == inquiry.current_round_id:
+            raise Refused("invalid_state", "The room is in this round: move the room to another round first.")
+        held = {
+            "contribution": Card.objects.filter(round=target).count(),
+            "proposed action": NextStep.objects.filter(round=target).count(),
+            "vote": Vote.objects.filter(round=target).count(),
+        }
+        if any(held.values()):
+            what = ", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in held.items() if n)
+            raise Refused(
+                "invalid_state",
+                f"This round holds {what}: it cannot be deleted, or they would be lost. "
+                "Edit its question instead.",
+            )
+        target.delete()
+        rest = list(inquiry.rounds.order_by("position", "pk"))
+        for index, item in enumerate(rest):
+            item.position = index
+        Round.objects.bulk_update(rest, ["position"])
+        notes.append(f"round {target.position + 1}: {target.question}")
+        # Every card shows its round's number: the whole board changes.
+        publish(inquiry, "round", "delete", {"round": round_id}, render.live_for_all(inquiry))
+
+
 # The room --------------------------------------------------------------------------------------------------
 
 

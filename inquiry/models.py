@@ -224,6 +224,20 @@ class Round(models.Model):
     def is_silent(self):
         return self.phase == self.SILENT
 
+    # What the round banner says while a map or next-steps round is open: "Gather: contributions appear
+    # as they are posted" would describe a round of contributions, not what participants do in these.
+    OPEN_LABELS = {
+        MAPPING: "Systems map: link themes and contributions",
+        NEXT_STEPS: "Next steps: propose actions and sign up",
+    }
+
+    @property
+    def phase_label(self):
+        """The phase as every screen names it: what participants do now, in this kind of round."""
+        if self.is_open and self.kind in self.OPEN_LABELS:
+            return self.OPEN_LABELS[self.kind]
+        return self.get_phase_display()
+
 
 class Participant(models.Model):
     """Someone who joined by code, with no account; known by a token kept in their Django session."""

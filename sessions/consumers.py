@@ -76,6 +76,7 @@ HANDLERS = {
         actor, m["round"], m["question"], m["guidance"] or ""
     ),
     ("round", "move"): lambda actor, m: inquiry_actions.move_round(actor, m["round"], m["position"]),
+    ("round", "delete"): lambda actor, m: inquiry_actions.delete_round(actor, m["round"]),
     ("room", "pause"): lambda actor, m: inquiry_actions.pause_room(actor, m["paused"]),
     ("room", "view"): lambda actor, m: inquiry_actions.set_view(actor, m["round"], m["follow"]),
     ("room", "join"): lambda actor, m: inquiry_actions.place_join_panel(actor, m["corner"]),

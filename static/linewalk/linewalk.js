@@ -783,6 +783,13 @@
     'round-add': function (el) { openRoundDialog(el, 'Add a round', '', '', ''); },
     'round-earlier': function (el) { moveRoundBy(el, -1); },
     'round-later': function (el) { moveRoundBy(el, 1); },
+    'round-delete': function (el) {
+      // The server refuses a round that holds cards, proposals or votes, and says so (never loses them).
+      var item = el.closest('li[data-round]');
+      if (window.confirm('Delete the round “' + item.dataset.question + '”? Only a round with nothing in it can be deleted.')) {
+        send({ type: 'round', op: 'delete', round: roundOf(el) });
+      }
+    },
     'close-dialog': function (el) { closeDialog(el.closest('dialog')); },
 
     // Moderation: the card a control belongs to, on the board or in the review queue.

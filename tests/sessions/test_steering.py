@@ -375,3 +375,59 @@ async def test_an_author_keeps_their_silent_card_where_the_facilitators_put_it(i
     for name in ("dave", "presenter"):
         assert not any(secret in frame.text for frame in room[name].frames), name
     await carol_sees_what_she_would_on_connecting()
+
+
+def phase_shown(screen):
+    return screen.find("round-banner").xpath(".//span[contains(@class, 'phase')]")[0].text_content()
+
+
+async def test_a_next_steps_round_is_labelled_for_what_participants_do(inquiry, room):
+    first, _ = await rounds_of(inquiry)
+    await everyone(room, lambda s: phase_shown(s) == "Gather: contributions appear as they are posted")
+    await room["alice"].send(type="round", op="kind", round=first, kind="next_steps")
+    await everyone(room, lambda s: phase_shown(s) == "Next steps: propose actions and sign up")
+    await room["alice"].send(type="round", op="kind", round=first, kind="map")
+    await everyone(room, lambda s: phase_shown(s) == "Systems map: link themes and contributions")
+    # Closed is closed, whatever the round was for.
+    await room["alice"].send(type="round", op="phase", round=first, phase="closed")
+    await everyone(room, lambda s: phase_shown(s) == "Closed: read-only")
+
+
+async def test_the_agenda_names_each_rounds_phase_whole(inquiry, room):
+    first, second = await rounds_of(inquiry)
+    await room["alice"].send(type="round", op="phase", round=second, phase="silent")
+    await room["alice"].until(
+        lambda s: "(Silent writing: contributions stay hidden until the reveal)" in text(s, f"round-{second}")
+    )
+    assert "(Gather: contributions appear as they are posted)" in text(room["alice"], f"round-{first}")
+
+
+async def test_an_empty_round_is_deleted_and_one_with_cards_is_refused_saying_why(inquiry, room):
+    first, second = await rounds_of(inquiry)
+    await room["alice"].send(type="round", op="add", question="Anything else?", guidance="")
+    await room["alice"].until(lambda s: "Anything else?" in text(s, "round-controls"))
+    third = (await rounds_of(inquiry))[-1]
+    assert room["alice"].find(f"round-{third}-delete") is not None
+    # The round the room is in has no Delete button, and the server refuses it too.
+    assert room["alice"].find(f"round-{first}-delete") is None
+    await room["alice"].send(type="round", op="delete", round=first)
+    assert "move the room to another round first" in (await room["alice"].reply()).error_message
+    # A round with cards keeps them: refused, saying what it holds.
+    await room["alice"].send(type="round", op="activate", round=second)
+    await everyone(room, lambda s: s.round_question() == "What would you try first?")
+    await room["carol"].post("Try one neighbourhood first")
+    await everyone(room, lambda s: "Try one neighbourhood first" in s.texts())
+    await room["alice"].send(type="round", op="activate", round=first)
+    await everyone(room, lambda s: s.round_question() == "What gets in the way today?")
+    await room["bob"].send(type="round", op="delete", round=second)
+    refused = await room["bob"].reply()
+    assert refused.error == "invalid_state"
+    assert "holds 1 contribution:" in refused.error_message
+    assert "Try one neighbourhood first" in room["carol"].texts()
+    # Participants cannot delete a round.
+    await room["carol"].send(type="round", op="delete", round=third)
+    assert (await room["carol"].reply()).error == "forbidden"
+    await room["alice"].send(type="round", op="delete", round=third)
+    await everyone(room, lambda s: "Anything else?" not in text(s, "round-controls"), ["alice", "bob"])
+    assert await rounds_of(inquiry) == [first, second]
+    assert text(room["alice"], "round-controls").startswith("Agenda: 2 rounds")

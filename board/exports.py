@@ -15,6 +15,7 @@ from collections import Counter
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -358,6 +359,11 @@ def md_paragraphs(text):
     )
 
 
+def counted(n, noun):
+    """ "1 dot", "2 dots": a number and its noun, as the reports write them."""
+    return f"{n} {noun}{pluralize(n)}"
+
+
 def _md_lens_row(row, k):
     if row.support is None:
         return f"| {md(row.sector)} | fewer than {k} | — | — |"
@@ -367,15 +373,18 @@ def _md_lens_row(row, k):
 def markdown(report):
     inquiry = report.inquiry
     k = report.k
-    lines = [f"# {md(inquiry.title)}", "", f"**Question:** {md(inquiry.question)}", ""]
+    lines = [f"# {md(inquiry.title)}", "", f"**Date:** {report.event_dates}", ""]
+    lines += [f"**Question:** {md(inquiry.question)}", ""]
+    themes = len([t for t in report.themes if t.pk])
+    people = counted(report.participants, "participant")
     lines += [
-        f"{report.contributions} contributions from {report.participants} participants, "
-        f"{len([t for t in report.themes if t.pk])} themes, {report.total_dots} dots.",
+        f"{counted(report.contributions, 'contribution')} from {people}, "
+        f"{counted(themes, 'theme')}, {counted(report.total_dots, 'dot')}.",
         "",
         "## Rounds",
         "",
     ]
-    lines += [f"{number}. {md(r.question)} ({count} contributions)" for number, r, count in report.rounds]
+    lines += [f"{number}. {md(r.question)} ({counted(n, 'contribution')})" for number, r, n in report.rounds]
     lines += ["", "## Who took part", "", "| Sector | Participants | Contributions |", "| --- | --- | --- |"]
     for row in report.sectors:
         if row.participants is None:
@@ -412,16 +421,24 @@ def markdown(report):
     lines += map_markdown(report.systems_map, md) + steps_markdown(report.next_steps, md)
     lines += tables_markdown(report.tables, md)
     lines += ["## Top contributions by dots", ""]
-    lines += [f"- {md(e.card.text)} ({e.dots} dots, {e.reactions} reactions)" for e in report.top_cards] or [
-        "None."
-    ]
+    lines += [
+        f"- {md(e.card.text)} ({counted(e.dots, 'dot')}, {counted(e.reactions, 'reaction')})"
+        for e in report.top_cards
+    ] or ["None."]
     lines += ["", "## Themes", ""]
     for theme in report.themes:
-        lines += [f"### {md(theme.name)}", "", f"{theme.count} contributions, {theme.dots} dots", ""]
+        lines += [
+            f"### {md(theme.name)}",
+            "",
+            f"{counted(theme.count, 'contribution')}, {counted(theme.dots, 'dot')}",
+        ]
+        lines.append("")
         for e in theme.cards:
             by = f" — {md(e.author)}" if e.author else ""
             status = "" if e.status == Card.VISIBLE else f" [{e.status}]"
-            lines.append(f"- {md(e.card.text)}{by} (round {e.round_number}; {e.dots} dots){status}")
+            lines.append(
+                f"- {md(e.card.text)}{by} (round {e.round_number}; {counted(e.dots, 'dot')}){status}"
+            )
         lines.append("")
     lines.append(f"Per-sector figures for sectors with fewer than {k} participants are withheld.")
     return "\n".join(lines) + "\n"

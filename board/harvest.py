@@ -19,8 +19,10 @@ from functools import cached_property
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max, Min
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.safestring import mark_safe
 
 from inquiry import audit
@@ -181,6 +183,17 @@ class Report:
     def bridging(self):
         """Themes with a bridging score, most bridging first (the lens is already in that order)."""
         return [entry for entry in self.lens if entry.bridging is not None]
+
+    @cached_property
+    def event_dates(self):
+        """When the event took place: the day (or first and last day) contributions were posted, else the
+        day the inquiry was created. "30 November 2026", "30 November to 2 December 2026"."""
+        span = Card.objects.filter(inquiry=self.inquiry).aggregate(first=Min("created"), last=Max("created"))
+        first, last = (timezone.localdate(span[end] or self.inquiry.created) for end in ("first", "last"))
+        if first == last:
+            return date_format(first, "j F Y")
+        start = "j F" if first.year == last.year else "j F Y"
+        return f"{date_format(first, start)} to {date_format(last, 'j F Y')}"
 
     @cached_property
     def systems_map(self):

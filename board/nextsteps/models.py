@@ -1,6 +1,7 @@
 """What happens next: actions participants propose in a closing round, who signs up, and contacts shared
 by consent only."""
 
+import re
 import secrets
 
 from django.db import models
@@ -9,6 +10,18 @@ WHAT_LIMIT = 200
 WITH_LIMIT = 200
 WHEN_LIMIT = 60
 CONTACT_LIMIT = 200
+
+# A "by when" that names a point in time ("June", "31 March", "2027", "end of May", "Q3", "Friday"): it reads
+# "by June". Anything else ("Ongoing", "Next month", "ASAP") is not a deadline to be "by".
+MONTHS = "january february march april may june july august september october november december".split()
+DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+NAMES = sorted({name for full in MONTHS + DAYS for name in (full, full[:3])} | {"sept", "tues", "thurs"})
+DEADLINE = re.compile(
+    r"^(?:the\s+)?(?:(?:end|start|beginning|middle|mid)(?:\s+of)?[\s-]+)?(?:\d|q[1-4]\b|(?:"
+    + "|".join(NAMES)
+    + r")\b)",
+    re.I,
+)
 
 
 class NextStep(models.Model):
@@ -42,6 +55,15 @@ class NextStep(models.Model):
 
     def __str__(self):
         return self.what[:40]
+
+    @property
+    def when_phrase(self):
+        """The "by when" as a sentence says it: "by June", "when: Ongoing" ("" if none given); one that
+        already says "by", "before" or "until" stays as written."""
+        when = self.by_when.strip()
+        if not when or re.match(r"(?:by|before|until|from|after|within|in|on)\b", when, re.I):
+            return when
+        return f"by {when}" if DEADLINE.match(when) else f"when: {when}"
 
     @property
     def dom_id(self):

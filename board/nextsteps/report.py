@@ -2,6 +2,7 @@
 sectors counted together) and the room's dots. Never who signed up, never a contact."""
 
 from django.db.models import Count
+from django.template.defaultfilters import pluralize
 
 from board.models import Dot
 
@@ -33,12 +34,13 @@ def markdown(steps, md):
         if step.with_whom:
             about.append(f"with {md(step.with_whom)}")
         if step.by_when:
-            about.append(f"by {md(step.by_when)}")
+            about.append(md(step.when_phrase))
         if step.theme:
             about.append(f"theme: {md(step.theme.name)}")
         sectors = ", ".join(f"{md(row.sector)} {row.count}" for row in step.sectors)
         lines.append(
             f"- **{md(step.what)}**{' (' + '; '.join(about) + ')' if about else ''}: "
-            f"{step.signup_total} signed up{' (' + sectors + ')' if sectors else ''}, {step.total_dots} dots"
+            f"{step.signup_total} signed up{' (' + sectors + ')' if sectors else ''}, "
+            f"{step.total_dots} dot{pluralize(step.total_dots)}"
         )
     return lines + [""]

@@ -5,6 +5,8 @@ the votes cast at the table by sector. The public harvest shows the picks only."
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.template.defaultfilters import pluralize
+
 from board.models import Card
 
 from .models import Breakout, Seat, Table, TableCard, TableVote
@@ -67,7 +69,10 @@ def markdown(rounds, md):
             lines.append(f"- **{md(table.label)}**{noticed}")
             lines += [f"  - {md(card.text)}" for card in entry.picks]
             if entry.seated:
-                lens = "; ".join(f"{md(s)}: {p} seated, {c} cards, {v} votes" for s, p, c, v in entry.seated)
+                lens = "; ".join(
+                    f"{md(s)}: {p} seated, {c} card{pluralize(c)}, {v} vote{pluralize(v)}"
+                    for s, p, c, v in entry.seated
+                )
                 lines.append(f"  - sector lens: {lens}")
         lines.append("")
     return lines

@@ -4,13 +4,15 @@
 import csv
 import io
 import json
+import re
 import time
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from django.http import StreamingHttpResponse
 
-from board.models import Card, Dot, Reaction, Theme, Vote
+from board.models import Card, Dot, NextStep, Reaction, Theme, Vote
 from inquiry.models import Participant
 
 UNICODE_POST = 'Café — naïve 🙂\nsecond line, with a comma and "quotes"'
@@ -302,3 +304,42 @@ async def test_under_asgi_the_export_streams_chunk_by_chunk(async_client, users,
     chunks = [chunk async for chunk in response.streaming_content]
     assert len(chunks) > 1
     assert len(b"".join(chunks).decode("utf-8").splitlines()) == 3001
+
+
+def test_the_reports_count_one_of_a_thing_in_the_singular(alice, inquiry, carol, dave):
+    make_board(inquiry)
+    markdown = content(export(alice, inquiry, "report.md"))
+    assert re.findall(r"\b1 (?:dots|reactions|contributions|themes|participants)\b", markdown) == []
+    assert "(1 dot, 0 reactions)" in markdown  # Nadia's dot on the first card
+    assert "(0 dots, 1 reaction)" in markdown  # Dave's reaction to the teams card
+    assert "(round 1; 1 dot)" in markdown
+    report = content(export(alice, inquiry, "report/"))
+    assert re.findall(r"\b1 (?:dots|reactions|contributions)\b", report) == []
+
+
+def test_the_reports_give_the_date_of_the_event(alice, inquiry, carol, dave):
+    make_board(inquiry)
+    Card.objects.filter(inquiry=inquiry).update(created=datetime(2026, 11, 3, 10, tzinfo=UTC))
+    assert "**Date:** 3 November 2026" in content(export(alice, inquiry, "report.md"))
+    assert '<p class="event-date" id="event-date">3 November 2026</p>' in content(
+        export(alice, inquiry, "report/")
+    )
+    # An event over two days gives both.
+    Card.objects.filter(text="Waiting for approval").update(created=datetime(2026, 11, 4, 10, tzinfo=UTC))
+    assert "**Date:** 3 November to 4 November 2026" in content(export(alice, inquiry, "report.md"))
+
+
+def test_a_when_that_is_not_a_date_does_not_read_by(alice, inquiry, carol, dave):
+    make_board(inquiry)
+    author = Participant.objects.get(inquiry=inquiry, display_name="Carol")
+    for what, when in [("Shared induction", "June"), ("Monthly huddle", "Ongoing"), ("Pilot", "Next month")]:
+        NextStep.objects.create(
+            inquiry=inquiry, round=inquiry.current_round, author=author, client_id=uuid.uuid4(), what=what,
+            by_when=when,
+        )  # fmt: skip
+    markdown = content(export(alice, inquiry, "report.md"))
+    assert "**Shared induction** (by June)" in markdown
+    assert "**Monthly huddle** (when: Ongoing)" in markdown
+    assert "**Pilot** (when: Next month)" in markdown
+    assert "by Ongoing" not in markdown and "by Next month" not in markdown
+    assert ", 0 dots" in markdown and "0 signed up" in markdown

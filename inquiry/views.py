@@ -8,7 +8,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, InterfaceError, OperationalError
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -17,6 +18,7 @@ from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from board import actions as board_actions
+from board.models import Card
 from board.render import base_context
 
 from . import actions, door, limits
@@ -41,7 +43,7 @@ from .forms import (
     SettingsForm,
     ThrottledAuthenticationForm,
 )
-from .models import DeletionRecord, Inquiry, normalise_code
+from .models import DeletionRecord, Inquiry, Participant, Round, normalise_code
 
 # How long the "back in a moment" page waits before it reloads itself (also its Retry-After).
 RETRY_AFTER = 5
@@ -179,10 +181,25 @@ def qr(request, code):
     return response
 
 
+def count_of(rows):
+    """How many of ``rows`` belong to each inquiry of a query, as a subquery to annotate it with."""
+    counted = rows.filter(inquiry=OuterRef("pk")).order_by().values("inquiry").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), Value(0))
+
+
 @login_required
 @require_GET
 def inquiry_list(request):
-    inquiries = request.user.facilitated_inquiries.order_by("-created")
+    # Counted in subqueries, not joins: two counts over one join would multiply each other.
+    inquiries = (
+        request.user.facilitated_inquiries.order_by("-created")
+        .select_related("current_round")
+        .annotate(
+            participant_count=count_of(Participant.objects.filter(removed=False)),
+            card_count=count_of(Card.objects.all()),
+            round_count=count_of(Round.objects.all()),
+        )
+    )
     deleted = DeletionRecord.objects.filter(Q(owner=request.user) | Q(deleted_by=request.user))
     return render(request, "inquiry/list.html", {"inquiries": inquiries, "deleted": deleted[:50]})
 

@@ -2,6 +2,7 @@
 
 import uuid
 
+import lxml.html
 import pytest
 from channels.db import database_sync_to_async
 
@@ -68,3 +69,43 @@ async def test_user_text_is_escaped_on_every_page(alice, carol, inquiry):
 def test_the_home_page_offers_a_join_form_with_csrf(anonymous, db):
     page = anonymous.get("/").content.decode()
     assert 'name="code"' in page and "csrfmiddlewaretoken" in page
+
+
+def test_your_inquiries_tells_inquiries_of_one_title_apart(alice, inquiry, carol, dave, users):
+    from django.utils import timezone
+
+    from inquiry.actions import create_inquiry
+
+    twin = create_inquiry(
+        users["alice"], title=inquiry.title, question="Again?", rounds=[], sectors=[], show_names=False
+    )
+    post_card(Actor(PARTICIPANT, inquiry.pk, participant_id=carol_id(inquiry)), str(uuid.uuid4()), "First")
+    second = inquiry.rounds_in_order()[1]
+    second.kind, second.phase = "next_steps", "gather"
+    second.save()
+    inquiry.current_round = second
+    inquiry.closed_at = timezone.now()
+    inquiry.save()
+    page = lxml.html.fromstring(alice.get("/inquiries/").content)
+    assert [th.text_content() for th in page.xpath("//table[@id='inquiry-list']/thead//th")] == [
+        "Inquiry", "Code", "Status", "Now", "Participants", "Contributions", "Created",
+    ]  # fmt: skip
+
+    def row(code):
+        return [" ".join(c.text_content().split()) for c in page.xpath(f"//tr[@id='inquiry-{code}']/*")]
+
+    mine, other = row(inquiry.code), row(twin.code)
+    assert mine[:6] == [
+        inquiry.title, inquiry.code, f"Closed {timezone.localdate():%-d %b %Y}",
+        "Round 2 of 2: Next steps: propose actions and sign up", "2", "1",
+    ]  # fmt: skip
+    assert other[:6] == [
+        inquiry.title, twin.code, "Open",
+        "Round 1 of 1: Gather: contributions appear as they are posted", "0", "0",
+    ]  # fmt: skip
+    # The list sits in its own scrolling box: the page does not scroll sideways on a small phone.
+    assert page.xpath("//table[@id='inquiry-list']/parent::div[@class='table-scroll']")
+
+
+def carol_id(inquiry):
+    return Participant.objects.get(inquiry=inquiry, display_name="Carol").pk

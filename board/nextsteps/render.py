@@ -22,6 +22,10 @@ from .models import Contact, NextStep, SignUp
 class SectorCount:
     sector: str
     count: int
+    small: bool = False  # the sectors of fewer than K people, counted together
+
+    def __str__(self):
+        return f"{self.count} from {self.sector}" if self.small else f"{self.sector} {self.count}"
 
 
 def sector_counts(signups_by_sector, people, k):
@@ -34,8 +38,16 @@ def sector_counts(signups_by_sector, people, k):
         else:
             small += count
     if small:
-        shown.append(SectorCount(f"smaller sectors (fewer than {k} people each)", small))
+        shown.append(SectorCount(f"smaller sectors (fewer than {k} people each)", small, small=True))
     return shown
+
+
+def sectors_in_words(rows):
+    """What follows "N signed up", without saying N twice: ", all from NHS", ", all from smaller sectors
+    (...)", ": NHS 3, 2 from smaller sectors (...)", or nothing."""
+    if len(rows) == 1:
+        return f", all from {rows[0].sector}"
+    return f": {', '.join(str(row) for row in rows)}" if rows else ""
 
 
 def annotate(inquiry, steps, vote=None):
@@ -58,6 +70,7 @@ def annotate(inquiry, steps, vote=None):
     for step in steps:
         step.signup_total = sum(by_step[step.pk].values())
         step.sectors = sector_counts(by_step[step.pk], people, inquiry.k_threshold)
+        step.sectors_in_words = sectors_in_words(step.sectors)
         step.consents = consents[step.pk]
         step.dot_count = dots.get(step.pk, 0)
         step.in_vote = bool(vote and vote.target == Vote.ACTIONS and not step.hidden)

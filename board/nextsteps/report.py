@@ -37,10 +37,9 @@ def markdown(steps, md):
             about.append(md(step.when_phrase))
         if step.theme:
             about.append(f"theme: {md(step.theme.name)}")
-        sectors = ", ".join(f"{md(row.sector)} {row.count}" for row in step.sectors)
         lines.append(
             f"- **{md(step.what)}**{' (' + '; '.join(about) + ')' if about else ''}: "
-            f"{step.signup_total} signed up{' (' + sectors + ')' if sectors else ''}, "
+            f"{step.signup_total} signed up{md(step.sectors_in_words)}, "
             f"{step.total_dots} dot{pluralize(step.total_dots)}"
         )
     return lines + [""]

@@ -47,16 +47,46 @@
     var signed = mine ? list(mine.dataset.signed) : [];
     var own = mine ? list(mine.dataset.own) : [];
     document.querySelectorAll('#steps-list .step[data-step]').forEach(function (step) {
+      // Signed up: "You're in ✓" beside a button that says what it does ("Leave"), never a toggle whose
+      // pressed look is the only sign that pressing it again withdraws.
       var button = step.querySelector('.step-join');
       if (button) {
-        var pressed = signed.indexOf(step.dataset.step) >= 0;
-        button.setAttribute('aria-pressed', pressed ? 'true' : 'false');
-        button.classList.toggle('primary', pressed);
+        var isIn = signed.indexOf(step.dataset.step) >= 0;
+        var label = button.querySelector('.step-join-label');
+        var text = isIn ? 'Leave' : 'I’m in';
+        if (label.textContent !== text) { label.textContent = text; }
+        button.dataset.in = isIn ? '1' : '0';
+        button.classList.toggle('primary', !isIn);
+        step.querySelector('.step-in').hidden = !isIn;
         if (role === 'presenter') { button.hidden = true; }
       }
       var withdraw = step.querySelector('.own-only');
       if (withdraw) { withdraw.hidden = own.indexOf(step.dataset.step) < 0; }
     });
+    if (mine) { confirmSignups(signed, own); }
+  }
+
+  // Say what happened once the server has done it (the status line is a polite live region): after
+  // proposing, "I'm in" or "Leave", the person's own sign-ups change in #my-steps-state.
+  var lastSigned = null, lastOwn = null;
+  function confirmSignups(signed, own) {
+    if (lastSigned !== null) {
+      var joined = signed.filter(function (id) { return lastSigned.indexOf(id) < 0; });
+      var left = lastSigned.filter(function (id) { return signed.indexOf(id) < 0; });
+      joined.forEach(function (id) {
+        var proposed = own.indexOf(id) >= 0 && lastOwn.indexOf(id) < 0;
+        say((proposed ? 'Proposed, and you’re in: “' : 'You’re in: “') + whatOf(id) + '”. Press Leave if you change your mind.', 'info');
+      });
+      left.forEach(function (id) {
+        if (whatOf(id)) { say('You left “' + whatOf(id) + '”. Press I’m in to join again.', 'info'); }
+      });
+    }
+    lastSigned = signed; lastOwn = own;
+  }
+
+  function whatOf(id) {
+    var what = document.querySelector('#step-' + id + ' .step-what');
+    return what ? what.textContent.trim() : '';
   }
 
   var submits = {
@@ -67,7 +97,7 @@
       var message = { type: 'step', op: 'add', client_id: clientId(), what: what,
         with_whom: form.querySelector('[name=with_whom]').value.trim(), by_when: form.querySelector('[name=by_when]').value.trim(),
         theme: theme ? parseInt(theme, 10) : null, loop: form.querySelector('[name=loop]').value };
-      if (send(message)) { form.reset(); say('Proposed: you are signed up to it.', 'info'); }
+      if (send(message)) { form.reset(); }
     },
     'contact.share': function (form) {
       var text = form.querySelector('[name=text]').value.trim();
@@ -84,7 +114,7 @@
   function stepOf(el) { return parseInt(el.closest('[data-step]').dataset.step, 10); }
 
   var clicks = {
-    'step-toggle': function (el) { send({ type: 'step', op: el.getAttribute('aria-pressed') === 'true' ? 'leave' : 'join', step: stepOf(el) }); },
+    'step-toggle': function (el) { send({ type: 'step', op: el.dataset.in === '1' ? 'leave' : 'join', step: stepOf(el) }); },
     'step-delete': function (el) { send({ type: 'step', op: 'delete', step: stepOf(el) }); },
     'step-hide': function (el) { send({ type: 'step', op: 'hide', step: stepOf(el) }); },
     'step-restore': function (el) { send({ type: 'step', op: 'restore', step: stepOf(el) }); },

@@ -77,9 +77,7 @@ def test_a_room_maps_its_themes_and_leaves_with_its_own_next_steps(screens):
     for page in (dave, erin):
         action = page.locator("#steps-list > li").filter(has_text=step)
         action.get_by_role("button", name=re.compile("I’m in")).click()
-        expect(action.get_by_role("button", name=re.compile("I’m in"))).to_have_attribute(
-            "aria-pressed", "true"
-        )
+        expect(action.get_by_role("button", name=re.compile("^Leave"))).to_be_visible()
     expect(alice.locator("#steps-list > li").filter(has_text=step).locator(".step-signups")).to_contain_text(
         "3 signed up"
     )
@@ -118,3 +116,38 @@ def test_a_room_maps_its_themes_and_leaves_with_its_own_next_steps(screens):
     snap(carol, "phone-next-steps")
     assert_accessible(carol, "phone, next steps and contacts")
     assert_accessible(alice, "facilitator, map and next steps")
+
+
+def test_signing_up_says_you_are_in_and_leaving_says_what_happened(screens):
+    screens.inquiry.rounds_in_order().filter(position=0).update(kind="next_steps")
+    alice = screens.facilitator()
+    carol = screens.participant("Carol", "NHS")
+    dave = screens.participant("Dave", "Local authority")
+    step = "Joint workforce plan"
+    carol.get_by_label("What will happen").fill(step)
+    carol.get_by_role("button", name="Propose this action").click()
+    # The proposer is signed up: the page says so, and the button says what pressing it does.
+    mine = carol.locator("#steps-list > li").filter(has_text=step)
+    expect(carol.locator("#lw-status")).to_have_text(
+        f"Proposed, and you’re in: “{step}”. Press Leave if you change your mind."
+    )
+    expect(mine.locator(".step-in")).to_have_text("You’re in ✓")
+    leave = mine.get_by_role("button", name=re.compile(f"^Leave ?: {step}"))
+    expect(leave).to_be_visible()
+    carol.set_viewport_size({"width": 390, "height": 844})
+    mine.scroll_into_view_if_needed()
+    snap(carol, "phone-next-steps-in")
+    leave.click()
+    expect(carol.locator("#lw-status")).to_have_text(f"You left “{step}”. Press I’m in to join again.")
+    expect(mine.locator(".step-in")).to_be_hidden()
+    expect(mine.get_by_role("button", name=re.compile(f"^I’m in ?: {step}"))).to_be_visible()
+    theirs = dave.locator("#steps-list > li").filter(has_text=step)
+    theirs.get_by_role("button", name=re.compile(f"^I’m in ?: {step}")).click()
+    expect(dave.locator("#lw-status")).to_have_text(
+        f"You’re in: “{step}”. Press Leave if you change your mind."
+    )
+    # Each sector has fewer than K people: the count is said once, not twice.
+    expect(alice.locator("#steps-list > li").filter(has_text=step).locator(".step-signups")).to_contain_text(
+        "1 signed up, all from smaller sectors (fewer than 3 people each)"
+    )
+    assert_accessible(carol, "phone, next steps signed up")

@@ -100,8 +100,14 @@ def add_link(actor, source, target, kind, sign=1, note=""):
             raise Refused("invalid_field", "A link joins two different themes or contributions.")
         from_node, from_new = _node(inquiry, source)
         to_node, to_new = _node(inquiry, target)
-        if MapLink.objects.filter(source=from_node, target=to_node).exists():
-            raise Refused("invalid_state", "These two are already linked this way: change that link instead.")
+        existing = MapLink.objects.filter(source=from_node, target=to_node).first()
+        if existing is not None:
+            raise Refused(
+                "invalid_state",
+                f"There is already a link from “{from_node.label[:60]}” to “{to_node.label[:60]}” "
+                f"({existing.verb}): two themes have one link each way. Change that link (its Change button "
+                "in the list of links) or remove it first.",
+            )
         link = MapLink.objects.create(
             inquiry=inquiry,
             source=from_node,

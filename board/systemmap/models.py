@@ -92,6 +92,13 @@ class MapLink(models.Model):
         return "+" if self.polarity > 0 else "−"
 
     @property
+    def form_kind(self):
+        """The link's kind as the link form's choice names it: "influences:+", "influences:-", "enables"."""
+        if self.kind == self.INFLUENCES:
+            return f"influences:{'+' if self.sign >= 0 else '-'}"
+        return self.kind
+
+    @property
     def verb(self):
         if self.kind == self.INFLUENCES:
             return "more leads to more" if self.sign >= 0 else "more leads to less"

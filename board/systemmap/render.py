@@ -67,6 +67,7 @@ def graph(inquiry, kind):
     ]
     for link in links:
         link.source_label, link.target_label = by_pk[link.source_id].label, by_pk[link.target_id].label
+        link.source_ref, link.target_ref = by_pk[link.source_id].ref, by_pk[link.target_id].ref
     found = loop_finder.find([(link.pk, link.source_id, link.target_id, link.polarity) for link in links])
     for loop in found:
         loop.labels = [by_pk[pk].label for pk in loop.nodes]

@@ -116,23 +116,98 @@
   }
 
   // --- messages ----------------------------------------------------------------------------------------
+  // The link form says what happened beside itself (#map-form-status): sent, linked, or why not. What
+  // was typed stays until the link is on the map, so a refused link loses nothing.
+  var pending = null;
+  function formSays(text, kind) {
+    var out = document.getElementById('map-form-status');
+    if (out) { out.textContent = text; out.className = 'map-form-status ' + (kind || 'info'); }
+  }
+
+  function linkBetween(source, target) {
+    return Array.prototype.find.call(document.querySelectorAll('#map-links-ul > li[data-link]'), function (li) {
+      return li.dataset.source === source && li.dataset.target === target;
+    }) || null;
+  }
+
+  function optionText(select, value) {
+    var option = Array.prototype.find.call(select.options, function (o) { return o.value === value; });
+    return option ? option.textContent.trim() : value;
+  }
+
+  // Changing a link: the form shows it (its two ends fixed) and saves the new kind and note.
+  function editing(form, li) {
+    var source = form.querySelector('[name=source]'), target = form.querySelector('[name=target]');
+    form.dataset.editing = li ? li.dataset.link : '';
+    if (li) {
+      source.value = li.dataset.source; target.value = li.dataset.target;
+      form.querySelector('[name=kind]').value = li.dataset.kind;
+      form.querySelector('[name=note]').value = li.dataset.note || '';
+    }
+    source.disabled = target.disabled = !!li;
+    document.getElementById('map-submit').textContent = li ? 'Save the change' : 'Add the link';
+    document.getElementById('map-cancel').hidden = !li;
+  }
+
+  function sendLink(form, message, done) {
+    if (!send(message)) { return; }
+    pending = { source: message.source || form.querySelector('[name=source]').value,
+      target: message.target || form.querySelector('[name=target]').value,
+      kind: form.querySelector('[name=kind]').value, note: message.note, done: done };
+    formSays('Sending…', 'info');
+  }
+
   document.addEventListener('submit', function (e) {
     var form = e.target.closest('form[data-map-send]');
     if (!form) { return; }
     e.preventDefault();
     var source = form.querySelector('[name=source]').value;
     var target = form.querySelector('[name=target]').value;
-    if (!source || !target) { say('Choose the two themes to link.', 'error'); return; }
-    if (source === target) { say('A link joins two different themes.', 'error'); return; }
+    if (!source || !target) { formSays('Choose the two themes to link.', 'error'); return; }
+    if (source === target) { formSays('A link joins two different themes.', 'error'); return; }
     var kind = form.querySelector('[name=kind]').value.split(':');
-    var message = { type: 'link', op: 'add', source: source, target: target, kind: kind[0],
-      note: form.querySelector('[name=note]').value.trim() };
-    if (kind[1]) { message.sign = kind[1]; }
-    if (send(message)) {
-      form.querySelector('[name=note]').value = '';
-      say('Link sent: the map redraws on every screen.', 'info');
+    var note = form.querySelector('[name=note]').value.trim();
+    var edit = { type: 'link', op: 'edit', kind: kind[0], sign: kind[1] || '+', note: note };
+    if (form.dataset.editing) {
+      edit.link = parseInt(form.dataset.editing, 10);
+      sendLink(form, edit, 'Link changed: the map redraws on every screen.');
+      return;
     }
+    var existing = linkBetween(source, target);
+    if (existing) {
+      // One link each way between two themes: offer to change the one there, never a second.
+      var from = optionText(form.querySelector('[name=source]'), source), to = optionText(form.querySelector('[name=target]'), target);
+      var wanted = optionText(form.querySelector('[name=kind]'), form.querySelector('[name=kind]').value);
+      if (!window.confirm('There is already a link from “' + from + '” to “' + to + '” (' + existing.dataset.verb + '). Change it to “' + wanted + '”' + (note ? ' with your note' : '') + '?')) {
+        formSays('Nothing changed: the link “' + existing.dataset.verb + '” stays.', 'info');
+        return;
+      }
+      edit.link = parseInt(existing.dataset.link, 10);
+      sendLink(form, edit, 'Link changed: the map redraws on every screen.');
+      return;
+    }
+    var message = { type: 'link', op: 'add', source: source, target: target, kind: kind[0], note: note };
+    if (kind[1]) { message.sign = kind[1]; }
+    sendLink(form, message, 'Linked: the map redraws on every screen.');
   });
+
+  // After each frame: the pending link on the map (done: clear the note), or this screen's refusal (say it
+  // by the form, keep what was typed).
+  function settle(e) {
+    if (!pending) { return; }
+    var form = document.getElementById('map-form');
+    var li = linkBetween(pending.source, pending.target);
+    if (li && li.dataset.kind === pending.kind && (li.dataset.note || '') === pending.note) {
+      formSays(pending.done, 'info');
+      pending = null;
+      if (form) { form.querySelector('[name=note]').value = ''; editing(form, null); }
+      return;
+    }
+    var raw = e && e.detail && typeof e.detail.message === 'string' ? e.detail.message : '';
+    var error = raw.indexOf('id="lw-status"') >= 0 ? document.querySelector('#lw-status p.error') : null;
+    if (error) { formSays(error.textContent, 'error'); pending = null; }
+  }
+  root.addEventListener('htmx:wsAfterMessage', settle);
 
   var clicks = {
     'map-show': function (el) { send({ type: 'map', op: 'show', on: el.getAttribute('aria-pressed') !== 'true' }); },
@@ -144,6 +219,13 @@
     },
     'map-focus': function (el) { send({ type: 'map', op: 'focus', loop: el.dataset.loop || '' }); },
     'map-vote': function () { send({ type: 'vote', op: 'open', round: null, target: 'leverage', budget: 3, per_item: 2, live: false }); },
+    'link-change': function (el) {
+      var form = document.getElementById('map-form');
+      editing(form, el.closest('[data-link]'));
+      formSays('Changing the link: choose its kind and note, then Save the change.', 'info');
+      form.querySelector('[name=kind]').focus();
+    },
+    'link-cancel': function () { editing(document.getElementById('map-form'), null); formSays('', 'info'); },
     'link-delete': function (el) { send({ type: 'link', op: 'delete', link: parseInt(el.closest('[data-link]').dataset.link, 10) }); },
     'map-dot-add': function (el) { send(dot('add', el)); },
     'map-dot-remove': function (el) { send(dot('remove', el)); }

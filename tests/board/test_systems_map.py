@@ -213,8 +213,14 @@ async def test_bad_links_are_refused_to_their_sender_only(room, other_inquiry):
         assert (await room["alice"].reply()).error == code, fields
     await link(room["alice"], one, two)
     await everyone(room, lambda s: len(links_shown(s)) == 1)
-    await link(room["alice"], one, two, sign="-")
-    assert (await room["alice"].reply()).error == "invalid_state"
+    await link(room["alice"], one, two, kind="blocks")
+    refused = await room["alice"].reply()
+    assert refused.error == "invalid_state"
+    # It names the link that is there and says how to change it (there is no "this way" about it).
+    assert refused.error_message == (
+        "There is already a link from “One” to “Two” (more leads to more): two themes have one link each "
+        "way. Change that link (its Change button in the list of links) or remove it first."
+    )
     await room["presenter"].send(type="map", op="tidy")
     assert (await room["presenter"].reply()).error == "forbidden"
     await room["carol"].send(type="map", op="move", node=1, x=10, y=10)

@@ -151,3 +151,56 @@ def test_signing_up_says_you_are_in_and_leaving_says_what_happened(screens):
         "1 signed up, all from smaller sectors (fewer than 3 people each)"
     )
     assert_accessible(carol, "phone, next steps signed up")
+
+
+def test_linking_two_linked_themes_offers_to_change_the_link_and_keeps_what_was_typed(screens):
+    seed(screens.inquiry, themes=THEMES[:2])
+    alice = screens.facilitator()
+    link(alice, THEMES[0], "enables", THEMES[1])
+    links = alice.locator("#map-links-ul > li")
+    expect(links).to_have_count(1)
+    form = alice.get_by_role("form", name="Link two themes")
+    note = form.get_by_label("Note (optional)")
+    status = alice.locator("#map-form-status")
+    expect(status).to_have_text("Linked: the map redraws on every screen.")
+    # "Blocks" where "enables" is: asked first; saying no changes nothing and keeps the note.
+    note.fill("agency staff leave")
+    screens.answer_next_dialog(alice, accept=False)
+    link(alice, THEMES[0], "blocks", THEMES[1])
+    expect(status).to_have_text("Nothing changed: the link “enables” stays.")
+    assert screens.dialogs == [
+        f"There is already a link from “{THEMES[0]}” to “{THEMES[1]}” (enables). Change it to “blocks” with "
+        "your note?"
+    ]
+    expect(note).to_have_value("agency staff leave")
+    # Saying yes changes that link: still one, now "blocks", with the note.
+    screens.answer_next_dialog(alice)
+    form.get_by_role("button", name="Add the link").click()
+    expect(status).to_have_text("Link changed: the map redraws on every screen.")
+    expect(links).to_have_count(1)
+    expect(links.first).to_contain_text("blocks")
+    expect(links.first).to_contain_text("agency staff leave")
+    expect(note).to_have_value("")
+    # A link's own Change button: the form shows it, and saves a new kind and note.
+    alice.locator("#map-links-list summary").click()
+    links.first.get_by_role("button", name=re.compile("^Change")).click()
+    expect(form.get_by_label("Link", exact=True)).to_have_value("blocks")
+    expect(note).to_have_value("agency staff leave")
+    expect(form.get_by_label("From")).to_be_disabled()
+    form.get_by_label("Link", exact=True).select_option(label="leads to less (−)")
+    note.fill("fewer staff")
+    form.get_by_role("button", name="Save the change").click()
+    expect(links.first).to_contain_text("more leads to less")
+    expect(links.first).to_contain_text("fewer staff")
+    expect(form.get_by_role("button", name="Add the link")).to_be_visible()
+    snap(alice, "facilitator-map-link-changed")
+
+    # A participant may change only their own links: the refusal shows by the form, the note stays.
+    alice.get_by_role("button", name="Let participants link themes in this round").click()
+    carol = screens.participant("Carol", "NHS")
+    carol_form = carol.get_by_role("form", name="Link two themes")
+    carol_form.get_by_label("Note (optional)").fill("my view")
+    screens.answer_next_dialog(carol)
+    link(carol, THEMES[0], "enables", THEMES[1])
+    expect(carol.locator("#map-form-status")).to_have_text("You can only change the links you drew.")
+    expect(carol_form.get_by_label("Note (optional)")).to_have_value("my view")

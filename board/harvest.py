@@ -130,6 +130,11 @@ class ThemeEntry:
     def reactions(self):
         return sum(entry.reactions for entry in self.cards)
 
+    @property
+    def featured(self):
+        """How many of its contributions the facilitators selected for the harvest."""
+        return sum(1 for entry in self.cards if entry.card.featured)
+
 
 @dataclass
 class SectorRow:

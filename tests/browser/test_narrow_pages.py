@@ -4,9 +4,7 @@ its own box, and the page does not."""
 import uuid
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client
 
 from board.models import NextStep
 from inquiry.accounts.actions import invite
@@ -15,7 +13,6 @@ from inquiry.models import Participant
 
 from ..board.test_exports import make_board
 from .axe import assert_accessible
-from .conftest import PASSWORD
 from .pages import snap
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,15 +29,6 @@ OVERFLOW = """() => {
 }"""
 
 
-def signed_in(screens, username):
-    client = Client()
-    assert client.login(username=username, password=PASSWORD)
-    context = screens.context(NARROW)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": screens.base_url}])
-    return screens.page(context)
-
-
 def test_no_page_scrolls_sideways_at_320_px(screens, users):
     inquiry = screens.inquiry
     make_board(inquiry)
@@ -55,7 +43,7 @@ def test_no_page_scrolls_sideways_at_320_px(screens, users):
     Account.objects.update_or_create(user=users["alice"], defaults={"admin": True})
     get_user_model().objects.filter(username="bob").update(email="bob.long-address@council.example.org")
     invite(users["alice"], "a.much-longer-address@nhs-trust.example.org", link_for=lambda token: token)
-    page = signed_in(screens, "alice")
+    page = screens.facilitator(viewport=NARROW)
     seen = {}
     for path in (
         "/h/narrow-page-token/",

@@ -1,0 +1,74 @@
+"""The facilitator's harvest page with an event's worth of contributions (310 in 12 themes): saving and
+the downloads are in view without scrolling, the list is grouped by theme and collapsed, a theme is
+selected at once, and the save button stays in view however far the list is scrolled."""
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from board.models import Card, Theme
+from inquiry.models import Participant
+
+from .axe import assert_accessible
+from .conftest import LAPTOP
+from .pages import snap
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SHARED_SCREEN = {"width": 1280, "height": 720}
+
+
+def event_board(inquiry, themes=12, per_theme=26):
+    author = Participant.objects.create(inquiry=inquiry, display_name="Dave", sector="Local authority")
+    for t in range(themes):
+        theme = Theme.objects.create(inquiry=inquiry, name=f"Theme {t + 1}", colour="sky", position=t)
+        Card.objects.bulk_create(
+            Card(inquiry=inquiry, round=inquiry.current_round, author=author, client_id=uuid.uuid4(),
+                 text=f"Contribution {n + 1} about theme {t + 1}, long enough to take a line or two",
+                 theme=theme, position=n)
+            for n in range(per_theme if t else per_theme - 2)
+        )  # fmt: skip
+
+
+def in_view(page, locator):
+    box = locator.bounding_box()
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]
+
+
+def test_a_facilitator_saves_and_downloads_without_scrolling_310_contributions(screens):
+    event_board(screens.inquiry)
+    page = screens.facilitator(viewport=LAPTOP)
+    page.set_viewport_size(SHARED_SCREEN)
+    page.goto(f"/i/{screens.inquiry.code}/harvest/")
+    save = page.get_by_role("button", name="Save selection and note")
+    report = page.get_by_role("link", name="Printable report")
+    assert in_view(page, save) and in_view(page, report)
+    expect(page.locator("#harvest-selected")).to_have_text("0 of 310 selected")
+    # Twelve themes, closed: a facilitator opens the one they want and selects it whole.
+    themes = page.locator("details.harvest-theme")
+    expect(themes).to_have_count(12)
+    expect(page.locator("details.harvest-theme[open]")).to_have_count(0)
+    third = themes.nth(2)
+    third.locator("summary").click()
+    third.get_by_role("button", name="Select all 26 in Theme 3").click()
+    expect(page.locator("#harvest-selected")).to_have_text("26 of 310 selected")
+    expect(third.locator("summary")).to_contain_text("26 selected")
+    third.get_by_role("checkbox", name="Contribution 5 about theme 3", exact=False).uncheck()
+    expect(page.locator("#harvest-selected")).to_have_text("25 of 310 selected")
+    page.get_by_role("button", name="Expand all themes").click()
+    expect(page.locator("details.harvest-theme[open]")).to_have_count(12)
+    # Far down the list, the save button and the downloads are still in view.
+    themes.last.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 20000)
+    page.wait_for_function("window.scrollY > 5000")
+    assert in_view(page, save) and in_view(page, report)
+    snap(page, "harvest-manage-scrolled")
+    save.click()
+    expect(page.get_by_text("Saved: 25 featured contributions and the note.")).to_be_visible()
+    assert Card.objects.filter(inquiry=screens.inquiry, featured=True).count() == 25
+    # After saving, the themes with a selection are open; the others stay closed.
+    expect(page.locator("details.harvest-theme[open]")).to_have_count(1)
+    expect(page.locator("#harvest-selected")).to_have_text("25 of 310 selected")
+    snap(page, "harvest-manage")
+    assert_accessible(page, "harvest page, 310 contributions")

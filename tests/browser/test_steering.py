@@ -162,3 +162,37 @@ def test_a_hidden_card_leaves_the_participants_board_and_comes_back_when_restore
     expect(card(carol, "Name and address of a resident")).to_be_visible()
     hide = card(alice, "Name and address of a resident").get_by_role("button", name="Hide card")
     expect(hide).to_be_focused()
+
+
+def test_a_facilitator_deletes_an_empty_round_after_confirming_and_is_told_why_not_for_one_with_cards(
+    screens,
+):
+    alice = screens.facilitator()
+    carol = screens.participant("Carol")
+    first, second = screens.inquiry.rounds_in_order()
+    alice.locator("#round-controls summary").click()
+    # The round the room is in has no Delete; the other is empty and goes, after a confirmation.
+    expect(alice.locator(f"#round-{first.pk}-delete")).to_have_count(0)
+    screens.answer_next_dialog(alice)
+    alice.locator(f"#round-{second.pk}-delete").click()
+    expect(alice.locator("#round-controls summary")).to_have_text("Agenda: 1 round")
+    assert screens.dialogs == [
+        "Delete the round “What would you try first?”? Only a round with nothing in it can be deleted."
+    ]
+    expect(carol.locator("#round-banner")).to_contain_text("Round 1 of 1")
+    # A round with a contribution is refused, saying why: nothing is lost.
+    post(carol, "Shared records first")
+    alice.locator("#round-controls").evaluate("agenda => { agenda.open = true; }")
+    alice.get_by_role("button", name="Add a round").click()
+    alice.get_by_label("Question", exact=True).fill("Anything else?")
+    alice.get_by_role("button", name="Add the round").click()
+    alice.locator("#round-controls li").filter(has_text="Anything else?").get_by_role(
+        "button", name="Move the room here"
+    ).click()
+    expect(carol.locator("#round-question")).to_have_text("Anything else?")
+    screens.answer_next_dialog(alice)
+    alice.locator(f"#round-{first.pk}-delete").click()
+    expect(alice.locator("#lw-status")).to_contain_text(
+        "This round holds 1 contribution: it cannot be deleted, or they would be lost."
+    )
+    expect(carol.locator("#board")).to_contain_text("Shared records first")

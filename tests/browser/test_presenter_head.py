@@ -26,21 +26,30 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 LONG_TITLE = "Event size: urgent and emergency care across the integrated care system, spring listening event"
 
-# Where the top line's parts are drawn: each part's box, whether it is whole (not cut off, not covered),
-# whether the title is cut with an ellipsis, and the sector chips shown.
-TOP_LINE = """() => {
+# What both measures below need: whether an element is drawn, its box, and whether it is on top (nothing
+# drawn over its middle and its ends, ``edge`` of its width in from each side).
+GEOMETRY = """
   const seen = el => el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
   const box = el => {
     const r = el.getBoundingClientRect();
     return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
   };
-  const onTop = el => {
+  const onTopWithin = (el, edge) => {
     const r = el.getBoundingClientRect();
-    return [[0.5, 0.5], [0.05, 0.5], [0.95, 0.5]].every(([x, y]) => {
+    return [[0.5, 0.5], [edge, 0.5], [1 - edge, 0.5]].every(([x, y]) => {
       const hit = document.elementFromPoint(r.left + r.width * x, r.top + r.height * y);
       return hit && (el.contains(hit) || hit.contains(el));
     });
   };
+"""
+
+# Where the top line's parts are drawn: each part's box, whether it is whole (not cut off, not covered),
+# whether the title is cut with an ellipsis, and the sector chips shown.
+TOP_LINE = (
+    """() => {"""
+    + GEOMETRY
+    + """
+  const onTop = el => onTopWithin(el, 0.05);
   const head = document.querySelector('.presenter-head');
   const title = head.querySelector('h1');
   const count = document.getElementById('presenter-count');
@@ -65,23 +74,16 @@ TOP_LINE = """() => {
     rem: parseFloat(getComputedStyle(document.documentElement).fontSize),
   };
 }"""
+)
 
 # Who is connected by sector, as shown: each sector's chip (its box, whether it is whole and on top), the
 # line they make, and the boxes of what is around them on the screen (the top line's parts, the round's
 # question, the timer, the join panel, the stage).
-SECTOR_LINE = """() => {
-  const seen = el => el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
-  const box = el => {
-    const r = el.getBoundingClientRect();
-    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
-  };
-  const onTop = el => {
-    const r = el.getBoundingClientRect();
-    return [[0.5, 0.5], [0.03, 0.5], [0.97, 0.5]].every(([x, y]) => {
-      const hit = document.elementFromPoint(r.left + r.width * x, r.top + r.height * y);
-      return hit && (el.contains(hit) || hit.contains(el));
-    });
-  };
+SECTOR_LINE = (
+    """() => {"""
+    + GEOMETRY
+    + """
+  const onTop = el => onTopWithin(el, 0.03);
   const chips = [...document.querySelectorAll('#presence .presence-sector')].filter(seen);
   if (!chips.length) { return null; }
   const head = document.querySelector('.presenter-head');
@@ -109,6 +111,7 @@ SECTOR_LINE = """() => {
     around: boxes,
   };
 }"""
+)
 
 
 def connect(inquiry, counts):

@@ -355,6 +355,12 @@ SUGGESTIONS_ENABLED = os.environ.get("LINEWALK_SUGGESTIONS", "on").strip().lower
 # written to local sockets; sessions/hub.py) or "group" (stock Channels: every socket in the group; the
 # benchmarks' baseline only: it does not recover from a Redis restart, docs/production.md).
 LIVE_FANOUT = os.environ.get("LIVE_FANOUT", "hub")
+# How often each process joins its groups again and catches its screens up from the database at the
+# latest (sessions/hub.py; docs/production.md, "When Redis goes away"). Tests shorten it.
+LIVE_REFRESH_SECONDS = float(os.environ.get("LIVE_REFRESH_SECONDS", "60"))
+# How often each process marks its participants' sockets as here (sessions/presence.py); a row not marked
+# for three of these (a process that died) stops counting and is deleted. Tests shorten it.
+PRESENCE_HEARTBEAT_SECONDS = float(os.environ.get("PRESENCE_HEARTBEAT_SECONDS", "30"))
 if LIVE_FANOUT not in ("hub", "group"):
     raise ImproperlyConfigured("LIVE_FANOUT must be hub or group.")
 

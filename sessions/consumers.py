@@ -367,7 +367,7 @@ class Batches:
         except DATABASE_DOWN:
             # One at a time would fail the same way, each after its own wait.
             log.warning("the database did not answer; %d refused for now", len(batch), exc_info=True)
-            return [(protocol.error_frame(*UNAVAILABLE), None)] * len(batch)
+            return [(protocol.not_saved((m.type, m.op)), None) for _, m, _ in batch]
         except Exception:
             log.exception("a batch of %d failed; storing them one at a time", len(batch))
         if len(batch) == 1:
@@ -379,12 +379,8 @@ class Batches:
 FAILED = (protocol.error_frame("server_error", "Something went wrong; nothing was changed."), None)
 
 
-# The database did not answer (it is down, restarting, or out of connections): nothing was stored, and the
-# page sends again what it has not had acknowledged.
-UNAVAILABLE = (
-    "unavailable",
-    "We could not save that yet: the server cannot reach its database just now. Trying again by itself.",
-)
+# The database did not answer (it is down, restarting, or out of connections): nothing was stored; the page
+# sends posts again by itself, and names anything else as not saved (protocol.not_saved).
 UNAVAILABLE_AT_CONNECT = (
     "unavailable",
     "The server cannot reach its database just now: reconnecting by itself. Anything you post is kept.",
@@ -392,11 +388,11 @@ UNAVAILABLE_AT_CONNECT = (
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
-def failure(error):
-    """(code, message) for a message that failed unexpectedly."""
+def failure(error, key=None):
+    """The answer to a message (``key``: its type and op, once parsed) that failed unexpectedly."""
     if isinstance(error, DATABASE_DOWN):
-        return UNAVAILABLE
-    return "server_error", "Something went wrong; nothing was changed."
+        return protocol.not_saved(key)
+    return protocol.error_frame("server_error", "Something went wrong; nothing was changed.")
 
 
 post_batches = Batches(post_db)
@@ -432,6 +428,7 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
     resume_allowance, resumed_at = None, 0.0  # sync.resume's allowance (see resume)
     direct = None
     last_seq = 0
+    handling = None  # the (type, op) of the message being handled, once parsed (for failure's answer)
     held = ()  # private frames waiting for the change they follow (see board_private)
 
     @property
@@ -527,6 +524,8 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
         for run, frames in self.buffered:
             await self.deliver(run, frames)
         self.buffered = []
+        if hub.delayed and self.use_hub:
+            await self.send(protocol.delayed_frame(True))
         await self.tables_open()
         timers.schedule(actor.inquiry_id, deadline)
         if actor.participant_id:
@@ -570,12 +569,16 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if self.actor is None or self.gone:
             return
+        self.handling = None
         try:
             await self.handle(text_data, bytes_data)
         except Exception as error:
             # Never let one message close the socket with 1011: nobody would come back.
-            log.exception("a message could not be handled")
-            await self.send_quietly(protocol.error_frame(*failure(error)))
+            if isinstance(error, DATABASE_DOWN):
+                log.warning("a message could not be handled: the database did not answer", exc_info=True)
+            else:
+                log.exception("a message could not be handled")
+            await self.send_quietly(failure(error, self.handling))
 
     async def send_frame(self, frame):
         """Send a catch-up: a replay's text, or a snapshot, whose shared body goes to a Daphne socket as
@@ -613,6 +616,7 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
                 await refused_db(self.actor, error.key, error.message)
             await self.send(protocol.error_frame(error.code, error.message, error.client_id))
             return
+        self.handling = (message.type, message.op)
         if message.type == "sync":
             await self.resume(message["last_seq"])
             return

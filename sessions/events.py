@@ -1,6 +1,7 @@
 """Publishing a change: a sequence number in the change's transaction, a broadcast after its commit."""
 
 import asyncio
+import contextvars
 import logging
 import os
 import re
@@ -67,12 +68,51 @@ def _send(group, message):
     and blocking it on a busy loop would queue every post behind the broadcasts (sequence numbers keep
     the order, and a lost send is recovered from the Event table)."""
     message = {**message, "now": now_ms()} if message["type"] == "board.event" else message
-    layer = get_channel_layer()
     loop = _server_loop()
     if loop is None:
-        async_to_sync(layer.group_send)(group, message)
+        try:
+            async_to_sync(_layer_send)(group, message)
+        except Exception:
+            log.warning(
+                "broadcast failed (screens will recover the change by sequence number)", exc_info=True
+            )
+            _deliver_here(message)
         return
-    loop.call_soon_threadsafe(lambda: loop.create_task(_logged(layer.group_send(group, message))))
+    # A context of its own: the database thread's marks asgiref's thread-sensitive executor as in use, and
+    # a task that inherited it could not use the database (the hub's local delivery and catch-up do).
+    loop.call_soon_threadsafe(
+        lambda: loop.create_task(broadcast(group, message)), context=contextvars.Context()
+    )
+
+
+async def _layer_send(group, message):
+    from .hub import layer_call
+
+    await layer_call(get_channel_layer().group_send(group, message))
+
+
+async def broadcast(group, message):
+    """Send a message to a group; when the layer fails (Redis down, hung, out of memory), this process's
+    own screens get it at once all the same (the hub), and the others' catch up from the database."""
+    from .hub import hub
+
+    try:
+        await _layer_send(group, message)
+    except Exception:
+        log.warning("broadcast failed (screens will recover the change by sequence number)", exc_info=True)
+        await hub.undelivered(message)
+
+
+def _deliver_here(message):
+    """From a thread without a server loop of its own (an HTTP request's): hand a message the layer did
+    not take to this process's hub, on its loop."""
+    from .hub import hub
+
+    loop = hub.task.get_loop() if hub.task is not None else None
+    if loop is not None and loop.is_running() and not loop.is_closed():
+        loop.call_soon_threadsafe(
+            lambda: loop.create_task(hub.undelivered(message)), context=contextvars.Context()
+        )
 
 
 def _server_loop():
@@ -87,13 +127,6 @@ def _server_loop():
         return None  # called on an event loop thread itself
     except RuntimeError:
         return loop
-
-
-async def _logged(awaitable):
-    try:
-        await awaitable
-    except Exception:
-        log.exception("broadcast failed (screens will recover the change by sequence number)")
 
 
 def _private_group(inquiry_id, participant_id):

@@ -10,6 +10,7 @@ arrives within one tick, framed once per kind of screen, and written to each loc
 ``settings.LIVE_FANOUT = "group"`` switches back to stock group fan-out (the benchmark's baseline)."""
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections import defaultdict
@@ -37,7 +38,15 @@ YIELD_EVERY = 500
 # How often each process joins its inquiries' groups again and checks their sequence numbers in the
 # database, at most: a channel layer forgets a group member after its group expiry (a day by default),
 # and Redis restarted without persistence forgets them all. A third of the group expiry when shorter.
-REFRESH = 60.0
+REFRESH = settings.LIVE_REFRESH_SECONDS
+# How long one call to the channel layer may take before it counts as failed: a Redis that hangs (no
+# answer, no error) must not hold up a broadcast's local delivery or the catch-up from the database.
+LAYER_TIMEOUT = 3.0
+
+
+async def layer_call(awaitable):
+    """Await one channel-layer call, failing (TimeoutError) after ``LAYER_TIMEOUT``."""
+    return await asyncio.wait_for(awaitable, LAYER_TIMEOUT)
 
 
 @database_sync_to_async
@@ -99,6 +108,7 @@ class Hub:
         self.helpers = []  # the refresh loop, and a recovery while one runs
         self.recovery = None
         self.failing = False  # the layer failed and has not answered since
+        self.delayed = False  # this process's screens show "live updates delayed" (see _recover)
 
     async def _start(self):
         if (
@@ -129,6 +139,7 @@ class Hub:
         loop = asyncio.get_running_loop()
         self.task = loop.create_task(self._run())
         self.helpers = [loop.create_task(self._refresh())]
+        presence.keep_alive()  # also corrects the count of screens here when another process dies
 
     async def join(self, consumer):
         """Start delivering this inquiry's events to ``consumer``. Call before its catch-up is read."""
@@ -146,7 +157,7 @@ class Hub:
                 await self.layer.group_add(protocol.user_group(user), self.channel)
         if first:
             try:
-                await self.layer.group_add(protocol.inquiry_group(inquiry), self.channel)
+                await layer_call(self.layer.group_add(protocol.inquiry_group(inquiry), self.channel))
             except Exception:
                 # The layer is down (Redis restarting): the screen still gets its catch-up from the
                 # database, and the recovery joins the group and fills in what it missed.
@@ -211,6 +222,7 @@ class Hub:
             self.behind.pop(inquiry, None)
             self.presence_latest.pop(inquiry, None)
             self.presence_due.pop(inquiry, None)
+            presence.shown.pop(inquiry, None)
             waiting = self.presence_waiting.pop(inquiry, None)
             if waiting is not None:
                 waiting.cancel()
@@ -226,7 +238,7 @@ class Hub:
                 task.cancel()
         self.task = self.layer = self.channel = self.recovery = None
         self.helpers = []
-        self.failing = False
+        self.failing = self.delayed = False
         self.behind.clear()
         for handle in [*self.flushing.values(), *self.presence_waiting.values()]:
             handle.cancel()
@@ -266,21 +278,47 @@ class Hub:
                 log.exception("hub: a message could not be delivered")
 
     def _recover(self):
-        """Join every group again and catch up from the database, retrying until the layer answers."""
+        """Join every group again and catch up from the database, retrying until the layer answers.
+        Meanwhile this process's screens say live updates are delayed, and each retry catches them up
+        from the database (every 5 s at most), whatever the layer does."""
         if self.recovery is None or self.recovery.done():
-            self.recovery = asyncio.get_running_loop().create_task(self._recovering())
+            # In a context of its own: it may be started from a task the database thread queued, whose
+            # context would make its database calls refuse to run (asgiref: "would deadlock").
+            self.recovery = asyncio.get_running_loop().create_task(
+                self._recovering(), context=contextvars.Context()
+            )
 
     async def _recovering(self):
+        await self._show_delayed(True)
         delay = 0.25
         while True:
             try:
                 await self._resubscribe()
                 log.warning("hub: the channel layer answers again; groups joined and screens caught up")
-                return
+                break
             except Exception:
                 log.debug("hub: recovery failed; retrying", exc_info=True)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
+        await self._show_delayed(False)
+
+    async def _show_delayed(self, delayed):
+        """Tell this process's screens, discreetly, whether live updates are delayed (the layer fails)."""
+        if delayed == self.delayed:
+            return
+        self.delayed = delayed
+        frame = protocol.delayed_frame(delayed)
+        for inquiry in list(self.sockets):
+            await self._fan_out(inquiry, {"participant": frame, "facilitator": frame})
+
+    async def undelivered(self, message):
+        """A broadcast the layer did not take (Redis down, hung or out of memory): this process's own
+        screens get it at once, the others' from the database at their next catch-up, and recovery
+        starts here."""
+        if self.task is None or self.task.get_loop() is not asyncio.get_running_loop():
+            return  # no hub on this loop (group fan-out, or a sync caller's own loop)
+        self._recover()
+        await self._dispatch(message)
 
     async def _refresh(self):
         """Join the groups again before the layer's group expiry, and notice what the layer lost."""
@@ -292,22 +330,34 @@ class Hub:
             except Exception:
                 log.warning("hub: refreshing the groups failed; recovering", exc_info=True)
                 self._recover()
+                continue
+            if self.recovery is None or self.recovery.done():
+                await self._show_delayed(False)
 
     async def _resubscribe(self):
         """Join every served inquiry's group again (the layer may have forgotten them), then compare each
         inquiry's sequence number in the database with what was delivered here: what was committed while
-        the layer could not carry it is filled in from the ``Event`` table, in order, on every screen."""
-        for inquiry in list(self.sockets):
-            await self.layer.group_add(protocol.inquiry_group(inquiry), self.channel)
-        for table in list(self.tables):
-            await self.layer.group_add(protocol.table_group(table), self.channel)
-        if not self.sockets:
-            return
-        for inquiry, seq in (await _current_seqs(list(self.sockets))).items():
-            if inquiry in self.last_seq and seq > self.last_seq[inquiry]:
-                self.behind[inquiry] = max(seq, self.behind.get(inquiry, 0))
-                self._schedule(inquiry)
-        await self._tables_behind()
+        the layer could not carry it is filled in from the ``Event`` table, in order, on every screen.
+        The comparison is made even when joining fails (the layer is down, hung or out of memory): screens
+        then converge from the database at each retry; the failure is raised afterwards."""
+        groups = [protocol.inquiry_group(inquiry) for inquiry in list(self.sockets)]
+        groups += [protocol.table_group(table) for table in list(self.tables)]
+        groups += [protocol.user_group(user) for user in list(self.users)]
+        failed = None
+        for group in groups:
+            try:
+                await layer_call(self.layer.group_add(group, self.channel))
+            except Exception as error:
+                failed = error
+                break  # the next would fail the same way, each after its own wait
+        if self.sockets:
+            for inquiry, seq in (await _current_seqs(list(self.sockets))).items():
+                if inquiry in self.last_seq and seq > self.last_seq[inquiry]:
+                    self.behind[inquiry] = max(seq, self.behind.get(inquiry, 0))
+                    self._schedule(inquiry)
+            await self._tables_behind()
+        if failed is not None:
+            raise failed
 
     async def _tables_behind(self):
         """A table's frames are not stored: a socket that lacked a table's change at the last check and
@@ -385,6 +435,7 @@ class Hub:
             return
         screens = len(self.sockets[inquiry])
         self.presence_due[inquiry] = asyncio.get_running_loop().time() + presence.spacing(screens)
+        presence.shown[inquiry] = html
         await self._fan_out(inquiry, {"participant": html, "facilitator": html})
 
     def _queue(self, inquiry, message):

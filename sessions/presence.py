@@ -5,6 +5,7 @@ most one presence frame per inquiry per PRESENCE_INTERVAL, read from the databas
 sockets are counted)."""
 
 import asyncio
+import logging
 import os
 import socket
 import threading
@@ -12,13 +13,17 @@ import time
 from datetime import timedelta
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .events import broadcast
 from .models import Presence
 from .protocol import inquiry_group
+
+log = logging.getLogger(__name__)
 
 PRESENCE_INTERVAL = 1.0
 # A presence frame goes to every screen of the inquiry on this process (~25 us each): with many screens
@@ -27,9 +32,9 @@ PRESENCE_INTERVAL = 1.0
 PRESENCE_WRITES_PER_SECOND = 2000
 SERVER = f"{socket.gethostname()}:{os.getpid()}"
 # Each process marks its rows as seen this often; rows a crashed process left behind stop counting
-# after STALE_AFTER without a heartbeat.
-HEARTBEAT = 60.0
-STALE_AFTER = timedelta(minutes=3)
+# after STALE_AFTER without a heartbeat, and the next heartbeat of any process deletes them.
+HEARTBEAT = settings.PRESENCE_HEARTBEAT_SECONDS
+STALE_AFTER = timedelta(seconds=3 * HEARTBEAT)
 
 _scheduled = {}
 _heartbeat = None
@@ -128,18 +133,68 @@ def _render(inquiry_id):
 departed = set()
 
 
-def _beat():
+def _beat(here):
+    """Mark this process's rows as seen, put back the rows of its open sockets that are missing (another
+    process swept them while this one could not reach the database), and delete any process's rows not
+    seen for STALE_AFTER (a process that died). ``here``: this process's participant sockets."""
     gone = set(departed)
     if gone:
         Presence.objects.filter(channel_name__in=gone).delete()
         departed.difference_update(gone)
-    Presence.objects.filter(server=SERVER).update(seen=timezone.now())
+    write_arrivals()
+    now = timezone.now()
+    Presence.objects.filter(seen__lt=now - STALE_AFTER).delete()
+    marked = Presence.objects.filter(server=SERVER).update(seen=now)
+    if marked < len(here):
+        _restore([consumer for consumer in here if not consumer.gone])
+
+
+def _restore(open_sockets):
+    """Write the rows of open sockets that have none. A socket that leaves after this check has its row
+    deleted after this (its ``disconnect_db`` queues behind the heartbeat on the database thread)."""
+    from inquiry.models import Participant
+
+    names = {consumer.socket_id for consumer in open_sockets}
+    missing = names - set(
+        Presence.objects.filter(channel_name__in=names).values_list("channel_name", flat=True)
+    )
+    if not missing:
+        return
+    sockets = [consumer for consumer in open_sockets if consumer.socket_id in missing]
+    ids = {consumer.actor.participant_id for consumer in sockets}
+    participants = {p.pk: p for p in Participant.objects.filter(pk__in=ids)}
+    for consumer in sockets:
+        participant = participants.get(consumer.actor.participant_id)
+        if participant is not None:
+            arrive(consumer.actor.inquiry_id, participant, consumer.socket_id)
+    write_arrivals()
+
+
+# The presence frame this process's screens were last sent, per inquiry (sessions/hub.py).
+shown = {}
+
+
+def _recount(inquiry_ids):
+    """The inquiries whose count now differs from what this process's screens last showed."""
+    return [inquiry for inquiry in inquiry_ids if _render(inquiry) not in (None, shown.get(inquiry))]
 
 
 async def _heartbeat_loop():
+    from .hub import hub
+
     while True:
         await asyncio.sleep(HEARTBEAT)
-        await database_sync_to_async(_beat)()
+        here = [c for local in list(hub.sockets.values()) for c in list(local) if c.actor.participant_id]
+        try:
+            await database_sync_to_async(_beat)(here)
+            # Sockets a dead process held, or rows this one lost during an outage, change the count
+            # without anyone connecting: correct every screen.
+            for inquiry in await database_sync_to_async(_recount)(list(hub.sockets)):
+                changed(inquiry, None)
+        except Exception:
+            # The database did not answer: the next beat tries again (a dead heartbeat would let every
+            # row here go stale, and the count drop for good).
+            log.warning("presence: the heartbeat failed; trying again at the next", exc_info=True)
 
 
 def keep_alive():
@@ -171,9 +226,13 @@ def changed(inquiry_id, channel_layer):
 
 async def _broadcast(key, inquiry_id, channel_layer):
     _scheduled.pop(key, None)
-    html = await database_sync_to_async(_render)(inquiry_id)
+    try:
+        html = await database_sync_to_async(_render)(inquiry_id)
+    except Exception:
+        log.warning("presence: the count could not be read; the heartbeat sends it", exc_info=True)
+        return
     if html is None:
         return
-    await channel_layer.group_send(
+    await broadcast(
         inquiry_group(inquiry_id), {"type": "presence.update", "inquiry": inquiry_id, "html": html}
     )

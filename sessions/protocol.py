@@ -665,13 +665,128 @@ PONG = '<div id="lw-pong" hidden></div>'
 PING_EVERY = 0.5
 
 
-def error_frame(code, message, client_id=None):
+def delayed_frame(delayed):
+    """To every screen of a process whose channel layer fails (and again once it answers): a discreet
+    sign that live updates are delayed; the board meanwhile catches up from the database."""
+    if not delayed:
+        return '<p id="lw-delayed" hx-swap-oob="true" class="connection-delayed" hidden></p>'
+    return (
+        '<p id="lw-delayed" hx-swap-oob="true" class="connection-delayed" role="status"'
+        ' title="The board catches up every few seconds meanwhile.">Live updates delayed</p>'
+    )
+
+
+# What a person did, as the page names it when it could not be saved (``not_saved``).
+ACTION_NAMES = {
+    ("card", "add"): "your post",
+    ("card", "edit"): "editing your post",
+    ("card", "delete"): "deleting your post",
+    ("card", "move"): "moving a card",
+    ("card", "move_many"): "moving cards",
+    ("card", "hide"): "hiding a card",
+    ("card", "restore"): "restoring a card",
+    ("card", "approve"): "approving a card",
+    ("card", "reject"): "rejecting a card",
+    ("theme", "add"): "adding a theme",
+    ("theme", "rename"): "renaming a theme",
+    ("theme", "recolour"): "recolouring a theme",
+    ("theme", "merge"): "merging themes",
+    ("theme", "delete"): "deleting a theme",
+    ("theme", "move"): "moving a theme",
+    ("round", "activate"): "moving the room to a round",
+    ("round", "phase"): "changing the round's phase",
+    ("round", "add"): "adding a round",
+    ("round", "edit"): "editing a round",
+    ("round", "move"): "moving a round",
+    ("round", "kind"): "changing the round's kind",
+    ("room", "pause"): "pausing or resuming the room",
+    ("room", "view"): "changing what every screen shows",
+    ("room", "settings"): "changing the room's settings",
+    ("room", "join"): "moving the join panel",
+    ("timer", "start"): "starting the timer",
+    ("timer", "add"): "changing the timer",
+    ("timer", "stop"): "stopping the timer",
+    ("spotlight", "set"): "the spotlight",
+    ("spotlight", "clear"): "clearing the spotlight",
+    ("announce", "set"): "the announcement",
+    ("announce", "clear"): "clearing the announcement",
+    ("participant", "remove"): "removing a participant",
+    ("vote", "open"): "opening the vote",
+    ("vote", "close"): "closing the vote",
+    ("vote", "reveal"): "revealing the vote",
+    ("dot", "add"): "your dot",
+    ("dot", "remove"): "taking back your dot",
+    ("reaction", "toggle"): "your reaction",
+    ("suggest", "preview"): "suggesting themes",
+    ("suggest", "accept"): "accepting the suggested themes",
+    ("suggest", "cancel"): "closing the suggestions",
+    ("sync", "resume"): "catching up",
+    ("link", "add"): "linking themes",
+    ("link", "edit"): "editing a link",
+    ("link", "delete"): "deleting a link",
+    ("map", "move"): "moving a theme on the map",
+    ("map", "tidy"): "tidying the map",
+    ("map", "show"): "showing the map",
+    ("map", "focus"): "picking out a loop",
+    ("step", "add"): "your action",
+    ("step", "edit"): "editing an action",
+    ("step", "delete"): "deleting an action",
+    ("step", "join"): "joining an action",
+    ("step", "leave"): "leaving an action",
+    ("step", "hide"): "hiding an action",
+    ("step", "restore"): "restoring an action",
+    ("contact", "share"): "sharing your contact",
+    ("contact", "withdraw"): "withdrawing your contact",
+    ("tables", "open"): "opening tables",
+    ("tables", "close"): "closing tables",
+    ("tables", "seat"): "moving someone to a table",
+    ("tables", "host"): "naming a table's host",
+    ("tables", "wall"): "the picks wall",
+    ("recipe", "pause"): "pausing the step",
+    ("recipe", "resume"): "resuming the step",
+    ("recipe", "extend"): "extending the step",
+    ("recipe", "skip"): "skipping the step",
+    ("table", "post"): "your table post",
+    ("table", "vote"): "your table vote",
+    ("table", "move"): "moving a table card",
+    ("table", "theme"): "adding a table theme",
+    ("table", "merge"): "merging table themes",
+    ("table", "pick"): "a table pick",
+    ("table", "send"): "sending the table's picks",
+    ("table", "email"): "your breakout email",
+    ("topic", "add"): "adding a topic",
+    ("topic", "choose"): "choosing a topic",
+}
+
+# The database did not answer: nothing was stored. Posts (``card.add``) stay queued on the page and are
+# sent again by themselves (a client id makes a resend harmless); anything else is named, not resent: the
+# room may have moved on meanwhile, and a move, a phase or a toggle applied late could undo someone's
+# later change.
+UNAVAILABLE_POST = (
+    "We could not save that yet: the server cannot reach its database just now. Trying again by itself."
+)
+
+
+def not_saved(key=None):
+    """The refusal of a message (``key``: its type and op, if known) the database did not answer for: a
+    post's says the page sends it again; anything else's names what was not saved, to be done again
+    (``data-action``, which the page repeats once the database is back: static/linewalk/unsaved.js)."""
+    if key == ("card", "add"):
+        return error_frame("unavailable", UNAVAILABLE_POST)
+    action = ACTION_NAMES.get(key, "that change")
+    message = f"Not saved: {action}. The server cannot reach its database just now; do it again in a moment."
+    return error_frame("unavailable", message, action=action)
+
+
+def error_frame(code, message, client_id=None, action=None):
     """Told to the sender only, in the page's status region (role=status, so it is announced). A refusal
-    of a message that carried a ``client_id`` (a post) names it, so the page can stop resending it."""
+    of a message that carried a ``client_id`` (a post) names it, so the page can stop resending it; one
+    that was not saved and will not be resent names the ``action`` (``not_saved``)."""
     return format_html(
-        '<div id="lw-status" hx-swap-oob="innerHTML"><p class="error" data-code="{}"{}>{}</p></div>',
+        '<div id="lw-status" hx-swap-oob="innerHTML"><p class="error" data-code="{}"{}{}>{}</p></div>',
         code,
         format_html(' data-client="{}"', client_id) if client_id else "",
+        format_html(' data-action="{}"', action) if action else "",
         # Whatever the message quotes must still be sendable (a lone surrogate is not UTF-8).
         message.encode("utf-8", "backslashreplace").decode("utf-8"),
     )

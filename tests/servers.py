@@ -11,6 +11,7 @@ import http.cookiejar
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -329,6 +330,17 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+    def out_of_memory(self, full=True):
+        """Redis at its memory limit with nothing to evict (``noeviction``): every write is refused with
+        OOM, reads and blocking pops still answer. ``full=False``: room again."""
+        with redis.Redis(port=self.port, socket_timeout=5) as client:
+            client.config_set("maxmemory-policy", "noeviction")
+            client.config_set("maxmemory", "1" if full else "0")
+
+    def hang(self, hung=True):
+        """Redis stops answering without closing anything (SIGSTOP), or carries on (SIGCONT)."""
+        self.process.send_signal(signal.SIGSTOP if hung else signal.SIGCONT)
 
 
 class Proxy:

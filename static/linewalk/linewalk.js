@@ -18,6 +18,11 @@
 
   // Only the top-level elements of a frame are swaps; nothing nested inside them is.
   htmx.config.allowNestedOobSwaps = false;
+  // A lost socket comes back after a random wait of up to 1, 2, 4, 8, then 10 s (the ws extension's own
+  // "full-jitter" grows to 64 s: a screen would stay behind for a minute after a short outage).
+  htmx.config.wsReconnectDelay = function (retries) {
+    return Math.min(10000, 1000 * Math.pow(2, retries)) * Math.random();
+  };
 
   var code = root.dataset.inquiry;
   var role = root.dataset.role;

@@ -54,11 +54,22 @@ def server_error(request):
     friendly 503 that reloads itself until it is back; it renders without a request context, so nothing
     in it touches the database. Anything else: the usual 500 page."""
     if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
-        html = loader.get_template("503.html").render({"retry_after": RETRY_AFTER})
+        context = {"retry_after": RETRY_AFTER, "resend": _join_to_resend(request)}
+        html = loader.get_template("503.html").render(context)
         response = HttpResponse(html, status=503)
         response["Retry-After"] = str(RETRY_AFTER)
         return response
     return defaults.server_error(request)
+
+
+def _join_to_resend(request):
+    """A join sent while the database was away: the fields to send again from the 503 page (a reload
+    would ask for the page and lose what the person typed), with their own CSRF token; else None."""
+    match = getattr(request, "resolver_match", None)
+    if request.method != "POST" or match is None or match.url_name not in ("join", "join_short"):
+        return None
+    names = ("csrfmiddlewaretoken", "display_name", "sector")
+    return {"action": request.path, "fields": [(name, request.POST.get(name, "")[:200]) for name in names]}
 
 
 def join_url(request, inquiry):

@@ -12,6 +12,7 @@
   var PING = '{"type":"sync","op":"ping"}';
   // A frame only a working database sends: a change, a table's change, a post's or a table post's ack.
   var SAVED = /^<div id="lw-(?:seq|tseq|ack|tack)"/;
+  var REFUSAL = /^<div id="lw-status"[^>]*><p [^>]*data-code="unavailable"[^>]*data-action=/;
   var unsaved = []; // the actions refused as not saved, by name, since the database last answered
   var actedSince = false; // the person sent something after the last refusal
   var sentPosts = new Set(); // client ids already sent: a post sent again is not the person acting
@@ -63,7 +64,7 @@
   root.addEventListener('htmx:wsAfterMessage', function (e) {
     var message = e.detail.message || '';
     var refusal = document.querySelector('#lw-status [data-code=unavailable][data-action]');
-    if (refusal && message.indexOf('data-action=') >= 0) {
+    if (refusal && REFUSAL.test(message)) {
       var action = refusal.dataset.action;
       if (unsaved.indexOf(action) < 0) { unsaved.push(action); }
       actedSince = false;

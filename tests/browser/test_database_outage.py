@@ -3,13 +3,17 @@
 A participant keeps posting: each post is answered "we could not save that yet", stays on their phone as
 "Sending…", and the page sends it again by itself (with a growing wait) while its socket stays open;
 once the database is back, every post is saved exactly once and shows on every screen, without a reload.
-Someone opening a page meanwhile gets a "back in a moment" page (503) that reloads itself until it works.
+Someone opening a page meanwhile gets a "back in a moment" page (503) that reloads itself until it works;
+someone joining meanwhile gets one that keeps what they typed and sends it again at a press. A
+facilitator's action is not resent (the room may have moved on): the page says it was not saved and, once
+the database answers, names it again until the facilitator acts.
 
 On PostgreSQL the database is cut by a TCP proxy of the test's own between a Daphne process of its own
 and the shared server. On SQLite, the equivalent fault is the database file being write-locked by
 someone else (a backup, another process) for longer than the server's busy timeout (1 s here): reads
 still work there, so the 503 part is PostgreSQL's only."""
 
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable
@@ -20,10 +24,11 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from board.models import Card
+from inquiry.models import Participant
 
 from .. import servers
 from .conftest import PHONE, SERVER_LOG, Screens
-from .pages import card, post
+from .pages import card, open_card, post, snap
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,6 +93,10 @@ def test_posts_made_while_the_database_is_away_are_saved_once_when_it_is_back(br
         expect(card(alice.locator("#cards-unsorted"), "Before the outage")).to_have_count(1)
 
         fault.cut()
+        # A facilitator's action is not resent (the room may have moved on): the page names it.
+        open_card(alice, "Before the outage").get_by_role("button", name="Hide card").click()
+        refusal = alice.locator("#lw-status [data-code=unavailable]")
+        expect(refusal).to_have_text(re.compile("^Not saved: hiding a card. .*do it again in a moment."))
         for text in TEXTS:
             post(carol, text)
         expect(carol.locator("#pending li")).to_have_count(len(TEXTS))
@@ -100,6 +109,7 @@ def test_posts_made_while_the_database_is_away_are_saved_once_when_it_is_back(br
             # needs it, and says so.
             newcomer = screens.page(screens.context(PHONE))
             newcomer.goto(f"/i/{inquiry.code}/join/")
+            newcomer.get_by_label("Your name (optional)").fill("Nadia")
             newcomer.get_by_role("radio", name="NHS").check()
             with newcomer.expect_response(lambda r: r.request.method == "POST") as joining:
                 newcomer.get_by_role("button", name="Join the inquiry").click()
@@ -114,10 +124,23 @@ def test_posts_made_while_the_database_is_away_are_saved_once_when_it_is_back(br
             expect(card(carol, text)).to_have_count(1)
             expect(card(alice.locator("#cards-unsorted"), text)).to_have_count(1)
         assert sorted(Card.objects.values_list("text", flat=True)) == sorted(TEXTS + ["Before the outage"])
+        # The database answers again: the facilitator is told what to do again, until they act.
+        expect(alice.locator("#lw-status")).to_have_text(
+            "The server reaches its database again. Not saved while it could not: hiding a card. "
+            "Do it again if it is still wanted."
+        )
+        snap(alice, "outage-not-saved")
+        assert Card.objects.get(text="Before the outage").status != Card.HIDDEN
+        # Its actions are still open from the first attempt.
+        card(alice, "Before the outage").get_by_role("button", name="Hide card").click()
+        expect(card(alice, "Before the outage")).to_contain_text("Hidden from participants")
+        expect(alice.locator("#lw-status")).to_have_text("")
 
         if newcomer is not None:
-            # The "back in a moment" page reloaded itself into the join page.
-            expect(newcomer.get_by_label("Your name (optional)")).to_be_visible(timeout=RECOVERY_MS)
+            # The "back in a moment" page kept what they typed: sending it again joins them.
+            newcomer.get_by_role("button", name="Try again").click()
+            expect(newcomer.get_by_text("You: Nadia (NHS)")).to_be_visible()
+            assert Participant.objects.filter(display_name="Nadia", sector="NHS").count() == 1
     finally:
         screens.close()
     assert not screens.problems, screens.problems

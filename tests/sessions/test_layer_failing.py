@@ -74,16 +74,7 @@ async def test_boards_converge_from_the_database_while_redis_fails(
     else:
         own_redis.out_of_memory(False)
     for screen in (carol_on_one, alice_on_one, dave_on_two):
-        try:
-            await screen.until(lambda s: not delayed(s), timeout=TIMEOUT)
-        except TimeoutError:
-            print(
-                "DEBUG",
-                screen is carol_on_one,
-                screen is dave_on_two,
-                [f.text[:150] for f in screen.frames if "lw-delayed" in f.text],
-            )
-            raise
+        await screen.until(lambda s: not delayed(s), timeout=TIMEOUT)
     await carol_on_one.post("After the fault")
     await dave_on_two.sees("After the fault")
     for screen in (carol_on_one, alice_on_one, dave_on_two):

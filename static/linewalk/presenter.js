@@ -1,8 +1,9 @@
 /* The presenter view fits its wall to the screen (static/linewalk/presenter.css lays the screen out).
  *
  * One entry point, fit(), run after every frame the socket applies, when the stage changes size and at
- * load. It decides what the stage shows (the board; the next steps in their round; the sector lens once
- * a round that held its own vote is closed), which wall (gathering: the contributions not yet in a
+ * load. It decides what the stage shows (the board; a recipe's step while tables are open; the next steps
+ * in their round, as many whole as fit; the sector lens, as a table of every theme, once a round that held
+ * its own vote is closed), which wall (gathering: the contributions not yet in a
  * theme, newest first, beside the themes so far; clustering and voting: every theme at once with its
  * strongest or latest cards), the text size and number of columns that show the most (the largest text
  * when everything fits), and hides
@@ -72,13 +73,22 @@
       if (r.bottom > limit.bottom + 0.5 || r.left >= limit.right - 1) { break; }
       fitting = i + 1;
     }
-    items.forEach(function (item, index) { item.classList.toggle(OFF, index >= fitting); });
-    if (line) {
-      var left = items.length - fitting;
-      line.textContent = left ? '+' + left + ' more' + (noun ? ' ' + noun : '') : '';
-      line.hidden = !left;
+    show(fitting);
+    // A "+N more" line inside the box, after the items (the lens), takes the place of the last that fit.
+    while (line && !line.hidden && fitting > 0 && box.contains(line) &&
+           line.getBoundingClientRect().bottom > limit.bottom + 0.5) {
+      show(--fitting);
     }
     return fitting;
+
+    function show(count) {
+      items.forEach(function (item, index) { item.classList.toggle(OFF, index >= count); });
+      if (!line) { return; }
+      var left = items.length - count;
+      var word = Array.isArray(noun) ? noun[left === 1 ? 0 : 1] : noun;
+      line.textContent = left ? '+' + left + ' more' + (word ? ' ' + word : '') : '';
+      line.hidden = !left;
+    }
   }
 
   // Fill a theme's column with as many of ``items`` (strongest first) as fit, skipping one too long for
@@ -143,7 +153,7 @@
       var tiles = all(themes, ':scope > .theme');
       themes.classList.toggle('is-empty', !tiles.length);
       tiles.forEach(function (tile) { all(tile, '.card').forEach(function (c) { c.classList.remove(OFF); }); });
-      clip(themes, tiles, themes, 'themes');
+      clip(themes, tiles, themes, ['theme', 'themes']);
     }
   }
 
@@ -201,6 +211,9 @@
     var banner = byId('round-banner');
     var steps = byId('steps-view');
     var round = banner ? banner.dataset.round : '';
+    // A recipe's step, until the tables bring back their picks (then they fill the screen: tables.js).
+    var tables = byId('tables-presenter');
+    if (tables && tables.querySelector('.recipe-steps') && !tables.querySelector('.wall-table')) { return 'tables'; }
     if (steps && round && (steps.dataset.stepsRounds || '').split(' ').indexOf(round) >= 0) { return 'steps'; }
     // The sector lens is the outcome of this round's own vote: an earlier round's is not shown again.
     var vote = byId('vote-bar');
@@ -267,7 +280,11 @@
       if (gathering) { fitGathering(board); } else { fitThemes(board); }
     } else if (stage === 'lens') {
       var lens = byId('lens');
-      clip(lens, all(lens, '.lens-theme'), lens.querySelector('section') || lens, 'themes');
+      lens.open = true; // on a screen nobody clicks; presenter.css hides its summary
+      clip(lens, all(lens, '.lens-theme'), lens.querySelector('section') || lens, ['theme', 'themes']);
+    } else if (stage === 'steps' && byId('steps-list')) {
+      var steps = byId('steps-list');
+      clip(steps, all(steps, ':scope > .step'), byId('steps-view'), ['action', 'actions']);
     }
     var empty = byId('wall-empty');
     if (empty) {

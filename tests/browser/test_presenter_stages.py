@@ -1,0 +1,266 @@
+"""What takes the shared screen's stage in three states of an event, at 1280x720 and 1920x1080: a recipe's
+step while tables are open, the sector lens when a round with its own vote closes, and the next steps
+with more actions than fit. Each shows the room what it needs, large and whole, on one screen that never
+scrolls (the walkthrough's presenter defects: a blank screen under a small step, 2 of 12 themes behind a
+disclosure, an action cut off at the bottom edge)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from board.nextsteps import actions as steps_actions
+from board.tables import recipes
+from inquiry import actions as inquiry_actions
+from inquiry.access import PARTICIPANT, Actor
+
+from .conftest import FULL_HD, SHARED_SCREEN, in_thread
+from .pages import snap
+from .test_presenter import facilitator_of, measure, people_have_joined, settled
+from .test_presenter_states import expect_in_view
+from .test_tables_screens import seat
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SIZES = pytest.mark.parametrize("size", [SHARED_SCREEN, FULL_HD], ids=["1280x720", "1920x1080"])
+SECTORS = ["NHS", "Local authority", "Voluntary and community sector", "Other"]
+
+# Every element ``selector`` finds that is drawn: whether it is whole in the window (inside it, not cut off
+# by a box around it that hides what overflows, nothing drawn over it), and its text.
+WHOLE = """selector => {
+  const vw = innerWidth, vh = innerHeight;
+  const inside = (r, b) => r.left >= b.left - 0.5 && r.top >= b.top - 0.5 && r.right <= b.right + 0.5
+    && r.bottom <= b.bottom + 0.5;
+  const clipped = el => {
+    const r = el.getBoundingClientRect();
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const box = a.getBoundingClientRect();
+      if (getComputedStyle(a).overflow !== 'visible' && !inside(r, box)) { return true; }
+    }
+    return false;
+  };
+  const onTop = el => {
+    const r = el.getBoundingClientRect();
+    return [[0.5, 0.5], [0.05, 0.05], [0.95, 0.95]].every(([x, y]) => {
+      const hit = document.elementFromPoint(r.left + r.width * x, r.top + r.height * y);
+      return hit && (el.contains(hit) || hit.contains(el));
+    });
+  };
+  return [...document.querySelectorAll(selector)].filter(el => el.getClientRects().length).map(el => {
+    const r = el.getBoundingClientRect();
+    return {
+      text: el.innerText.replace(/\\s+/g, ' ').trim(),
+      whole: r.width > 0 && r.height > 0 && inside(r, { left: 0, top: 0, right: vw, bottom: vh })
+        && !clipped(el) && onTop(el),
+      left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+    };
+  });
+}"""
+
+
+def drawn(page, selector):
+    return page.evaluate(WHOLE, selector)
+
+
+def font_px(page, selector):
+    return page.locator(selector).first.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
+
+
+def assert_one_legible_screen(page, context):
+    found = measure(page)
+    assert not found["scrolls"], f"{context}: the presenter scrolls"
+    assert not found["overlaps"], (context, found["overlaps"])
+    assert not found["small"], (context, "text under 16 px", found["small"])
+
+
+# 1 · Tables open with a recipe -------------------------------------------------------------------------
+
+
+@SIZES
+def test_a_recipes_step_takes_the_stage_large_with_the_question_where_the_recipe_is_and_its_clock(
+    event_screens, event_inquiry, size
+):
+    people_have_joined(event_inquiry)
+    seat(event_inquiry, "round")  # 13 tables of a 1-2-4-All round, in its fours step
+    presenter = event_screens.presenter(viewport=size)
+    expect(presenter.locator("body")).to_have_attribute("data-stage", "tables")
+    step = presenter.locator("#tables-presenter .tables-step")
+    expect(step.locator(".tables-mode")).to_have_text(f"Tables are open · {recipes.name('124all')}")
+    chips = step.locator(".recipe-steps li")
+    expect(chips).to_have_text(["1 · On your own", "2 · In pairs", "4 · In fours", "All · Back to the room"])
+    expect(step.locator(".recipe-steps .is-done")).to_have_text(["1 · On your own", "2 · In pairs"])
+    expect(step.locator(".recipe-steps [aria-current=step]")).to_have_text("4 · In fours")
+    expect(step.locator("#step-title")).to_have_text("4 · In fours")
+    expect(step.locator(".step-instruction")).to_contain_text("In fours")
+    expect(step.locator(".tables-clock")).to_have_text(re.compile(r"^\d+:\d\d$"))
+    # The room's board steps aside for the step; the question and the join code stay.
+    expect(presenter.locator("#board")).to_be_hidden()
+    settled(presenter)
+    snap(presenter, f"presenter-tables-recipe-{size['width']}")
+    for part in (
+        "#round-question",
+        "#tables-presenter .tables-mode",
+        "#tables-presenter .recipe-steps",
+        "#tables-presenter #step-title",
+        "#tables-presenter .step-instruction",
+        "#tables-presenter .tables-clock",
+        ".presenter-join .code",
+    ):
+        expect_in_view(presenter, part)
+    assert_one_legible_screen(presenter, f"tables with a recipe at {size['width']}")
+
+    # Large for a room: the step larger than the question, its clock larger still, the instruction and
+    # where the recipe is larger than body text.
+    unit = presenter.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert font_px(presenter, "#tables-presenter #step-title") >= max(
+        2.4 * unit, font_px(presenter, "#round-question")
+    )
+    assert font_px(presenter, "#tables-presenter .tables-clock") >= 3.5 * unit
+    assert font_px(presenter, "#tables-presenter .step-instruction") >= 1.6 * unit
+    assert font_px(presenter, "#tables-presenter .recipe-steps li") >= 1.15 * unit
+    # Done, now and next read differently: the step now stands out from the others.
+    looks = chips.evaluate_all(
+        "els => els.map(e => getComputedStyle(e).backgroundColor + getComputedStyle(e).color)"
+    )
+    assert looks[2] not in (looks[0], looks[3]) and looks[0] != looks[3], looks
+    # The step has the stage, to the foot of the screen (not a line at the top of a blank screen).
+    stage = step.bounding_box()
+    assert stage["y"] + stage["height"] >= size["height"] - 1.5 * unit, stage
+    title = presenter.locator("#tables-presenter #step-title").bounding_box()
+    assert title["y"] >= presenter.locator("#round-question").bounding_box()["y"], title
+
+
+# 2 · The sector lens after the round's vote --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("event_inquiry", ["closed"], indirect=True)
+@SIZES
+def test_the_closed_rounds_sector_lens_is_a_table_of_every_theme_by_sector_for_the_room(
+    event_screens, event_inquiry, size
+):
+    people_have_joined(event_inquiry)
+    presenter = event_screens.presenter(viewport=size)
+    expect(presenter.locator("body")).to_have_attribute("data-stage", "lens")
+    lens = presenter.locator("#lens")
+    expect(lens.locator(".lens-theme").first).to_be_visible()
+    settled(presenter)
+    snap(presenter, f"presenter-lens-{size['width']}")
+    # Nothing to open or click on a shared screen.
+    expect(lens.locator("summary")).to_be_hidden()
+    expect(lens.locator(".wall-more:not([hidden])")).to_have_count(0)
+
+    # Every theme at once, whole and in view, ranked as the lens ranks them (bridging score first).
+    rows = drawn(presenter, "#lens .lens-theme")
+    assert len(rows) == 12 and all(row["whole"] for row in rows), [r for r in rows if not r["whole"]]
+    scores = [float(s["text"]) for s in drawn(presenter, "#lens .lens-theme .lens-bridging")]
+    assert len(scores) == 12 and scores == sorted(scores, reverse=True), scores
+
+    # Column heads name each sector once, in view; under each, every theme's bar and its support per
+    # participant (the bar inside its sector's column).
+    heads = drawn(presenter, "#lens .lens-key > span")
+    assert [h["text"] for h in heads] == ["Theme", "Bridging", "Support", *SECTORS], heads
+    assert all(h["whole"] for h in heads), heads
+    sectors = heads[3:]
+    for index in range(12):
+        cells = drawn(presenter, f"#lens .lens-theme:nth-of-type({index + 1}) .lens-row")
+        assert len(cells) == 4, cells
+        for cell, head in zip(cells, sectors, strict=True):
+            middle = (cell["left"] + cell["right"]) / 2
+            assert cell["whole"] and head["left"] <= middle <= head["right"], (cell, head)
+            assert re.fullmatch(r"\d\.\d\d|withheld", cell["text"]), cell
+    bars = drawn(presenter, "#lens .lens-bar")
+    assert len(bars) == 48 and all(bar["whole"] for bar in bars)
+    assert_one_legible_screen(presenter, f"sector lens at {size['width']}")
+    assert font_px(presenter, "#lens .lens-theme h3 > span") >= 1.05 * font_px(presenter, "body")
+
+
+# 3 · Next steps with more actions than fit ------------------------------------------------------------
+
+ACTIONS = [
+    (
+        "Pilot one shared care record view across two neighbourhoods",
+        "ICB digital team, two PCNs, social care",
+        "June",
+    ),
+    ("Meet monthly as one neighbourhood team in Eastfield", "GP practice, council, Age UK", "Next month"),
+    ("Map every discharge delay for one week, together", "Ward managers, social care, housing", "March"),
+    ("Move three community grants to three-year terms", "Council commissioning, VCS forum", "April"),
+    ("Hold a residents' panel before each big decision", "Healthwatch, residents' groups", "Ongoing"),
+    ("Run a carers' drop-in at the library", "Carers centre, library service", "May"),
+    ("Train fifty staff from every sector in one assessment", "Workforce leads, VCS training hub", "Autumn"),
+    (
+        "Publish one directory of local support, kept up to date",
+        "Council, libraries, social prescribers",
+        "July",
+    ),
+    ("Give every care coordinator read-only access to the record", "IG leads, ICB digital team", "September"),
+    ("Fund transport to appointments for people without a car", "Community transport, NHS trust", "Winter"),
+    ("Share one data sharing agreement with the voluntary sector", "IG leads, VCS forum", "June"),
+    ("Ask residents in a year whether they told their story once", "Healthwatch, public health", "Next year"),
+]
+
+
+def actions_proposed(inquiry, actions, corner):
+    """The round is the next steps; eight people in the four sectors propose ``actions`` and sign up to
+    them."""
+
+    def run():
+        facilitator = facilitator_of(inquiry)
+        inquiry_actions.set_round_kind(facilitator, inquiry.current_round_id, "next_steps")
+        inquiry_actions.place_join_panel(facilitator, corner)
+        people = [
+            Actor(
+                PARTICIPANT,
+                inquiry.pk,
+                participant_id=inquiry_actions.join(inquiry, display_name=f"P{n}", sector=SECTORS[n % 4]).pk,
+            )
+            for n in range(8)
+        ]
+        for n, (what, with_whom, by_when) in enumerate(actions):
+            fields = {"what": what, "with_whom": with_whom, "by_when": by_when, "theme": None, "loop": None}
+            step, _ = steps_actions.propose(people[n % 8], f"00000000-0000-4000-8000-{n:012d}", fields)
+            for person in people[: 3 + n % 5]:
+                if person != people[n % 8]:
+                    steps_actions.join(person, step.pk)
+
+    in_thread(run)
+
+
+@SIZES
+@pytest.mark.parametrize("corner", [False, True], ids=["join-large", "join-corner"])
+def test_the_next_steps_show_each_action_whole_and_how_many_more_there_are(screens, size, corner):
+    inquiry = screens.inquiry
+    actions_proposed(inquiry, ACTIONS, corner)
+    presenter = screens.presenter(viewport=size)
+    expect(presenter.locator("body")).to_have_attribute("data-stage", "steps")
+    expect(presenter.locator("#steps-summary")).to_have_text(f"{len(ACTIONS)} actions proposed")
+    settled(presenter)
+    snap(presenter, f"presenter-next-steps-{size['width']}-{'corner' if corner else 'large'}")
+    more = presenter.locator("#steps-view .wall-more")
+
+    def shown_and_more():
+        steps = drawn(presenter, "#steps-list > .step")
+        assert steps and all(step["whole"] for step in steps), [s for s in steps if not s["whole"]]
+        expect(more).to_have_text(re.compile(r"^\+\d+ more actions?$"))
+        expect_in_view(presenter, "#steps-view .wall-more")
+        left = int(re.search(r"\d+", more.inner_text()).group())
+        return len(steps), left
+
+    shown, left = shown_and_more()
+    assert shown >= 4 and shown + left == len(ACTIONS), (shown, left)
+    # What shows is the first actions, in their order.
+    texts = [s["text"] for s in drawn(presenter, "#steps-list > .step .step-what")]
+    assert texts == [what for what, _w, _b in ACTIONS[:shown]], texts
+    expect_in_view(presenter, ".presenter-join .code")
+    if corner:
+        qr = presenter.locator(".presenter-join img").bounding_box()
+        assert qr["x"] + qr["width"] >= size["width"] * 0.75 and qr["height"] <= 0.2 * size["height"], qr
+    assert_one_legible_screen(presenter, f"next steps at {size['width']}")
+
+    # One more proposed live, from a phone: the count of those left grows, what shows stays whole.
+    carol = screens.participant("Carol")
+    carol.get_by_label("What will happen").fill("Write to every partner with what we agreed")
+    carol.get_by_role("button", name="Propose this action").click()
+    expect(presenter.locator("#steps-summary")).to_have_text(f"{len(ACTIONS) + 1} actions proposed")
+    expect(more).to_have_text(f"+{left + 1} more actions")
+    assert shown_and_more() == (shown, left + 1)

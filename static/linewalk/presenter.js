@@ -281,6 +281,7 @@
     } else if (stage === 'lens') {
       var lens = byId('lens');
       lens.open = true; // on a screen nobody clicks; presenter.css hides its summary
+      setVar(lens, '--lens-sectors', String(all(lens, '.lens-key-sector').length || 1));
       clip(lens, all(lens, '.lens-theme'), lens.querySelector('section') || lens, ['theme', 'themes']);
     } else if (stage === 'steps' && byId('steps-list')) {
       var steps = byId('steps-list');

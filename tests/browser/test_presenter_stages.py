@@ -14,6 +14,7 @@ from board.tables import recipes
 from inquiry import actions as inquiry_actions
 from inquiry.access import PARTICIPANT, Actor
 
+from .axe import assert_accessible
 from .conftest import FULL_HD, SHARED_SCREEN, in_thread
 from .pages import snap
 from .test_presenter import facilitator_of, measure, people_have_joined, settled
@@ -128,6 +129,7 @@ def test_a_recipes_step_takes_the_stage_large_with_the_question_where_the_recipe
     assert stage["y"] + stage["height"] >= size["height"] - 1.5 * unit, stage
     title = presenter.locator("#tables-presenter #step-title").bounding_box()
     assert title["y"] >= presenter.locator("#round-question").bounding_box()["y"], title
+    assert_accessible(presenter, f"presenter, a recipe's step, {size['width']}x{size['height']}")
 
 
 # 2 · The sector lens after the round's vote --------------------------------------------------------------
@@ -135,43 +137,65 @@ def test_a_recipes_step_takes_the_stage_large_with_the_question_where_the_recipe
 
 @pytest.mark.parametrize("event_inquiry", ["closed"], indirect=True)
 @SIZES
+@pytest.mark.parametrize("corner", [False, True], ids=["join-large", "join-corner"])
 def test_the_closed_rounds_sector_lens_is_a_table_of_every_theme_by_sector_for_the_room(
-    event_screens, event_inquiry, size
+    event_screens, event_inquiry, size, corner
 ):
-    people_have_joined(event_inquiry)
+    in_thread(inquiry_actions.place_join_panel, facilitator_of(event_inquiry), corner)
     presenter = event_screens.presenter(viewport=size)
     expect(presenter.locator("body")).to_have_attribute("data-stage", "lens")
     lens = presenter.locator("#lens")
     expect(lens.locator(".lens-theme").first).to_be_visible()
     settled(presenter)
-    snap(presenter, f"presenter-lens-{size['width']}")
+    snap(presenter, f"presenter-lens-{size['width']}-{'corner' if corner else 'large'}")
     # Nothing to open or click on a shared screen.
     expect(lens.locator("summary")).to_be_hidden()
-    expect(lens.locator(".wall-more:not([hidden])")).to_have_count(0)
-
-    # Every theme at once, whole and in view, ranked as the lens ranks them (bridging score first).
+    # Every theme at once, beside the large join panel as beside its corner, whole and in view, ranked as
+    # the lens ranks them (bridging score first).
     rows = drawn(presenter, "#lens .lens-theme")
     assert len(rows) == 12 and all(row["whole"] for row in rows), [r for r in rows if not r["whole"]]
+    expect(lens.locator(".wall-more:not([hidden])")).to_have_count(0)
     scores = [float(s["text"]) for s in drawn(presenter, "#lens .lens-theme .lens-bridging")]
-    assert len(scores) == 12 and scores == sorted(scores, reverse=True), scores
+    assert len(scores) == len(rows) and scores == sorted(scores, reverse=True), scores
 
     # Column heads name each sector once, in view; under each, every theme's bar and its support per
     # participant (the bar inside its sector's column).
-    heads = drawn(presenter, "#lens .lens-key > span")
-    assert [h["text"] for h in heads] == ["Theme", "Bridging", "Support", *SECTORS], heads
+    expect_in_view(presenter, "#lens-heading")
+    expect(lens.locator("#lens-heading")).to_have_text("The sector lens")
+    heads = drawn(presenter, "#lens .lens-key > span:not(.lens-key-theme)")
+    assert [h["text"] for h in heads] == ["Bridging", "Support", *SECTORS], heads
     assert all(h["whole"] for h in heads), heads
-    sectors = heads[3:]
-    for index in range(12):
+    sectors = heads[2:]
+    overflowing = presenter.evaluate(
+        "() => [...document.querySelectorAll('#lens .lens-key > span')]"
+        ".filter(s => s.scrollWidth > s.clientWidth + 1).map(s => s.textContent)"
+    )
+    assert not overflowing, overflowing  # each head within its column, not into the next
+    # The columns are as wide as each other: bars of different sectors compare.
+    widths = {round(h["right"] - h["left"]) for h in sectors}
+    assert max(widths) - min(widths) <= 1, widths
+    for index in range(len(rows)):
         cells = drawn(presenter, f"#lens .lens-theme:nth-of-type({index + 1}) .lens-row")
         assert len(cells) == 4, cells
         for cell, head in zip(cells, sectors, strict=True):
             middle = (cell["left"] + cell["right"]) / 2
             assert cell["whole"] and head["left"] <= middle <= head["right"], (cell, head)
             assert re.fullmatch(r"\d\.\d\d|withheld", cell["text"]), cell
-    bars = drawn(presenter, "#lens .lens-bar")
-    assert len(bars) == 48 and all(bar["whole"] for bar in bars)
+    # Each cell's bar is drawn behind its figure, inside the cell.
+    bars = presenter.evaluate(
+        """() => [...document.querySelectorAll('#lens .lens-theme:not(.wall-off) .lens-row')].map(cell => {
+             const c = cell.getBoundingClientRect();
+             const b = cell.querySelector('.lens-bar').getBoundingClientRect();
+             return b.width > 0 && b.left >= c.left - 0.5 && b.right <= c.right + 0.5 && b.top >= c.top - 0.5
+               && b.bottom <= c.bottom + 0.5;
+           })"""
+    )
+    assert len(bars) == 4 * len(rows) and all(bars), bars
     assert_one_legible_screen(presenter, f"sector lens at {size['width']}")
-    assert font_px(presenter, "#lens .lens-theme h3 > span") >= 1.05 * font_px(presenter, "body")
+    # The themes' names larger than body text, or body size beside the large join panel.
+    body = font_px(presenter, "body")
+    assert font_px(presenter, "#lens .lens-theme h3 > span") >= (1.05 if corner else 1) * body
+    assert_accessible(presenter, f"presenter, the sector lens, {size['width']}x{size['height']}")
 
 
 # 3 · Next steps with more actions than fit ------------------------------------------------------------

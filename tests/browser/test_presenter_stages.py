@@ -180,7 +180,7 @@ def test_the_closed_rounds_sector_lens_is_a_table_of_every_theme_by_sector_for_t
         for cell, head in zip(cells, sectors, strict=True):
             middle = (cell["left"] + cell["right"]) / 2
             assert cell["whole"] and head["left"] <= middle <= head["right"], (cell, head)
-            assert re.fullmatch(r"\d\.\d\d|withheld", cell["text"]), cell
+            assert re.fullmatch(r"\d\.\d\d|fewer than \d+: withheld", cell["text"]), cell
     # Each cell's bar is drawn behind its figure, inside the cell.
     bars = presenter.evaluate(
         """() => [...document.querySelectorAll('#lens .lens-theme:not(.wall-off) .lens-row')].map(cell => {

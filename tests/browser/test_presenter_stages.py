@@ -275,6 +275,15 @@ def test_the_next_steps_show_each_action_whole_and_how_many_more_there_are(scree
     # What shows is the first actions, in their order.
     texts = [s["text"] for s in drawn(presenter, "#steps-list > .step .step-what")]
     assert texts == [what for what, _w, _b in ACTIONS[:shown]], texts
+    # Who with and by when, each said once (as drawn: with any text the stylesheet puts before a part).
+    meta = presenter.locator("#steps-list > .step:not(.wall-off) .step-meta").evaluate_all(
+        """metas => metas.map(meta => [...meta.childNodes].map(node => {
+             if (node.nodeType === 3) { return node.textContent; }
+             const before = getComputedStyle(node, '::before').content;
+             return (before.startsWith('"') ? JSON.parse(before) : '') + node.textContent;
+           }).join(''))"""
+    )
+    assert meta == [f"With: {who} · By: {when}" for _what, who, when in ACTIONS[:shown]], meta
     expect_in_view(presenter, ".presenter-join .code")
     if corner:
         qr = presenter.locator(".presenter-join img").bounding_box()

@@ -283,6 +283,9 @@
       lens.open = true; // on a screen nobody clicks; presenter.css hides its summary
       setVar(lens, '--lens-sectors', String(all(lens, '.lens-key-sector').length || 1));
       clip(lens, all(lens, '.lens-theme'), lens.querySelector('section') || lens, ['theme', 'themes']);
+    } else if (stage === 'tables' && byId('topics')) {
+      var topics = byId('topics');
+      clip(topics, all(topics, ':scope > li'), byId('tables-market'), ['topic', 'topics']);
     } else if (stage === 'steps' && byId('steps-list')) {
       var steps = byId('steps-list');
       clip(steps, all(steps, ':scope > .step'), byId('steps-view'), ['action', 'actions']);

@@ -132,6 +132,59 @@ def test_a_recipes_step_takes_the_stage_large_with_the_question_where_the_recipe
     assert_accessible(presenter, f"presenter, a recipe's step, {size['width']}x{size['height']}")
 
 
+TOPICS = [
+    "Shared care records",
+    "Neighbourhood teams that include the voluntary sector",
+    "Transport to appointments",
+    "Damp housing and children's health",
+    "Carers' breaks",
+    "Discharge to assess",
+    "Social prescribing that lasts",
+    "One front door for the council",
+    "Mental health in primary care",
+    "Digital inclusion for older residents",
+]
+
+
+def open_space_with_topics(inquiry, count):
+    """Open Space tables in their topic marketplace; ``count`` topics proposed, up to three a person."""
+
+    def run():
+        from board.tables import actions as tables_actions
+        from inquiry.models import Participant
+
+        tables_actions.open_tables(facilitator_of(inquiry), None, "mixed", size=8, recipe="openspace")
+        people = Participant.objects.filter(inquiry=inquiry).order_by("pk")
+        for n in range(count):
+            who = Actor(PARTICIPANT, inquiry.pk, participant_id=people[n // 3].pk)
+            tables_actions.add_topic(who, f"{TOPICS[n % len(TOPICS)]} ({n + 1})")
+
+    in_thread(run)
+
+
+@SIZES
+def test_open_spaces_marketplace_shows_the_topics_that_fit_whole_and_how_many_more(
+    event_screens, event_inquiry, size
+):
+    people_have_joined(event_inquiry)
+    open_space_with_topics(event_inquiry, 40)
+    presenter = event_screens.presenter(viewport=size)
+    expect(presenter.locator("body")).to_have_attribute("data-stage", "tables")
+    expect(presenter.locator("#tables-presenter #step-title")).to_have_text("Topic marketplace")
+    expect(presenter.locator("#topics > li")).to_have_count(40)
+    settled(presenter)
+    snap(presenter, f"presenter-tables-marketplace-{size['width']}")
+    topics = drawn(presenter, "#topics > li")
+    assert len(topics) >= 6 and all(t["whole"] for t in topics), [t for t in topics if not t["whole"]]
+    more = presenter.locator("#tables-market .wall-more")
+    expect(more).to_have_text(re.compile(r"^\+\d+ more topics?$"))
+    expect_in_view(presenter, "#tables-market .wall-more")
+    assert len(topics) + int(re.search(r"\d+", more.inner_text()).group()) == 40
+    for part in ("#round-question", "#tables-presenter #step-title", "#tables-presenter .tables-clock"):
+        expect_in_view(presenter, part)
+    assert_one_legible_screen(presenter, f"Open Space's marketplace at {size['width']}")
+
+
 # 2 · The sector lens after the round's vote --------------------------------------------------------------
 
 

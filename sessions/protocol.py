@@ -698,6 +698,7 @@ ACTION_NAMES = {
     ("round", "add"): "adding a round",
     ("round", "edit"): "editing a round",
     ("round", "move"): "moving a round",
+    ("round", "delete"): "deleting a round",
     ("round", "kind"): "changing the round's kind",
     ("room", "pause"): "pausing or resuming the room",
     ("room", "view"): "changing what every screen shows",

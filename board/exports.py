@@ -13,12 +13,11 @@ import uuid
 from collections import Counter
 
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from inquiry.counting import count_of
 from inquiry.models import Inquiry, Participant, Round, distinct_sectors, sector_key
 
 from . import harvest
@@ -89,17 +88,10 @@ def _csv_rows(rows):
 def _counted(cards):
     """Cards with their dots and reactions counted (by participants not removed) in the same query."""
 
-    def count_of(model):
-        rows = model.objects.filter(card=OuterRef("pk"), participant__removed=False)
-        return Coalesce(
-            Subquery(
-                rows.order_by().values("card").annotate(n=Count("pk")).values("n"),
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        )
-
-    return cards.annotate(dot_count=count_of(Dot), reaction_count=count_of(Reaction))
+    return cards.annotate(
+        dot_count=count_of(Dot.objects.filter(participant__removed=False), "card"),
+        reaction_count=count_of(Reaction.objects.filter(participant__removed=False), "card"),
+    )
 
 
 def participant_refs(inquiry):

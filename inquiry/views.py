@@ -8,8 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, InterfaceError, OperationalError
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -33,6 +32,7 @@ from .access import (
     participant_for_session,
     session_key,
 )
+from .counting import count_of
 from .forms import (
     CodeForm,
     CofacilitatorForm,
@@ -192,23 +192,16 @@ def qr(request, code):
     return response
 
 
-def count_of(rows):
-    """How many of ``rows`` belong to each inquiry of a query, as a subquery to annotate it with."""
-    counted = rows.filter(inquiry=OuterRef("pk")).order_by().values("inquiry").annotate(n=Count("pk"))
-    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), Value(0))
-
-
 @login_required
 @require_GET
 def inquiry_list(request):
-    # Counted in subqueries, not joins: two counts over one join would multiply each other.
     inquiries = (
         request.user.facilitated_inquiries.order_by("-created")
         .select_related("current_round")
         .annotate(
-            participant_count=count_of(Participant.objects.filter(removed=False)),
-            card_count=count_of(Card.objects.all()),
-            round_count=count_of(Round.objects.all()),
+            participant_count=count_of(Participant.objects.filter(removed=False), "inquiry"),
+            card_count=count_of(Card.objects.all(), "inquiry"),
+            round_count=count_of(Round.objects.all(), "inquiry"),
         )
     )
     deleted = DeletionRecord.objects.filter(Q(owner=request.user) | Q(deleted_by=request.user))

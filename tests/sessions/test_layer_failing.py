@@ -20,13 +20,6 @@ DELAYED = "Live updates delayed"
 
 
 @pytest.fixture
-def own_redis(tmp_path):
-    server = servers.RedisServer(tmp_path / "redis.log").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def processes(transactional_db, tmp_path, own_redis):
     """Two Daphne processes on the test's own Redis, refreshing every 2 s, beating every second."""
     started = servers.start(

@@ -49,13 +49,6 @@ async def test_delivery_outlives_the_layers_group_expiry(inquiry, carol, dave, s
 
 
 @pytest.fixture
-def own_redis(tmp_path):
-    server = servers.RedisServer(tmp_path / "redis.log").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def processes(transactional_db, tmp_path, own_redis):
     """Two Daphne processes on the test's own Redis."""
     started = servers.start(

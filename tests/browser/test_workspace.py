@@ -83,7 +83,8 @@ def test_at_1280x720_pause_the_room_is_on_screen_with_who_is_connected_and_the_t
     expect(alice.locator("#presence")).to_contain_text("Voluntary and community sector 28")
     snap(alice, "workspace-1280x720-room")
     pause = alice.get_by_role("button", name="Pause the room")
-    for part in (pause, alice.locator("#presence"), alice.locator("#timer-minutes")):
+    start = alice.get_by_role("button", name="Start timer")
+    for part in (pause, alice.locator("#presence"), alice.locator("#timer-minutes"), start):
         expect(part).to_be_in_viewport(ratio=1)
     assert alice.evaluate("() => document.scrollingElement.scrollTop") == 0
     carol = event_screens.participant("Carol")

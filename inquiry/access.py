@@ -168,7 +168,8 @@ INQUIRY_CLOSED = (
 # What a facilitator is told of asking the room for more (a round opened, a vote, tables) after the close.
 REOPEN_FIRST = (
     "inquiry_closed",
-    "This inquiry is closed: reopen it (Your data → Reopen) before asking the room for more.",
+    "This inquiry is closed: reopen it (Data and deletion → Reopen the inquiry) before asking the room "
+    "for more.",
 )
 
 

@@ -45,3 +45,27 @@ def snap(page, name):
 
     if os.environ.get("LINEWALK_SCREENSHOTS"):
         page.screenshot(path=f"/tmp/linewalk-{name}.png", full_page=True)
+
+
+# What the presenter's measures share (a prelude to a page function's body): whether box ``r`` is inside
+# box ``b`` and not empty, whether an element is cut off by a box around it that hides what overflows, and
+# whether it is on top (nothing drawn over its middle and its corners, ``edge`` of its size in from each).
+SCREEN_GEOMETRY = """
+  const inside = (r, b) => r.width > 0 && r.height > 0 && r.left >= b.left - 0.5 && r.top >= b.top - 0.5
+    && r.right <= b.right + 0.5 && r.bottom <= b.bottom + 0.5;
+  const clipped = el => {
+    const r = el.getBoundingClientRect();
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const box = a.getBoundingClientRect();
+      if (getComputedStyle(a).overflow !== 'visible' && !inside(r, box)) { return true; }
+    }
+    return false;
+  };
+  const onTopWithin = (el, edge) => {
+    const r = el.getBoundingClientRect();
+    return [[0.5, 0.5], [edge, edge], [1 - edge, 1 - edge]].every(([x, y]) => {
+      const hit = document.elementFromPoint(r.left + r.width * x, r.top + r.height * y);
+      return hit && (el.contains(hit) || hit.contains(el));
+    });
+  };
+"""

@@ -14,7 +14,7 @@ from inquiry.access import FACILITATOR, Actor
 from ..conftest import PASSWORD
 from .axe import assert_accessible
 from .conftest import FULL_HD, SHARED_SCREEN, in_thread
-from .pages import post, snap
+from .pages import SCREEN_GEOMETRY, post, snap
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,27 +25,14 @@ NEWEST = "A single number residents can ring, answered by someone who knows them
 # and whole; the cards whose text is wholly in view (inside the window, not cut off by their column, not
 # covered by anything) with their text size; and any visible element that overlaps the QR code or the
 # round's question.
-MEASURE = """() => {
+MEASURE = (
+    """() => {"""
+    + SCREEN_GEOMETRY
+    + """
   const vw = window.innerWidth, vh = window.innerHeight, d = document.documentElement;
-  const inside = (r, box) => r.width > 0 && r.height > 0 && r.left >= box.left - 0.5 && r.top >= box.top - 0.5
-    && r.right <= box.right + 0.5 && r.bottom <= box.bottom + 0.5;
   const screen = { left: 0, top: 0, right: vw, bottom: vh };
   const seen = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
-  const clipped = el => {
-    const r = el.getBoundingClientRect();
-    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-      const box = a.getBoundingClientRect();
-      if (getComputedStyle(a).overflow !== 'visible' && !inside(r, box)) { return true; }
-    }
-    return false;
-  };
-  const onTop = el => {
-    const r = el.getBoundingClientRect();
-    return [[0.5, 0.5], [0.1, 0.1], [0.9, 0.9]].every(([x, y]) => {
-      const hit = document.elementFromPoint(r.left + r.width * x, r.top + r.height * y);
-      return hit && (el.contains(hit) || hit.contains(el));
-    });
-  };
+  const onTop = el => onTopWithin(el, 0.1);
   const whole = el => seen(el) && inside(el.getBoundingClientRect(), screen) && !clipped(el)
     && el.scrollHeight <= el.clientHeight + 1 && el.scrollWidth <= el.clientWidth + 1 && onTop(el);
   const names = [...document.querySelectorAll('#themes > .theme .theme-name')];
@@ -78,6 +65,7 @@ MEASURE = """() => {
     overlaps, small: small.slice(0, 10),
   };
 }"""
+)
 
 
 def measure(page):

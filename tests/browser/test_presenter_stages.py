@@ -16,7 +16,7 @@ from inquiry.access import PARTICIPANT, Actor
 
 from .axe import assert_accessible
 from .conftest import FULL_HD, SHARED_SCREEN, in_thread
-from .pages import snap
+from .pages import SCREEN_GEOMETRY, snap
 from .test_presenter import facilitator_of, measure, people_have_joined, settled
 from .test_presenter_states import expect_in_view
 from .test_tables_screens import seat
@@ -28,25 +28,12 @@ SECTORS = ["NHS", "Local authority", "Voluntary and community sector", "Other"]
 
 # Every element ``selector`` finds that is drawn: whether it is whole in the window (inside it, not cut off
 # by a box around it that hides what overflows, nothing drawn over it), and its text.
-WHOLE = """selector => {
+WHOLE = (
+    """selector => {"""
+    + SCREEN_GEOMETRY
+    + """
   const vw = innerWidth, vh = innerHeight;
-  const inside = (r, b) => r.left >= b.left - 0.5 && r.top >= b.top - 0.5 && r.right <= b.right + 0.5
-    && r.bottom <= b.bottom + 0.5;
-  const clipped = el => {
-    const r = el.getBoundingClientRect();
-    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-      const box = a.getBoundingClientRect();
-      if (getComputedStyle(a).overflow !== 'visible' && !inside(r, box)) { return true; }
-    }
-    return false;
-  };
-  const onTop = el => {
-    const r = el.getBoundingClientRect();
-    return [[0.5, 0.5], [0.05, 0.05], [0.95, 0.95]].every(([x, y]) => {
-      const hit = document.elementFromPoint(r.left + r.width * x, r.top + r.height * y);
-      return hit && (el.contains(hit) || hit.contains(el));
-    });
-  };
+  const onTop = el => onTopWithin(el, 0.05);
   return [...document.querySelectorAll(selector)].filter(el => el.getClientRects().length).map(el => {
     const r = el.getBoundingClientRect();
     return {
@@ -57,6 +44,7 @@ WHOLE = """selector => {
     };
   });
 }"""
+)
 
 
 def drawn(page, selector):

@@ -10,7 +10,7 @@ from board.models import Card
 from inquiry.models import AuditEntry, Round
 from sessions import presence
 
-from ..support import Screen, attr, everyone, fresh_board, text
+from ..support import Screen, attr, everyone, fresh_board, join_as, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -223,6 +223,25 @@ async def test_presence_counts_connected_participants_by_sector(inquiry, room, f
     assert "Voluntary and community sector 1" in text(room["alice"], "presence")
     await extra.close()
     await room["presenter"].until(lambda s: text(s, "presence").startswith("2 participants connected"))
+
+
+async def test_a_small_sector_cannot_be_counted_as_the_total_less_the_sectors_shown(inquiry, room):
+    """Three sectors of two people and one of one, the minimum group 2: showing the three would give the
+    fourth's count as the total less theirs; two of the four are left out."""
+    inquiry.k_threshold = 2
+    await inquiry.asave(update_fields=["k_threshold"])
+    people = [("Nina", "NHS"), ("Len", "Local authority"), ("Vic", "Voluntary and community sector")]
+    people += [("Val", "Voluntary and community sector"), ("Olly", "Other")]
+    phones = []
+    for name, sector in people:
+        client = await database_sync_to_async(join_as)(inquiry, name, sector)
+        phones.append(await Screen(inquiry.code, client).connect())
+    await room["presenter"].until(lambda s: text(s, "presence").startswith("7 participants connected"))
+    shown = text(room["presenter"], "presence")
+    assert "Other" not in shown, shown
+    assert sum(f"{sector} 2" in shown for sector in inquiry.sectors) == 2, shown
+    for phone in phones:
+        await phone.close()
 
 
 async def test_the_first_phone_in_counts_itself_from_its_first_frame(inquiry, carol):

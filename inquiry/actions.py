@@ -442,9 +442,11 @@ def change_settings_of_inquiry(actor, *, title, question, show_names, k_threshol
 
 def close_inquiry(actor):
     """Close the inquiry after the event: every round closes (nothing more is posted, edited or deleted;
-    silent cards are revealed, as closing a round does), an open vote and a running timer stop, every
-    participant's change is refused from now on (``access.require_participant``), and the retention
-    period, if one is set, starts counting."""
+    silent cards are revealed, as closing a round does), an open vote, a running timer and open tables
+    stop, every participant's change is refused from now on (``access.require_participant``), and the
+    retention period, if one is set, starts counting."""
+    from board.tables.actions import close_open_tables
+
     with steering(actor, "inquiry.close") as (inquiry, notes):
         if inquiry.closed_at is not None:
             raise Refused("invalid_state", "This inquiry is already closed.")
@@ -458,6 +460,10 @@ def close_inquiry(actor):
         if inquiry.purge_after:
             notes.append(f"to be deleted on {timezone.localtime(inquiry.purge_after):%d %b %Y}")
         publish(inquiry, "inquiry", "close", {}, render.live_for_all(inquiry))
+        # Open tables would still take picks onto the room's board, seat people and run a recipe's clock:
+        # asking the room for more, which waits until the inquiry is reopened.
+        if close_open_tables(inquiry) is not None:
+            notes.append("tables closed")
         keep_private_pages(inquiry)
 
 

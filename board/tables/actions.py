@@ -146,13 +146,22 @@ def close_tables(actor):
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
         breakout = _open(inquiry)
-        breakout.closed = True
-        breakout.step_ends_at = None
-        breakout.save(update_fields=["closed", "step_ends_at"])
         audit.record(inquiry.pk, actor, "tables.close", str(breakout))
-        _room(inquiry, breakout, "close", {"breakout": breakout.pk})
-        send_seating(breakout, everyone=True)
-        return breakout
+        return close_open_tables(inquiry)
+
+
+def close_open_tables(inquiry):
+    """The inquiry's open tables close, if it has any (inside the caller's change, holding the inquiry's
+    lock): every screen leaves them and the recipe's clock stops. Returns the breakout closed, or None."""
+    breakout = tables_render.open_breakout(inquiry.pk)
+    if breakout is None:
+        return None
+    breakout.closed = True
+    breakout.step_ends_at = None
+    breakout.save(update_fields=["closed", "step_ends_at"])
+    _room(inquiry, breakout, "close", {"breakout": breakout.pk})
+    send_seating(breakout, everyone=True)
+    return breakout
 
 
 def seat_latecomer(inquiry_id, participant_id):

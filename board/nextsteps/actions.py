@@ -9,7 +9,7 @@ from django.utils import timezone
 from board.actions import changing, open_round_of_kind, publish
 from board.models import Theme
 from board.systemmap import render as map_render
-from inquiry import audit
+from inquiry import audit, limits
 from inquiry.access import Refused, require_facilitator, require_participant
 from inquiry.models import Round
 from sessions import events
@@ -82,6 +82,9 @@ def propose(actor, client_id, fields):
             return existing, False
         current = _open_steps_round(inquiry)
         theme, key, label = _about(inquiry, fields)
+        # An action is text every screen shows, like a post: it counts against the same allowance, or
+        # one phone could put a hundred actions on every screen in a second.
+        limits.take_post(participant.pk)
         try:
             with transaction.atomic():
                 step = NextStep.objects.create(

@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from board.actions import changing, open_round_of_kind, publish
 from board.models import Card, Theme
-from inquiry import audit
+from inquiry import audit, limits
 from inquiry.access import FACILITATOR, Refused, require_facilitator, require_participant
 from inquiry.models import Round
 from sessions import events
@@ -108,6 +108,10 @@ def add_link(actor, source, target, kind, sign=1, note=""):
                 f"({existing.verb}): two themes have one link each way. Change that link (its Change button "
                 "in the list of links) or remove it first.",
             )
+        if participant is not None:
+            # A participant's link is redrawn on every screen (and may lay the map out afresh): it counts
+            # against the allowance their posts do, so a flood of links cannot swamp the room.
+            limits.take_post(participant.pk)
         link = MapLink.objects.create(
             inquiry=inquiry,
             source=from_node,

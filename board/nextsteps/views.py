@@ -112,7 +112,8 @@ def export_csv(request, code):
                 spreadsheet_safe(step.theme.name if step.theme else ""),
                 spreadsheet_safe(step.loop_label),
                 step.signup_total,
-                "; ".join(f"{row.sector}: {row.count}" for row in step.sectors),
+                # Sector names are typed by facilitators (a co-facilitator's settings page among them).
+                spreadsheet_safe("; ".join(f"{row.sector}: {row.count}" for row in step.sectors)),
                 dots.get(step.pk, 0),
                 "yes" if step.hidden else "",
             ]

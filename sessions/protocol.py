@@ -516,6 +516,15 @@ REDACTING = {
     ("card", "edit"),
     ("card", "reject"),
     ("participant", "erase"),
+    # Names turned off: earlier fragments name the authors of their cards.
+    ("inquiry", "settings"),
+    # An action hidden by a facilitator, or changed or withdrawn by its author; a link's note changed or
+    # the link removed: earlier fragments still carry their words.
+    ("step", "hide"),
+    ("step", "edit"),
+    ("step", "delete"),
+    ("link", "edit"),
+    ("link", "delete"),
 }
 
 ROLE_NAMES = {FACILITATOR: "facilitators", PARTICIPANT: "participants", PRESENTER: "the presenter view"}

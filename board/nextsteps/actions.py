@@ -212,6 +212,9 @@ def _moderate(actor, step_id, hidden):
         op = "hide" if hidden else "restore"
         audit.record(inquiry.pk, actor, f"step.{op}", f"step {step.pk}: {step.what[:80]}")
         _published(inquiry, step, op, {"step": step.pk})
+        # A hidden action connects nobody (connections.py): its people see the contacts it brought them
+        # go (or come back, when it is shown again).
+        _tell(inquiry, step.signups.values_list("participant_id", flat=True))
         return step
 
 

@@ -1,9 +1,9 @@
 """Who sees whose contact: only those a participant chose, and only while they choose it.
 
 Someone who shares "with the people who signed up to the same actions" is seen by everyone signed up to
-an action they are signed up to; "with people from other sectors who contributed to the same theme" by
-everyone of another sector with a visible contribution in a theme where they have one. Removed
-participants neither see nor are seen."""
+an action they are signed up to (one a facilitator has not hidden); "with people from other sectors who
+contributed to the same theme" by everyone of another sector with a visible contribution in a theme where
+they have one. Removed participants neither see nor are seen."""
 
 from dataclasses import dataclass, field
 
@@ -45,7 +45,10 @@ def connections_of(participant):
         if via not in entry.via:
             entry.via.append(via)
 
-    mine = SignUp.objects.filter(participant=participant).values_list("step_id", flat=True)
+    # An action a facilitator hid connects nobody (it may have been a lure for contacts).
+    mine = SignUp.objects.filter(participant=participant, step__hidden=False).values_list(
+        "step_id", flat=True
+    )
     shared = (
         SignUp.objects.filter(step_id__in=list(mine), participant__contact__with_signups=True)
         .exclude(participant=participant)
@@ -83,7 +86,9 @@ def seen_by(participant):
         return set()
     viewers = set()
     if contact.with_signups:
-        steps = SignUp.objects.filter(participant=participant).values_list("step_id", flat=True)
+        steps = SignUp.objects.filter(participant=participant, step__hidden=False).values_list(
+            "step_id", flat=True
+        )
         viewers |= set(
             SignUp.objects.filter(step_id__in=list(steps), participant__removed=False).values_list(
                 "participant_id", flat=True

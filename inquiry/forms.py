@@ -8,7 +8,10 @@ from .models import DEFAULT_SECTORS, RETENTION_LIMIT, distinct_sectors, normalis
 
 
 def _lines(text, limit, what):
-    items = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    # Zero-width characters at either end too: "NHS\u200b" would be a second sector that reads "NHS",
+    # splitting the NHS's people in two (each perhaps too small for the lens to show).
+    items = [strip_invisible(line.strip()).strip() for line in (text or "").splitlines()]
+    items = [item for item in items if item and not is_blank(item)]
     too_long = [item for item in items if len(item) > limit]
     if too_long:
         raise forms.ValidationError(f"Each {what} can be at most {limit} characters.")

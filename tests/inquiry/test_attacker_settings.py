@@ -8,7 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
 
-from inquiry.models import AuditEntry
+from inquiry.models import AuditEntry, Inquiry
 
 from ..support import text
 from .test_settings import form_of
@@ -115,3 +115,19 @@ def test_a_participant_or_outsider_posting_a_valid_token_changes_nothing(inquiry
             assert response.url.startswith("/accounts/login/")
     inquiry.refresh_from_db()
     assert inquiry.title == "Wrapping care around residents"
+
+
+def test_a_look_alike_sector_with_a_zero_width_character_is_refused_as_a_second_of_one_name(inquiry, alice):
+    look_alike = "NHS\u200b"
+    response = alice.post(f"/i/{inquiry.code}/settings/", form_of(inquiry, new_sectors=f"{look_alike}\n"))
+    assert response.status_code == 400
+    assert "“NHS” is listed twice: each sector once." in response.content.decode()
+    page = Client().get(f"/i/{inquiry.code}/join/").content.decode()
+    assert page.count('value="NHS') == 1
+    # Nor at creation.
+    made = alice.post(
+        "/inquiries/new/",
+        {"title": "Look-alikes", "question": "Why?", "rounds": "", "sectors": f"NHS\n{look_alike}\n\u200b\n"},
+    )
+    assert made.status_code == 302
+    assert Inquiry.objects.get(title="Look-alikes").sectors == ["NHS"]

@@ -22,8 +22,8 @@ FOCUS_AT = """() => {
 
 def test_tab_goes_down_the_side_panel_in_the_order_it_is_seen(event_screens):
     alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
-    # From the head of the live panel (Pause the room, beside the connection line) down.
-    alice.get_by_role("button", name="Pause the room").focus()
+    # From the last of the tools that make themes (under Pause, at the head of the panel) down.
+    alice.get_by_role("button", name="Suggest themes").focus()
     stops = [alice.evaluate(FOCUS_AT)]
     while len(stops) < 60:
         alice.keyboard.press("Tab")
@@ -37,6 +37,27 @@ def test_tab_goes_down_the_side_panel_in_the_order_it_is_seen(event_screens):
         assert after["top"] >= before["top"] - 4, (before, after)
     # The number waiting for review, then the round, first in the panel as they are seen.
     assert [stop["text"] for stop in stops[1:3]] == ["1 waiting for review", "Gather"], stops[:3]
+
+
+def test_from_the_header_tab_reaches_pause_first_and_never_goes_back_up_the_page(event_screens):
+    """Pause the room is drawn at the head of the side panel, beside the connection state and level with
+    the toolbar over the board, above the tools that make themes: from the header's last control, Tab
+    reaches it first, then the toolbar beside it, then the tools under it, and down the panel from there,
+    never back up (it came after the tools: WCAG 2.4.3)."""
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    alice.locator(".cofacilitators > summary").focus()
+    stops = []
+    while len(stops) < 60:
+        alice.keyboard.press("Tab")
+        at = alice.evaluate(FOCUS_AT)
+        if at["board"]:
+            break
+        stops.append(at)
+    ids = [stop["id"] for stop in stops]
+    assert ids[0] == "room-pause", stops[:3]
+    assert ids.index("ws-filter-text") < ids.index("theme-add-name") < ids.index("suggest-ask"), ids
+    for before, after in zip(stops, stops[1:], strict=False):
+        assert after["top"] >= before["top"] - 4, (before, after)
 
 
 def test_the_tables_set_up_form_is_full_width_under_the_map_and_next_steps(event_screens):

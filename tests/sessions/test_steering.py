@@ -175,12 +175,20 @@ async def test_an_announcement_shows_until_cleared(inquiry, room):
     await everyone(room, lambda s: text(s, "announcement-text") == "")
 
 
-async def test_pausing_the_room_stops_posting_until_it_resumes(inquiry, room):
+async def test_pausing_the_room_stops_posting_until_it_resumes(inquiry, room, bob):
     await room["alice"].send(type="room", op="pause", paused=True)
     await everyone(room, lambda s: attr(s, "room-state", "data-paused") == "1")
     assert attr(room["carol"], "round-banner", "data-open") == "0"
     await room["carol"].post("While paused")
     assert (await room["carol"].reply()).error == "paused"
+    # A facilitator's screen that connects meanwhile is given the Pause button as it is now, once: the
+    # workspace holds it outside the live region (before the tools under it, where Tab meets it).
+    late = await Screen(inquiry.code, bob).connect(expect_frame=False)
+    snapshot = await late.until(lambda s: any(f.first("live") is not None for f in s.frames))
+    (whole,) = [f for f in snapshot.frames if f.first("live") is not None]
+    assert whole.text.count('id="room-pause-bar"') == 1
+    assert whole.first("room-pause-bar").text_content().strip() == "Resume the room"
+    await late.close()
     await room["alice"].send(type="room", op="pause", paused=False)
     await everyone(room, lambda s: attr(s, "room-state", "data-paused") == "")
     await room["carol"].post("After the pause")

@@ -542,6 +542,18 @@ def live_for_all(inquiry):
     return for_each_kind(lambda kind: live(inquiry, kind))
 
 
+def participant_removed(inquiry, participant):
+    """Who is connected now, and on facilitators' screens the removed author's cards without their
+    "Remove participant" (on the board) or "Remove this participant" (in the review queue): by id, the
+    cards themselves untouched (a selection, an open menu, focus in them stay)."""
+    fragments = room_changed(inquiry, "presence")
+    cards = Card.objects.filter(inquiry=inquiry, author=participant).values_list("pk", "status")
+    fragments[FACILITATOR_KIND] += "".join(
+        delete(f"{'queued' if status in QUEUED else 'card'}-{pk}-remove") for pk, status in cards
+    )
+    return fragments
+
+
 def title_changed(inquiry):
     """The inquiry's title, where each page shows it (#inquiry-title: the facilitator's and the presenter's
     heading, the phone's header)."""

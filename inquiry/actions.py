@@ -366,6 +366,8 @@ def remove_participant(actor, participant_id):
         participant = Participant.objects.filter(pk=participant_id, inquiry=inquiry).first()
         if participant is None:
             raise Refused("not_found", "There is no such participant in this inquiry.")
+        if participant.removed:  # a screen that had not yet heard of it offered it again
+            raise Refused("invalid_state", "This participant has already been removed.")
         participant.removed = True
         participant.save(update_fields=["removed"])
         notes.append(f"{participant} ({participant.sector})")
@@ -375,7 +377,7 @@ def remove_participant(actor, participant_id):
             "participant",
             "remove",
             {"participant": participant.pk},
-            render.room_changed(inquiry, "presence"),
+            render.participant_removed(inquiry, participant),
         )
         return participant
 

@@ -263,6 +263,13 @@
       PARTNERS.forEach(function (pair) {
         if (pair[0].test(active.id)) { focusCandidates.push(byId(active.id.replace(pair[0], pair[1]))); }
       });
+      // A card's control that goes while the card stays ("Remove participant" once they are removed):
+      // the control before it on that card.
+      if (active.closest('.card-tools')) {
+        var before = active.previousElementSibling;
+        while (before && !(before.id && before.tagName === 'BUTTON')) { before = before.previousElementSibling; }
+        if (before) { focusCandidates.push(byId(before.id)); }
+      }
     } else {
       focusCandidates.push(pathTo(active));
     }

@@ -192,6 +192,13 @@ async def test_a_facilitator_removes_the_author_of_a_card_on_the_board_from_its_
         await room["carol"].until(lambda s: False)
     assert closed.value.code == 4403
     assert await AuditEntry.objects.filter(action="participant.remove").aexists()
+    # The removal's event takes the offer off the facilitators' screens; a stale screen's second try is
+    # refused (the audit log records one removal, and the refused attempt as refused).
+    await room["alice"].until(lambda s: s.find(f"card-{card}-remove") is None)
+    assert room["alice"].find(f"card-{card}") is not None
+    await room["alice"].send(type="participant", op="remove", participant=author)
+    assert (await room["alice"].reply()).error == "invalid_state"
+    assert await AuditEntry.objects.filter(action="participant.remove", refused=False).acount() == 1
 
 
 async def test_a_silent_card_can_be_themed_without_leaking(inquiry, room):

@@ -67,3 +67,47 @@ def test_a_facilitator_removes_the_author_of_a_card_on_the_board_from_its_menu(s
         "Remove Troll from the inquiry? Their screen disconnects and they cannot post again."
     ), screens.dialogs
     expect(dave.get_by_label("Your contribution", exact=True)).to_be_enabled()
+
+
+def test_no_facilitator_screen_offers_to_remove_a_removed_author_again(screens):
+    """Once a participant is removed, no facilitator's screen offers to remove them on any of their cards,
+    on the board or in the review queue (it stayed on their other cards until a reload): the removal's
+    own event takes it away on every screen, the other authors' cards keep it, and focus stays on the card."""
+    alice = screens.facilitator("alice", viewport=SHARED_SCREEN)
+    bob = screens.facilitator("bob", viewport=SHARED_SCREEN)
+    carol = screens.participant("Troll", sector="Other")
+    dave = screens.participant("Dave", sector="Local authority")
+    mine = ["You are all useless idiots", "And another thing", "Ring me on 07700 900456 to hear more"]
+    for text in mine:
+        post(carol, text)
+    post(dave, "Shared care records")
+    for page in (alice, bob):
+        expect(card(page.locator("#board"), "Shared care records")).to_have_count(1)
+        expect(page.locator("#queue-cards .card")).to_have_count(1)  # the phone number is held for review
+        for text in mine[:2]:
+            expect(card(page.locator("#board"), text).locator("[data-action=remove-author]")).to_have_count(1)
+    held = bob.locator("#queue-cards .card").filter(has_text=mine[2])
+    expect(held.get_by_role("button", name="Remove this participant")).to_have_count(1)
+
+    screens.answer_next_dialog(alice)
+    remove = open_card(alice, mine[0]).get_by_role("button", name=REMOVE)
+    remove.click()
+    expect(carol.locator("#lw-status")).to_have_text(REMOVED)
+    for page in (alice, bob):
+        for text in mine[:2]:
+            expect(card(page.locator("#board"), text).locator("[data-action=remove-author]")).to_have_count(0)
+        expect(page.locator("#queue-cards [data-action=remove-author]")).to_have_count(0)
+        expect(
+            card(page.locator("#board"), "Shared care records").locator("[data-action=remove-author]")
+        ).to_have_count(1)
+    # Focus stays on the card it was on: the control before the one that went.
+    expect(card(alice, mine[0]).get_by_role("button", name=re.compile("^Hide"))).to_be_focused()
+    # Bob opens Troll's other card: its menu offers the rest, not the removal; nor after a reload.
+    other = open_card(bob, mine[1])
+    expect(other.get_by_role("button", name=re.compile("^Hide"))).to_be_visible()
+    expect(other.get_by_role("button", name=REMOVE)).to_have_count(0)
+    bob.reload()
+    screens.live(bob)
+    expect(card(bob.locator("#board"), mine[1]).locator("[data-action=remove-author]")).to_have_count(0)
+    expect(bob.locator("#queue-cards .card")).to_have_count(1)
+    expect(bob.locator("#queue-cards [data-action=remove-author]")).to_have_count(0)

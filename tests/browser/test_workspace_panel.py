@@ -6,8 +6,8 @@ header reflows without overlap at 200% zoom (640x360) and at 320 wide."""
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import SHARED_SCREEN
-from .pages import post
+from .conftest import FULL_HD, SHARED_SCREEN
+from .pages import SCREEN_GEOMETRY, post
 from .test_tables_screens import seat
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -157,3 +157,35 @@ def test_the_header_wraps_without_overlap_when_zoomed(event_screens, viewport):
     alice = event_screens.facilitator("alice", viewport=viewport)
     expect(alice.locator("#inquiry-title")).to_be_visible()
     assert alice.evaluate(OVERLAPS) == []
+
+
+# The elements of the sector lens that reach past the side panel's right edge (the panel's column: the
+# round banner's box) or are cut off by a box around them, and whether the lens scrolls sideways.
+LENS_PAST_THE_PANEL = (
+    """() => {"""
+    + SCREEN_GEOMETRY
+    + """
+  const lens = document.getElementById('lens');
+  const panel = document.getElementById('round-banner').getBoundingClientRect();
+  const past = [...lens.querySelectorAll('*')].filter(el => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && (r.right > panel.right + 0.5 || r.left < panel.left - 0.5 || clipped(el));
+  }).map(el => [el.className.baseVal ?? el.className, el.textContent.trim().slice(0, 40),
+                Math.round(el.getBoundingClientRect().right), Math.round(panel.right)]);
+  return {past, sideways: lens.scrollWidth > lens.clientWidth + 1};
+}"""
+)
+
+
+@pytest.mark.parametrize("event_inquiry", ["vote"], indirect=True)
+@pytest.mark.parametrize("viewport", [SHARED_SCREEN, FULL_HD], ids=["1280x720", "1920x1080"])
+def test_the_sector_lens_fits_the_side_panel(event_screens, viewport):
+    """The facilitator's own lens (12 themes by four sectors, one of them "Voluntary and community
+    sector") in the side panel: every name, bar and figure inside the panel (its figures ran past it)."""
+    alice = event_screens.facilitator("alice", viewport=viewport)
+    lens = alice.locator("#lens")
+    lens.locator("summary").click()
+    expect(lens.locator(".lens-theme")).to_have_count(12)
+    expect(lens.locator(".lens-sector", has_text="Voluntary and community sector")).to_have_count(12)
+    expect(lens.locator(".lens-figure").first).to_be_visible()
+    assert alice.evaluate(LENS_PAST_THE_PANEL) == {"past": [], "sideways": False}

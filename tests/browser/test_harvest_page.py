@@ -72,3 +72,41 @@ def test_a_facilitator_saves_and_downloads_without_scrolling_310_contributions(s
     expect(page.locator("#harvest-selected")).to_have_text("25 of 310 selected")
     snap(page, "harvest-manage")
     assert_accessible(page, "harvest page, 310 contributions")
+
+
+# Whether the side column scrolls on its own (a box of its own to scroll, whatever it holds below its fold).
+OWN_SCROLL = """a => getComputedStyle(a).overflowY !== 'visible' && a.scrollHeight > a.clientHeight + 1"""
+
+
+def every_part_in_view(aside):
+    for control in aside.locator("a, button").all():
+        expect(control).to_be_in_viewport(ratio=1)
+
+
+@pytest.mark.parametrize("event_inquiry", ["closed"], indirect=True)
+def test_the_whole_side_column_is_in_view_at_1280x720_and_stays_while_the_list_scrolls(event_screens):
+    """Publishing, the downloads, the systems map's exports and the next steps' (they were below the
+    column's own fold: docs/screens/harvest.png), every link and button whole in a 1280x720 window, at the
+    top of the page and far down the list of 310 contributions, published or not."""
+    page = event_screens.facilitator(viewport=SHARED_SCREEN)
+    page.goto(f"/i/{event_screens.inquiry.code}/harvest/")
+    aside = page.get_by_role("complementary", name="Publish and download")
+    expect(aside.locator("#map-downloads a")).to_have_count(5)
+    expect(aside.locator("a, button")).to_have_count(16)
+    assert not aside.evaluate(OWN_SCROLL)
+    every_part_in_view(aside)
+    page.get_by_role("button", name="Expand all themes").click()
+    page.mouse.wheel(0, 20000)
+    page.wait_for_function("window.scrollY > 5000")
+    every_part_in_view(aside)
+    snap(page, "harvest-1280x720-scrolled")
+
+    aside.get_by_role("button", name="Publish").click()
+    expect(page.get_by_text("The harvest is published")).to_be_visible()
+    expect(aside.get_by_role("button", name="Unpublish")).to_be_visible()
+    expect(aside.locator("a, button")).to_have_count(17)  # the public link
+    assert not aside.evaluate(OWN_SCROLL)
+    page.mouse.wheel(0, 400)
+    page.wait_for_function("window.scrollY > 300")
+    every_part_in_view(aside)
+    snap(page, "harvest-1280x720-published")

@@ -3,11 +3,14 @@ in the order it is seen, the tables' set-up form has the page's width, the revie
 at the top, the Keys help gets out of the way, the tables' links are targets a pointer can hit, and the
 header reflows without overlap at 200% zoom (640x360) and at 320 wide."""
 
+import uuid
+
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import FULL_HD, SHARED_SCREEN
-from .pages import SCREEN_GEOMETRY, post
+from .. import servers
+from .conftest import FULL_HD, SHARED_SCREEN, Screens
+from .pages import SCREEN_GEOMETRY, post, snap
 from .test_tables_screens import seat
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -189,3 +192,64 @@ def test_the_sector_lens_fits_the_side_panel(event_screens, viewport):
     expect(lens.locator(".lens-sector", has_text="Voluntary and community sector")).to_have_count(12)
     expect(lens.locator(".lens-figure").first).to_be_visible()
     assert alice.evaluate(LENS_PAST_THE_PANEL) == {"past": [], "sideways": False}
+
+
+# What "Live updates delayed" covers: every link, button, field and menu of the side panel (not the board)
+# whose box meets the badge's, and whether the badge is whole in the window and on top.
+DELAYED_COVERS = (
+    """() => {"""
+    + SCREEN_GEOMETRY
+    + """
+  const badge = document.getElementById('lw-delayed'), b = badge.getBoundingClientRect();
+  const meets = r => r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom;
+  const covered = [...document.querySelectorAll('a, button, input, select, textarea, summary, label')]
+    .filter(el => !el.closest('#board') && el.checkVisibility() && meets(el.getBoundingClientRect()))
+    .map(el => el.id || el.textContent.trim().slice(0, 30));
+  const view = {left: 0, top: 0, right: innerWidth, bottom: innerHeight};
+  return {covered, whole: inside(b, view) && onTopWithin(badge, 0.1)};
+}"""
+)
+
+
+@pytest.fixture
+def failing_redis(transactional_db, tmp_path):
+    """A Redis of the test's own and one Daphne process on it (catching up every 2 s), for a test to fill
+    (every write refused, as at its memory limit) so the screens say live updates are delayed."""
+    redis = servers.RedisServer(tmp_path / "redis.log").start()
+    (daphne,) = servers.start(
+        [tmp_path / "daphne.log"],
+        redis_prefix=f"linewalk-delayed-{uuid.uuid4().hex[:12]}",
+        env={"REDIS_URL": redis.url, "LIVE_REFRESH_SECONDS": "2"},
+    )
+    yield redis, daphne
+    daphne.stop()
+    redis.stop()
+
+
+@pytest.mark.parametrize("viewport", [SHARED_SCREEN, FULL_HD], ids=["1280x720", "1920x1080"])
+def test_live_updates_delayed_covers_nothing_in_the_side_panel(
+    browser, failing_redis, event_inquiry, viewport
+):
+    """Redis refuses every write: the workspace says "Live updates delayed" where it covers nothing of the
+    side panel (it lay over the window's bottom left corner, over the vote's "Vote on" line), wherever
+    the panel is scrolled to."""
+    redis, daphne = failing_redis
+    screens = Screens(browser, daphne.url, event_inquiry)
+    try:
+        alice = screens.facilitator("alice", viewport=viewport)
+        redis.out_of_memory()
+        badge = alice.locator("#lw-delayed")
+        expect(badge).to_have_text("Live updates delayed", timeout=20_000)
+        expect(badge).to_be_visible()
+        # The vote's first line at the foot of the window, where the badge was.
+        alice.get_by_label("Vote on").evaluate("el => el.scrollIntoView({block: 'end'})")
+        snap(alice, f"workspace-delayed-{viewport['width']}")
+        assert alice.evaluate(DELAYED_COVERS)["covered"] == []
+        # At the top of the page it is in view, whole, and covers nothing either.
+        alice.evaluate("window.scrollTo(0, 0)")
+        assert alice.evaluate(DELAYED_COVERS) == {"covered": [], "whole": True}
+        redis.out_of_memory(False)
+        expect(badge).to_be_hidden(timeout=20_000)
+    finally:
+        screens.close()
+    assert not screens.problems, screens.problems

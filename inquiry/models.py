@@ -238,6 +238,16 @@ class Round(models.Model):
             return self.OPEN_LABELS[self.kind]
         return self.get_phase_display()
 
+    @property
+    def phase_name(self):
+        """The phase's name alone ("Gather", "Silent writing", "Systems map"): for where only that fits."""
+        return self.phase_label.partition(": ")[0]
+
+    @property
+    def phase_detail(self):
+        """What the phase means, after its name ("contributions appear as they are posted"), or ""."""
+        return self.phase_label.partition(": ")[2]
+
 
 class Participant(models.Model):
     """Someone who joined by code, with no account; known by a token kept in their Django session."""

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from .. import servers
 from .conftest import FULL_HD, SHARED_SCREEN, Screens
 from .pages import SCREEN_GEOMETRY, post, snap
+from .test_presenter import Steering
 from .test_tables_screens import seat
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -253,3 +254,46 @@ def test_live_updates_delayed_covers_nothing_in_the_side_panel(
     finally:
         screens.close()
     assert not screens.problems, screens.problems
+
+
+# How the round's phase shows at the head of the side panel: its tag whole inside the round banner (not
+# cut, nothing of the line hidden behind an ellipsis) and on one line.
+PHASE_SHOWN = (
+    """() => {"""
+    + SCREEN_GEOMETRY
+    + """
+  const banner = document.getElementById('round-banner');
+  const line = banner.querySelector('.eyebrow'), tag = line.querySelector('.phase');
+  const whole = inside(tag.getBoundingClientRect(), banner.getBoundingClientRect()) && !clipped(tag)
+    && tag.getBoundingClientRect().right <= line.getBoundingClientRect().right + 0.5
+    && line.scrollWidth <= line.clientWidth + 1;
+  return {whole, oneLine: tag.getClientRects().length === 1 && line.getBoundingClientRect().height < 24};
+}"""
+)
+
+
+def test_the_rounds_phase_is_readable_in_the_side_panel_at_1280x720(event_screens):
+    """The round's tag at the head of the panel names its phase whole in every phase and kind of round
+    ("Gather: …" was all it showed at 1280 wide), on one line; what the phase means is still read aloud."""
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    tag = alice.locator("#round-banner .eyebrow .phase")
+    phases = [
+        (None, "Gather", "Gather: contributions appear as they are posted"),
+        ("Silent", "Silent writing", "Silent writing: contributions stay hidden until the reveal"),
+        ("Reveal", "Revealed", "Revealed: everything written so far is shown"),
+        ("Vote", "Vote", "Vote"),
+        ("Closed", "Closed", "Closed: read-only"),
+    ]
+    for button, name, said in phases:
+        if button:
+            alice.locator("#round-banner .phase-controls").get_by_role("button", name=button).click()
+        expect(tag).to_have_text(said)
+        expect(tag).to_contain_text(name, use_inner_text=True)
+        assert alice.evaluate(PHASE_SHOWN) == {"whole": True, "oneLine": True}, name
+    steering = Steering(event_screens)
+    current = event_screens.inquiry.current_round_id
+    alice.locator("#round-banner .phase-controls").get_by_role("button", name="Gather").click()
+    for kind, name in (("map", "Systems map"), ("next_steps", "Next steps")):
+        steering.send(type="round", op="kind", round=current, kind=kind)
+        expect(tag).to_contain_text(f"{name}: ")
+        assert alice.evaluate(PHASE_SHOWN) == {"whole": True, "oneLine": True}, name

@@ -280,7 +280,7 @@ def test_a_theme_collapses_and_stays_collapsed_on_this_screen(event_screens):
 
 
 # Each theme's name as a person sees it: [name, on screen (inside the window and the themes' own scrolling
-# box), whole (not cut off by its two-line limit)].
+# box), whole (not cut off by its limit of lines)].
 THEME_NAMES = """() => {
   const box = document.getElementById('themes').getBoundingClientRect();
   const top = Math.max(0, box.top) - 0.5, bottom = Math.min(innerHeight, box.bottom) + 0.5;
@@ -319,6 +319,21 @@ def test_at_1280x720_collapse_all_puts_every_theme_on_screen_to_drop_cards_on(ev
     alice.get_by_role("button", name="Expand all").click()
     expect(alice.locator("#themes > .theme > .cards:visible")).to_have_count(12)
     expect(card(theme(alice, "Residents' voice"), text)).to_be_visible()
+
+
+@pytest.mark.parametrize("event_inquiry", ["vote"], indirect=True)
+def test_at_1280x720_while_voting_every_theme_name_is_whole_beside_its_dots(event_screens):
+    """While the room votes, each theme's header holds its dots too ("19 dots"): its name still shows
+    whole ("Getting there: transport and access" was cut after two lines), expanded and collapsed, and
+    Collapse all still puts every theme on screen."""
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    expect(alice.locator("#themes .theme-votes .dot-count")).to_have_count(12)
+    names = alice.evaluate(THEME_NAMES)
+    assert len(names) == 12 and all(whole for _, _, whole in names), names
+    alice.get_by_role("button", name="Collapse all").click()
+    expect(alice.locator("#themes .cards:visible")).to_have_count(0)
+    collapsed = alice.evaluate(THEME_NAMES)
+    assert [n for n in collapsed if not (n[1] and n[2])] == [], collapsed
 
 
 def test_every_theme_has_its_own_colour(event_screens):

@@ -12,6 +12,7 @@ from .. import servers
 from .conftest import FULL_HD, SHARED_SCREEN, Screens
 from .pages import SCREEN_GEOMETRY, post, snap
 from .test_presenter import Steering
+from .test_presenter_head import connect
 from .test_tables_screens import seat
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -297,3 +298,19 @@ def test_the_rounds_phase_is_readable_in_the_side_panel_at_1280x720(event_screen
         steering.send(type="round", op="kind", round=current, kind=kind)
         expect(tag).to_contain_text(f"{name}: ")
         assert alice.evaluate(PHASE_SHOWN) == {"whole": True, "oneLine": True}, name
+
+
+def test_the_rounds_guidance_shows_whole_with_the_timer_still_in_view_at_1280x720(event_screens):
+    """The round's guidance under its question ("What would a resident notice?") was cut to one line
+    ("What would a resident no…"): it shows whole, and with the event's room connected the timer's Start is
+    still in view without scrolling."""
+    room = {"NHS": 34, "Local authority": 30, "Voluntary and community sector": 28, "Other": 8}
+    connected = connect(event_screens.inquiry, room)
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    expect(alice.locator("#presence")).to_contain_text(f"{connected} participants connected")
+    guidance = alice.locator("#round-guidance")
+    expect(guidance).to_have_text("What would a resident notice?")
+    whole = "el => el.scrollWidth <= el.clientWidth + 1 && el.scrollHeight <= el.clientHeight + 1"
+    assert guidance.evaluate(whole)
+    expect(guidance).to_be_in_viewport(ratio=1)
+    expect(alice.get_by_role("button", name="Start timer")).to_be_in_viewport(ratio=1)

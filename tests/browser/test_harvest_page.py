@@ -96,8 +96,7 @@ def test_the_whole_side_column_is_in_view_at_1280x720_and_stays_while_the_list_s
     assert not aside.evaluate(OWN_SCROLL)
     every_part_in_view(aside)
     page.get_by_role("button", name="Expand all themes").click()
-    page.mouse.wheel(0, 20000)
-    page.wait_for_function("window.scrollY > 5000")
+    assert page.evaluate("() => { window.scrollTo(0, document.body.scrollHeight); return scrollY; }") > 5000
     every_part_in_view(aside)
     snap(page, "harvest-1280x720-scrolled")
 
@@ -106,7 +105,6 @@ def test_the_whole_side_column_is_in_view_at_1280x720_and_stays_while_the_list_s
     expect(aside.get_by_role("button", name="Unpublish")).to_be_visible()
     expect(aside.locator("a, button")).to_have_count(17)  # the public link
     assert not aside.evaluate(OWN_SCROLL)
-    page.mouse.wheel(0, 400)
-    page.wait_for_function("window.scrollY > 300")
+    assert page.evaluate("() => { window.scrollTo(0, 400); return scrollY; }") == 400
     every_part_in_view(aside)
     snap(page, "harvest-1280x720-published")

@@ -35,9 +35,16 @@ from sessions import protocol  # noqa: E402
 from sessions.cookies import SocketSession  # noqa: E402
 from sessions.origin import SameOriginValidator  # noqa: E402
 from sessions.routing import websocket_urlpatterns  # noqa: E402
-from sessions.wire import DirectWrites, answer_pings_in_daphne, trim_autobahn_labels, trim_daphne  # noqa: E402
+from sessions.wire import (  # noqa: E402
+    DirectWrites,
+    answer_pings_in_daphne,
+    log_ping_timeouts,
+    trim_autobahn_labels,
+    trim_daphne,
+)
 
 trim_daphne()
+log_ping_timeouts()
 trim_autobahn_labels()
 answer_pings_in_daphne(protocol.PING, protocol.PONG, protocol.PING_EVERY)
 

@@ -15,9 +15,12 @@ transport) keeps the ordinary ASGI ``send``."""
 
 import functools
 import inspect
+import logging
 import pprint
 import struct
 import time
+
+log = logging.getLogger(__name__)
 
 TEXT = 0x81  # FIN + text opcode
 
@@ -327,6 +330,45 @@ def _paced_sweeps():
 
     Server.application_checker = paced(applications, 1, "linewalk_applications_swept")
     Server.timeout_checker = paced(timeouts, 2, "linewalk_timeouts_swept")
+    return True
+
+
+def log_ping_timeouts():
+    """Daphne pings a websocket that has sent nothing for ``--ping-interval`` seconds and drops the TCP
+    connection, without a close frame, when no pong comes within ``--ping-timeout`` (autobahn's
+    ``onAutoPingTimeout``). autobahn says so only at debug level, so a screen that reconnected after it
+    (close code 1006 in the browser) left nothing in the server's log. The ping waits behind every frame
+    already queued for that socket: a screen that has fallen that far behind the room (its browser too
+    busy to read) is dropped too, not only a dead one; the line says how much was still waiting in this
+    process for the socket. Returns whether it applies (Daphne and autobahn as measured)."""
+    try:
+        from daphne.ws_protocol import WebSocketProtocol
+    except ImportError:
+        return False
+    original = getattr(WebSocketProtocol, "onAutoPingTimeout", None)
+    if original is None:
+        return False
+    if getattr(original, "linewalk_logged", False):
+        return True
+
+    def on_auto_ping_timeout(self):
+        transport = self.transport
+        try:
+            waiting = len(transport.dataBuffer) - transport.offset + transport._tempDataLen
+        except (AttributeError, TypeError):
+            waiting = -1
+        log.warning(
+            "websocket %s from %s dropped: no answer to the server's ping within %s s (%d bytes were still "
+            "waiting to be written to it here)",
+            getattr(self, "path", b"?").decode("ascii", "replace"),
+            ":".join(map(str, getattr(self, "client_addr", None) or ["?"])),
+            getattr(self, "autoPingTimeout", "?"),
+            waiting,
+        )
+        return original(self)
+
+    on_auto_ping_timeout.linewalk_logged = True
+    WebSocketProtocol.onAutoPingTimeout = on_auto_ping_timeout
     return True
 
 

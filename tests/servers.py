@@ -88,7 +88,8 @@ class Daphne:
         self.url = None
 
     @classmethod
-    def launch(cls, log_path, *, redis_prefix, env=None, database=None):
+    def launch(cls, log_path, *, redis_prefix, env=None, database=None, args=()):
+        """``args``: more of Daphne's options (e.g. its ping's interval and timeout)."""
         daphne = Path(sys.executable).with_name("daphne")
         command = [
             str(daphne),
@@ -97,7 +98,7 @@ class Daphne:
             "--access-log",
             os.devnull,
         ]
-        command += [*LIMITS, "asgi:application"]
+        command += [*LIMITS, *args, "asgi:application"]
         with open(log_path, "w") as log:
             process = subprocess.Popen(
                 command,
@@ -150,11 +151,12 @@ class Daphne:
             self.process.wait()
 
 
-def start(log_paths, *, redis_prefix, env=None, database=None):
+def start(log_paths, *, redis_prefix, env=None, database=None, args=()):
     """Start one Daphne per log path, side by side, and return them once all serve. If one fails to
     start, the others are stopped before the error propagates."""
     servers = [
-        Daphne.launch(path, redis_prefix=redis_prefix, env=env, database=database) for path in log_paths
+        Daphne.launch(path, redis_prefix=redis_prefix, env=env, database=database, args=args)
+        for path in log_paths
     ]
     try:
         for server in servers:

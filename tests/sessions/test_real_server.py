@@ -4,6 +4,7 @@ Under Daphne the hub writes each event's frame straight to the sockets (sessions
 errors and catch-ups still travel the ASGI way: a screen must get every frame whole and in order, whatever
 its size (the three length encodings of RFC 6455), interleaved with its own replies."""
 
+import asyncio
 import uuid
 
 import pytest
@@ -15,7 +16,7 @@ from sessions import protocol, wire
 
 from .. import servers
 from ..servers import TIMEOUT, RemoteScreen
-from ..support import long_cards
+from ..support import ConnectionClosed, long_cards
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -136,3 +137,33 @@ async def test_a_phones_heartbeat_is_answered_by_a_real_server_and_the_socket_st
 
 def test_the_ping_answer_applies_to_the_pinned_daphne():
     assert wire.answer_pings_in_daphne(protocol.PING, protocol.PONG, protocol.PING_EVERY)
+
+
+async def test_a_screen_that_does_not_answer_the_servers_ping_is_dropped_and_the_log_says_so(
+    transactional_db, tmp_path, inquiry, alice
+):
+    # Daphne drops a socket whose peer does not answer its ping in time, without a close frame: the page
+    # sees 1006 and reconnects. A browser too busy to read its socket is one such peer (its ping waits
+    # behind the frames it has not read); that must not happen without a word in the server's log.
+    ping = ["--ping-interval", "1", "--ping-timeout", "1"]
+    (daphne,) = servers.start(
+        [tmp_path / "daphne.log"], redis_prefix=f"linewalk-rs-{uuid.uuid4().hex[:12]}", args=ping
+    )
+    try:
+        facilitator = await RemoteScreen(daphne, inquiry.code, alice).connect()
+        facilitator.communicator.socket.transport.pause_reading()
+        said = f"websocket /ws/i/{inquiry.code}/ from 127.0.0.1:"
+        async with asyncio.timeout(TIMEOUT + 5):
+            while "dropped: no answer to the server's ping within 1 s" not in daphne.log():
+                await asyncio.sleep(0.1)  # polling the log, not synchronisation
+        assert said in daphne.log()
+        facilitator.communicator.socket.transport.resume_reading()
+        with pytest.raises(ConnectionClosed):
+            await facilitator.until(lambda screen: False, timeout=TIMEOUT)
+        assert facilitator.closed == 1006
+    finally:
+        daphne.stop()
+
+
+def test_the_ping_timeout_log_applies_to_the_pinned_daphne():
+    assert wire.log_ping_timeouts()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from .axe import assert_accessible
 from .conftest import seed
-from .pages import snap
+from .pages import post, snap
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -204,3 +204,37 @@ def test_linking_two_linked_themes_offers_to_change_the_link_and_keeps_what_was_
     link(carol, THEMES[0], "enables", THEMES[1])
     expect(carol.locator("#map-form-status")).to_have_text("You can only change the links you drew.")
     expect(carol_form.get_by_label("Note (optional)")).to_have_value("my view")
+
+
+def test_a_post_joins_the_link_forms_choices_and_what_was_chosen_stays(screens):
+    seed(screens.inquiry, cards=["Agency staff cost more"], themes=THEMES[:2])
+    alice = screens.facilitator()
+    carol = screens.participant("Carol", "NHS")
+    source = alice.get_by_role("form", name="Link two themes").get_by_label("From")
+    cards = source.locator("optgroup[label='Single contributions'] > option")
+    expect(cards).to_have_text(["Agency staff cost more"])
+    source.select_option(label=THEMES[1])
+    alice.evaluate("() => { window.lwShown = new Set(document.querySelectorAll('#map-source option')); }")
+    width = source.bounding_box()["width"]
+
+    # A post adds its own choice after the others, which stay as they were, and the form keeps its shape
+    # (on a board of thousands of cards, drawing every choice again, or measuring them all for the
+    # select's width, on every post kept the page minutes behind: docs/benchmarks.md).
+    post(carol, "Waiting lists grow in winter")
+    expect(cards).to_have_text(["Agency staff cost more", "Waiting lists grow in winter"])
+    post(carol, "Winter pressures on discharge from the acute wards to community beds, every year")
+    expect(cards).to_have_count(3)
+    assert source.bounding_box()["width"] == width
+    added = "() => [...document.querySelectorAll('#map-source option')].filter(o => !window.lwShown.has(o))"
+    assert alice.evaluate(added + ".map(o => o.textContent)") == [
+        "Waiting lists grow in winter",
+        "Winter pressures on discharge from the acute wards to commu…",  # labels end at 60 characters
+    ]
+    assert source.evaluate("s => s.selectedOptions[0].textContent") == THEMES[1]
+
+    # A new theme: the choices are drawn again, with it among the themes; the choice made stays.
+    alice.get_by_label("New theme").fill("Prevention")
+    alice.get_by_role("button", name="Add theme").click()
+    expect(source.locator("optgroup[label='Themes'] > option")).to_have_text([*THEMES[:2], "Prevention"])
+    expect(cards).to_have_count(3)
+    assert source.evaluate("s => s.selectedOptions[0].textContent") == THEMES[1]

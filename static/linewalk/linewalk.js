@@ -66,14 +66,69 @@
   }
 
   // --- the socket ------------------------------------------------------------------------------------
+  var current = null;  // the WebSocket htmx's extension reads from (see "frames that arrive together")
   htmx.createWebSocket = function (url) {
+    applyWaiting(); // so ?since= says everything that came (a new socket after heartbeat.js gave up)
     var u = new URL(url, window.location.href);
     if (lastSeq !== null) { u.searchParams.set('since', String(lastSeq)); }
     var ws = new WebSocket(u.toString());
+    current = ws;
     // For heartbeat.js, which may have to give up on a socket that went silent.
     root.dispatchEvent(new CustomEvent('lw:socket', { detail: ws }));
     return ws;
   };
+
+  // --- frames that arrive together are applied together ------------------------------------------------
+  // Every frame costs the page its swaps, each module's work after it and, when the page draws between
+  // two frames, style, layout and paint of the whole board: on a board of 3,000-6,000 cards some 60 ms,
+  // and a room posting 15 a second sends about as many frames. Applied one by one, a page that fell
+  // behind stayed behind (its socket's backlog grew until the server's ping waited behind it for over
+  // 30 s and the server dropped the socket; docs/benchmarks.md, "A big board under a stream of posts").
+  // So the room's events wait for the page's next animation frame, and all that came meanwhile are
+  // applied as one frame: the busier the page, the more each drawing takes in. Anything that is not an
+  // event (an ack, an error, presence, a snapshot, a private or table frame) first applies what waits,
+  // then itself, so the order stays the server's.
+  var EVENT = /^<div id="lw-seq"[^>]*data-seq="(\d+)"[^>]*><\/div>/;
+  var waiting = [];      // [{seq, header, body}] in order
+  var waitingFor = null; // the scheduled application (animation frame and, for a hidden page, a timer)
+  var applying = false;  // the merged frame is going through htmx's extension now
+
+  document.addEventListener('htmx:wsBeforeMessage', function (e) {
+    if (applying || e.target !== root) { return; }
+    var message = e.detail.message;
+    var match = typeof message === 'string' && lastSeq !== null ? EVENT.exec(message) : null;
+    if (!match || match[0].indexOf('data-snapshot') >= 0) {
+      applyWaiting();
+      return;
+    }
+    e.preventDefault();
+    e.stopPropagation();
+    var seq = parseInt(match[1], 10);
+    if (seq <= (waiting.length ? waiting[waiting.length - 1].seq : lastSeq)) { return; } // already here
+    waiting.push({ seq: seq, header: match[0], body: message.slice(match[0].length) });
+    if (!waitingFor) {
+      var frame = window.requestAnimationFrame(applyWaiting);
+      var timer = window.setTimeout(applyWaiting, 200); // no animation frames while the page is hidden
+      waitingFor = function () { window.cancelAnimationFrame(frame); window.clearTimeout(timer); };
+    }
+  }, true);
+  // A socket that closes has said all it will: what it sent is applied before anyone reconnects.
+  document.addEventListener('htmx:wsClose', function (e) { if (e.target === root) { applyWaiting(); } }, true);
+
+  function applyWaiting() {
+    if (waitingFor) { waitingFor(); waitingFor = null; }
+    var frames = waiting.filter(function (f) { return f.seq > lastSeq; });
+    waiting = [];
+    if (!frames.length || !current) { return; }
+    // One frame: the last one's header (its number and the server's clock), then every change in order.
+    var merged = frames[frames.length - 1].header + frames.map(function (f) { return f.body; }).join('');
+    applying = true;
+    try {
+      current.dispatchEvent(new MessageEvent('message', { data: merged }));
+    } finally {
+      applying = false;
+    }
+  }
 
   function send(message) {
     if (!connected || !socket) {

@@ -210,9 +210,13 @@ class Screens:
         page.wait_for_url(lambda url: urlsplit(url).path == f"/i/{self.inquiry.code}/")
         return self.live(page) if connect else page
 
-    def facilitator(self, username="alice", viewport=LAPTOP):
-        """A facilitator logging in through the login form and landing on the board."""
-        page = self.page(self.context(viewport))
+    def facilitator(self, username="alice", viewport=LAPTOP, script=None):
+        """A facilitator logging in through the login form and landing on the board (``script``: run in
+        every page of theirs before the page's own)."""
+        context = self.context(viewport)
+        if script:
+            context.add_init_script(script)
+        page = self.page(context)
         page.goto(f"/accounts/login/?next=/i/{self.inquiry.code}/facilitate/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(PASSWORD)

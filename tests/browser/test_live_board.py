@@ -168,3 +168,57 @@ def test_the_presenter_view_shows_the_qr_code_to_join(screens):
     expect(qr).to_be_visible()
     # The page's load event (which goto waits for) comes after its images have loaded or failed.
     assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+
+
+# Counts, in the page, the frames that come off its socket and the goes htmx's extension applies them in.
+FRAME_COUNTS = """
+(() => {
+  window.lwFrames = { received: 0, applied: 0 };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(url, protocols) {
+      super(url, protocols);
+      this.addEventListener('message', (e) => { if (e.isTrusted) { window.lwFrames.received += 1; } });
+    }
+  };
+  document.addEventListener('htmx:wsAfterMessage', () => { window.lwFrames.applied += 1; }, true);
+})();
+"""
+
+
+def test_posts_that_came_while_the_page_was_busy_are_drawn_together_each_once_in_order(screens):
+    # A page too busy to keep up (a board of thousands of cards, a stream of posts) must catch up rather
+    # than fall further behind: what arrived meanwhile is applied in one go (docs/benchmarks.md).
+    alice = screens.facilitator(script=FRAME_COUNTS)
+    carol = screens.participant("Carol")
+    post(carol, "Already on the board")
+    expect(card(alice, "Already on the board")).to_be_visible()
+    before = alice.evaluate("() => ({ ...window.lwFrames })")
+
+    # The facilitator's page stops running (paused in the debugger: a main thread too busy to read its
+    # socket) while the room goes on posting, each post its own frame: the phone shows each before the
+    # next is sent.
+    cdp = alice.context.new_cdp_session(alice)
+    cdp.send("Debugger.enable")
+    cdp.send("Debugger.pause")
+    texts = [f"Posted while the page was busy, {n}" for n in range(1, 6)]
+    for text in texts:
+        post(carol, text)
+        expect(card(carol, text)).to_be_visible()
+    cdp.send("Debugger.resume")
+
+    unsorted = alice.locator("#cards-unsorted > .card")
+    expect(unsorted).to_have_count(6)
+    expect(unsorted.locator(".card-text")).to_have_text(["Already on the board", *texts])
+    expect(alice.locator("#unsorted-count")).to_have_text("6")
+    after = alice.evaluate("() => ({ ...window.lwFrames })")
+    received, applied = after["received"] - before["received"], after["applied"] - before["applied"]
+    assert received >= 5
+    assert applied < received, (received, applied)
+
+    # The page knows where it is: the next post comes on its own, and a reload brings nothing twice.
+    post(carol, "Posted once it had caught up")
+    expect(unsorted).to_have_count(7)
+    alice.reload()
+    screens.live(alice)
+    expect(unsorted).to_have_count(7)

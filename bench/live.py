@@ -500,8 +500,20 @@ class EmbeddedServer:
     channel layer) with one process, or SQLite + the Redis layer with several. Daphne runs with the
     flags of ``make run``."""
 
-    def __init__(self, processes, fanout, keep=False, ws_max_message_size=16777216, postgres="", stock=False):
+    def __init__(
+        self,
+        processes,
+        fanout,
+        keep=False,
+        ws_max_message_size=16777216,
+        postgres="",
+        stock=False,
+        ping_interval=60,
+        ping_timeout=30,
+    ):
         self.ws_max_message_size = ws_max_message_size
+        # Daphne's pings (make run's interval; Daphne's own timeout): bench.lag shortens them.
+        self.ping_interval, self.ping_timeout = ping_interval, ping_timeout
         # The stock server: Django's own ASGI handler for HTTP and Daphne's default listen backlog (50).
         self.stock = stock
         self.backlog = 50 if stock else MAKE_RUN_BACKLOG
@@ -522,9 +534,13 @@ class EmbeddedServer:
 
     @property
     def kind(self):
-        database = "PostgreSQL" if self.postgres else "SQLite WAL"
+        database = (
+            "PostgreSQL"
+            if self.postgres or self._env.get("DATABASE_URL", "").startswith("postgres")
+            else "SQLite WAL"
+        )
         if self.processes == 1:
-            if not self.postgres:
+            if database != "PostgreSQL":
                 kind = "embedded default (SQLite WAL + in-memory layer), 1 Daphne process"
             else:
                 kind = "PostgreSQL + in-memory layer, 1 Daphne process"
@@ -588,7 +604,9 @@ class EmbeddedServer:
                         "--websocket_connect_timeout",
                         "30",
                         "--ping-interval",
-                        "60",
+                        str(self.ping_interval),
+                        "--ping-timeout",
+                        str(self.ping_timeout),
                         "--websocket-max-message-size",
                         str(self.ws_max_message_size),
                         "--websocket-max-frame-size",

@@ -35,7 +35,7 @@ from board.management.commands.demo_inquiry import event_document
 doc = event_document()
 cards = doc["cards"]
 grown = []
-for n in range(1, 10):
+for n in range(1, 100):
     for card in cards:
         if len(cards) + len(grown) >= {total}:
             break

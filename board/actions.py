@@ -115,18 +115,32 @@ def _screen(card, inquiry):
 
 # A participants' column rendered whole (a theme's or the unsorted one) in an event's HTML.
 _COLUMN = re.compile(r'id="cards-(?:unsorted|theme-(\d+))"')
+# A participant's own part of next steps, in an event's HTML: the whole live region, drawn for the room.
+_OWN_PART = 'id="my-steps-state"'
 
 
 def publish(inquiry, kind, op, data, fragments):
     """``sessions.events.publish``, and then: where the participants' HTML re-renders whole columns (a
     theme renamed, the board after a vote opens...), it leaves out the cards only their authors may see
-    (silent writing, pre-moderation), so those authors get them back in place. Every change goes
-    through here (``inquiry.actions`` too)."""
+    (silent writing, pre-moderation), so those authors get them back in place; where it re-renders the
+    whole live region, it leaves out each participant's own part of next steps, so they get that back
+    too. Every change goes through here (``inquiry.actions`` too)."""
     event = events.publish(inquiry, kind, op, data, fragments)
     columns = _COLUMN.findall(fragments[render.PARTICIPANT_KIND])
     if columns:
         _tell_authors(inquiry, {int(pk) for pk in columns if pk}, unsorted="" in columns)
+    if _OWN_PART in fragments[render.PARTICIPANT_KIND]:
+        _tell_own_parts(inquiry)
     return event
+
+
+def _tell_own_parts(inquiry):
+    """The live region was drawn afresh for participants, blank of anyone's own part (what they signed
+    up to and proposed, their private link, contact and connections): each who has one gets it back."""
+    from .nextsteps.render import own_parts_after_redraw
+
+    for participant_id, html in own_parts_after_redraw(inquiry).items():
+        notify_participant(inquiry.pk, participant_id, html, after=inquiry.seq)
 
 
 def _column(inquiry, theme_id):

@@ -461,12 +461,12 @@ def close_inquiry(actor):
         notes.append(f"{closed} round{'s' if closed != 1 else ''} closed")
         if inquiry.purge_after:
             notes.append(f"to be deleted on {timezone.localtime(inquiry.purge_after):%d %b %Y}")
+        keep_private_pages(inquiry)
         publish(inquiry, "inquiry", "close", {}, render.live_for_all(inquiry))
         # Open tables would still take picks onto the room's board, seat people and run a recipe's clock:
         # asking the room for more, which waits until the inquiry is reopened.
         if close_open_tables(inquiry) is not None:
             notes.append("tables closed")
-        keep_private_pages(inquiry)
 
 
 def reopen_inquiry(actor):

@@ -59,12 +59,11 @@ def _about(inquiry, fields):
     return theme, key, label
 
 
-def _tell(inquiry, participant_ids, own_contact=None, forms=False):
+def _tell(inquiry, participant_ids, own_contact=None):
     """Each of these participants gets their own part afresh (what they signed up to, the contacts they
-    may see; ``own_contact``: the one whose contact form changed gets it too; ``forms``: all of them do),
-    in a frame of their own."""
+    may see; ``own_contact``: the one whose contact form changed gets it too), in a frame of their own."""
     for pk in sorted(set(participant_ids)):
-        html = steps_render.mine_html(inquiry, pk, contact=forms or pk == own_contact)
+        html = steps_render.mine_html(inquiry, pk, contact=pk == own_contact)
         notify_participant(inquiry.pk, pk, html, after=inquiry.seq)
 
 
@@ -179,17 +178,16 @@ def _keep_private_page(participant):
 
 
 def keep_private_pages(inquiry):
-    """At the close, after the room's live region was drawn afresh (without anyone's own part): everyone
-    who signed up to or proposed an action gets a private page if they have none yet (sign-ups imported,
-    or made before pages came with them), and each of them, and whoever shares a contact, their own part
-    back with its link. Inside the caller's change."""
+    """At the close: everyone who signed up to or proposed an action gets a private page if they have none
+    yet (sign-ups imported, or made before pages came with them). Inside the caller's change, before the
+    close is published: the close draws the live region afresh, which gives each of them their own part
+    back, with its link (``board.actions.publish``)."""
     from inquiry.models import Participant
 
     own = Participant.objects.filter(inquiry=inquiry, removed=False)
     acting = own.filter(Q(signups__isnull=False) | Q(next_steps__isnull=False))
     missing = acting.filter(contact__isnull=True).distinct().values_list("pk", flat=True)
     Contact.objects.bulk_create([Contact(participant_id=pk) for pk in missing], ignore_conflicts=True)
-    _tell(inquiry, own.filter(contact__isnull=False).values_list("pk", flat=True), forms=True)
 
 
 def join(actor, step_id):

@@ -6,12 +6,12 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.template.loader import render_to_string
 
 from board import render as board_render
 from board.harvest import participants_by_sector
-from board.models import Dot, Vote
+from board.models import Card, Dot, Vote
 from inquiry.models import Participant, Round
 
 from .connections import connections_of
@@ -184,20 +184,35 @@ def mine(inquiry, participant_id):
     }
 
 
-def has_own_part(participant):
+def has_own_part(participant, cards=True):
     """An expression for a ``Participant`` queryset: whether ``participant`` (an ``OuterRef``) has anything
     of their own here (a sign-up, a proposal, a contact, a card in a theme). One who has none sees the
-    same blank part as everyone else (``blank_mine_html``), so their connect reads nothing more."""
-    from board.models import Card
-
-    from .models import Contact, NextStep, SignUp
-
-    return (
+    same blank part as everyone else (``blank_mine_html``), so their connect reads nothing more.
+    ``cards``: a card in a theme counts (it may bring contacts shared with the theme's other sectors)."""
+    own = (
         Exists(SignUp.objects.filter(participant=participant))
         | Exists(NextStep.objects.filter(author=participant))
         | Exists(Contact.objects.filter(participant=participant))
-        | Exists(Card.objects.filter(author=participant, theme__isnull=False))
     )
+    return own | Exists(Card.objects.filter(author=participant, theme__isnull=False)) if cards else own
+
+
+def own_parts_after_redraw(inquiry):
+    """{participant id: their own part, as ``mine_html``} for everyone whose part is not the room's blank
+    one: a change that draws the whole live region afresh (a reveal, a round added, the close) draws it
+    as the room sees it, which wipes each participant's own part off their screen. A card in a theme
+    makes a part only while someone shares a contact with the theme's other sectors."""
+    shared_by_theme = (
+        Contact.objects.filter(
+            participant__inquiry=inquiry, participant__removed=False, with_theme_sectors=True
+        )
+        .exclude(text="")
+        .exists()
+    )
+    people = Participant.objects.filter(inquiry=inquiry, removed=False).filter(
+        has_own_part(OuterRef("pk"), cards=shared_by_theme)
+    )
+    return {pk: mine_html(inquiry, pk) for pk in people.order_by("pk").values_list("pk", flat=True)}
 
 
 _blank = []

@@ -19,7 +19,21 @@
     try { return (JSON.parse(text || '[]') || []).map(String); } catch (e) { return []; }
   }
 
-  function refresh() {
+  // The person's own state comes in their own frames, as an out-of-band swap of #my-steps-state. A change
+  // that draws the whole live region afresh (a reveal, a round added) carries the room's blank one inside
+  // it, and their own frame follows with it back: until then, and for what to say, the state is the one
+  // their own frames last brought, never the room's blank (which read as "You left" every action).
+  var OWN_FRAME = /<div id="my-steps-state"[^>]*hx-swap-oob/;
+  var ownState = null;
+
+  function readOwn() {
+    var mine = document.getElementById('my-steps-state');
+    return mine ? { signed: list(mine.dataset.signed), own: list(mine.dataset.own) } : null;
+  }
+
+  function refresh(e) {
+    var ownFrame = !!(e && e.detail && OWN_FRAME.test(e.detail.message || ''));
+    if (ownFrame) { ownState = readOwn(); }
     var view = document.getElementById('steps-view');
     var section = document.getElementById('next-steps');
     if (!view || !section) { return; }
@@ -43,9 +57,8 @@
         return [li.dataset.loop, Array.prototype.map.call(li.querySelectorAll('.loop-theme'), function (t) { return t.textContent; }).join(' → ')];
       }));
     }
-    var mine = document.getElementById('my-steps-state');
-    var signed = mine ? list(mine.dataset.signed) : [];
-    var own = mine ? list(mine.dataset.own) : [];
+    var state = ownState || readOwn() || { signed: [], own: [] };
+    var signed = state.signed, own = state.own;
     document.querySelectorAll('#steps-list .step[data-step]').forEach(function (step) {
       // Signed up: "You're in ✓" beside a button that says what it does ("Leave"), never a toggle whose
       // pressed look is the only sign that pressing it again withdraws.
@@ -63,7 +76,7 @@
       var withdraw = step.querySelector('.own-only');
       if (withdraw) { withdraw.hidden = own.indexOf(step.dataset.step) < 0; }
     });
-    if (mine) { confirmSignups(signed, own); }
+    if (ownFrame) { confirmSignups(signed, own); }
   }
 
   // Say what happened once the server has done it (the status line is a polite live region): after

@@ -11,7 +11,7 @@ from board.models import Contact, NextStep
 from inquiry.models import Participant
 from sessions.models import Event
 
-from ..support import Screen, everyone, join_as, text
+from ..support import Screen, attr, everyone, join_as, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -368,3 +368,45 @@ async def test_a_participant_erasing_takes_their_links_actions_sign_ups_and_cont
     contacts = await database_sync_to_async(lambda: list(Contact.objects.select_related("participant")))()
     assert [(c.participant.display_name, c.text) for c in contacts] == [("Dave", "")]
     assert await database_sync_to_async(SignUp.objects.filter(participant__display_name="").count)() == 0
+
+
+def signed_up(screen):
+    state = screen.find("my-steps-state")
+    return state.get("data-signed") if state is not None else None
+
+
+async def test_a_redrawn_live_region_gives_each_participant_their_own_part_back(steps_room, inquiry):
+    """Revealing a silent round draws every screen's live region afresh, as the room sees it: blank of
+    anyone's own part. The people with a part of their own get it back without reconnecting."""
+    room = steps_room
+    await propose(room["carol"], "Shared induction")
+    await everyone(room, lambda s: steps_shown(s) == ["Shared induction"])
+    step = await step_id("Shared induction")
+    await room["dave"].send(type="step", op="join", step=step)
+    for screen, contact in ((room["carol"], CAROL_CONTACT), (room["dave"], DAVE_CONTACT)):
+        await screen.send(
+            type="contact", op="share", text=contact, with_signups=True, with_theme_sectors=False
+        )
+    await room["dave"].until(lambda s: connections(s) == [CAROL_CONTACT] and signed_up(s) == f"[{step}]")
+    # The next round, written in silence, then revealed.
+    second = await database_sync_to_async(lambda: inquiry.rounds_in_order()[1].pk)()
+    await room["alice"].send(type="round", op="activate", round=second)
+    await room["alice"].send(type="round", op="phase", round=second, phase="silent")
+    await everyone(room, lambda s: attr(s, "round-banner", "data-phase") == "silent")
+    await room["erin"].post("Written in silence")
+    await room["erin"].reply()
+    await room["alice"].send(type="round", op="phase", round=second, phase="reveal")
+
+    def revealed_and_kept(screen):
+        return "Written in silence" in screen.texts() and signed_up(screen) == f"[{step}]"
+
+    await room["dave"].until(
+        lambda s: (
+            revealed_and_kept(s) and connections(s) == [CAROL_CONTACT] and s.find("private-link") is not None
+        )
+    )
+    await room["carol"].until(lambda s: revealed_and_kept(s) and "Stop sharing" in text(s, "my-contact"))
+    # Erin, who has no part of her own, and the presenter view see the room's blank one.
+    await room["presenter"].until(lambda s: "Written in silence" in s.texts())
+    assert signed_up(room["presenter"]) == "[]" and room["presenter"].find("private-link") is None
+    assert signed_up(room["erin"]) == "[]"

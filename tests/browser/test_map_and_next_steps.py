@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from .axe import assert_accessible
 from .conftest import seed
-from .pages import post, snap
+from .pages import card, post, snap
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -151,6 +151,57 @@ def test_signing_up_says_you_are_in_and_leaving_says_what_happened(screens):
         "1 signed up, all from smaller sectors (fewer than 3 people each)"
     )
     assert_accessible(carol, "phone, next steps signed up")
+
+
+# What the status line says from now on, as a screen reader hears it (it is a polite live region).
+LISTEN_TO_STATUS = """
+window.lwSaid = [];
+new MutationObserver(() => {
+  const said = document.getElementById('lw-status').textContent.trim();
+  if (said) { window.lwSaid.push(said); }
+}).observe(document.getElementById('lw-status'), { childList: true, subtree: true, characterData: true });
+"""
+
+
+def test_the_reveal_keeps_each_phone_in_the_actions_it_signed_up_to(screens):
+    """Revealing a silent round draws every screen's live region afresh; a phone still says "You're in"
+    where its person is, without reconnecting."""
+    screens.inquiry.rounds_in_order().filter(position=0).update(kind="next_steps")
+    alice = screens.facilitator()
+    carol = screens.participant("Carol", "NHS")
+    dave = screens.participant("Dave", "Local authority")
+    erin = screens.participant("Erin", "Other")
+    step = "Joint workforce plan"
+    carol.get_by_label("What will happen").fill(step)
+    carol.get_by_role("button", name="Propose this action").click()
+    theirs = dave.locator("#steps-list > li").filter(has_text=step)
+    theirs.get_by_role("button", name=re.compile(f"^I’m in ?: {step}")).click()
+    for page in (carol, dave):
+        expect(page.locator("#steps-list > li").filter(has_text=step).locator(".step-in")).to_be_visible()
+    # The room moves on to the next round, written in silence.
+    alice.locator("#round-controls").evaluate("agenda => { agenda.open = true; }")
+    alice.locator("#round-controls li").filter(has_text="What would you try first?").get_by_role(
+        "button", name="Move the room here"
+    ).click()
+    expect(carol.locator("#round-question")).to_have_text("What would you try first?")
+    alice.get_by_role("button", name="Silent", exact=True).click()
+    expect(carol.locator("#round-banner")).to_have_attribute("data-phase", "silent")
+    post(erin, "Written in silence")
+    expect(erin.locator("#own-posts-list .own-post")).to_contain_text("Silent writing")
+    expect(card(alice, "Written in silence")).to_contain_text("Silent writing")
+    for page in (carol, dave):
+        page.evaluate(LISTEN_TO_STATUS)
+    alice.get_by_role("button", name="Reveal", exact=True).click()
+    for page in (carol, dave):
+        expect(card(page, "Written in silence")).to_be_visible()
+        mine = page.locator("#steps-list > li").filter(has_text=step)
+        expect(mine.locator(".step-in")).to_have_text("You’re in ✓")
+        expect(mine.get_by_role("button", name=re.compile(f"^Leave ?: {step}"))).to_be_visible()
+        expect(page.locator("#private-link")).to_be_visible()
+        # Nobody joined or left anything: the status line (a live region) said nothing of it.
+        assert page.evaluate("window.lwSaid") == []
+    expect(carol.get_by_role("button", name="Withdraw my proposal")).to_be_visible()
+    expect(dave.get_by_role("button", name="Withdraw my proposal")).to_be_hidden()
 
 
 def test_linking_two_linked_themes_offers_to_change_the_link_and_keeps_what_was_typed(screens):

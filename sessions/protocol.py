@@ -665,6 +665,16 @@ def ack_frame(client_id, card_id, status="visible", silent=False):
     )
 
 
+def step_ack_frame(client_id, step_id):
+    """Told to the proposer only: their action with this client id is stored (or was already: a resend),
+    so the page stops sending it again (static/linewalk/sender.js)."""
+    return format_html(
+        '<div id="lw-step-ack" hx-swap-oob="true" data-ack="{}" data-step="{}" hidden></div>',
+        client_id,
+        step_id,
+    )
+
+
 # The phone's heartbeat (static/linewalk/heartbeat.js): sent when the socket has been quiet for a moment,
 # in exactly this form, and answered at once with PONG, before the message is counted or parsed (so a
 # phone's heartbeat never spends the participant's message allowance). A socket is answered at most once
@@ -768,20 +778,23 @@ ACTION_NAMES = {
     ("topic", "choose"): "choosing a topic",
 }
 
-# The database did not answer: nothing was stored. Posts (``card.add``) stay queued on the page and are
-# sent again by themselves (a client id makes a resend harmless); anything else is named, not resent: the
-# room may have moved on meanwhile, and a move, a phase or a toggle applied late could undo someone's
-# later change.
+# The database did not answer: nothing was stored. What someone adds with a client id of the page's own
+# (a post, a table post, a proposed action) stays queued on the page and is sent again by itself (a unique
+# client id per author makes a resend harmless, and it means the same whenever it lands); anything else
+# is named, not resent: the room may have moved on meanwhile, and a move, a phase or a toggle applied
+# late could undo someone's later change.
+RESENT = {("card", "add"), ("table", "post"), ("step", "add")}
 UNAVAILABLE_POST = (
     "We could not save that yet: the server cannot reach its database just now. Trying again by itself."
 )
 
 
 def not_saved(key=None):
-    """The refusal of a message (``key``: its type and op, if known) the database did not answer for: a
-    post's says the page sends it again; anything else's names what was not saved, to be done again
-    (``data-action``, which the page repeats once the database is back: static/linewalk/unsaved.js)."""
-    if key == ("card", "add"):
+    """The refusal of a message (``key``: its type and op, if known) the database did not answer for: one
+    the page keeps and sends again (``RESENT``) says so; anything else's names what was not saved, to be
+    done again (``data-action``, which the page repeats once the database is back:
+    static/linewalk/unsaved.js)."""
+    if key in RESENT:
         return error_frame("unavailable", UNAVAILABLE_POST)
     action = ACTION_NAMES.get(key, "that change")
     message = f"Not saved: {action}. The server cannot reach its database just now; do it again in a moment."

@@ -14,6 +14,7 @@ from inquiry.access import Refused, require_facilitator, require_participant
 from inquiry.models import Round
 from sessions import events
 from sessions.events import notify_participant
+from sessions.protocol import step_ack_frame
 
 from . import render as steps_render
 from .connections import seen_by
@@ -312,8 +313,17 @@ def _fields(m):
     return {name: m[name] for name in ("what", "with_whom", "by_when", "theme", "loop")}
 
 
+class Proposed:
+    """``propose``'s outcome for the socket: the action, and the acknowledgement the proposer's page waits
+    for before it stops sending it again (a resend is acknowledged too)."""
+
+    def __init__(self, result):
+        self.step, self.created = result
+        self.ws_reply = step_ack_frame(self.step.client_id, self.step.pk)
+
+
 HANDLERS = {
-    ("step", "add"): lambda actor, m: propose(actor, m["client_id"], _fields(m)),
+    ("step", "add"): lambda actor, m: Proposed(propose(actor, m["client_id"], _fields(m))),
     ("step", "edit"): lambda actor, m: edit(actor, m["step"], _fields(m)),
     ("step", "delete"): lambda actor, m: delete(actor, m["step"]),
     ("step", "join"): lambda actor, m: join(actor, m["step"]),

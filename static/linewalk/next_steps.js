@@ -110,7 +110,8 @@
       var message = { type: 'step', op: 'add', client_id: clientId(), what: what,
         with_whom: form.querySelector('[name=with_whom]').value.trim(), by_when: form.querySelector('[name=by_when]').value.trim(),
         theme: theme ? parseInt(theme, 10) : null, loop: form.querySelector('[name=loop]').value };
-      if (send(message)) { form.reset(); }
+      // Kept until the server has it, and sent again if it cannot save it yet (sender.js).
+      if (lw.sendKept(message, 'your action', 'step-what', what)) { form.reset(); }
     },
     'contact.share': function (form) {
       var text = form.querySelector('[name=text]').value.trim();

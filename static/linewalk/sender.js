@@ -1,5 +1,6 @@
-/* What the page's own modules (map.js, next_steps.js) share: the socket htmx's ws extension opened, a way
- * to send a message on it, and the status line that tells the person what happened. One entry point:
+/* What the page's own modules (map.js, next_steps.js, tables.js) share: the socket htmx's ws extension
+ * opened, a way to send a message on it, a way to send one that must not be lost (kept until the server
+ * has it), and the status line that tells the person what happened. One entry point:
  * window.LinewalkSender. */
 (function () {
   'use strict';
@@ -7,8 +8,88 @@
   var root = document.getElementById('lw-socket');
   if (!root) { return; }
   var socket = null;
-  root.addEventListener('htmx:wsOpen', function (e) { socket = e.detail.socketWrapper; });
-  root.addEventListener('htmx:wsClose', function () { socket = null; });
+  root.addEventListener('htmx:wsOpen', function (e) { socket = e.detail.socketWrapper; resendKept(); });
+  root.addEventListener('htmx:wsClose', function () {
+    socket = null;
+    if (retryTimer) { window.clearTimeout(retryTimer); retryTimer = null; }
+  });
+  // heartbeat.js: the socket went silent and then answers again; what it may have lost is sent again.
+  root.addEventListener('lw:online', resendKept);
+
+  // --- kept until the server has it -------------------------------------------------------------------
+  // A table post (table.post) or a proposed action (step.add) carries a client id, and the server stores
+  // each (author, client id) once and acknowledges a resend like the first copy (#lw-tack, #lw-step-ack
+  // naming it): sending it again is harmless. So, like a post (linewalk.js), it is kept (in localStorage,
+  // through a reload) until acknowledged: sent again when the socket opens again, and after 1, 2, 4 … 30 s
+  // while the server cannot save it yet (its database did not answer, too fast, a fault). A refusal that
+  // names it for good (the round closed, no longer at a table) ends it, and its text goes back in its box.
+  var KEPT_KEY = 'linewalk:kept:' + root.dataset.inquiry;
+  var ACKS = /<div id="lw-(?:tack|step-ack)"[^>]*data-ack="([0-9a-f-]+)"/g;
+  var REFUSED = /data-code="([a-z_]+)"[^>]*data-client="([0-9a-f-]+)"/;
+  var TRY_AGAIN = { unavailable: true, rate_limited: true, server_error: true };
+  var kept = load();
+  var retryTimer = null, retryDelay = 0, savedSince = [];
+
+  function load() {
+    try { return JSON.parse(window.localStorage.getItem(KEPT_KEY)) || []; } catch (e) { return []; }
+  }
+  function store() {
+    try { window.localStorage.setItem(KEPT_KEY, JSON.stringify(kept)); } catch (e) { /* private mode */ }
+  }
+
+  function resendKept() {
+    if (!socket) { return; }
+    kept.forEach(function (item) { socket.send(JSON.stringify(item.message)); });
+  }
+
+  function retryLater() {
+    if (retryTimer || !kept.length) { return; }
+    retryDelay = Math.min(30000, retryDelay ? retryDelay * 2 : 1000);
+    retryTimer = window.setTimeout(function () { retryTimer = null; resendKept(); }, retryDelay * (0.5 + Math.random() / 2));
+  }
+
+  function settle(clientId, refusedFor) {
+    var item = kept.filter(function (k) { return k.message.client_id === clientId; })[0];
+    if (!item) { return; }
+    kept = kept.filter(function (k) { return k !== item; });
+    store();
+    if (refusedFor) {
+      var box = item.box && document.getElementById(item.box);
+      if (box && !box.value) { box.value = item.text; }
+      return;
+    }
+    if (retryDelay && savedSince.indexOf(item.what) < 0) { savedSince.push(item.what); }
+    if (retryDelay && !kept.length) {
+      // Sent again while the server could not save it, and now saved: say so.
+      retryDelay = 0;
+      say('Saved: ' + savedSince.join('; ') + '.', 'info');
+      savedSince = [];
+    }
+  }
+
+  root.addEventListener('htmx:wsAfterMessage', function (e) {
+    var message = e.detail.message || '';
+    var found;
+    ACKS.lastIndex = 0;
+    while ((found = ACKS.exec(message))) { settle(found[1], false); }
+    var refusal = REFUSED.exec(message);
+    if (refusal && !TRY_AGAIN[refusal[1]]) { settle(refusal[2], true); }
+    if (kept.length && /data-code="(?:unavailable|rate_limited|server_error)"/.test(message)) { retryLater(); }
+  });
+
+  // ``message`` (with its client_id) is sent now if it can be, and kept until the server has it. ``what``
+  // names it in "Saved: …" once it lands after being refused for now; ``box``: the id of the text box its
+  // ``text`` goes back to if it is refused for good.
+  function sendKept(message, what, box, text) {
+    kept.push({ message: message, what: what, box: box || '', text: text || '' });
+    store();
+    if (!socket) {
+      say('Offline: it is kept and will be sent when the connection is back.', 'info');
+      return true;
+    }
+    socket.send(JSON.stringify(message));
+    return true;
+  }
 
   function say(text, kind) {
     var el = document.getElementById('lw-status');
@@ -24,6 +105,7 @@
     root: root,
     role: root.dataset.role,
     say: say,
+    sendKept: sendKept,
     send: function (message) {
       if (!socket) { say('Not connected right now: try again in a moment.', 'error'); return false; }
       socket.send(JSON.stringify(message));

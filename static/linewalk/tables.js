@@ -124,7 +124,13 @@
     var data = Object.assign({}, form.dataset);
     new FormData(form).forEach(function (value, key) { data[key] = value; });
     if (form.querySelector('[name=by_vote]')) { data.by_vote = !!form.querySelector('[name=by_vote]:checked'); }
-    if (sender.send(message(form.dataset.tsend, data))) {
+    var out = message(form.dataset.tsend, data);
+    // A table post is kept until the server has it, like a post to the room (sender.js).
+    var box = form.querySelector('textarea[id]');
+    var sent = form.dataset.tsend === 'table.post'
+      ? sender.sendKept(out, 'your table post', box && box.id, out.text)
+      : sender.send(out);
+    if (sent) {
       form.querySelectorAll('textarea, input[type=text], input:not([type])').forEach(function (box) { box.value = ''; });
     }
   });

@@ -1,6 +1,6 @@
 /* What the server could not save while it could not reach its database (docs/protocol.md, "When the
- * database does not answer"). Posts are kept and sent again by linewalk.js; anything else (a move, a
- * phase, a dot...) is refused as `unavailable` naming the action (`data-action`) and is not resent: the
+ * database does not answer"). Posts, table posts and proposed actions are kept and sent again (linewalk.js,
+ * sender.js); anything else (a move, a phase, a dot...) is refused as `unavailable` naming the action (`data-action`) and is not resent: the
  * room may have moved on. This module keeps that refusal honest: once the database answers again (a
  * change or an ack arrives), the line says which actions were not saved, or goes if the person has acted
  * since, and that notice goes with the person's next action. Listens on the page's socket; no entry point. */
@@ -10,8 +10,9 @@
   var root = document.getElementById('lw-socket');
   if (!root) { return; }
   var PING = '{"type":"sync","op":"ping"}';
-  // A frame only a working database sends: a change, a table's change, a post's or a table post's ack.
-  var SAVED = /^<div id="lw-(?:seq|tseq|ack|tack)"/;
+  // A frame only a working database sends: a change, a table's change, an ack of a post, a table post or
+  // a proposed action.
+  var SAVED = /^<div id="lw-(?:seq|tseq|ack|tack|step-ack)"/;
   var REFUSAL = /^<div id="lw-status"[^>]*><p [^>]*data-code="unavailable"[^>]*data-action=/;
   var unsaved = []; // the actions refused as not saved, by name, since the database last answered
   var actedSince = false; // the person sent something after the last refusal

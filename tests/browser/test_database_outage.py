@@ -3,6 +3,7 @@
 A participant keeps posting: each post is answered "we could not save that yet", stays on their phone as
 "Sending…", and the page sends it again by itself (with a growing wait) while its socket stays open;
 once the database is back, every post is saved exactly once and shows on every screen, without a reload.
+A table post and a proposed action are kept and sent again the same way.
 Someone opening a page meanwhile gets a "back in a moment" page (503) that reloads itself until it works;
 someone joining meanwhile gets one that keeps what they typed and sends it again at a press. A
 facilitator's action is not resent (the room may have moved on): the page says it was not saved and, once
@@ -23,8 +24,10 @@ import pytest
 from django.db import connection
 from playwright.sync_api import expect
 
-from board.models import Card
-from inquiry.models import Participant
+from board.models import Card, NextStep
+from board.tables.models import TableCard
+from inquiry.models import Participant, Round
+from sessions.protocol import UNAVAILABLE_POST
 
 from .. import servers
 from .conftest import PHONE, SERVER_LOG, Screens
@@ -141,6 +144,66 @@ def test_posts_made_while_the_database_is_away_are_saved_once_when_it_is_back(br
             newcomer.get_by_role("button", name="Try again").click()
             expect(newcomer.get_by_text("You: Nadia (NHS)")).to_be_visible()
             assert Participant.objects.filter(display_name="Nadia", sector="NHS").count() == 1
+    finally:
+        screens.close()
+    assert not screens.problems, screens.problems
+
+
+# Every line the status line shows from now on, as the person reads it: (its code, its text).
+LISTEN_TO_STATUS = """
+window.lwSaid = [];
+new MutationObserver((changes) => changes.forEach((change) => change.addedNodes.forEach((node) => {
+  if (node.tagName === 'P') { window.lwSaid.push([node.dataset.code || '', node.textContent]); }
+}))).observe(document.getElementById('lw-status'), { childList: true });
+"""
+REFUSALS = "() => window.lwSaid.filter(([code]) => code === 'unavailable').length"
+
+
+def test_a_table_post_and_an_action_made_while_the_database_is_away_land_once_when_it_is_back(
+    browser, fault, inquiry
+):
+    Round.objects.filter(pk=inquiry.current_round_id).update(kind=Round.NEXT_STEPS)
+    screens = Screens(browser, fault.server.url, inquiry)
+    try:
+        alice = screens.facilitator()
+        carol = screens.participant("Carol")
+        dave = screens.participant("Dave", "Local authority")
+        alice.get_by_label("Seat people").select_option("mixed")
+        alice.get_by_role("button", name="Open tables").click()
+        for page in (carol, dave):
+            expect(page.locator("#table-view h2")).to_contain_text("Table 1")
+        # A first table post goes through, so the cut finds the sockets settled.
+        carol.locator("#table-view textarea").fill("Before the outage")
+        carol.get_by_role("button", name="Post to the table").click()
+        expect(dave.locator("#table-view")).to_contain_text("Before the outage")
+
+        fault.cut()
+        carol.evaluate(LISTEN_TO_STATUS)
+        carol.locator("#table-view textarea").fill("Said at the table meanwhile")
+        carol.get_by_role("button", name="Post to the table").click()
+        carol.wait_for_function(f"() => ({REFUSALS})() === 1")
+        carol.get_by_label("What will happen").fill("Proposed meanwhile")
+        carol.get_by_role("button", name="Propose this action").click()
+        carol.wait_for_function(f"() => ({REFUSALS})() === 2")
+        # Each is promised again, neither named as not saved.
+        assert carol.evaluate("window.lwSaid") == [["unavailable", UNAVAILABLE_POST]] * 2
+
+        fault.restore()
+        # No reload: the page's own retries bring both in, once, and it says so (the proposal's own
+        # "Proposed, and you're in" may follow it).
+        carol.wait_for_function(
+            "() => window.lwSaid.some(([, text]) => text.startsWith('Saved: '))", timeout=RECOVERY_MS
+        )
+        said = [text for _, text in carol.evaluate("window.lwSaid")]
+        saved = next(text for text in said if text.startswith("Saved: "))
+        assert "your table post" in saved and "your action" in saved, said
+        assert not [text for text in said if "Not saved" in text], said
+        for page in (carol, dave):
+            expect(page.locator("#table-view").get_by_text("Said at the table meanwhile")).to_have_count(1)
+            expect(page.locator("#steps-list > li").filter(has_text="Proposed meanwhile")).to_have_count(1)
+        expect(carol.locator("#steps-list > li .step-in")).to_have_text("You’re in ✓")
+        assert TableCard.objects.filter(text="Said at the table meanwhile").count() == 1
+        assert list(NextStep.objects.values_list("what", flat=True)) == ["Proposed meanwhile"]
     finally:
         screens.close()
     assert not screens.problems, screens.problems

@@ -409,9 +409,16 @@
     pending = pending.filter(function (item) { return item.client_id !== cid; });
     save(PENDING_KEY, pending);
     renderPending();
-    if (retryDelay && !pending.length) {
+    if (retryDelay) {
+      // Sent again while the server could not save them: the last one's ack says so for all, and
+      // unsaved.js says it beside anything not saved meanwhile (neither line takes the other's place).
+      if (pending.length) { return; }
       retryDelay = 0;
-      status('Saved: everything you posted is on the board.', 'info');
+      if (window.LinewalkUnsaved) {
+        window.LinewalkUnsaved.saved('everything you posted is on the board');
+      } else {
+        status('Saved: everything you posted is on the board.', 'info');
+      }
     } else if (mine && (state === 'held' || state === 'pending')) {
       if (postedTimer) { window.clearTimeout(postedTimer); postedTimer = null; }
       status(STORED[state], state === 'held' ? 'warn' : 'info');

@@ -60,9 +60,14 @@
     }
     if (retryDelay && savedSince.indexOf(item.what) < 0) { savedSince.push(item.what); }
     if (retryDelay && !kept.length) {
-      // Sent again while the server could not save it, and now saved: say so.
+      // Sent again while the server could not save it, and now saved: say so (unsaved.js says it
+      // beside whatever was not saved meanwhile).
       retryDelay = 0;
-      say('Saved: ' + savedSince.join('; ') + '.', 'info');
+      if (window.LinewalkUnsaved) {
+        window.LinewalkUnsaved.saved(savedSince.join('; '));
+      } else {
+        say('Saved: ' + savedSince.join('; ') + '.', 'info');
+      }
       savedSince = [];
     }
   }

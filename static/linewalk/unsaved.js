@@ -1,9 +1,11 @@
 /* What the server could not save while it could not reach its database (docs/protocol.md, "When the
  * database does not answer"). Posts, table posts and proposed actions are kept and sent again (linewalk.js,
- * sender.js); anything else (a move, a phase, a dot...) is refused as `unavailable` naming the action (`data-action`) and is not resent: the
- * room may have moved on. This module keeps that refusal honest: once the database answers again (a
- * change or an ack arrives), the line says which actions were not saved, or goes if the person has acted
- * since, and that notice goes with the person's next action. Listens on the page's socket; no entry point. */
+ * sender.js); anything else (a move, a phase, a dot...) is refused as `unavailable` naming the action
+ * (`data-action`) and is not resent: the room may have moved on. This module keeps the status line honest
+ * about both: once the database answers again (a change or an ack arrives), it says which actions were not
+ * saved, or nothing if the person has acted since (that notice goes with their next action); and what was
+ * kept and has now landed ("Saved: …", from linewalk.js and sender.js) shows beside it, neither line taking
+ * the other's place. Listens on the page's socket. One entry point: window.LinewalkUnsaved.saved(what). */
 (function () {
   'use strict';
 
@@ -18,23 +20,46 @@
   var actedSince = false; // the person sent something after the last refusal
   var sentPosts = new Set(); // client ids already sent: a post sent again is not the person acting
   var notice = null; // the "not saved while it was away" line on show
+  var savedLine = null; // the "Saved: …" line on show
+  var savedWhat = []; // what it names
 
   function statusLine() { return document.querySelector('#lw-status p'); }
+  function onShow(line) { return !!(line && line.isConnected); }
 
-  function say(text) {
-    var el = document.getElementById('lw-status');
-    if (!el) { return; }
-    el.innerHTML = '';
-    notice = document.createElement('p');
-    notice.className = 'warn';
-    notice.dataset.code = 'not_saved';
-    notice.textContent = text;
-    el.appendChild(notice);
+  function line(code, kind, text) {
+    var p = document.createElement('p');
+    p.className = kind;
+    p.dataset.code = code;
+    p.textContent = text;
+    return p;
   }
 
-  function clearOwnLine() {
-    var line = statusLine();
-    if (line && (line === notice || line.dataset.action)) { line.parentNode.removeChild(line); }
+  // The status line holds what is not saved, then what is, each while it is still on show: whichever
+  // comes second joins the first rather than taking its place.
+  function show(newNotice, newSaved) {
+    var el = document.getElementById('lw-status');
+    if (!el) { return; }
+    var keepNotice = !newNotice && onShow(notice) ? notice : null;
+    var keepSaved = !newSaved && onShow(savedLine) ? savedLine : null;
+    el.innerHTML = '';
+    notice = newNotice || keepNotice;
+    savedLine = newSaved || keepSaved;
+    if (notice) { el.appendChild(notice); }
+    if (savedLine) { el.appendChild(savedLine); }
+  }
+
+  function say(text) { show(line('not_saved', 'warn', text), null); }
+
+  function saved(what) {
+    if (!onShow(savedLine)) { savedWhat = []; }
+    what.split('; ').forEach(function (w) { if (w && savedWhat.indexOf(w) < 0) { savedWhat.push(w); } });
+    show(null, line('saved', 'info', 'Saved: ' + savedWhat.join('; ') + '.'));
+  }
+
+  // The refusal's own line and the notice that followed it go; a "Saved: …" line stays.
+  function clearOwnLines() {
+    document.querySelectorAll('#lw-status p[data-action]').forEach(function (p) { p.parentNode.removeChild(p); });
+    if (onShow(notice)) { notice.parentNode.removeChild(notice); }
     notice = null;
   }
 
@@ -56,7 +81,7 @@
     ws.send = function (data) {
       if (personActed(data)) {
         actedSince = true;
-        if (notice) { clearOwnLine(); }
+        if (notice) { clearOwnLines(); }
       }
       return send.apply(ws, arguments);
     };
@@ -70,6 +95,7 @@
       if (unsaved.indexOf(action) < 0) { unsaved.push(action); }
       actedSince = false;
       notice = null;
+      savedLine = null;
       return;
     }
     if (!unsaved.length || !SAVED.test(message)) { return; }
@@ -78,13 +104,15 @@
     unsaved = [];
     if (actedSince) {
       // Done again, or moved on from: the refusal's line has nothing left to say.
-      if (statusLine() && statusLine().dataset.action) { clearOwnLine(); }
+      if (document.querySelector('#lw-status p[data-action]')) { clearOwnLines(); }
       return;
     }
-    var line = statusLine();
-    if (!line || line.dataset.action || line.dataset.code === 'unavailable' || line.className !== 'error') {
+    var first = statusLine();
+    if (!first || first.dataset.action || first.dataset.code === 'unavailable' || first.className !== 'error') {
       say('The server reaches its database again. Not saved while it could not: ' + names.join('; ') +
         '. Do it again if it is still wanted.');
     }
   });
+
+  window.LinewalkUnsaved = { saved: saved };
 })();

@@ -3,7 +3,8 @@
 A participant keeps posting: each post is answered "we could not save that yet", stays on their phone as
 "Sending…", and the page sends it again by itself (with a growing wait) while its socket stays open;
 once the database is back, every post is saved exactly once and shows on every screen, without a reload.
-A table post and a proposed action are kept and sent again the same way.
+A table post and a proposed action are kept and sent again the same way. A reaction is not: the page
+names it as not saved, beside the line that says the posts are saved.
 Someone opening a page meanwhile gets a "back in a moment" page (503) that reloads itself until it works;
 someone joining meanwhile gets one that keeps what they typed and sends it again at a press. A
 facilitator's action is not resent (the room may have moved on): the page says it was not saved and, once
@@ -204,6 +205,48 @@ def test_a_table_post_and_an_action_made_while_the_database_is_away_land_once_wh
         expect(carol.locator("#steps-list > li .step-in")).to_have_text("You’re in ✓")
         assert TableCard.objects.filter(text="Said at the table meanwhile").count() == 1
         assert list(NextStep.objects.values_list("what", flat=True)) == ["Proposed meanwhile"]
+    finally:
+        screens.close()
+    assert not screens.problems, screens.problems
+
+
+def test_posts_saved_and_a_reaction_not_saved_are_both_said_when_the_database_is_back(
+    browser, fault, inquiry
+):
+    screens = Screens(browser, fault.server.url, inquiry)
+    try:
+        dave = screens.participant("Dave", "Local authority")
+        carol = screens.participant("Carol")
+        post(dave, "Before the outage")
+        expect(card(carol, "Before the outage")).to_have_count(1)
+
+        fault.cut()
+        for text in TEXTS[:2]:
+            post(carol, text)
+        expect(carol.locator("#pending li")).to_have_count(2)
+        card(carol, "Before the outage").get_by_role("button", name="This resonates").click()
+        expect(carol.locator("#lw-status [data-code=unavailable]")).to_contain_text(
+            "Not saved: your reaction."
+        )
+
+        fault.restore()
+        status = carol.locator("#lw-status")
+        expect(carol.locator("#pending li")).to_have_count(0, timeout=RECOVERY_MS)
+        # Both at once, neither in the other's place.
+        expect(status.locator("[data-code=not_saved]")).to_have_text(
+            "The server reaches its database again. Not saved while it could not: your reaction. "
+            "Do it again if it is still wanted."
+        )
+        expect(status.locator("[data-code=saved]")).to_have_text(
+            "Saved: everything you posted is on the board."
+        )
+        for text in TEXTS[:2]:
+            expect(card(dave, text)).to_have_count(1)
+        snap(carol, "outage-saved-and-not-saved")
+        # Acting again takes the "not saved" line away; the "saved" one stays.
+        card(carol, "Before the outage").get_by_role("button", name="This resonates").click()
+        expect(status.locator("[data-code=not_saved]")).to_have_count(0)
+        expect(status).to_contain_text("Saved: everything you posted is on the board.")
     finally:
         screens.close()
     assert not screens.problems, screens.problems

@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from board import render
 from board.actions import changing, publish
 from board.models import Card, Theme, Vote
 from board.nextsteps.actions import keep_private_pages
+from board.tables.actions import close_with_inquiry
 from board.tables.models import Breakout
 from sessions.events import disconnect_participant
 from sessions.models import Presence
@@ -366,8 +366,6 @@ def remove_participant(actor, participant_id):
         participant = Participant.objects.filter(pk=participant_id, inquiry=inquiry).first()
         if participant is None:
             raise Refused("not_found", "There is no such participant in this inquiry.")
-        if participant.removed:  # a screen that had not yet heard of it offered it again
-            raise Refused("invalid_state", "This participant has already been removed.")
         participant.removed = True
         participant.save(update_fields=["removed"])
         notes.append(f"{participant} ({participant.sector})")
@@ -377,7 +375,7 @@ def remove_participant(actor, participant_id):
             "participant",
             "remove",
             {"participant": participant.pk},
-            render.participant_removed(inquiry, participant),
+            render.room_changed(inquiry, "presence"),
         )
         return participant
 
@@ -399,15 +397,10 @@ def change_settings_of_inquiry(actor, *, title, question, show_names, k_threshol
                     f"{chose} participant{'s' if chose != 1 else ''} chose “{old}”: rename it rather than "
                     "remove it.",
                 )
-        renamed = {old: new for old, new in sector_plan if old and new and old != new}
-        if renamed:
-            # All at once: renamed one by one, a swap (A→B, B→A) or a chain (A→B, B→C) would move the
-            # people of one sector twice and merge two sectors into one.
-            moved = Case(*(When(sector=old, then=Value(new)) for old, new in renamed.items()))
-            people.filter(sector__in=list(renamed)).update(sector=moved)
-            Presence.objects.filter(inquiry=inquiry, sector__in=list(renamed)).update(sector=moved)
         for old, new in sector_plan:
-            if old in renamed:
+            if old and new and old != new:
+                people.filter(sector=old).update(sector=new)
+                Presence.objects.filter(inquiry=inquiry, sector=old).update(sector=new)
                 notes.append(f"sector “{old}” renamed “{new}”")
             elif old and not new:
                 notes.append(f"sector “{old}” removed")
@@ -444,14 +437,14 @@ def change_settings_of_inquiry(actor, *, title, question, show_names, k_threshol
 
 def close_inquiry(actor):
     """Close the inquiry after the event: every round closes (nothing more is posted, edited or deleted;
-    silent cards are revealed, as closing a round does), an open vote, a running timer and open tables
-    stop, every participant's change is refused from now on (``access.require_participant``), and the
-    retention period, if one is set, starts counting."""
-    from board.tables.actions import close_open_tables
-
+    silent cards are revealed, as closing a round does), open tables close (as Close tables does), an open
+    vote and a running timer stop, every participant's change is refused from now on
+    (``access.require_participant``), and the retention period, if one is set, starts counting."""
     with steering(actor, "inquiry.close") as (inquiry, notes):
         if inquiry.closed_at is not None:
             raise Refused("invalid_state", "This inquiry is already closed.")
+        if close_with_inquiry(actor, inquiry) is not None:
+            notes.append("open tables closed")
         Card.objects.filter(inquiry=inquiry, silent=True).update(silent=False)
         Vote.objects.filter(inquiry=inquiry, is_open=True).update(is_open=False)
         closed = inquiry.rounds.exclude(phase=Round.CLOSED).update(phase=Round.CLOSED)
@@ -463,14 +456,12 @@ def close_inquiry(actor):
             notes.append(f"to be deleted on {timezone.localtime(inquiry.purge_after):%d %b %Y}")
         keep_private_pages(inquiry)
         publish(inquiry, "inquiry", "close", {}, render.live_for_all(inquiry))
-        # Open tables would still take picks onto the room's board, seat people and run a recipe's clock:
-        # asking the room for more, which waits until the inquiry is reopened.
-        if close_open_tables(inquiry) is not None:
-            notes.append("tables closed")
 
 
 def reopen_inquiry(actor):
-    """Undo closing: the retention clock stops. Rounds stay closed until a facilitator opens one."""
+    """Undo closing: the retention clock stops. Rounds stay closed until a facilitator opens one, and
+    tables closed with the inquiry stay closed: a facilitator opens tables again (seating whoever is there
+    then) when the room is ready for them; the closed tables keep their boards and picks."""
     with steering(actor, "inquiry.reopen") as (inquiry, notes):
         if inquiry.closed_at is None:
             raise Refused("invalid_state", "This inquiry is not closed.")

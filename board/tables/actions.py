@@ -145,20 +145,22 @@ def open_tables(actor, round_id, mode, size=None, count=None, recipe="", prompt=
 def close_tables(actor):
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
-        breakout = _open(inquiry)
-        audit.record(inquiry.pk, actor, "tables.close", str(breakout))
-        return close_open_tables(inquiry)
+        return _close(actor, inquiry, _open(inquiry))
 
 
-def close_open_tables(inquiry):
-    """The inquiry's open tables close, if it has any (inside the caller's change, holding the inquiry's
-    lock): every screen leaves them and the recipe's clock stops. Returns the breakout closed, or None."""
+def close_with_inquiry(actor, inquiry):
+    """The inquiry is closing: its open tables close with it, exactly as the facilitator's Close tables
+    closes them (the room's ``tables.close`` event, every phone's seating, the audit log), so no screen
+    or export goes on showing them open. Inside the caller's change. The breakout closed, or None."""
     breakout = tables_render.open_breakout(inquiry.pk)
-    if breakout is None:
-        return None
+    return None if breakout is None else _close(actor, inquiry, breakout)
+
+
+def _close(actor, inquiry, breakout):
     breakout.closed = True
     breakout.step_ends_at = None
     breakout.save(update_fields=["closed", "step_ends_at"])
+    audit.record(inquiry.pk, actor, "tables.close", str(breakout))
     _room(inquiry, breakout, "close", {"breakout": breakout.pk})
     send_seating(breakout, everyone=True)
     return breakout

@@ -161,3 +161,49 @@ async def test_a_held_post_no_longer_promises_a_review_after_the_close(room, inq
     await close(alice, inquiry, room)
     await room["carol"].until(lambda s: "closed before a facilitator reviewed it" in text(s, "live"))
     assert "A facilitator will review it" not in text(room["carol"], "live")
+
+
+def tables_open(screen):
+    return "Tables are open" in text(screen, "tables-step")
+
+
+async def test_closing_the_inquiry_closes_its_open_tables_and_reopening_leaves_them_closed(inquiry, alice):
+    from board.tables.models import Breakout
+
+    from ..board.tables_support import TableScreen, open_room
+
+    facilitator, phones = await open_room(inquiry, alice, ["NHS", "Other"], mode="mixed", size=2)
+    presenter = await TableScreen(inquiry.code, alice, query="view=presenter").connect()
+    screens = [facilitator, presenter, *phones]
+    try:
+        for screen in screens:
+            await screen.until(tables_open)
+        await facilitator.until(lambda s: s.find("tables-close") is not None)
+        assert (await sync(alice.post)(f"/i/{inquiry.code}/data/close/")).status_code == 302
+        # Every screen, without reloading: the tables are closed, as the facilitator's Close tables does.
+        for screen in screens:
+            await screen.until(lambda s: closed(s) and not tables_open(s))
+        for phone in phones:
+            await phone.until(lambda s: s.table() is None)
+        await facilitator.until(
+            lambda s: s.find("tables-close") is None and s.find("tables-open") is not None
+        )
+        assert await sync(lambda: list(Breakout.objects.values_list("closed", flat=True)))() == [True]
+        exported = await sync(
+            lambda: b"".join(alice.get(f"/i/{inquiry.code}/export/inquiry.json").streaming_content)
+        )()
+        assert '"closed": true' in exported.decode()
+        audit = (await sync(alice.get)(f"/i/{inquiry.code}/audit/")).content.decode()
+        assert "tables.close" in audit
+        # Reopening the inquiry does not reopen them: a facilitator opens tables again when the room is
+        # ready for them (a new seating of whoever is there then).
+        assert (await sync(alice.post)(f"/i/{inquiry.code}/data/reopen/")).status_code == 302
+        for screen in screens:
+            await screen.until(lambda s: not closed(s))
+            assert not tables_open(screen)
+        for phone in phones:
+            assert phone.table() is None
+        assert await sync(lambda: list(Breakout.objects.values_list("closed", flat=True)))() == [True]
+    finally:
+        for screen in screens:
+            await screen.close()

@@ -11,11 +11,14 @@ WITH_LIMIT = 200
 WHEN_LIMIT = 60
 CONTACT_LIMIT = 200
 
-# A "by when" that names a point in time ("June", "31 March", "2027", "end of May", "Q3", "Friday"): it reads
-# "by June". Anything else ("Ongoing", "Next month", "ASAP") is not a deadline to be "by".
+# A "by when" that names a point in time ("June", "31 March", "2027", "end of May", "Q3", "Friday", "Autumn"):
+# it reads "by June". Anything else ("Ongoing", "Next month", "ASAP") is not a deadline to be "by".
 MONTHS = "january february march april may june july august september october november december".split()
 DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
-NAMES = sorted({name for full in MONTHS + DAYS for name in (full, full[:3])} | {"sept", "tues", "thurs"})
+SEASONS = {"spring", "summer", "autumn", "winter"}
+NAMES = sorted(
+    {name for full in MONTHS + DAYS for name in (full, full[:3])} | {"sept", "tues", "thurs"} | SEASONS
+)
 DEADLINE = re.compile(
     r"^(?:the\s+)?(?:(?:end|start|beginning|middle|mid)(?:\s+of)?[\s-]+)?(?:\d|q[1-4]\b|(?:"
     + "|".join(NAMES)

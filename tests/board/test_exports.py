@@ -332,7 +332,12 @@ def test_the_reports_give_the_date_of_the_event(alice, inquiry, carol, dave):
 def test_a_when_that_is_not_a_date_does_not_read_by(alice, inquiry, carol, dave):
     make_board(inquiry)
     author = Participant.objects.get(inquiry=inquiry, display_name="Carol")
-    for what, when in [("Shared induction", "June"), ("Monthly huddle", "Ongoing"), ("Pilot", "Next month")]:
+    for what, when in [
+        ("Shared induction", "June"),
+        ("Monthly huddle", "Ongoing"),
+        ("Pilot", "Next month"),
+        ("Outreach", "Autumn"),
+    ]:
         NextStep.objects.create(
             inquiry=inquiry, round=inquiry.current_round, author=author, client_id=uuid.uuid4(), what=what,
             by_when=when,
@@ -341,5 +346,6 @@ def test_a_when_that_is_not_a_date_does_not_read_by(alice, inquiry, carol, dave)
     assert "**Shared induction** (by June)" in markdown
     assert "**Monthly huddle** (when: Ongoing)" in markdown
     assert "**Pilot** (when: Next month)" in markdown
+    assert "**Outreach** (by Autumn)" in markdown
     assert "by Ongoing" not in markdown and "by Next month" not in markdown
     assert ", 0 dots" in markdown and "0 signed up" in markdown

@@ -410,3 +410,36 @@ async def test_a_redrawn_live_region_gives_each_participant_their_own_part_back(
     await room["presenter"].until(lambda s: "Written in silence" in s.texts())
     assert signed_up(room["presenter"]) == "[]" and room["presenter"].find("private-link") is None
     assert signed_up(room["erin"]) == "[]"
+
+
+def meta_of(screen, step):
+    element = screen.find(f"step-{step}")
+    return (
+        " ".join(element.find_class("step-meta")[0].text_content().split()) if element is not None else None
+    )
+
+
+async def test_by_when_reads_on_live_screens_as_the_reports_say_it(steps_room, inquiry, alice):
+    """ "By June", "When: Ongoing": never "By: Ongoing"."""
+    room = steps_room
+    cases = {
+        "Shared induction": ("HR leads", "June", "With: HR leads · By June"),
+        "Monthly huddle": ("", "Ongoing", "When: Ongoing"),
+        "Pilot": ("", "before the summer", "Before the summer"),
+        "Outreach": ("Age UK", "Autumn", "With: Age UK · By Autumn"),
+        "Open door": ("", "", ""),
+    }
+    for what, (with_whom, by_when, _shown) in cases.items():
+        await propose(room["carol"], what, with_whom=with_whom, by_when=by_when)
+    await everyone(room, lambda s: len(steps_shown(s)) == len(cases))
+    steps = {what: await step_id(what) for what in cases}
+    for screen in room.values():
+        assert {what: meta_of(screen, steps[what]) for what in cases} == {
+            what: shown for what, (_w, _b, shown) in cases.items()
+        }
+    # A page opened now, drawn whole by its socket's first frame (a snapshot), says the same.
+    fresh = await Screen(inquiry.code, alice).connect()
+    await fresh.close()
+    assert fresh.frames[0].snapshot
+    assert [meta_of(fresh, steps[what]) for what in cases] == [shown for _w, _b, shown in cases.values()]
+    assert "By: " not in fresh.frames[0].text

@@ -63,7 +63,7 @@ async def test_signing_up_gives_a_private_page_with_what_they_wrote(room, inquir
     ]
     assert wrote == ["Dave's idea about transport"]  # his own, never Carol's
     meta = page.xpath("//li[@class='step']//p[@class='step-meta']")[0].text_content()
-    assert meta == "With: Age UK · By: From January"
+    assert meta == "With: Age UK · From January"  # as written: it says when already
     assert "Shared induction" in page.xpath("//ol[@class='steps']")[0].text_content()
 
 

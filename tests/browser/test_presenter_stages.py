@@ -264,6 +264,21 @@ ACTIONS = [
     ("Ask residents in a year whether they told their story once", "Healthwatch, public health", "Next year"),
 ]
 
+# By when, as every screen and report says it (a point in time reads "By", anything else "When:").
+WHEN_SHOWN = {
+    "June": "By June",
+    "Next month": "When: Next month",
+    "March": "By March",
+    "April": "By April",
+    "Ongoing": "When: Ongoing",
+    "May": "By May",
+    "Autumn": "By Autumn",
+    "July": "By July",
+    "September": "By September",
+    "Winter": "By Winter",
+    "Next year": "When: Next year",
+}
+
 
 def actions_proposed(inquiry, actions, corner):
     """The round is the next steps; eight people in the four sectors propose ``actions`` and sign up to
@@ -324,7 +339,7 @@ def test_the_next_steps_show_each_action_whole_and_how_many_more_there_are(scree
              return (before.startsWith('"') ? JSON.parse(before) : '') + node.textContent;
            }).join(''))"""
     )
-    assert meta == [f"With: {who} · By: {when}" for _what, who, when in ACTIONS[:shown]], meta
+    assert meta == [f"With: {who} · {WHEN_SHOWN[when]}" for _what, who, when in ACTIONS[:shown]], meta
     expect_in_view(presenter, ".presenter-join .code")
     if corner:
         qr = presenter.locator(".presenter-join img").bounding_box()

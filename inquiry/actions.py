@@ -168,6 +168,7 @@ def expire_timer(inquiry_id, deadline):
 
 def add_round(actor, question, guidance=""):
     with steering(actor, "round.add") as (inquiry, notes):
+        require_open_inquiry(inquiry, REOPEN_FIRST)  # a new round opens for the room
         position = inquiry.rounds.count()
         added = Round.objects.create(inquiry=inquiry, position=position, question=question, guidance=guidance)
         notes.append(question)
@@ -283,6 +284,7 @@ def change_settings(actor, premoderation, safeguarding):
 
 def start_timer(actor, seconds, closes_round=False):
     with steering(actor, "timer.start") as (inquiry, notes):
+        require_open_inquiry(inquiry, REOPEN_FIRST)  # a clock for a room that can no longer write
         inquiry.timer_ends_at = timezone.now() + timedelta(seconds=seconds)
         inquiry.timer_closes_round = bool(closes_round)
         inquiry.save(update_fields=["timer_ends_at", "timer_closes_round"])

@@ -129,6 +129,17 @@ async def test_after_the_close_facilitators_curate_but_open_nothing_for_the_room
         type="vote", op="open", round=None, target="cards", budget=3, per_item=1, live=True
     )
     assert (await room["alice"].reply()).error == "inquiry_closed"
+    # Neither a new round (it would open for the room) nor a timer (a clock for a room that cannot write).
+    await room["alice"].send(type="round", op="add", question="One more thing?", guidance="")
+    assert (await room["alice"].reply()).error == "inquiry_closed"
+    await room["alice"].send(type="timer", op="start", seconds=60)
+    assert (await room["alice"].reply()).error == "inquiry_closed"
+    assert await sync(
+        lambda: (inquiry.rounds.count(), Inquiry.objects.get(pk=inquiry.pk).timer_ends_at)
+    )() == (
+        2,
+        None,
+    )
     await room["alice"].send(type="theme", op="add", name="Curated afterwards")
     await everyone(room, lambda s: [t[1] for t in s.themes()] == ["Curated afterwards"])
     assert "participants can no longer add or change anything" in text(room["alice"], "inquiry-closed")

@@ -25,17 +25,23 @@ FOCUS_AT = """() => {
 }"""
 
 
+def tab_to_the_board(page):
+    """Where each press of Tab puts focus, until it reaches the board (at most 60 presses)."""
+    stops = []
+    while len(stops) < 60:
+        page.keyboard.press("Tab")
+        at = page.evaluate(FOCUS_AT)
+        if at["board"]:
+            break
+        stops.append(at)
+    return stops
+
+
 def test_tab_goes_down_the_side_panel_in_the_order_it_is_seen(event_screens):
     alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
     # From the last of the tools that make themes (under Pause, at the head of the panel) down.
     alice.get_by_role("button", name="Suggest themes").focus()
-    stops = [alice.evaluate(FOCUS_AT)]
-    while len(stops) < 60:
-        alice.keyboard.press("Tab")
-        at = alice.evaluate(FOCUS_AT)
-        if at["board"]:
-            break
-        stops.append(at)
+    stops = [alice.evaluate(FOCUS_AT), *tab_to_the_board(alice)]
     assert len(stops) > 10, stops  # the round's phases, the timer, the vote, the announcement, the queue
     # Each stop is on the line of the one before or below it: never back up the page.
     for before, after in zip(stops, stops[1:], strict=False):
@@ -51,13 +57,7 @@ def test_from_the_header_tab_reaches_pause_first_and_never_goes_back_up_the_page
     never back up (it came after the tools: WCAG 2.4.3)."""
     alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
     alice.locator(".cofacilitators > summary").focus()
-    stops = []
-    while len(stops) < 60:
-        alice.keyboard.press("Tab")
-        at = alice.evaluate(FOCUS_AT)
-        if at["board"]:
-            break
-        stops.append(at)
+    stops = tab_to_the_board(alice)
     ids = [stop["id"] for stop in stops]
     assert ids[0] == "room-pause", stops[:3]
     assert ids.index("ws-filter-text") < ids.index("theme-add-name") < ids.index("suggest-ask"), ids

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from board import render
@@ -368,6 +369,8 @@ def remove_participant(actor, participant_id):
         participant = Participant.objects.filter(pk=participant_id, inquiry=inquiry).first()
         if participant is None:
             raise Refused("not_found", "There is no such participant in this inquiry.")
+        if participant.removed:  # a screen that had not yet heard of it offered it again
+            raise Refused("invalid_state", "This participant has already been removed.")
         participant.removed = True
         participant.save(update_fields=["removed"])
         notes.append(f"{participant} ({participant.sector})")
@@ -377,7 +380,7 @@ def remove_participant(actor, participant_id):
             "participant",
             "remove",
             {"participant": participant.pk},
-            render.room_changed(inquiry, "presence"),
+            render.participant_removed(inquiry, participant),
         )
         return participant
 
@@ -399,10 +402,15 @@ def change_settings_of_inquiry(actor, *, title, question, show_names, k_threshol
                     f"{chose} participant{'s' if chose != 1 else ''} chose “{old}”: rename it rather than "
                     "remove it.",
                 )
+        renamed = {old: new for old, new in sector_plan if old and new and old != new}
+        if renamed:
+            # All at once: renamed one by one, a swap (A→B, B→A) or a chain (A→B, B→C) would move the
+            # people of one sector twice and merge two sectors into one.
+            moved = Case(*(When(sector=old, then=Value(new)) for old, new in renamed.items()))
+            people.filter(sector__in=list(renamed)).update(sector=moved)
+            Presence.objects.filter(inquiry=inquiry, sector__in=list(renamed)).update(sector=moved)
         for old, new in sector_plan:
-            if old and new and old != new:
-                people.filter(sector=old).update(sector=new)
-                Presence.objects.filter(inquiry=inquiry, sector=old).update(sector=new)
+            if old in renamed:
                 notes.append(f"sector “{old}” renamed “{new}”")
             elif old and not new:
                 notes.append(f"sector “{old}” removed")

@@ -43,7 +43,7 @@ def build(cards, phase):
     from django.contrib.auth import get_user_model
 
     from board import exports
-    from board.management.commands.demo_inquiry import event_document
+    from board.sample import event_document
 
     user, _ = get_user_model().objects.get_or_create(username="bench")
     return exports.import_inquiry(user, grown(event_document(phase=phase), cards))

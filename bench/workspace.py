@@ -31,7 +31,7 @@ BUILD = """
 import copy, json
 from django.contrib.auth import get_user_model
 from board.exports import import_inquiry
-from board.management.commands.demo_inquiry import event_document
+from board.sample import event_document
 doc = event_document()
 cards = doc["cards"]
 grown = []

@@ -19,6 +19,7 @@ urlpatterns = [
     path("i/<str:code>/similar/<int:card_id>/", views.similar_cards, name="similar_cards"),
     path("h/<str:token>/", views.harvest_public, name="harvest_public"),
     path("inquiries/import/", views.import_inquiry, name="import"),
+    path("inquiries/sample/", views.sample_inquiry, name="sample"),
     # The systems map's exports (board/systemmap) and a participant's private page (board/nextsteps).
     path("i/<str:code>/export/map.kumu.json", systems_map.export_kumu, name="export_map_kumu"),
     path("i/<str:code>/export/map.graphml", systems_map.export_graphml, name="export_map_graphml"),

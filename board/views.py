@@ -14,7 +14,7 @@ from inquiry.access import FACILITATOR, Actor, inquiry_for_facilitator
 from inquiry.models import Inquiry
 from sessions.protocol import LIMIT, whole_number
 
-from . import exports, harvest
+from . import exports, harvest, sample
 from .models import Card
 
 IMPORT_LIMIT_BYTES = 50 * 1024 * 1024
@@ -190,6 +190,16 @@ def import_inquiry(request):
     messages.success(
         request, f"Imported “{inquiry.title}” as a new inquiry with the join code {inquiry.code}."
     )
+    return redirect("inquiry:facilitate", inquiry.code)
+
+
+@login_required
+@require_POST
+def sample_inquiry(request):
+    """A sample inquiry to try Linewalk on before an event: the demo in the middle of a 100-person event
+    (board/sample.py), the facilitator's own to change, run and delete."""
+    inquiry = sample.create_sample(request.user, title="Sample: health and care around each resident")
+    messages.success(request, "A sample to try things on: delete it under Your data when you are done.")
     return redirect("inquiry:facilitate", inquiry.code)
 
 

@@ -296,7 +296,7 @@ def event_inquiry(request, transactional_db, users):
     sectors, 300 cards in 12 themes and about 20 not yet placed (``demo_inquiry --event-size``). Another
     phase (gather, vote, closed): ``@pytest.mark.parametrize("event_inquiry", ["vote"], indirect=True)``."""
     from board.exports import import_inquiry
-    from board.management.commands.demo_inquiry import event_document
+    from board.sample import event_document
 
     return in_thread(import_inquiry, users["alice"], event_document(phase=request.param))
 

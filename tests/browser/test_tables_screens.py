@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from board.management.commands.demo_inquiry import CONTRIBUTIONS
+from board.sample import CONTRIBUTIONS
 from board.tables.demo import seat_the_room
 
 from .conftest import in_thread

@@ -355,9 +355,7 @@ def test_a_when_that_is_not_a_date_does_not_read_by(alice, inquiry, carol, dave)
 def steps_by_when(html):
     """{action: its "with whom, by when" cell} of a report's or harvest's next steps, as a reader sees it."""
     rows = lxml.html.fromstring(html).xpath("//table[@class='next-steps-table']/tbody/tr")
-    return {
-        " ".join(row[0].text_content().split()): " ".join(row[1].text_content().split()) for row in rows
-    }
+    return {" ".join(row[0].text_content().split()): " ".join(row[1].text_content().split()) for row in rows}
 
 
 def test_the_printable_report_says_by_when_as_the_live_screens_do(alice, inquiry, carol, dave):

@@ -358,7 +358,7 @@ def counted(n, noun):
 
 def _md_lens_row(row, k):
     if row.support is None:
-        return f"| {md(row.sector)} | fewer than {k} | — | — |"
+        return f"| {md(row.sector)} | {f'fewer than {k}' if row.small else 'withheld'} | — | — |"
     return f"| {md(row.sector)} | {row.participants} | {row.support} | {row.share:.2f} |"
 
 
@@ -380,7 +380,8 @@ def markdown(report):
     lines += ["", "## Who took part", "", "| Sector | Participants | Contributions |", "| --- | --- | --- |"]
     for row in report.sectors:
         if row.participants is None:
-            lines.append(f"| {md(row.sector)} | fewer than {k} | withheld |")
+            people = f"fewer than {k}" if row.small else "withheld"
+            lines.append(f"| {md(row.sector)} | {people} | withheld |")
         else:
             lines.append(f"| {md(row.sector)} | {row.participants} | {row.contributions} |")
     if inquiry.harvest_note:
@@ -394,7 +395,15 @@ def markdown(report):
     else:
         lines.append(f"Not enough sectors with at least {k} participants to compare: it takes two.")
     lines += ["", "## The sector lens", ""]
-    if report.lens and report.sectors_shown < 2:
+    if report.lens and report.sectors_shown < 2 and report.left_out:
+        lines += [
+            f"One sector has fewer than {k} participants, so its figures are withheld, and the next "
+            f"smallest sector's with them (the totals less the figures shown would give them away): that "
+            f"leaves {'no sector' if report.sectors_shown == 0 else 'one sector'} to show, and nothing to "
+            f"compare.",
+            "",
+        ]
+    elif report.lens and report.sectors_shown < 2:
         lines += [
             f"{'No sector has' if report.sectors_shown == 0 else 'Only one sector has'} {k} or more "
             f"participants, so the figures of the others are withheld (from a group that small, support "
@@ -432,7 +441,15 @@ def markdown(report):
                 f"- {md(e.card.text)}{by} (round {e.round_number}; {counted(e.dots, 'dot')}){status}"
             )
         lines.append("")
-    lines.append(f"Per-sector figures for sectors with fewer than {k} participants are withheld.")
+    lines.append(
+        f"Per-sector figures for sectors with fewer than {k} participants are withheld"
+        + (
+            "; with only one such sector, the next smallest's are withheld too, so that the totals less the "
+            "figures shown do not give its own."
+            if report.left_out
+            else "."
+        )
+    )
     return "\n".join(lines) + "\n"
 
 

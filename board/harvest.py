@@ -8,7 +8,8 @@ page covers only what every participant could see (visible and revealed).
 Figures: the dots of a card are the dots given to it across every vote; the dots of a theme are those
 given to the theme itself plus those given to its cards. Dots and reactions by removed participants do not
 count, and removed participants do not count as people of their sector. Per-sector figures for a sector
-with fewer than the inquiry's K participants are withheld (board/lens.py)."""
+with fewer than the inquiry's K participants are withheld, and where that sector is the only one, the
+next smallest's too, so the totals less the figures shown do not give its own (board/lens.py)."""
 
 import base64
 import hashlib
@@ -28,7 +29,7 @@ from django.utils.safestring import mark_safe
 from inquiry import audit
 from inquiry.models import Participant
 
-from .lens import lens_of_counts
+from .lens import lens_of_counts, sectors_shown_of
 from .models import Card, Dot, Reaction, Theme
 
 TOP = 10
@@ -141,6 +142,7 @@ class SectorRow:
     sector: str
     participants: int | None  # None: withheld
     contributions: int | None
+    small: bool = False  # withheld for having fewer than K people (not only left out with one that has)
 
 
 @dataclass
@@ -175,6 +177,11 @@ class Report:
     @property
     def sectors_shown(self):
         return sectors_shown(self.lens)
+
+    @property
+    def left_out(self):
+        """Whether a sector of K or more is withheld with the one sector smaller than K."""
+        return any(row.participants is None and not row.small for row in self.sectors)
 
     @property
     def contributions(self):
@@ -265,10 +272,11 @@ def build(inquiry, *, include_all=False, public=False):
         [(t.pk, t.name) for t in themes], inquiry.sectors, people, support, inquiry.k_threshold
     )
     by_sector = Counter(card.author.sector for card in cards)
+    shown = sectors_shown_of(inquiry.sectors, people, inquiry.k_threshold)
     sectors = [
         SectorRow(s, people[s], by_sector[s])
-        if people[s] >= inquiry.k_threshold
-        else SectorRow(s, None, None)
+        if s in shown
+        else SectorRow(s, None, None, small=people[s] < inquiry.k_threshold)
         for s in inquiry.sectors
     ]
     ranked = sorted(entries, key=lambda e: (e.dots, e.reactions), reverse=True)
@@ -301,10 +309,19 @@ class LensReport:
     def sectors_shown(self):
         return sectors_shown(self.lens)
 
+    @property
+    def left_out(self):
+        return left_out(self.lens)
+
 
 def sectors_shown(lens):
-    """How many sectors the lens shows figures for: those with at least K participants."""
+    """How many sectors the lens shows figures for (board/lens.py shown_sectors)."""
     return sum(1 for row, _ in lens[0].bars if row.support is not None) if lens else 0
+
+
+def left_out(lens):
+    """Whether the lens withholds a sector of K or more, with the one sector smaller than K."""
+    return any(row.support is None and not row.small for row, _ in lens[0].bars) if lens else False
 
 
 def live_lens(inquiry, *, public=False):

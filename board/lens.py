@@ -6,21 +6,44 @@ reactions on its cards, given by participants of that sector. Normalised support
 by the number of participants in the sector, so a sector of 5 and a sector of 50 count alike.
 
 Bridging score of a theme = the smallest normalised support across the sectors that are shown (those
-with at least K participants; smaller sectors' figures are withheld so nobody is identifiable, and they
-do not enter the score). A theme nobody in one sector supports scores 0, however popular elsewhere.
-Ties are broken by total support. With fewer than two sectors shown, there is nothing to bridge and
-every theme's bridging score is None."""
+with at least K participants, less the one ``shown_sectors`` withholds with a single small sector;
+withheld figures are not shown so nobody is identifiable, and they do not enter the score). A theme
+nobody in one sector supports scores 0, however popular elsewhere. Ties are broken by total support.
+With fewer than two sectors shown, there is nothing to bridge and every theme's bridging score is None."""
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+
+
+def shown_sectors(counts, k, total=None):
+    """Which sectors' figures may show, for every place that counts people by sector beside a total:
+    ``counts`` = [(sector, n)] for every sector (in the order to show them), ``k`` the inquiry's minimum
+    group size, ``total`` everyone counted (default: the sum of ``counts``). Returns the [(sector, n)]
+    shown. A sector of fewer than k is never counted on its own; and where a single sector is left out,
+    the total less the counts shown would be its count, so unless nobody is left over the smallest shown
+    is left out with it (complementary suppression). Every figure of a sector left out is withheld."""
+    shown = [(sector, n) for sector, n in counts if n and n >= k]
+    total = sum(n for _, n in counts) if total is None else total
+    if len(counts) - len(shown) == 1 and shown and total > sum(n for _, n in shown):
+        shown.remove(min(shown, key=lambda item: item[1]))
+    return shown
+
+
+def sectors_shown_of(sectors, people, k):
+    """``shown_sectors`` as a set of names, from the inquiry's ``sectors`` and {sector: people}. A sector
+    someone holds that the list lacks (an imported inquiry's) counts as a sector too."""
+    names = list(sectors) + sorted(set(people) - set(sectors))
+    counts = [(sector, people.get(sector, 0)) for sector in names]
+    return {sector for sector, _ in shown_sectors(counts, k)}
 
 
 @dataclass
 class SectorSupport:
     sector: str
     participants: int
-    support: int | None  # None: withheld (fewer than K participants)
+    support: int | None  # None: withheld (fewer than K participants, or left out with one that has)
     share: float | None  # support / participants
+    small: bool = False  # withheld for having fewer than K participants (not only left out with one)
 
 
 @dataclass
@@ -51,14 +74,15 @@ def lens(themes, sectors, participants_by_sector, support_events, k):
 def lens_of_counts(themes, sectors, participants_by_sector, by_theme, k):
     """``lens`` with the support already counted: ``by_theme`` = {theme_id: Counter(sector: support)}."""
     by_theme = defaultdict(Counter, by_theme)
+    shown = sectors_shown_of(sectors, participants_by_sector, k)
     results = []
     for theme_id, name in themes:
         counts = by_theme[theme_id]
         rows = []
         for sector in sectors:
             people = participants_by_sector.get(sector, 0)
-            if people < k:
-                rows.append(SectorSupport(sector, people, None, None))
+            if sector not in shown:
+                rows.append(SectorSupport(sector, people, None, None, small=people < k))
             else:
                 rows.append(SectorSupport(sector, people, counts[sector], counts[sector] / people))
         results.append(

@@ -242,14 +242,11 @@ def presence_counts(inquiry):
 
 
 def presence_shown(now, k):
-    """Per-sector counts show only for sectors of at least the lens's minimum group size (k): a small
-    sector's few people are never counted on their own. Where a single sector is left out, the total
-    less the counts shown would be its count: the smallest shown is left out with it."""
-    shown = [(sector, n) for sector, n in now["sectors"] if n and n >= k]
-    hidden = len(now["sectors"]) - len(shown)
-    if hidden == 1 and shown and now["total"] > sum(n for _, n in shown):
-        shown.remove(min(shown, key=lambda item: item[1]))
-    return {**now, "shown": shown}
+    """Per-sector counts show only for sectors the lens's rule shows (board/lens.py shown_sectors): a
+    small sector's few people are never counted on their own, nor left as the total less those shown."""
+    from .lens import shown_sectors
+
+    return {**now, "shown": shown_sectors(now["sectors"], k, now["total"])}
 
 
 def partial(name, kind, context):

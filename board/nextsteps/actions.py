@@ -2,6 +2,8 @@
 with its sequence number), notify. Contacts only ever go out in the private frames of the people their
 owner chose (board/nextsteps/connections.py); the room's events say nothing of them."""
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -127,6 +129,10 @@ def delete(actor, step_id):
         _participant, step = _own_step(actor, inquiry, step_id)
         _open_steps_round(inquiry)
         signed = list(step.signups.values_list("participant_id", flat=True))
+        # What the author took back is kept nowhere, as for a deleted card: not in the stored changes a
+        # screen catching up is replayed (a facilitator's replay crosses a delete), before the change that
+        # takes it off the screens is stored. No change before the action was made shows it.
+        events.redact(inquiry.pk, [f'id="{step.dom_id}"'], since=step.created - timedelta(minutes=1))
         step.delete()
         step.pk = step_id
         _published(inquiry, step, "delete", {"step": step_id})

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 
 from board import render as board_render
 from board.harvest import participants_by_sector
+from board.lens import sectors_shown_of
 from board.models import Card, Dot, Vote
 from inquiry.models import Participant, Round
 
@@ -28,17 +29,20 @@ class SectorCount:
         return f"{self.count} from {self.sector}" if self.small else f"{self.sector} {self.count}"
 
 
-def sector_counts(signups_by_sector, people, k):
-    """Sign-ups by sector; sectors with fewer than K people in the inquiry are counted together, so a
-    small sector's few members cannot be picked out."""
+def sector_counts(signups_by_sector, shown_sectors, k, left_out=False):
+    """Sign-ups by sector; the sectors the lens withholds (``shown_sectors``: those it shows, board/lens.py)
+    are counted together, so a small sector's few members cannot be picked out, neither on their own nor
+    as the total less the sectors shown. ``left_out``: a sector of K or more is counted with them."""
     shown, small = [], 0
     for sector, count in sorted(signups_by_sector.items(), key=lambda item: (-item[1], item[0])):
-        if people.get(sector, 0) >= k:
+        if sector in shown_sectors:
             shown.append(SectorCount(sector, count))
         else:
             small += count
     if small:
-        shown.append(SectorCount(f"smaller sectors (fewer than {k} people each)", small, small=True))
+        why = "counted together: one has fewer than" if left_out else "fewer than"
+        each = "" if left_out else " each"
+        shown.append(SectorCount(f"smaller sectors ({why} {k} people{each})", small, small=True))
     return shown
 
 
@@ -61,7 +65,9 @@ def annotate(inquiry, steps, vote=None):
         by_step[step_id][sector] += 1
         if shares and text:
             consents[step_id] += 1
-    people = participants_by_sector(inquiry)
+    people, k = participants_by_sector(inquiry), inquiry.k_threshold
+    shown = sectors_shown_of(inquiry.sectors, people, k)
+    left_out = any(n >= k and sector not in shown for sector, n in people.items())
     dots = {}
     if vote is not None and vote.target == Vote.ACTIONS:
         dots = dict(
@@ -69,7 +75,7 @@ def annotate(inquiry, steps, vote=None):
         )
     for step in steps:
         step.signup_total = sum(by_step[step.pk].values())
-        step.sectors = sector_counts(by_step[step.pk], people, inquiry.k_threshold)
+        step.sectors = sector_counts(by_step[step.pk], shown, k, left_out)
         step.sectors_in_words = sectors_in_words(step.sectors)
         step.consents = consents[step.pk]
         step.dot_count = dots.get(step.pk, 0)

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from board import render as board_render
+from board.lens import sectors_shown_of
 
 from . import recipes
 from .models import Breakout, Seat, Table, TableCard, TableTheme, Topic
@@ -96,15 +97,16 @@ def table_context(table):
 
 
 def sector_lens(inquiry, people, cards):
-    """The table read through the sector lens: people and cards by sector, for the sectors with at least
-    the inquiry's minimum group size (k) at the table; smaller ones are withheld, as on the room's lens."""
-    seated = Counter(p.sector for p in people)
-    wrote = Counter(c.author.sector for c in cards)
-    return [
-        (sector, seated[sector], wrote[sector])
-        for sector in inquiry.sectors
-        if seated[sector] >= inquiry.k_threshold
-    ]
+    """The table read through the sector lens: people and cards by sector, for the sectors the room's lens
+    would show of the people at the table (board/lens.py shown_sectors: those with at least the inquiry's
+    minimum group size, k, less the next smallest when a single one is smaller)."""
+    return by_sector(inquiry, Counter(p.sector for p in people), Counter(c.author.sector for c in cards))
+
+
+def by_sector(inquiry, seated, wrote):
+    """[(sector, people, cards)] of a table, from Counters of its people and its cards by sector."""
+    shown = sectors_shown_of(inquiry.sectors, seated, inquiry.k_threshold)
+    return [(sector, seated[sector], wrote[sector]) for sector in inquiry.sectors if sector in shown]
 
 
 def table_html(table, oob=False):
@@ -145,10 +147,8 @@ def overview_rows(tables, oob=False):
                 "people_count": sum(people.values()),
                 "cards_count": sum(cards.values()),
                 "picks_count": picks[table.pk],
-                # The sector lens as on the table's own (sector_lens): sectors with k or more seated.
-                "lens": [
-                    (s, people[s], cards[s]) for s in inquiry.sectors if people[s] >= inquiry.k_threshold
-                ],
+                # The sector lens as on the table's own (sector_lens), beside the table's totals.
+                "lens": by_sector(inquiry, people, cards),
                 "k": inquiry.k_threshold,
             }
         )

@@ -69,7 +69,9 @@ def rows(client, code, name):
 @pytest.fixture
 def poisoned(alice):
     """An inquiry with a sector that is a formula, made through the new-inquiry form, and three people who
-    chose it (enough for its figures to show) with names that are formulas, and one from the NHS."""
+    chose it (enough for its figures to show) with names that are formulas, and Nora from the NHS (with
+    two more, so that the NHS is not a single small sector, whose figures would withhold the formula
+    sector's too: board/lens.py shown_sectors)."""
     response = alice.post(
         "/inquiries/new/",
         {
@@ -83,7 +85,10 @@ def poisoned(alice):
     assert response.status_code == 302
     inquiry = Inquiry.objects.get(title="Poisoned")
     people = [join_as(inquiry, name, SECTOR) for name in ("@SUM(1+1)", "+Mal", "-Mal")]
-    return inquiry, [*people, join_as(inquiry, "Nora", "NHS")]
+    nora = join_as(inquiry, "Nora", "NHS")
+    for name in ("Nell", "Ned"):
+        join_as(inquiry, name, "NHS")
+    return inquiry, [*people, nora]
 
 
 async def test_no_cell_of_the_newer_csv_exports_runs_as_a_formula(alice, poisoned):
@@ -121,7 +126,7 @@ async def test_no_cell_of_the_newer_csv_exports_runs_as_a_formula(alice, poisone
     await fac.until(lambda s: text(s, f"step-{step}-signups").startswith("3 signed up"))
 
     # Tables: a post at a table that is a formula, brought back to the room as the table's pick.
-    await fac.send(type="tables", op="open", mode="random", size=4)
+    await fac.send(type="tables", op="open", mode="random", size=8)
     await mallory.until(lambda s: s.table() is not None)
     await mallory.table_post("\t=1+1 from the table")
     await fac.until(lambda s: "=1+1 from the table" in s.raw())

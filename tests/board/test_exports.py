@@ -9,6 +9,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import lxml.html
 import pytest
 from django.http import StreamingHttpResponse
 
@@ -349,3 +350,21 @@ def test_a_when_that_is_not_a_date_does_not_read_by(alice, inquiry, carol, dave)
     assert "**Outreach** (by Autumn)" in markdown
     assert "by Ongoing" not in markdown and "by Next month" not in markdown
     assert ", 0 dots" in markdown and "0 signed up" in markdown
+
+
+def steps_by_when(html):
+    """{action: its "with whom, by when" cell} of a report's or harvest's next steps, as a reader sees it."""
+    rows = lxml.html.fromstring(html).xpath("//table[@class='next-steps-table']/tbody/tr")
+    return {" ".join(row[0].text_content().split()): " ".join(row[1].text_content().split()) for row in rows}
+
+
+def test_the_printable_report_says_by_when_as_the_live_screens_do(alice, inquiry, carol, dave):
+    make_board(inquiry)
+    author = Participant.objects.get(inquiry=inquiry, display_name="Carol")
+    for what, whom, when in [("Shared induction", "HR leads", "June"), ("Monthly huddle", "", "Ongoing")]:
+        NextStep.objects.create(
+            inquiry=inquiry, round=inquiry.current_round, author=author, client_id=uuid.uuid4(), what=what,
+            with_whom=whom, by_when=when,
+        )  # fmt: skip
+    shown = steps_by_when(content(export(alice, inquiry, "report/")))
+    assert shown == {"Shared induction": "HR leads · By June", "Monthly huddle": "When: Ongoing"}

@@ -1,12 +1,14 @@
 """The harvest: the facilitator's page (featured contributions, a note, publish and unpublish) and the
 public read-only page at /h/<token>/."""
 
+import uuid
+
 from django.test import Client
 
-from board.models import Card
+from board.models import Card, NextStep
 from inquiry.models import AuditEntry, Inquiry, Participant
 
-from .test_exports import UNICODE_POST, make_board
+from .test_exports import UNICODE_POST, make_board, steps_by_when
 
 
 def manage(client, inquiry):
@@ -216,3 +218,16 @@ def test_a_selection_that_is_not_card_ids_is_refused_with_a_clear_message(alice,
         assert "That selection could not be read: nothing was saved." in response.content.decode()
     assert not Card.objects.filter(inquiry=inquiry, featured=True).exists()
     assert Inquiry.objects.get(pk=inquiry.pk).harvest_note == ""
+
+
+def test_the_public_harvest_says_by_when_as_the_live_screens_do(alice, anonymous, inquiry, carol, dave):
+    make_board(inquiry)
+    author = Participant.objects.get(inquiry=inquiry, display_name="Carol")
+    for what, whom, when in [("Shared induction", "HR leads", "June"), ("Monthly huddle", "", "Ongoing")]:
+        NextStep.objects.create(
+            inquiry=inquiry, round=inquiry.current_round, author=author, client_id=uuid.uuid4(), what=what,
+            with_whom=whom, by_when=when,
+        )  # fmt: skip
+    publish(alice, inquiry)
+    shown = steps_by_when(anonymous.get(public_url(inquiry)).content.decode())
+    assert shown == {"Shared induction": "HR leads · By June", "Monthly huddle": "When: Ongoing"}

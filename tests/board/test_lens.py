@@ -31,11 +31,24 @@ def test_support_is_normalised_by_sector_size():
 
 
 def test_small_sectors_are_withheld_and_left_out_of_the_score():
+    sectors = [*SECTORS, "Other"]
+    people = {**PEOPLE, "Voluntary and community sector": 2, "Other": 1}
+    ranked = lens([(1, "T")], sectors, people, events(1, nhs=3, la=1, vcs=2, other=1), k=3)
+    rows = {row.sector: row for row in ranked[0].sectors}
+    for small in ("Voluntary and community sector", "Other"):
+        assert rows[small].support is None and rows[small].share is None and rows[small].small
+    assert ranked[0].bridging == min(3 / 10, 1 / 5)
+
+
+def test_a_single_small_sector_withholds_the_next_smallest_with_it():
+    # Otherwise the theme's total support less the sectors shown would be the small sector's support.
     people = {**PEOPLE, "Voluntary and community sector": 2}
     ranked = lens([(1, "T")], SECTORS, people, events(1, nhs=3, la=1, vcs=2), k=3)
-    vcs = next(row for row in ranked[0].sectors if row.sector == "Voluntary and community sector")
-    assert vcs.support is None and vcs.share is None
-    assert ranked[0].bridging == min(3 / 10, 1 / 5)
+    rows = {row.sector: row for row in ranked[0].sectors}
+    assert rows["Voluntary and community sector"].support is None
+    assert rows["Local authority"].support is None and not rows["Local authority"].small
+    assert rows["NHS"].support == 3 and ranked[0].total == 6
+    assert ranked[0].bridging is None  # one sector left to show: nothing to bridge
 
 
 def test_with_one_sector_shown_there_is_nothing_to_bridge():

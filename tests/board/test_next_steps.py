@@ -443,3 +443,30 @@ async def test_by_when_reads_on_live_screens_as_the_reports_say_it(steps_room, i
     assert fresh.frames[0].snapshot
     assert [meta_of(fresh, steps[what]) for what in cases] == [shown for _w, _b, shown in cases.values()]
     assert "By: " not in fresh.frames[0].text
+
+
+async def test_a_withdrawn_action_is_not_replayed_to_a_facilitator_catching_up(steps_room, inquiry, bob):
+    """A facilitator's screen that reconnects with a sequence number from before the action was proposed
+    is replayed what it missed (a facilitator's replay crosses withdrawals): never the withdrawn words."""
+    room = steps_room
+    last_seen = room["bob"].seq
+    await room["bob"].close()
+    withdrawn = "Ring Carol on 07700 900789 about the rota"
+    await propose(room["carol"], withdrawn, with_whom="Carol's manager", by_when="June")
+    await propose(room["dave"], "Joint rota")
+    await everyone(room, lambda s: len(steps_shown(s)) == 2, ["alice", "carol", "presenter"])
+    await room["carol"].send(type="step", op="delete", step=await step_id(withdrawn))
+    await everyone(room, lambda s: steps_shown(s) == ["Joint rota"], ["alice", "carol", "presenter"])
+    back = await Screen(inquiry.code, bob, query=f"since={last_seen}").connect()
+    try:
+        await back.until(lambda s: s.seq == room["alice"].seq)
+        sent = "".join(frame.text for frame in back.frames)
+        for gone in ("07700 900789", "Carol's manager", "Carol&#x27;s manager"):
+            assert gone not in sent, gone
+        assert steps_shown(back) == ["Joint rota"]
+    finally:
+        await back.close()
+    stored = await database_sync_to_async(
+        lambda: [e for e in Event.objects.filter(inquiry=inquiry) if "07700 900789" in e.html_facilitator]
+    )()
+    assert stored == []

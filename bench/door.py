@@ -40,13 +40,13 @@ def setup(postgres):
     os.environ.pop("DEBUG", None)
     dropped = None
     if postgres:
-        from bench import live
+        from bench.live import servers
 
         class Made:
             database = None
 
         made = Made()
-        os.environ["DATABASE_URL"] = live.create_database(postgres, made)
+        os.environ["DATABASE_URL"] = servers.create_database(postgres, made)
         dropped = made.database
     import django
 
@@ -155,9 +155,9 @@ def main(argv=None):
     a = p.parse_args(argv)
     postgres = ""
     if a.postgres:
-        from bench import live
+        from bench.live import servers
 
-        postgres = live.resolve_postgres(a.postgres)
+        postgres = servers.resolve_postgres(a.postgres)
     dropped = setup(postgres)
     try:
         from django.contrib.auth import get_user_model
@@ -204,10 +204,10 @@ def main(argv=None):
         if dropped:
             from django.db import connections
 
-            from bench import live
+            from bench.live import servers
 
             connections.close_all()
-            live.drop_database(*dropped)
+            servers.drop_database(*dropped)
     return 0
 
 

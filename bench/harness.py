@@ -7,7 +7,7 @@ import secrets
 import sys
 import time
 
-from .live import EmbeddedServer, bulk_join, manage, setup_inquiry
+from .live.servers import EmbeddedServer, bulk_join, manage, setup_inquiry
 
 
 def on_embedded_server(participants, run):

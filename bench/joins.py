@@ -336,7 +336,7 @@ def stop_profiler(spy):
 
 
 def main(argv=None):
-    from bench import live
+    from bench.live import measure, servers
 
     p = argparse.ArgumentParser(prog="python -m bench.joins", description=__doc__.split("\n\n")[0])
     p.add_argument("--clients", type=int, default=1000, help="participants joining (1,000)")
@@ -354,21 +354,21 @@ def main(argv=None):
     )
     a = p.parse_args(argv)
     if a.url:
-        server = live.ExternalServer(a.url)
+        server = servers.ExternalServer(a.url)
     else:
-        server = live.EmbeddedServer(
+        server = servers.EmbeddedServer(
             a.server_processes,
             "hub",
             a.keep_server_log,
-            postgres=live.resolve_postgres(a.postgres),
+            postgres=servers.resolve_postgres(a.postgres),
             stock=a.stock,
         )
-    live.raise_open_file_limit(a.concurrency + 512)
+    measure.raise_open_file_limit(a.concurrency + 512)
     spy = None
     try:
         server.start()
-        code = a.code or live.setup_inquiry(server.env())[0]
-        probe = live.Probe(server.pids) if server.pids else None
+        code = a.code or servers.setup_inquiry(server.env())[0]
+        probe = measure.Probe(server.pids) if server.pids else None
         if a.profile and server.pids:
             spy = start_profiler(server.pids[0], a.profile)
         if probe:

@@ -37,7 +37,9 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 
 from .harness import manage_or_exit, superuser
-from .live import EmbeddedServer, Probe, bulk_join, log, machine, open_socket, raise_open_file_limit
+from .live.clients import open_socket
+from .live.measure import Probe, log, machine, raise_open_file_limit
+from .live.servers import EmbeddedServer, bulk_join
 from .workspace import BUILD, CHROMIUM, profile_report
 
 ROOT = Path(__file__).resolve().parents[1]

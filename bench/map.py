@@ -26,17 +26,9 @@ import time
 
 from .harness import on_embedded_server
 from .harness import wait_for as until
-from .live import (
-    ERROR_RE,
-    SEQ_RE,
-    THEME_RE,
-    Probe,
-    dist_ms,
-    log,
-    machine,
-    open_socket,
-    raise_open_file_limit,
-)
+from .live.clients import open_socket
+from .live.frames import ERROR_RE, SEQ_RE, THEME_RE
+from .live.measure import Probe, dist_ms, log, machine, raise_open_file_limit
 
 POST_RE = re.compile(r"Map bench post (\d+)\b")
 LINKS_RE = re.compile(r'id="map-link-count"[^>]*>(\d+)<')

@@ -30,7 +30,8 @@ from playwright.sync_api import expect, sync_playwright
 
 from .harness import manage_or_exit as run
 from .harness import superuser
-from .live import EmbeddedServer, open_socket
+from .live.clients import open_socket
+from .live.servers import EmbeddedServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"

@@ -22,14 +22,8 @@ import sys
 import time
 
 from .harness import BOX, on_embedded_server, wait_for
-from .live import (
-    Probe,
-    dist_ms,
-    log,
-    machine,
-    open_socket,
-    raise_open_file_limit,
-)
+from .live.clients import open_socket
+from .live.measure import Probe, dist_ms, log, machine, raise_open_file_limit
 
 TSEQ_RE = re.compile(r'^<div id="lw-tseq"[^>]*data-table="(\d+)"')
 TOKEN_RE = re.compile(r"tablebench-(\d+)-")

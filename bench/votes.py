@@ -25,17 +25,9 @@ import sys
 import time
 
 from .harness import BOX, on_embedded_server, wait_for
-from .live import (
-    ERROR_RE,
-    SEQ_RE,
-    Facilitator,
-    Probe,
-    dist_ms,
-    log,
-    machine,
-    open_socket,
-    raise_open_file_limit,
-)
+from .live.clients import Facilitator, open_socket
+from .live.frames import ERROR_RE, SEQ_RE
+from .live.measure import Probe, dist_ms, log, machine, raise_open_file_limit
 
 LEFT_RE = re.compile(r'<div id="lw-mine"[^>]*data-left="(\d+)"')
 AUTHOR_RE = re.compile(r'id="card-(\d+)" data-card="\d+" data-cid="00000000-0000-4000-8000-(\d{12})"')

@@ -21,7 +21,7 @@ from playwright.sync_api import sync_playwright
 
 from .harness import manage_or_exit as run
 from .harness import superuser
-from .live import EmbeddedServer
+from .live.servers import EmbeddedServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"

@@ -1,4 +1,4 @@
-"""A minimal websocket client for the load benchmark's many sockets (``bench/live.py``).
+"""A minimal websocket client for the load benchmark's many sockets (``bench/live/``).
 
 One ``asyncio.Protocol`` per socket: the HTTP/1.1 Upgrade handshake (Origin and Cookie headers, the
 Sec-WebSocket-Accept check), then the server's frames parsed straight from ``data_received`` and handed

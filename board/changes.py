@@ -18,7 +18,7 @@ from sessions.events import notify_participant
 
 from . import render
 from .models import Card
-from .nextsteps.render import own_parts_after_redraw
+from .nextsteps.render import mine_htmls, own_parts_after_redraw
 
 
 @contextmanager
@@ -56,9 +56,18 @@ def publish(inquiry, kind, op, data, fragments):
 
 def _tell_own_parts(inquiry):
     """The live region was drawn afresh for participants, blank of anyone's own part (what they signed
-    up to and proposed, their private link, contact and connections): each who has one gets it back."""
-    for participant_id, html in own_parts_after_redraw(inquiry).items():
-        notify_participant(inquiry.pk, participant_id, html, after=inquiry.seq)
+    up to and proposed, their private link, contact and connections): each who has one gets it back.
+    Their parts are read here, for all of them at once, at this change's state; they are drawn and sent
+    once it has committed, so a room of a thousand does not hold the inquiry's lock while they are drawn."""
+    parts = own_parts_after_redraw(inquiry)
+    if parts:
+        inquiry_id, seq = inquiry.pk, inquiry.seq
+        transaction.on_commit(lambda: _send_own_parts(inquiry_id, seq, parts), robust=True)
+
+
+def _send_own_parts(inquiry_id, seq, parts):
+    for participant_id, html in mine_htmls(parts).items():
+        notify_participant(inquiry_id, participant_id, html, after=seq)
 
 
 def column(inquiry, theme_id):

@@ -15,7 +15,9 @@ many private frames went out.
     .venv/bin/python -m bench.redraw                      # 100 and 1,000 participants
     .venv/bin/python -m bench.redraw --participants 100 1000 5000 --repeat 5
 
-A throwaway SQLite file (WAL, as the server uses) in a temporary directory; nothing else is touched."""
+It measures the code it runs on: for a before/after, run the same file on both checkouts (docs/benchmarks.md
+says which). A throwaway SQLite file (WAL, as the server uses) in a temporary directory; nothing else is
+touched."""
 
 import argparse
 import statistics

@@ -1,14 +1,11 @@
 """Every change to contributions and themes: check (validate, authorise), do (one transaction),
-notify (broadcast on commit, through sessions.events.publish). Views and the consumer call these."""
+notify (broadcast on commit, through ``board.changes.publish``). Views and the consumer call these."""
 
-import re
-from collections import defaultdict
-from contextlib import contextmanager
 from datetime import timedelta
 from functools import wraps
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -19,27 +16,22 @@ from inquiry.access import (
     require_facilitator,
     require_open_inquiry,
     require_participant,
+    require_room_open,
     round_of,
 )
-from inquiry.models import Inquiry, Participant, Round
+from inquiry.models import Participant, Round
 from sessions import events
 from sessions.events import notify_participant
 from sessions.protocol import error_frame
 
 from . import render, safeguarding
+from .changes import changing, column, expire_timer_if_due, publish, tell_authors
 from .models import Card, Dot, MapLink, NextStep, Reaction, Theme, Vote, next_colour
+from .nextsteps import actions as nextsteps_actions
+from .nextsteps import render as steps_render
+from .systemmap import actions as systemmap_actions
 from .systemmap import render as map_render
-
-
-@contextmanager
-def changing(inquiry_id):
-    """One transaction holding the inquiry's row lock: changes to one inquiry happen one at a time, in
-    sequence order (SQLite's IMMEDIATE transactions give the same on the embedded default)."""
-    with transaction.atomic():
-        inquiry = Inquiry.objects.select_for_update().filter(pk=inquiry_id).first()
-        if inquiry is None:
-            raise Refused("not_found", "This inquiry no longer exists.")
-        yield inquiry
+from .tables import actions as tables_actions
 
 
 def _card(inquiry, card_id):
@@ -76,31 +68,6 @@ def _next_position(queryset):
 # Contributions ----------------------------------------------------------------------------------------------
 
 
-def expire_timer_if_due(inquiry):
-    """A timer set to close its round closes it once time is up, whoever acts first after that."""
-    from inquiry.actions import close_round_for_timer
-
-    if inquiry.timer_ends_at and inquiry.timer_closes_round and inquiry.timer_ends_at <= timezone.now():
-        close_round_for_timer(inquiry)
-
-
-def _require_room_open(inquiry):
-    if inquiry.paused:
-        raise Refused("paused", "The facilitator has paused the room: posting is back when they resume.")
-
-
-def open_round_of_kind(inquiry, kind, refusal):
-    """The current round, if participants may act in it: of this ``kind`` (else ``refusal``), open, and
-    the room not paused (the systems map's links, next steps' proposals)."""
-    current = inquiry.current_round
-    if current is None or current.kind != kind:
-        raise Refused("forbidden", refusal)
-    if not current.is_open:
-        raise Refused("round_closed", "This round is closed: nothing more can be added to it.")
-    _require_room_open(inquiry)
-    return current
-
-
 def _screen(card, inquiry):
     """Set a post's status from the safeguarding check and the inquiry's pre-moderation setting.
     Edits are screened again: an approved card edited under pre-moderation waits for approval again."""
@@ -113,77 +80,15 @@ def _screen(card, inquiry):
         card.status, card.held_reason = Card.VISIBLE, ""
 
 
-# A participants' column rendered whole (a theme's or the unsorted one) in an event's HTML.
-_COLUMN = re.compile(r'id="cards-(?:unsorted|theme-(\d+))"')
-# A participant's own part of next steps, in an event's HTML: the whole live region, drawn for the room.
-_OWN_PART = 'id="my-steps-state"'
-
-
-def publish(inquiry, kind, op, data, fragments):
-    """``sessions.events.publish``, and then: where the participants' HTML re-renders whole columns (a
-    theme renamed, the board after a vote opens...), it leaves out the cards only their authors may see
-    (silent writing, pre-moderation), so those authors get them back in place; where it re-renders the
-    whole live region, it leaves out each participant's own part of next steps, so they get that back
-    too. Every change goes through here (``inquiry.actions`` too)."""
-    event = events.publish(inquiry, kind, op, data, fragments)
-    columns = _COLUMN.findall(fragments[render.PARTICIPANT_KIND])
-    if columns:
-        _tell_authors(inquiry, {int(pk) for pk in columns if pk}, unsorted="" in columns)
-    if _OWN_PART in fragments[render.PARTICIPANT_KIND]:
-        _tell_own_parts(inquiry)
-    return event
-
-
-def _tell_own_parts(inquiry):
-    """The live region was drawn afresh for participants, blank of anyone's own part (what they signed
-    up to and proposed, their private link, contact and connections): each who has one gets it back."""
-    from .nextsteps.render import own_parts_after_redraw
-
-    for participant_id, html in own_parts_after_redraw(inquiry).items():
-        notify_participant(inquiry.pk, participant_id, html, after=inquiry.seq)
-
-
-def _column(inquiry, theme_id):
-    """A column's cards in order (``theme_id`` None: unsorted)."""
-    return list(Card.objects.filter(inquiry=inquiry, theme_id=theme_id).order_by("position", "pk"))
-
-
 def _tell_author(inquiry, card, context, siblings=None, last=False):
     """The author sees their own card even where others cannot (silent writing, queues), in its place
     (``siblings``: its column's cards in order, when known; ``last``: it is its column's last)."""
     if card.public or card.status == Card.HIDDEN:
         return
     if siblings is None and not last:
-        siblings = _column(inquiry, card.theme_id)
+        siblings = column(inquiry, card.theme_id)
     html = render.card_placed(card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id)
     notify_participant(inquiry.pk, card.author_id, html, after=inquiry.seq)
-
-
-def _tell_authors(inquiry, theme_ids, unsorted=False):
-    """Columns were re-rendered for participants, which leaves out the cards only their authors may see
-    (silent writing, queues), or such cards moved: put those back on their authors' screens, in place,
-    one frame each."""
-    where = Q(theme_id__in=theme_ids)
-    if unsorted:
-        where |= Q(theme__isnull=True)
-    own = (
-        Card.objects.filter(where, inquiry=inquiry)
-        .exclude(status=Card.HIDDEN)
-        .exclude(status=Card.VISIBLE, silent=False)
-        .select_related("author", "round")
-        .order_by("-position", "-pk")  # last first: each goes before a neighbour already back in place
-    )
-    columns, frames, context = {}, defaultdict(str), None
-    for card in own:
-        context = context or render.base_context(inquiry)
-        if card.theme_id not in columns:
-            columns[card.theme_id] = _column(inquiry, card.theme_id)
-        siblings = columns[card.theme_id]
-        frames[card.author_id] += render.card_placed(
-            card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id
-        )
-    for author, html in frames.items():
-        notify_participant(inquiry.pk, author, html, after=inquiry.seq)
 
 
 def post_card(actor, client_id, text):
@@ -251,7 +156,7 @@ def _post_one(actor, inquiry, client_id, text):
         return existing, False
     require_open_inquiry(inquiry)
     limits.take_post(participant.pk)
-    _require_room_open(inquiry)
+    require_room_open(inquiry)
     current = inquiry.current_round
     if current is None:
         raise Refused("no_round", "The facilitator has not opened a round yet.")
@@ -278,7 +183,7 @@ def _post_one(actor, inquiry, client_id, text):
 def edit_card(actor, card_id, text):
     with changing(actor.inquiry_id) as inquiry:
         card = _own_open_card(actor, inquiry, card_id)
-        _require_room_open(inquiry)
+        require_room_open(inquiry)
         if card.text == text:
             return card
         before = render.visibility(card)
@@ -298,7 +203,7 @@ def edit_card(actor, card_id, text):
 def delete_card(actor, card_id):
     with changing(actor.inquiry_id) as inquiry:
         card = _own_open_card(actor, inquiry, card_id)
-        _require_room_open(inquiry)
+        require_room_open(inquiry)
         theme = card.theme
         on_map = card.map_nodes.exists()
         # What the author took back is kept nowhere: not in the stored changes a screen catching up is
@@ -375,7 +280,7 @@ def move_card(actor, card_id, theme_id, position=None):
         if target is None:
             _tell_author(inquiry, card, context, last=True)
         else:
-            _tell_authors(inquiry, {target.pk})
+            tell_authors(inquiry, {target.pk})
         return card
 
 
@@ -445,9 +350,7 @@ def merge_theme(actor, theme_id, into_id):
             card.theme = into
             card.position = start + offset
         Card.objects.bulk_update(moving, ["theme", "position"])
-        from .systemmap.actions import theme_merging
-
-        theme_merging(inquiry, theme, into)  # its links on the map move to ``into``
+        systemmap_actions.theme_merging(inquiry, theme, into)  # its links on the map move to ``into``
         theme.delete()
         context = render.base_context(inquiry)
         fragments = render.for_each_kind(
@@ -634,14 +537,10 @@ def erase_participant(actor):
             fragments = render.with_lens(fragments, inquiry)
         # The systems map and next steps: the links they drew, the actions they proposed, their sign-ups
         # and any contact they shared go too (board/systemmap, board/nextsteps).
-        from .nextsteps.actions import erase_participant_parts
-        from .systemmap.actions import erase_links
-        from .tables.actions import erase_participant_parts as erase_table_parts
-
         for more in (
-            erase_links(inquiry, participant),
-            erase_participant_parts(inquiry, participant),
-            erase_table_parts(inquiry, participant),  # board/tables
+            systemmap_actions.erase_links(inquiry, participant),
+            nextsteps_actions.erase_participant_parts(inquiry, participant),
+            tables_actions.erase_participant_parts(inquiry, participant),
         ):
             fragments = {kind: html + more.get(kind, "") for kind, html in fragments.items()}
         publish(inquiry, "participant", "erase", {"participant": participant.pk, **counts}, fragments)
@@ -739,8 +638,6 @@ def accept_suggestions(actor, themes, placements):
 
 
 def _vote_changed(inquiry, op, data):
-    from .nextsteps import render as steps_render
-
     fragments = render.with_lens(
         render.for_each_kind(
             lambda kind: (
@@ -818,9 +715,6 @@ def reveal_vote(actor):
 
 def _vote_item(inquiry, vote, card_id, theme_id, more=None):
     """The card, theme, map link or next step a dot is for, if this vote is on it."""
-    from .nextsteps import actions as nextsteps_actions
-    from .systemmap import actions as systemmap_actions
-
     more = more or {}
     if vote.target == Vote.LEVERAGE:
         if card_id is not None or more.get("step") is not None:

@@ -5,7 +5,8 @@ sequence number), notify (one event), like every other change (board/actions.py)
 from inquiry.access import Refused, require_facilitator
 
 from . import render
-from .actions import _tell_authors, _theme, changing, publish
+from .actions import _theme
+from .changes import changing, publish, tell_authors
 from .models import Card, Dot, Reaction
 
 # The most cards one move takes (a whole event's worth); the protocol refuses longer lists.
@@ -48,7 +49,7 @@ def move_cards(actor, card_ids, theme_id, position=None):
             fragments,
         )
         # Cards only their authors see (silent writing, queues) are placed by their own frames.
-        _tell_authors(inquiry, {target.pk} if target else set(), unsorted=target is None)
+        tell_authors(inquiry, {target.pk} if target else set(), unsorted=target is None)
         return cards
 
 

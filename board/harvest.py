@@ -391,8 +391,8 @@ def unpublish(actor, inquiry):
 def _published(actor, inquiry, published):
     """The harvest goes public (or stops being); the phones of a closed inquiry link to it (or stop):
     the round banner says so (templates/board/board.html#inquiry-closed)."""
-    from .actions import changing
-    from .actions import publish as broadcast
+    from .changes import changing
+    from .changes import publish as broadcast
     from .render import round_banner
 
     with changing(inquiry.pk) as locked:

@@ -201,3 +201,20 @@ def round_of(inquiry, round_id):
     if found is None:
         raise Refused("not_found", "There is no such round in this inquiry.")
     return found
+
+
+def require_room_open(inquiry):
+    if inquiry.paused:
+        raise Refused("paused", "The facilitator has paused the room: posting is back when they resume.")
+
+
+def open_round_of_kind(inquiry, kind, refusal):
+    """The current round, if participants may act in it: of this ``kind`` (else ``refusal``), open, and
+    the room not paused (the systems map's links, next steps' proposals)."""
+    current = inquiry.current_round
+    if current is None or current.kind != kind:
+        raise Refused("forbidden", refusal)
+    if not current.is_open:
+        raise Refused("round_closed", "This round is closed: nothing more can be added to it.")
+    require_room_open(inquiry)
+    return current

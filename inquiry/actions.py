@@ -10,10 +10,12 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from board import render
-from board.actions import changing, publish
-from board.models import Card, Theme, Vote
+from board.changes import changing, close_round_for_timer, publish
+from board.models import Card, NextStep, Theme, Vote
+from board.nextsteps import render as steps_render
 from board.nextsteps.actions import keep_private_pages
-from board.tables.actions import close_with_inquiry
+from board.systemmap import render as map_render
+from board.tables.actions import close_with_inquiry, seat_latecomer
 from board.tables.models import Breakout
 from sessions.events import disconnect_participant
 from sessions.models import Presence
@@ -50,9 +52,7 @@ def join(inquiry, *, display_name, sector):
     name = display_name.strip()
     participant = Participant.objects.create(inquiry=inquiry, display_name=name, sector=sector)
     if _open_breakouts.first(code=inquiry.code) is not None:
-        from board.tables.actions import seat_latecomer  # late joiners sit at a table when tables are open
-
-        seat_latecomer(inquiry.pk, participant.pk)
+        seat_latecomer(inquiry.pk, participant.pk)  # late joiners sit at a table when tables are open
     return participant
 
 
@@ -122,9 +122,6 @@ def set_phase(actor, round_id, phase):
 def set_round_kind(actor, round_id, kind):
     """What participants do in a round: contributions, link themes on the systems map, or propose the
     next steps. The map and next-steps sections of every screen follow."""
-    from board.nextsteps import render as steps_render
-    from board.systemmap import render as map_render
-
     with steering(actor, "round.kind") as (inquiry, notes):
         target = round_of(inquiry, round_id)
         target.kind = kind
@@ -137,20 +134,6 @@ def set_round_kind(actor, round_id, kind):
         }
         publish(inquiry, "round", "kind", {"round": target.pk, "kind": kind}, fragments)
         return target
-
-
-def close_round_for_timer(inquiry):
-    """Time is up on a timer set to close its round (inside a change already holding the lock)."""
-    closing = inquiry.current_round
-    inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
-    inquiry.save(update_fields=["timer_ends_at", "timer_closes_round"])
-    publish(inquiry, "timer", "expire", {}, render.room_changed(inquiry, "timer"))
-    if closing is not None and closing.is_open:
-        closing.phase = Round.CLOSED
-        closing.save(update_fields=["phase"])
-        revealed = Card.objects.filter(round=closing, silent=True).update(silent=False)
-        fragments = render.live_for_all(inquiry) if revealed else render.round_banner(inquiry)
-        publish(inquiry, "round", "phase", {"round": closing.pk, "phase": Round.CLOSED}, fragments)
 
 
 def expire_timer(inquiry_id, deadline):
@@ -204,8 +187,6 @@ def move_round(actor, round_id, position):
 def delete_round(actor, round_id):
     """Take a round off the agenda. Only an empty one: its cards, proposals and votes would go with it,
     so a round that holds any is refused with what it holds (nothing is lost silently)."""
-    from board.models import NextStep, Vote
-
     with steering(actor, "round.delete") as (inquiry, notes):
         target = round_of(inquiry, round_id)
         if target.pk == inquiry.current_round_id:

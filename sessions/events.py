@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 def publish(inquiry, kind, op, data, fragments):
     """Record one change of ``inquiry`` and broadcast it once the transaction commits.
 
-    ``inquiry`` must have been locked by the caller's transaction (``board.actions.changing``), so that
+    ``inquiry`` must have been locked by the caller's transaction (``board.changes.changing``), so that
     sequence order is commit order. ``fragments`` maps role kind ("participant", "facilitator") to the
     HTML every screen of that kind applies."""
     assert (kind, op) in EVENTS, f"{kind}.{op} is not a declared event"

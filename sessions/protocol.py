@@ -675,6 +675,14 @@ def step_ack_frame(client_id, step_id):
     )
 
 
+def tack_frame(client_id, card_id):
+    """Told to the author only: their post at a table with this client id is stored (or was already: a
+    resend), so the page stops sending it again (static/linewalk/sender.js)."""
+    return format_html(
+        '<div id="lw-tack" hx-swap-oob="true" data-ack="{}" data-tcard="{}" hidden></div>', client_id, card_id
+    )
+
+
 # The phone's heartbeat (static/linewalk/heartbeat.js): sent when the socket has been quiet for a moment,
 # in exactly this form, and answered at once with PONG, before the message is counted or parsed (so a
 # phone's heartbeat never spends the participant's message allowance). A socket is answered at most once

@@ -8,11 +8,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from board.actions import changing, open_round_of_kind, publish
+from board.changes import changing, publish
 from board.models import Theme
 from board.systemmap import render as map_render
 from inquiry import audit, limits
-from inquiry.access import Refused, require_facilitator, require_participant
+from inquiry.access import Refused, open_round_of_kind, require_facilitator, require_participant
 from inquiry.models import Round
 from sessions import events
 from sessions.events import notify_participant
@@ -188,7 +188,7 @@ def keep_private_pages(inquiry):
     """At the close: everyone who signed up to or proposed an action gets a private page if they have none
     yet (sign-ups imported, or made before pages came with them). Inside the caller's change, before the
     close is published: the close draws the live region afresh, which gives each of them their own part
-    back, with its link (``board.actions.publish``)."""
+    back, with its link (``board.changes.publish``)."""
     from inquiry.models import Participant
 
     own = Participant.objects.filter(inquiry=inquiry, removed=False)

@@ -3,11 +3,11 @@ actions, their sign-up counts by sector and the dots; a participant's own choice
 to, their contact and whom it goes to, the contacts they may see) travel in private frames only."""
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 
 from board import render as board_render
 from board.harvest import participants_by_sector
@@ -172,21 +172,30 @@ def consents_changed(inquiry):
 
 def mine(inquiry, participant_id):
     """One participant's own part: what they signed up to and proposed, their contact, their connections."""
-    participant = Participant.objects.get(pk=participant_id)
-    contact = Contact.objects.filter(participant=participant).first()
+    return mine_of([Participant.objects.get(pk=participant_id)])[participant_id]
+
+
+def mine_of(participants):
+    """``mine`` for several participants (``Participant`` rows) at once, in a few queries however many
+    they are: {participant id: their own part}."""
+    ids = [participant.pk for participant in participants]
+    signed, own = defaultdict(list), defaultdict(list)
+    rows = SignUp.objects.filter(participant_id__in=ids).order_by("step_id")
+    for participant_id, step_id in rows.values_list("participant_id", "step_id"):
+        signed[participant_id].append(step_id)
+    rows = NextStep.objects.filter(author_id__in=ids).order_by("pk")
+    for participant_id, step_id in rows.values_list("author_id", "pk"):
+        own[participant_id].append(step_id)
+    contacts = {contact.participant_id: contact for contact in Contact.objects.filter(participant_id__in=ids)}
+    connections = connections_of(participants)
     return {
-        "signed": json.dumps(
-            list(
-                SignUp.objects.filter(participant=participant)
-                .order_by("step_id")
-                .values_list("step_id", flat=True)
-            )
-        ),
-        "own": json.dumps(
-            list(NextStep.objects.filter(author=participant).order_by("pk").values_list("pk", flat=True))
-        ),
-        "contact": contact,
-        "connections": connections_of(participant),
+        pk: {
+            "signed": json.dumps(signed[pk]),
+            "own": json.dumps(own[pk]),
+            "contact": contacts.get(pk),
+            "connections": connections[pk],
+        }
+        for pk in ids
     }
 
 
@@ -204,10 +213,11 @@ def has_own_part(participant, cards=True):
 
 
 def own_parts_after_redraw(inquiry):
-    """{participant id: their own part, as ``mine_html``} for everyone whose part is not the room's blank
-    one: a change that draws the whole live region afresh (a reveal, a round added, the close) draws it
-    as the room sees it, which wipes each participant's own part off their screen. A card in a theme
-    makes a part only while someone shares a contact with the theme's other sectors."""
+    """{participant id: their own part, as ``mine``} for everyone whose part is not the room's blank one:
+    a change that draws the whole live region afresh (a reveal, a round added, the close) draws it as the
+    room sees it, which wipes each participant's own part off their screen. Read for all of them at once,
+    inside the change; ``mine_htmls`` draws them (after the commit: nothing there reads the database). A
+    card in a theme makes a part only while someone shares a contact with the theme's other sectors."""
     shared_by_theme = (
         Contact.objects.filter(
             participant__inquiry=inquiry, participant__removed=False, with_theme_sectors=True
@@ -218,7 +228,46 @@ def own_parts_after_redraw(inquiry):
     people = Participant.objects.filter(inquiry=inquiry, removed=False).filter(
         has_own_part(OuterRef("pk"), cards=shared_by_theme)
     )
-    return {pk: mine_html(inquiry, pk) for pk in people.order_by("pk").values_list("pk", flat=True)}
+    return mine_of(list(people.order_by("pk")))
+
+
+# A participant's own parts, as out-of-band swaps: (partial, what of ``mine`` it shows). Two participants
+# whose ``mine`` agree on what a partial shows get the same HTML from it, so it is drawn once for both.
+MINE_PARTS = (
+    ("my-steps-state", lambda mine: (mine["signed"], mine["own"])),
+    ("my-private", lambda mine: mine["contact"].token if mine["contact"] else None),
+    (
+        "my-connections",
+        lambda mine: tuple(
+            (c.participant_id, c.name, c.sector, c.contact, tuple(c.via)) for c in mine["connections"]
+        ),
+    ),
+    (
+        "my-contact",
+        lambda mine: (
+            (mine["contact"].text, mine["contact"].with_signups, mine["contact"].with_theme_sectors)
+            if mine["contact"]
+            else None
+        ),
+    ),
+)
+
+
+def mine_htmls(parts, contact=True):
+    """{participant id: their own parts as out-of-band swaps} from {participant id: ``mine``}, each partial
+    drawn once per distinct content it shows (in a room, many share a blank contact form or the same
+    connections). ``contact``: their own contact form too (see ``mine_html``)."""
+    pieces = MINE_PARTS if contact else MINE_PARTS[:-1]
+    templates = {name: get_template(f"board/next_steps.html#{name}") for name, _ in pieces}
+    drawn = {}
+
+    def draw(name, shows, mine):
+        key = (name, shows(mine))
+        if key not in drawn:
+            drawn[key] = templates[name].render({"steps_mine": mine, "oob": True})
+        return drawn[key]
+
+    return {pk: "".join(draw(name, shows, mine) for name, shows in pieces) for pk, mine in parts.items()}
 
 
 _blank = []
@@ -227,15 +276,12 @@ _blank = []
 def blank_mine_html():
     """``mine_html`` of a participant with no part of their own (see ``has_own_part``): the same for all."""
     if not _blank:
-        ctx = {"steps_mine": {"signed": "[]", "own": "[]", "contact": None, "connections": []}, "oob": True}
-        parts = ("my-steps-state", "my-private", "my-connections", "my-contact")
-        _blank.append("".join(render_to_string(f"board/next_steps.html#{name}", ctx) for name in parts))
+        blank = {"signed": "[]", "own": "[]", "contact": None, "connections": []}
+        _blank.append(mine_htmls({None: blank})[None])
     return _blank[0]
 
 
 def mine_html(inquiry, participant_id, contact=True):
     """A participant's own parts as out-of-band swaps. ``contact``: their own contact form too (left out
     when someone else's change only alters what they may see, so a form they are filling in stays)."""
-    ctx = {"steps_mine": mine(inquiry, participant_id), "oob": True}
-    parts = ("my-steps-state", "my-private", "my-connections") + (("my-contact",) if contact else ())
-    return "".join(render_to_string(f"board/next_steps.html#{name}", ctx) for name in parts)
+    return mine_htmls({participant_id: mine(inquiry, participant_id)}, contact)[participant_id]

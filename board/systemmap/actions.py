@@ -3,10 +3,16 @@ notify (one event, the map re-drawn per kind of screen), like every other change
 
 from django.db.models import Q
 
-from board.actions import changing, open_round_of_kind, publish
+from board.changes import changing, publish
 from board.models import Card, Theme
 from inquiry import audit, limits
-from inquiry.access import FACILITATOR, Refused, require_facilitator, require_participant
+from inquiry.access import (
+    FACILITATOR,
+    Refused,
+    open_round_of_kind,
+    require_facilitator,
+    require_participant,
+)
 from inquiry.models import Round
 from sessions import events
 

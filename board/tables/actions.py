@@ -17,7 +17,7 @@ from django.utils.html import format_html
 
 from board import render as board_render
 from board import safeguarding
-from board.actions import changing, publish
+from board.changes import changing, publish
 from board.models import Card
 from inquiry import audit, limits
 from inquiry.access import (
@@ -32,6 +32,7 @@ from inquiry.access import (
 )
 from inquiry.compiled import Compiled
 from inquiry.models import Inquiry, Participant
+from sessions.protocol import tack_frame
 
 from . import recipes, seating
 from . import render as tables_render
@@ -349,12 +350,6 @@ def _inquiry(actor):
 
 def _touched(table, op):
     publish_table(table, op, active=True)
-
-
-def tack_frame(client_id, card_id):
-    return format_html(
-        '<div id="lw-tack" hx-swap-oob="true" data-ack="{}" data-tcard="{}" hidden></div>', client_id, card_id
-    )
 
 
 # The seat a participant posts from, with its table (row-locked: the sequence number read with it is the

@@ -1,0 +1,125 @@
+"""What every change to an inquiry is made of, below the actions that make them (``board.actions``,
+``inquiry.actions`` and the capabilities' own: tables, the systems map, next steps): the inquiry's lock
+(``changing``), publishing a change with its sequence number (``publish``), and a timer that closes its
+round once time is up. The actions modules import this one, never each other for these."""
+
+import re
+from collections import defaultdict
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from inquiry.access import Refused
+from inquiry.models import Inquiry, Round
+from sessions import events
+from sessions.events import notify_participant
+
+from . import render
+from .models import Card
+from .nextsteps.render import mine_htmls, own_parts_after_redraw
+
+
+@contextmanager
+def changing(inquiry_id):
+    """One transaction holding the inquiry's row lock: changes to one inquiry happen one at a time, in
+    sequence order (SQLite's IMMEDIATE transactions give the same on the embedded default)."""
+    with transaction.atomic():
+        inquiry = Inquiry.objects.select_for_update().filter(pk=inquiry_id).first()
+        if inquiry is None:
+            raise Refused("not_found", "This inquiry no longer exists.")
+        yield inquiry
+
+
+# A participants' column rendered whole (a theme's or the unsorted one) in an event's HTML.
+_COLUMN = re.compile(r'id="cards-(?:unsorted|theme-(\d+))"')
+# A participant's own part of next steps, in an event's HTML: the whole live region, drawn for the room.
+_OWN_PART = 'id="my-steps-state"'
+
+
+def publish(inquiry, kind, op, data, fragments):
+    """``sessions.events.publish`` (the sequence number, the stored event, the broadcast on commit), and
+    then what only the board knows: where the participants' HTML re-renders whole columns (a theme
+    renamed, the board after a vote opens...), it leaves out the cards only their authors may see (silent
+    writing, pre-moderation), so those authors get them back in place; where it re-renders the whole live
+    region, it leaves out each participant's own part of next steps, so they get that back too. Every
+    change goes through here, not through ``sessions.events.publish`` directly."""
+    event = events.publish(inquiry, kind, op, data, fragments)
+    columns = _COLUMN.findall(fragments[render.PARTICIPANT_KIND])
+    if columns:
+        tell_authors(inquiry, {int(pk) for pk in columns if pk}, unsorted="" in columns)
+    if _OWN_PART in fragments[render.PARTICIPANT_KIND]:
+        _tell_own_parts(inquiry)
+    return event
+
+
+def _tell_own_parts(inquiry):
+    """The live region was drawn afresh for participants, blank of anyone's own part (what they signed
+    up to and proposed, their private link, contact and connections): each who has one gets it back.
+    Their parts are read here, for all of them at once, at this change's state; they are drawn and sent
+    once it has committed, so a room of a thousand does not hold the inquiry's lock while they are drawn."""
+    parts = own_parts_after_redraw(inquiry)
+    if parts:
+        inquiry_id, seq = inquiry.pk, inquiry.seq
+        transaction.on_commit(lambda: _send_own_parts(inquiry_id, seq, parts), robust=True)
+
+
+def _send_own_parts(inquiry_id, seq, parts):
+    for participant_id, html in mine_htmls(parts).items():
+        notify_participant(inquiry_id, participant_id, html, after=seq)
+
+
+def column(inquiry, theme_id):
+    """A column's cards in order (``theme_id`` None: unsorted)."""
+    return list(Card.objects.filter(inquiry=inquiry, theme_id=theme_id).order_by("position", "pk"))
+
+
+def tell_authors(inquiry, theme_ids, unsorted=False):
+    """Columns were re-rendered for participants, which leaves out the cards only their authors may see
+    (silent writing, queues), or such cards moved: put those back on their authors' screens, in place,
+    one frame each."""
+    where = Q(theme_id__in=theme_ids)
+    if unsorted:
+        where |= Q(theme__isnull=True)
+    own = (
+        Card.objects.filter(where, inquiry=inquiry)
+        .exclude(status=Card.HIDDEN)
+        .exclude(status=Card.VISIBLE, silent=False)
+        .select_related("author", "round")
+        .order_by("-position", "-pk")  # last first: each goes before a neighbour already back in place
+    )
+    columns, frames, context = {}, defaultdict(str), None
+    for card in own:
+        context = context or render.base_context(inquiry)
+        if card.theme_id not in columns:
+            columns[card.theme_id] = column(inquiry, card.theme_id)
+        siblings = columns[card.theme_id]
+        frames[card.author_id] += render.card_placed(
+            card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id
+        )
+    for author, html in frames.items():
+        notify_participant(inquiry.pk, author, html, after=inquiry.seq)
+
+
+# Timers ------------------------------------------------------------------------------------------------
+
+
+def expire_timer_if_due(inquiry):
+    """A timer set to close its round closes it once time is up, whoever acts first after that."""
+    if inquiry.timer_ends_at and inquiry.timer_closes_round and inquiry.timer_ends_at <= timezone.now():
+        close_round_for_timer(inquiry)
+
+
+def close_round_for_timer(inquiry):
+    """Time is up on a timer set to close its round (inside a change already holding the lock)."""
+    closing = inquiry.current_round
+    inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
+    inquiry.save(update_fields=["timer_ends_at", "timer_closes_round"])
+    publish(inquiry, "timer", "expire", {}, render.room_changed(inquiry, "timer"))
+    if closing is not None and closing.is_open:
+        closing.phase = Round.CLOSED
+        closing.save(update_fields=["phase"])
+        revealed = Card.objects.filter(round=closing, silent=True).update(silent=False)
+        fragments = render.live_for_all(inquiry) if revealed else render.round_banner(inquiry)
+        publish(inquiry, "round", "phase", {"round": closing.pk, "phase": Round.CLOSED}, fragments)

@@ -809,6 +809,20 @@ def not_saved(key=None):
     return error_frame("unavailable", message, action=action)
 
 
+def info_frame(message):
+    """Told to the sender only, in the page's status region: what their change did, when nothing else on
+    their screen shows it (an email given to their table's host, or withdrawn)."""
+    return format_html('<div id="lw-status" hx-swap-oob="innerHTML"><p class="info">{}</p></div>', message)
+
+
+def table_seq_frame(table_id, seq):
+    """Heads each table's frame: which table and its sequence number, so a phone drops a frame older than
+    one it already shows (static/linewalk/tables.js; sessions/tablefeed.py sends them in order)."""
+    return format_html(
+        '<div id="lw-tseq" hx-swap-oob="true" data-table="{}" data-seq="{}" hidden></div>', table_id, seq
+    )
+
+
 def error_frame(code, message, client_id=None, action=None):
     """Told to the sender only, in the page's status region (role=status, so it is announced). A refusal
     of a message that carried a ``client_id`` (a post) names it, so the page can stop resending it; one

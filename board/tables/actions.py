@@ -13,7 +13,6 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
-from django.utils.html import format_html
 
 from board import render as board_render
 from board import safeguarding
@@ -32,7 +31,7 @@ from inquiry.access import (
 )
 from inquiry.compiled import Compiled
 from inquiry.models import Inquiry, Participant
-from sessions.protocol import tack_frame
+from sessions.protocol import info_frame, tack_frame
 
 from . import recipes, seating
 from . import render as tables_render
@@ -774,17 +773,13 @@ def set_email(actor, email):
         participant = require_participant(actor, _inquiry(actor), after_close=not email)
         if not email:
             TableEmail.objects.filter(participant=participant).delete()
-            return Replied(None, _said("Your email is withdrawn: the table list no longer shows it."))
+            return Replied(None, info_frame("Your email is withdrawn: the table list no longer shows it."))
         try:
             validate_email(email)
         except ValidationError:
             raise Refused("invalid_field", "That does not look like an email address.") from None
         TableEmail.objects.update_or_create(participant=participant, defaults={"email": email})
-        return Replied(None, _said("Thank you: the host can now put you in your table's breakout room."))
-
-
-def _said(text):
-    return format_html('<div id="lw-status" hx-swap-oob="innerHTML"><p class="info">{}</p></div>', text)
+        return Replied(None, info_frame("Thank you: the host can now put you in your table's breakout room."))
 
 
 def erase_participant_parts(inquiry, participant):

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from sessions.events import send_now, send_on_commit, server_loop
-from sessions.protocol import inquiry_group, table_group
+from sessions.protocol import inquiry_group, table_group, table_seq_frame
 
 from . import render
 from .models import Table
@@ -48,7 +48,7 @@ def publish_table(table, op, active=False, html=None):
         "op": op,
         "full": full,
         # Framed once for every screen of the table, led by its header (the table, its sequence number).
-        "html": render.table_header(table.pk, table.seq) + html,
+        "html": table_seq_frame(table.pk, table.seq) + html,
     }
     send_on_commit(table_group(table.pk), message)
     inquiry_id = table.breakout.inquiry_id

@@ -7,11 +7,11 @@ from collections import Counter, defaultdict
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from board import render as board_render
 from board.lens import sectors_shown_of
+from sessions.protocol import table_seq_frame
 
 from . import recipes
 from .models import Breakout, Seat, Table, TableCard, TableTheme, Topic
@@ -184,12 +184,6 @@ def card_frame(table, card, themes):
     return board_render.oob(f"table-{table.pk}-unsorted", _partial("tcard", ctx))
 
 
-def table_header(table_id, seq):
-    return format_html(
-        '<div id="lw-tseq" hx-swap-oob="true" data-table="{}" data-seq="{}" hidden></div>', table_id, seq
-    )
-
-
 # Frames many screens ask for at once (a room seated together: every phone fetches its table's board),
 # rendered once per table and sequence number, and the room's parts once per inquiry sequence number.
 _kept = {}
@@ -223,7 +217,7 @@ def phone_view(participant_id, inquiry_id):
     table = seat.table
     inner = _once(("table", table.pk, table.seq), lambda: table_html(table))
     html = _partial("phone-table", {"inner": inner, "oob": True}) + room
-    return table.pk, table.seq, table_header(table.pk, table.seq) + html
+    return table.pk, table.seq, table_seq_frame(table.pk, table.seq) + html
 
 
 def facilitator_panel(inquiry):

@@ -43,6 +43,12 @@ def test_a_phone_at_a_table_shows_the_table_its_prompt_and_cards_first(event_scr
     expect(table.locator(".tcard").first).to_be_visible()
     expect(table.locator("li.is-me")).to_have_count(1)  # their own seat, marked
     expect(table.locator("li.is-me")).to_contain_text("(NHS)")
+    # Their own four is listed first; the rest of the table after it.
+    groups = table.locator(".table-group").evaluate_all(
+        "els => els.map(e => [e.getBoundingClientRect().top, !!e.querySelector('.is-me')])"
+        ".sort((a, b) => a[0] - b[0])"
+    )
+    assert len(groups) > 1 and groups[0][1] and not any(mine for _top, mine in groups[1:]), groups
     for part in (table.locator("h2"), table.locator(".table-prompt"), table.locator(".tcard").first):
         assert within(phone, part), part
     # The step and its clock stay in view at the foot of the screen, above the room's round banner.

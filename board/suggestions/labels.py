@@ -301,9 +301,9 @@ def word_class(w: str) -> str:
         return table[w] if table[w] == "A" else table[w].lower()
     base = stem(w)
     if base != w and base in table:
-        return (
-            table[base].lower() if table[base] in "nmNA" else "v"
-        )  # "needs", "cuts": a plural, or a verb's -s
+        # "buses", "cuts": a plural, or a verb's -s
+        c = table[base]
+        return ("A" if c == "A" else c.lower()) if c in "nmNA" else "v"
     if w.endswith("ly") and len(w) > 4:
         return "r"
     for end in ("ed", "ing"):

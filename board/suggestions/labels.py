@@ -1,19 +1,22 @@
-"""Theme names a facilitator would keep: a short phrase taken from the group's own notes.
+"""Theme names a facilitator would keep: a noun phrase taken from the group's own notes.
 
-For each group, the candidates are (a) the phrases of 2-4 words that at least two of its notes contain
-(runs of words within a clause; no candidate starts or ends with a stop word; counted once per note) and
-(b) "A & B" pairs of its six most used words (the form facilitators write: "Energy & bills"), never two
-forms of one word ("Children & child") and never two words a phrase of (a) already joins ("Street & high"
-where the notes write "high street"). A candidate must be used more often in its group than in the
-batch at large, and hold no word the notes only write with a capital inside a sentence (a place or a
-person: "Manchester"). Each candidate is embedded with the suggester's encoder and scored by its cosine
-with the group's centroid (KeyBERT-style), less 0.3 x its best cosine with another group's centroid (the
-name says what sets the group apart), plus its class-based TF-IDF: the share of the group's notes that use
-it x log(notes in the batch / notes of the batch that use it), so a word many groups use ("people",
-"council") does not name one. The best candidate becomes the name, first letter capitalised,
-in the notes' most common spelling; no two themes get the same name. A group whose notes share at most
-one word is named by that word if it is not a common one ("EHCP", "retrofit"), else by the phrase of its
-notes nearest the centroid; a group with no candidate at all by the start of its representative note.
+For each group, the candidates are (a) the noun phrases of 2-4 words that at least two of its notes
+contain (runs of adjectives and nouns within a clause that end in a noun: "car dependence", "mental
+health", "TA pay"; ``noun_phrase``, the words' classes from WordNet: ``word_class``) and (b) "A & B" pairs
+of its six most used nouns (the form facilitators write: "Energy & bills"), never a verb, an adverb or a
+plain adjective ("Car & depend", "Year & different"), never two forms of one word ("Children & child") and
+never two words a phrase of (a) already joins ("Street & high" where the notes write "high street"). A
+candidate must be used more often in its group than in the batch at large, hold no word the notes only
+write with a capital inside a sentence (a place or a person: "Manchester"), and a pair's words must tell
+the groups apart: a word spread over the batch's groups like the notes themselves ("months" in a school
+room, ``_specificity`` below GENERIC) pairs with nothing. Each candidate is embedded with the suggester's
+encoder and scored by its cosine with the group's centroid (KeyBERT-style), less 0.3 x its best cosine
+with another group's centroid (the name says what sets the group apart), plus its class-based TF-IDF (the
+share of the group's notes that use it x log(notes in the batch / notes of the batch that use it)), plus
+SPEC_WEIGHT x its specificity. The best candidate becomes the name, first letter capitalised, in the notes'
+most common spelling; no two themes get the same name. A group with no such candidate is named by a lone
+uncommon noun ("EHCP", "retrofit"), else by the noun phrase of its notes (or noun they share) nearest the
+centroid, else by any run of its words.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
@@ -38,6 +42,18 @@ FALLBACK_CHARS = 40
 # themselves. On the workshop sets' names (10 seeds) keeping 12 changes no figure (docs/suggestions.md).
 CANDIDATES = 12
 PAIR_WORDS = 6  # "A & B" names are tried from the group's this many most used single words
+# Weight of a candidate's specificity (``_specificity``: how much its words say which group a note is in,
+# from the batch's own groups; a pair counts its weaker word), added to its score: a word every group uses
+# ("year", "people", "school" in a school room) makes a weak name. On the workshop sets' names (10 seeds)
+# 0.3 kept the share matching the facilitators' (docs/suggestions.md, "Eighth round").
+SPEC_WEIGHT = 0.3
+# Word classes (``word_class``) a word of an "A & B" pair may have: a noun ("bus"), a noun used mostly as a
+# verb ("pay"), an adjective that is often a noun ("green"); never a verb, an adverb or a plain adjective
+# ("built", "now", "different", "first").
+PAIR_CLASSES = "nmA"
+# A word whose specificity is below this pairs with nothing: it is spread over the batch's groups about as
+# the notes are ("months" in half of one group's notes and a third of two others').
+GENERIC = 0.1
 
 _WORD = re.compile(r"[^\W_](?:[\w'&+#-]*[\w+#])?", re.UNICODE)
 _CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"“”/|=…\n\t]+|\s[-–—]+\s|\s&\s")
@@ -132,12 +148,17 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
     centroids = np.stack([_unit(vectors[g].sum(axis=0)) for g in groups])
     shown = _Shown(surface)
 
-    # Candidates per group: (key, text shown, support, c-TF-IDF).
-    candidates: list[list[tuple[tuple[str, ...], str, float, float]]] = []
+    group_df: list[Counter] = []
     for members in groups:
         df: Counter = Counter()
         for i in members:
             df.update(set(per_text[i]))
+        group_df.append(df)
+    spec = _specificity(group_df, [len(m) for m in groups])
+
+    # Candidates per group: (key, text shown, support, c-TF-IDF).
+    candidates: list[list[tuple[tuple[str, ...], str, float, float]]] = []
+    for members, df in zip(groups, group_df, strict=True):
         need = 2 if len(members) >= 3 else 1
         size = len(members)
 
@@ -151,9 +172,13 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
                 c >= need and c / size > LIFT * batch_df[k] / n_texts and not names_of_places.intersection(k)
             )
 
-        phrases_ = [k for k, c in df.items() if len(k) > 1 and telling(k, c)]
+        phrases_ = [k for k, c in df.items() if len(k) > 1 and telling(k, c) and noun_phrase(k, shown[k])]
         singles = sorted(
-            (k for k, c in df.items() if len(k) == 1 and telling(k, c)),
+            (
+                k
+                for k, c in df.items()
+                if len(k) == 1 and telling(k, c) and _pair_word(k, shown[k]) and spec[k] >= GENERIC
+            ),
             key=lambda k: (-df[k], -ctfidf(df[k] / size, k), k),
         )
         cands = [(k, shown[k], df[k] / size, ctfidf(df[k] / size, k)) for k in phrases_]
@@ -169,14 +194,28 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
                 rarer = a if batch_df[a] <= batch_df[b] else b
                 cands.append((a + b, f"{shown[a]} & {shown[b]}", support, ctfidf(support, rarer)))
         if not cands:
-            # One shared word at most: a lone uncommon word, else any phrase of the notes (the one nearest
-            # the centroid wins).
-            lone = [k for k in singles if not _common(k, surface, encoder)]
+            # No shared noun phrase and no pair: a lone uncommon noun ("EHCP", "retrofit"), else a noun
+            # phrase of one note or a noun the group shares (the one nearest the centroid wins), else any
+            # run of words.
+            lone = [k for k in singles if noun_phrase(k, shown[k]) and not _common(k, surface, encoder)]
             if not lone:
                 lone = [
-                    k for k, c in df.items() if len(k) == 1 and c >= need and not _common(k, surface, encoder)
+                    k
+                    for k, c in df.items()
+                    if len(k) == 1
+                    and c >= need
+                    and noun_phrase(k, shown[k])
+                    and not _common(k, surface, encoder)
                 ]
-            pool = lone or [k for k in df if len(k) <= 3]
+            pool = (
+                lone
+                or [
+                    k
+                    for k in df
+                    if len(k) <= 3 and (len(k) > 1 or df[k] >= need) and noun_phrase(k, shown[k])
+                ]
+                or [k for k in df if len(k) <= 3]
+            )
             cands = [(k, shown[k], df[k] / size, ctfidf(df[k] / size, k)) for k in pool]
         if len(cands) > CANDIDATES:
             cands = _likeliest(cands, members, per_text, vectors, centroids[len(candidates)])
@@ -191,20 +230,121 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
     )
     sims = emb @ centroids.T if len(order) else np.zeros((0, len(groups)))
 
-    def score(text: str, g: int, distinct: float) -> float:
+    def score(text: str, g: int, distinct: float, key) -> float:
         row = sims[index[text]]
         other = np.delete(row, g).max() if len(groups) > 1 else 0.0
-        return float(row[g] - OTHER_WEIGHT * other + CTFIDF_WEIGHT * distinct)
+        specific = SPEC_WEIGHT * _spec_of(key, text, spec)
+        return float(row[g] - OTHER_WEIGHT * other + CTFIDF_WEIGHT * distinct + specific)
 
     names: list[str] = [""] * len(groups)
     used: set[tuple[str, ...]] = set()
     for g in sorted(range(len(groups)), key=lambda g: -len(groups[g])):
-        options = [(score(text, g, ct), key, text) for key, text, _, ct in candidates[g] if key not in used]
+        options = [
+            (score(text, g, ct, key), key, text) for key, text, _, ct in candidates[g] if key not in used
+        ]
         if options:
             _, key, name = max(options, key=lambda o: (o[0], o[2]))
             used.add(key)
             names[g] = name[0].upper() + name[1:]
     return names
+
+
+_INNER = frozenset({"of", "and", "for"})
+_PRONOUNS = frozenset({"us", "ourselves", "yourself"})
+
+
+def noun_phrase(key: tuple[str, ...], form: str = "") -> bool:
+    """A run of adjectives and nouns that ends in a noun ("car dependence", "mental health", "heat pump",
+    "TA pay"), nouns joined by "of"/"and"/"for" allowed inside ("cost of living"); one word must be a noun.
+    Words are judged by ``word_class``; a word used mostly as a verb ("pay", "wait") is read as a noun only
+    after a noun or an adjective."""
+    written = form.split()
+    if len(written) != len(key):
+        written = key
+    classes = [word_class(w if w.isupper() else k) for w, k in zip(written, key, strict=True)]
+    if len(key) == 1:
+        return classes[0] == "n"
+    if classes[-1] not in "nmA" or classes[0] not in "aAnm" or key[0] in _INNER or key[-1] in _INNER:
+        return False
+    for i, c in enumerate(classes[1:-1], 1):
+        if key[i] in _INNER:
+            if classes[i - 1] not in "nm":
+                return False  # "cheap of", "new and"
+        elif c not in "aAnm":
+            return False
+    return classes[-1] == "n" or classes[-2] in ("aAnm" if classes[-1] == "m" else "nm")
+
+
+@functools.lru_cache(maxsize=1)
+def _wordclass() -> dict[str, str]:
+    path = Path(__file__).resolve().parent / "model" / "wordclass.txt"
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        w, c = line.split()
+        out[w] = c
+    return out
+
+
+@functools.lru_cache(maxsize=65_536)
+def word_class(w: str) -> str:
+    """A word's class (n noun, m a noun used mostly as a verb, a adjective, v verb, r adverb), for a stem
+    (``stem``) or a written word: from WordNet (model/wordclass.txt lists every word that is not a noun);
+    a word it does not know is a noun (jargon, acronyms, names: "EHCP", "retrofit"), unless its ending
+    makes it a form of a verb it knows ("helped", "moving") or an adverb ("quickly")."""
+    table = _wordclass()
+    if len(w) > 1 and w.isupper():
+        return "n"  # an acronym: "SAG", "EHCP"
+    w = w.lower()
+    if w in STOP_WORDS or w in _PRONOUNS:
+        return "v"
+    if w in table:
+        return table[w] if table[w] == "A" else table[w].lower()
+    base = stem(w)
+    if base != w and base in table:
+        # "buses", "cuts": a plural, or a verb's -s
+        c = table[base]
+        return ("A" if c == "A" else c.lower()) if c in "nmNA" else "v"
+    if w.endswith("ly") and len(w) > 4:
+        return "r"
+    for end in ("ed", "ing"):
+        if w.endswith(end) and len(w) > len(end) + 2:
+            root = w[: -len(end)]
+            for guess in (root, root + "e", root[:-1] if len(root) > 2 and root[-1] == root[-2] else root):
+                if table.get(guess) in ("v", "m", "N"):
+                    return "v" if end == "ing" else "a"  # "helped", "built": an adjective at most
+    return "n"
+
+
+def _specificity(group_df, sizes):
+    """How much knowing a note uses a term tells about its group, from the batch itself: the KL divergence
+    of the term's notes' spread over the groups from the groups' sizes, over log of the groups' effective
+    number, capped at 1. A word every group uses alike ("year", "people", "school" in a school room) ~0."""
+    total = float(sum(sizes))
+    prior = np.array(sizes, dtype=float) / total
+    h = -(prior * np.log(prior)).sum()
+    scale = max(h, 1e-9)
+    counts: dict = {}
+    for g, df in enumerate(group_df):
+        for k, c in df.items():
+            counts.setdefault(k, {})[g] = c
+    out = {}
+    for k, per in counts.items():
+        n = float(sum(per.values()))
+        kl = sum(c / n * np.log(c / n / prior[g]) for g, c in per.items())
+        out[k] = min(1.0, kl / scale)
+    return out
+
+
+def _spec_of(key, text, spec):
+    """A candidate's specificity: a pair's weaker word's ("Wait & year": "year"'s), a phrase's most telling
+    word's ("mental health": "health"'s)."""
+    if " & " in text:
+        return min(spec.get(key[:1], 0.0), spec.get(key[1:], 0.0))
+    return max(spec.get((w,), 0.0) for w in key)
+
+
+def _pair_word(key: tuple[str, ...], form: str) -> bool:
+    return word_class(form if form.isupper() else key[0]) in PAIR_CLASSES
 
 
 def _likeliest(cands, members, per_text, vectors, centroid):

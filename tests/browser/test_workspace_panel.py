@@ -418,5 +418,10 @@ def test_every_link_and_button_of_the_header_and_side_panel_is_at_least_24_px(ev
     alice.locator("#settings > summary").click()
     targets = alice.evaluate(TARGETS)
     assert len(targets) > 25, targets
+    # The header's menus, open: the join link and the exports; the facilitators.
+    for menu in ("#ws-links", ".cofacilitators"):
+        alice.locator(f"{menu} > summary").click()
+        expect(alice.locator(menu)).to_have_attribute("open", "")
+        targets += alice.evaluate(TARGETS)
     small = [t for t in targets if t["w"] < 24 or t["h"] < 24]
     assert not small, "\n".join(map(str, small))

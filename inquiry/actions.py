@@ -298,6 +298,7 @@ def set_spotlight(actor, card_id=None, theme_id=None):
     if (card_id is None) == (theme_id is None):
         raise Refused("invalid_field", "Spotlight one card or one theme.")
     with steering(actor, "spotlight.set") as (inquiry, notes):
+        require_open_inquiry(inquiry, REOPEN_FIRST)  # a card shown large to a room that has gone home
         card = theme = None
         if card_id is not None:
             card = Card.objects.filter(pk=card_id, inquiry=inquiry).first()
@@ -331,6 +332,7 @@ def clear_spotlight(actor):
 
 def announce(actor, text):
     with steering(actor, "announce.set") as (inquiry, notes):
+        require_open_inquiry(inquiry, REOPEN_FIRST)  # words to a room that can no longer answer
         inquiry.announcement = text
         inquiry.save(update_fields=["announcement"])
         notes.append(text)
@@ -458,8 +460,9 @@ def reopen_inquiry(actor):
             raise Refused("invalid_state", "This inquiry is not closed.")
         inquiry.closed_at = None
         inquiry.save(update_fields=["closed_at"])
-        fragments = render.room_changed(inquiry, "round-banner", "silent-count", "room-state")
-        publish(inquiry, "inquiry", "reopen", {}, fragments)
+        # The whole region, as the close drew it: the facilitators' controls that ask the room for more
+        # (the timer, a vote, a round, an announcement, the spotlight) come back on every open screen.
+        publish(inquiry, "inquiry", "reopen", {}, render.live_for_all(inquiry))
 
 
 def set_retention(actor, days):

@@ -90,6 +90,7 @@ HANDLERS = {
     ("spotlight", "clear"): lambda actor, m: inquiry_actions.clear_spotlight(actor),
     ("announce", "set"): lambda actor, m: inquiry_actions.announce(actor, m["text"]),
     ("announce", "clear"): lambda actor, m: inquiry_actions.clear_announcement(actor),
+    ("inquiry", "reopen"): lambda actor, m: inquiry_actions.reopen_inquiry(actor),
     ("participant", "remove"): lambda actor, m: inquiry_actions.remove_participant(actor, m["participant"]),
     ("suggest", "accept"): lambda actor, m: board_actions.accept_suggestions(
         actor, m["themes"], m["placements"]

@@ -317,6 +317,8 @@ INBOUND = {
     ("spotlight", "clear"): ((FACILITATOR,), {}),
     ("announce", "set"): ((FACILITATOR,), {"text": Text(280, "The announcement")}),
     ("announce", "clear"): ((FACILITATOR,), {}),
+    # Reopening from the workspace's closed notice (closing stays on the data page, behind its warning).
+    ("inquiry", "reopen"): ((FACILITATOR,), {}),
     ("card", "hide"): ((FACILITATOR,), {"card": Id()}),
     ("card", "restore"): ((FACILITATOR,), {"card": Id()}),
     ("card", "approve"): ((FACILITATOR,), {"card": Id()}),
@@ -738,6 +740,7 @@ ACTION_NAMES = {
     ("spotlight", "clear"): "clearing the spotlight",
     ("announce", "set"): "the announcement",
     ("announce", "clear"): "clearing the announcement",
+    ("inquiry", "reopen"): "reopening the inquiry",
     ("participant", "remove"): "removing a participant",
     ("vote", "open"): "opening the vote",
     ("vote", "close"): "closing the vote",

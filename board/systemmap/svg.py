@@ -76,7 +76,9 @@ def link_markup(link, where, size, pairs, focus=None):
     # No <title> per link: the picture is one image to assistive technology, described by its title,
     # the loops and the list of links beside it; per-link text would only weigh the frame.
     return (
-        f'<g class="{classes}" id="map-link-{link.pk}" data-link="{link.pk}">'
+        f'<g class="{classes}" id="map-link-{link.pk}" data-link="{link.pk}" '
+        # Its ends and bend: the shared screen draws it again when it fits the map to its height (map.js).
+        f'data-ends="{link.source_id} {link.target_id} {bend:.0f}">'
         f'<path d="M{x1:.0f},{y1:.0f}Q{cx:.0f},{cy:.0f} {x2:.0f},{y2:.0f}"/>'
         f'<rect x="{lx - label_w / 2:.0f}" y="{ly - 11:.0f}" width="{label_w:.0f}" height="22" rx="11"/>'
         f'<text x="{lx:.0f}" y="{ly + 5:.0f}">{escape(label)}</text></g>'

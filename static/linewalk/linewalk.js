@@ -893,6 +893,7 @@
     'timer-add': function (el) { send({ type: 'timer', op: 'add', seconds: parseInt(el.dataset.seconds, 10) }); },
     'timer-stop': function () { send({ type: 'timer', op: 'stop' }); },
     'announce-clear': function () { send({ type: 'announce', op: 'clear' }); },
+    'inquiry-reopen': function () { send({ type: 'inquiry', op: 'reopen' }); },
     'dismiss-announcement': function (el) {
       var box = el.closest('#announcement');
       save(DISMISSED_KEY, box.dataset.textId);

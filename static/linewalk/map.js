@@ -95,6 +95,7 @@
     toggleKind(view, mapRound);
     if (role === 'presenter') {
       document.body.classList.toggle('map-mode', view.dataset.onScreen === '1');
+      fitToScreen();
     }
     if (role === 'facilitator') {
       // Its themes can be moved from the keyboard, so the picture is a group of controls, not one image.
@@ -291,6 +292,68 @@
       moveTo(node, c.x + steps[e.key][0], c.y + steps[e.key][1]);
     });
   }
+
+  // --- the map on the shared screen: as tall as the screen leaves room for -------------------------------
+  // The map is laid out in a box of 1200x640; on a screen of another shape it was as tall as its width
+  // allowed, a band left empty under it (~165px at 1280x720). There the picture is drawn taller: the
+  // themes' centres spread down (their boxes and text keep their size), the links drawn again between
+  // them as board/systemmap/svg.py draws them, and the viewBox grows to match.
+  var WIDTH = 1200, HEIGHT = 640;
+  function edge(cx, cy, w, h, tx, ty) {
+    var dx = tx - cx, dy = ty - cy;
+    if (!dx && !dy) { return [cx, cy]; }
+    var s = Math.min(dx ? (w / 2) / Math.abs(dx) : Infinity, dy ? (h / 2) / Math.abs(dy) : Infinity);
+    return [cx + dx * s, cy + dy * s];
+  }
+  function stretch(svg, k) {
+    var at = {};
+    svg.querySelectorAll('.map-node').forEach(function (node) {
+      var rect = node.querySelector('rect');
+      var w = rect.width.baseVal.value, h = rect.height.baseVal.value;
+      if (!node.dataset.at) {  // where the server put it: kept, so that fitting again starts from there
+        var t = node.transform.baseVal.consolidate().matrix;
+        node.dataset.at = (t.e + w / 2) + ' ' + (t.f + h / 2);
+      }
+      var c = node.dataset.at.split(' ').map(Number);
+      at[node.dataset.node] = { x: c[0], y: c[1] * k, w: w, h: h };
+      node.setAttribute('transform', 'translate(' + (c[0] - w / 2) + ',' + (c[1] * k - h / 2) + ')');
+    });
+    svg.querySelectorAll('.map-link[data-ends]').forEach(function (link) {
+      var ends = link.dataset.ends.split(' '), s = at[ends[0]], t = at[ends[1]], bend = Number(ends[2]);
+      if (!s || !t) { return; }
+      var length = Math.hypot(t.x - s.x, t.y - s.y) || 1;
+      var cx = (s.x + t.x) / 2 - (t.y - s.y) / length * bend, cy = (s.y + t.y) / 2 + (t.x - s.x) / length * bend;
+      var a = edge(s.x, s.y, s.w, s.h, cx, cy), b = edge(t.x, t.y, t.w, t.h, cx, cy);
+      link.querySelector('path').setAttribute('d', 'M' + a[0] + ',' + a[1] + 'Q' + cx + ',' + cy + ' ' + b[0] + ',' + b[1]);
+      var lx = (a[0] + 2 * cx + b[0]) / 4, ly = (a[1] + 2 * cy + b[1]) / 4;
+      var label = link.querySelector('rect'), text = link.querySelector('text');
+      label.setAttribute('x', lx - label.width.baseVal.value / 2);
+      label.setAttribute('y', ly - 11);
+      text.setAttribute('x', lx);
+      text.setAttribute('y', ly + 5);
+      link.dataset.fit = '1';
+    });
+    svg.setAttribute('viewBox', '0 0 ' + WIDTH + ' ' + HEIGHT * k);
+  }
+  function fitToScreen() {
+    var svg = document.getElementById('map-svg');
+    if (role !== 'presenter' || !svg) { return; }
+    if (!document.body.classList.contains('map-mode')) {
+      if (svg.dataset.k) { stretch(svg, 1); delete svg.dataset.k; }
+      return;
+    }
+    // The room under the picture's top: the window's height less the legend under it and the page's margin.
+    var legend = svg.parentElement.querySelector('.map-legend');
+    var under = (legend ? legend.getBoundingClientRect().height + parseFloat(getComputedStyle(legend).marginTop) : 0) +
+      parseFloat(getComputedStyle(document.querySelector('main')).paddingBottom) + 2;
+    var room = window.innerHeight - svg.getBoundingClientRect().top - under;
+    var k = Math.max(1, Math.min(2, (room / svg.getBoundingClientRect().width) * WIDTH / HEIGHT));
+    // Drawn already, unless a frame added a link since (appended as the server drew it: board/systemmap/svg.py one_link).
+    if (Math.abs(k - Number(svg.dataset.k || 1)) < 0.005 && !svg.querySelector('.map-link:not([data-fit])')) { return; }
+    svg.dataset.k = k;
+    stretch(svg, k);
+  }
+  window.addEventListener('resize', fitToScreen);
 
   // In the capture phase: before linewalk.js puts focus back after a frame, so that a theme the frame
   // redrew is focusable again (its tabindex is set here) and focus stays on it, not on the next control.

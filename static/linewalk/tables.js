@@ -37,17 +37,19 @@
     markHost(); putBack(); place(); clock(); pageWall(); window.setTimeout(pageWall, 50);
   });
 
-  // The facilitator's workspace: open tables take the side panel's place (over the board, or tucked away
-  // at the head of the panel), so in the page they come before the live region; the set-up form comes
-  // after it, full width at the foot of the page. Tab then reaches each where it is seen (WCAG 2.4.3).
+  // The facilitator's workspace: open tables over the board come before the live region (the side
+  // panel); tucked away, after it, under the panel's steering (at its head, the 13 tables of an event
+  // pushed the round's phases and the timer a screen and more below the fold); the set-up form comes after
+  // it too, full width at the foot of the page. Tab then reaches each where it is seen (WCAG 2.4.3).
   function place() {
     var section = document.getElementById('tables-section');
     if (!section || !section.closest('#workspace')) { return; }
-    var open = !!section.querySelector('.tables-overview');
-    if (open ? section.nextElementSibling === root : section.previousElementSibling === root) { return; }
+    var first = !!section.querySelector('.tables-overview') && !section.classList.contains('is-tucked');
+    if (first ? section.nextElementSibling === root : section.previousElementSibling === root) { return; }
     var active = section.contains(document.activeElement) ? document.activeElement : null;
-    if (open) { root.before(section); } else { root.after(section); }
-    if (active) { active.focus(); }
+    if (first) { root.before(section); } else { root.after(section); }
+    // Focus stays where it was, without taking the page to it: who tucked the tables wants the board.
+    if (active) { active.focus({ preventScroll: true }); }
   }
 
   // A table's frame re-draws its whole board, the boxes people type in included: what they were typing
@@ -142,6 +144,9 @@
       var tucked = section.classList.toggle('is-tucked');
       tuck.setAttribute('aria-expanded', tucked ? 'false' : 'true');
       tuck.textContent = tucked ? 'Show the tables over the board' : "Show the room's board";
+      place();
+      // Over the board they are the first screen's: back to it from the foot of the panel.
+      if (!tucked) { window.scrollTo(0, 0); }
       return;
     }
     var button = e.target.closest('button[data-tsend]');

@@ -79,3 +79,40 @@ def test_closing_turns_every_phone_read_only_and_links_the_harvest(screens):
     expect(late.get_by_role("button", name="Join the inquiry")).to_have_count(0)
     snap(late, "join-closed")
     assert_accessible(late, "join page of a closed inquiry")
+
+
+def test_the_closed_workspace_offers_the_reopen_not_what_the_room_can_no_longer_answer(screens):
+    """At 1280x720, once the inquiry closes (here from another facilitator's data page), the workspace's
+    panel no longer offers the timer, a vote, a new round, an announcement, its round's phases or the
+    spotlight (the server would refuse each): it offers Reopen the inquiry, which brings them all back on
+    the open page, without a reload."""
+    seed(screens.inquiry, cards=["Waiting lists are the first thing people mention"], themes=["Access"])
+    alice = screens.facilitator(viewport={"width": 1280, "height": 720})
+    bob = screens.facilitator("bob")
+    offered = {
+        "timer": alice.get_by_role("button", name="Start timer"),
+        "vote": alice.get_by_role("button", name="Open a vote"),
+        "round": alice.locator("#round-add"),  # in the agenda, folded
+        "announcement": alice.get_by_role("button", name="Announce"),
+        "phases": alice.locator("#round-banner .phase-controls"),
+        "card spotlight": alice.locator("#live [data-action=card-spotlight]"),
+        "theme spotlight": alice.locator("#live [data-action=theme-spotlight]"),
+    }
+    for control in offered.values():
+        expect(control).to_have_count(1)
+    reopen = alice.get_by_role("button", name="Reopen the inquiry")
+    expect(reopen).to_have_count(0)
+
+    bob.goto(f"/i/{screens.inquiry.code}/data/")
+    bob.get_by_role("button", name="Close the inquiry").click()
+
+    expect(alice.locator("#inquiry-closed")).to_be_visible()
+    for name, control in offered.items():
+        expect(control, name).to_have_count(0)
+    expect(reopen).to_be_in_viewport(ratio=1)
+    assert_accessible(alice, "the workspace, closed")
+    reopen.click()
+    expect(alice.locator("#inquiry-closed")).to_have_count(0)
+    for name, control in offered.items():
+        expect(control, name).to_have_count(1)
+    expect(alice.get_by_role("button", name="Start timer")).to_be_in_viewport(ratio=1)

@@ -289,3 +289,36 @@ def test_a_post_joins_the_link_forms_choices_and_what_was_chosen_stays(screens):
     expect(source.locator("optgroup[label='Themes'] > option")).to_have_text([*THEMES[:2], "Prevention"])
     expect(cards).to_have_count(3)
     assert source.evaluate("s => s.selectedOptions[0].textContent") == THEMES[1]
+
+
+# Where the shared screen's map ends and what lies under it: the picture's and the legend's boxes, the
+# window's height, and whether the page scrolls.
+MAP_ON_SCREEN = """() => {
+  const svg = document.getElementById('map-svg').getBoundingClientRect();
+  const legend = document.querySelector('#systems-map .map-legend').getBoundingClientRect();
+  const nodes = [...document.querySelectorAll('#map-svg .map-node')].map(n => n.getBoundingClientRect());
+  return {svgTop: svg.top, svgBottom: svg.bottom, legendBottom: legend.bottom, height: innerHeight,
+          nodesInside: nodes.every(r => r.top >= svg.top - 1 && r.bottom <= svg.bottom + 1),
+          scrolls: document.documentElement.scrollHeight > innerHeight + 1
+                   || document.documentElement.scrollWidth > innerWidth + 1};
+}"""
+
+
+@pytest.mark.parametrize("event_inquiry", ["map"], indirect=True)
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 720}, {"width": 1920, "height": 1080}])
+def test_the_shared_screens_map_takes_the_height_of_the_screen_with_its_legend_in_view(
+    event_screens, viewport
+):
+    """The event's map on the shared screen left ~165px empty under it at 1280x720 (it was as tall as its
+    width allowed): it takes the screen's height, its legend still in view, without scrollbars."""
+    from .test_presenter import settled
+
+    presenter = event_screens.presenter(viewport=viewport)
+    expect(presenter.locator("body")).to_have_class(re.compile(r"\bmap-mode\b"))
+    settled(presenter)
+    expect(presenter.locator("#systems-map .map-legend")).to_be_in_viewport(ratio=1)
+    snap(presenter, f"presenter-map-{viewport['width']}")
+    found = presenter.evaluate(MAP_ON_SCREEN)
+    assert not found["scrolls"] and found["nodesInside"], found
+    assert found["height"] - found["legendBottom"] <= 24, found  # no band left empty under the map
+    assert found["svgBottom"] - found["svgTop"] >= 0.8 * found["height"], found

@@ -13,6 +13,7 @@ from board.sample import CONTRIBUTIONS
 from board.tables.demo import seat_the_room
 
 from .conftest import in_thread
+from .pages import snap
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,7 +98,7 @@ def test_the_facilitators_tables_take_the_boards_place_at_1280x720_until_tucked_
     tuck.click()
     expect(tuck).to_have_attribute("aria-expanded", "false")
     assert within(alice, alice.locator("#board .card").first)
-    assert not within(alice, rows.nth(12))  # back in the side panel, below the steering controls
+    assert not within(alice, rows.nth(12))  # under the side panel's steering, at the foot of the page
     alice.get_by_role("button", name="Show the tables over the board").click()
     assert within(alice, rows.nth(12))
 
@@ -126,3 +127,29 @@ def test_two_tables_still_cover_the_whole_board_and_every_tool_fits_the_screen(e
         [section["x"] + section["width"] / 2, 700],
     )
     assert below, "the room's board shows through below the tables"
+
+
+def test_open_tables_leave_the_rounds_steering_in_view_at_1280x720_over_the_board_or_tucked_away(
+    event_screens, event_inquiry
+):
+    """With the event's tables open, over the board or tucked away in the side panel, the facilitator's
+    steering of the room (Pause, the round's phases, the timer's Start, the number waiting for review)
+    stays on the first screen: the tables never push it below the fold."""
+    seat(event_inquiry, "round")
+    alice = event_screens.facilitator(viewport={"width": 1280, "height": 720})
+    expect(alice.locator("#tables-rows tr")).to_have_count(13)
+    steering = [
+        alice.get_by_role("button", name="Pause the room"),
+        alice.locator("#round-banner .phase-controls"),
+        alice.get_by_role("form", name="Timer").get_by_role("button", name="Start timer"),
+        alice.get_by_role("link", name="1 waiting for review"),
+    ]
+    for control in steering:
+        expect(control).to_be_in_viewport(ratio=1)
+    alice.locator("#tables-tuck").click()
+    expect(alice.locator("#tables-tuck")).to_have_attribute("aria-expanded", "false")
+    snap(alice, "tables-tucked-1280x720")
+    for control in steering:
+        expect(control).to_be_in_viewport(ratio=1)
+    # The tables' own controls are still at hand in the panel.
+    expect(alice.get_by_role("button", name="Close the tables")).to_be_visible()

@@ -314,3 +314,114 @@ def test_the_rounds_guidance_shows_whole_with_the_timer_still_in_view_at_1280x72
     assert guidance.evaluate(whole)
     expect(guidance).to_be_in_viewport(ratio=1)
     expect(alice.get_by_role("button", name="Start timer")).to_be_in_viewport(ratio=1)
+
+
+@pytest.mark.parametrize("event_inquiry", ["vote"], indirect=True)
+def test_close_the_vote_is_in_view_under_the_phases_while_the_room_votes_at_1280x720(event_screens):
+    """During the event's vote, with its room connected, the facilitator's Close the vote (and Reveal) is
+    in view without scrolling, under the round's phases, and Tab reaches it from them without going back
+    up the page."""
+    room = {"NHS": 34, "Local authority": 30, "Voluntary and community sector": 28, "Other": 8}
+    connect(event_screens.inquiry, room)
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    close = alice.get_by_role("button", name="Close the vote")
+    expect(close).to_be_in_viewport(ratio=1)
+    expect(alice.get_by_role("button", name="Reveal the results")).to_be_in_viewport(ratio=1)
+    snap(alice, "facilitator-vote-1280x720")
+    phases = alice.locator("#round-banner .phase-controls").bounding_box()
+    assert close.bounding_box()["y"] >= phases["y"] + phases["height"] - 1
+    alice.locator("#phase-closed").focus()
+    stops = [alice.evaluate(FOCUS_AT)]
+    while stops[-1]["id"] != "vote-close" and len(stops) < 6:
+        alice.keyboard.press("Tab")
+        stops.append(alice.evaluate(FOCUS_AT))
+    assert stops[-1]["id"] == "vote-close", stops
+    for before, after in zip(stops, stops[1:], strict=False):
+        assert after["top"] >= before["top"] - 4, (before, after)
+    close.click()
+    expect(close).to_have_count(0)
+    expect(alice.get_by_role("button", name="Reveal the results")).to_be_in_viewport(ratio=1)
+
+
+# Each sector chip of the presence line: on how many lines it lies, whether it would fit on one line of its
+# container, the words split across two lines (a break inside a word), and whether the count is on the line
+# of the name's last word.
+CHIPS = """() => [...document.querySelectorAll('#presence .presence-sector')].map(chip => {
+  const range = document.createRange(), words = [];
+  const walker = document.createTreeWalker(chip, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const m of node.data.matchAll(/[^\\s\\u00a0]+/g)) {
+      range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+      const rects = [...range.getClientRects()].filter(r => r.width > 0);
+      words.push({word: m[0], lines: new Set(rects.map(r => Math.round(r.top))).size, top: rects[0].top});
+    }
+  }
+  const whole = chip.cloneNode(true);
+  whole.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap';
+  chip.parentElement.appendChild(whole);
+  const fits = whole.getBoundingClientRect().width <= chip.parentElement.clientWidth;
+  whole.remove();
+  const [name, count] = words.slice(-2);
+  return {chip: chip.textContent.trim(), fits, lines: new Set(words.map(w => Math.round(w.top))).size,
+          split: words.filter(w => w.lines > 1).map(w => w.word),
+          countWithName: Math.abs(name.top - count.top) < 2};
+})"""
+
+ROOM = {"NHS": 34, "Local authority": 30, "Voluntary and community sector": 28, "Other": 8}
+
+
+def assert_chips_whole(page, where):
+    expect(page.locator("#presence .presence-sector")).to_have_count(4)
+    chips = page.evaluate(CHIPS)
+    for chip in chips:
+        assert not chip["split"] and chip["countWithName"], (where, chip)
+        assert chip["lines"] == 1 or not chip["fits"], (where, chip)
+
+
+@pytest.mark.parametrize("viewport", [SHARED_SCREEN, FULL_HD])
+def test_a_sector_chip_never_wraps_inside_its_name_in_the_side_panel_or_on_a_phone(event_screens, viewport):
+    """ "Voluntary and community sector 28" broke across lines mid-name (and "Local / authority 30"): the
+    chips wrap between each other; one too long for the panel's line wraps at its spaces, never inside a
+    word, and its count stays with its name. The same on a phone."""
+    connect(event_screens.inquiry, ROOM)
+    alice = event_screens.facilitator("alice", viewport=viewport)
+    assert_chips_whole(alice, "side panel")
+    snap(alice, f"presence-{viewport['width']}")
+    priya = event_screens.participant("Priya")
+    assert_chips_whole(priya, "phone")
+    for width in (390, 320):
+        priya.set_viewport_size({"width": width, "height": 844})
+        assert_chips_whole(priya, f"phone {width}")
+    snap(priya, "phone-presence")
+
+
+# Every link and button of the page's header and of the facilitator's side panel that shows: its size.
+TARGETS = """() => {
+  const parts = ['.site-header', '.facilitator-bar', '#lw-connection', '#room-pause-bar', '.ws-tools',
+                 '#live > :not(#board, #systems-map, #next-steps)'];
+  const query = parts.map(p => `:is(${p}) :is(a, button, summary, [role=button])`).join(', ');
+  return [...document.querySelectorAll(query)]
+    .filter(el => el.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true}))
+    .map(el => { const r = el.getBoundingClientRect();
+                 return {what: (el.id || el.textContent.trim()).slice(0, 40), w: r.width, h: r.height}; });
+}"""
+
+
+@pytest.mark.parametrize("event_inquiry", ["gather", "vote", "closed"], indirect=True)
+def test_every_link_and_button_of_the_header_and_side_panel_is_at_least_24_px(event_screens):
+    """WCAG 2.2 target size (2.5.8): "Log out" was 21px tall. Measured at 1280x720 with the event's room
+    connected, whatever the panel shows (gathering, voting, closed): the round's agenda and the moderation
+    settings open too."""
+    connect(event_screens.inquiry, ROOM)
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    alice.locator("#round-controls > summary").click()
+    alice.locator("#settings > summary").click()
+    targets = alice.evaluate(TARGETS)
+    assert len(targets) > 25, targets
+    # The header's menus, open: the join link and the exports; the facilitators.
+    for menu in ("#ws-links", ".cofacilitators"):
+        alice.locator(f"{menu} > summary").click()
+        expect(alice.locator(menu)).to_have_attribute("open", "")
+        targets += alice.evaluate(TARGETS)
+    small = [t for t in targets if t["w"] < 24 or t["h"] < 24]
+    assert not small, "\n".join(map(str, small))

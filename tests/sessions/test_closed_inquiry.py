@@ -218,3 +218,44 @@ async def test_closing_the_inquiry_closes_its_open_tables_and_reopening_leaves_t
     finally:
         for screen in screens:
             await screen.close()
+
+
+async def test_after_the_close_announcements_and_the_spotlight_wait_for_the_reopen(room, inquiry, alice):
+    """Words or a card shown large to a room that has gone home: refused with the reason, the socket stays
+    open; clearing what was left up is still the facilitator's; reopening from the workspace (its closed
+    notice's Reopen, ``inquiry.reopen`` over the socket) lets them through again."""
+    await room["carol"].post("Carol's idea about shared records")
+    await everyone(room, lambda s: len(s.texts()) == 1)
+    (card,) = room["alice"].cards()
+    await room["alice"].send(type="theme", op="add", name="Records")
+    await room["alice"].until(lambda s: len(s.themes()) == 1)
+    theme = room["alice"].themes()[0][0]
+    await room["alice"].send(type="announce", op="set", text="Back at half past")
+    await everyone(room, lambda s: "Back at half past" in text(s, "announcement"))
+
+    await close(alice, inquiry, room)
+
+    for message in (
+        {"type": "announce", "op": "set", "text": "One more thing"},
+        {"type": "spotlight", "op": "set", "card": card, "theme": None},
+        {"type": "spotlight", "op": "set", "card": None, "theme": theme},
+    ):
+        await room["alice"].send(**message)
+        reply = await room["alice"].reply()
+        assert reply.error == "inquiry_closed", (message, reply)
+        assert "reopen it" in reply.error_message
+    stored = await sync(lambda: Inquiry.objects.values_list(
+        "announcement", "spotlight_card", "spotlight_theme").get(pk=inquiry.pk))()  # fmt: skip
+    assert stored == ("Back at half past", None, None)
+    # The socket is still open: what was left up comes down.
+    await room["alice"].send(type="announce", op="clear")
+    await everyone(room, lambda s: "Back at half past" not in text(s, "announcement"))
+    # A participant may not reopen it; the facilitator may, from the workspace.
+    await room["carol"].send(type="inquiry", op="reopen")
+    assert (await room["carol"].reply()).error == "forbidden"
+    await room["alice"].send(type="inquiry", op="reopen")
+    await everyone(room, lambda s: not closed(s))
+    await room["alice"].send(type="spotlight", op="set", card=card, theme=None)
+    await everyone(room, lambda s: "Carol's idea" in text(s, "spotlight"))
+    await room["alice"].send(type="announce", op="set", text="One more thing")
+    await everyone(room, lambda s: "One more thing" in text(s, "announcement"))

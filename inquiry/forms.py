@@ -154,7 +154,11 @@ class JoinForm(forms.Form):
         if not inquiry.show_names:
             self.fields[
                 "display_name"
-            ].help_text = "This inquiry is anonymous: your name is not shown with your contributions."
+            ].help_text = (
+                "This inquiry is anonymous: the room never sees your name with your contributions. "
+                "Only the facilitators may (when they review a post held back), and the people you "
+                "choose to share your contact with at the end."
+            )
 
     def clean_display_name(self):
         # A name of zero-width characters would show as a blank where a name should be.

@@ -58,4 +58,5 @@ def test_a_participant_who_joined_goes_straight_to_the_board(carol, inquiry):
 
 def test_an_anonymous_inquiry_says_names_are_not_shown(anonymous, other_inquiry):
     page = anonymous.get(f"/i/{other_inquiry.code}/join/").content
-    assert b"This inquiry is anonymous" in page
+    assert b"This inquiry is anonymous: the room never sees your name with your contributions." in page
+    assert b"Only the facilitators may" in page

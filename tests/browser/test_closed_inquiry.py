@@ -100,6 +100,14 @@ def test_the_closed_workspace_offers_the_reopen_not_what_the_room_can_no_longer_
     }
     for control in offered.values():
         expect(control).to_have_count(1)
+    # Further down the page: the tables' set-up and the systems map's room-wide controls.
+    below = {
+        "tables": alice.get_by_role("button", name="Open tables"),
+        "map vote": alice.get_by_role("button", name="Vote on where to act"),
+        "map linking": alice.get_by_role("button", name="Let participants link themes in this round"),
+    }
+    for control in below.values():
+        expect(control).to_be_visible()
     reopen = alice.get_by_role("button", name="Reopen the inquiry")
     expect(reopen).to_have_count(0)
 
@@ -107,12 +115,15 @@ def test_the_closed_workspace_offers_the_reopen_not_what_the_room_can_no_longer_
     bob.get_by_role("button", name="Close the inquiry").click()
 
     expect(alice.locator("#inquiry-closed")).to_be_visible()
-    for name, control in offered.items():
+    for name, control in {**offered, **below}.items():
         expect(control, name).to_have_count(0)
+    expect(alice.get_by_text("The inquiry is closed: tables open again once it is reopened.")).to_be_visible()
     expect(reopen).to_be_in_viewport(ratio=1)
     assert_accessible(alice, "the workspace, closed")
     reopen.click()
     expect(alice.locator("#inquiry-closed")).to_have_count(0)
     for name, control in offered.items():
         expect(control, name).to_have_count(1)
+    for name, control in below.items():
+        expect(control, name).to_be_visible()
     expect(alice.get_by_role("button", name="Start timer")).to_be_in_viewport(ratio=1)

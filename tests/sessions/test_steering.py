@@ -420,12 +420,17 @@ async def test_a_next_steps_round_is_labelled_for_what_participants_do(inquiry, 
     await everyone(room, lambda s: phase_shown(s) == "Closed: read-only")
 
 
-async def test_the_agenda_names_each_rounds_phase_whole(inquiry, room):
+async def test_the_agenda_names_each_rounds_phase_whole_and_a_round_to_come_as_such(inquiry, room):
     first, second = await rounds_of(inquiry)
+    # The second round has not been reached: it is to come, not "gathering".
+    assert "(to come)" in text(room["alice"], f"round-{second}")
+    assert "(now: Gather: contributions appear as they are posted)" in text(room["alice"], f"round-{first}")
     await room["alice"].send(type="round", op="phase", round=second, phase="silent")
     await room["alice"].until(
         lambda s: "(Silent writing: contributions stay hidden until the reveal)" in text(s, f"round-{second}")
     )
+    await room["alice"].send(type="round", op="activate", round=second)
+    await room["alice"].until(lambda s: "(now: Silent writing" in text(s, f"round-{second}"))
     assert "(Gather: contributions appear as they are posted)" in text(room["alice"], f"round-{first}")
 
 

@@ -152,9 +152,7 @@ class JoinForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["sector"].choices = [(s, s) for s in inquiry.sectors]
         if not inquiry.show_names:
-            self.fields[
-                "display_name"
-            ].help_text = (
+            self.fields["display_name"].help_text = (
                 "This inquiry is anonymous: the room never sees your name with your contributions. "
                 "Only the facilitators may (when they review a post held back), and the people you "
                 "choose to share your contact with at the end."

@@ -389,6 +389,7 @@ class LoginView(auth_views.LoginView):
     """Django's login page, throttled (inquiry.limits): refused attempts get the form back with 429."""
 
     authentication_form = ThrottledAuthenticationForm
+    redirect_authenticated_user = True  # a facilitator already in goes on to where they were going
 
     def form_invalid(self, form):
         response = super().form_invalid(form)

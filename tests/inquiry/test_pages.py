@@ -109,3 +109,17 @@ def test_your_inquiries_tells_inquiries_of_one_title_apart(alice, inquiry, carol
 
 def carol_id(inquiry):
     return Participant.objects.get(inquiry=inquiry, display_name="Carol").pk
+
+
+def test_a_facilitator_already_logged_in_is_sent_on_from_the_login_and_pointed_to_their_inquiries(
+    alice, anonymous, db
+):
+    response = alice.get("/accounts/login/")
+    assert response.status_code == 302 and response["Location"] == "/inquiries/"
+    assert alice.get("/accounts/login/?next=/inquiries/new/")["Location"] == "/inquiries/new/"
+    home = alice.get("/").content.decode()
+    assert 'You are logged in as a facilitator: <a href="/inquiries/">Your inquiries</a>' in home
+    assert "Log in as a facilitator" not in home
+    # Someone not logged in still gets the login form, and the home page's way to it.
+    assert anonymous.get("/accounts/login/").status_code == 200
+    assert "Log in as a facilitator" in anonymous.get("/").content.decode()

@@ -130,6 +130,10 @@
   function fitGathering(board) {
     var section = byId('unsorted');
     var list = byId('cards-unsorted');
+    var themes = byId('themes');
+    // No theme yet: the wall takes the themes' column too (presenter.css), so measure it after that.
+    var tiles = themes ? all(themes, ':scope > .theme') : [];
+    if (themes) { themes.classList.toggle('is-empty', !tiles.length); }
     if (!section || !list || !list.getBoundingClientRect().height) { return; }
     var cards = all(list, ':scope > .card').filter(shown).sort(function (a, b) { return cardId(b) - cardId(a); });
     setOrder(cards);
@@ -148,10 +152,7 @@
       setVar(list, '--wall-cols', String(Math.max(1, Math.floor(width / (chosen * rem() * 12)))));
       clip(list, cards, section, 'earlier');
     }
-    var themes = byId('themes');
     if (themes) {
-      var tiles = all(themes, ':scope > .theme');
-      themes.classList.toggle('is-empty', !tiles.length);
       tiles.forEach(function (tile) { all(tile, '.card').forEach(function (c) { c.classList.remove(OFF); }); });
       clip(themes, tiles, themes, ['theme', 'themes']);
     }

@@ -26,7 +26,8 @@ CARDS = [
 
 # The space between the wall's rightmost card and what stands to its right (the join panel).
 GAP = """() => {
-  const cards = [...document.querySelectorAll('#cards-unsorted > .card')].filter(c => c.getClientRects().length);
+  const cards = [...document.querySelectorAll('#cards-unsorted > .card')]
+    .filter(c => c.getClientRects().length);
   const right = Math.max(...cards.map(c => c.getBoundingClientRect().right));
   return document.querySelector('.presenter-join').getBoundingClientRect().left - right;
 }"""

@@ -38,7 +38,11 @@ class InquiryForm(forms.Form):
         label="Sectors participants choose from",
         widget=forms.Textarea(attrs={"rows": 4}),
         initial="\n".join(DEFAULT_SECTORS),
-        help_text="One per line.",
+        help_text=(
+            "One per line. A sector with fewer than 3 participants is not shown apart in counts by sector "
+            "(the lens, presence, the report), so nobody is picked out: fewer, larger sectors show more. "
+            "Settings can change the 3 after the inquiry is made."
+        ),
     )
     show_names = forms.BooleanField(
         label="Show participants' names on their contributions",

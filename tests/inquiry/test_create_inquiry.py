@@ -87,3 +87,8 @@ def test_a_facilitator_lists_only_their_inquiries(alice, eve, inquiry, other_inq
     assert inquiry.title.encode() in alice.get("/inquiries/").content
     assert other_inquiry.title.encode() not in alice.get("/inquiries/").content
     assert inquiry.title.encode() not in eve.get("/inquiries/").content
+
+
+def test_the_new_inquiry_form_says_small_sectors_are_not_shown_apart(alice):
+    page = alice.get("/inquiries/new/").content.decode()
+    assert "A sector with fewer than 3 participants is not shown apart in counts by sector" in page

@@ -7,9 +7,10 @@ CPU. A text's embedding is the mean of its tokens' output vectors, L2-normalised
 pools this model). ``LINEWALK_SUGGESTER_MODEL_DIR`` points it at another directory of the same layout (to
 evaluate a candidate with ``bench.themes``).
 
-Each text is run on its own (see ``Encoder._run``: its vector never depends on the other texts). Recent
-embeddings are kept (``CACHE_SIZE`` texts): asking again for fewer or more themes, or for cards like one
-card, re-uses them, and a live board only ever embeds its new cards.
+Each text is run on its own (see ``Encoder._run``: its vector never depends on the other texts), the
+candidate names of themes as well as the cards. Recent embeddings are kept (``CACHE_SIZE`` texts): asking
+again for fewer or more themes, or for cards like one card, re-uses them, a live board only ever embeds
+its new cards, and a name candidate seen before costs nothing.
 
 The model is loaded lazily, once per process, under a lock; ``encode`` is thread-safe (onnxruntime's
 ``InferenceSession.run`` is, and the cache is guarded).
@@ -37,7 +38,6 @@ ENV_THREADS = "LINEWALK_SUGGESTER_THREADS"
 # characters), and this bounds the work on a pasted essay.
 MAX_CHARS = 2000
 MAX_TOKENS = 128
-PHRASE_BATCH = 64  # candidate names run together (``encode_phrases``)
 CACHE_SIZE = 20_000  # 384 float32 each: ~31 MB at most
 
 
@@ -133,38 +133,6 @@ class Encoder:
         """Indexes of the encodings with at least one token the model knows (not special, not unknown)."""
         special = self.special | {self.unk_id}
         return [i for i, enc in enumerate(encs) if any(t not in special for t in enc.ids)]
-
-    def encode_phrases(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors of short phrases (candidate theme names), run ``PHRASE_BATCH`` at a time, texts of
-        one token count together (no padding), and never cached. A phrase's vector then depends slightly
-        on the phrases run beside it (the activations' int8 scale is the batch's), which is why notes are
-        run alone (``_run``); the same notes give the same candidates in the same order, so the same
-        names. One run per phrase was mostly the run's fixed cost (~1 ms before its first token on a slow
-        box): 589 candidates of 1,000 tweets took 1.03 s beside the notes' own 2.44 s, 0.36 s so
-        (docs/suggestions.md, "Sixth round")."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        encs = self.tokenizer.encode_batch([t[:MAX_CHARS] for t in texts])
-        by_length: dict[int, list[int]] = {}
-        for i in self._known(encs):
-            by_length.setdefault(len(encs[i].ids), []).append(i)
-        batches = [
-            rows[j : j + PHRASE_BATCH]
-            for _, rows in sorted(by_length.items())
-            for j in range(0, len(rows), PHRASE_BATCH)
-        ]
-
-        def run(rows):
-            ids = np.array([encs[i].ids for i in rows], dtype=np.int64)
-            return self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0].mean(
-                axis=1
-            )
-
-        results = self._pool.map(run, batches) if self._pool else map(run, batches)
-        for rows, vectors in zip(batches, results, strict=True):
-            out[rows] = vectors
-        return _normalise(out)
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:

@@ -223,8 +223,11 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
 
     order = sorted({c[1] for cands in candidates for c in cands})
     index = {t: i for i, t in enumerate(order)}
+    # Each candidate is run through the model alone, as the notes are: run in batches, the int8 model's
+    # activation scale made a phrase's vector depend on the other groups' candidates beside it, and a change
+    # anywhere on the board could rename an untouched theme (docs/suggestions.md, "Ninth round").
     emb = (
-        encoder.encode_phrases([t.replace(" & ", " and ") for t in order])
+        encoder.encode([t.replace(" & ", " and ") for t in order])
         if order
         else np.zeros((0, centroids.shape[1]))
     )

@@ -56,3 +56,22 @@ def test_erasing_ones_contributions_forgets_the_draft(screens):
     expect(carol.get_by_label("Your contribution", exact=True)).to_have_value("")
     reloaded(screens, carol)
     expect(carol.get_by_label("Your contribution", exact=True)).to_have_value("")
+
+
+def test_a_tables_box_keeps_its_draft_through_a_reload(screens):
+    alice = screens.facilitator()
+    carol = screens.participant("Carol", "NHS")
+    screens.participant("Dave", "Local authority")
+    alice.get_by_label("Seat people").select_option("random")
+    alice.get_by_label("Table size (4–8)").fill("4")
+    alice.get_by_role("button", name="Open tables").click()
+    expect(carol.locator("#table-view h2")).to_contain_text("Table")
+    carol.locator("#table-view textarea").fill("Our table's half thought")
+    reloaded(screens, carol)
+    expect(carol.locator("#table-view textarea")).to_have_value("Our table's half thought")
+    carol.get_by_role("button", name="Post to the table").click()
+    expect(carol.locator("#table-view")).to_contain_text("Our table's half thought")
+    expect(carol.locator("#table-view textarea")).to_have_value("")
+    reloaded(screens, carol)
+    expect(carol.locator("#table-view h2")).to_contain_text("Table")
+    expect(carol.locator("#table-view textarea")).to_have_value("")

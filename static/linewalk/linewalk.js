@@ -130,11 +130,19 @@
     }
   }
 
+  // Offline, only posts wait to be sent (below, and sender.js); anything else is not sent, and the status
+  // line says so in the header's words (#lw-connection), until the connection is back (status.js).
+  var NOT_SENT = { reaction: 'your reaction', dot: 'your dot', step: 'that' };
   function send(message) {
     if (!connected || !socket) {
-      status('Not connected right now: try again in a moment.', 'error');
+      if (role === 'participant') {
+        status('Offline: ' + (NOT_SENT[message.type] || 'that') + ' was not sent (only posts wait to be sent). Do it again once you are back online.', 'error', 'connection');
+      } else {
+        status('Not connected right now: try again in a moment.', 'error', 'connection');
+      }
       return false;
     }
+    if (window.LinewalkStatus) { window.LinewalkStatus.acted(); }
     socket.send(JSON.stringify(message));
     return true;
   }
@@ -145,14 +153,9 @@
     document.body.dataset.connection = state;
   }
 
-  function status(text, kind) {
-    var el = document.getElementById('lw-status');
-    if (!el) { return; }
-    el.innerHTML = '';
-    var p = document.createElement('p');
-    p.className = kind || 'info';
-    p.textContent = text;
-    el.appendChild(p);
+  // The status line (status.js says how long each line stays); ``about`` names what it is about.
+  function status(text, kind, about) {
+    if (window.LinewalkStatus) { window.LinewalkStatus.say(text, kind, about); }
   }
 
   // A page that came without the board (lastSeq null) says "Live" once its first frame has drawn it.
@@ -233,6 +236,7 @@
   // as the one message: no "join again" (joining again is refused), nothing left to post, edit or delete.
   function removedFromInquiry() {
     removed = true;
+    if (window.LinewalkDrafts) { window.LinewalkDrafts.forget(); }
     setConnection('closed', '');
     var line = document.getElementById('lw-connection');
     if (line) { line.hidden = true; }
@@ -478,11 +482,12 @@
     renderPending();
     box.value = '';
     updateCount(box);
+    if (window.LinewalkStatus) { window.LinewalkStatus.acted(); }
     if (connected && socket) {
       socket.send(JSON.stringify({ type: 'card', op: 'add', client_id: item.client_id, text: item.text }));
       status('Sending…', 'info');
     } else {
-      status('Offline: your post is kept and will be sent when the connection is back.', 'info');
+      status('Offline: your post is kept and will be sent when the connection is back.', 'info', 'connection');
     }
     box.focus();
   }
@@ -982,7 +987,7 @@
   function askForSuggestions(message) {
     if (send(message)) {
       waitingForSuggestions = true;
-      status('Working out themes…', 'info');
+      status('Working out themes…', 'info', 'suggest');
     }
   }
 
@@ -990,9 +995,13 @@
     var section = document.getElementById('suggestions');
     if (!section) { return; }
     if (!section.hidden) {
-      if (waitingForSuggestions) { status('Suggested themes are ready: nothing changes until you accept.', 'info'); }
+      if (waitingForSuggestions) { status('Suggested themes are ready: nothing changes until you accept.', 'info', 'suggest'); }
       section.focus();
-    } else if (!document.activeElement || document.activeElement === document.body || !document.body.contains(document.activeElement)) {
+    } else {
+      // Accepted or closed: what the status said about them is done.
+      if (window.LinewalkStatus) { window.LinewalkStatus.clear('suggest'); }
+    }
+    if (section.hidden && (!document.activeElement || document.activeElement === document.body || !document.body.contains(document.activeElement))) {
       var ask = document.getElementById('suggest-ask');
       if (ask) { ask.focus(); }
     }
@@ -1015,7 +1024,7 @@
     if (unnamed) { status('Give every theme you accept a name.', 'error'); return; }
     if (!themes.length && !placements.length) { status('Nothing is selected: tick a theme or a card first, or close without changes.', 'error'); return; }
     if (send({ type: 'suggest', op: 'accept', themes: themes, placements: placements })) {
-      status('Adding ' + themes.length + ' theme' + (themes.length === 1 ? '' : 's') + ' to the board…', 'info');
+      status('Adding ' + themes.length + ' theme' + (themes.length === 1 ? '' : 's') + ' to the board…', 'info', 'suggest');
     }
   }
 

@@ -59,6 +59,9 @@
     }
     var state = ownState || readOwn() || { signed: [], own: [] };
     var signed = state.signed, own = state.own;
+    // A paused room takes no sign-ups (the server refuses them too); leaving stays open.
+    var roomState = document.getElementById('room-state');
+    var paused = !!(roomState && roomState.dataset.paused === '1');
     document.querySelectorAll('#steps-list .step[data-step]').forEach(function (step) {
       // Signed up: "You're in ✓" beside a button that says what it does ("Leave"), never a toggle whose
       // pressed look is the only sign that pressing it again withdraws.
@@ -70,6 +73,9 @@
         if (label.textContent !== text) { label.textContent = text; }
         button.dataset.in = isIn ? '1' : '0';
         button.classList.toggle('primary', !isIn);
+        var closed = paused && !isIn;
+        if (button.disabled !== closed) { button.disabled = closed; }
+        button.title = closed ? 'The room is paused: sign up once the facilitator resumes it.' : '';
         step.querySelector('.step-in').hidden = !isIn;
         if (role === 'presenter') { button.hidden = true; }
       }

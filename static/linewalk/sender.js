@@ -13,8 +13,12 @@
     socket = null;
     if (retryTimer) { window.clearTimeout(retryTimer); retryTimer = null; }
   });
-  // heartbeat.js: the socket went silent and then answers again; what it may have lost is sent again.
-  root.addEventListener('lw:online', resendKept);
+  // heartbeat.js: the socket went silent (nothing sent on it meanwhile arrives), and then answers again;
+  // what it may have lost is sent again.
+  var silent = false;
+  root.addEventListener('lw:offline', function () { silent = true; });
+  root.addEventListener('lw:online', function () { silent = false; resendKept(); });
+  root.addEventListener('htmx:wsOpen', function () { silent = false; });
 
   // --- kept until the server has it -------------------------------------------------------------------
   // A table post (table.post) or a proposed action (step.add) carries a client id, and the server stores
@@ -88,22 +92,18 @@
   function sendKept(message, what, box, text) {
     kept.push({ message: message, what: what, box: box || '', text: text || '' });
     store();
-    if (!socket) {
-      say('Offline: it is kept and will be sent when the connection is back.', 'info');
+    if (window.LinewalkStatus) { window.LinewalkStatus.acted(); }
+    if (!socket || silent) {
+      say('Offline: it is kept and will be sent when the connection is back.', 'info', 'connection');
       return true;
     }
     socket.send(JSON.stringify(message));
     return true;
   }
 
-  function say(text, kind) {
-    var el = document.getElementById('lw-status');
-    if (!el) { return; }
-    el.innerHTML = '';
-    var p = document.createElement('p');
-    p.className = kind || 'info';
-    p.textContent = text;
-    el.appendChild(p);
+  // The status line (status.js says how long each line stays); ``about`` names what it is about.
+  function say(text, kind, about) {
+    if (window.LinewalkStatus) { window.LinewalkStatus.say(text, kind, about); }
   }
 
   window.LinewalkSender = {
@@ -112,7 +112,15 @@
     say: say,
     sendKept: sendKept,
     send: function (message) {
-      if (!socket) { say('Not connected right now: try again in a moment.', 'error'); return false; }
+      if (!socket || silent) {
+        // Only what is kept (sendKept) waits to be sent; this is not, and the line says so in the
+        // header's terms ("Offline - will send when back" is about posts).
+        say(root.dataset.role === 'participant'
+          ? 'Offline: that was not sent (only posts wait to be sent). Do it again once you are back online.'
+          : 'Not connected right now: try again in a moment.', 'error', 'connection');
+        return false;
+      }
+      if (window.LinewalkStatus) { window.LinewalkStatus.acted(); }
       socket.send(JSON.stringify(message));
       return true;
     },

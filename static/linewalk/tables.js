@@ -37,6 +37,18 @@
     markHost(); putBack(); place(); clock(); pageWall(); window.setTimeout(pageWall, 50);
   });
 
+  // On the recipe's last step there is no next one: Next step says so where it is, rather than the
+  // server refusing it in the status line.
+  function lastStep() {
+    var skip = document.getElementById('recipe-skip');
+    if (!skip) { return; }
+    var steps = document.querySelectorAll('#tables-step .recipe-steps li');
+    var last = steps.length > 0 && steps[steps.length - 1].classList.contains('is-current');
+    if (skip.disabled !== last) { skip.disabled = last; }
+    skip.title = last ? 'This is the recipe’s last step.' : '';
+  }
+  root.addEventListener('htmx:wsAfterMessage', lastStep);
+
   // The facilitator's workspace: open tables over the board come before the live region (the side
   // panel); tucked away, after it, under the panel's steering (at its head, the 13 tables of an event
   // pushed the round's phases and the timer a screen and more below the fold); the set-up form comes after
@@ -172,6 +184,7 @@
   }
   window.setInterval(clock, 1000);
   clock();
+  lastStep();
 
   // The presenter's picks wall fills the screen while tables are open; more tables than fit are shown a
   // screenful at a time, turning every PAGE_MS, with "Tables 1–6 of 13" above them. The tables off this

@@ -470,3 +470,19 @@ async def test_a_withdrawn_action_is_not_replayed_to_a_facilitator_catching_up(s
         lambda: [e for e in Event.objects.filter(inquiry=inquiry) if "07700 900789" in e.html_facilitator]
     )()
     assert stored == []
+
+
+async def test_signing_up_is_refused_while_the_room_is_paused_and_leaving_is_not(steps_room, inquiry):
+    room = steps_room
+    await propose(room["carol"], "Weekly discharge huddle")
+    await everyone(room, lambda s: steps_shown(s) == ["Weekly discharge huddle"])
+    step = await step_id("Weekly discharge huddle")
+    await room["erin"].send(type="step", op="join", step=step)
+    await everyone(room, lambda s: signups(s, step).startswith("2 signed up"))
+    await room["alice"].send(type="room", op="pause", paused=True)
+    await everyone(room, lambda s: attr(s, "room-state", "data-paused") == "1")
+    await room["dave"].send(type="step", op="join", step=step)
+    frame = await room["dave"].reply()
+    assert (frame.error, frame.error_message) == ("paused", "The facilitator has paused the room.")
+    await room["erin"].send(type="step", op="leave", step=step)
+    await everyone(room, lambda s: signups(s, step).startswith("1 signed up"))

@@ -58,6 +58,8 @@ def test_a_124all_round_at_two_tables_ends_on_the_plenary_wall(screens):
             expect(page.locator("#step-title")).to_contain_text(step)
         if step == "In pairs":  # each phone shows its table two by two
             expect(phones["Carol"].locator("#table-view .table-group")).to_have_count(2)
+    # The last step has no next one: the button says so where it is.
+    expect(alice.get_by_role("button", name="Next step", exact=True)).to_be_disabled()
 
     for number in ("Table 1", "Table 2"):
         host = next(

@@ -463,3 +463,12 @@ async def test_an_empty_round_is_deleted_and_one_with_cards_is_refused_saying_wh
     await everyone(room, lambda s: "Anything else?" not in text(s, "round-controls"), ["alice", "bob"])
     assert await rounds_of(inquiry) == [first, second]
     assert text(room["alice"], "round-controls").startswith("Agenda: 2 rounds")
+
+
+async def test_a_blank_announcement_is_refused_with_a_reason_to_its_sender(inquiry, room):
+    await room["alice"].send(type="announce", op="set", text=" \u00a0\u200b\t ")
+    frame = await room["alice"].reply()
+    assert frame.error == "empty_text"
+    assert frame.error_message == "The announcement is empty: write something first."
+    inquiry_now = await database_sync_to_async(type(inquiry).objects.get)(pk=inquiry.pk)
+    assert inquiry_now.announcement == ""

@@ -174,6 +174,15 @@ def _close(actor, inquiry, breakout):
     return breakout
 
 
+def redraw_open_tables(inquiry):
+    """The inquiry's names shown or not, sectors or smallest group changed: every open table's board
+    (its people, its cards' meta lines, its lens) is drawn again for its screens. Inside the caller's
+    change."""
+    breakout = tables_render.open_breakout(inquiry.pk)
+    if breakout is not None:
+        _publish_all(breakout, "settings")
+
+
 def seat_latecomer(inquiry_id, participant_id):
     """Seat someone who joined while tables are open, or whose phone connects then without a seat (they
     were away when the tables opened); nothing while Open Space's marketplace runs: they choose a topic

@@ -90,6 +90,11 @@
       document.querySelectorAll('#table-view li[data-participant="' + mine + '"]').forEach(function (li) {
         li.classList.add('is-me');
       });
+      // Who they work with at this step ("Your pair: Someone (NHS)"): the table's frame holds a line
+      // for each person, the same for the whole table; the phone shows its own.
+      document.querySelectorAll('#table-view .your-group[data-for="' + mine + '"]').forEach(function (line) {
+        line.hidden = false;
+      });
     }
   }
 

@@ -189,3 +189,26 @@ async def test_tables_seat_the_people_in_the_room_and_someone_who_comes_back_lat
         await back.close()
     finally:
         await close_all(fac, *phones)
+
+
+def people_at_table(screen):
+    """How the phone's table names its people (without the host's mark)."""
+    items = screen.find("table-view").xpath(".//li[@data-participant]")
+    return sorted(li.text_content().split(" · ")[0] for li in items)
+
+
+async def test_names_at_a_table_follow_the_inquirys_setting_as_it_changes(inquiry, alice):
+    from tests.inquiry.test_settings import form_of
+
+    fac, phones = await open_room(inquiry, alice, ["NHS", "Other"], mode="random", count=1)
+    try:
+        assert people_at_table(phones[0]) == ["P0 (NHS)", "P1 (Other)"]
+        # The facilitator turns names off mid-event: the table's screens say "Someone" at once.
+        response = await sync_to_async(alice.post)(
+            f"/i/{inquiry.code}/settings/", form_of(inquiry, show_names=None)
+        )
+        assert response.status_code == 302
+        for screen in phones:
+            await screen.until(lambda s: people_at_table(s) == ["Someone (NHS)", "Someone (Other)"])
+    finally:
+        await close_all(fac, *phones)

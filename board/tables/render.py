@@ -13,7 +13,7 @@ from board import render as board_render
 from board.lens import sectors_shown_of
 from sessions.protocol import table_seq_frame
 
-from . import recipes
+from . import recipes, seating
 from .models import Breakout, Seat, Table, TableCard, TableTheme, Topic
 
 
@@ -266,6 +266,8 @@ def facilitator_panel(inquiry):
         "recipes": recipes.CHOICES,
         "rounds": list(inquiry.rounds.order_by("position", "pk")),
         "seated": _seated(breakout),
+        "size_min": seating.MIN_SIZE,
+        "size_max": seating.MAX_SIZE,
         "oob": True,
     }
     return _partial("panel", ctx) + room_parts(breakout, inquiry_id=inquiry.pk)

@@ -31,8 +31,8 @@ RECIPES = {
             Step(
                 "4",
                 "4 · In fours",
-                "Pairs join up in fours (a table of fewer than eight works as one group): what is alike, "
-                "what differs? Choose what stands out.",
+                "In fours (pairs join up; a table under eight is one group): what is alike, what differs? "
+                "Choose what stands out.",
                 240,
                 group=4,
             ),

@@ -15,7 +15,7 @@ from board.models import Card, NextStep, Theme, Vote
 from board.nextsteps import render as steps_render
 from board.nextsteps.actions import keep_private_pages
 from board.systemmap import render as map_render
-from board.tables.actions import close_with_inquiry, seat_latecomer
+from board.tables.actions import close_with_inquiry, redraw_open_tables, seat_latecomer
 from board.tables.models import Breakout
 from sessions.events import disconnect_participant
 from sessions.models import Presence
@@ -421,6 +421,7 @@ def change_settings_of_inquiry(actor, *, title, question, show_names, k_threshol
             # Names, sectors or the smallest group: the cards, presence and the lens are drawn again.
             live = render.live_for_all(inquiry)
             fragments = {kind: fragments[kind] + live[kind] for kind in fragments}
+            redraw_open_tables(inquiry)  # a table's people and cards: names and sectors as set now
         publish(inquiry, "inquiry", "settings", {}, fragments)
     return True
 

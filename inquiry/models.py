@@ -258,6 +258,9 @@ class Participant(models.Model):
     sector = models.CharField(max_length=100)
     joined = models.DateTimeField(auto_now_add=True)
     removed = models.BooleanField(default=False)
+    # When their last socket closed (sessions/presence.py): tables seat who is in the room, and someone
+    # whose page is reloading or reconnecting this moment still is.
+    last_seen = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return self.display_name or f"Participant {self.pk}"

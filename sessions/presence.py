@@ -15,7 +15,7 @@ from datetime import timedelta
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -109,10 +109,41 @@ def write_arrivals():
 
 
 def leave(channel_name):
+    """The socket closed: it no longer counts, and its participant was last seen now."""
+    from inquiry.models import Participant
+
+    now = timezone.now()
     with _arrived_lock:
-        if _arrived.pop(channel_name, None) is not None:
-            return  # never written
-    Presence.objects.filter(channel_name=channel_name).delete()
+        row = _arrived.pop(channel_name, None)
+    if row is not None:  # never written
+        Participant.objects.filter(pk=row.participant_id).update(last_seen=now)
+        return
+    rows = Presence.objects.filter(channel_name=channel_name)
+    Participant.objects.filter(pk__in=rows.values("participant_id")).update(last_seen=now)
+    rows.delete()
+
+
+# Who is in the room, for seating people at tables (board/tables/actions.py): connected now, or gone less
+# than this long ago. A page reloading, or a phone whose network dropped for a moment, is back within it
+# (the page reconnects after a random wait of up to 1, 2, 4 then 8 s: under 15 s in all), so it keeps
+# its place in the seating; a browser closed long before is not given a seat nobody will sit in (a "pair"
+# of one). Whoever is missed comes back to a seat: their socket seats them as a late joiner.
+JUST_LEFT = timedelta(seconds=20)
+
+
+def in_room(inquiry_id):
+    """The inquiry's participants (not removed) connected now (as counted), whose socket closed within
+    JUST_LEFT, or who joined within it (their page is connecting, and each process writes its arrivals
+    together, a second or more later: this one's are written first)."""
+    from inquiry.models import Participant
+
+    write_arrivals()
+    now = timezone.now()
+    connected = Presence.objects.filter(inquiry_id=inquiry_id, seen__gte=now - STALE_AFTER)
+    recent = now - JUST_LEFT
+    return Participant.objects.filter(inquiry_id=inquiry_id, removed=False).filter(
+        Q(pk__in=connected.values("participant_id")) | Q(last_seen__gte=recent) | Q(joined__gte=recent)
+    )
 
 
 def _render(inquiry_id):

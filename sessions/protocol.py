@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from board.models import TEXT_LIMIT, THEME_COLOURS, THEME_NAME_LIMIT
 from board.nextsteps.models import CONTACT_LIMIT, WHAT_LIMIT, WHEN_LIMIT, WITH_LIMIT
 from board.systemmap.models import HEIGHT, NOTE_LIMIT, WIDTH
+from board.tables import seating
 from board.text import is_blank, strip_invisible
 from inquiry.access import FACILITATOR, PARTICIPANT, PRESENTER, Refused
 
@@ -157,6 +158,25 @@ class Seconds:
         if not self.low <= number <= self.high:
             raise ProtocolError(
                 "invalid_field", f"{name} must be between {self.low} and {self.high} seconds."
+            )
+        return number
+
+
+@dataclass(frozen=True)
+class Number:
+    """A whole number from ``low`` to ``high``; ``what`` names it in the refusal (not every number is
+    seconds: a table's size is people)."""
+
+    low: int
+    high: int
+    what: str
+    required: bool = True
+
+    def parse(self, name, value):
+        number = whole_number(value)
+        if number is None or not self.low <= number <= self.high:
+            raise ProtocolError(
+                "invalid_field", f"{self.what} must be a whole number from {self.low} to {self.high}."
             )
         return number
 
@@ -389,8 +409,8 @@ INBOUND = {
         {
             "round": Id(nullable=True, required=False),
             "mode": Choice(TABLE_MODES),
-            "size": Seconds(2, 8, required=False),
-            "count": Seconds(1, 500, required=False),
+            "size": Number(seating.MIN_SIZE, seating.MAX_SIZE, "Table size", required=False),
+            "count": Number(1, 500, "The number of tables", required=False),
             "recipe": Choice(RECIPES, required=False),
             "prompt": OptionalText(500, "The tables' prompt"),
         },

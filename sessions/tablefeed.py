@@ -13,6 +13,7 @@ from django.conf import settings
 
 from board.tables import clock
 from board.tables import render as tables_render
+from board.tables.actions import seat_latecomer
 from board.tables.models import Breakout
 from inquiry.access import FACILITATOR, PARTICIPANT
 from inquiry.models import Inquiry
@@ -38,6 +39,10 @@ def tables_state_db(actor):
     )
     if actor.role == PARTICIPANT:
         table, seq, html = tables_render.phone_view(actor.participant_id, actor.inquiry_id)
+        if table is None and breakout is not None and seat_latecomer(actor.inquiry_id, actor.participant_id):
+            # Away when the tables opened (tables seat the people in the room), back now: seated as a
+            # late joiner is.
+            table, seq, html = tables_render.phone_view(actor.participant_id, actor.inquiry_id)
         return ({table} if table else set()), ({table: seq} if table else {}), html, deadline
     if actor.role == FACILITATOR:
         inquiry = Inquiry.objects.get(pk=actor.inquiry_id)

@@ -31,6 +31,7 @@ from inquiry.access import (
 )
 from inquiry.compiled import Compiled
 from inquiry.models import Inquiry, Participant
+from sessions import presence
 from sessions.protocol import info_frame, tack_frame
 
 from . import recipes, seating
@@ -66,10 +67,15 @@ def _open(inquiry):
     return breakout
 
 
-def _people(inquiry):
-    return list(
-        Participant.objects.filter(inquiry=inquiry, removed=False).order_by("pk").values_list("pk", "sector")
+def _people(inquiry, everyone=False):
+    """(participant id, sector) of the people to seat: those in the room now (``presence.in_room``), or,
+    with ``everyone``, every participant (a demo room, whose people have no phones)."""
+    people = (
+        Participant.objects.filter(inquiry=inquiry, removed=False)
+        if everyone
+        else presence.in_room(inquiry.pk)
     )
+    return list(people.order_by("pk").values_list("pk", "sector"))
 
 
 def _make_tables(breakout, groups, start=1, topics=None):
@@ -105,8 +111,10 @@ def _room(inquiry, breakout, op, data, extra=None):
     publish(inquiry, "tables", op, data, tables_render.room_changed(breakout, extra))
 
 
-def open_tables(actor, round_id, mode, size=None, count=None, recipe="", prompt=""):
-    """Split the room into tables for a round (any open tables close first)."""
+def open_tables(actor, round_id, mode, size=None, count=None, recipe="", prompt="", everyone=False):
+    """Split the room into tables for a round (any open tables close first), seating the people in the
+    room now (``everyone``: every participant, connected or not); who comes later is seated as they
+    arrive (``seat_latecomer``)."""
     if recipe == "openspace":
         mode = Breakout.TOPIC
     if mode == Breakout.TOPIC and recipe != "openspace":
@@ -129,7 +137,7 @@ def open_tables(actor, round_id, mode, size=None, count=None, recipe="", prompt=
         if first is not None and first.seconds:
             breakout.step_ends_at = timezone.now() + timedelta(seconds=first.seconds)
             breakout.save(update_fields=["step_ends_at"])
-        people = _people(inquiry)
+        people = _people(inquiry, everyone)
         if mode != Breakout.TOPIC:
             groups = seating.MODES[mode](people, size=None if count else (size or 6), count=count)
             _make_tables(breakout, [g for g in groups if g])
@@ -166,9 +174,19 @@ def _close(actor, inquiry, breakout):
     return breakout
 
 
+def redraw_open_tables(inquiry):
+    """The inquiry's names shown or not, sectors or smallest group changed: every open table's board
+    (its people, its cards' meta lines, its lens) is drawn again for its screens. Inside the caller's
+    change."""
+    breakout = tables_render.open_breakout(inquiry.pk)
+    if breakout is not None:
+        _publish_all(breakout, "settings")
+
+
 def seat_latecomer(inquiry_id, participant_id):
-    """Seat someone who joined while tables are open (nothing while Open Space's marketplace runs: they
-    choose a topic like everyone else). Returns their table or None."""
+    """Seat someone who joined while tables are open, or whose phone connects then without a seat (they
+    were away when the tables opened); nothing while Open Space's marketplace runs: they choose a topic
+    like everyone else. Returns their table or None."""
     if not Breakout.objects.filter(inquiry_id=inquiry_id, closed=False).exists():
         return None  # the usual case, without taking the inquiry's lock: a room joining at once
     with changing(inquiry_id) as inquiry:

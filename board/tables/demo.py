@@ -22,7 +22,8 @@ def seat_the_room(inquiry, user, stage, texts):
     """Tables for the inquiry's current round; ``stage``: 'round' (the fours step, cards posted) or
     'picks' (the last step, every table's picks sent to the room). ``texts``: what people write."""
     boss = Actor(FACILITATOR, inquiry.pk, user_id=user.pk)
-    breakout = actions.open_tables(boss, None, "mixed", size=8, recipe="124all")
+    # Its people have no phones: everyone is seated, connected or not.
+    breakout = actions.open_tables(boss, None, "mixed", size=8, recipe="124all", everyone=True)
     steps = 2 if stage == "round" else 3  # 1 · 2 · 4 · All
     for _ in range(steps):
         actions.step_control(boss, "skip")

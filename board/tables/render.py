@@ -13,7 +13,7 @@ from board import render as board_render
 from board.lens import sectors_shown_of
 from sessions.protocol import table_seq_frame
 
-from . import recipes
+from . import recipes, seating
 from .models import Breakout, Seat, Table, TableCard, TableTheme, Topic
 
 
@@ -55,12 +55,39 @@ def members(table):
     return [seat.participant for seat in seats]
 
 
-def grouped(people, step):
-    """1-2-4-All: in the pairs step people are shown in pairs, in the fours step in fours."""
-    size = {"2": 2, "4": 4}.get(step.key if step else "", 0)
-    if not size:
-        return [people]
-    return [people[i : i + size] for i in range(0, len(people), size)]
+GROUP_NAMES = {1: "Only you", 2: "Your pair", 3: "Your three", 4: "Your four"}
+
+
+def person(participant, show_names):
+    """How a table names someone: their name where the inquiry shows names (and they gave one), else
+    "Someone"; their sector always."""
+    name = participant.display_name if show_names and participant.display_name else "Someone"
+    return f"{name} ({participant.sector})"
+
+
+def grouped(people, step, show_names):
+    """The table's people as the step groups them (1-2-4-All: pairs, then fours; recipes.group_sizes):
+    [{"people", "yours": {participant id: "Your pair: Someone (NHS)"}}]. ``yours`` is set at a step
+    with groups: each phone shows its own line (static/linewalk/tables.js), so everyone knows who they
+    work with, names shown or not."""
+    groups, start = [], 0
+    for size in recipes.group_sizes(len(people), step):
+        members = people[start : start + size]
+        start += size
+        yours = {}
+        if step is not None and step.group:
+            # Fours at a table of other than four: the table works as one group.
+            whole = step.group > 2 and size == len(people) and size != step.group and size > 1
+            name = "Your table" if whole else GROUP_NAMES.get(size, f"Your group of {size}")
+            for p in members:
+                others = [person(o, show_names) for o in members if o.pk != p.pk]
+                yours[p.pk] = f"{name}: {_and(others)}" if others else name
+        groups.append({"people": members, "yours": yours})
+    return groups
+
+
+def _and(items):
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def table_context(table):
@@ -85,7 +112,8 @@ def table_context(table):
         **ctx,
         "table": table,
         "people": people,
-        "groups": grouped(people, ctx["step"]),
+        "groups": grouped(people, ctx["step"], breakout.inquiry.show_names),
+        "group_note": recipes.group_note(len(people), ctx["step"]),
         "themes": themes,
         "unsorted": unsorted,
         "cards_count": len(cards),
@@ -238,6 +266,8 @@ def facilitator_panel(inquiry):
         "recipes": recipes.CHOICES,
         "rounds": list(inquiry.rounds.order_by("position", "pk")),
         "seated": _seated(breakout),
+        "size_min": seating.MIN_SIZE,
+        "size_max": seating.MAX_SIZE,
         "oob": True,
     }
     return _partial("panel", ctx) + room_parts(breakout, inquiry_id=inquiry.pk)

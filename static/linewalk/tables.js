@@ -32,6 +32,7 @@
     keepTyping();
   });
   root.addEventListener('htmx:wsAfterMessage', function () {
+    followRound();
     if (!touched) { return; }
     touched = false;
     markHost(); putBack(); place(); clock(); pageWall(); window.setTimeout(pageWall, 50);
@@ -62,6 +63,34 @@
     if (first) { root.before(section); } else { root.after(section); }
     // Focus stays where it was, without taking the page to it: who tucked the tables wants the board.
     if (active) { active.focus({ preventScroll: true }); }
+  }
+
+  // "For the round" in the set-up form is the room's round: the form is drawn with it chosen, and as the
+  // room moves on (the round banner says where it is) the choice follows. Rounds added, edited or moved
+  // since the form was drawn come from the agenda; a round the facilitator chose stays chosen until the
+  // room moves.
+  function followRound() {
+    var select = document.getElementById('tables-round');
+    var banner = document.getElementById('round-banner');
+    var now = banner && banner.dataset.round;
+    if (!select || !now) { return; }
+    var names = Array.prototype.map.call(document.querySelectorAll('#round-controls li[data-round]'), function (li, i) {
+      var question = li.dataset.question || '';
+      return [li.dataset.round, (i + 1) + '. ' + (question.length > 60 ? question.slice(0, 59) + '…' : question)];
+    });
+    var key = now + '|' + names.map(function (n) { return n.join(':'); }).join('|');
+    if (select.dataset.follows === key) { return; }
+    var chosen = select.dataset.follows && select.dataset.follows.split('|')[0] === now ? select.value : now;
+    if (names.length) {
+      select.replaceChildren.apply(select, names.map(function (n) {
+        var option = document.createElement('option');
+        option.value = n[0];
+        option.textContent = n[1];
+        return option;
+      }));
+    }
+    select.value = select.querySelector('option[value="' + chosen + '"]') ? chosen : now;
+    select.dataset.follows = key;
   }
 
   // A table's frame re-draws its whole board, the boxes people type in included: what they were typing
@@ -102,6 +131,11 @@
       document.querySelectorAll('#table-view li[data-participant="' + mine + '"]').forEach(function (li) {
         li.classList.add('is-me');
       });
+      // Who they work with at this step ("Your pair: Someone (NHS)"): the table's frame holds a line
+      // for each person, the same for the whole table; the phone shows its own.
+      document.querySelectorAll('#table-view .your-group[data-for="' + mine + '"]').forEach(function (line) {
+        line.hidden = false;
+      });
     }
   }
 
@@ -120,7 +154,12 @@
     Object.keys(data).forEach(function (key) {
       var value = data[key];
       if (key === 'tsend' || key === 'tsendChange') { return; }
-      if (NUMBERS.indexOf(key) >= 0) {
+      if (key === 'minutes') {
+        // The tables' timer is in minutes, as the room's is (2.5 or 2,5: two and a half); the server
+        // gets seconds, and refuses what is out of its range.
+        var seconds = Math.round(parseFloat(String(value).replace(',', '.')) * 60);
+        out.seconds = isFinite(seconds) ? seconds : null;
+      } else if (NUMBERS.indexOf(key) >= 0) {
         if (value === '' || value === null) { if (key === 'theme' || key === 'round' || key === 'table') { out[key] = null; } return; }
         out[key] = parseInt(value, 10);
       } else {
@@ -252,4 +291,5 @@
   window.addEventListener('resize', pageWall);
   place();
   pageWall();
+  followRound();
 })();

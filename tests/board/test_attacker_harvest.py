@@ -54,7 +54,7 @@ def harvested(inquiry, users, alice):
     steps.hide(facilitator, lure.pk)
     steps.join(actor["Vic"], shown.pk)  # Vic's sector has one person: counted with the smaller sectors
 
-    tables.open_tables(facilitator, None, "random", size=4)
+    tables.open_tables(facilitator, None, "random", size=4, everyone=True)  # nobody on a phone here
     posted = {
         words: tables.post(actor["Nadia"], uuid.uuid4(), words).value.pk
         for words in ("Brought back from the table", SECRETS[2], SECRETS[3])

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def harvested(inquiry, users, carol, dave, frank_in_inquiry):
     """A round of tables (1-2-4-All) where one table sent its picks to the room."""
     alice = Actor(FACILITATOR, inquiry.pk, user_id=users["alice"].pk)
-    actions.open_tables(alice, None, "random", count=1, recipe="124all")
+    actions.open_tables(alice, None, "random", count=1, recipe="124all", everyone=True)  # no phones
     for _ in range(3):  # to "All · Back to the room", where tables choose what they bring back
         actions.step_control(alice, "skip")
     table = Table.objects.get()

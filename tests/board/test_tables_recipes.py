@@ -236,3 +236,75 @@ async def test_a_table_picks_what_it_brings_back_only_at_the_recipes_step_for_it
     finally:
         for screen in [fac, *phones]:
             await screen.close()
+
+
+def note_of(element):
+    notes = element.find_class("group-note") if element is not None else []
+    return notes[0].text_content() if notes else None
+
+
+def yours(screen, participant_id):
+    """The line a phone shows of who it works with at this step (static/linewalk/tables.js unhides it)."""
+    lines = screen.page.xpath(
+        "//div[@id='table-view']//p[@class='your-group'][@data-for=$pid]", pid=str(participant_id)
+    )
+    return lines[0].text_content() if lines else None
+
+
+async def test_a_table_of_three_works_as_a_three_and_each_phone_says_who_it_works_with(inquiry, alice):
+    inquiry.show_names = False
+    await sync_to_async(inquiry.save)(update_fields=["show_names"])
+    people = await sync_to_async(join_many)(inquiry, ["NHS", "Local authority", "Other"])
+    fac = await TableScreen(inquiry.code, alice).connect()
+    phones = [await TableScreen(inquiry.code, c).connect() for c in people]
+    try:
+        await fac.send(type="tables", op="open", mode="mixed", size=3, recipe="124all")
+        for phone in phones:
+            await phone.until(lambda s: step_of(s) == "1" and s.table() is not None)
+        table = await sync_to_async(Table.objects.get)()
+        pids = await sync_to_async(lambda: [_pid(c) for c in people])()
+        await fac.send(type="recipe", op="skip")
+        # In pairs, three people: one three, never a pair and someone alone; each phone names the two
+        # others it works with (names are off: "Someone" and their sector), and the facilitator's copy
+        # of the table's board says so too.
+        for phone in phones:
+            await phone.until(lambda s: step_of(s) == "2" and yours(s, pids[0]) is not None)
+            assert len(phone.page.xpath("//div[@id='table-view']//ul[@class='table-group']")) == 1
+            assert note_of(phone.find("table-view")) == "3 at this table: you work as a three, not in pairs."
+        sectors = ["NHS", "Local authority", "Other"]
+        for n, phone in enumerate(phones):
+            others = {f"Someone ({sector})" for sector in sectors if sector != sectors[n]}
+            kind, _, who = yours(phone, pids[n]).partition(": ")
+            assert kind == "Your three" and set(who.split(" and ")) == others
+        await fac.until(lambda s: note_of(s.find(f"table-{table.pk}")) is not None)
+        assert "work as a three" in note_of(fac.find(f"table-{table.pk}"))
+        # In fours, fewer than four: the whole table, and the phones say so.
+        await fac.send(type="recipe", op="skip")
+        await phones[1].until(lambda s: step_of(s) == "4")
+        await phones[1].until(lambda s: "fewer than four" in (note_of(s.find("table-view")) or ""))
+        kind, _, who = yours(phones[1], pids[1]).partition(": ")
+        assert kind == "Your table" and set(who.split(" and ")) == {"Someone (NHS)", "Someone (Other)"}
+    finally:
+        for screen in [fac, *phones]:
+            await screen.close()
+
+
+async def test_where_the_inquiry_shows_names_a_phone_names_its_pair(inquiry, alice):
+    people = await sync_to_async(join_many)(inquiry, ["NHS", "NHS", "Other", "Other"])
+    fac = await TableScreen(inquiry.code, alice).connect()
+    phones = [await TableScreen(inquiry.code, c).connect() for c in people]
+    try:
+        await fac.send(type="tables", op="open", mode="random", size=4, recipe="124all")
+        for phone in phones:
+            await phone.until(lambda s: step_of(s) == "1" and s.table() is not None)
+        pids = await sync_to_async(lambda: [_pid(c) for c in people])()
+        await fac.send(type="recipe", op="skip")
+        await phones[0].until(lambda s: step_of(s) == "2" and yours(s, pids[0]) is not None)
+        line = yours(phones[0], pids[0])
+        assert line.startswith("Your pair: P") and "Someone" not in line, line
+        assert note_of(phones[0].find("table-view")) is None  # two pairs: as the step says
+        names = phones[0].find("table-view").xpath(".//li[@data-participant]/text()")
+        assert sorted(n.split(" (")[0] for n in names) == ["P0", "P1", "P2", "P3"]
+    finally:
+        for screen in [fac, *phones]:
+            await screen.close()

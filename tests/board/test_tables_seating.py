@@ -135,3 +135,80 @@ def test_open_space_merges_a_topic_nobody_else_chose_into_the_smallest():
     tables = seating.topic_tables(choices, size=8)
     assert sorted((t, sorted(p)) for t, p in tables) == [("a", [1, 2, 3]), ("b", [4, 5, 6])]
     assert Counter(len(p) for _, p in seating.topic_tables({"big": list(range(12))}, size=8)) == {6: 2}
+
+
+def joined_long_ago(*participant_ids, left=False):
+    """These people joined ten minutes ago (and, with ``left``, their last socket closed then too)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from inquiry.models import Participant
+
+    then = timezone.now() - timedelta(minutes=10)
+    changes = {"joined": then, **({"last_seen": then} if left else {})}
+    Participant.objects.filter(pk__in=participant_ids).update(**changes)
+
+
+def participant_ids(inquiry):
+    from inquiry.models import Participant
+
+    return dict(Participant.objects.filter(inquiry=inquiry).values_list("display_name", "pk"))
+
+
+async def test_tables_seat_the_people_in_the_room_and_someone_who_comes_back_later_is_seated_then(
+    inquiry, alice
+):
+    people = await sync_to_async(join_many)(inquiry, ["NHS", "Local authority", "NHS", "Other", "Other"])
+    by_name = await sync_to_async(participant_ids)(inquiry)
+    ids = {client: by_name[f"P{n}"] for n, client in enumerate(people)}
+    *here, blip, gone = people
+    phones = [await TableScreen(inquiry.code, c).connect() for c in here]
+    # Their phone's page reloading as the tables open: closed a moment ago, back in a second.
+    await (await TableScreen(inquiry.code, blip).connect()).close()
+    # Their browser closed long before.
+    await (await TableScreen(inquiry.code, gone).connect()).close()
+    await sync_to_async(joined_long_ago)(*[ids[c] for c in here], ids[blip])
+    await sync_to_async(joined_long_ago)(ids[gone], left=True)
+    fac = await TableScreen(inquiry.code, alice).connect()
+    try:
+        await fac.until(lambda s: s.find("tables-open") is not None)
+        await fac.send(type="tables", op="open", mode="mixed", size=2)
+        for phone in phones:
+            await phone.until(lambda s: s.table() is not None)
+        sat = await sync_to_async(seated)()
+        assert set(sat) == {ids[c] for c in [*here, blip]}  # nobody who left long ago
+        assert sorted(len(v) for v in (await sync_to_async(sectors_by_table)()).values()) == [2, 2]
+        # Back later: their phone connects and they are seated as a late joiner (at the table lacking
+        # their sector).
+        back = await TableScreen(inquiry.code, gone).connect()
+        await back.until(lambda s: s.table() is not None)
+        number = back.table()[0]
+        assert (await sync_to_async(seated)())[ids[gone]][0] == number
+        assert (await sync_to_async(sectors_by_table)())[number].count("Other") == 1
+        await back.close()
+    finally:
+        await close_all(fac, *phones)
+
+
+def people_at_table(screen):
+    """How the phone's table names its people (without the host's mark)."""
+    items = screen.find("table-view").xpath(".//li[@data-participant]")
+    return sorted(li.text_content().split(" · ")[0] for li in items)
+
+
+async def test_names_at_a_table_follow_the_inquirys_setting_as_it_changes(inquiry, alice):
+    from tests.inquiry.test_settings import form_of
+
+    fac, phones = await open_room(inquiry, alice, ["NHS", "Other"], mode="random", count=1)
+    try:
+        assert people_at_table(phones[0]) == ["P0 (NHS)", "P1 (Other)"]
+        # The facilitator turns names off mid-event: the table's screens say "Someone" at once.
+        response = await sync_to_async(alice.post)(
+            f"/i/{inquiry.code}/settings/", form_of(inquiry, show_names=None)
+        )
+        assert response.status_code == 302
+        for screen in phones:
+            await screen.until(lambda s: people_at_table(s) == ["Someone (NHS)", "Someone (Other)"])
+    finally:
+        await close_all(fac, *phones)

@@ -23,7 +23,7 @@ def test_a_124all_round_at_two_tables_ends_on_the_plenary_wall(screens):
     phones = {name: screens.participant(name, sector) for name, sector in zip(names, sectors, strict=True)}
 
     alice.get_by_label("Seat people").select_option("mixed")
-    alice.get_by_label("Table size (4–8)").fill("4")
+    alice.get_by_label("Table size (2–8)").fill("4")
     alice.get_by_label("Recipe").select_option("124all")
     alice.get_by_role("button", name="Open tables").click()
     for page in [*phones.values(), presenter, alice]:

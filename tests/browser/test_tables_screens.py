@@ -112,7 +112,7 @@ def test_two_tables_still_cover_the_whole_board_and_every_tool_fits_the_screen(e
 
     def open_two():
         boss = Actor(FACILITATOR, event_inquiry.pk, user_id=get_user_model().objects.get(username="alice").pk)
-        table_actions.open_tables(boss, None, "mixed", count=2)
+        table_actions.open_tables(boss, None, "mixed", count=2, everyone=True)  # the room has no phones
 
     in_thread(open_two)
     alice = event_screens.facilitator(viewport={"width": 1280, "height": 720})

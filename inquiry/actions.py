@@ -10,7 +10,15 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from board import render
-from board.changes import changing, close_round_for_timer, publish
+from board.changes import (
+    VOTE_DEFAULTS,
+    changing,
+    close_round_for_timer,
+    end_votes,
+    publish,
+    start_vote,
+    vote_changed,
+)
 from board.models import Card, NextStep, Theme, Vote
 from board.nextsteps import render as steps_render
 from board.nextsteps.actions import keep_private_pages
@@ -100,22 +108,56 @@ def activate_round(actor, round_id):
         return target
 
 
-def set_phase(actor, round_id, phase):
-    """Gather, silent writing, reveal, vote or closed. Revealing shows every silent card at once."""
+def set_phase(actor, round_id, phase, vote=None):
+    """Gather, silent writing, reveal, vote or closed. Revealing shows every silent card at once. The Vote
+    phase is the round's dot vote (``board.changes.start_vote``): entering it opens one, with ``vote``'s
+    settings (target, budget, per_item, live: the workspace's vote form) or the defaults for the kind of
+    round, unless the round's vote is open already; leaving it closes that vote. One change, one event."""
     with steering(actor, "round.phase") as (inquiry, notes):
         target = round_of(inquiry, round_id)
         if phase != Round.CLOSED:
             require_open_inquiry(inquiry, REOPEN_FIRST)
-        target.phase = phase
-        target.save(update_fields=["phase"])
-        notes.append(f"round {target.position + 1} → {phase}")
-        revealed = 0
-        if phase != Round.SILENT:
-            revealed = Card.objects.filter(round=target, silent=True).update(silent=False)
-        fragments = render.live_for_all(inquiry) if revealed else render.round_banner(inquiry)
-        publish(
-            inquiry, "round", "phase", {"round": target.pk, "phase": phase, "revealed": revealed}, fragments
-        )
+        own_vote = Vote.objects.filter(inquiry=inquiry, is_open=True).order_by("-created", "-pk").first()
+        own_vote = own_vote if own_vote is not None and own_vote.belongs_to(target.pk) else None
+        data = {"round": target.pk, "phase": phase}
+        if phase == Round.VOTE and own_vote is None:
+            if target.pk != inquiry.current_round_id:
+                raise Refused(
+                    "invalid_state", "Move the room to this round first: its vote opens for the whole room."
+                )
+            given = {name: value for name, value in (vote or {}).items() if value is not None}
+            settings = {**VOTE_DEFAULTS[target.kind], **given}
+            opened, revealed = start_vote(
+                inquiry,
+                target,
+                **settings,
+                on_round=target if settings["target"] == Vote.CARDS else None,
+            )
+            notes.append(
+                f"round {target.position + 1} → {phase}: a vote on {settings['target']}, "
+                f"{settings['budget']} dots, at most {opened.per_item} each, "
+                f"results {'live' if settings['live'] else 'hidden'}"
+            )
+            data.update(vote=opened.pk, revealed=revealed)
+            fragments = vote_changed(inquiry, phase=True)
+        else:
+            closed = end_votes(inquiry, leaving=target) if phase != Round.VOTE and own_vote else []
+            target.phase = phase
+            target.save(update_fields=["phase"])
+            notes.append(f"round {target.position + 1} → {phase}" + ("; the vote closed" if closed else ""))
+            revealed = 0
+            if phase != Round.SILENT:
+                revealed = Card.objects.filter(round=target, silent=True).update(silent=False)
+            data["revealed"] = revealed
+            if closed:
+                data["vote_closed"] = closed[0].pk
+            if revealed:
+                fragments = render.live_for_all(inquiry)
+            elif closed:
+                fragments = vote_changed(inquiry, phase=True)
+            else:
+                fragments = render.round_banner(inquiry)
+        publish(inquiry, "round", "phase", data, fragments)
         return target
 
 

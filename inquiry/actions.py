@@ -473,8 +473,10 @@ def change_settings_of_inquiry(actor, *, title, question, show_names, k_threshol
 def close_inquiry(actor):
     """Close the inquiry after the event: every round closes (nothing more is posted, edited or deleted;
     silent cards are revealed, as closing a round does), open tables close (as Close tables does), an open
-    vote and a running timer stop, every participant's change is refused from now on
-    (``access.require_participant``), and the retention period, if one is set, starts counting."""
+    vote and a running timer stop, the announcement and the spotlight go (words and a card shown large
+    to a room that has gone home; reopening does not bring them back), every participant's change is
+    refused from now on (``access.require_participant``), and the retention period, if one is set,
+    starts counting."""
     with steering(actor, "inquiry.close") as (inquiry, notes):
         if inquiry.closed_at is not None:
             raise Refused("invalid_state", "This inquiry is already closed.")
@@ -485,7 +487,21 @@ def close_inquiry(actor):
         closed = inquiry.rounds.exclude(phase=Round.CLOSED).update(phase=Round.CLOSED)
         inquiry.closed_at = timezone.now()
         inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
-        inquiry.save(update_fields=["closed_at", "timer_ends_at", "timer_closes_round"])
+        if inquiry.announcement:
+            notes.append("announcement cleared")
+        if inquiry.spotlight_card_id or inquiry.spotlight_theme_id:
+            notes.append("spotlight cleared")
+        inquiry.announcement, inquiry.spotlight_card, inquiry.spotlight_theme = "", None, None
+        inquiry.save(
+            update_fields=[
+                "closed_at",
+                "timer_ends_at",
+                "timer_closes_round",
+                "announcement",
+                "spotlight_card",
+                "spotlight_theme",
+            ]
+        )
         notes.append(f"{closed} round{'s' if closed != 1 else ''} closed")
         if inquiry.purge_after:
             notes.append(f"to be deleted on {timezone.localtime(inquiry.purge_after):%d %b %Y}")

@@ -176,7 +176,10 @@ def end_votes(inquiry, leaving=None):
     if not votes:
         return []
     Vote.objects.filter(pk__in=[vote.pk for vote in votes]).update(is_open=False)
-    rounds = {vote.opened_in_id for vote in votes} - {None, getattr(leaving, "pk", None)}
+    # A vote stored without its round (before rounds were recorded, or imported so) belongs to any round
+    # (``Vote.belongs_to``): the one the room is in.
+    rounds = {vote.opened_in_id or inquiry.current_round_id for vote in votes}
+    rounds -= {None, getattr(leaving, "pk", None)}
     Round.objects.filter(pk__in=rounds, phase=Round.VOTE).update(phase=Round.CLOSED)
     current = inquiry.current_round
     if current is not None and current.pk in rounds and current.phase == Round.VOTE:

@@ -6,7 +6,7 @@ from channels.db import database_sync_to_async
 
 from board.models import Vote
 
-from ..support import attr, everyone, text
+from ..support import Screen, attr, everyone, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -126,3 +126,22 @@ async def test_a_round_the_room_is_not_in_cannot_open_its_vote(inquiry, room):
     assert reply.error == "invalid_state"
     assert "Move the room to this round first" in reply.error_message
     assert await database_sync_to_async(Vote.objects.count)() == 0
+
+
+async def test_a_vote_stored_without_its_round_closes_the_round_the_room_is_in(inquiry, alice, carol):
+    """The demo in its vote phase, and votes from before rounds were recorded: no ``opened_in``."""
+
+    def voting_without_a_round():
+        inquiry.rounds.filter(pk=inquiry.current_round_id).update(phase="vote")
+        Vote.objects.create(inquiry=inquiry, target=Vote.THEMES, opened_in=None)
+
+    await database_sync_to_async(voting_without_a_round)()
+    screens = {
+        "alice": await Screen(inquiry.code, alice).connect(),
+        "carol": await Screen(inquiry.code, carol).connect(),
+    }
+    await everyone(screens, lambda s: phase(s) == "vote" and voting(s))
+    await screens["alice"].send(type="vote", op="close")
+    await everyone(screens, lambda s: phase(s) == "closed" and not voting(s))
+    for screen in screens.values():
+        await screen.close()

@@ -25,10 +25,18 @@ from sessions.events import notify_participant
 from sessions.protocol import error_frame
 
 from . import render, safeguarding
-from .changes import changing, column, expire_timer_if_due, publish, tell_authors
+from .changes import (
+    changing,
+    column,
+    end_votes,
+    expire_timer_if_due,
+    publish,
+    start_vote,
+    tell_authors,
+    vote_changed,
+)
 from .models import Card, Dot, MapLink, NextStep, Reaction, Theme, Vote, next_colour
 from .nextsteps import actions as nextsteps_actions
-from .nextsteps import render as steps_render
 from .systemmap import actions as systemmap_actions
 from .systemmap import render as map_render
 from .tables import actions as tables_actions
@@ -637,47 +645,37 @@ def accept_suggestions(actor, themes, placements):
 # Voting and reactions ---------------------------------------------------------------------------------------
 
 
-def _vote_changed(inquiry, op, data):
-    fragments = render.with_lens(
-        render.for_each_kind(
-            lambda kind: (
-                render.partial("board", kind, {**render.board_state(inquiry, kind), "oob": True})
-                + render.room_parts(inquiry, kind, ("vote-bar",))
-            )
-        ),
-        inquiry,
-    )
-    # Votes on where to act on the map and on next steps show their dots there.
-    fragments = map_render.with_map(fragments, inquiry)
-    if NextStep.objects.filter(inquiry=inquiry).exists():
-        steps = steps_render.section_changed(inquiry)
-        fragments = {kind: html + steps[kind] for kind, html in fragments.items()}
-    publish(inquiry, "vote", op, data, fragments)
+def _vote_changed(inquiry, op, data, phase=False):
+    publish(inquiry, "vote", op, data, vote_changed(inquiry, phase))
 
 
 def open_vote(actor, round_id, target, budget, per_item, live):
-    """Open dot voting on the cards (of one round, or all) or on the themes; any open vote closes first."""
+    """Open dot voting on the cards (of one round, or all), the themes, the map or next steps; any open
+    vote closes first. The room's round goes into the Vote phase with it (``changes.start_vote``): one
+    change, so no screen shows a vote in Gather or Reveal."""
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
         require_open_inquiry(inquiry, REOPEN_FIRST)
         voting_round = None if round_id is None else round_of(inquiry, round_id)
-        Vote.objects.filter(inquiry=inquiry, is_open=True).update(is_open=False)
-        vote = Vote.objects.create(
-            inquiry=inquiry,
-            round=voting_round,
-            opened_in_id=inquiry.current_round_id,
+        room_round = inquiry.current_round
+        vote, revealed = start_vote(
+            inquiry,
+            room_round,
             target=target,
             budget=budget,
-            per_item=min(per_item, budget),
-            live_results=live,
+            per_item=per_item,
+            live=live,
+            on_round=voting_round,
         )
         audit.record(
             inquiry.pk,
             actor,
             "vote.open",
-            f"{target}, {budget} dots, at most {per_item} each, results {'live' if live else 'hidden'}",
+            f"{target}, {budget} dots, at most {per_item} each, results {'live' if live else 'hidden'}"
+            + (f"; round {room_round.position + 1} → vote" if room_round else ""),
         )
-        _vote_changed(inquiry, "open", {"vote": vote.pk})
+        data = {"vote": vote.pk, "round": getattr(room_round, "pk", None), "revealed": revealed}
+        _vote_changed(inquiry, "open", data, phase=room_round is not None)
         return vote
 
 
@@ -692,13 +690,14 @@ def _require_open(vote):
 
 
 def close_vote(actor):
+    """Close the vote; the round it was opened in leaves the Vote phase with it, for Closed (its posting
+    stopped when the vote opened; Gather opens it again)."""
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
         vote = _current_open_vote(inquiry)
-        vote.is_open = False
-        vote.save(update_fields=["is_open"])
+        end_votes(inquiry)
         audit.record(inquiry.pk, actor, "vote.close", f"vote {vote.pk}")
-        _vote_changed(inquiry, "close", {"vote": vote.pk})
+        _vote_changed(inquiry, "close", {"vote": vote.pk, "round": vote.opened_in_id}, phase=True)
 
 
 def reveal_vote(actor):

@@ -1,7 +1,8 @@
 """What every change to an inquiry is made of, below the actions that make them (``board.actions``,
 ``inquiry.actions`` and the capabilities' own: tables, the systems map, next steps): the inquiry's lock
-(``changing``), publishing a change with its sequence number (``publish``), and a timer that closes its
-round once time is up. The actions modules import this one, never each other for these."""
+(``changing``), publishing a change with its sequence number (``publish``), a timer that closes its
+round once time is up, and a dot vote with the round's Vote phase (``start_vote``, ``end_votes``). The
+actions modules import this one, never each other for these."""
 
 import re
 from collections import defaultdict
@@ -17,8 +18,10 @@ from sessions import events
 from sessions.events import notify_participant
 
 from . import render
-from .models import Card
+from .models import Card, NextStep, Vote
+from .nextsteps import render as steps_render
 from .nextsteps.render import mine_htmls, own_parts_after_redraw
+from .systemmap import render as map_render
 
 
 @contextmanager
@@ -123,3 +126,87 @@ def close_round_for_timer(inquiry):
         revealed = Card.objects.filter(round=closing, silent=True).update(silent=False)
         fragments = render.live_for_all(inquiry) if revealed else render.round_banner(inquiry)
         publish(inquiry, "round", "phase", {"round": closing.pk, "phase": Round.CLOSED}, fragments)
+
+
+# Votes and the Vote phase -------------------------------------------------------------------------------
+# A round's Vote phase and its dot vote are one thing (docs/protocol.md, "Votes and the Vote phase"): the
+# Vote phase opens a vote when none is open for the round, opening a vote puts the room's round in the
+# Vote phase, and the two end together (closing the vote closes the round; leaving the phase closes the
+# vote). A facilitator never sees "Vote" over a room with nothing to vote on, nor a vote in "Gather".
+
+# The vote the Vote phase opens when the page gives no settings: the panel's form's own defaults (a
+# round of contributions), or what the map's and next steps' own buttons open in their rounds.
+VOTE_DEFAULTS = {
+    Round.CONTRIBUTIONS: {"target": Vote.CARDS, "budget": 3, "per_item": 1, "live": False},
+    Round.MAPPING: {"target": Vote.LEVERAGE, "budget": 3, "per_item": 2, "live": False},
+    Round.NEXT_STEPS: {"target": Vote.ACTIONS, "budget": 3, "per_item": 1, "live": False},
+}
+
+
+def start_vote(inquiry, voting_in, *, target, budget, per_item, live, on_round=None):
+    """Inside a change: open a dot vote on ``target`` (the cards of ``on_round``, or of every round),
+    any open vote closing first (``end_votes``), and put ``voting_in`` (the round the room is in, or None)
+    in the Vote phase, which shows its silent cards: nobody votes on what they cannot see. Returns
+    (the vote, how many silent cards it showed)."""
+    end_votes(inquiry)
+    vote = Vote.objects.create(
+        inquiry=inquiry,
+        round=on_round,
+        opened_in=voting_in,
+        target=target,
+        budget=budget,
+        per_item=min(per_item, budget),
+        live_results=live,
+    )
+    revealed = 0
+    if voting_in is not None:
+        voting_in.phase = Round.VOTE
+        voting_in.save(update_fields=["phase"])
+        if voting_in.pk == inquiry.current_round_id:
+            inquiry.current_round.phase = Round.VOTE
+        revealed = Card.objects.filter(round=voting_in, silent=True).update(silent=False)
+    return vote, revealed
+
+
+def end_votes(inquiry, leaving=None):
+    """Inside a change: close the open vote (one at most, but a stored history may hold more), and the
+    round it was opened in leaves the Vote phase for Closed, unless it is ``leaving`` (a round the
+    facilitator takes to another phase: they set it). Returns the votes closed."""
+    votes = list(Vote.objects.filter(inquiry=inquiry, is_open=True))
+    if not votes:
+        return []
+    Vote.objects.filter(pk__in=[vote.pk for vote in votes]).update(is_open=False)
+    # A vote stored without its round (before rounds were recorded, or imported so) belongs to any round
+    # (``Vote.belongs_to``): the one the room is in.
+    rounds = {vote.opened_in_id or inquiry.current_round_id for vote in votes}
+    rounds -= {None, getattr(leaving, "pk", None)}
+    Round.objects.filter(pk__in=rounds, phase=Round.VOTE).update(phase=Round.CLOSED)
+    current = inquiry.current_round
+    if current is not None and current.pk in rounds and current.phase == Round.VOTE:
+        current.phase = Round.CLOSED  # the instance the inquiry holds, as the database has it now
+    for vote in votes:
+        vote.is_open = False
+    return votes
+
+
+def vote_changed(inquiry, phase=False):
+    """What a vote opening, closing or showing its results changes on every screen: the board's counts,
+    the vote bar (and the facilitators' controls beside it), the sector lens, the dots on the map and on
+    next steps; ``phase``: the round banner too, when the Vote phase came or went with it."""
+    fragments = render.with_lens(
+        render.for_each_kind(
+            lambda kind: (
+                render.partial("board", kind, {**render.board_state(inquiry, kind), "oob": True})
+                + render.room_parts(
+                    inquiry, kind, ("vote-bar", "round-banner", "silent-count") if phase else ("vote-bar",)
+                )
+            )
+        ),
+        inquiry,
+    )
+    # Votes on where to act on the map and on next steps show their dots there.
+    fragments = map_render.with_map(fragments, inquiry)
+    if NextStep.objects.filter(inquiry=inquiry).exists():
+        steps = steps_render.section_changed(inquiry)
+        fragments = {kind: html + steps[kind] for kind, html in fragments.items()}
+    return fragments

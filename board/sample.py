@@ -402,7 +402,7 @@ VOTES = [
      "revealed": True, "is_open": False},
 ]  # fmt: skip
 # The event-size demo in its vote phase: the theme vote open, results hidden, most of the room voted.
-OPEN_VOTE = {**VOTES[0], "round": None, "revealed": False, "is_open": True}
+OPEN_VOTE = {**VOTES[0], "round": None, "opened_in": "r3", "revealed": False, "is_open": True}
 
 
 def _pick(rng, items, weights, count):

@@ -10,7 +10,15 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from board import render
-from board.changes import changing, close_round_for_timer, publish
+from board.changes import (
+    VOTE_DEFAULTS,
+    changing,
+    close_round_for_timer,
+    end_votes,
+    publish,
+    start_vote,
+    vote_changed,
+)
 from board.models import Card, NextStep, Theme, Vote
 from board.nextsteps import render as steps_render
 from board.nextsteps.actions import keep_private_pages
@@ -100,22 +108,56 @@ def activate_round(actor, round_id):
         return target
 
 
-def set_phase(actor, round_id, phase):
-    """Gather, silent writing, reveal, vote or closed. Revealing shows every silent card at once."""
+def set_phase(actor, round_id, phase, vote=None):
+    """Gather, silent writing, reveal, vote or closed. Revealing shows every silent card at once. The Vote
+    phase is the round's dot vote (``board.changes.start_vote``): entering it opens one, with ``vote``'s
+    settings (target, budget, per_item, live: the workspace's vote form) or the defaults for the kind of
+    round, unless the round's vote is open already; leaving it closes that vote. One change, one event."""
     with steering(actor, "round.phase") as (inquiry, notes):
         target = round_of(inquiry, round_id)
         if phase != Round.CLOSED:
             require_open_inquiry(inquiry, REOPEN_FIRST)
-        target.phase = phase
-        target.save(update_fields=["phase"])
-        notes.append(f"round {target.position + 1} → {phase}")
-        revealed = 0
-        if phase != Round.SILENT:
-            revealed = Card.objects.filter(round=target, silent=True).update(silent=False)
-        fragments = render.live_for_all(inquiry) if revealed else render.round_banner(inquiry)
-        publish(
-            inquiry, "round", "phase", {"round": target.pk, "phase": phase, "revealed": revealed}, fragments
-        )
+        own_vote = Vote.objects.filter(inquiry=inquiry, is_open=True).order_by("-created", "-pk").first()
+        own_vote = own_vote if own_vote is not None and own_vote.belongs_to(target.pk) else None
+        data = {"round": target.pk, "phase": phase}
+        if phase == Round.VOTE and own_vote is None:
+            if target.pk != inquiry.current_round_id:
+                raise Refused(
+                    "invalid_state", "Move the room to this round first: its vote opens for the whole room."
+                )
+            given = {name: value for name, value in (vote or {}).items() if value is not None}
+            settings = {**VOTE_DEFAULTS[target.kind], **given}
+            opened, revealed = start_vote(
+                inquiry,
+                target,
+                **settings,
+                on_round=target if settings["target"] == Vote.CARDS else None,
+            )
+            notes.append(
+                f"round {target.position + 1} → {phase}: a vote on {settings['target']}, "
+                f"{settings['budget']} dots, at most {opened.per_item} each, "
+                f"results {'live' if settings['live'] else 'hidden'}"
+            )
+            data.update(vote=opened.pk, revealed=revealed)
+            fragments = vote_changed(inquiry, phase=True)
+        else:
+            closed = end_votes(inquiry, leaving=target) if phase != Round.VOTE and own_vote else []
+            target.phase = phase
+            target.save(update_fields=["phase"])
+            notes.append(f"round {target.position + 1} → {phase}" + ("; the vote closed" if closed else ""))
+            revealed = 0
+            if phase != Round.SILENT:
+                revealed = Card.objects.filter(round=target, silent=True).update(silent=False)
+            data["revealed"] = revealed
+            if closed:
+                data["vote_closed"] = closed[0].pk
+            if revealed:
+                fragments = render.live_for_all(inquiry)
+            elif closed:
+                fragments = vote_changed(inquiry, phase=True)
+            else:
+                fragments = render.round_banner(inquiry)
+        publish(inquiry, "round", "phase", data, fragments)
         return target
 
 
@@ -432,8 +474,10 @@ def change_settings_of_inquiry(actor, *, title, question, show_names, k_threshol
 def close_inquiry(actor):
     """Close the inquiry after the event: every round closes (nothing more is posted, edited or deleted;
     silent cards are revealed, as closing a round does), open tables close (as Close tables does), an open
-    vote and a running timer stop, every participant's change is refused from now on
-    (``access.require_participant``), and the retention period, if one is set, starts counting."""
+    vote and a running timer stop, the announcement and the spotlight go (words and a card shown large
+    to a room that has gone home; reopening does not bring them back), every participant's change is
+    refused from now on (``access.require_participant``), and the retention period, if one is set,
+    starts counting."""
     with steering(actor, "inquiry.close") as (inquiry, notes):
         if inquiry.closed_at is not None:
             raise Refused("invalid_state", "This inquiry is already closed.")
@@ -444,7 +488,21 @@ def close_inquiry(actor):
         closed = inquiry.rounds.exclude(phase=Round.CLOSED).update(phase=Round.CLOSED)
         inquiry.closed_at = timezone.now()
         inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
-        inquiry.save(update_fields=["closed_at", "timer_ends_at", "timer_closes_round"])
+        if inquiry.announcement:
+            notes.append("announcement cleared")
+        if inquiry.spotlight_card_id or inquiry.spotlight_theme_id:
+            notes.append("spotlight cleared")
+        inquiry.announcement, inquiry.spotlight_card, inquiry.spotlight_theme = "", None, None
+        inquiry.save(
+            update_fields=[
+                "closed_at",
+                "timer_ends_at",
+                "timer_closes_round",
+                "announcement",
+                "spotlight_card",
+                "spotlight_theme",
+            ]
+        )
         notes.append(f"{closed} round{'s' if closed != 1 else ''} closed")
         if inquiry.purge_after:
             notes.append(f"to be deleted on {timezone.localtime(inquiry.purge_after):%d %b %Y}")

@@ -276,6 +276,13 @@ COLOUR = Choice(tuple(THEME_COLOURS))
 ROUND_QUESTION = Text(500, "The round's question")
 GUIDANCE = OptionalText(1000, "The guidance")
 PHASES = ("gather", "silent", "reveal", "vote", "closed")
+VOTE_TARGETS = ("cards", "themes", "leverage", "actions")
+PHASE_VOTE_FIELDS = {
+    "target": Choice(VOTE_TARGETS, required=False),
+    "budget": Seconds(1, 20, required=False),
+    "per_item": Seconds(1, 20, required=False),
+    "live": Flag(required=False),
+}
 
 # A dot goes on one card or theme, or, in the votes of the map and of next steps, on a link or an action.
 DOT_FIELDS = {
@@ -321,7 +328,8 @@ INBOUND = {
     ("theme", "delete"): ((FACILITATOR,), {"theme": Id()}),
     ("theme", "move"): ((FACILITATOR,), {"theme": Id(), "position": Count()}),
     ("round", "activate"): ((FACILITATOR,), {"round": Id()}),
-    ("round", "phase"): ((FACILITATOR,), {"round": Id(), "phase": Choice(PHASES)}),
+    # The Vote phase opens the round's dot vote: the vote form's settings ride along (all optional).
+    ("round", "phase"): ((FACILITATOR,), {"round": Id(), "phase": Choice(PHASES), **PHASE_VOTE_FIELDS}),
     ("round", "add"): ((FACILITATOR,), {"question": ROUND_QUESTION, "guidance": GUIDANCE}),
     ("round", "edit"): ((FACILITATOR,), {"round": Id(), "question": ROUND_QUESTION, "guidance": GUIDANCE}),
     ("round", "move"): ((FACILITATOR,), {"round": Id(), "position": Count()}),
@@ -348,7 +356,7 @@ INBOUND = {
         (FACILITATOR,),
         {
             "round": Id(nullable=True),
-            "target": Choice(("cards", "themes", "leverage", "actions")),
+            "target": Choice(VOTE_TARGETS),
             "budget": Seconds(1, 20),
             "per_item": Seconds(1, 20),
             "live": Flag(required=False),

@@ -853,7 +853,12 @@
     'round-phase': function (el) {
       var round = currentRound();
       if (!round) { status('Open a round first.', 'error'); return; }
-      send({ type: 'round', op: 'phase', round: round, phase: el.dataset.phase });
+      var message = { type: 'round', op: 'phase', round: round, phase: el.dataset.phase };
+      // The Vote phase opens the round's vote with what the panel's vote form says (the server's defaults
+      // when the form is not there: a vote already open, say).
+      var form = document.querySelector('#vote-bar .vote-form');
+      if (el.dataset.phase === 'vote' && form) { Object.assign(message, voteSettings(form)); }
+      send(message);
     },
     'round-edit': function (el) {
       var item = el.closest('li[data-round]');
@@ -981,6 +986,13 @@
     return !!(box && box.checked);
   }
 
+  // What the panel's vote form says: what to vote on, dots each, most per item, results live.
+  function voteSettings(form) {
+    return { target: form.querySelector('[name=target]').value,
+      budget: parseInt(form.querySelector('[name=budget]').value, 10) || 0,
+      per_item: parseInt(form.querySelector('[name=per_item]').value, 10) || 0, live: checked(form, 'live') };
+  }
+
   // --- suggested themes ------------------------------------------------------------------------------------
   var waitingForSuggestions = false;
 
@@ -1093,10 +1105,9 @@
       if (send({ type: 'announce', op: 'set', text: text })) { input.value = ''; }
     },
     'vote.open': function (form) {
-      var target = form.querySelector('[name=target]').value;
-      send({ type: 'vote', op: 'open', target: target, round: target === 'cards' ? currentRound() : null,
-        budget: parseInt(form.querySelector('[name=budget]').value, 10) || 0,
-        per_item: parseInt(form.querySelector('[name=per_item]').value, 10) || 0, live: checked(form, 'live') });
+      var settings = voteSettings(form);
+      send({ type: 'vote', op: 'open', target: settings.target, round: settings.target === 'cards' ? currentRound() : null,
+        budget: settings.budget, per_item: settings.per_item, live: settings.live });
     },
     'suggest.accept': acceptSuggestions
   };

@@ -124,6 +124,8 @@ async def test_proposals_only_in_a_next_steps_round(room, inquiry):
     await room["alice"].send(type="round", op="kind", round=inquiry.current_round_id, kind="next_steps")
     await room["alice"].send(type="round", op="phase", round=inquiry.current_round_id, phase="vote")
     await room["carol"].until(lambda s: s.find("round-banner").get("data-phase") == "vote")
+    # The Vote phase of a next-steps round opens the vote on its actions: proposing has ended.
+    await room["carol"].until(lambda s: s.find("vote-bar").get("data-target") == "actions")
     await propose(room["carol"], "Too late")
     assert (await room["carol"].reply()).error == "round_closed"
     await room["carol"].send(

@@ -26,6 +26,9 @@ def test_a_participant_spends_two_dots_and_sees_the_counts_only_after_the_reveal
     vote.get_by_label("Most per item").fill("1")
     expect(vote.get_by_label("Show results live")).not_to_be_checked()
     vote.get_by_role("button", name="Open a vote").click()
+    # The round goes into the Vote phase with it, on both screens.
+    expect(alice.locator("#phase-vote")).to_have_attribute("aria-pressed", "true")
+    expect(carol.locator("#round-banner .phase-name")).to_have_text("Vote")
 
     # The phone's vote view lists what can be voted on, each with its dots.
     first, second, third = (vote_item(carol, text) for text in CARDS)
@@ -71,6 +74,30 @@ def test_a_participant_spends_two_dots_and_sees_the_counts_only_after_the_reveal
     expect(carol.locator("#vote-view")).to_be_hidden()
     expect(carol.get_by_role("button", name="Add a dot")).to_have_count(0)
     expect(card(carol, CARDS[2]).locator(".card-votes")).to_have_text("1 dot")
+
+
+def test_pressing_vote_in_the_workspace_opens_the_vote_on_a_phone(screens):
+    """The round's Vote phase is the dot vote: pressed, it opens one with what the vote form says, and
+    the phone can vote at once; closing the vote closes the round on both screens."""
+    seed(screens.inquiry, cards=CARDS)
+    alice = screens.facilitator()
+    carol = screens.participant("Carol")
+    phases = alice.get_by_role("group", name="Phase of this round")
+    expect(phases.get_by_role("button", name="Gather")).to_have_attribute("aria-pressed", "true")
+    alice.get_by_role("form", name="Open a vote").get_by_label("Dots each").fill("2")
+
+    phases.get_by_role("button", name="Vote").click()
+    expect(carol.locator("#vote-view")).to_be_visible()
+    expect(carol.locator("#vote-view-left")).to_contain_text("You have 2 dots left")
+    expect(carol.locator("#round-banner .phase-name")).to_have_text("Vote")
+    expect(phases.get_by_role("button", name="Vote")).to_have_attribute("aria-pressed", "true")
+    vote_item(carol, CARDS[1]).get_by_role("button", name="Add a dot").click()
+    expect(card(alice, CARDS[1]).locator(".dot-count")).to_have_text("1 dot")
+
+    alice.get_by_role("button", name="Close the vote").click()
+    expect(carol.locator("#vote-view")).to_be_hidden()
+    expect(carol.locator("#round-banner .phase-name")).to_have_text("Closed")
+    expect(phases.get_by_role("button", name="Closed")).to_have_attribute("aria-pressed", "true")
 
 
 def test_this_resonates_toggles_and_says_so(screens):

@@ -222,8 +222,8 @@ async def test_closing_the_inquiry_closes_its_open_tables_and_reopening_leaves_t
 
 async def test_after_the_close_announcements_and_the_spotlight_wait_for_the_reopen(room, inquiry, alice):
     """Words or a card shown large to a room that has gone home: refused with the reason, the socket stays
-    open; clearing what was left up is still the facilitator's; reopening from the workspace (its closed
-    notice's Reopen, ``inquiry.reopen`` over the socket) lets them through again."""
+    open; clearing is still the facilitator's (the close took down what was up); reopening from the
+    workspace (its closed notice's Reopen, ``inquiry.reopen`` over the socket) lets them through again."""
     await room["carol"].post("Carol's idea about shared records")
     await everyone(room, lambda s: len(s.texts()) == 1)
     (card,) = room["alice"].cards()
@@ -246,10 +246,11 @@ async def test_after_the_close_announcements_and_the_spotlight_wait_for_the_reop
         assert "reopen it" in reply.error_message
     stored = await sync(lambda: Inquiry.objects.values_list(
         "announcement", "spotlight_card", "spotlight_theme").get(pk=inquiry.pk))()  # fmt: skip
-    assert stored == ("Back at half past", None, None)
-    # The socket is still open: what was left up comes down.
+    assert stored == ("", None, None)
+    # The socket is still open, and clearing is still allowed (though the close took the words down).
     await room["alice"].send(type="announce", op="clear")
-    await everyone(room, lambda s: "Back at half past" not in text(s, "announcement"))
+    await room["alice"].next_event()
+    assert not any("Back at half past" in text(s, "announcement") for s in room.values())
     # A participant may not reopen it; the facilitator may, from the workspace.
     await room["carol"].send(type="inquiry", op="reopen")
     assert (await room["carol"].reply()).error == "forbidden"
@@ -259,3 +260,32 @@ async def test_after_the_close_announcements_and_the_spotlight_wait_for_the_reop
     await everyone(room, lambda s: "Carol's idea" in text(s, "spotlight"))
     await room["alice"].send(type="announce", op="set", text="One more thing")
     await everyone(room, lambda s: "One more thing" in text(s, "announcement"))
+
+
+async def test_closing_takes_the_announcement_and_the_spotlight_down_and_reopening_leaves_them_down(
+    room, inquiry, alice
+):
+    await room["carol"].post("Carol's idea about shared records")
+    await everyone(room, lambda s: len(s.texts()) == 1)
+    (card,) = room["alice"].cards()
+    await room["alice"].send(type="announce", op="set", text="Coffee break")
+    await room["alice"].send(type="spotlight", op="set", card=card, theme=None)
+    await everyone(room, lambda s: "Coffee break" in text(s, "announcement") and "Carol's idea" in spotlit(s))
+
+    await close(alice, inquiry, room)
+    await everyone(room, lambda s: text(s, "announcement-text") == "" and spotlit(s) == "")
+    stored = await sync(lambda: Inquiry.objects.values_list(
+        "announcement", "spotlight_card", "spotlight_theme").get(pk=inquiry.pk))()  # fmt: skip
+    assert stored == ("", None, None)
+    log = await sync(lambda: Inquiry.objects.get(pk=inquiry.pk).audit.get(action="inquiry.close").detail)()
+    assert "announcement cleared" in log and "spotlight cleared" in log
+
+    assert (await sync(alice.post)(f"/i/{inquiry.code}/data/reopen/")).status_code == 302
+    await everyone(room, lambda s: not closed(s))
+    assert all(text(s, "announcement-text") == "" and spotlit(s) == "" for s in room.values())
+
+
+def spotlit(screen):
+    """What the spotlight shows, or "" when it is hidden."""
+    spotlight = screen.find("spotlight")
+    return "" if spotlight is None or spotlight.get("hidden") is not None else text(screen, "spotlight")

@@ -353,7 +353,9 @@ async def test_facilitators_see_the_audit_log(inquiry, room, alice, eve, carol):
 async def test_closed_rounds_are_read_only_and_vote_phase_stops_posting(inquiry, room):
     first, _ = await rounds_of(inquiry)
     await room["alice"].send(type="round", op="phase", round=first, phase="vote")
+    # The Vote phase is the round's dot vote (tests/board/test_vote_phase.py): posting stops as it opens.
     await everyone(room, lambda s: attr(s, "round-banner", "data-phase") == "vote")
+    await everyone(room, lambda s: attr(s, "vote-bar", "data-vote-open") == "1")
     await room["carol"].post("During the vote")
     assert (await room["carol"].reply()).error == "round_closed"
     assert await database_sync_to_async(lambda: Round.objects.get(pk=first).phase)() == "vote"

@@ -182,6 +182,8 @@
     (function show() {
       if (document.activeElement !== el) { return; }
       card.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+      // A card's opened buttons lie under it (workspace.css): the one with focus is in view too.
+      if (el !== cellOf(card)) { el.scrollIntoView({ block: 'nearest', inline: 'nearest' }); }
       if (--frames > 0) { window.requestAnimationFrame(show); }
     })();
   }

@@ -1,4 +1,5 @@
-/* The facilitator's workspace: selecting cards (click, Shift+click, Space from grid-keys.js, "Like this")
+/* The facilitator's workspace: selecting cards (a click selects just that card, as in a file manager;
+ * Ctrl/Cmd+click adds or takes one away, Shift+click a run; Space from grid-keys.js adds, "Like this")
  * and moving them all with one action (card.move_many, docs/protocol.md). One entry point:
  * window.LinewalkSelect. The selection is this screen's own; the move reaches every screen as one event. */
 (function () {
@@ -9,6 +10,7 @@
   if (!sender || !workspace) { return; }
 
   var selected = new Set();   // card ids (strings)
+  var placed = new Map();     // card id -> the column it was in when selected (a theme's id, '' unsorted)
   var anchor = null;          // the card a Shift+click runs from
 
   function cardEl(id) { return document.getElementById('card-' + id); }
@@ -29,6 +31,11 @@
     return ids;
   }
 
+  function columnOf(card) {
+    var section = card && card.closest('.theme');
+    return section ? section.dataset.theme || '' : '';
+  }
+
   function mark(id, on) {
     var card = cardEl(id);
     if (!card) { return; }
@@ -39,7 +46,7 @@
 
   function set(ids, on) {
     ids.forEach(function (id) {
-      if (on) { selected.add(id); } else { selected.delete(id); }
+      if (on) { selected.add(id); placed.set(id, columnOf(cardEl(id))); } else { selected.delete(id); placed.delete(id); }
       mark(id, on);
     });
     update();
@@ -61,9 +68,18 @@
     set(ids, true);
   }
 
+  // A plain click: this card alone (a click on the card that is the whole selection takes it away).
+  function only(card) {
+    var ids = withStack(card), alone = selected.size === ids.length && ids.every(function (id) { return selected.has(id); });
+    clear();
+    if (!alone) { set(ids, true); }
+    anchor = idOf(card);
+  }
+
   function clear() {
     var ids = Array.from(selected);
     selected.clear();
+    placed.clear();
     ids.forEach(function (id) { mark(id, false); });
     anchor = null;
     update();
@@ -195,7 +211,8 @@
       .catch(function () { sender.say('Could not look for similar cards just now.', 'error'); });
   }
 
-  // Clicks on a card (not on its buttons) select it; Shift runs from the last one clicked.
+  // A click on a card (not on its buttons) selects just it; Ctrl/Cmd adds it or takes it away, Shift runs
+  // from the last one clicked (the walk-through's "3 cards selected", one already moved, came of clicks adding).
   document.addEventListener('click', function (e) {
     var action = e.target.closest('[data-action]');
     if (action) {
@@ -207,12 +224,20 @@
     if (e.target.closest('a, button, input, select, textarea, summary, label')) { return; }
     var card = e.target.closest('#board .card[data-card]');
     if (!card) { return; }
-    if (e.shiftKey) { extendTo(card); } else { toggle(card); }
+    if (e.shiftKey) { extendTo(card); } else if (e.ctrlKey || e.metaKey) { toggle(card); } else { only(card); }
   });
 
-  // A frame may re-draw selected cards (unselected) or delete them: mark again, forget the gone.
+  // A frame may re-draw selected cards (unselected), delete them or move them (the Move dialog, a drop,
+  // another facilitator): mark again; forget the gone and the moved, so Move selected never takes a card
+  // back out of the theme it was just put in.
   sender.root.addEventListener('htmx:wsAfterMessage', function () {
-    selected.forEach(function (id) { if (cardEl(id)) { mark(id, true); } else { selected.delete(id); } });
+    selected.forEach(function (id) {
+      var card = cardEl(id);
+      if (card && columnOf(card) === placed.get(id)) { mark(id, true); return; }
+      selected.delete(id);
+      placed.delete(id);
+      if (card) { mark(id, false); }
+    });
     themeOptions();
     update();
     moveArrived();

@@ -97,12 +97,13 @@ def test_at_1280x720_pause_the_room_is_on_screen_with_who_is_connected_and_the_t
 
 
 def select_unsorted(page, n):
-    """Click ``n`` unsorted cards one by one, none of them a stack of duplicates (the first with a click,
-    the rest with Shift+click would also take the ones between); their ids."""
+    """Click ``n`` unsorted cards one by one, none of them a stack of duplicates: the first with a click,
+    the rest with Ctrl+click (a click alone selects just the card clicked; Shift+click would also take the
+    ones between); their ids."""
     cards = page.locator("#cards-unsorted > .card:not(.is-stacked):not([data-stack])")
     ids = [cards.nth(i).get_attribute("data-card") for i in range(n)]
-    for card_id in ids:
-        page.locator(f"#card-{card_id} .card-text").click()
+    for i, card_id in enumerate(ids):
+        page.locator(f"#card-{card_id} .card-text").click(modifiers=["ControlOrMeta"] if i else [])
     expect(page.locator("#ws-selected")).to_have_text(f"{n} cards selected")
     return ids
 

@@ -17,10 +17,12 @@ from .test_tables_screens import seat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Where the focused element is on the page (not the window): its top, left and whether it is in the board.
+# Where the focused element is on the page (not the window), in the side panel as if it did not scroll on
+# its own: its top, left and whether it is in the board.
 FOCUS_AT = """() => {
-  const el = document.activeElement, r = el.getBoundingClientRect();
-  return {id: el.id, text: (el.textContent || el.name || '').trim().slice(0, 30), top: r.top + scrollY,
+  const el = document.activeElement, r = el.getBoundingClientRect(), panel = el.closest('#ws-panel');
+  return {id: el.id, text: (el.textContent || el.name || '').trim().slice(0, 30),
+          top: r.top + scrollY + (panel ? panel.scrollTop : 0),
           left: r.left + scrollX, board: !!el.closest('#board')};
 }"""
 
@@ -174,7 +176,11 @@ LENS_PAST_THE_PANEL = (
   const panel = document.getElementById('round-banner').getBoundingClientRect();
   const past = [...lens.querySelectorAll('*')].filter(el => {
     const r = el.getBoundingClientRect();
-    return r.width > 0 && (r.right > panel.right + 0.5 || r.left < panel.left - 0.5 || clipped(el));
+    // Cut off sideways (the side panel scrolls on its own: what is below its foot is a scroll away).
+    const cut = [...document.querySelectorAll('#ws-panel, #ws-panel *')].some(a => a.contains(el) &&
+      a !== el && getComputedStyle(a).overflowX !== 'visible' &&
+      (r.left < a.getBoundingClientRect().left - 0.5 || r.right > a.getBoundingClientRect().right + 0.5));
+    return r.width > 0 && (r.right > panel.right + 0.5 || r.left < panel.left - 0.5 || cut);
   }).map(el => [el.className.baseVal ?? el.className, el.textContent.trim().slice(0, 40),
                 Math.round(el.getBoundingClientRect().right), Math.round(panel.right)]);
   return {past, sideways: lens.scrollWidth > lens.clientWidth + 1};
@@ -204,8 +210,15 @@ DELAYED_COVERS = (
     + """
   const badge = document.getElementById('lw-delayed'), b = badge.getBoundingClientRect();
   const meets = r => r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom;
+  // What the side panel has scrolled out of its own view is under nothing.
+  const panel = document.getElementById('ws-panel'), p = panel.getBoundingClientRect();
+  const seen = el => {
+    const r = el.getBoundingClientRect();
+    if (!panel.contains(el)) return r;
+    return {left: r.left, right: r.right, top: Math.max(r.top, p.top), bottom: Math.min(r.bottom, p.bottom)};
+  };
   const covered = [...document.querySelectorAll('a, button, input, select, textarea, summary, label')]
-    .filter(el => !el.closest('#board') && el.checkVisibility() && meets(el.getBoundingClientRect()))
+    .filter(el => !el.closest('#board') && el.checkVisibility() && meets(seen(el)))
     .map(el => el.id || el.textContent.trim().slice(0, 30));
   const view = {left: 0, top: 0, right: innerWidth, bottom: innerHeight};
   return {covered, whole: inside(b, view) && onTopWithin(badge, 0.1)};

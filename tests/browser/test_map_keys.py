@@ -22,5 +22,7 @@ def test_a_theme_moved_with_the_arrow_keys_keeps_focus_as_the_map_redraws(event_
         alice.keyboard.press("ArrowDown")
         expect(node).not_to_have_attribute("transform", before)  # the map came back redrawn
         expect(node).to_be_focused()
-    # The arrows moved the theme, not the page.
-    assert alice.evaluate("() => scrollY") == scrolled
+    # The arrows moved the theme, not the page: at most the page follows the theme to keep it in view (a
+    # few pixels), never an arrow key's scroll of the page (40 px a press).
+    assert abs(alice.evaluate("() => scrollY") - scrolled) < 40
+    expect(node).to_be_in_viewport()

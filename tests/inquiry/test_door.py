@@ -171,23 +171,30 @@ async def test_each_phone_reconnecting_gets_its_own_private_state_in_its_first_f
     )
     await carol.send(type="dot", op="add", card=card, theme=None)
     await carol.until(lambda s: s.find("lw-mine").get("data-left") == "2")
+
+    again = await Screen(inquiry.code, carol_client).connect()  # a reload: the page's first connect
+    mine = again.frames[0].first("lw-mine")
+    assert again.frames[0].snapshot
+    assert mine.get("data-dots") == f'{{"card-{card}": 1}}' and mine.get("data-left") == "2"
+    assert str(card) in mine.get("data-reactions")
+    other = await Screen(inquiry.code, dave_client).connect()
+    mine = other.frames[0].first("lw-mine")
+    assert (
+        mine.get("data-dots") == "{}" and mine.get("data-reactions") == "[]" and mine.get("data-left") == "3"
+    )
+
+    # Silent writing (leaving the Vote phase closes the vote): her unrevealed card is hers alone.
     round_id = (await inquiry.rounds.afirst()).pk
     await facilitator.send(type="round", op="phase", round=round_id, phase="silent")
     await carol.until(lambda s: s.find("round-banner").get("data-phase") == "silent")
     await carol.post("Carol's unrevealed thought")
     await carol.reply()
-
-    again = await Screen(inquiry.code, carol_client).connect()  # a reload: the page's first connect
-    mine = again.frames[0].first("lw-mine")
+    for screen in (again, other):
+        await screen.close()
+    again = await Screen(inquiry.code, carol_client).connect()
     assert again.frames[0].snapshot and "Carol's unrevealed thought" in again.texts()
-    assert mine.get("data-dots") == f'{{"card-{card}": 1}}' and mine.get("data-left") == "2"
-    assert str(card) in mine.get("data-reactions")
     other = await Screen(inquiry.code, dave_client).connect()
-    mine = other.frames[0].first("lw-mine")
     assert "Carol's unrevealed thought" not in other.texts() and "Dave's idea" in other.texts()
-    assert (
-        mine.get("data-dots") == "{}" and mine.get("data-reactions") == "[]" and mine.get("data-left") == "3"
-    )
     for screen in (facilitator, carol, dave, again, other):
         await screen.close()
 

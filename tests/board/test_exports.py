@@ -358,7 +358,8 @@ def steps_by_when(html):
     return {" ".join(row[0].text_content().split()): " ".join(row[1].text_content().split()) for row in rows}
 
 
-def test_the_printable_report_says_by_when_as_the_live_screens_do(alice, inquiry, carol, dave):
+def board_with_two_steps(inquiry):
+    """The board, and two actions of Carol's: one with whom and by a month, one ongoing."""
     make_board(inquiry)
     author = Participant.objects.get(inquiry=inquiry, display_name="Carol")
     for what, whom, when in [("Shared induction", "HR leads", "June"), ("Monthly huddle", "", "Ongoing")]:
@@ -366,5 +367,9 @@ def test_the_printable_report_says_by_when_as_the_live_screens_do(alice, inquiry
             inquiry=inquiry, round=inquiry.current_round, author=author, client_id=uuid.uuid4(), what=what,
             with_whom=whom, by_when=when,
         )  # fmt: skip
+
+
+def test_the_printable_report_says_by_when_as_the_live_screens_do(alice, inquiry, carol, dave):
+    board_with_two_steps(inquiry)
     shown = steps_by_when(content(export(alice, inquiry, "report/")))
     assert shown == {"Shared induction": "HR leads · By June", "Monthly huddle": "When: Ongoing"}

@@ -1,14 +1,12 @@
 """The harvest: the facilitator's page (featured contributions, a note, publish and unpublish) and the
 public read-only page at /h/<token>/."""
 
-import uuid
-
 from django.test import Client
 
-from board.models import Card, NextStep
+from board.models import Card
 from inquiry.models import AuditEntry, Inquiry, Participant
 
-from .test_exports import UNICODE_POST, make_board, steps_by_when
+from .test_exports import UNICODE_POST, board_with_two_steps, make_board, steps_by_when
 
 
 def manage(client, inquiry):
@@ -221,13 +219,7 @@ def test_a_selection_that_is_not_card_ids_is_refused_with_a_clear_message(alice,
 
 
 def test_the_public_harvest_says_by_when_as_the_live_screens_do(alice, anonymous, inquiry, carol, dave):
-    make_board(inquiry)
-    author = Participant.objects.get(inquiry=inquiry, display_name="Carol")
-    for what, whom, when in [("Shared induction", "HR leads", "June"), ("Monthly huddle", "", "Ongoing")]:
-        NextStep.objects.create(
-            inquiry=inquiry, round=inquiry.current_round, author=author, client_id=uuid.uuid4(), what=what,
-            with_whom=whom, by_when=when,
-        )  # fmt: skip
+    board_with_two_steps(inquiry)
     publish(alice, inquiry)
     shown = steps_by_when(anonymous.get(public_url(inquiry)).content.decode())
     assert shown == {"Shared induction": "HR leads · By June", "Monthly huddle": "When: Ongoing"}

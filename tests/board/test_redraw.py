@@ -19,25 +19,12 @@ from inquiry.access import FACILITATOR, PARTICIPANT, Actor
 from inquiry.models import Participant, Round
 from sessions.models import Event
 
-from ..support import Screen, everyone, join_as
+from ..support import everyone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CONTACTS = {"carol": "carol@example.org", "dave": "dave, 01632 960001", "erin": "erin-private@example.org"}
 PEOPLE = ("carol", "dave", "erin")
-
-
-@pytest.fixture
-async def steps_room(room, inquiry):
-    """The room, with a third participant (Erin, NHS) and the current round set up for next steps."""
-    erin = await database_sync_to_async(join_as)(inquiry, "Erin", "NHS")
-    room["erin"] = await Screen(inquiry.code, erin).connect()
-    await room["alice"].send(type="round", op="kind", round=inquiry.current_round_id, kind="next_steps")
-    await everyone(
-        room, lambda s: s.find("steps-view").get("data-steps-rounds") == str(inquiry.current_round_id)
-    )
-    yield room
-    await room.pop("erin").close()
 
 
 def own_part(screen):

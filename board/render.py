@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 
 from inquiry.access import FACILITATOR
 
+from .lens import shown_sectors
 from .models import THEME_COLOURS, Card, Dot, MapLink, NextStep, Reaction, Theme, Vote
 
 PARTICIPANT_KIND = "participant"
@@ -244,8 +245,6 @@ def presence_counts(inquiry):
 def presence_shown(now, k):
     """Per-sector counts show only for sectors the lens's rule shows (board/lens.py shown_sectors): a
     small sector's few people are never counted on their own, nor left as the total less those shown."""
-    from .lens import shown_sectors
-
     return {**now, "shown": shown_sectors(now["sectors"], k, now["total"])}
 
 

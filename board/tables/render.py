@@ -65,8 +65,9 @@ def person(participant, show_names):
     return f"{name} ({participant.sector})"
 
 
-def grouped(people, step, show_names):
-    """The table's people as the step groups them (1-2-4-All: pairs, then fours; recipes.group_sizes):
+def grouped(people, step):
+    """The table's people (each named as ``person`` names them: ``shown_as``) as the step groups them
+    (1-2-4-All: pairs, then fours; recipes.group_sizes):
     [{"people", "yours": {participant id: "Your pair: Someone (NHS)"}}]. ``yours`` is set at a step
     with groups: each phone shows its own line (static/linewalk/tables.js), so everyone knows who they
     work with, names shown or not."""
@@ -80,7 +81,7 @@ def grouped(people, step, show_names):
             whole = step.group > 2 and size == len(people) and size != step.group and size > 1
             name = "Your table" if whole else GROUP_NAMES.get(size, f"Your group of {size}")
             for p in members:
-                others = [person(o, show_names) for o in members if o.pk != p.pk]
+                others = [o.shown_as for o in members if o.pk != p.pk]
                 yours[p.pk] = f"{name}: {_and(others)}" if others else name
         groups.append({"people": members, "yours": yours})
     return groups
@@ -106,13 +107,15 @@ def table_context(table):
     for theme in themes:
         theme.card_list = by_theme[theme.pk]
     people = members(table)
+    for participant in people:
+        participant.shown_as = person(participant, breakout.inquiry.show_names)
     ctx = step_context(breakout)
     return {
         "lens": sector_lens(breakout.inquiry, people, cards),
         **ctx,
         "table": table,
         "people": people,
-        "groups": grouped(people, ctx["step"], breakout.inquiry.show_names),
+        "groups": grouped(people, ctx["step"]),
         "group_note": recipes.group_note(len(people), ctx["step"]),
         "themes": themes,
         "unsorted": unsorted,

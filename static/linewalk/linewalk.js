@@ -135,11 +135,7 @@
   var NOT_SENT = { reaction: 'your reaction', dot: 'your dot', step: 'that' };
   function send(message) {
     if (!connected || !socket) {
-      if (role === 'participant') {
-        status('Offline: ' + (NOT_SENT[message.type] || 'that') + ' was not sent (only posts wait to be sent). Do it again once you are back online.', 'error', 'connection');
-      } else {
-        status('Not connected right now: try again in a moment.', 'error', 'connection');
-      }
+      if (window.LinewalkStatus) { window.LinewalkStatus.notSent(NOT_SENT[message.type]); }
       return false;
     }
     if (window.LinewalkStatus) { window.LinewalkStatus.acted(); }

@@ -113,11 +113,8 @@
     sendKept: sendKept,
     send: function (message) {
       if (!socket || silent) {
-        // Only what is kept (sendKept) waits to be sent; this is not, and the line says so in the
-        // header's terms ("Offline - will send when back" is about posts).
-        say(root.dataset.role === 'participant'
-          ? 'Offline: that was not sent (only posts wait to be sent). Do it again once you are back online.'
-          : 'Not connected right now: try again in a moment.', 'error', 'connection');
+        // Only what is kept (sendKept) waits to be sent; this is not, and the line says so.
+        if (window.LinewalkStatus) { window.LinewalkStatus.notSent(); }
         return false;
       }
       if (window.LinewalkStatus) { window.LinewalkStatus.acted(); }

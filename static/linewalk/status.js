@@ -7,7 +7,7 @@
  * - an info line goes after INFO_MS, a progress line ("…") once its thing is done (its module clears it
  *   or says the outcome) or after PROGRESS_MS at most.
  * A line a module still follows (unsaved.js: data-action, its notices) is left to that module.
- * One entry point: window.LinewalkStatus (say, acted, clear). */
+ * One entry point: window.LinewalkStatus (say, notSent, acted, clear). */
 (function () {
   'use strict';
 
@@ -46,6 +46,14 @@
     return p;
   }
 
+  // A message that could not go (no connection): only posts wait to be sent (sender.js, linewalk.js),
+  // so a participant is told this one did not, in the header's terms; ``what``: "your reaction"...
+  function notSent(what) {
+    say(root && root.dataset.role === 'participant'
+      ? 'Offline: ' + (what || 'that') + ' was not sent (only posts wait to be sent). Do it again once you are back online.'
+      : 'Not connected right now: try again in a moment.', 'error', 'connection');
+  }
+
   function clear(about) {
     lines().forEach(function (p) { if (p.dataset.about === about) { drop(p); } });
   }
@@ -61,5 +69,5 @@
     root.addEventListener('lw:online', function () { clear('connection'); });
   }
 
-  window.LinewalkStatus = { say: say, clear: clear, acted: acted, infoMs: INFO_MS };
+  window.LinewalkStatus = { say: say, notSent: notSent, clear: clear, acted: acted, infoMs: INFO_MS };
 })();

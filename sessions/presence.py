@@ -119,7 +119,11 @@ def leave(channel_name):
         Participant.objects.filter(pk=row.participant_id).update(last_seen=now)
         return
     rows = Presence.objects.filter(channel_name=channel_name)
-    Participant.objects.filter(pk__in=rows.values("participant_id")).update(last_seen=now)
+    # Each statement touches one table: an UPDATE with a subquery on Presence would lock both tables, and
+    # could deadlock against a statement that locks them in the other order (a TRUNCATE of both).
+    participant_ids = list(rows.values_list("participant_id", flat=True))
+    if participant_ids:
+        Participant.objects.filter(pk__in=participant_ids).update(last_seen=now)
     rows.delete()
 
 

@@ -1089,8 +1089,7 @@
     },
     'timer.start': function (form) {
       var input = form.querySelector('[name=minutes]');
-      var minutes = parseFloat(String(input.value).replace(',', '.'));
-      var seconds = Math.round(minutes * 60);
+      var seconds = window.LinewalkSender.secondsOf(input.value);  // sender.js: "2,5" is 2.5 too
       if (!(seconds >= 1 && seconds <= 4 * 60 * 60)) { status('Give the timer between half a minute and 240 minutes.', 'error'); input.focus(); return; }
       send({ type: 'timer', op: 'start', seconds: seconds, closes_round: checked(form, 'closes_round') });
     },

@@ -1,7 +1,7 @@
 /* What the page's own modules (map.js, next_steps.js, tables.js) share: the socket htmx's ws extension
  * opened, a way to send a message on it, a way to send one that must not be lost (kept until the server
- * has it), and the status line that tells the person what happened. One entry point:
- * window.LinewalkSender. */
+ * has it), the status line that tells the person what happened, and the minutes a timer form takes
+ * (the room's timer in linewalk.js, the tables' in tables.js). One entry point: window.LinewalkSender. */
 (function () {
   'use strict';
 
@@ -106,11 +106,19 @@
     if (window.LinewalkStatus) { window.LinewalkStatus.say(text, kind, about); }
   }
 
+  // The seconds of the minutes someone typed in a timer form, "2.5" or "2,5" (two and a half, as a
+  // decimal comma is written in much of Europe), to the nearest second; NaN for what is not a number.
+  // The caller says what is out of its range.
+  function secondsOf(minutes) {
+    return Math.round(parseFloat(String(minutes).replace(',', '.')) * 60);
+  }
+
   window.LinewalkSender = {
     root: root,
     role: root.dataset.role,
     say: say,
     sendKept: sendKept,
+    secondsOf: secondsOf,
     send: function (message) {
       if (!socket || silent) {
         // Only what is kept (sendKept) waits to be sent; this is not, and the line says so.

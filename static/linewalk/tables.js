@@ -155,9 +155,9 @@
       var value = data[key];
       if (key === 'tsend' || key === 'tsendChange') { return; }
       if (key === 'minutes') {
-        // The tables' timer is in minutes, as the room's is (2.5 or 2,5: two and a half); the server
-        // gets seconds, and refuses what is out of its range.
-        var seconds = Math.round(parseFloat(String(value).replace(',', '.')) * 60);
+        // The tables' timer is in minutes, read as the room's is (sender.js); the server gets seconds,
+        // and refuses what is out of its range.
+        var seconds = sender.secondsOf(value);
         out.seconds = isFinite(seconds) ? seconds : null;
       } else if (NUMBERS.indexOf(key) >= 0) {
         if (value === '' || value === null) { if (key === 'theme' || key === 'round' || key === 'table') { out[key] = null; } return; }

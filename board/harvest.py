@@ -29,7 +29,7 @@ from django.utils.safestring import mark_safe
 from inquiry import audit
 from inquiry.models import Participant
 
-from .lens import lens_of_counts, sectors_shown_of
+from .lens import left_out, lens_of_counts, sectors_shown_of
 from .models import Card, Dot, Reaction, Theme
 
 TOP = 10
@@ -169,6 +169,7 @@ class Report:
     featured: list
     include_all: bool
     public: bool
+    left_out: bool  # a sector of K or more is withheld with the one smaller than K (board/lens.py)
 
     @property
     def k(self):
@@ -177,11 +178,6 @@ class Report:
     @property
     def sectors_shown(self):
         return sectors_shown(self.lens)
-
-    @property
-    def left_out(self):
-        """Whether a sector of K or more is withheld with the one sector smaller than K."""
-        return any(row.participants is None and not row.small for row in self.sectors)
 
     @property
     def contributions(self):
@@ -295,6 +291,7 @@ def build(inquiry, *, include_all=False, public=False):
         featured=[e for e in entries if e.card.featured],
         include_all=include_all,
         public=public,
+        left_out=left_out(inquiry.sectors, people, inquiry.k_threshold),
     )
 
 
@@ -304,24 +301,16 @@ class LensReport:
 
     lens: list
     k: int
+    left_out: bool  # as Report's
 
     @property
     def sectors_shown(self):
         return sectors_shown(self.lens)
 
-    @property
-    def left_out(self):
-        return left_out(self.lens)
-
 
 def sectors_shown(lens):
     """How many sectors the lens shows figures for (board/lens.py shown_sectors)."""
     return sum(1 for row, _ in lens[0].bars if row.support is not None) if lens else 0
-
-
-def left_out(lens):
-    """Whether the lens withholds a sector of K or more, with the one sector smaller than K."""
-    return any(row.support is None and not row.small for row, _ in lens[0].bars) if lens else False
 
 
 def live_lens(inquiry, *, public=False):
@@ -330,10 +319,9 @@ def live_lens(inquiry, *, public=False):
     screen on a board of 1,000 cards, bench/actions.py)."""
     support = theme_support(inquiry, counted(public=public))
     themes = Theme.objects.filter(inquiry=inquiry).order_by("position", "pk").values_list("pk", "name")
-    lensed = lens_of_counts(
-        list(themes), inquiry.sectors, participants_by_sector(inquiry), support, inquiry.k_threshold
-    )
-    return LensReport(lens_view(lensed), inquiry.k_threshold)
+    people, k = participants_by_sector(inquiry), inquiry.k_threshold
+    lensed = lens_of_counts(list(themes), inquiry.sectors, people, support, k)
+    return LensReport(lens_view(lensed), k, left_out(inquiry.sectors, people, k))
 
 
 def lens_view(lensed):

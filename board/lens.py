@@ -37,6 +37,14 @@ def sectors_shown_of(sectors, people, k):
     return {sector for sector, _ in shown_sectors(counts, k)}
 
 
+def left_out(sectors, people, k):
+    """Whether ``shown_sectors`` withholds a sector of k or more people: the smallest shown, left out with
+    the one sector smaller than k. Every place that withholds figures says so when it does ("withheld
+    with a smaller sector", "counted together: one has fewer than k"). Arguments as ``sectors_shown_of``."""
+    shown = sectors_shown_of(sectors, people, k)
+    return any(n >= k and sector not in shown for sector, n in people.items())
+
+
 @dataclass
 class SectorSupport:
     sector: str

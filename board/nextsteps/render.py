@@ -11,7 +11,7 @@ from django.template.loader import get_template, render_to_string
 
 from board import render as board_render
 from board.harvest import participants_by_sector
-from board.lens import sectors_shown_of
+from board.lens import left_out, sectors_shown_of
 from board.models import Card, Dot, Vote
 from inquiry.models import Participant, Round
 
@@ -67,7 +67,7 @@ def annotate(inquiry, steps, vote=None):
             consents[step_id] += 1
     people, k = participants_by_sector(inquiry), inquiry.k_threshold
     shown = sectors_shown_of(inquiry.sectors, people, k)
-    left_out = any(n >= k and sector not in shown for sector, n in people.items())
+    together = left_out(inquiry.sectors, people, k)
     dots = {}
     if vote is not None and vote.target == Vote.ACTIONS:
         dots = dict(
@@ -75,7 +75,7 @@ def annotate(inquiry, steps, vote=None):
         )
     for step in steps:
         step.signup_total = sum(by_step[step.pk].values())
-        step.sectors = sector_counts(by_step[step.pk], shown, k, left_out)
+        step.sectors = sector_counts(by_step[step.pk], shown, k, together)
         step.sectors_in_words = sectors_in_words(step.sectors)
         step.consents = consents[step.pk]
         step.dot_count = dots.get(step.pk, 0)

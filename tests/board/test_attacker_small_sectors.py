@@ -18,10 +18,12 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from board import actions as board_actions
+from board.models import Card, NextStep, Theme
 from board.nextsteps import actions as steps
+from board.nextsteps.models import SignUp
 from inquiry import actions as inquiry_actions
 from inquiry.access import FACILITATOR, PARTICIPANT, Actor
-from inquiry.models import Participant, Round
+from inquiry.models import Inquiry, Participant, Round
 
 from ..inquiry.test_settings import form_of
 from ..support import Screen, join_as, text
@@ -243,3 +245,63 @@ async def test_the_tables_panel_gives_no_single_small_sectors_people_away(inquir
     finally:
         for screen in [fac, *phones]:
             await screen.close()
+
+
+@pytest.fixture
+def unlisted_sector(inquiry):
+    """An inquiry as an imported file can leave it: its sectors are NHS and Other, and three people hold a
+    sector the list lacks ("Youth forum"). NHS 5, Other 1 (the one small sector, K = 3), Youth forum 3:
+    withheld with Other, so only NHS shows. A theme, and an action Other and the youth forum signed up to."""
+    Inquiry.objects.filter(pk=inquiry.pk).update(sectors=["NHS", "Other"])
+    people = {"NHS": 5, "Other": 1, "Youth forum": 3}
+    made = [
+        Participant.objects.create(inquiry=inquiry, display_name=f"{sector}-{i}", sector=sector)
+        for sector, n in people.items()
+        for i in range(n)
+    ]
+    first = inquiry.rounds_in_order()[0]
+    theme = Theme.objects.create(inquiry=inquiry, name="Shared records", position=0)
+    Card.objects.create(
+        inquiry=inquiry, round=first, author=made[0], client_id=uuid.uuid4(), text="One record", theme=theme
+    )
+    step = NextStep.objects.create(
+        inquiry=inquiry, round=first, author=made[0], client_id=uuid.uuid4(), what="Joint rota"
+    )
+    for person in made[5:7]:  # Other-0, Youth forum-0
+        SignUp.objects.create(step=step, participant=person)
+    return inquiry
+
+
+def test_every_report_says_a_sector_of_k_is_withheld_with_the_small_one_as_the_sign_ups_do(
+    unlisted_sector, alice
+):
+    """The lens, its footnote and the next steps say why the youth forum's figures are withheld, as the
+    sign-ups' "counted together" does: not that only one sector has K or more people."""
+    code = unlisted_sector.code
+    page = page_of(alice.get(f"/i/{code}/export/report/"))
+    lens = words(page.find_class("lens-empty")[0])
+    assert lens.startswith("One sector has fewer than 3 participants, so its figures are withheld, and the "
+                           "next smallest sector's with them"), lens  # fmt: skip
+    assert "that leaves one sector to show" in lens
+    (row,) = page.xpath("//table[@class='next-steps-table']/tbody/tr")
+    assert (
+        words(row.xpath("./td")[3])
+        == "2 from smaller sectors (counted together: one has fewer than 3 people)"
+    )
+    assert "with the next smallest when only one sector is that small" in words(page)
+    assert "the next smallest's are withheld too" in words(page)
+    markdown = alice.get(f"/i/{code}/export/report.md").content.decode()
+    assert "so its figures are withheld, and the next smallest sector's with them" in markdown
+    assert "Only one sector has" not in markdown
+    assert "the next smallest's are withheld too" in markdown
+
+
+async def test_the_live_lens_says_a_sector_of_k_is_withheld_with_the_small_one(unlisted_sector, alice):
+    screen = await Screen(unlisted_sector.code, alice).connect()
+    try:
+        await screen.until(lambda s: s.page.find_class("lens-empty"))
+        lens = words(screen.page.find_class("lens-empty")[0])
+        assert lens.startswith("One sector has fewer than 3 participants, so its figures are withheld, and "
+                               "the next smallest sector's with them"), lens  # fmt: skip
+    finally:
+        await screen.close()

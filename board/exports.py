@@ -5,6 +5,7 @@ The CSV and JSON exports are generators of text chunks: contributions are read w
 chunks and written as they come, so an inquiry of any size exports with bounded memory."""
 
 import csv
+import heapq
 import io
 import json
 import re
@@ -39,10 +40,11 @@ VERSION = 1
 CHUNK_ROWS = 1000
 CHUNK_CHARS = 64 * 1024
 BOM = "\ufeff"
+UNPICKED_STATUS = "unpicked"  # the status of a card a table wrote and did not bring back to the room
 
 CSV_COLUMNS = [
     "contribution", "round", "round_question", "theme", "text", "status", "featured", "sector",
-    "participant", "author", "dots", "theme_dots", "reactions", "created", "edited",
+    "participant", "author", "dots", "theme_dots", "reactions", "created", "edited", "table", "table_round",
 ]  # fmt: skip
 POLIS_COLUMNS = [
     "timestamp", "datetime", "comment-id", "author-id", "agrees", "disagrees", "moderated", "comment-body",
@@ -116,34 +118,63 @@ def spreadsheet_safe(value):
 
 
 def csv_chunks(inquiry, *, include_all=False, bom=True):
-    """A row per contribution, oldest first (docs/exports.md)."""
+    """A row per contribution, oldest first, and a row per card a table wrote and did not bring back to
+    the room, marked "unpicked" (docs/exports.md)."""
+    from .tables.report import places, unpicked_cards
+
     rounds = {r.pk: (i + 1, r.question) for i, r in enumerate(inquiry.rounds_in_order())}
     themes = {t.pk: t.name for t in Theme.objects.filter(inquiry=inquiry)}
     theme_dots = _theme_dots(inquiry)
     refs = participant_refs(inquiry)
+    tables = places(inquiry)
     cards = _counted(harvest.cards_for(inquiry, include_all=include_all)).select_related("author")
+
+    def by(author):
+        """The sector, pseudonym and (where the inquiry shows names) name of who wrote a card."""
+        name = spreadsheet_safe(author.display_name) if inquiry.show_names else ""
+        return [spreadsheet_safe(author.sector), refs.get(author.pk, ""), name]
+
+    def where(table_id):
+        """The table a card came from and its round of tables (a room card from a table's picks too)."""
+        if table_id not in tables:
+            return ["", ""]
+        label, number, _round = tables[table_id]
+        return [spreadsheet_safe(label), number]
+
+    def room_row(card):
+        number, question = rounds.get(card.round_id, ("", ""))
+        return [
+            card.pk,
+            number,
+            spreadsheet_safe(question),
+            spreadsheet_safe(themes.get(card.theme_id, "")),
+            spreadsheet_safe(card.text),
+            harvest.status_label(card),
+            "yes" if card.featured else "",
+            *by(card.author),
+            card.dot_count,
+            theme_dots[card.theme_id] if card.theme_id else 0,
+            card.reaction_count,
+            iso(card.created, seconds=True),
+            iso(card.edited, seconds=True) or "",
+            *where(card.table_id),
+        ]
+
+    def unpicked_row(card):
+        # Never on the room's board: no id, theme, dots or reactions of the room's; the round is the one
+        # the tables were for (none when they were for the room's round of the moment).
+        number, question = rounds.get(tables[card.table_id][2], ("", ""))
+        return [
+            "", number, spreadsheet_safe(question), "", spreadsheet_safe(card.text), UNPICKED_STATUS, "",
+            *by(card.author), 0, 0, 0, iso(card.created, seconds=True), "", *where(card.table_id),
+        ]  # fmt: skip
 
     def rows():
         yield CSV_COLUMNS
-        for card in cards.order_by("created", "pk").iterator(chunk_size=CHUNK_ROWS):
-            number, question = rounds.get(card.round_id, ("", ""))
-            yield [
-                card.pk,
-                number,
-                spreadsheet_safe(question),
-                spreadsheet_safe(themes.get(card.theme_id, "")),
-                spreadsheet_safe(card.text),
-                harvest.status_label(card),
-                "yes" if card.featured else "",
-                spreadsheet_safe(card.author.sector),
-                refs.get(card.author_id, ""),
-                spreadsheet_safe(card.author.display_name) if inquiry.show_names else "",
-                card.dot_count,
-                theme_dots[card.theme_id] if card.theme_id else 0,
-                card.reaction_count,
-                iso(card.created, seconds=True),
-                iso(card.edited, seconds=True) or "",
-            ]
+        room = cards.order_by("created", "pk").iterator(chunk_size=CHUNK_ROWS)
+        at_tables = unpicked_cards(inquiry).iterator(chunk_size=CHUNK_ROWS)
+        for card in heapq.merge(room, at_tables, key=lambda card: card.created):
+            yield room_row(card) if isinstance(card, Card) else unpicked_row(card)
 
     if bom:
         yield BOM

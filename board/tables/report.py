@@ -1,6 +1,7 @@
 """Tables in the reports and the harvest: what each table brought back (its picks and what it noticed)
-and, for facilitators, the sector lens read per table: who sat there by sector, and the cards posted and
-the votes cast at the table by sector. The public harvest shows the picks only."""
+and, for facilitators, what each table wrote and did not bring back, and the sector lens read per table:
+who sat there by sector, and the cards posted and the votes cast at the table by sector. The public
+harvest shows the picks only: the rest was only ever seen at its table."""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -11,12 +12,38 @@ from board.models import Card
 
 from .models import Breakout, Seat, Table, TableCard, TableVote
 
+UNPICKED = "Not picked for the room"
+
 
 @dataclass
 class TableReport:
     table: Table
     picks: list = field(default_factory=list)
+    unpicked: list = field(default_factory=list)  # [TableCard] not brought back (facilitators only)
     seated: list = field(default_factory=list)  # [(sector, people, cards, votes)]
+
+
+def not_picked(cards):
+    """Of some table cards, those a table did not bring back to the room: the cards a table that sent its
+    picks did not pick, and every card of a table that never sent them. A card it brought back is a room
+    card of its own (``Card.table``), which the exports show (or, hidden or rejected, leave out) as any
+    other: never twice, and never past its moderation. A card its author erased is gone."""
+    return cards.exclude(table__sent=True, picked=True)
+
+
+def unpicked_cards(inquiry):
+    """Every table card of the inquiry not brought back to the room, oldest first, with its author."""
+    cards = TableCard.objects.filter(table__breakout__inquiry=inquiry).select_related("author")
+    return not_picked(cards).order_by("created", "pk")
+
+
+def places(inquiry):
+    """{table pk: (its label, the number of its round of tables, that round's Round pk or None)}: where a
+    card from a table was written, as the reports number the rounds of tables (oldest first, from 1)."""
+    breakouts = Breakout.objects.filter(inquiry=inquiry).order_by("pk").values_list("pk", "round_id")
+    number = {pk: (index, round_id) for index, (pk, round_id) in enumerate(breakouts, 1)}
+    tables = Table.objects.filter(breakout__inquiry=inquiry).only("number", "topic", "breakout_id")
+    return {table.pk: (table.label, *number[table.breakout_id]) for table in tables}
 
 
 def build(inquiry, public=False):
@@ -24,10 +51,13 @@ def build(inquiry, public=False):
     out = []
     for breakout in Breakout.objects.filter(inquiry=inquiry).select_related("round").order_by("pk"):
         tables = list(Table.objects.filter(breakout=breakout).order_by("number"))
-        picks = {}
+        picks, unpicked = {}, {}
         for card in Card.objects.filter(table__in=tables, status=Card.VISIBLE).order_by("position", "pk"):
             picks.setdefault(card.table_id, []).append(card)
-        entries = [TableReport(t, picks.get(t.pk, [])) for t in tables]
+        if not public:
+            for card in not_picked(TableCard.objects.filter(table__in=tables)).order_by("position", "pk"):
+                unpicked.setdefault(card.table_id, []).append(card)
+        entries = [TableReport(t, picks.get(t.pk, []), unpicked.get(t.pk, [])) for t in tables]
         if not public:
             _lens(breakout, entries)
         out.append((breakout, entries))
@@ -68,6 +98,9 @@ def markdown(rounds, md):
             noticed = f" — “{md(table.noticed)}”" if table.noticed else ""
             lines.append(f"- **{md(table.label)}**{noticed}")
             lines += [f"  - {md(card.text)}" for card in entry.picks]
+            if entry.unpicked:
+                lines.append(f"  - {UNPICKED}:")
+                lines += [f"    - {md(card.text)}" for card in entry.unpicked]
             if entry.seated:
                 lens = "; ".join(
                     f"{md(s)}: {p} seated, {c} card{pluralize(c)}, {v} vote{pluralize(v)}"

@@ -8,7 +8,7 @@
 
   var workspace = document.getElementById('workspace');
   if (!workspace) { return; }
-  var above = ['.facilitator-bar', '.board-toolbar', '#lw-connection', '#room-pause-bar', '.ws-tools', '#lw-delayed'];
+  var above = ['.facilitator-bar', '.board-toolbar', '#lw-connection', '#room-pause-bar', '.ws-side-head', '#lw-delayed'];
 
   // The foot of the lowest part above the panel, on the page (not the window: the page may be scrolled).
   function measure() {

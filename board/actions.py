@@ -35,11 +35,13 @@ from .changes import (
     tell_authors,
     vote_changed,
 )
-from .models import Card, Dot, MapLink, NextStep, Reaction, Theme, Vote, next_colour
+from .models import Card, Carried, Dot, MapLink, NextStep, Reaction, Theme, Vote, next_colour
 from .nextsteps import actions as nextsteps_actions
 from .systemmap import actions as systemmap_actions
 from .systemmap import render as map_render
 from .tables import actions as tables_actions
+from .tables import render as tables_render
+from .tables.models import theme_name, theme_text
 
 
 def _card(inquiry, card_id):
@@ -451,6 +453,8 @@ def _moderate(actor, card_id, status, op, allowed_from):
         fragments = render.card_changed(inquiry, card, before, context)
         if card.map_nodes.exists():  # a card on the systems map shows there only while everyone sees it
             fragments = map_render.with_map(fragments, inquiry)
+        if card.table_id:  # a table's pick shows on the picks wall only while everyone sees it
+            fragments = _joined(fragments, tables_render.wall_changed(inquiry.pk))
         if inquiry.spotlight_card_id == card.pk:
             fragments = _spotlight_follows(inquiry, card, fragments)
         publish(inquiry, "card", op, {"card": card.pk}, fragments)
@@ -488,6 +492,8 @@ def reject_card(actor, card_id):
         erase_cards(inquiry, [card])
         context = render.base_context(inquiry)
         fragments = render.cards_left(inquiry, [card], themes, context)
+        if card.table_id:
+            fragments = _joined(fragments, tables_render.wall_changed(inquiry.pk))
         publish(
             inquiry,
             "card",
@@ -538,6 +544,11 @@ def erase_participant(actor):
             participant.save(update_fields=["display_name"])
         context = render.base_context(inquiry)
         fragments = render.cards_left(inquiry, sorted(cards, key=lambda card: card.pk), themes, context)
+        # Before their table cards go (board/tables): the room cards that quote them, others' words kept.
+        requoted = _unquote(inquiry, participant, context)
+        fragments = _joined(fragments, requoted)
+        if requoted or any(card.table_id for card in cards):
+            fragments = _joined(fragments, tables_render.wall_changed(inquiry.pk))
         if touched:
             counted = render.votes_changed(inquiry, list(touched.values()), vote)
             fragments = {kind: html + counted[kind] for kind, html in fragments.items()}
@@ -550,7 +561,7 @@ def erase_participant(actor):
             nextsteps_actions.erase_participant_parts(inquiry, participant),
             tables_actions.erase_participant_parts(inquiry, participant),
         ):
-            fragments = {kind: html + more.get(kind, "") for kind, html in fragments.items()}
+            fragments = _joined(fragments, more)
         publish(inquiry, "participant", "erase", {"participant": participant.pk, **counts}, fragments)
         own = render.own_cards_left(cards).get(participant.pk, "")
         notify_participant(
@@ -559,6 +570,36 @@ def erase_participant(actor):
         erased = ", ".join(f"{n} {kind[:-1] if n == 1 else kind}" for kind, n in counts.items())
         audit.record(inquiry.pk, actor, "participant.erase", f"{erased} erased at the participant's request")
         return counts
+
+
+def _joined(fragments, more):
+    return {kind: html + more.get(kind, "") for kind, html in fragments.items()}
+
+
+def _unquote(inquiry, participant, context):
+    """The room cards of tables' themes that quote a participant who erases their contributions (a
+    picked theme's card carries its first cards' words under the host's name): each is written again
+    without theirs, from the words it still quotes (its theme's name alone when none is left), and what
+    it said before is forgotten as an erased card's is (the stored changes that showed it, its quotes in
+    the audit log). Every screen gets it as it is now. Inside ``changing``, before their table cards are
+    deleted. Returns the fragments ({} when none quoted them)."""
+    quoting = Carried.objects.filter(table_card__author=participant, whole=False)
+    cards = Card.objects.filter(pk__in=quoting.values("card_id")).exclude(author=participant)
+    fragments = {}
+    for card in cards.select_related("author", "round", "theme", "table").order_by("pk"):
+        quoted = [c.table_card for c in card.carried.filter(whole=False).select_related("table_card")]
+        name = theme_name(card.text, [c.text for c in quoted])
+        before = render.visibility(card)
+        _forget(inquiry, [card])
+        card.text = theme_text(name, [c.text for c in quoted if c.author_id != participant.pk])
+        card.save(update_fields=["text"])
+        changed = render.card_changed(inquiry, card, before, context)
+        if card.map_nodes.exists():
+            changed = map_render.with_map(changed, inquiry)
+        if inquiry.spotlight_card_id == card.pk:
+            changed = _spotlight_follows(inquiry, card, changed)
+        fragments = _joined(fragments, changed) if fragments else changed
+    return fragments
 
 
 def erase_cards(inquiry, cards):

@@ -235,8 +235,9 @@ def json_chunks(inquiry, *, include_all=False):
     # Filled while the cards stream; dots and reactions on a card left out are left out too.
     card_refs = {}
     from .tables.transfer import export_tables
+    from .tables.transfer import table_refs as refs_of_tables
 
-    tables, table_refs = export_tables(inquiry, iso, people, round_refs)
+    table_refs = refs_of_tables(inquiry)
 
     def participants():
         rows = Participant.objects.filter(inquiry=inquiry).order_by("pk")
@@ -354,7 +355,8 @@ def json_chunks(inquiry, *, include_all=False):
         yield from _array("cards", cards())
         yield from _array("votes", vote_rows)
         yield from mapped()
-        yield from _array("tables", tables)
+        # After the cards: what a table brought back goes with its room copy (board/tables/report.py).
+        yield from _array("tables", export_tables(inquiry, iso, people, round_refs, table_refs, card_refs))
         yield from _array("dots", dots())
         yield from _array("reactions", reactions(), last=True)
         yield "\n}\n"
@@ -711,9 +713,10 @@ def _import(user, data):
         times.append(("created", r.when("created")))
     _with_times(Theme, list(themes.values()), times)
 
-    from .tables.transfer import import_tables
+    from .tables.transfer import import_tables, link_copies
 
-    tables = import_tables(data, inquiry, _Reader, ImportProblem, {"people": people, "rounds": rounds})
+    refs = {"people": people, "rounds": rounds}
+    tables, copies = import_tables(data, inquiry, _Reader, ImportProblem, refs)
 
     cards, times = {}, []
     statuses = [s for s, _ in Card.STATUSES]
@@ -737,6 +740,7 @@ def _import(user, data):
         )
         times.append(("created", r.when("created")))
     _with_times(Card, list(cards.values()), times)
+    link_copies(copies, cards, ImportProblem)
 
     votes, times = {}, []
     for index, item in enumerate(_list(data, "votes")):

@@ -202,6 +202,7 @@ from .nextsteps.models import Contact, NextStep, SignUp  # noqa: E402, F401
 from .systemmap.models import MapLink, MapNode, MapState  # noqa: E402, F401
 from .tables.models import (  # noqa: E402, F401
     Breakout,
+    Carried,
     Seat,
     Table,
     TableCard,

@@ -40,6 +40,7 @@ from .live import publish_table, send_seating
 from .models import (
     MAX_PICKS,
     Breakout,
+    Carried,
     Seat,
     Table,
     TableCard,
@@ -48,6 +49,7 @@ from .models import (
     TableVote,
     Topic,
     TopicChoice,
+    theme_text,
 )
 
 PICKS = uuid.UUID("6f1d7a52-5b0c-4d8e-9a57-3c1e2f0b9d41")
@@ -588,21 +590,24 @@ def send_picks(actor, table_id, noticed, by_vote=False):
         if host is None:
             raise Refused("invalid_state", "Nobody sits at this table.")
         current = table.breakout.round or inquiry.current_round
-        made = []
-        for kind, item, text, author in [("card", c, c.text, c.author) for c in cards] + [
-            ("theme", t, _theme_text(t), host) for t in themes
+        made, carried = [], []
+        for kind, item, quoted, author in [("card", c, [c], c.author) for c in cards] + [
+            ("theme", t, _quoted(t), host) for t in themes
         ]:
-            made.append(
-                Card.objects.create(
-                    inquiry=inquiry,
-                    round=current,
-                    author=author,
-                    text=text[:280],
-                    table=table,
-                    client_id=uuid.uuid5(PICKS, f"{table.pk}-{kind}-{item.pk}"),
-                    position=inquiry.seq + 1,
-                )
+            card = Card.objects.create(
+                inquiry=inquiry,
+                round=current,
+                author=author,
+                text=(item.text if kind == "card" else theme_text(item.name, [q.text for q in quoted]))[:280],
+                table=table,
+                client_id=uuid.uuid5(PICKS, f"{table.pk}-{kind}-{item.pk}"),
+                position=inquiry.seq + 1,
             )
+            made.append(card)
+            # Whose words it carries: what a hide, reject or erasure of theirs must reach.
+            for position, source in enumerate(quoted):
+                carried.append(Carried(card=card, table_card=source, whole=kind == "card", position=position))
+        Carried.objects.bulk_create(carried)
         table.sent, table.noticed = True, noticed
         table.last_activity = timezone.now()
         table.save(update_fields=["sent", "noticed", "last_activity"])
@@ -621,9 +626,9 @@ def send_picks(actor, table_id, noticed, by_vote=False):
         return made
 
 
-def _theme_text(theme):
-    texts = list(theme.cards.order_by("position", "pk").values_list("text", flat=True)[:3])
-    return theme.name + (": " + " / ".join(t[:60] for t in texts) if texts else "")
+def _quoted(theme):
+    """The cards a picked theme's room card quotes: its first three."""
+    return list(theme.cards.order_by("position", "pk")[:3])
 
 
 def show_on_wall(actor, number):

@@ -127,6 +127,42 @@ class TableCard(models.Model):
         return self.text[:40]
 
 
+QUOTE_LIMIT = 60  # of each card a picked theme's room card quotes
+
+
+def theme_text(name, texts):
+    """The text of the room card a picked theme becomes: its name, then its first cards' words."""
+    return name + (": " + " / ".join(text[:QUOTE_LIMIT] for text in texts) if texts else "")
+
+
+def theme_name(text, texts):
+    """The theme's name at the head of a room card written by ``theme_text`` from ``texts``. Should the
+    text not end with them, everything after its first colon is dropped: never words that may be gone."""
+    tail = theme_text("", texts)
+    if tail and text.endswith(tail):
+        return text[: len(text) - len(tail)]
+    return text.split(": ", 1)[0] if texts else text
+
+
+class Carried(models.Model):
+    """A table card whose words a room card carries (``send_picks``): the card itself, picked and brought
+    back (``whole``: the room card is its copy), or one of the first cards of a picked theme, quoted after
+    the theme's name in the order ``position``. What lets a copy's moderation reach the exports of the
+    table's side, and an author's erasure reach the room card that quotes them (docs/data-protection.md)."""
+
+    card = models.ForeignKey("board.Card", on_delete=models.CASCADE, related_name="carried")
+    table_card = models.ForeignKey(TableCard, on_delete=models.CASCADE, related_name="carried")
+    whole = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["card", "table_card"], name="carried_once_per_card")]
+
+    def __str__(self):
+        return f"{self.table_card_id} in {self.card_id}"
+
+
 class TableVote(models.Model):
     """A participant's quick vote, at their table, for a card to bring back to the room."""
 

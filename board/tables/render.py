@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 
 from board import render as board_render
 from board.lens import sectors_shown_of
+from board.models import Card
 from sessions.protocol import table_seq_frame
 
 from . import recipes, seating
@@ -299,13 +300,22 @@ def wall_context(inquiry_id, breakout=None):
     if breakout is not None:
         tables = list(Table.objects.filter(breakout=breakout, sent=True).order_by("number"))
         picks = {}
-        for card in board_render.cards_of(breakout.inquiry).filter(table__in=tables):
+        # What the room may see of them: a pick hidden or waiting is on no screen's wall.
+        shown = board_render.cards_of(breakout.inquiry).filter(status=Card.VISIBLE, silent=False)
+        for card in shown.filter(table__in=tables):
             picks.setdefault(card.table_id, []).append(card)
         for table in tables:
             table.pick_cards = picks.get(table.pk, [])
         if breakout.wall:
             tables = [t for t in tables if t.number == breakout.wall]
     return {"wall_breakout": breakout, "wall_tables": tables}
+
+
+def wall_changed(inquiry_id):
+    """For a room event that changed or took away a pick (hidden, restored, rejected, erased, quoting
+    fewer words): the picks wall as it is now, for every kind of screen."""
+    html = _partial("wall", {**wall_context(inquiry_id), "oob": True})
+    return {kind: html for kind in board_render.KINDS}
 
 
 def room_parts(breakout, oob=True, inquiry_id=None):

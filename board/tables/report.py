@@ -6,11 +6,12 @@ harvest shows the picks only: the rest was only ever seen at its table."""
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.template.defaultfilters import pluralize
 
 from board.models import Card
 
-from .models import Breakout, Seat, Table, TableCard, TableVote
+from .models import Breakout, Carried, Seat, Table, TableCard, TableVote
 
 UNPICKED = "Not picked for the room"
 
@@ -23,12 +24,31 @@ class TableReport:
     seated: list = field(default_factory=list)  # [(sector, people, cards, votes)]
 
 
+# A card a table brought back to the room: picked at a table that sent its picks. It is a room card of its
+# own (its copy, ``Carried.whole``), which the exports show (or, hidden or rejected, leave out) as any other.
+BROUGHT_BACK = Q(table__sent=True, picked=True)
+
+
 def not_picked(cards):
     """Of some table cards, those a table did not bring back to the room: the cards a table that sent its
-    picks did not pick, and every card of a table that never sent them. A card it brought back is a room
-    card of its own (``Card.table``), which the exports show (or, hidden or rejected, leave out) as any
-    other: never twice, and never past its moderation. A card its author erased is gone."""
-    return cards.exclude(table__sent=True, picked=True)
+    picks did not pick, and every card of a table that never sent them. What it brought back shows as its
+    room copy: never twice, and never past its moderation. A card its author erased is gone."""
+    return cards.exclude(BROUGHT_BACK)
+
+
+def in_export(inquiry, cards, exported):
+    """Of some table cards, what an export holding the room cards ``exported`` ({Card pk: its ref}) shows
+    on the tables' side, in order: (card, the ref of its room copy, or None for a card not brought back).
+    The same rule as ``not_picked``: a card brought back goes with its room copy, so it is left out where
+    that is (hidden, held or pending, from the default export; rejected, deleted or erased, from all)."""
+    copies = dict(
+        Carried.objects.filter(whole=True, card__inquiry=inquiry).values_list("table_card_id", "card_id")
+    )
+    for card in cards.annotate(brought=ExpressionWrapper(BROUGHT_BACK, output_field=BooleanField())):
+        if not card.brought:
+            yield card, None
+        elif copies.get(card.pk) in exported:
+            yield card, exported[copies[card.pk]]
 
 
 def unpicked_cards(inquiry):

@@ -8,12 +8,23 @@ from collections import defaultdict
 from django.db.models import Count
 
 from . import recipes
-from .models import Breakout, Seat, Table, TableCard, TableTheme
+from .models import Breakout, Carried, Seat, Table, TableCard, TableTheme
+from .report import in_export
 
 
-def export_tables(inquiry, iso, people, rounds):
-    """(the "tables" list, {table pk: ref} for the room cards that came from a table)."""
-    out, table_refs = [], {}
+def table_refs(inquiry):
+    """{table pk: its ref} (``b<round of tables>.<number>``), for the room cards that came from a table."""
+    breakouts = Breakout.objects.filter(inquiry=inquiry).order_by("pk").values_list("pk", flat=True)
+    index = {pk: n for n, pk in enumerate(breakouts, 1)}
+    tables = Table.objects.filter(breakout__inquiry=inquiry).values_list("pk", "breakout_id", "number")
+    return {pk: f"b{index[breakout]}.{number}" for pk, breakout, number in tables}
+
+
+def export_tables(inquiry, iso, people, rounds, table_refs, card_refs):
+    """The "tables" list, once the room cards are written (``card_refs``: {Card pk: ref} of those in the
+    export): a card a table brought back names its room copy, and is left out where that is
+    (``report.in_export``)."""
+    out = []
     seats = defaultdict(list)
     for table_id, pid in (
         Seat.objects.filter(breakout__inquiry=inquiry)
@@ -28,17 +39,17 @@ def export_tables(inquiry, iso, people, rounds):
         themes[theme.table_id].append({"ref": ref, "name": theme.name, "picked": theme.picked})
     cards = defaultdict(list)
     rows = TableCard.objects.filter(table__breakout__inquiry=inquiry).annotate(n=Count("votes"))
-    for card in rows.order_by("position", "pk"):
+    for card, copy in in_export(inquiry, rows.order_by("position", "pk"), card_refs):
         cards[card.table_id].append(
             {"author": people[card.author_id], "text": card.text, "theme": theme_refs.get(card.theme_id),
              "picked": card.picked, "votes": card.n, "created": iso(card.created)}
+            | ({"card": copy} if copy else {})
         )  # fmt: skip
     for index, breakout in enumerate(Breakout.objects.filter(inquiry=inquiry).order_by("pk"), 1):
         tables = []
         for table in Table.objects.filter(breakout=breakout).order_by("number"):
-            table_refs[table.pk] = ref = f"b{index}.{table.number}"
             tables.append(
-                {"ref": ref, "number": table.number, "topic": table.topic,
+                {"ref": table_refs[table.pk], "number": table.number, "topic": table.topic,
                  "host": people.get(table.host_id), "noticed": table.noticed, "sent": table.sent,
                  "seats": seats[table.pk], "themes": themes[table.pk], "cards": cards[table.pk]}
             )  # fmt: skip
@@ -49,16 +60,17 @@ def export_tables(inquiry, iso, people, rounds):
              "prompt": breakout.prompt, "closed": breakout.closed, "created": iso(breakout.created),
              "tables": tables}
         )  # fmt: skip
-    return out, table_refs
+    return out
 
 
 def import_tables(data, inquiry, reader, problem, refs):
     """Rebuild the rounds of tables (closed: the event is over) from a file. ``refs``: {"people",
-    "rounds"} of what was imported. Returns {table ref: Table} for the room cards that name one."""
+    "rounds"} of what was imported. Returns ({table ref: Table} for the room cards that name one,
+    [(where, TableCard, the ref of its room copy)] for ``link_copies`` once the room cards are in)."""
     items = data.get("tables") or []
     if not isinstance(items, list):
         raise problem("“tables” must be a list.")
-    found = {}
+    found, copies = {}, []
     modes = [m for m, _ in Breakout.MODES]
     for index, item in enumerate(items):
         r = reader(item, f"tables[{index}]")
@@ -91,8 +103,18 @@ def import_tables(data, inquiry, reader, problem, refs):
             ref = t.item.get("ref")
             if isinstance(ref, str):
                 found[ref] = table
-            _import_table(t, table, breakout, reader, problem, refs)
-    return found
+            copies += _import_table(t, table, breakout, reader, problem, refs)
+    return found, copies
+
+
+def link_copies(copies, cards, problem):
+    """Each table card a table brought back, linked to its room copy (``cards``: {ref: Card} imported)."""
+    links = []
+    for where, table_card, ref in copies:
+        if not isinstance(ref, str) or ref not in cards:
+            raise problem(f"{where}.card refers to {ref!r}, which is not in the file.")
+        links.append(Carried(card=cards[ref], table_card=table_card, whole=True))
+    Carried.objects.bulk_create(links)
 
 
 def _import_table(t, table, breakout, reader, problem, refs):
@@ -111,9 +133,10 @@ def _import_table(t, table, breakout, reader, problem, refs):
         themes[_key(th.item.get("ref"))] = TableTheme.objects.create(
             table=table, name=th.text("name", 80), position=pos, picked=th.flag("picked")
         )
+    copies = []
     for pos, entry in enumerate(t.item.get("cards") or []):
         c = reader(entry, f"{where}.cards[{pos}]")
-        TableCard.objects.create(
+        card = TableCard.objects.create(
             table=table,
             author=c.ref("author", refs["people"]),
             text=c.text("text", 280),
@@ -121,6 +144,9 @@ def _import_table(t, table, breakout, reader, problem, refs):
             picked=c.flag("picked"),
             position=pos,
         )
+        if c.item.get("card") is not None:
+            copies.append((c.where, card, c.item["card"]))
+    return copies
 
 
 def _key(value):

@@ -57,13 +57,23 @@ def unpicked_cards(inquiry):
     return not_picked(cards).order_by("created", "pk")
 
 
+def round_numbers(inquiry):
+    """{Breakout pk: its number}: the rounds of tables as every report and export numbers them, oldest
+    first, from 1."""
+    breakouts = Breakout.objects.filter(inquiry=inquiry).order_by("pk").values_list("pk", flat=True)
+    return {pk: number for number, pk in enumerate(breakouts, 1)}
+
+
 def places(inquiry):
     """{table pk: (its label, the number of its round of tables, that round's Round pk or None)}: where a
-    card from a table was written, as the reports number the rounds of tables (oldest first, from 1)."""
-    breakouts = Breakout.objects.filter(inquiry=inquiry).order_by("pk").values_list("pk", "round_id")
-    number = {pk: (index, round_id) for index, (pk, round_id) in enumerate(breakouts, 1)}
-    tables = Table.objects.filter(breakout__inquiry=inquiry).only("number", "topic", "breakout_id")
-    return {table.pk: (table.label, *number[table.breakout_id]) for table in tables}
+    card from a table was written."""
+    number = round_numbers(inquiry)
+    tables = (
+        Table.objects.filter(breakout__inquiry=inquiry)
+        .select_related("breakout")
+        .only("number", "topic", "breakout_id", "breakout__round_id")
+    )
+    return {t.pk: (t.label, number[t.breakout_id], t.breakout.round_id) for t in tables}
 
 
 def build(inquiry, public=False):

@@ -9,15 +9,14 @@ from django.db.models import Count
 
 from . import recipes
 from .models import Breakout, Carried, Seat, Table, TableCard, TableTheme
-from .report import in_export
+from .report import in_export, round_numbers
 
 
 def table_refs(inquiry):
     """{table pk: its ref} (``b<round of tables>.<number>``), for the room cards that came from a table."""
-    breakouts = Breakout.objects.filter(inquiry=inquiry).order_by("pk").values_list("pk", flat=True)
-    index = {pk: n for n, pk in enumerate(breakouts, 1)}
+    number = round_numbers(inquiry)
     tables = Table.objects.filter(breakout__inquiry=inquiry).values_list("pk", "breakout_id", "number")
-    return {pk: f"b{index[breakout]}.{number}" for pk, breakout, number in tables}
+    return {pk: f"b{number[breakout]}.{n}" for pk, breakout, n in tables}
 
 
 def export_tables(inquiry, iso, people, rounds, table_refs, card_refs):
@@ -45,7 +44,8 @@ def export_tables(inquiry, iso, people, rounds, table_refs, card_refs):
              "picked": card.picked, "votes": card.n, "created": iso(card.created)}
             | ({"card": copy} if copy else {})
         )  # fmt: skip
-    for index, breakout in enumerate(Breakout.objects.filter(inquiry=inquiry).order_by("pk"), 1):
+    number = round_numbers(inquiry)
+    for breakout in Breakout.objects.filter(inquiry=inquiry).order_by("pk"):
         tables = []
         for table in Table.objects.filter(breakout=breakout).order_by("number"):
             tables.append(
@@ -55,7 +55,7 @@ def export_tables(inquiry, iso, people, rounds, table_refs, card_refs):
             )  # fmt: skip
         step = recipes.current(breakout)
         out.append(
-            {"ref": f"b{index}", "round": rounds.get(breakout.round_id), "mode": breakout.mode,
+            {"ref": f"b{number[breakout.pk]}", "round": rounds.get(breakout.round_id), "mode": breakout.mode,
              "size": breakout.size, "recipe": breakout.recipe, "step": step.key if step else "",
              "prompt": breakout.prompt, "closed": breakout.closed, "created": iso(breakout.created),
              "tables": tables}

@@ -87,6 +87,7 @@ def import_tables(data, inquiry, reader, problem, refs):
             prompt=r.text("prompt", 500, default="", empty=True),
             closed=True,
         )
+        _stamp(Breakout, [(breakout, r.when("created"))])
         tables = r.item.get("tables") or []
         if not isinstance(tables, list):
             raise problem(f"tables[{index}].tables must be a list.")
@@ -133,7 +134,7 @@ def _import_table(t, table, breakout, reader, problem, refs):
         themes[_key(th.item.get("ref"))] = TableTheme.objects.create(
             table=table, name=th.text("name", 80), position=pos, picked=th.flag("picked")
         )
-    copies = []
+    copies, stamps = [], []
     for pos, entry in enumerate(t.item.get("cards") or []):
         c = reader(entry, f"{where}.cards[{pos}]")
         card = TableCard.objects.create(
@@ -144,9 +145,23 @@ def _import_table(t, table, breakout, reader, problem, refs):
             picked=c.flag("picked"),
             position=pos,
         )
+        stamps.append((card, c.when("created")))
         if c.item.get("card") is not None:
             copies.append((c.where, card, c.item["card"]))
+    _stamp(TableCard, stamps)
     return copies
+
+
+def _stamp(model, rows):
+    """Put back the creation times the file gives ([(row, time or None)]): ``auto_now_add`` set them to
+    the time of the import."""
+    stamped = []
+    for row, when in rows:
+        if when is not None:
+            row.created = when
+            stamped.append(row)
+    if stamped:
+        model.objects.bulk_update(stamped, ["created"])
 
 
 def _key(value):

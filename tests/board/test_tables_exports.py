@@ -59,6 +59,13 @@ def test_the_json_export_carries_tables_seats_and_picks_and_import_rebuilds_them
     assert Card.objects.get(inquiry=copy, text="Shared budgets").table == rebuilt
     assert TableCard.objects.filter(table=rebuilt).count() == 2
 
+    again = json.loads(b"".join(alice.get(f"/i/{copy.code}/export/inquiry.json").streaming_content))
+    (rebuilt_breakout,) = again["tables"]
+    assert rebuilt_breakout["created"] == breakout["created"]  # when the tables were, not the import
+    assert {c["text"]: c["created"] for c in rebuilt_breakout["tables"][0]["cards"]} == {
+        c["text"]: c["created"] for c in table["cards"]
+    }
+
 
 def test_the_report_shows_what_each_table_brought_back_and_its_sector_lens(harvested, alice):
     text = alice.get(f"/i/{harvested.code}/export/report.md").content.decode()

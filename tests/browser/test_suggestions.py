@@ -22,6 +22,9 @@ def test_a_facilitator_previews_renames_drops_and_accepts_suggested_themes(scree
     expect(preview).to_be_visible()
     expect(preview).to_be_focused()
     expect(alice.locator("#lw-status")).to_contain_text("ready")
+    # The status line at the foot of the window covers none of the review (a long list runs past it).
+    status, review = alice.locator("#lw-status").bounding_box(), preview.bounding_box()
+    assert review["y"] + review["height"] <= status["y"], (review, status)
     proposals = preview.locator("fieldset[data-suggested]")
     expect(proposals).to_have_count(3)
     expect(proposals.locator("input[name=card]")).to_have_count(21)

@@ -1,7 +1,9 @@
 """Suggested themes for a round, previewed by one facilitator and accepted as an ordinary board change.
 
 The clustering (board/suggestions) is pure CPU work: the consumer runs ``preview`` in a worker thread so
-the event loop never waits on it. The model loads once per process, on first use."""
+the event loop never waits on it. The model loads once per process: in the worker, as soon as a
+facilitator opens a workspace served by that process (``warm_soon``), so their first "Suggest" does not
+wait for it."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,6 +19,15 @@ from .models import Card, Theme
 # One worker: suggestions are rare and CPU-bound; a second would only compete for the same cores.
 POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="suggest")
 MAX_CARDS = 2000
+_warming = None
+
+
+def warm_soon():
+    """A facilitator's workspace connected: load the model and word table in the worker now, once per
+    process (~2 s of one core on the 2-core box; otherwise their first suggestion waits for it)."""
+    global _warming
+    if settings.SUGGESTIONS_ENABLED and _warming is None:
+        _warming = POOL.submit(suggestions.warm)
 
 
 def require_enabled():

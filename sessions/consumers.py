@@ -531,6 +531,8 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
             await self.send(protocol.delayed_frame(True))
         await self.tables_open()
         timers.schedule(actor.inquiry_id, deadline)
+        if actor.role == FACILITATOR:
+            suggest.warm_soon()
         if actor.participant_id:
             presence.keep_alive()
             presence.changed(actor.inquiry_id, get_channel_layer())

@@ -24,7 +24,7 @@ from sessions import events
 from sessions.events import notify_participant
 from sessions.protocol import error_frame
 
-from . import render, safeguarding
+from . import render
 from .changes import (
     changing,
     column,
@@ -76,18 +76,6 @@ def _next_position(queryset):
 
 
 # Contributions ----------------------------------------------------------------------------------------------
-
-
-def _screen(card, inquiry):
-    """Set a post's status from the safeguarding check and the inquiry's pre-moderation setting.
-    Edits are screened again: an approved card edited under pre-moderation waits for approval again."""
-    found = safeguarding.reasons(card.text) if inquiry.safeguarding else []
-    if found:
-        card.status, card.held_reason = Card.HELD, "May contain " + ", ".join(found) + "."
-    elif inquiry.premoderation:
-        card.status, card.held_reason = Card.PENDING, ""
-    else:
-        card.status, card.held_reason = Card.VISIBLE, ""
 
 
 def _tell_author(inquiry, card, context, siblings=None, last=False):
@@ -181,7 +169,7 @@ def _post_one(actor, inquiry, client_id, text):
         position=inquiry.seq + 1,
         silent=current.phase == Round.SILENT,
     )
-    _screen(card, inquiry)
+    card.screen(inquiry)
     try:
         with transaction.atomic():
             card.save()
@@ -199,7 +187,7 @@ def edit_card(actor, card_id, text):
         before = render.visibility(card)
         card.text = text
         card.edited = timezone.now()
-        _screen(card, inquiry)
+        card.screen(inquiry)
         card.save(update_fields=["text", "edited", "status", "held_reason"])
         context = render.base_context(inquiry)
         fragments = render.card_changed(inquiry, card, before, context)
@@ -587,7 +575,10 @@ def _unquote(inquiry, participant, context):
     cards = Card.objects.filter(pk__in=quoting.values("card_id")).exclude(author=participant)
     fragments = {}
     for card in cards.select_related("author", "round", "theme", "table").order_by("pk"):
-        quoted = [c.table_card for c in card.carried.filter(whole=False).select_related("table_card")]
+        quoted = [
+            c.table_card
+            for c in card.carried.filter(whole=False, table_card__isnull=False).select_related("table_card")
+        ]
         name = theme_name(card.text, [c.text for c in quoted])
         before = render.visibility(card)
         _forget(inquiry, [card])

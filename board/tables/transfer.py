@@ -9,7 +9,7 @@ from django.db.models import Count
 
 from . import recipes
 from .models import Breakout, Carried, Seat, Table, TableCard, TableTheme
-from .report import in_export
+from .report import in_export, withheld
 
 
 def table_refs(inquiry):
@@ -34,7 +34,11 @@ def export_tables(inquiry, iso, people, rounds, table_refs, card_refs):
         seats[table_id].append(people[pid])
     themes = defaultdict(list)
     theme_refs = {}
+    # A picked theme's name goes with its room card, as the words it quotes do (``report.withheld``).
+    held = withheld(inquiry, lambda card, _status: card in card_refs).themes
     for theme in TableTheme.objects.filter(table__breakout__inquiry=inquiry).order_by("position", "pk"):
+        if theme.pk in held:
+            continue
         theme_refs[theme.pk] = ref = f"tt{len(theme_refs) + 1}"
         themes[theme.table_id].append({"ref": ref, "name": theme.name, "picked": theme.picked})
     cards = defaultdict(list)

@@ -35,11 +35,14 @@ class Withheld:
     """What of the tables' side an export leaves out because a room card carrying it is not in that
     export (hidden, held or pending, from the default one; rejected or erased, from every one): the table
     cards it copies or quotes (``cards``) and the themes whose names it carries (``themes``); and
-    ``copies``, {table card pk: the pk of its room copy}."""
+    ``copies``, {table card pk: the pk of its room copy}; ``quotes`` and ``names``, {table card or theme
+    pk: the pk of the picked theme's room card that quotes it or carries its name}."""
 
     cards: set = field(default_factory=set)
     themes: set = field(default_factory=set)
     copies: dict = field(default_factory=dict)
+    quotes: dict = field(default_factory=dict)
+    names: dict = field(default_factory=dict)
 
 
 def withheld(inquiry, shown):
@@ -51,8 +54,9 @@ def withheld(inquiry, shown):
         Q(table_card__table__breakout__inquiry=inquiry) | Q(table_theme__table__breakout__inquiry=inquiry)
     ).values_list("table_card_id", "table_theme_id", "card_id", "card__status", "whole")
     for table_card, theme, card, status, whole in rows:
-        if whole and card is not None:
-            out.copies[table_card] = card
+        if card is not None:
+            links = out.copies if whole else out.quotes if table_card is not None else out.names
+            links[table_card or theme] = card
         if not shown(card, status):
             (out.cards if table_card is not None else out.themes).add(table_card or theme)
     return out
@@ -76,7 +80,8 @@ def not_picked(inquiry, cards, include_all=False):
 
 def in_export(inquiry, cards, exported):
     """Of some table cards, what an export holding the room cards ``exported`` ({Card pk: its ref}) shows
-    on the tables' side, in order: (card, the ref of its room copy, or None for a card not brought back).
+    on the tables' side, in order: (card, the ref of its room copy, or None for a card not brought back),
+    each card's ``quoted_in`` the ref of the picked theme's room card that quotes it (or None).
     The same rule as ``not_picked``: a card brought back goes with its room copy, and a card a room card
     quotes with that room card, so it is left out where that is (hidden, held or pending, from the
     default export; rejected, deleted or erased, from all)."""
@@ -84,6 +89,7 @@ def in_export(inquiry, cards, exported):
     for card in cards.annotate(brought=ExpressionWrapper(BROUGHT_BACK, output_field=BooleanField())):
         if card.pk in held.cards:
             continue
+        card.quoted_in = exported.get(held.quotes.get(card.pk))
         if not card.brought:
             yield card, None
         elif held.copies.get(card.pk) in exported:

@@ -27,11 +27,11 @@ from sessions.protocol import error_frame
 from . import render
 from .changes import (
     changing,
-    column,
     end_votes,
     expire_timer_if_due,
     publish,
     start_vote,
+    tell_author,
     tell_authors,
     vote_changed,
 )
@@ -76,17 +76,6 @@ def _next_position(queryset):
 
 
 # Contributions ----------------------------------------------------------------------------------------------
-
-
-def _tell_author(inquiry, card, context, siblings=None, last=False):
-    """The author sees their own card even where others cannot (silent writing, queues), in its place
-    (``siblings``: its column's cards in order, when known; ``last``: it is its column's last)."""
-    if card.public or card.status == Card.HIDDEN:
-        return
-    if siblings is None and not last:
-        siblings = column(inquiry, card.theme_id)
-    html = render.card_placed(card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id)
-    notify_participant(inquiry.pk, card.author_id, html, after=inquiry.seq)
 
 
 def post_card(actor, client_id, text):
@@ -142,7 +131,7 @@ def post_cards(inquiry_id, posts):
                 render.cards_appended(inquiry, fresh, context),
             )
             for card in fresh:
-                _tell_author(inquiry, card, context, last=True)
+                tell_author(inquiry, card, context, last=True)
     return results
 
 
@@ -194,7 +183,7 @@ def edit_card(actor, card_id, text):
         if inquiry.spotlight_card_id == card.pk:
             fragments = _spotlight_follows(inquiry, card, fragments)
         publish(inquiry, "card", "edit", {"card": card.pk}, fragments)
-        _tell_author(inquiry, card, context)
+        tell_author(inquiry, card, context)
         return card
 
 
@@ -276,7 +265,7 @@ def move_card(actor, card_id, theme_id, position=None):
         # Cards the room cannot see (silent writing, queues) are placed by their authors' own frames:
         # the moved one, and, in a theme, theirs that the room's frame placed it before or after.
         if target is None:
-            _tell_author(inquiry, card, context, last=True)
+            tell_author(inquiry, card, context, last=True)
         else:
             tell_authors(inquiry, {target.pk})
         return card

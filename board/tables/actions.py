@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from board import render as board_render
 from board import safeguarding
-from board.changes import changing, publish
+from board.changes import changing, publish, tell_author
 from board.models import Card
 from inquiry import audit, limits
 from inquiry.access import (
@@ -634,6 +634,8 @@ def send_picks(actor, table_id, noticed, by_vote=False):
             {"table": table.pk, "cards": [c.pk for c in made]},
             board_render.cards_appended(inquiry, made, context),
         )
+        for card in made:  # each author sees theirs waiting, as a post's author does
+            tell_author(inquiry, card, context, last=True)
         return made
 
 

@@ -117,6 +117,12 @@ async def test_a_pick_sent_under_pre_moderation_waits_for_review_and_reaches_the
     # Waiting: on no board or picks wall but the facilitators' queue, the table's line with it.
     assert all(words not in f.text and noticed not in f.text for f in presenter.frames)
     assert words not in fac.cards().values() and noticed not in text(fac, "picks-wall")
+    # Its author sees it waiting, as a post's author does; the others at the table do not.
+    await guest.until(lambda s: words in s.cards().values())
+    pick = next(pk for pk, said in guest.cards().items() if said == words)
+    assert "Waiting for a facilitator" in text(guest, f"card-{pick}")
+    await host.until(lambda s: s.seq >= sent)
+    assert words not in host.cards().values()
 
     await fac.send(type="card", op="approve", card=queued_id(fac, words))
     for screen in (presenter, fac):

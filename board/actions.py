@@ -24,14 +24,14 @@ from sessions import events
 from sessions.events import notify_participant
 from sessions.protocol import error_frame
 
-from . import render, safeguarding
+from . import render
 from .changes import (
     changing,
-    column,
     end_votes,
     expire_timer_if_due,
     publish,
     start_vote,
+    tell_author,
     tell_authors,
     vote_changed,
 )
@@ -76,29 +76,6 @@ def _next_position(queryset):
 
 
 # Contributions ----------------------------------------------------------------------------------------------
-
-
-def _screen(card, inquiry):
-    """Set a post's status from the safeguarding check and the inquiry's pre-moderation setting.
-    Edits are screened again: an approved card edited under pre-moderation waits for approval again."""
-    found = safeguarding.reasons(card.text) if inquiry.safeguarding else []
-    if found:
-        card.status, card.held_reason = Card.HELD, "May contain " + ", ".join(found) + "."
-    elif inquiry.premoderation:
-        card.status, card.held_reason = Card.PENDING, ""
-    else:
-        card.status, card.held_reason = Card.VISIBLE, ""
-
-
-def _tell_author(inquiry, card, context, siblings=None, last=False):
-    """The author sees their own card even where others cannot (silent writing, queues), in its place
-    (``siblings``: its column's cards in order, when known; ``last``: it is its column's last)."""
-    if card.public or card.status == Card.HIDDEN:
-        return
-    if siblings is None and not last:
-        siblings = column(inquiry, card.theme_id)
-    html = render.card_placed(card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id)
-    notify_participant(inquiry.pk, card.author_id, html, after=inquiry.seq)
 
 
 def post_card(actor, client_id, text):
@@ -154,7 +131,7 @@ def post_cards(inquiry_id, posts):
                 render.cards_appended(inquiry, fresh, context),
             )
             for card in fresh:
-                _tell_author(inquiry, card, context, last=True)
+                tell_author(inquiry, card, context, last=True)
     return results
 
 
@@ -181,7 +158,7 @@ def _post_one(actor, inquiry, client_id, text):
         position=inquiry.seq + 1,
         silent=current.phase == Round.SILENT,
     )
-    _screen(card, inquiry)
+    card.screen(inquiry)
     try:
         with transaction.atomic():
             card.save()
@@ -199,14 +176,14 @@ def edit_card(actor, card_id, text):
         before = render.visibility(card)
         card.text = text
         card.edited = timezone.now()
-        _screen(card, inquiry)
+        card.screen(inquiry)
         card.save(update_fields=["text", "edited", "status", "held_reason"])
         context = render.base_context(inquiry)
         fragments = render.card_changed(inquiry, card, before, context)
         if inquiry.spotlight_card_id == card.pk:
             fragments = _spotlight_follows(inquiry, card, fragments)
         publish(inquiry, "card", "edit", {"card": card.pk}, fragments)
-        _tell_author(inquiry, card, context)
+        tell_author(inquiry, card, context)
         return card
 
 
@@ -288,7 +265,7 @@ def move_card(actor, card_id, theme_id, position=None):
         # Cards the room cannot see (silent writing, queues) are placed by their authors' own frames:
         # the moved one, and, in a theme, theirs that the room's frame placed it before or after.
         if target is None:
-            _tell_author(inquiry, card, context, last=True)
+            tell_author(inquiry, card, context, last=True)
         else:
             tell_authors(inquiry, {target.pk})
         return card
@@ -587,7 +564,10 @@ def _unquote(inquiry, participant, context):
     cards = Card.objects.filter(pk__in=quoting.values("card_id")).exclude(author=participant)
     fragments = {}
     for card in cards.select_related("author", "round", "theme", "table").order_by("pk"):
-        quoted = [c.table_card for c in card.carried.filter(whole=False).select_related("table_card")]
+        quoted = [
+            c.table_card
+            for c in card.carried.filter(whole=False, table_card__isnull=False).select_related("table_card")
+        ]
         name = theme_name(card.text, [c.text for c in quoted])
         before = render.visibility(card)
         _forget(inquiry, [card])

@@ -78,6 +78,17 @@ def column(inquiry, theme_id):
     return list(Card.objects.filter(inquiry=inquiry, theme_id=theme_id).order_by("position", "pk"))
 
 
+def tell_author(inquiry, card, context, siblings=None, last=False):
+    """The author sees their own card even where others cannot (silent writing, queues), in its place
+    (``siblings``: its column's cards in order, when known; ``last``: it is its column's last)."""
+    if card.public or card.status == Card.HIDDEN:
+        return
+    if siblings is None and not last:
+        siblings = column(inquiry, card.theme_id)
+    html = render.card_placed(card, render.PARTICIPANT_KIND, context, siblings, viewer=card.author_id)
+    notify_participant(inquiry.pk, card.author_id, html, after=inquiry.seq)
+
+
 def tell_authors(inquiry, theme_ids, unsorted=False):
     """Columns were re-rendered for participants, which leaves out the cards only their authors may see
     (silent writing, queues), or such cards moved: put those back on their authors' screens, in place,

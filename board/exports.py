@@ -172,7 +172,7 @@ def csv_chunks(inquiry, *, include_all=False, bom=True):
     def rows():
         yield CSV_COLUMNS
         room = cards.order_by("created", "pk").iterator(chunk_size=CHUNK_ROWS)
-        at_tables = unpicked_cards(inquiry).iterator(chunk_size=CHUNK_ROWS)
+        at_tables = unpicked_cards(inquiry, include_all).iterator(chunk_size=CHUNK_ROWS)
         for card in heapq.merge(room, at_tables, key=lambda card: card.created):
             yield room_row(card) if isinstance(card, Card) else unpicked_row(card)
 

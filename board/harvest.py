@@ -215,7 +215,7 @@ class Report:
         """What each table brought back, and the sector lens per table (board/tables/report.py)."""
         from .tables.report import build as tables_report
 
-        return tables_report(self.inquiry, public=self.public)
+        return tables_report(self.inquiry, public=self.public, include_all=self.include_all)
 
     @cached_property
     def next_steps(self):

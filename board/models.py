@@ -1,5 +1,7 @@
 from django.db import models
 
+from . import safeguarding
+
 # Theme colours: each passes WCAG AA contrast (>= 4.5:1) against the dark text used on theme headers.
 THEME_COLOURS = {
     "sky": "#a5d8ff",
@@ -107,6 +109,19 @@ class Card(models.Model):
     def public(self):
         """Whether participants and the presenter view see this card."""
         return self.status == self.VISIBLE and not self.silent
+
+    def screen(self, inquiry):
+        """Set whether the room may see this card, by the one rule for everything put before the room (a
+        participant's post or edit, a table's pick brought back): held back for review if the
+        safeguarding check finds what may be personal data, waiting for approval under pre-moderation,
+        else visible. An approved card edited under pre-moderation waits for approval again."""
+        found = safeguarding.reasons(self.text) if inquiry.safeguarding else []
+        if found:
+            self.status, self.held_reason = self.HELD, "May contain " + ", ".join(found) + "."
+        elif inquiry.premoderation:
+            self.status, self.held_reason = self.PENDING, ""
+        else:
+            self.status, self.held_reason = self.VISIBLE, ""
 
 
 class Vote(models.Model):

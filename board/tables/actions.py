@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from board import render as board_render
 from board import safeguarding
-from board.changes import changing, publish
+from board.changes import changing, publish, tell_author
 from board.models import Card
 from inquiry import audit, limits
 from inquiry.access import (
@@ -566,6 +566,12 @@ def send_picks(actor, table_id, noticed, by_vote=False):
         if table.sent:
             raise Refused("invalid_state", "This table has sent its picks already.")
         _choosing(table.breakout)
+        # The line shows with the picks wherever they show: checked as a table's post is.
+        if inquiry.safeguarding and safeguarding.reasons(noticed):
+            raise Refused(
+                "held",
+                "What you noticed looks like it may hold personal details: say it without them, please.",
+            )
         if by_vote:
             top = list(
                 TableCard.objects.filter(table=table)
@@ -594,7 +600,7 @@ def send_picks(actor, table_id, noticed, by_vote=False):
         for kind, item, quoted, author in [("card", c, [c], c.author) for c in cards] + [
             ("theme", t, _quoted(t), host) for t in themes
         ]:
-            card = Card.objects.create(
+            card = Card(
                 inquiry=inquiry,
                 round=current,
                 author=author,
@@ -603,8 +609,13 @@ def send_picks(actor, table_id, noticed, by_vote=False):
                 client_id=uuid.uuid5(PICKS, f"{table.pk}-{kind}-{item.pk}"),
                 position=inquiry.seq + 1,
             )
+            # Put before the room as a post is: held for review under pre-moderation or safeguarding.
+            card.screen(inquiry)
+            card.save()
             made.append(card)
-            # Whose words it carries: what a hide, reject or erasure of theirs must reach.
+            # What it carries (a theme's name, whose words): what a hide, reject or erasure must reach.
+            if kind == "theme":
+                carried.append(Carried(card=card, table_theme=item))
             for position, source in enumerate(quoted):
                 carried.append(Carried(card=card, table_card=source, whole=kind == "card", position=position))
         Carried.objects.bulk_create(carried)
@@ -623,6 +634,8 @@ def send_picks(actor, table_id, noticed, by_vote=False):
             {"table": table.pk, "cards": [c.pk for c in made]},
             board_render.cards_appended(inquiry, made, context),
         )
+        for card in made:  # each author sees theirs waiting, as a post's author does
+            tell_author(inquiry, card, context, last=True)
         return made
 
 

@@ -145,22 +145,41 @@ def theme_name(text, texts):
 
 
 class Carried(models.Model):
-    """A table card whose words a room card carries (``send_picks``): the card itself, picked and brought
-    back (``whole``: the room card is its copy), or one of the first cards of a picked theme, quoted after
-    the theme's name in the order ``position``. What lets a copy's moderation reach the exports of the
-    table's side, and an author's erasure reach the room card that quotes them (docs/data-protection.md)."""
+    """What a room card carries from a table (``send_picks``): a table card picked and brought back
+    (``whole``: the room card is its copy), or a picked theme (``table_theme``), its name, with one row
+    per card among its first whose words the room card quotes after the name (in the order ``position``;
+    a theme with no cards has its name's row alone). What lets a room card's moderation reach the
+    exports of the table's side, and an author's erasure reach the room card that quotes them
+    (docs/data-protection.md).
 
-    card = models.ForeignKey("board.Card", on_delete=models.CASCADE, related_name="carried")
-    table_card = models.ForeignKey(TableCard, on_delete=models.CASCADE, related_name="carried")
+    It outlives the room card (``card`` is then empty): a rejected or erased room card takes what it
+    carried out of every export for good, so the words it quoted never come back as a table's cards "not
+    picked" (board/tables/report.py)."""
+
+    card = models.ForeignKey(
+        "board.Card", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried"
+    )
+    table_card = models.ForeignKey(
+        TableCard, null=True, blank=True, on_delete=models.CASCADE, related_name="carried"
+    )
+    table_theme = models.ForeignKey(
+        TableTheme, null=True, blank=True, on_delete=models.CASCADE, related_name="carried"
+    )
     whole = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "pk"]
-        constraints = [models.UniqueConstraint(fields=["card", "table_card"], name="carried_once_per_card")]
+        constraints = [
+            models.UniqueConstraint(fields=["card", "table_card"], name="carried_once_per_card"),
+            models.CheckConstraint(
+                condition=models.Q(table_card__isnull=False) | models.Q(table_theme__isnull=False),
+                name="carried_carries_something",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.table_card_id} in {self.card_id}"
+        return f"{self.table_card_id or self.table_theme_id} in {self.card_id}"
 
 
 class TableVote(models.Model):

@@ -304,8 +304,11 @@ def wall_context(inquiry_id, breakout=None):
         shown = board_render.cards_of(breakout.inquiry).filter(status=Card.VISIBLE, silent=False)
         for card in shown.filter(table__in=tables):
             picks.setdefault(card.table_id, []).append(card)
+        # A table none of whose picks the room may see (all hidden, rejected or waiting) is not on it: its
+        # line of what it noticed shows only beside a pick.
+        tables = [t for t in tables if t.pk in picks]
         for table in tables:
-            table.pick_cards = picks.get(table.pk, [])
+            table.pick_cards = picks[table.pk]
         if breakout.wall:
             tables = [t for t in tables if t.number == breakout.wall]
     return {"wall_breakout": breakout, "wall_tables": tables}

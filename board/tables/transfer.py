@@ -9,7 +9,7 @@ from django.db.models import Count
 
 from . import recipes
 from .models import Breakout, Carried, Seat, Table, TableCard, TableTheme
-from .report import in_export, round_numbers
+from .report import in_export, round_numbers, withheld
 
 
 def table_refs(inquiry):
@@ -33,9 +33,16 @@ def export_tables(inquiry, iso, people, rounds, table_refs, card_refs):
         seats[table_id].append(people[pid])
     themes = defaultdict(list)
     theme_refs = {}
+    # A picked theme's name goes with its room card, as the words it quotes do (``report.withheld``).
+    held = withheld(inquiry, lambda card, _status: card in card_refs)
     for theme in TableTheme.objects.filter(table__breakout__inquiry=inquiry).order_by("position", "pk"):
+        if theme.pk in held.themes:
+            continue
         theme_refs[theme.pk] = ref = f"tt{len(theme_refs) + 1}"
-        themes[theme.table_id].append({"ref": ref, "name": theme.name, "picked": theme.picked})
+        room = card_refs.get(held.names.get(theme.pk))
+        themes[theme.table_id].append(
+            {"ref": ref, "name": theme.name, "picked": theme.picked} | ({"card": room} if room else {})
+        )
     cards = defaultdict(list)
     rows = TableCard.objects.filter(table__breakout__inquiry=inquiry).annotate(n=Count("votes"))
     for card, copy in in_export(inquiry, rows.order_by("position", "pk"), card_refs):
@@ -43,6 +50,7 @@ def export_tables(inquiry, iso, people, rounds, table_refs, card_refs):
             {"author": people[card.author_id], "text": card.text, "theme": theme_refs.get(card.theme_id),
              "picked": card.picked, "votes": card.n, "created": iso(card.created)}
             | ({"card": copy} if copy else {})
+            | ({"quoted": card.quoted_in} if card.quoted_in else {})
         )  # fmt: skip
     number = round_numbers(inquiry)
     for breakout in Breakout.objects.filter(inquiry=inquiry).order_by("pk"):
@@ -109,12 +117,21 @@ def import_tables(data, inquiry, reader, problem, refs):
 
 
 def link_copies(copies, cards, problem):
-    """Each table card a table brought back, linked to its room copy (``cards``: {ref: Card} imported)."""
-    links = []
-    for where, table_card, ref in copies:
+    """What the room cards carry from the tables, linked again (``cards``: {ref: Card} imported): each
+    table card a table brought back to its room copy ("card"), each picked theme to the room card that
+    carries its name ("card" of a theme) and each card that room card quotes ("quoted"), in order."""
+    links, quotes = [], {}
+    for where, key, source, ref in copies:
         if not isinstance(ref, str) or ref not in cards:
-            raise problem(f"{where}.card refers to {ref!r}, which is not in the file.")
-        links.append(Carried(card=cards[ref], table_card=table_card, whole=True))
+            raise problem(f"{where}.{key} refers to {ref!r}, which is not in the file.")
+        card = cards[ref]
+        if isinstance(source, TableTheme):
+            links.append(Carried(card=card, table_theme=source))
+        elif key == "quoted":
+            quotes[ref] = quotes.get(ref, -1) + 1
+            links.append(Carried(card=card, table_card=source, position=quotes[ref]))
+        else:
+            links.append(Carried(card=card, table_card=source, whole=True))
     Carried.objects.bulk_create(links)
 
 
@@ -128,13 +145,15 @@ def _import_table(t, table, breakout, reader, problem, refs):
         if participant.pk not in seated:
             seated.add(participant.pk)
             Seat.objects.create(breakout=breakout, table=table, participant=participant)
-    themes = {}
+    themes, copies = {}, []
     for pos, entry in enumerate(t.item.get("themes") or []):
         th = reader(entry, f"{where}.themes[{pos}]")
-        themes[_key(th.item.get("ref"))] = TableTheme.objects.create(
+        themes[_key(th.item.get("ref"))] = theme = TableTheme.objects.create(
             table=table, name=th.text("name", 80), position=pos, picked=th.flag("picked")
         )
-    copies, stamps = [], []
+        if th.item.get("card") is not None:
+            copies.append((th.where, "card", theme, th.item["card"]))
+    stamps = []
     for pos, entry in enumerate(t.item.get("cards") or []):
         c = reader(entry, f"{where}.cards[{pos}]")
         card = TableCard.objects.create(
@@ -146,8 +165,9 @@ def _import_table(t, table, breakout, reader, problem, refs):
             position=pos,
         )
         stamps.append((card, c.when("created")))
-        if c.item.get("card") is not None:
-            copies.append((c.where, card, c.item["card"]))
+        for key in ("card", "quoted"):
+            if c.item.get(key) is not None:
+                copies.append((c.where, key, card, c.item[key]))
     _stamp(TableCard, stamps)
     return copies
 

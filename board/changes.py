@@ -120,7 +120,18 @@ def close_round_for_timer(inquiry):
     inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
     inquiry.save(update_fields=["timer_ends_at", "timer_closes_round"])
     publish(inquiry, "timer", "expire", {}, render.room_changed(inquiry, "timer"))
-    if closing is not None and closing.is_open:
+    if closing is None:
+        return
+    if closing.phase == Round.VOTE:
+        # The Vote phase is the round's vote: time up on it closes the vote, as Close the vote does
+        # (``end_votes`` takes the round to Closed with it).
+        own = Vote.objects.filter(inquiry=inquiry, is_open=True).order_by("-created", "-pk").first()
+        if own is not None and own.belongs_to(closing.pk):
+            end_votes(inquiry)
+            data = {"round": closing.pk, "phase": Round.CLOSED, "vote_closed": own.pk}
+            publish(inquiry, "round", "phase", data, vote_changed(inquiry, phase=True))
+            return
+    if closing.is_open or closing.phase == Round.VOTE:
         closing.phase = Round.CLOSED
         closing.save(update_fields=["phase"])
         revealed = Card.objects.filter(round=closing, silent=True).update(silent=False)

@@ -41,6 +41,17 @@ _COLUMN = re.compile(r'id="cards-(?:unsorted|theme-(\d+))"')
 _OWN_PART = 'id="my-steps-state"'
 
 
+# Changes that can alter a closed vote's results on the shared screen (board/results.py): what a card
+# says or whether the room may see it, a theme's name, who counts as a voter, the smallest group shown.
+_CHANGE_RESULTS = {
+    *(("card", op) for op in ("edit", "delete", "hide", "restore", "approve", "reject")),
+    *(("theme", op) for op in ("rename", "merge", "delete")),
+    ("participant", "remove"),
+    ("participant", "erase"),
+    ("inquiry", "settings"),
+}
+
+
 def publish(inquiry, kind, op, data, fragments):
     """``sessions.events.publish`` (the sequence number, the stored event, the broadcast on commit), and
     then what only the board knows: where the participants' HTML re-renders whole columns (a theme
@@ -48,6 +59,8 @@ def publish(inquiry, kind, op, data, fragments):
     writing, pre-moderation), so those authors get them back in place; where it re-renders the whole live
     region, it leaves out each participant's own part of next steps, so they get that back too. Every
     change goes through here, not through ``sessions.events.publish`` directly."""
+    if (kind, op) in _CHANGE_RESULTS:
+        fragments = render.with_results(fragments, inquiry)
     event = events.publish(inquiry, kind, op, data, fragments)
     columns = _COLUMN.findall(fragments[render.PARTICIPANT_KIND])
     if columns:
@@ -209,7 +222,11 @@ def vote_changed(inquiry, phase=False):
             lambda kind: (
                 render.partial("board", kind, {**render.board_state(inquiry, kind), "oob": True})
                 + render.room_parts(
-                    inquiry, kind, ("vote-bar", "round-banner", "silent-count") if phase else ("vote-bar",)
+                    inquiry,
+                    kind,
+                    ("vote-bar", "vote-results", "round-banner", "silent-count")
+                    if phase
+                    else ("vote-bar", "vote-results"),
                 )
             )
         ),

@@ -101,6 +101,7 @@ def test_time_up_closes_the_vote_and_the_shared_screen_shows_its_results_ranked(
     assert_accessible(presenter, "presenter, a closed vote's results, 1280x720")
 
     # The facilitator shows the sector lens instead, and the results again.
+    facilitator.screenshot(path=SCREENSHOT.replace("presenter-results", "facilitator-vote-closed"))
     lens = facilitator.get_by_role("button", name="Sector lens")
     lens.click()
     expect(presenter.locator("body")).to_have_attribute("data-stage", "lens")

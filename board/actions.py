@@ -721,6 +721,43 @@ def close_vote(actor):
         _vote_changed(inquiry, "close", {"vote": vote.pk, "round": vote.opened_in_id}, phase=True)
 
 
+def reopen_vote(actor):
+    """Open the round's closed vote again, its dots as they were (time ran out on a room still voting):
+    the round the room is in goes back into the Vote phase with it, as when a vote opens."""
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        require_open_inquiry(inquiry, REOPEN_FIRST)
+        vote = render.current_vote(inquiry)
+        room_round = inquiry.current_round
+        if vote is None or vote.is_open or room_round is None or not vote.belongs_to(room_round.pk):
+            raise Refused("invalid_state", "There is no closed vote in this round to reopen.")
+        vote.is_open = True
+        vote.save(update_fields=["is_open"])
+        room_round.phase = Round.VOTE
+        room_round.save(update_fields=["phase"])
+        revealed = Card.objects.filter(round=room_round, silent=True).update(silent=False)
+        audit.record(
+            inquiry.pk, actor, "vote.reopen", f"vote {vote.pk}; round {room_round.position + 1} → vote"
+        )
+        data = {"vote": vote.pk, "round": room_round.pk, "revealed": revealed}
+        _vote_changed(inquiry, "reopen", data, phase=True)
+        return vote
+
+
+def show_on_screen(actor, show):
+    """What the presenter view shows of the round's closed vote: its ranked results (``show`` "results")
+    or the sector lens ("lens")."""
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        vote = render.current_vote(inquiry)
+        if vote is None or not vote.belongs_to(inquiry.current_round_id):
+            raise Refused("invalid_state", "There is no vote in this round to show.")
+        vote.presenter_lens = show == "lens"
+        vote.save(update_fields=["presenter_lens"])
+        audit.record(inquiry.pk, actor, "vote.present", f"vote {vote.pk}: {show}")
+        publish(inquiry, "vote", "present", {"vote": vote.pk, "show": show}, render.results_shown(inquiry))
+
+
 def reveal_vote(actor):
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)

@@ -41,6 +41,17 @@ _COLUMN = re.compile(r'id="cards-(?:unsorted|theme-(\d+))"')
 _OWN_PART = 'id="my-steps-state"'
 
 
+# Changes that can alter a closed vote's results on the shared screen (board/results.py): what a card
+# says or whether the room may see it, a theme's name, who counts as a voter, the smallest group shown.
+_CHANGE_RESULTS = {
+    *(("card", op) for op in ("edit", "delete", "hide", "restore", "approve", "reject")),
+    *(("theme", op) for op in ("rename", "merge", "delete")),
+    ("participant", "remove"),
+    ("participant", "erase"),
+    ("inquiry", "settings"),
+}
+
+
 def publish(inquiry, kind, op, data, fragments):
     """``sessions.events.publish`` (the sequence number, the stored event, the broadcast on commit), and
     then what only the board knows: where the participants' HTML re-renders whole columns (a theme
@@ -48,6 +59,8 @@ def publish(inquiry, kind, op, data, fragments):
     writing, pre-moderation), so those authors get them back in place; where it re-renders the whole live
     region, it leaves out each participant's own part of next steps, so they get that back too. Every
     change goes through here, not through ``sessions.events.publish`` directly."""
+    if (kind, op) in _CHANGE_RESULTS:
+        fragments = render.with_results(fragments, inquiry)
     event = events.publish(inquiry, kind, op, data, fragments)
     columns = _COLUMN.findall(fragments[render.PARTICIPANT_KIND])
     if columns:
@@ -131,7 +144,18 @@ def close_round_for_timer(inquiry):
     inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
     inquiry.save(update_fields=["timer_ends_at", "timer_closes_round"])
     publish(inquiry, "timer", "expire", {}, render.room_changed(inquiry, "timer"))
-    if closing is not None and closing.is_open:
+    if closing is None:
+        return
+    if closing.phase == Round.VOTE:
+        # The Vote phase is the round's vote: time up on it closes the vote, as Close the vote does
+        # (``end_votes`` takes the round to Closed with it).
+        own = Vote.objects.filter(inquiry=inquiry, is_open=True).order_by("-created", "-pk").first()
+        if own is not None and own.belongs_to(closing.pk):
+            end_votes(inquiry)
+            data = {"round": closing.pk, "phase": Round.CLOSED, "vote_closed": own.pk}
+            publish(inquiry, "round", "phase", data, vote_changed(inquiry, phase=True))
+            return
+    if closing.is_open or closing.phase == Round.VOTE:
         closing.phase = Round.CLOSED
         closing.save(update_fields=["phase"])
         revealed = Card.objects.filter(round=closing, silent=True).update(silent=False)
@@ -209,7 +233,11 @@ def vote_changed(inquiry, phase=False):
             lambda kind: (
                 render.partial("board", kind, {**render.board_state(inquiry, kind), "oob": True})
                 + render.room_parts(
-                    inquiry, kind, ("vote-bar", "round-banner", "silent-count") if phase else ("vote-bar",)
+                    inquiry,
+                    kind,
+                    ("vote-bar", "vote-results", "round-banner", "silent-count")
+                    if phase
+                    else ("vote-bar", "vote-results"),
                 )
             )
         ),

@@ -31,8 +31,8 @@ from inquiry.models import Participant
 
 from .lens import left_out, lens_of_counts, sectors_shown_of
 from .models import Card, Dot, Reaction, Theme
+from .results import ranked
 
-TOP = 10
 STATIC = Path(__file__).resolve().parent.parent / "static" / "linewalk"
 REPORT_CSS = [STATIC / "colours.css", STATIC / "report.css"]
 
@@ -275,16 +275,13 @@ def build(inquiry, *, include_all=False, public=False):
         else SectorRow(s, None, None, small=people[s] < inquiry.k_threshold)
         for s in inquiry.sectors
     ]
-    ranked = sorted(entries, key=lambda e: (e.dots, e.reactions), reverse=True)
     return Report(
         inquiry=inquiry,
         rounds=[(number[r.pk], r, sum(1 for e in entries if e.card.round_id == r.pk)) for r in rounds],
         themes=theme_list,
         cards=entries,
-        top_cards=[e for e in ranked if e.dots or e.reactions][:TOP],
-        top_themes=sorted((t for t in theme_list if t.pk and t.dots), key=lambda t: t.dots, reverse=True)[
-            :TOP
-        ],
+        top_cards=ranked(entries, lambda e: (e.dots, e.reactions)),
+        top_themes=ranked([t for t in theme_list if t.pk], lambda t: t.dots),
         lens=lens_view(lensed),
         sectors=sectors,
         participants=sum(people.values()),

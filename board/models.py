@@ -150,6 +150,9 @@ class Vote(models.Model):
     opened_in = models.ForeignKey(
         "inquiry.Round", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Once the vote has closed, the shared screen shows its ranked results (board/results.py); the
+    # facilitator may show the sector lens there instead.
+    presenter_lens = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created", "-pk"]

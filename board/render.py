@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 
 from inquiry.access import FACILITATOR
 
+from . import results
 from .lens import shown_sectors
 from .models import THEME_COLOURS, Card, Dot, MapLink, NextStep, Reaction, Theme, Vote
 
@@ -229,6 +230,7 @@ def live_state(inquiry, kind, viewer=None):
         **state,
         **room_state(inquiry),
         "lens_report": lens_report(inquiry, kind, state["vote"]),
+        "vote_results": vote_results(inquiry, kind, state["vote"]),
         "mine": mine(inquiry, viewer) if viewer is not None else None,
         "presence": presence_counts(inquiry),
         **map_render.state(inquiry, kind),
@@ -496,6 +498,33 @@ def lens_report(inquiry, kind, vote):
     return live_lens(inquiry, public=kind == PARTICIPANT_KIND)
 
 
+def vote_results(inquiry, kind, vote):
+    """A closed vote's ranked results (board/results.py) in its own round, for the participants' kind of
+    screen, whose presenter view shows them (phones leave them out: linewalk.css); None where none show."""
+    if kind != PARTICIPANT_KIND or vote is None or not vote.belongs_to(inquiry.current_round_id):
+        return None
+    return results.of_vote(inquiry, vote)
+
+
+def with_results(fragments, inquiry):
+    """Add the closed vote's results again to a change that may alter them after the close (a card hidden,
+    a theme renamed, a voter removed, the lens's smallest group changed); nothing while none show."""
+    vote = current_vote(inquiry)
+    if vote is None or vote.is_open or not vote.results_visible:
+        return fragments
+    html = room_parts(inquiry, PARTICIPANT_KIND, ("vote-results",))
+    return {**fragments, PARTICIPANT_KIND: fragments[PARTICIPANT_KIND] + html}
+
+
+def results_shown(inquiry):
+    """What the shared screen shows of a closed vote changed (results or the sector lens): the results'
+    part, which says which, and the facilitators' control of it."""
+    return {
+        PARTICIPANT_KIND: room_parts(inquiry, PARTICIPANT_KIND, ("vote-results",)),
+        FACILITATOR_KIND: room_parts(inquiry, FACILITATOR_KIND, ("vote-steer",)),
+    }
+
+
 def lens_changed(inquiry):
     vote = current_vote(inquiry)
     return for_each_kind(
@@ -518,6 +547,8 @@ def room_parts(inquiry, kind, names):
     context = {**base_context(inquiry), **room_state(inquiry), "oob": True}
     if "presence" in names:
         context["presence"] = presence_counts(inquiry)
+    if "vote-results" in names:
+        context["vote_results"] = vote_results(inquiry, kind, context["vote"])
     return "".join(partial(name, kind, context) for name in names)
 
 

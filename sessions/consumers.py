@@ -101,6 +101,8 @@ HANDLERS = {
         actor, m["round"], m["target"], m["budget"], m["per_item"], bool(m["live"])
     ),
     ("vote", "close"): lambda actor, m: board_actions.close_vote(actor),
+    ("vote", "reopen"): lambda actor, m: board_actions.reopen_vote(actor),
+    ("vote", "present"): lambda actor, m: board_actions.show_on_screen(actor, m["show"]),
     ("vote", "reveal"): lambda actor, m: board_actions.reveal_vote(actor),
     ("round", "kind"): lambda actor, m: inquiry_actions.set_round_kind(actor, m["round"], m["kind"]),
     **MAP_HANDLERS,

@@ -282,7 +282,9 @@
   var focusCandidates = [];
 
   // Controls that give way to another when pressed: Hide becomes Restore and the reverse.
-  var PARTNERS = [[/^card-(\d+)-hide$/, 'card-$1-restore'], [/^card-(\d+)-restore$/, 'card-$1-hide']];
+  // Close the vote becomes Reopen the vote and the reverse.
+  var PARTNERS = [[/^card-(\d+)-hide$/, 'card-$1-restore'], [/^card-(\d+)-restore$/, 'card-$1-hide'],
+    [/^vote-close$/, 'vote-reopen'], [/^vote-reopen$/, 'vote-close']];
 
   function focusableIn(el) {
     if (!el) { return null; }
@@ -915,6 +917,8 @@
 
     // Voting and reactions (participants).
     'vote-close': function () { send({ type: 'vote', op: 'close' }); },
+    'vote-reopen': function () { send({ type: 'vote', op: 'reopen' }); },
+    'vote-present': function (el) { send({ type: 'vote', op: 'present', show: el.dataset.show }); },
     'vote-reveal': function () { send({ type: 'vote', op: 'reveal' }); },
     'dot-add': function (el) { send(dotMessage('add', el)); },
     'dot-remove': function (el) { send(dotMessage('remove', el)); },

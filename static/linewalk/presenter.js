@@ -207,6 +207,19 @@
     }
   }
 
+  // --- a closed vote's results: every line whole if they fit, one line each if not, else "+N more" --------
+  function fitResults(section) {
+    var list = section.querySelector('.results-list');
+    if (!list) { return; }
+    var lines = all(list, ':scope > .result');
+    lines.forEach(function (line) { line.classList.remove(OFF); });
+    var more = section.querySelector(':scope > .wall-more');
+    if (more) { more.hidden = true; }
+    delete section.dataset.tight;
+    if (list.scrollHeight > list.clientHeight + 1) { section.dataset.tight = '1'; }
+    if (list.scrollHeight > list.clientHeight + 1) { clip(list, lines, section); }
+  }
+
   // --- the rest of the stage ----------------------------------------------------------------------------
   function stageOf(phase) {
     var banner = byId('round-banner');
@@ -219,6 +232,9 @@
     // The sector lens is the outcome of this round's own vote: an earlier round's is not shown again.
     var vote = byId('vote-bar');
     var ours = vote && vote.dataset.vote && vote.dataset.voteHere === '1';
+    // Its ranked results first, unless the facilitator shows the lens (board/results.py: none while hidden).
+    var results = byId('vote-results');
+    if (phase === 'closed' && ours && results && results.dataset.show !== 'lens' && results.querySelector('.result')) { return 'results'; }
     if (phase === 'closed' && ours && byId('lens') && byId('lens').querySelector('.lens-theme')) { return 'lens'; }
     return 'board';
   }
@@ -284,6 +300,8 @@
       lens.open = true; // on a screen nobody clicks; presenter.css hides its summary
       setVar(lens, '--lens-sectors', String(all(lens, '.lens-key-sector').length || 1));
       clip(lens, all(lens, '.lens-theme'), lens.querySelector('section') || lens, ['theme', 'themes']);
+    } else if (stage === 'results') {
+      fitResults(byId('vote-results'));
     } else if (stage === 'tables' && byId('topics')) {
       var topics = byId('topics');
       clip(topics, all(topics, ':scope > li'), byId('tables-market'), ['topic', 'topics']);

@@ -145,3 +145,16 @@ async def test_a_vote_stored_without_its_round_closes_the_round_the_room_is_in(i
     await everyone(screens, lambda s: phase(s) == "closed" and not voting(s))
     for screen in screens.values():
         await screen.close()
+
+
+async def test_a_timer_set_to_close_the_round_closes_the_vote_when_time_is_up(inquiry, room):
+    cards = await a_card_each(room)
+    await room["alice"].send(type="round", op="phase", round=inquiry.current_round_id, phase="vote")
+    await everyone(room, lambda s: phase(s) == "vote" and voting(s))
+    await room["alice"].send(type="timer", op="start", seconds=1, closes_round=True)
+    await everyone(room, lambda s: phase(s) == "closed" and not voting(s))
+    await everyone(room, lambda s: in_one_event(s, "closed", False))
+    assert "The vote is closed." in text(room["presenter"], "vote-bar")
+    assert await database_sync_to_async(lambda: Vote.objects.filter(is_open=True).count())() == 0
+    await room["dave"].send(type="dot", op="add", card=cards["Carol's idea"], theme=None)
+    assert (await room["dave"].reply()).error == "vote_closed"

@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from board import actions as board_actions
 from board.nextsteps import actions as steps_actions
 from board.tables import recipes
 from inquiry import actions as inquiry_actions
@@ -183,6 +184,8 @@ def test_the_closed_rounds_sector_lens_is_a_table_of_every_theme_by_sector_for_t
     event_screens, event_inquiry, size, corner
 ):
     in_thread(inquiry_actions.place_join_panel, facilitator_of(event_inquiry), corner)
+    # The round's vote closed with its results on the shared screen: the facilitator shows the lens instead.
+    in_thread(board_actions.show_on_screen, facilitator_of(event_inquiry), "lens")
     presenter = event_screens.presenter(viewport=size)
     expect(presenter.locator("body")).to_have_attribute("data-stage", "lens")
     lens = presenter.locator("#lens")

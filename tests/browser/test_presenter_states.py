@@ -146,7 +146,11 @@ def test_a_later_round_closing_shows_its_board_not_an_earlier_rounds_vote_and_th
     expect(presenter.locator("#vote-bar")).to_contain_text("The vote is closed.")
     expect(carol.locator("#vote-bar")).to_contain_text("The vote is closed.")
     alice.send(type="round", op="phase", round=rounds[0], phase="closed")
-    # Round 1's own vote: its sector lens takes the stage when the round closes.
+    # Round 1's own vote: its results take the stage when the round closes, or its sector lens when the
+    # facilitator puts that on the shared screen.
+    expect(presenter.locator("body")).to_have_attribute("data-stage", "results")
+    expect(presenter.locator("#vote-results .result")).to_have_text([re.compile(r"Records\s+1 dot")])
+    alice.send(type="vote", op="present", show="lens")
     expect(presenter.locator("#lens")).to_be_visible()
     expect(presenter.locator("body")).to_have_attribute("data-stage", "lens")
 

@@ -17,12 +17,12 @@ from inquiry.models import Participant
 
 from .axe import assert_accessible
 from .conftest import SHARED_SCREEN, in_thread
+from .pages import snap
 from .test_presenter import facilitator_of, people_have_joined, settled
 from .test_presenter_stages import assert_one_legible_screen, drawn, font_px
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SCREENSHOT = "/tmp/vote-end/presenter-results-1280x720.png"
 SLOW = 30_000  # ms: a frame that redraws the whole event-size board, on a loaded box
 
 
@@ -71,7 +71,7 @@ def test_time_up_closes_the_vote_and_the_shared_screen_shows_its_results_ranked(
     facilitator.get_by_role("button", name="Reveal the results").click()
     expect(presenter.locator("body")).to_have_attribute("data-stage", "results")
     settled(presenter)
-    presenter.screenshot(path=SCREENSHOT)
+    snap(presenter, "presenter-results-1280x720")
     ranked = in_thread(expected_results, event_inquiry)
     assert len(ranked.items) == 10 and ranked.total > 10
     assert ranked.items[0].text == top_text  # not yet in a theme, and first
@@ -101,7 +101,7 @@ def test_time_up_closes_the_vote_and_the_shared_screen_shows_its_results_ranked(
     assert_accessible(presenter, "presenter, a closed vote's results, 1280x720")
 
     # The facilitator shows the sector lens instead, and the results again.
-    facilitator.screenshot(path=SCREENSHOT.replace("presenter-results", "facilitator-vote-closed"))
+    snap(facilitator, "facilitator-vote-closed-1280x720")
     lens = facilitator.get_by_role("button", name="Sector lens")
     lens.click()
     expect(presenter.locator("body")).to_have_attribute("data-stage", "lens")

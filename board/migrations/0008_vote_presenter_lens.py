@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("board", "0006_carried"),
+        ("board", "0007_carried_outlives_its_card"),
     ]
 
     operations = [

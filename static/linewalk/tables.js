@@ -35,7 +35,7 @@
     followRound();
     if (!touched) { return; }
     touched = false;
-    markHost(); putBack(); place(); clock(); pageWall(); window.setTimeout(pageWall, 50);
+    markHost(); putBack(); place(); clock(); arrive(); pageWall(); window.setTimeout(pageWall, 50);
   });
 
   // On the recipe's last step there is no next one: Next step says so where it is, rather than the
@@ -137,6 +137,31 @@
         line.hidden = false;
       });
     }
+  }
+
+  // Seated at a table (tables opened, or the facilitator moved them), the phone goes to it, wherever the
+  // room's board had taken them, and says where they are and with whom in its polite live region. Once a
+  // table: its later frames (a card posted, the next step) leave the page where its reader is.
+  var arrivedAt = null;
+  function arrive() {
+    var region = document.getElementById('table-arrival');
+    var view = document.querySelector('#table-view .table-view');
+    var table = view ? view.dataset.table : null;
+    if (!region || table === arrivedAt) { return; }
+    arrivedAt = table;
+    if (!view) { region.textContent = ''; return; }
+    var mine = me();
+    var others = Array.prototype.filter.call(view.querySelectorAll('li[data-participant]'), function (li) {
+      return li.dataset.participant !== mine;
+    }).map(function (li) { return li.querySelector('.who').textContent; });
+    var name = view.querySelector('.table-name').textContent;
+    var words = 'You are at ' + name + (others.length ? ' with ' + inWords(others) : ', on your own for now') + '.';
+    if (view.classList.contains('is-host')) { words += ' You host it: you choose what it brings back to the room.'; }
+    region.textContent = words;
+    view.scrollIntoView({ block: 'start' });
+  }
+  function inWords(items) {
+    return items.length === 1 ? items[0] : items.slice(0, -1).join(', ') + ' and ' + items[items.length - 1];
   }
 
   function newClientId() {

@@ -35,7 +35,7 @@
     followRound();
     if (!touched) { return; }
     touched = false;
-    markHost(); putBack(); place(); clock(); arrive(); pageWall(); window.setTimeout(pageWall, 50);
+    markHost(); padFoot(); putBack(); place(); clock(); arrive(); pageWall(); window.setTimeout(pageWall, 50);
   });
 
   // On the recipe's last step there is no next one: Next step says so where it is, rather than the
@@ -126,18 +126,35 @@
     document.querySelectorAll('.table-view[data-table]').forEach(function (view) {
       view.classList.toggle('is-host', !!mine && view.dataset.host === mine);
     });
-    // The phone's own seat among the table's people (shown as "Someone" when names are off).
+    // The phone's own seat among the table's people.
     if (mine) {
+      // Their own row reads "You · Seat C (NHS)" (the frame is the table's, the same on every phone).
       document.querySelectorAll('#table-view li[data-participant="' + mine + '"]').forEach(function (li) {
         li.classList.add('is-me');
+        if (!li.querySelector('.you')) {
+          var you = document.createElement('span');
+          you.className = 'you';
+          you.textContent = 'You · ';
+          li.prepend(you);
+        }
       });
-      // Who they work with at this step ("Your pair: Someone (NHS)"): the table's frame holds a line
+      // Who they work with at this step ("Your pair: Seat B (NHS)"): the table's frame holds a line
       // for each person, the same for the whole table; the phone shows its own.
       document.querySelectorAll('#table-view .your-group[data-for="' + mine + '"]').forEach(function (line) {
         line.hidden = false;
       });
     }
   }
+
+  // At a table, the step bar stays at the foot of the phone's screen, over what scrolls under it: what
+  // the page scrolls to (a field or button reached by Tab, a tap that focuses it, a fragment link) stops
+  // above the bar, as high as the bar is now (a step's instruction takes one line or four).
+  function padFoot() {
+    var bar = document.body.classList.contains('at-table') && document.querySelector('#tables-phone > .tables-step');
+    var height = bar ? Math.ceil(bar.getBoundingClientRect().height) : 0;
+    document.documentElement.style.scrollPaddingBottom = height ? (height + 8) + 'px' : '';
+  }
+  window.addEventListener('resize', padFoot);
 
   // Seated at a table (tables opened, or the facilitator moved them), the phone goes to it, wherever the
   // room's board had taken them, and says where they are and with whom in its polite live region. Once a
@@ -153,7 +170,7 @@
     var mine = me();
     var others = Array.prototype.filter.call(view.querySelectorAll('li[data-participant]'), function (li) {
       return li.dataset.participant !== mine;
-    }).map(function (li) { return li.querySelector('.who').textContent; });
+    }).map(function (li) { return li.firstChild.textContent.trim(); });  // as the table names them
     var name = view.querySelector('.table-name').textContent;
     var words = 'You are at ' + name + (others.length ? ' with ' + inWords(others) : ', on your own for now') + '.';
     if (view.classList.contains('is-host')) { words += ' You host it: you choose what it brings back to the room.'; }

@@ -78,7 +78,7 @@ async def test_an_anonymous_inquirys_table_names_seats_and_no_phone_ever_receive
             await phone.table_post(f"An idea from the seat of {PEOPLE[name]}")
         await phones[host].until(lambda s: len(s.table()[1]) == len(PEOPLE))
         card = min(phones[host].table()[1])
-        for name, phone in phones.items():
+        for phone in phones.values():
             await phone.send(type="table", op="vote", card=card)
         await fac.send(type="recipe", op="skip")
         await fac.send(type="recipe", op="skip")

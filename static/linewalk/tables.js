@@ -170,7 +170,10 @@
     var mine = me();
     var others = Array.prototype.filter.call(view.querySelectorAll('li[data-participant]'), function (li) {
       return li.dataset.participant !== mine;
-    }).map(function (li) { return li.firstChild.textContent.trim(); });  // as the table names them
+    }).map(function (li) {  // as the table names them
+      var who = li.firstChild.textContent.replace(/[\s·]+$/, '');
+      return view.dataset.host === li.dataset.participant ? who + ', the host' : who;
+    });
     var name = view.querySelector('.table-name').textContent;
     var words = 'You are at ' + name + (others.length ? ' with ' + inWords(others) : ', on your own for now') + '.';
     if (view.classList.contains('is-host')) { words += ' You host it: you choose what it brings back to the room.'; }

@@ -24,11 +24,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 WHOLE = """() => { const list = document.getElementById('cards-unsorted').getBoundingClientRect();
   return [...document.querySelectorAll('#cards-unsorted > .card')].filter(c => {
     const r = c.getBoundingClientRect();
-    return r.height > 0 && r.top >= 0 && r.bottom <= Math.min(list.bottom, window.innerHeight); }).length; }"""
+    const bottom = Math.min(list.bottom, window.innerHeight);
+    return r.height > 0 && r.top >= 0 && r.bottom <= bottom; }).length; }"""
+
 # How far what a card shows reaches below its line of small print, in pixels.
 BELOW = """els => els.map(c => {
   const meta = c.querySelector('.card-meta').getBoundingClientRect().bottom;
-  const shown = [...c.querySelector('.cell').children].map(e => e.getBoundingClientRect()).filter(r => r.height > 0);
+  const shown = [...c.querySelector('.cell').children].map(e => e.getBoundingClientRect())
+    .filter(r => r.height > 0);
   return Math.round(Math.max(...shown.map(r => r.bottom)) - meta); })"""
 
 

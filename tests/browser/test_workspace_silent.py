@@ -1,8 +1,8 @@
 """Silent writing on the facilitator's workspace at 1280x720: each card written in silence is marked by a
-small icon at the head of its line of small print (its label, "Hidden until the reveal", for a screen
-reader; the whole sentence as a tooltip), not by a badge of lines of its own. With the badge, 24 silent
-cards of two lines each left 12 unsorted cards whole on the first screen; now 18, as many as the same cards
-take outside silent writing."""
+small icon at the head of its line of small print (labelled "Silent writing, hidden until the reveal" for
+a screen reader; the whole sentence as a tooltip), not by a badge of lines of its own. With the badge, 24
+silent cards of two lines each left 12 unsorted cards whole on the first screen; now 18, as many as the
+same cards take outside silent writing."""
 
 import uuid
 
@@ -55,7 +55,7 @@ def test_cards_written_in_silence_take_no_more_room_than_others(event_screens, e
     expect(silent).to_have_count(24)
     first = silent.first
     expect(first.locator(".silent-mark")).to_be_visible()
-    expect(first.locator(".card-meta")).to_contain_text("Hidden until the reveal")
+    expect(first.locator(".card-meta")).to_contain_text("Silent writing, hidden until the reveal")
     expect(first.locator(".silent-mark")).to_have_attribute(
         "title", "Silent writing: only its author and the facilitators see it until the reveal"
     )

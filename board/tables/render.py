@@ -48,28 +48,44 @@ def step_context(breakout):
 
 
 def members(table):
-    seats = list(
-        Seat.objects.filter(table=table, participant__removed=False)
-        .select_related("participant")
-        .order_by("pk")
-    )
-    return [seat.participant for seat in seats]
+    """The table's people in seating order, each with ``seat``: their seat's letter (A, B, C…; after Z,
+    A2, B2…). Letters count every seat the table has had, so someone removed leaves a gap rather than
+    renaming the others mid-conversation."""
+    seats = list(Seat.objects.filter(table=table).select_related("participant").order_by("pk"))
+    people = []
+    for index, seat in enumerate(seats):
+        if not seat.participant.removed:
+            seat.participant.seat = seat_letter(index)
+            people.append(seat.participant)
+    return people
+
+
+def seat_letter(index):
+    letter = chr(ord("A") + index % 26)
+    return letter if index < 26 else f"{letter}{index // 26 + 1}"
 
 
 GROUP_NAMES = {1: "Only you", 2: "Your pair", 3: "Your three", 4: "Your four"}
 
 
-def person(participant, show_names):
+def person(participant, inquiry):
     """How a table names someone: their name where the inquiry shows names (and they gave one), else
-    "Someone"; their sector always."""
-    name = participant.display_name if show_names and participant.display_name else "Someone"
-    return f"{name} ({participant.sector})"
+    their seat ("Seat C"); then their sector where the inquiry shows sectors (more than one: a room of
+    one sector learns nothing from it). Never a name in an anonymous inquiry: every screen of the
+    table, the phones included, receives this."""
+    name = participant.display_name if inquiry.show_names and participant.display_name else None
+    label = name or f"Seat {participant.seat}"
+    return f"{label} ({participant.sector})" if shows_sectors(inquiry) else label
+
+
+def shows_sectors(inquiry):
+    return len(inquiry.sectors) > 1
 
 
 def grouped(people, step):
     """The table's people (each named as ``person`` names them: ``shown_as``) as the step groups them
     (1-2-4-All: pairs, then fours; recipes.group_sizes):
-    [{"people", "yours": {participant id: "Your pair: Someone (NHS)"}}]. ``yours`` is set at a step
+    [{"people", "yours": {participant id: "Your pair: Seat B (NHS)"}}]. ``yours`` is set at a step
     with groups: each phone shows its own line (static/linewalk/tables.js), so everyone knows who they
     work with, names shown or not."""
     groups, start = [], 0
@@ -109,7 +125,7 @@ def table_context(table):
         theme.card_list = by_theme[theme.pk]
     people = members(table)
     for participant in people:
-        participant.shown_as = person(participant, breakout.inquiry.show_names)
+        participant.shown_as = person(participant, breakout.inquiry)
     ctx = step_context(breakout)
     return {
         "lens": sector_lens(breakout.inquiry, people, cards),
@@ -179,6 +195,8 @@ def overview_rows(tables, oob=False):
                 "people_count": sum(people.values()),
                 "cards_count": sum(cards.values()),
                 "picks_count": picks[table.pk],
+                # The host chooses the picks: at a step for them, the facilitator sees who has yet to send.
+                "waiting": not table.sent and recipes.picking(table.breakout),
                 # The sector lens as on the table's own (sector_lens), beside the table's totals.
                 "lens": by_sector(inquiry, people, cards),
                 "k": inquiry.k_threshold,

@@ -35,7 +35,7 @@
     followRound();
     if (!touched) { return; }
     touched = false;
-    markHost(); putBack(); place(); clock(); pageWall(); window.setTimeout(pageWall, 50);
+    markHost(); padFoot(); putBack(); place(); clock(); arrive(); pageWall(); window.setTimeout(pageWall, 50);
   });
 
   // On the recipe's last step there is no next one: Next step says so where it is, rather than the
@@ -126,17 +126,62 @@
     document.querySelectorAll('.table-view[data-table]').forEach(function (view) {
       view.classList.toggle('is-host', !!mine && view.dataset.host === mine);
     });
-    // The phone's own seat among the table's people (shown as "Someone" when names are off).
+    // The phone's own seat among the table's people.
     if (mine) {
+      // Their own row reads "You · Seat C (NHS)" (the frame is the table's, the same on every phone).
       document.querySelectorAll('#table-view li[data-participant="' + mine + '"]').forEach(function (li) {
         li.classList.add('is-me');
+        if (!li.querySelector('.you')) {
+          var you = document.createElement('span');
+          you.className = 'you';
+          you.textContent = 'You · ';
+          li.prepend(you);
+        }
       });
-      // Who they work with at this step ("Your pair: Someone (NHS)"): the table's frame holds a line
+      // Who they work with at this step ("Your pair: Seat B (NHS)"): the table's frame holds a line
       // for each person, the same for the whole table; the phone shows its own.
       document.querySelectorAll('#table-view .your-group[data-for="' + mine + '"]').forEach(function (line) {
         line.hidden = false;
       });
     }
+  }
+
+  // At a table, the step bar stays at the foot of the phone's screen, over what scrolls under it: what
+  // the page scrolls to (a field or button reached by Tab, a tap that focuses it, a fragment link) stops
+  // above the bar, as high as the bar is now (a step's instruction takes one line or four).
+  function padFoot() {
+    var bar = document.body.classList.contains('at-table') && document.querySelector('#tables-phone > .tables-step');
+    var height = bar ? Math.ceil(bar.getBoundingClientRect().height) : 0;
+    document.documentElement.style.scrollPaddingBottom = height ? (height + 8) + 'px' : '';
+  }
+  window.addEventListener('resize', padFoot);
+
+  // Seated at a table (tables opened, or the facilitator moved them), the phone goes to it, wherever the
+  // room's board had taken them, and says where they are and with whom in its polite live region. Once a
+  // table: its later frames (a card posted, the next step) leave the page where its reader is.
+  var arrivedAt = null;
+  function arrive() {
+    var region = document.getElementById('table-arrival');
+    var view = document.querySelector('#table-view .table-view');
+    var table = view ? view.dataset.table : null;
+    if (!region || table === arrivedAt) { return; }
+    arrivedAt = table;
+    if (!view) { region.textContent = ''; return; }
+    var mine = me();
+    var others = Array.prototype.filter.call(view.querySelectorAll('li[data-participant]'), function (li) {
+      return li.dataset.participant !== mine;
+    }).map(function (li) {  // as the table names them
+      var who = li.firstChild.textContent.replace(/[\s·]+$/, '');
+      return view.dataset.host === li.dataset.participant ? who + ', the host' : who;
+    });
+    var name = view.querySelector('.table-name').textContent;
+    var words = 'You are at ' + name + (others.length ? ' with ' + inWords(others) : ', on your own for now') + '.';
+    if (view.classList.contains('is-host')) { words += ' You host it: you choose what it brings back to the room.'; }
+    region.textContent = words;
+    view.scrollIntoView({ block: 'start' });
+  }
+  function inWords(items) {
+    return items.length === 1 ? items[0] : items.slice(0, -1).join(', ') + ' and ' + items[items.length - 1];
   }
 
   function newClientId() {

@@ -51,12 +51,13 @@ async def test_a_table_with_no_sector_of_k_shows_none(inquiry, alice):
 
 
 def row_of(screen, table_id):
-    """The facilitators' at-a-glance row of a table: [people, cards, picks]."""
+    """The facilitators' at-a-glance row of a table: [people, cards, picks] (the picks' count alone, without
+    "· sent" or "· Waiting for Table 1's host")."""
     row = screen.find(f"table-row-{table_id}")
     if row is None:
         return None
     cells = [td.text_content().strip() for td in row.xpath("./td")]
-    return [cells[0], cells[1], cells[3]]
+    return [cells[0], cells[1], cells[3].split(" · ")[0]]
 
 
 async def test_the_panel_counts_each_tables_people_cards_and_picks_within_a_tick(inquiry, alice):

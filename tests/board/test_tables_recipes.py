@@ -1,6 +1,7 @@
 """Recipes: a round of tables that follows 1-2-4-All, What? So what? Now what? or Open Space, each step on
 every screen, advancing by itself; the facilitator pauses, extends or skips a step (issue 15)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -243,6 +244,13 @@ def note_of(element):
     return notes[0].text_content() if notes else None
 
 
+def sector_of_seat(who):
+    """The sector of someone named by their seat ("Seat B (NHS)"), which must be a seat's name."""
+    match = re.fullmatch(r"Seat [A-H] \((.+)\)", who)
+    assert match, who
+    return match[1]
+
+
 def yours(screen, participant_id):
     """The line a phone shows of who it works with at this step (static/linewalk/tables.js unhides it)."""
     lines = screen.page.xpath(
@@ -265,7 +273,7 @@ async def test_a_table_of_three_works_as_a_three_and_each_phone_says_who_it_work
         pids = await sync_to_async(lambda: [_pid(c) for c in people])()
         await fac.send(type="recipe", op="skip")
         # In pairs, three people: one three, never a pair and someone alone; each phone names the two
-        # others it works with (names are off: "Someone" and their sector), and the facilitator's copy
+        # others it works with (names are off: their seat and their sector), and the facilitator's copy
         # of the table's board says so too.
         for phone in phones:
             await phone.until(lambda s: step_of(s) == "2" and yours(s, pids[0]) is not None)
@@ -273,9 +281,9 @@ async def test_a_table_of_three_works_as_a_three_and_each_phone_says_who_it_work
             assert note_of(phone.find("table-view")) == "3 at this table: you work as a three, not in pairs."
         sectors = ["NHS", "Local authority", "Other"]
         for n, phone in enumerate(phones):
-            others = {f"Someone ({sector})" for sector in sectors if sector != sectors[n]}
+            others = {sector for sector in sectors if sector != sectors[n]}
             kind, _, who = yours(phone, pids[n]).partition(": ")
-            assert kind == "Your three" and set(who.split(" and ")) == others
+            assert kind == "Your three" and {sector_of_seat(w) for w in who.split(" and ")} == others
         await fac.until(lambda s: note_of(s.find(f"table-{table.pk}")) is not None)
         assert "work as a three" in note_of(fac.find(f"table-{table.pk}"))
         # In fours, fewer than four: the whole table, and the phones say so.
@@ -283,7 +291,7 @@ async def test_a_table_of_three_works_as_a_three_and_each_phone_says_who_it_work
         await phones[1].until(lambda s: step_of(s) == "4")
         await phones[1].until(lambda s: "fewer than four" in (note_of(s.find("table-view")) or ""))
         kind, _, who = yours(phones[1], pids[1]).partition(": ")
-        assert kind == "Your table" and set(who.split(" and ")) == {"Someone (NHS)", "Someone (Other)"}
+        assert kind == "Your table" and {sector_of_seat(w) for w in who.split(" and ")} == {"NHS", "Other"}
     finally:
         for screen in [fac, *phones]:
             await screen.close()
@@ -301,7 +309,7 @@ async def test_where_the_inquiry_shows_names_a_phone_names_its_pair(inquiry, ali
         await fac.send(type="recipe", op="skip")
         await phones[0].until(lambda s: step_of(s) == "2" and yours(s, pids[0]) is not None)
         line = yours(phones[0], pids[0])
-        assert line.startswith("Your pair: P") and "Someone" not in line, line
+        assert line.startswith("Your pair: P") and "Seat" not in line, line
         assert note_of(phones[0].find("table-view")) is None  # two pairs: as the step says
         names = phones[0].find("table-view").xpath(".//li[@data-participant]/text()")
         assert sorted(n.split(" (")[0] for n in names) == ["P0", "P1", "P2", "P3"]

@@ -191,6 +191,10 @@ async def test_tables_seat_the_people_in_the_room_and_someone_who_comes_back_lat
         await close_all(fac, *phones)
 
 
+def seats_at_table(screen):
+    return sorted(p.split(" (")[0] for p in people_at_table(screen))
+
+
 def people_at_table(screen):
     """How the phone's table names its people (without the host's mark)."""
     items = screen.find("table-view").xpath(".//li[@data-participant]")
@@ -203,12 +207,14 @@ async def test_names_at_a_table_follow_the_inquirys_setting_as_it_changes(inquir
     fac, phones = await open_room(inquiry, alice, ["NHS", "Other"], mode="random", count=1)
     try:
         assert people_at_table(phones[0]) == ["P0 (NHS)", "P1 (Other)"]
-        # The facilitator turns names off mid-event: the table's screens say "Someone" at once.
+        # The facilitator turns names off mid-event: the table's screens name seats at once (A, B in
+        # seating order).
         response = await sync_to_async(alice.post)(
             f"/i/{inquiry.code}/settings/", form_of(inquiry, show_names=None)
         )
         assert response.status_code == 302
         for screen in phones:
-            await screen.until(lambda s: people_at_table(s) == ["Someone (NHS)", "Someone (Other)"])
+            await screen.until(lambda s: seats_at_table(s) == ["Seat A", "Seat B"])
+            assert sorted(p.split(" (")[1] for p in people_at_table(screen)) == ["NHS)", "Other)"]
     finally:
         await close_all(fac, *phones)

@@ -38,13 +38,14 @@ def post(page, text):
     page.get_by_role("button", name="Post").click()
 
 
-def snap(page, name):
+def snap(page, name, full_page=True):
     """Save a screenshot to /tmp/linewalk-<name>.png when LINEWALK_SCREENSHOTS is set (to look at the pages
-    while working on them); otherwise do nothing, so the suite stays quick."""
+    while working on them; ``full_page=False``: the screen as it is scrolled); otherwise do nothing, so the
+    suite stays quick."""
     import os
 
     if os.environ.get("LINEWALK_SCREENSHOTS"):
-        page.screenshot(path=f"/tmp/linewalk-{name}.png", full_page=True)
+        page.screenshot(path=f"/tmp/linewalk-{name}.png", full_page=full_page)
 
 
 # What the presenter's measures share (a prelude to a page function's body): whether box ``r`` is inside

@@ -1,0 +1,67 @@
+"""Silent writing on the facilitator's workspace at 1280x720: each card written in silence is marked by a
+small icon at the head of its line of small print (labelled "Silent writing, hidden until the reveal" for
+a screen reader; the whole sentence as a tooltip), not by a badge of lines of its own. With the badge, 24
+silent cards of two lines each left 12 unsorted cards whole on the first screen; now 18, as many as the
+same cards take outside silent writing."""
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from board import actions as board_actions
+from inquiry import actions as inquiry_actions
+from inquiry.access import FACILITATOR, PARTICIPANT, Actor
+from inquiry.models import Participant, Round
+
+from .axe import assert_accessible
+from .conftest import SHARED_SCREEN, in_thread
+from .pages import snap
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The unsorted cards whole on the screen: inside the list's box and the window.
+WHOLE = """() => { const list = document.getElementById('cards-unsorted').getBoundingClientRect();
+  return [...document.querySelectorAll('#cards-unsorted > .card')].filter(c => {
+    const r = c.getBoundingClientRect();
+    const bottom = Math.min(list.bottom, window.innerHeight);
+    return r.height > 0 && r.top >= 0 && r.bottom <= bottom; }).length; }"""
+
+# How far what a card shows reaches below its line of small print, in pixels.
+BELOW = """els => els.map(c => {
+  const meta = c.querySelector('.card-meta').getBoundingClientRect().bottom;
+  const shown = [...c.querySelector('.cell').children].map(e => e.getBoundingClientRect())
+    .filter(r => r.height > 0);
+  return Math.round(Math.max(...shown.map(r => r.bottom)) - meta); })"""
+
+
+def write_in_silence(inquiry, count):
+    """The room's round in silent writing, and ``count`` people of the room writing a card each."""
+
+    def run():
+        boss = Actor(FACILITATOR, inquiry.pk, user_id=inquiry.created_by_id)
+        inquiry_actions.set_phase(boss, inquiry.current_round_id, Round.SILENT)
+        for n, person in enumerate(Participant.objects.filter(inquiry=inquiry).order_by("pk")[:count]):
+            writer = Actor(PARTICIPANT, inquiry.pk, participant_id=person.pk)
+            board_actions.post_card(writer, uuid.uuid4(), f"A silent thought, number {n}, written alone")
+
+    in_thread(run)
+
+
+def test_cards_written_in_silence_take_no_more_room_than_others(event_screens, event_inquiry):
+    write_in_silence(event_inquiry, 24)
+    alice = event_screens.facilitator(viewport=SHARED_SCREEN)
+    silent = alice.locator("#cards-unsorted > .card.is-silent")
+    expect(silent).to_have_count(24)
+    first = silent.first
+    expect(first.locator(".silent-mark")).to_be_visible()
+    expect(first.locator(".card-meta")).to_contain_text("Silent writing, hidden until the reveal")
+    expect(first.locator(".silent-mark")).to_have_attribute(
+        "title", "Silent writing: only its author and the facilitators see it until the reveal"
+    )
+    # Nothing under a silent card's line of small print (its badge took ~60px there).
+    below = silent.evaluate_all(BELOW)
+    assert max(below) <= 1, below
+    assert alice.evaluate(WHOLE) >= 18
+    snap(alice, "workspace-silent-1280x720", full_page=False)
+    assert_accessible(alice, "the workspace in silent writing")

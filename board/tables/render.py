@@ -296,13 +296,21 @@ def facilitator_panel(inquiry):
 
 
 def _seated(breakout):
+    """The facilitators' list of who sits where (to move someone), each seat named as its table names
+    them (``shown_as``): by seat, never by name, in an anonymous inquiry."""
     if breakout is None:
         return []
-    return list(
+    seats = list(
         Seat.objects.filter(breakout=breakout)
         .select_related("participant", "table")
         .order_by("table__number", "pk")
     )
+    at_table = Counter()
+    for seat in seats:  # the letters ``members`` gives: every seat the table has had counts
+        seat.participant.seat = seat_letter(at_table[seat.table_id])
+        at_table[seat.table_id] += 1
+        seat.shown_as = person(seat.participant, breakout.inquiry)
+    return seats
 
 
 def marketplace(breakout):

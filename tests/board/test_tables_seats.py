@@ -70,6 +70,11 @@ async def test_an_anonymous_inquirys_table_names_seats_and_no_phone_ever_receive
             labels = people_at_table(phone)
             assert [label.split(" (")[0] for label in labels] == ["Seat A", "Seat B", "Seat C", "Seat D"]
             assert sorted(label.split(" (")[1].rstrip(")") for label in labels) == sorted(PEOPLE.values())
+        # The facilitators' list to move someone names the seats as the tables do, not the people.
+        await fac.until(lambda s: len(s.page.xpath('//*[@id="tables-move-who"]/option')) == len(PEOPLE))
+        moves = [o.text_content() for o in fac.find("tables-move-who").xpath(".//option")]
+        assert sorted(m.split(" (")[0] for m in moves) == ["Seat A", "Seat B", "Seat C", "Seat D"], moves
+        assert not [m for m in moves for name in PEOPLE for part in name.split() if part in m], moves
         # Everything a table does that could carry a name: pairs ("Your pair: Seat B (NHS)"), posts,
         # votes, the host's picks sent to the room with what the table noticed.
         await fac.send(type="recipe", op="skip")

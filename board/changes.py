@@ -117,8 +117,8 @@ def expire_timer_if_due(inquiry):
 def close_round_for_timer(inquiry):
     """Time is up on a timer set to close its round (inside a change already holding the lock)."""
     closing = inquiry.current_round
-    inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
-    inquiry.save(update_fields=["timer_ends_at", "timer_closes_round"])
+    inquiry.timer_ends_at, inquiry.timer_closes_round, inquiry.time_up = None, False, True
+    inquiry.save(update_fields=["timer_ends_at", "timer_closes_round", "time_up"])
     publish(inquiry, "timer", "expire", {}, render.room_changed(inquiry, "timer"))
     if closing is not None and closing.is_open:
         closing.phase = Round.CLOSED
@@ -126,6 +126,22 @@ def close_round_for_timer(inquiry):
         revealed = Card.objects.filter(round=closing, silent=True).update(silent=False)
         fragments = render.live_for_all(inquiry) if revealed else render.round_banner(inquiry)
         publish(inquiry, "round", "phase", {"round": closing.pk, "phase": Round.CLOSED}, fragments)
+
+
+def time_up_ends(inquiry):
+    """The room moves on (another round, another phase, a new timer): "Time is up" goes (inside a change
+    holding the lock). Returns whether it was showing, so the change re-draws the timer with it."""
+    if not inquiry.time_up:
+        return False
+    inquiry.time_up = False
+    inquiry.save(update_fields=["time_up"])
+    return True
+
+
+def with_timer(fragments, inquiry):
+    """``fragments`` and the timer as it is now, on every screen."""
+    timer = render.room_changed(inquiry, "timer")
+    return {kind: html + timer[kind] for kind, html in fragments.items()}
 
 
 # Votes and the Vote phase -------------------------------------------------------------------------------

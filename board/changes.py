@@ -46,8 +46,12 @@ def publish(inquiry, kind, op, data, fragments):
     then what only the board knows: where the participants' HTML re-renders whole columns (a theme
     renamed, the board after a vote opens...), it leaves out the cards only their authors may see (silent
     writing, pre-moderation), so those authors get them back in place; where it re-renders the whole live
-    region, it leaves out each participant's own part of next steps, so they get that back too. Every
-    change goes through here, not through ``sessions.events.publish`` directly."""
+    region, it leaves out each participant's own part of next steps, so they get that back too; and the
+    room's count of contributions goes with every change that may alter it (``render.counts_changed``).
+    Every change goes through here, not through ``sessions.events.publish`` directly."""
+    counted = render.counts_changed(inquiry, kind)
+    if counted:
+        fragments = {**fragments, render.PARTICIPANT_KIND: fragments[render.PARTICIPANT_KIND] + counted}
     event = events.publish(inquiry, kind, op, data, fragments)
     columns = _COLUMN.findall(fragments[render.PARTICIPANT_KIND])
     if columns:

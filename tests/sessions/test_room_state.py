@@ -181,3 +181,35 @@ async def test_a_participant_cannot_close_the_inquiry(inquiry, room):
     assert (await room["carol"].reply()).error == "forbidden"
     assert room["carol"].find("inquiry-close") is None
     assert await database_sync_to_async(lambda: Inquiry.objects.get(pk=inquiry.pk).closed_at is None)()
+
+
+# One count of contributions ---------------------------------------------------------------------------------
+
+
+def counted(screen):
+    """(the room's count of contributions the presenter's head shows, the silent count's words)."""
+    return attr(screen, "contribution-count", "data-total"), text(screen, "silent-count")
+
+
+async def test_the_presenters_count_takes_in_what_silent_writing_counts(inquiry, room, alice):
+    first, _ = await rounds_of(inquiry)
+    await room["carol"].post("Said out loud")
+    await room["presenter"].until(lambda s: counted(s) == ("1", ""))
+    await room["alice"].send(type="round", op="phase", round=first, phase="silent")
+    await everyone(room, lambda s: attr(s, "round-banner", "data-phase") == "silent")
+    await room["dave"].post("Written in silence")
+    await room["carol"].post("Also in silence")
+    hidden = "2 contributions written so far, hidden until the reveal."
+    await room["presenter"].until(lambda s: counted(s) == ("3", hidden))
+    await room["dave"].until(lambda s: counted(s) == ("3", hidden))
+    # The presenter's board shows one card; its count is the room's, as a presenter opened now counts it.
+    assert len(room["presenter"].cards()) == 1
+    assert await shown_to_a_late_screen(inquiry, alice, counted, query="view=presenter") == ("3", hidden)
+
+    await room["alice"].send(type="round", op="phase", round=first, phase="reveal")
+    await room["presenter"].until(lambda s: len(s.cards()) == 3 and counted(s) == ("3", ""))
+    # A card hidden by a facilitator leaves the count with the board.
+    await room["alice"].until(lambda s: len(s.cards()) == 3)
+    card = next(pk for pk, words in room["alice"].cards().items() if words == "Also in silence")
+    await room["alice"].send(type="card", op="hide", card=card)
+    await room["presenter"].until(lambda s: len(s.cards()) == 2 and counted(s) == ("2", ""))

@@ -183,7 +183,8 @@
     var before = roomRound;
     roomRound = roundOfRoom();
     var select = form.elements.round;
-    if (roomRound === before || !roomRound || select.value !== before) { return false; }
+    // (Before: '' until the page first hears of the room's round, whose filter, every round, stays.)
+    if (!before || !roomRound || roomRound === before || select.value !== before) { return false; }
     if (!select.querySelector('option[value="' + roomRound + '"]')) {
       // A round added since the page was drawn: its option, named as the agenda numbers it.
       var items = Array.prototype.slice.call(document.querySelectorAll('#round-controls .rounds > li'));

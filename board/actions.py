@@ -33,7 +33,9 @@ from .changes import (
     start_vote,
     tell_author,
     tell_authors,
+    time_up_ends,
     vote_changed,
+    with_timer,
 )
 from .models import Card, Carried, Dot, MapLink, NextStep, Reaction, Theme, Vote, next_colour
 from .nextsteps import actions as nextsteps_actions
@@ -696,7 +698,10 @@ def open_vote(actor, round_id, target, budget, per_item, live):
             + (f"; round {room_round.position + 1} → vote" if room_round else ""),
         )
         data = {"vote": vote.pk, "round": getattr(room_round, "pk", None), "revealed": revealed}
-        _vote_changed(inquiry, "open", data, phase=room_round is not None)
+        fragments = vote_changed(inquiry, phase=room_round is not None)
+        if room_round is not None and time_up_ends(inquiry):  # the round went into its Vote phase
+            fragments = with_timer(fragments, inquiry)
+        publish(inquiry, "vote", "open", data, fragments)
         return vote
 
 
@@ -841,6 +846,8 @@ def _cast(actor, inquiry, key, card_id, theme_id, vote, more=None):
         if not deleted:
             Reaction.objects.create(card=card, participant=participant)
         return card, False
+    # A paused room holds still: its dots too (a dot moved while paused would change the counts it shows).
+    require_room_open(inquiry, "voting")
     item = _vote_item(inquiry, _require_open(vote), card_id, theme_id, more)
     if "card" in item:
         _not_own(item["card"], participant)

@@ -57,10 +57,14 @@ def publish(inquiry, kind, op, data, fragments):
     then what only the board knows: where the participants' HTML re-renders whole columns (a theme
     renamed, the board after a vote opens...), it leaves out the cards only their authors may see (silent
     writing, pre-moderation), so those authors get them back in place; where it re-renders the whole live
-    region, it leaves out each participant's own part of next steps, so they get that back too. Every
-    change goes through here, not through ``sessions.events.publish`` directly."""
+    region, it leaves out each participant's own part of next steps, so they get that back too; and the
+    room's count of contributions goes with every change that may alter it (``render.counts_changed``).
+    Every change goes through here, not through ``sessions.events.publish`` directly."""
     if (kind, op) in _CHANGE_RESULTS:
         fragments = render.with_results(fragments, inquiry)
+    counted = render.counts_changed(inquiry, kind)
+    if counted:
+        fragments = {**fragments, render.PARTICIPANT_KIND: fragments[render.PARTICIPANT_KIND] + counted}
     event = events.publish(inquiry, kind, op, data, fragments)
     columns = _COLUMN.findall(fragments[render.PARTICIPANT_KIND])
     if columns:
@@ -141,8 +145,8 @@ def expire_timer_if_due(inquiry):
 def close_round_for_timer(inquiry):
     """Time is up on a timer set to close its round (inside a change already holding the lock)."""
     closing = inquiry.current_round
-    inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
-    inquiry.save(update_fields=["timer_ends_at", "timer_closes_round"])
+    inquiry.timer_ends_at, inquiry.timer_closes_round, inquiry.time_up = None, False, True
+    inquiry.save(update_fields=["timer_ends_at", "timer_closes_round", "time_up"])
     publish(inquiry, "timer", "expire", {}, render.room_changed(inquiry, "timer"))
     if closing is None:
         return
@@ -161,6 +165,22 @@ def close_round_for_timer(inquiry):
         revealed = Card.objects.filter(round=closing, silent=True).update(silent=False)
         fragments = render.live_for_all(inquiry) if revealed else render.round_banner(inquiry)
         publish(inquiry, "round", "phase", {"round": closing.pk, "phase": Round.CLOSED}, fragments)
+
+
+def time_up_ends(inquiry):
+    """The room moves on (another round, another phase, a new timer): "Time is up" goes (inside a change
+    holding the lock). Returns whether it was showing, so the change re-draws the timer with it."""
+    if not inquiry.time_up:
+        return False
+    inquiry.time_up = False
+    inquiry.save(update_fields=["time_up"])
+    return True
+
+
+def with_timer(fragments, inquiry):
+    """``fragments`` and the timer as it is now, on every screen."""
+    timer = render.room_changed(inquiry, "timer")
+    return {kind: html + timer[kind] for kind, html in fragments.items()}
 
 
 # Votes and the Vote phase -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ pending, or silent before the reveal), plus, on their own page, their own cards 
 import json
 import time
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils.html import format_html
@@ -164,17 +164,37 @@ def room_state(inquiry):
     spotlight_theme = inquiry.spotlight_theme
     if spotlight_theme is not None:
         spotlight_theme.card_list = list(cards_of(inquiry).filter(theme=spotlight_theme))
-    silent = 0
-    if inquiry.current_round_id:
-        silent = Card.objects.filter(
-            round_id=inquiry.current_round_id, silent=True, status=Card.VISIBLE
-        ).count()
+    contributions = contribution_counts(inquiry)
     return {
         "timer_ends_at_ms": int(inquiry.timer_ends_at.timestamp() * 1000) if inquiry.timer_ends_at else None,
         "spotlight_card": spotlit_card(inquiry),
         "spotlight_theme": spotlight_theme,
-        "silent_count": silent,
+        "silent_count": contributions["silent"],
+        "contributions": contributions,
     }
+
+
+def contribution_counts(inquiry):
+    """The room's contributions as every screen counts them, in one query: ``total``, every card the room
+    sees now or will at the reveal (not held back, waiting for approval or hidden); ``silent``, those of
+    them written in the round the room is in and hidden until its reveal. The presenter's count is the
+    first, the silent count the second: they cannot disagree (a card hidden in silence is counted in both)."""
+    counted = Card.objects.filter(inquiry=inquiry, status=Card.VISIBLE)
+    in_silence = Q(silent=True, round_id=inquiry.current_round_id) if inquiry.current_round_id else Q(pk=None)
+    return counted.aggregate(total=Count("pk"), silent=Count("pk", filter=in_silence))
+
+
+# Changes that never add, remove, hide or show a card: their events carry no count of contributions.
+UNCOUNTED = {"vote", "timer", "spotlight", "announce", "room", "link", "map", "step", "contact", "theme"}
+
+
+def counts_changed(inquiry, kind):
+    """The room's count of contributions, for the participants' screens (the presenter's head shows it),
+    after a change of this ``kind`` (the event's type), or "" for a change that cannot alter it."""
+    if kind in UNCOUNTED:
+        return ""
+    context = {"contributions": contribution_counts(inquiry), "oob": True}
+    return partial("contribution-count", PARTICIPANT_KIND, context)
 
 
 def spotlit_card(inquiry):

@@ -203,9 +203,9 @@ def round_of(inquiry, round_id):
     return found
 
 
-def require_room_open(inquiry):
+def require_room_open(inquiry, what="posting"):
     if inquiry.paused:
-        raise Refused("paused", "The facilitator has paused the room: posting is back when they resume.")
+        raise Refused("paused", f"The facilitator has paused the room: {what} is back when they resume.")
 
 
 def open_round_of_kind(inquiry, kind, refusal):

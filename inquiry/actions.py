@@ -17,7 +17,9 @@ from board.changes import (
     end_votes,
     publish,
     start_vote,
+    time_up_ends,
     vote_changed,
+    with_timer,
 )
 from board.models import Card, NextStep, Theme, Vote
 from board.nextsteps import render as steps_render
@@ -99,11 +101,22 @@ def activate_round(actor, round_id):
     with steering(actor, "round.activate") as (inquiry, notes):
         target = round_of(inquiry, round_id)
         inquiry.current_round = target
-        # A countdown belongs to the round it was set in: the next round starts without it.
-        inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
-        inquiry.save(update_fields=["current_round", "timer_ends_at", "timer_closes_round"])
+        # A countdown belongs to the round it was set in, and so does its "Time is up": the next round
+        # starts without either.
+        inquiry.timer_ends_at, inquiry.timer_closes_round, inquiry.time_up = None, False, False
+        fields = ["current_round", "timer_ends_at", "timer_closes_round", "time_up"]
+        parts = ["round-banner", "silent-count", "timer", "vote-bar"]
         notes.append(f"round {target.position + 1}: {target.question}")
-        fragments = render.room_changed(inquiry, "round-banner", "silent-count", "timer", "vote-bar")
+        if inquiry.view_round_id is not None and inquiry.view_round_id != target.pk:
+            # The board showed one round: it shows the room's new one now, on the facilitators' boards
+            # and, when every screen follows, on every screen (else the new round's posts would arrive
+            # out of sight, behind the previous round's cards).
+            inquiry.view_round = target
+            fields.append("view_round")
+            parts.append("room-state")
+            notes.append(f"the board shows round {target.position + 1}")
+        inquiry.save(update_fields=fields)
+        fragments = render.room_changed(inquiry, *parts)
         publish(inquiry, "round", "activate", {"round": target.pk}, fragments)
         return target
 
@@ -157,6 +170,8 @@ def set_phase(actor, round_id, phase, vote=None):
                 fragments = vote_changed(inquiry, phase=True)
             else:
                 fragments = render.round_banner(inquiry)
+        if time_up_ends(inquiry):
+            fragments = with_timer(fragments, inquiry)
         publish(inquiry, "round", "phase", data, fragments)
         return target
 
@@ -186,8 +201,8 @@ def expire_timer(inquiry_id, deadline):
         if inquiry.timer_closes_round:
             close_round_for_timer(inquiry)
         else:
-            inquiry.timer_ends_at = None
-            inquiry.save(update_fields=["timer_ends_at"])
+            inquiry.timer_ends_at, inquiry.time_up = None, True
+            inquiry.save(update_fields=["timer_ends_at", "time_up"])
             publish(inquiry, "timer", "expire", {}, render.room_changed(inquiry, "timer"))
         return True
 
@@ -310,8 +325,8 @@ def start_timer(actor, seconds, closes_round=False):
     with steering(actor, "timer.start") as (inquiry, notes):
         require_open_inquiry(inquiry, REOPEN_FIRST)  # a clock for a room that can no longer write
         inquiry.timer_ends_at = timezone.now() + timedelta(seconds=seconds)
-        inquiry.timer_closes_round = bool(closes_round)
-        inquiry.save(update_fields=["timer_ends_at", "timer_closes_round"])
+        inquiry.timer_closes_round, inquiry.time_up = bool(closes_round), False
+        inquiry.save(update_fields=["timer_ends_at", "timer_closes_round", "time_up"])
         notes.append(f"{seconds} s{', closes the round' if closes_round else ''}")
         publish(inquiry, "timer", "start", {"seconds": seconds}, render.room_changed(inquiry, "timer"))
         return inquiry.timer_ends_at
@@ -330,8 +345,8 @@ def add_time(actor, seconds):
 
 def stop_timer(actor):
     with steering(actor, "timer.stop") as (inquiry, notes):
-        inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
-        inquiry.save(update_fields=["timer_ends_at", "timer_closes_round"])
+        inquiry.timer_ends_at, inquiry.timer_closes_round, inquiry.time_up = None, False, False
+        inquiry.save(update_fields=["timer_ends_at", "timer_closes_round", "time_up"])
         publish(inquiry, "timer", "stop", {}, render.room_changed(inquiry, "timer"))
 
 
@@ -487,7 +502,7 @@ def close_inquiry(actor):
         Vote.objects.filter(inquiry=inquiry, is_open=True).update(is_open=False)
         closed = inquiry.rounds.exclude(phase=Round.CLOSED).update(phase=Round.CLOSED)
         inquiry.closed_at = timezone.now()
-        inquiry.timer_ends_at, inquiry.timer_closes_round = None, False
+        inquiry.timer_ends_at, inquiry.timer_closes_round, inquiry.time_up = None, False, False
         if inquiry.announcement:
             notes.append("announcement cleared")
         if inquiry.spotlight_card_id or inquiry.spotlight_theme_id:
@@ -498,6 +513,7 @@ def close_inquiry(actor):
                 "closed_at",
                 "timer_ends_at",
                 "timer_closes_round",
+                "time_up",
                 "announcement",
                 "spotlight_card",
                 "spotlight_theme",

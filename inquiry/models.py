@@ -70,6 +70,9 @@ class Inquiry(models.Model):
     paused = models.BooleanField(default=False, help_text="Nobody can post or edit while paused.")
     timer_ends_at = models.DateTimeField(null=True, blank=True)
     timer_closes_round = models.BooleanField(default=False)
+    # "Time is up": the round's countdown ran out. Every screen shows it, a screen that connects later too,
+    # until the room moves on (another round, a phase, a new timer).
+    time_up = models.BooleanField(default=False)
     spotlight_card = models.ForeignKey(
         "board.Card", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

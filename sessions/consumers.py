@@ -92,6 +92,7 @@ HANDLERS = {
     ("spotlight", "clear"): lambda actor, m: inquiry_actions.clear_spotlight(actor),
     ("announce", "set"): lambda actor, m: inquiry_actions.announce(actor, m["text"]),
     ("announce", "clear"): lambda actor, m: inquiry_actions.clear_announcement(actor),
+    ("inquiry", "close"): lambda actor, m: inquiry_actions.close_inquiry(actor),
     ("inquiry", "reopen"): lambda actor, m: inquiry_actions.reopen_inquiry(actor),
     ("participant", "remove"): lambda actor, m: inquiry_actions.remove_participant(actor, m["participant"]),
     ("suggest", "accept"): lambda actor, m: board_actions.accept_suggestions(
@@ -250,7 +251,7 @@ def _counted(inquiry, actor):
 @database_sync_to_async
 def connect_db(session, code, view, socket_id, since, catch_up):
     """The user of the session (Django's ``get_user``: the session's auth hash checked), who the socket
-    speaks for (None: nobody it may be), the deadline of a timer that closes the round and, with
+    speaks for (None: nobody it may be), the deadline of the room's timer and, with
     ``catch_up``, what the screen needs now (``_catch_up``): all in one trip to the database thread, which
     a room connecting at once queues on."""
     close_old_connections()
@@ -260,7 +261,8 @@ def connect_db(session, code, view, socket_id, since, catch_up):
         return user, None, None, None
     if participant is not None:
         presence.arrive(inquiry.pk, participant, socket_id)
-    deadline = inquiry.timer_ends_at if inquiry.timer_closes_round else None
+    # Every timer's: its end is the room's "Time is up" (inquiry.time_up), whether it closes the round or not.
+    deadline = inquiry.timer_ends_at
     kind = fragment_kind(actor.role)
     caught_up = _catch_up(actor, kind, since, inquiry, participant) if catch_up else None
     return user, actor, deadline, caught_up

@@ -345,7 +345,9 @@ INBOUND = {
     ("spotlight", "clear"): ((FACILITATOR,), {}),
     ("announce", "set"): ((FACILITATOR,), {"text": Text(280, "The announcement")}),
     ("announce", "clear"): ((FACILITATOR,), {}),
-    # Reopening from the workspace's closed notice (closing stays on the data page, behind its warning).
+    # Closing from the workspace's agenda (after its dialog says what closing does; the data page's Close
+    # does the same over HTTP), reopening from its closed notice.
+    ("inquiry", "close"): ((FACILITATOR,), {}),
     ("inquiry", "reopen"): ((FACILITATOR,), {}),
     ("card", "hide"): ((FACILITATOR,), {"card": Id()}),
     ("card", "restore"): ((FACILITATOR,), {"card": Id()}),
@@ -773,6 +775,7 @@ ACTION_NAMES = {
     ("spotlight", "clear"): "clearing the spotlight",
     ("announce", "set"): "the announcement",
     ("announce", "clear"): "clearing the announcement",
+    ("inquiry", "close"): "closing the inquiry",
     ("inquiry", "reopen"): "reopening the inquiry",
     ("participant", "remove"): "removing a participant",
     ("vote", "open"): "opening the vote",

@@ -171,9 +171,38 @@
     }
   });
 
+  // The filter by round shows the room's round once the room moves on, when it showed the round before:
+  // the new round's posts would otherwise arrive out of sight. Whatever else it showed (every round, an
+  // earlier one chosen to look back at) stays.
+  function roundOfRoom() {
+    var banner = document.getElementById('round-banner');
+    return banner ? banner.dataset.round || '' : '';
+  }
+  var roomRound = roundOfRoom();
+  function followRoomRound() {
+    var before = roomRound;
+    roomRound = roundOfRoom();
+    var select = form.elements.round;
+    // (Before: '' until the page first hears of the room's round, whose filter, every round, stays.)
+    if (!before || !roomRound || roomRound === before || select.value !== before) { return false; }
+    if (!select.querySelector('option[value="' + roomRound + '"]')) {
+      // A round added since the page was drawn: its option, named as the agenda numbers it.
+      var items = Array.prototype.slice.call(document.querySelectorAll('#round-controls .rounds > li'));
+      var index = items.map(function (li) { return li.dataset.round; }).indexOf(roomRound);
+      select.appendChild(new Option('Round ' + (index + 1), roomRound));
+    }
+    select.value = roomRound;
+    filter.round = roomRound;
+    return true;
+  }
+
   // After a frame: new or re-drawn cards are filtered, and the columns they are in stacked again.
   sender.root.addEventListener('htmx:wsAfterMessage', function (e) {
     var message = e.detail.message || '';
+    if (message.indexOf('id="round-banner"') >= 0 && followRoomRound()) {
+      applyAll();
+      return;
+    }
     if (message.indexOf('id="board"') >= 0 || message.indexOf('id="themes"') >= 0 || message.indexOf('id="live"') >= 0) {
       applyAll();
       return;

@@ -647,7 +647,9 @@
   }
 
   // --- the countdown ---------------------------------------------------------------------------------------
-  var timerState = { endsAt: null, said: '', upSince: null, round: null };
+  // "Time is up" once it ran out is the server's (board.html, partial timer: inquiry.time_up), on every
+  // screen and on one that connects later, until the room moves on; the clock before it is drawn here.
+  var timerState = { endsAt: null, said: '' };
 
   function clockText(seconds) {
     var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), sec = seconds % 60;
@@ -660,43 +662,19 @@
     if (out && out.textContent !== text) { out.textContent = text; }
   }
 
-  // After the server ends the timer its clock goes away; keep saying so for a while.
-  function showTimeUp(timer, show) {
-    if (!timer) { return; }
-    var note = timer.querySelector('.timer-up');
-    if (show && !note) {
-      note = document.createElement('p');
-      note.className = 'timer-up';
-      note.textContent = 'Time is up';
-      timer.insertBefore(note, timer.firstChild);
-    } else if (!show && note) {
-      note.remove();
-    }
-  }
-
   function tick() {
     var timer = document.getElementById('timer');
-    // "Time is up" belongs to the round whose time it was: another round clears it.
-    var banner = document.getElementById('round-banner');
-    var roundNow = banner ? banner.dataset.round : '';
-    if (timerState.round !== roundNow) { timerState.round = roundNow; timerState.upSince = null; }
     var clock = timer && timer.querySelector('.timer-clock');
     var endsAt = timer ? parseInt(timer.dataset.endsAt, 10) : NaN;
     var now = Date.now() + clockOffset;
     if (!clock || !endsAt) {
-      if (timerState.endsAt && now >= timerState.endsAt - 2000) {
-        // It ran out (a stop comes earlier than that).
-        if (timerState.said !== 'up') { sayTimer('Time is up.'); }
-        timerState.upSince = now;
-      }
+      // It ran out (a stop comes earlier than that): say so once, if the clock had not already.
+      if (timerState.endsAt && now >= timerState.endsAt - 2000 && timerState.said !== 'up') { sayTimer('Time is up.'); }
       timerState.endsAt = null;
       timerState.said = '';
-      showTimeUp(timer, timerState.upSince !== null && now - timerState.upSince < 120000);
       if (timer) { timer.classList.remove('is-running', 'is-ending', 'is-up'); }
       return;
     }
-    timerState.upSince = null;
-    showTimeUp(timer, false);
     var left = Math.max(0, Math.ceil((endsAt - now) / 1000));
     var text = left > 0 ? clockText(left) : 'Time is up';
     if (clock.textContent !== text) { clock.textContent = text; }
@@ -902,6 +880,7 @@
     'timer-stop': function () { send({ type: 'timer', op: 'stop' }); },
     'announce-clear': function () { send({ type: 'announce', op: 'clear' }); },
     'inquiry-reopen': function () { send({ type: 'inquiry', op: 'reopen' }); },
+    'inquiry-close': function (el) { openDialog('close-inquiry-dialog', el).querySelector('[data-action=close-dialog]').focus(); },
     'dismiss-announcement': function (el) {
       var box = el.closest('#announcement');
       save(DISMISSED_KEY, box.dataset.textId);
@@ -1107,6 +1086,10 @@
       var settings = voteSettings(form);
       send({ type: 'vote', op: 'open', target: settings.target, round: settings.target === 'cards' ? currentRound() : null,
         budget: settings.budget, per_item: settings.per_item, live: settings.live });
+    },
+    'inquiry.close': function (form) {
+      send({ type: 'inquiry', op: 'close' });
+      closeDialog(form.closest('dialog'));
     },
     'suggest.accept': acceptSuggestions
   };

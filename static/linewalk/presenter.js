@@ -242,8 +242,10 @@
   function countContributions() {
     var out = byId('presenter-count');
     if (!out) { return; }
-    var total = number(byId('unsorted-count'));
-    all(document, '#themes > .theme .column-header > .count').forEach(function (c) { total += number(c); });
+    // The server's count (board/render.py contribution_counts), the one the silent count comes from too:
+    // a contribution written in silence is counted before the reveal as well as after it.
+    var counted = byId('contribution-count');
+    var total = counted ? parseInt(counted.dataset.total, 10) || 0 : 0;
     var text = total + ' contribution' + (total === 1 ? '' : 's');
     var unsorted = number(byId('unsorted-count'));
     if (body.dataset.wall === 'themes' && unsorted) { text += ' · ' + unsorted + ' not yet in a theme'; }

@@ -745,7 +745,10 @@ def reopen_vote(actor):
             inquiry.pk, actor, "vote.reopen", f"vote {vote.pk}; round {room_round.position + 1} → vote"
         )
         data = {"vote": vote.pk, "round": room_round.pk, "revealed": revealed}
-        _vote_changed(inquiry, "reopen", data, phase=True)
+        fragments = vote_changed(inquiry, phase=True)
+        if time_up_ends(inquiry):  # the room votes again: the time that ran out is no longer up
+            fragments = with_timer(fragments, inquiry)
+        publish(inquiry, "vote", "reopen", data, fragments)
         return vote
 
 

@@ -158,3 +158,7 @@ async def test_a_timer_set_to_close_the_round_closes_the_vote_when_time_is_up(in
     assert await database_sync_to_async(lambda: Vote.objects.filter(is_open=True).count())() == 0
     await room["dave"].send(type="dot", op="add", card=cards["Carol's idea"], theme=None)
     assert (await room["dave"].reply()).error == "vote_closed"
+    # Time is up until the room votes again: Reopen the vote takes it off every screen.
+    assert text(room["presenter"], "timer-up") == "Time is up"
+    await room["alice"].send(type="vote", op="reopen")
+    await everyone(room, lambda s: phase(s) == "vote" and voting(s) and text(s, "timer-up") == "")

@@ -841,6 +841,7 @@ def _cast(actor, inquiry, key, card_id, theme_id, vote, more=None):
     whether it was a dot)."""
     participant = require_participant(actor, inquiry)
     if key == ("reaction", "toggle"):
+        require_room_open(inquiry, "reacting")  # the room holds still: no count moves while it is paused
         card = Card.objects.filter(pk=card_id, inquiry=inquiry).first()
         if card is None or not card.public:
             raise Refused("not_found", "There is no such card to react to.")

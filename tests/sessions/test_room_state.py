@@ -5,7 +5,7 @@ inquiry from the workspace, and the count of contributions."""
 import pytest
 from channels.db import database_sync_to_async
 
-from board.models import Dot
+from board.models import Dot, Reaction
 from inquiry.models import AuditEntry, Inquiry
 
 from ..support import Screen, attr, everyone, text
@@ -83,7 +83,7 @@ async def test_a_timer_that_closes_its_round_leaves_time_is_up_with_the_closed_r
 # A paused room's dots ---------------------------------------------------------------------------------------
 
 
-async def test_a_paused_room_refuses_dots_to_their_sender_and_nothing_else_changes(inquiry, room):
+async def test_a_paused_room_refuses_dots_and_reactions_to_their_sender_nothing_else_changes(inquiry, room):
     await room["dave"].post("Fund link workers")
     await room["alice"].until(lambda s: len(s.cards()) == 1)
     (card,) = room["alice"].cards()
@@ -103,9 +103,13 @@ async def test_a_paused_room_refuses_dots_to_their_sender_and_nothing_else_chang
     assert "paused the room: voting is back when they resume" in refused.error_message
     await room["carol"].send(type="dot", op="remove", card=card, theme=None)
     assert (await room["carol"].reply()).error == "paused"
+    await room["carol"].send(type="reaction", op="toggle", card=card)  # "This resonates" holds still too
+    refused = await room["carol"].reply()
+    assert refused.error == "paused" and "reacting is back when they resume" in refused.error_message
 
-    # Nothing changed: one dot still, and no change was published (resuming is the next one, below).
+    # Nothing changed: one dot still, no reaction, and no change was published (resuming is the next).
     assert await database_sync_to_async(Dot.objects.count)() == 1
+    assert await database_sync_to_async(Reaction.objects.count)() == 0
     assert room["carol"].seq == seq
 
     await room["alice"].send(type="room", op="pause", paused=False)

@@ -112,7 +112,8 @@ def test_the_maps_twelve_themes_fill_the_screen_in_large_labels_none_over_anothe
     right = max(n["box"][2] for n in nodes)
     top = min(n["box"][1] for n in nodes)
     bottom = max(n["box"][3] for n in nodes)
-    assert right - left >= 0.65 * size["width"] and bottom - top >= 0.75 * size["height"], (left, top, right, bottom)
+    spread = (left, top, right, bottom)
+    assert right - left >= 0.65 * size["width"] and bottom - top >= 0.75 * size["height"], spread
     area = sum((n["box"][2] - n["box"][0]) * (n["box"][3] - n["box"][1]) for n in nodes)
     assert area >= 0.15 * size["width"] * size["height"], area / (size["width"] * size["height"])
     # The loops and the legend are on the screen too, and nothing scrolls.
@@ -134,15 +135,16 @@ PICKS_DRAWN = """() => {
   return {
     tables: [...document.querySelectorAll('#picks-wall .wall-table')].filter(seen).map(t => ({
       name: t.getAttribute('aria-label'), box: r(t),
-      px: Math.min(...[...t.querySelectorAll('h3, .noticed, li')].map(e => parseFloat(getComputedStyle(e).fontSize))),
+      px: Math.min(...[...t.querySelectorAll('h3, .noticed, li')]
+        .map(e => parseFloat(getComputedStyle(e).fontSize))),
       whole: t.scrollHeight <= t.clientHeight + 1,
     })),
-    code: { box: r(code), text: code.textContent.trim(), onTop: !!hit && (code.contains(hit) || hit.contains(code)),
-            px: parseFloat(getComputedStyle(code).fontSize) },
+    code: { box: r(code), text: code.textContent.trim(), px: parseFloat(getComputedStyle(code).fontSize),
+            onTop: !!hit && (code.contains(hit) || hit.contains(code)) },
     join: r(document.querySelector('.presenter-join')),
     // The words above the wall (the recipe's steps, the heading, the page), as far as their text goes.
-    head: [...document.querySelectorAll('#tables-presenter .recipe-steps li, #picks-wall h2, #picks-wall .wall-page')]
-      .filter(seen).map(e => {
+    head: [...document.querySelectorAll(
+      '#tables-presenter .recipe-steps li, #picks-wall h2, #picks-wall .wall-page')].filter(seen).map(e => {
         const range = document.createRange();
         range.selectNodeContents(e);
         return [e.textContent.trim(), r(e.matches('li') ? e : range)];

@@ -501,12 +501,13 @@
     svg.setAttribute('viewBox', '0 0 ' + width + ' ' + height);
     var themes = themesOf(svg);
     if (!themes.length) { return; }
-    // The lines' lengths at 1 px, measured once at the server's size: text grows in proportion to its size.
-    var measured = parseFloat(svg.getAttribute('font-size')) || 17;
-    svg.dataset.font = svg.dataset.font || measured;
-    svg.setAttribute('font-size', svg.dataset.font);
+    // The lines' lengths at 1 px, measured at the server's size (kept: the picture may have been fitted
+    // already): text grows in proportion to its size.
+    svg.dataset.font = svg.dataset.font || parseFloat(svg.getAttribute('font-size')) || 17;
+    var font = parseFloat(svg.dataset.font);
+    svg.setAttribute('font-size', font);
     var lengths = themes.map(function (theme) {
-      return theme.lines.map(function (text) { return text.getComputedTextLength() / svg.dataset.font; });
+      return theme.lines.map(function (text) { return text.getComputedTextLength() / font; });
     });
     var index = {}, linked = {};
     themes.forEach(function (theme, i) { index[theme.node.dataset.node] = i; });
@@ -518,22 +519,25 @@
       }
     });
     var unit = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
-    // The largest size at which every theme stands clear; failing that, the most legible arrangement
-    // where the fewest meet (boxes over each other count for far more than boxes too near).
+    // The largest size at which every theme stands clear. Failing that, of the legible sizes the one where
+    // the fewest meet (boxes over each other count 100, boxes too near 1); a smaller size only where it
+    // leaves fewer boxes over each other.
     var sizes = LABEL_SIZES.concat(CROWDED_SIZES), best = null;
-    for (var i = 0; i < sizes.length; i++) {
-      var tried = arrange(themes, lengths, linked, Math.round(sizes[i] * unit * 10) / 10, width, height);
-      if (tried) { tried.size = Math.round(sizes[i] * unit * 10) / 10; }
-      if (tried && (!best || tried.clash < (i < LABEL_SIZES.length ? best.clash : best.clash / 100))) { best = tried; }
-      if (best && !best.clash) { break; }
+    for (var i = 0; i < sizes.length && !(best && !best.clash); i++) {
+      var size = Math.round(sizes[i] * unit * 10) / 10;
+      var tried = arrange(themes, lengths, linked, size, width, height);
+      if (!tried) { continue; }
+      tried.size = size;
+      var legible = i < LABEL_SIZES.length;
+      if (!best || (legible ? tried.clash < best.clash : Math.floor(tried.clash / 100) < Math.floor(best.clash / 100))) {
+        best = tried;
+      }
     }
     if (!best) { return; } // more than the screen can hold: the server's picture, scaled
-    var boxes = best.boxes, size = best.size;
-    svg.setAttribute('font-size', size);
-    drawThemes(themes, boxes, size);
-    drawLinks(svg, themes, boxes, size, width, height);
+    svg.setAttribute('font-size', best.size);
+    drawThemes(themes, best.boxes, best.size);
+    drawLinks(svg, themes, best.boxes, best.size, width, height);
     svg.dataset.fit = fitted;
-    svg.dataset.label = size;
   }
   window.addEventListener('resize', fitToScreen);
 

@@ -2,8 +2,8 @@
  *
  * One entry point, fit(), run after every frame the socket applies, when the stage changes size and at
  * load. It decides what the stage shows (the board; a recipe's step while tables are open; the next steps
- * in their round, as many whole as fit; the sector lens, as a table of every theme, once a round that held
- * its own vote is closed), which wall (gathering: the contributions not yet in a
+ * in their round, a grid of as many whole as fit at the largest text; the sector lens, as a table of every
+ * theme, once a round that held its own vote is closed), which wall (gathering: the contributions not yet in a
  * theme, newest first, beside the themes so far; clustering and voting: every theme at once with its
  * strongest or latest cards), the text size and number of columns that show the most (the largest text
  * when everything fits), and hides

@@ -5,7 +5,8 @@ event-size demo (100 participants, 300 cards, 12 themes, ~20 unplaced: ``demo_in
 each phase it shows, and writes PNGs to docs/screens/ (or ``--out``):
 
 - presenter-<size>-<phase>.png: the shared screen at 1280x720 and 1920x1080, gathering, voting, and at
-  the close (map: the systems map on screen during the next-steps round), the join panel in its corner
+  the close (map: the systems map on screen during the next-steps round; steps: the same round once the
+  facilitator has taken the map down, the room's actions on the stage), the join panel in its corner
   (the room has joined); presenter-<size>-start.png: a new inquiry before anyone has posted (the join
   panel large);
 - facilitator-<size>.png: the facilitator's workspace at both sizes (what fits without scrolling);
@@ -158,8 +159,9 @@ def shoot(out, name, page, screens=1):
 
 # Tables (board/tables) -------------------------------------------------------------------------------------
 # tables-phone.png: a phone seated at a table in the fours step of a 1-2-4-All round (390x844);
-# tables-facilitator-1280x720.png: the facilitator's tables overview; tables-presenter-1280x720-picks.png:
-# the presenter's wall of what every table brings back. The rooms are seated through the real actions.
+# tables-facilitator-1280x720.png: the facilitator's tables overview; tables-presenter-<size>-picks.png:
+# the presenter's wall of what every table brings back, at 1280x720 and 1920x1080. The rooms are seated
+# through the real actions.
 
 
 def tables_screens(browser, base_url, password, env, out):
@@ -188,10 +190,31 @@ def tables_screens(browser, base_url, password, env, out):
     room_shown(page, len(keys))
     shoot(out, "tables-facilitator-1280x720", page)
     room.close()
-    page.goto(f"/i/{codes['picks']}/present/")
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"/i/{codes['picks']}/present/")
+        settled(page)
+        page.locator("#picks-wall .wall-table").first.wait_for()
+        shoot(out, f"tables-presenter-{size}-picks", page)
+    context.close()
+
+
+def steps_screens(browser, base_url, password, code, people, out):
+    """presenter-<size>-steps.png: the close of the event (the ``map`` demo) once the facilitator has taken
+    the map down from the shared screen: the room's next steps have the stage."""
+    context = logged_in(browser, base_url, password, {"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(f"/i/{code}/facilitate/")
     settled(page)
-    page.locator("#picks-wall .wall-table").first.wait_for()
-    shoot(out, "tables-presenter-1280x720-picks", page)
+    page.locator("#map-show").click()
+    expect(page.locator("#map-show")).to_have_attribute("aria-pressed", "false")
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"/i/{code}/present/")
+        settled(page)
+        room_shown(page, people)
+        expect(page.locator("body")).to_have_attribute("data-stage", "steps")
+        shoot(out, f"presenter-{size}-steps", page)
     context.close()
 
 
@@ -235,6 +258,7 @@ def main(argv=None):
                 page.get_by_role("button", name="Collapse all").click()
                 shoot(out, f"facilitator-{size}-collapsed", page)
                 context.close()
+            steps_screens(browser, base_url, password, codes["map"], len(keys[codes["map"]]), out)
             room.close()
             for phase in ("gather", "vote", "map"):
                 context = browser.new_context(

@@ -2,8 +2,8 @@
  *
  * One entry point, fit(), run after every frame the socket applies, when the stage changes size and at
  * load. It decides what the stage shows (the board; a recipe's step while tables are open; the next steps
- * in their round, as many whole as fit; the sector lens, as a table of every theme, once a round that held
- * its own vote is closed), which wall (gathering: the contributions not yet in a
+ * in their round, a grid of as many whole as fit at the largest text; the sector lens, as a table of every
+ * theme, once a round that held its own vote is closed), which wall (gathering: the contributions not yet in a
  * theme, newest first, beside the themes so far; clustering and voting: every theme at once with its
  * strongest or latest cards), the text size and number of columns that show the most (the largest text
  * when everything fits), and hides
@@ -220,6 +220,34 @@
     if (list.scrollHeight > list.clientHeight + 1) { clip(list, lines, section); }
   }
 
+  // --- the next steps: the actions as a grid over the stage ---------------------------------------------
+  // The number of columns and the text size (20 px at least at 1280x720) that show the most actions whole,
+  // the largest text of those; the rows then share the stage's height between them (presenter.css).
+  var STEP_SIZES = [2, 1.75, 1.5, 1.375, 1.25]; // in rem
+  function fitSteps(list) {
+    var items = all(list, ':scope > .step');
+    var host = byId('steps-view');
+    var best = null;
+    [2, 3, 4].forEach(function (cols) {
+      if (cols > Math.max(items.length, 2)) { return; }
+      STEP_SIZES.forEach(function (size) {
+        apply({ cols: cols, size: size });
+        var count = clip(list, items, host, ['action', 'actions']);
+        if (!best || count > best.count || (count === best.count && size > best.option.size)) {
+          best = { count: count, option: { cols: cols, size: size } };
+        }
+      });
+    });
+    if (!best) { return; }
+    apply(best.option);
+    clip(list, items, host, ['action', 'actions']);
+
+    function apply(option) {
+      setVar(list, '--steps-cols', String(option.cols));
+      setVar(list, '--steps-text', option.size + 'rem');
+    }
+  }
+
   // --- the rest of the stage ----------------------------------------------------------------------------
   function stageOf(phase) {
     var banner = byId('round-banner');
@@ -308,8 +336,7 @@
       var topics = byId('topics');
       clip(topics, all(topics, ':scope > li'), byId('tables-market'), ['topic', 'topics']);
     } else if (stage === 'steps' && byId('steps-list')) {
-      var steps = byId('steps-list');
-      clip(steps, all(steps, ':scope > .step'), byId('steps-view'), ['action', 'actions']);
+      fitSteps(byId('steps-list'));
     }
     var empty = byId('wall-empty');
     if (empty) {

@@ -271,11 +271,17 @@
   lastStep();
 
   // The presenter's picks wall fills the screen while tables are open; more tables than fit are shown a
-  // screenful at a time, turning every PAGE_MS, with "Tables 1–6 of 13" above them. The tables off this
-  // page are `hidden` (not a class: htmx's settling puts a swapped element's classes back); the pages are
-  // measured again once a swap has settled.
+  // screenful at a time, turning every PAGE_MS, with "Tables 1–5, 7 of 13" above them. The tables lie in
+  // columns, each under the one above it (linewalk.css: a grid of rows of 4px, each table spanning as many
+  // as it is tall, in the column with the most room left); a page takes the tables, in their order, that
+  // fit in the room its columns leave, a table too tall for what is left waiting for the next page; and
+  // each page's text is as large as lets its tables still fit (20 px at least at 1280x720), so that the
+  // page fills the screen. The tables off this page are `hidden` (not a class: htmx's settling puts a
+  // swapped element's classes back); the pages are measured again once a swap has settled.
   var PAGE_MS = 15000;
-  var pages = [], page = 0;
+  var COLUMNS = [3, 4]; // wider columns make shorter tables, which share a column better: whichever fills more
+  var TEXT_SIZES = [1.25, 1.32, 1.4, 1.5, 1.6, 1.7]; // in rem: the presenter's unit, 16 px at 1280x720
+  var pages = [], page = 0, spans = [], columns = 4;
   // The wall is measured again whenever its holder or one of its tables changes size (the frame that
   // turns the tables mode on makes the holder fill the screen; a table's picks arrive): a page measured
   // in the layout before would not fit the one after. Each element is watched once; one that has left
@@ -291,6 +297,35 @@
     if (!sizes) { return; }
     elements.forEach(function (el) { if (el && !watched.has(el)) { watched.add(el); sizes.observe(el); } });
   }
+  // Which of ``order`` (indexes into ``rows``, each table's height in grid rows) fit in ``count`` columns
+  // ``room`` rows tall, each put in the shortest column as the grid puts it; the rest wait.
+  function pack(order, rows, count, room) {
+    var heights = [];
+    for (var c = 0; c < count; c++) { heights.push(0); }
+    var taken = [], left = [], used = 0;
+    order.forEach(function (i) {
+      var shortest = heights.indexOf(Math.min.apply(null, heights));
+      if (heights[shortest] + rows[i] <= room || !taken.length) {
+        heights[shortest] += rows[i]; used += rows[i]; taken.push(i);
+      } else { left.push(i); }
+    });
+    return { taken: taken, left: left, used: used };
+  }
+  // The pages of the wall in ``count`` columns (``rows``: each table's rows at each text size), each at the
+  // largest text its tables fit at, and how much of the wall they fill on average.
+  function paginate(rows, count, room) {
+    var out = [], waiting = rows[0].map(function (_r, i) { return i; }), used = 0;
+    while (waiting.length) {
+      var packed = pack(waiting, rows[0], count, room), size = 0;
+      for (var k = TEXT_SIZES.length - 1; k > 0 && !size; k--) {
+        if (!pack(packed.taken, rows[k], count, room).left.length) { size = k; }
+      }
+      used += pack(packed.taken, rows[size], count, room).used;
+      out.push({ tables: packed.taken, size: size });
+      waiting = packed.left;
+    }
+    return { pages: out, count: count, fill: used / (out.length * count * room) };
+  }
   function pageWall() {
     var holder = document.querySelector('.page-presenter #tables-presenter');
     var grid = holder && holder.querySelector('.wall-tables');
@@ -304,27 +339,50 @@
       label.className = 'wall-page';
       grid.parentNode.insertBefore(label, grid);
     }
-    var start = 0;
-    while (start < tables.length) {
-      tables.forEach(function (t, i) { t.hidden = i < start; });
-      var box = visible(grid.getBoundingClientRect());
-      var end = start + 1;
-      while (end < tables.length && fits(tables[end].getBoundingClientRect(), box)) { end += 1; }
-      pages.push([start, end]);
-      start = end;
-    }
+    label.hidden = false; // its line is part of the room the tables have, whether it says anything or not
+    // Every table's height in each number of columns at each text size, read with all of them shown.
+    tables.forEach(function (t) { t.hidden = false; });
+    var gap = parseFloat(getComputedStyle(grid).columnGap) || 16;
+    var box = grid.getBoundingClientRect();
+    var room = Math.floor((Math.min(box.bottom, window.innerHeight) - box.top + gap) / 4);
+    var best = null;
+    COLUMNS.forEach(function (count) {
+      grid.style.setProperty('--picks-cols', String(count));
+      var rows = TEXT_SIZES.map(function (size) {
+        grid.style.setProperty('--picks-text', size + 'rem');
+        return tables.map(function (t) { return Math.ceil((t.getBoundingClientRect().height + gap) / 4); });
+      });
+      var tried = paginate(rows, count, room);
+      tried.rows = rows;
+      if (!best || tried.pages.length < best.pages.length ||
+          (tried.pages.length === best.pages.length && tried.fill > best.fill)) { best = tried; }
+    });
+    pages = best.pages; spans = best.rows; columns = best.count;
     if (page >= pages.length) { page = 0; }
     showPage(tables, label);
   }
-  function visible(rect) {  // the part of the grid on screen
-    return { bottom: Math.min(rect.bottom, window.innerHeight), right: Math.min(rect.right, document.documentElement.clientWidth) };
+  // "1–5, 7": the tables' numbers on the wall, runs joined.
+  function runs(indexes) {
+    var out = [];
+    indexes.forEach(function (i) {
+      var last = out[out.length - 1];
+      if (last && last[1] === i - 1) { last[1] = i; } else { out.push([i, i]); }
+    });
+    return out.map(function (r) { return r[0] === r[1] ? String(r[0] + 1) : (r[0] + 1) + '–' + (r[1] + 1); }).join(', ');
   }
-  function fits(rect, box) { return rect.bottom <= box.bottom + 1 && rect.right <= box.right + 1; }
   function showPage(tables, label) {
-    var range = pages[page];
-    tables.forEach(function (t, i) { t.hidden = i < range[0] || i >= range[1]; });
-    label.hidden = pages.length < 2;
-    label.textContent = 'Tables ' + (range[0] + 1) + '–' + range[1] + ' of ' + tables.length +
+    var shown = pages[page];
+    var grid = tables.length ? tables[0].parentNode : null;
+    if (grid) {
+      grid.style.setProperty('--picks-text', TEXT_SIZES[shown.size] + 'rem');
+      grid.style.setProperty('--picks-cols', String(columns));
+    }
+    tables.forEach(function (t, i) {
+      t.hidden = shown.tables.indexOf(i) < 0;
+      var rows = String((spans[shown.size] || [])[i] || 60);
+      if (t.style.getPropertyValue('--rows') !== rows) { t.style.setProperty('--rows', rows); }
+    });
+    label.textContent = pages.length < 2 ? '' : 'Tables ' + runs(shown.tables) + ' of ' + tables.length +
       ' · page ' + (page + 1) + ' of ' + pages.length;
   }
   window.setInterval(function () {

@@ -89,8 +89,9 @@ def test_the_dialog_starts_from_the_last_votes_settings(screens):
         "Everyone sees the results as they come."
     )
     dialog.get_by_role("button", name="Open the vote").click()
-    expect(alice.locator("#vote-bar")).to_contain_text("Dot voting on the themes: 4 dots each, at most 2 per item.")
-    expect(alice.locator("#vote-bar")).to_contain_text("Results are shown live.")
+    bar = alice.locator("#vote-bar")
+    expect(bar).to_contain_text("Dot voting on the themes: 4 dots each, at most 2 per item.")
+    expect(bar).to_contain_text("Results are shown live.")
 
     alice.get_by_role("button", name="Close the vote").click()
     expect(phases.get_by_role("button", name="Closed")).to_have_attribute("aria-pressed", "true")

@@ -23,9 +23,10 @@ BOX = """el => { const r = el.getBoundingClientRect(), round = Math.round;
 def test_the_side_panel_scrolls_on_its_own_beside_the_board_and_stays_in_view_down_the_page(
     event_screens, viewport
 ):
-    """The vote's controls, Announce and the review queue were below the fold of a page ~3,600px tall: scrolling
-    down to them took the board away. They are reached by scrolling the panel alone: the page and the
-    board stay where they are. Going down the page to the next steps, the panel stays in view."""
+    """ "Open a vote" (since gone for the Vote phase's dialog), Announce and the review queue were below the
+    fold of a page ~3,600px tall: scrolling down to them took the board away. They are reached by scrolling
+    the panel alone: the page and the board stay where they are. Going down the page to the next steps, the
+    panel stays in view."""
     alice = event_screens.facilitator("alice", viewport=viewport)
     height = viewport["height"]
     board = alice.locator("#board")

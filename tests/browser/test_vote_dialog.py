@@ -100,3 +100,24 @@ def test_the_dialog_starts_from_the_last_votes_settings(screens):
     expect(dialog.get_by_label("Dots each")).to_have_value("4")
     expect(dialog.get_by_label("At most per item")).to_have_value("2")
     expect(dialog.get_by_role("radio", name="Shown live as people vote")).to_be_checked()
+
+
+def test_in_a_map_round_it_offers_the_maps_vote_with_its_own_defaults(screens):
+    """A round where participants link themes votes on the map (two dots at most on a theme or link), as
+    the server's own default for that kind of round; the cards are not offered there."""
+    seed(screens.inquiry, cards=CARDS, themes=["Access", "Workforce"])
+    alice = screens.facilitator(viewport=SHARED_SCREEN)
+    alice.get_by_role("button", name="Let participants link themes in this round").click()
+    expect(alice.locator("#round-banner")).to_have_attribute("data-kind", "map")
+    alice.get_by_role("group", name="Phase of this round").get_by_role("button", name="Vote").click()
+    dialog = alice.get_by_role("dialog", name="Open the vote on round 1")
+    leverage = dialog.get_by_role("radio", name="The map: its themes and links")
+    expect(leverage).to_be_checked()
+    expect(leverage).to_be_focused()
+    expect(dialog.get_by_role("radio", name="The cards of this round")).to_be_hidden()
+    expect(dialog.get_by_label("At most per item")).to_have_value("2")
+    what = dialog.locator("#vote-dialog-what")
+    expect(what).to_contain_text("at most 2 on any one theme or link of the map")
+    dialog.get_by_role("button", name="Open the vote").click()
+    expect(alice.locator("#vote-bar")).to_have_attribute("data-target", "leverage")
+    expect(alice.locator("#round-banner")).to_have_attribute("data-phase", "vote")

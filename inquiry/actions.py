@@ -124,8 +124,8 @@ def activate_round(actor, round_id):
 def set_phase(actor, round_id, phase, vote=None):
     """Gather, silent writing, reveal, vote or closed. Revealing shows every silent card at once. The Vote
     phase is the round's dot vote (``board.changes.start_vote``): entering it opens one, with ``vote``'s
-    settings (target, budget, per_item, live: the workspace's vote form) or the defaults for the kind of
-    round, unless the round's vote is open already; leaving it closes that vote. One change, one event."""
+    settings (target, budget, per_item, live) or the defaults for the kind of round, unless the round's
+    vote is open already; leaving it closes that vote. One change, one event."""
     with steering(actor, "round.phase") as (inquiry, notes):
         target = round_of(inquiry, round_id)
         if phase != Round.CLOSED:

@@ -328,7 +328,8 @@ INBOUND = {
     ("theme", "delete"): ((FACILITATOR,), {"theme": Id()}),
     ("theme", "move"): ((FACILITATOR,), {"theme": Id(), "position": Count()}),
     ("round", "activate"): ((FACILITATOR,), {"round": Id()}),
-    # The Vote phase opens the round's dot vote: the vote form's settings ride along (all optional).
+    # The Vote phase opens the round's dot vote: its settings may ride along (all optional; the workspace
+    # asks for them in a dialog and sends vote.open instead).
     ("round", "phase"): ((FACILITATOR,), {"round": Id(), "phase": Choice(PHASES), **PHASE_VOTE_FIELDS}),
     ("round", "add"): ((FACILITATOR,), {"question": ROUND_QUESTION, "guidance": GUIDANCE}),
     ("round", "edit"): ((FACILITATOR,), {"round": Id(), "question": ROUND_QUESTION, "guidance": GUIDANCE}),

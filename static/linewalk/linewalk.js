@@ -829,12 +829,14 @@
     'round-phase': function (el) {
       var round = currentRound();
       if (!round) { status('Open a round first.', 'error'); return; }
-      var message = { type: 'round', op: 'phase', round: round, phase: el.dataset.phase };
-      // The Vote phase opens the round's vote with what the panel's vote form says (the server's defaults
-      // when the form is not there: a vote already open, say).
-      var form = document.querySelector('#vote-bar .vote-form');
-      if (el.dataset.phase === 'vote' && form) { Object.assign(message, voteSettings(form)); }
-      send(message);
+      // The Vote phase opens the round's vote: its settings are asked for first (vote-dialog.js), unless the
+      // round is voting already (the server changes nothing then).
+      var banner = document.getElementById('round-banner');
+      if (el.dataset.phase === 'vote' && banner.dataset.phase !== 'vote' && window.LinewalkVoteDialog) {
+        window.LinewalkVoteDialog.open(el);
+        return;
+      }
+      send({ type: 'round', op: 'phase', round: round, phase: el.dataset.phase });
     },
     'round-edit': function (el) {
       var item = el.closest('li[data-round]');
@@ -965,13 +967,6 @@
     return !!(box && box.checked);
   }
 
-  // What the panel's vote form says: what to vote on, dots each, most per item, results live.
-  function voteSettings(form) {
-    return { target: form.querySelector('[name=target]').value,
-      budget: parseInt(form.querySelector('[name=budget]').value, 10) || 0,
-      per_item: parseInt(form.querySelector('[name=per_item]').value, 10) || 0, live: checked(form, 'live') };
-  }
-
   // --- suggested themes ------------------------------------------------------------------------------------
   var waitingForSuggestions = false;
 
@@ -1081,11 +1076,6 @@
       var text = input.value.trim();
       if (!text) { status('Write the announcement first.', 'error'); input.focus(); return; }
       if (send({ type: 'announce', op: 'set', text: text })) { input.value = ''; }
-    },
-    'vote.open': function (form) {
-      var settings = voteSettings(form);
-      send({ type: 'vote', op: 'open', target: settings.target, round: settings.target === 'cards' ? currentRound() : null,
-        budget: settings.budget, per_item: settings.per_item, live: settings.live });
     },
     'inquiry.close': function (form) {
       send({ type: 'inquiry', op: 'close' });

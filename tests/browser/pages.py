@@ -27,6 +27,14 @@ def vote_item(page, text):
     )
 
 
+def open_vote_dialog(page):
+    """Press the round's Vote in the facilitator's workspace: the dialog that asks for the vote's settings."""
+    page.get_by_role("group", name="Phase of this round").get_by_role("button", name="Vote").click()
+    dialog = page.locator("#vote-dialog")
+    dialog.wait_for(state="visible")
+    return dialog
+
+
 def theme(page, name):
     """The theme column headed ``name``."""
     return page.locator("#themes > .theme").filter(has=page.get_by_role("heading", name=name, exact=True))

@@ -91,7 +91,7 @@ def test_the_closed_workspace_offers_the_reopen_not_what_the_room_can_no_longer_
     bob = screens.facilitator("bob")
     offered = {
         "timer": alice.get_by_role("button", name="Start timer"),
-        "vote": alice.get_by_role("button", name="Open a vote"),
+        "vote": alice.get_by_role("group", name="Phase of this round").get_by_role("button", name="Vote"),
         "round": alice.locator("#round-add"),  # in the agenda, folded
         "announcement": alice.get_by_role("button", name="Announce"),
         "phases": alice.locator("#round-banner .phase-controls"),

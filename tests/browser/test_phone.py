@@ -14,7 +14,7 @@ from inquiry.models import Participant
 
 from .axe import assert_accessible
 from .conftest import PHONE, in_thread, seed
-from .pages import MINE, card, open_card, post, snap
+from .pages import MINE, card, open_card, open_vote_dialog, post, snap
 from .test_presenter import Steering
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -162,10 +162,10 @@ def test_the_vote_lists_only_what_can_be_voted_on_and_counts_a_dot(screens):
     carol = screens.participant("Carol")
     post(carol, "Carol's own idea")
     expect(carol.locator("#own-posts-list .own-post")).to_have_count(1)
-    vote = alice.get_by_role("form", name="Open a vote")
-    vote.get_by_label("Vote on").select_option("cards")
+    vote = open_vote_dialog(alice)
+    vote.get_by_role("radio", name="The cards of this round").check()
     vote.get_by_label("Dots each").fill("2")
-    vote.get_by_role("button", name="Open a vote").click()
+    vote.get_by_role("button", name="Open the vote").click()
 
     view = carol.locator("#vote-view")
     expect(view).to_be_visible()

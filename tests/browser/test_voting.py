@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import seed
-from .pages import card, snap, vote_item
+from .pages import card, open_vote_dialog, snap, vote_item
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,12 +20,12 @@ def test_a_participant_spends_two_dots_and_sees_the_counts_only_after_the_reveal
     expect(carol.locator("#vote-view")).to_be_hidden()
     expect(carol.get_by_role("button", name="Add a dot")).to_have_count(0)
 
-    vote = alice.get_by_role("form", name="Open a vote")
-    vote.get_by_label("Vote on").select_option("cards")
+    vote = open_vote_dialog(alice)
+    vote.get_by_role("radio", name="The cards of this round").check()
     vote.get_by_label("Dots each").fill("2")
-    vote.get_by_label("Most per item").fill("1")
-    expect(vote.get_by_label("Show results live")).not_to_be_checked()
-    vote.get_by_role("button", name="Open a vote").click()
+    vote.get_by_label("At most per item").fill("1")
+    expect(vote.get_by_role("radio", name="Hidden until you reveal them")).to_be_checked()
+    vote.get_by_role("button", name="Open the vote").click()
     # The round goes into the Vote phase with it, on both screens.
     expect(alice.locator("#phase-vote")).to_have_attribute("aria-pressed", "true")
     expect(carol.locator("#round-banner .phase-name")).to_have_text("Vote")
@@ -77,16 +77,17 @@ def test_a_participant_spends_two_dots_and_sees_the_counts_only_after_the_reveal
 
 
 def test_pressing_vote_in_the_workspace_opens_the_vote_on_a_phone(screens):
-    """The round's Vote phase is the dot vote: pressed, it opens one with what the vote form says, and
-    the phone can vote at once; closing the vote closes the round on both screens."""
+    """The round's Vote phase is the dot vote: pressed, it opens one with what its dialog says, and the
+    phone can vote at once; closing the vote closes the round on both screens."""
     seed(screens.inquiry, cards=CARDS)
     alice = screens.facilitator()
     carol = screens.participant("Carol")
     phases = alice.get_by_role("group", name="Phase of this round")
     expect(phases.get_by_role("button", name="Gather")).to_have_attribute("aria-pressed", "true")
-    alice.get_by_role("form", name="Open a vote").get_by_label("Dots each").fill("2")
-
     phases.get_by_role("button", name="Vote").click()
+    dialog = alice.get_by_role("dialog", name="Open the vote on round 1")
+    dialog.get_by_label("Dots each").fill("2")
+    dialog.get_by_role("button", name="Open the vote").click()
     expect(carol.locator("#vote-view")).to_be_visible()
     expect(carol.locator("#vote-view-left")).to_contain_text("You have 2 dots left")
     expect(carol.locator("#round-banner .phase-name")).to_have_text("Vote")
@@ -130,9 +131,9 @@ def test_an_open_vote_comes_before_a_phones_own_long_posts(screens):
         )
         carol.get_by_role("button", name="Post").click()
         expect(carol.locator("#own-posts-list li")).to_have_count(n + 1)
-    vote = alice.get_by_role("form", name="Open a vote")
-    vote.get_by_label("Vote on").select_option("cards")
-    vote.get_by_role("button", name="Open a vote").click()
+    vote = open_vote_dialog(alice)
+    vote.get_by_role("radio", name="The cards of this round").check()
+    vote.get_by_role("button", name="Open the vote").click()
     ballot = carol.locator("#vote-view")
     expect(ballot).to_be_visible()
     carol.evaluate("() => window.scrollTo(0, 0)")

@@ -256,8 +256,8 @@ def test_live_updates_delayed_covers_nothing_in_the_side_panel(
         badge = alice.locator("#lw-delayed")
         expect(badge).to_have_text("Live updates delayed", timeout=20_000)
         expect(badge).to_be_visible()
-        # The vote's first line at the foot of the window, where the badge was.
-        alice.get_by_label("Vote on").evaluate("el => el.scrollIntoView({block: 'end'})")
+        # A line of the panel's controls (the announcement's) at the foot of the window, where the badge was.
+        alice.get_by_label("Announcement to everyone").evaluate("el => el.scrollIntoView({block: 'end'})")
         snap(alice, f"workspace-delayed-{viewport['width']}")
         assert alice.evaluate(DELAYED_COVERS)["covered"] == []
         # At the top of the page it is in view, whole, and covers nothing either.
@@ -301,6 +301,8 @@ def test_the_rounds_phase_is_readable_in_the_side_panel_at_1280x720(event_screen
     for button, name, said in phases:
         if button:
             alice.locator("#round-banner .phase-controls").get_by_role("button", name=button).click()
+        if button == "Vote":  # it asks for the vote's settings first
+            alice.get_by_role("dialog").get_by_role("button", name="Open the vote").click()
         expect(tag).to_have_text(said)
         expect(tag).to_contain_text(name, use_inner_text=True)
         assert alice.evaluate(PHASE_SHOWN) == {"whole": True, "oneLine": True}, name

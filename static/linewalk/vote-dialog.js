@@ -1,0 +1,105 @@
+/* Opening the round's vote (facilitate.html, #vote-dialog): the phases' Vote asks for the vote's settings
+ * before anything changes for the room, filled from the last vote (or the defaults for the kind of round,
+ * as the server's VOTE_DEFAULTS), with a sentence saying what opening does. Open the vote sends vote.open
+ * (docs/protocol.md); Cancel and Escape send nothing, and focus goes back to Vote. One entry point:
+ * window.LinewalkVoteDialog.open(opener), called by the phases' Vote (linewalk.js, round-phase). */
+(function () {
+  'use strict';
+
+  var lw = window.LinewalkSender;
+  var dialog = document.getElementById('vote-dialog');
+  if (!lw || !dialog) { return; }
+  var form = dialog.querySelector('form');
+  var DEFAULTS = {
+    contributions: { on: 'cards-round', budget: 3, per_item: 1 },
+    map: { on: 'leverage', budget: 3, per_item: 2 },
+    next_steps: { on: 'actions', budget: 3, per_item: 1 }
+  };
+  // What each choice is called in the sentence, and what vote.open says for it.
+  var ITEMS = {
+    'cards-round': ['card of this round', 'cards'], 'cards-all': ['card', 'cards'], themes: ['theme', 'themes'],
+    leverage: ['theme or link of the map', 'leverage'], actions: ['action', 'actions']
+  };
+
+  function banner() { return document.getElementById('round-banner'); }
+  function field(name) { return form.querySelector('[name=' + name + ']'); }
+  function choice(name) { var c = form.querySelector('[name=' + name + ']:checked'); return c ? c.value : null; }
+  function pick(name, value) {
+    form.querySelectorAll('[name=' + name + ']').forEach(function (r) { r.checked = r.value === value; });
+  }
+  function number(name) { var n = parseInt(field(name).value, 10); return n >= 1 && n <= 20 ? n : null; }
+
+  // The choices this kind of round has; the others are hidden and cannot be chosen.
+  function offer(kind) {
+    form.querySelectorAll('[data-kinds]').forEach(function (label) {
+      var offered = label.dataset.kinds.split(' ').indexOf(kind) >= 0;
+      label.hidden = !offered;
+      label.querySelector('input').disabled = !offered;
+    });
+  }
+
+  // The last vote's settings when its kind of item is one this round offers, else the kind's defaults.
+  function fill(kind) {
+    var bar = document.getElementById('vote-bar');
+    var last = bar && bar.dataset.vote ? bar.dataset : null;
+    var on = last && (last.target === 'cards' ? (last.voteRound ? 'cards-round' : 'cards-all') : last.target);
+    var input = on && form.querySelector('[name=on][value="' + on + '"]');
+    var settings = input && !input.disabled
+      ? { on: on, budget: last.budget, per_item: last.perItem, live: last.live }
+      : DEFAULTS[kind] || DEFAULTS.contributions;
+    pick('on', settings.on);
+    field('budget').value = settings.budget;
+    field('per_item').value = settings.per_item;
+    pick('live', settings.live ? '1' : '');
+  }
+
+  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
+
+  function describe() {
+    var what = document.getElementById('vote-dialog-what');
+    var budget = number('budget'), most = number('per_item'), on = choice('on');
+    if (!budget || !most) { what.textContent = 'Give between 1 and 20 dots each, and at most 1 to 20 on any one item.'; return; }
+    var bar = document.getElementById('vote-bar');
+    var item = (ITEMS[on] || ITEMS.themes)[0];
+    what.textContent = 'Posting stops for this round; everyone gets ' + plural(budget, 'dot') + ', at most ' +
+      Math.min(most, budget) + ' on any one ' + item + '. ' +
+      (choice('live') ? 'Everyone sees the results as they come.' : 'The results stay hidden until you reveal them.') +
+      (bar && bar.dataset.voteOpen === '1' ? ' The vote open now closes first.' : '');
+  }
+
+  function open(opener) {
+    var b = banner();
+    var kind = (b && b.dataset.kind) || 'contributions';
+    offer(kind);
+    fill(kind);
+    document.getElementById('vote-dialog-title').textContent = 'Open the vote on round ' + ((b && b.dataset.number) || '');
+    describe();
+    dialog.dataset.opener = (opener && opener.id) || '';
+    dialog.showModal();
+    var first = form.querySelector('[name=on]:checked') || form.querySelector('[name=on]:not(:disabled)');
+    if (first) { first.focus(); }
+  }
+
+  function closeAndReturn() {
+    dialog.close();
+    var opener = document.getElementById(dialog.dataset.opener || '');
+    if (opener) { opener.focus(); }
+  }
+
+  form.addEventListener('input', describe);
+  form.addEventListener('change', describe);
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var budget = number('budget'), most = number('per_item'), on = choice('on');
+    if (!budget) { describe(); field('budget').focus(); return; }
+    if (!most) { describe(); field('per_item').focus(); return; }
+    var b = banner();
+    var round = b && b.dataset.round ? parseInt(b.dataset.round, 10) : null;
+    var sent = lw.send({ type: 'vote', op: 'open', target: ITEMS[on][1], round: on === 'cards-round' ? round : null,
+      budget: budget, per_item: most, live: choice('live') === '1' });
+    // Not sent (the connection is down, and the status line says so): the settings stay to send again.
+    if (sent) { closeAndReturn(); }
+  });
+
+  window.LinewalkVoteDialog = { open: open };
+})();

@@ -190,7 +190,7 @@ def with_timer(fragments, inquiry):
 # vote). A facilitator never sees "Vote" over a room with nothing to vote on, nor a vote in "Gather".
 
 # The vote the Vote phase opens when the message gives no settings, and what the workspace's vote dialog
-# starts from before there is a last vote (static/linewalk/vote-dialog.js keeps the same figures): in the
+# starts from before there is a last vote (given to static/linewalk/vote-dialog.js in the page): in the
 # map's and next steps' rounds, what their own buttons open.
 VOTE_DEFAULTS = {
     Round.CONTRIBUTIONS: {"target": Vote.CARDS, "budget": 3, "per_item": 1, "live": False},

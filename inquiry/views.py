@@ -17,6 +17,7 @@ from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from board import actions as board_actions
+from board.changes import VOTE_DEFAULTS
 from board.models import Card
 from board.render import base_context
 
@@ -160,6 +161,7 @@ def facilitate(request, code):
         "cofacilitator_form": CofacilitatorForm(),
         "facilitators": inquiry.facilitators.order_by("username"),
         "suggestions_enabled": settings.SUGGESTIONS_ENABLED,
+        "vote_defaults": VOTE_DEFAULTS,  # what the vote dialog starts from (static/linewalk/vote-dialog.js)
     }
     return render(request, "inquiry/facilitate.html", context)
 

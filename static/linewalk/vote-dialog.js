@@ -1,7 +1,7 @@
 /* Opening the round's vote (facilitate.html, #vote-dialog): the phases' Vote asks for the vote's settings
- * before anything changes for the room, filled from the last vote (or the defaults for the kind of round,
- * as the server's VOTE_DEFAULTS), with a sentence saying what opening does. Open the vote sends vote.open
- * (docs/protocol.md); Cancel and Escape send nothing, and focus goes back to Vote. One entry point:
+ * before anything changes for the room, filled from the last vote (or the server's defaults for the kind
+ * of round, VOTE_DEFAULTS, given in #vote-defaults), with a sentence saying what opening does. Open the
+ * vote sends vote.open (docs/protocol.md); Cancel and Escape send nothing, and focus goes back to Vote. One entry point:
  * window.LinewalkVoteDialog.open(opener), called by the phases' Vote (linewalk.js, round-phase). */
 (function () {
   'use strict';
@@ -10,11 +10,14 @@
   var dialog = document.getElementById('vote-dialog');
   if (!lw || !dialog) { return; }
   var form = dialog.querySelector('form');
-  var DEFAULTS = {
-    contributions: { on: 'cards-round', budget: 3, per_item: 1 },
-    map: { on: 'leverage', budget: 3, per_item: 2 },
-    next_steps: { on: 'actions', budget: 3, per_item: 1 }
-  };
+  // The server's defaults for each kind of round (board/changes.py VOTE_DEFAULTS, #vote-defaults): a vote
+  // on cards starts as one on this round's cards.
+  var DEFAULTS = {};
+  var given = JSON.parse((document.getElementById('vote-defaults') || {}).textContent || '{}');
+  Object.keys(given).forEach(function (kind) {
+    var d = given[kind];
+    DEFAULTS[kind] = { on: d.target === 'cards' ? 'cards-round' : d.target, budget: d.budget, per_item: d.per_item, live: d.live };
+  });
   // What each choice is called in the sentence, and what vote.open says for it.
   var ITEMS = {
     'cards-round': ['card of this round', 'cards'], 'cards-all': ['card', 'cards'], themes: ['theme', 'themes'],

@@ -7,8 +7,9 @@ import pytest
 from channels.layers import channel_layers
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
 from django.db import connection
-from django.test import Client
+from django.test import Client, TransactionTestCase
 
 from inquiry import limits
 from inquiry.actions import add_cofacilitator, create_inquiry
@@ -22,6 +23,24 @@ PASSWORD = "a-long-test-password-1"
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Close connections after each use so the test database can be dropped at the end (PostgreSQL).
 settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+_flush = TransactionTestCase._fixture_teardown
+
+
+def _flush_again_after_a_deadlock(self, attempts=3):
+    """Empty the database after a test, as pytest-django does; on PostgreSQL its TRUNCATE can deadlock with
+    the test's own server still closing the test's sockets (a browser test's Daphne), and PostgreSQL then
+    cancels the flush: it is tried again. Only the test harness truncates tables, so this deadlock is the
+    harness's; the server's side of it is retried or moot."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _flush(self)
+        except CommandError as error:
+            if attempt == attempts or "deadlock detected" not in str(error.__cause__):
+                raise
+
+
+TransactionTestCase._fixture_teardown = _flush_again_after_a_deadlock
 
 
 @pytest.fixture(scope="session")

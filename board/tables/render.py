@@ -48,16 +48,20 @@ def step_context(breakout):
 
 
 def members(table):
-    """The table's people in seating order, each with ``seat``: their seat's letter (A, B, C…; after Z,
-    A2, B2…). Letters count every seat the table has had, so someone removed leaves a gap rather than
-    renaming the others mid-conversation."""
-    seats = list(Seat.objects.filter(table=table).select_related("participant").order_by("pk"))
-    people = []
-    for index, seat in enumerate(seats):
-        if not seat.participant.removed:
-            seat.participant.seat = seat_letter(index)
-            people.append(seat.participant)
-    return people
+    """The table's people in seating order, each with ``seat``: their seat's letter (``lettered``)."""
+    seats = lettered(Seat.objects.filter(table=table).select_related("participant").order_by("pk"))
+    return [seat.participant for seat in seats if not seat.participant.removed]
+
+
+def lettered(seats):
+    """``seats`` (in order of seating within each table), each participant given ``seat``: their seat's
+    letter at their table (A, B, C…; after Z, A2, B2…). Letters count every seat the table has had, so
+    someone removed leaves a gap rather than renaming the others mid-conversation."""
+    seats, at_table = list(seats), Counter()
+    for seat in seats:
+        seat.participant.seat = seat_letter(at_table[seat.table_id])
+        at_table[seat.table_id] += 1
+    return seats
 
 
 def seat_letter(index):
@@ -300,15 +304,12 @@ def _seated(breakout):
     them (``shown_as``): by seat, never by name, in an anonymous inquiry."""
     if breakout is None:
         return []
-    seats = list(
+    seats = lettered(
         Seat.objects.filter(breakout=breakout)
         .select_related("participant", "table")
         .order_by("table__number", "pk")
     )
-    at_table = Counter()
-    for seat in seats:  # the letters ``members`` gives: every seat the table has had counts
-        seat.participant.seat = seat_letter(at_table[seat.table_id])
-        at_table[seat.table_id] += 1
+    for seat in seats:
         seat.shown_as = person(seat.participant, breakout.inquiry)
     return seats
 

@@ -50,16 +50,25 @@ def current_vote(inquiry):
     return Vote.objects.filter(inquiry=inquiry).order_by("-created", "-pk").first()
 
 
+def counted_dots(**filters):
+    """The dots every screen counts: those of participants not removed, so the board's counts agree with
+    the vote's results, the sector lens and the harvest."""
+    return Dot.objects.filter(participant__removed=False, **filters)
+
+
+def counted_reactions(**filters):
+    """The "This resonates" every screen counts: those of participants not removed (as ``counted_dots``)."""
+    return Reaction.objects.filter(participant__removed=False, **filters)
+
+
 def count_votes(vote, cards=(), themes=()):
     """Attach reaction and dot counts to cards and themes (a few grouped queries, not one per card)."""
     card_ids = [card.pk for card in cards]
-    reactions = dict(
-        Reaction.objects.filter(card_id__in=card_ids).values_list("card_id").annotate(n=Count("pk"))
-    )
+    reactions = dict(counted_reactions(card_id__in=card_ids).values_list("card_id").annotate(n=Count("pk")))
     dots = {}
     if vote is not None:
         dots = dict(
-            Dot.objects.filter(vote=vote, card_id__in=card_ids).values_list("card_id").annotate(n=Count("pk"))
+            counted_dots(vote=vote, card_id__in=card_ids).values_list("card_id").annotate(n=Count("pk"))
         )
     for card in cards:
         card.reaction_count = reactions.get(card.pk, 0)
@@ -71,9 +80,7 @@ def count_votes(vote, cards=(), themes=()):
     if vote is not None and vote.target in THEME_TARGETS:
         theme_ids = [theme.pk for theme in themes]
         theme_dots = dict(
-            Dot.objects.filter(vote=vote, theme_id__in=theme_ids)
-            .values_list("theme_id")
-            .annotate(n=Count("pk"))
+            counted_dots(vote=vote, theme_id__in=theme_ids).values_list("theme_id").annotate(n=Count("pk"))
         )
     for theme in themes:
         theme.dot_count = theme_dots.get(theme.pk, 0)
@@ -598,7 +605,29 @@ def participant_removed(inquiry, participant):
     fragments[FACILITATOR_KIND] += "".join(
         delete(f"{'queued' if status in QUEUED else 'card'}-{pk}-remove") for pk, status in cards
     )
-    return fragments
+    counts = support_withdrawn(inquiry, participant)
+    return {kind: html + counts[kind] for kind, html in fragments.items()}
+
+
+def support_withdrawn(inquiry, participant):
+    """The counts that a removed participant's dots (in the current vote) and "This resonates" were part
+    of, drawn again without them, and the sector lens (it never counted them: it may now show fewer)."""
+    vote = current_vote(inquiry)
+    items = {}
+    for card in Card.objects.filter(inquiry=inquiry, reactions__participant=participant).distinct():
+        items[card] = False
+    if vote is not None:
+        for dot in Dot.objects.filter(vote=vote, participant=participant).select_related(
+            "card", "theme", "link", "step"
+        ):
+            target = dot.card or dot.theme or dot.link or dot.step
+            if target is not None:
+                items.setdefault(target, True)
+    if not items:
+        return {kind: "" for kind in KINDS}
+    counts = votes_changed(inquiry, list(items.items()), vote)
+    lens = lens_changed(inquiry)
+    return {kind: counts[kind] + lens[kind] for kind in KINDS}
 
 
 def title_changed(inquiry):

@@ -12,7 +12,7 @@ from django.template.loader import get_template, render_to_string
 from board import render as board_render
 from board.harvest import participants_by_sector
 from board.lens import left_out, sectors_shown_of
-from board.models import Card, Dot, Vote
+from board.models import Card, Vote
 from inquiry.models import Participant, Round
 
 from .connections import connections_of
@@ -71,7 +71,9 @@ def annotate(inquiry, steps, vote=None):
     dots = {}
     if vote is not None and vote.target == Vote.ACTIONS:
         dots = dict(
-            Dot.objects.filter(vote=vote, step_id__in=ids).values_list("step_id").annotate(n=Count("pk"))
+            board_render.counted_dots(vote=vote, step_id__in=ids)
+            .values_list("step_id")
+            .annotate(n=Count("pk"))
         )
     for step in steps:
         step.signup_total = sum(by_step[step.pk].values())
@@ -155,7 +157,7 @@ def step_changed(inquiry, step, op):
 
 
 def step_votes(step, kind, vote):
-    step.dot_count = Dot.objects.filter(vote=vote, step=step).count()
+    step.dot_count = board_render.counted_dots(vote=vote, step=step).count()
     step.in_vote = True
     return partial("step-votes", kind, {"step": step, "steps_vote": vote, "oob": True})
 

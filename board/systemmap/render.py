@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 
 from board import render as board_render
-from board.models import Card, Dot, Vote
+from board.models import Card, Vote
 from inquiry.models import Round
 
 from . import loops as loop_finder
@@ -81,7 +81,7 @@ def view(inquiry, kind, vote=None, title="Systems map", picture=True):
     vote = vote if vote is not None else board_render.current_vote(inquiry)
     if vote is not None and vote.target == Vote.LEVERAGE:
         counts = dict(
-            Dot.objects.filter(vote=vote, link__in=[link.pk for link in links])
+            board_render.counted_dots(vote=vote, link__in=[link.pk for link in links])
             .values_list("link_id")
             .annotate(n=Count("pk"))
         )
@@ -178,6 +178,6 @@ def with_map(fragments, inquiry):
 
 def link_votes(link, kind, vote):
     """A link's dot count after a leverage vote's dots changed."""
-    link.dot_count = Dot.objects.filter(vote=vote, link=link).count()
+    link.dot_count = board_render.counted_dots(vote=vote, link=link).count()
     link.in_vote = True
     return partial("link-votes", kind, {"link": link, "vote": vote, "oob": True})

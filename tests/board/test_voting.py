@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from board.models import Dot, Reaction
 from inquiry.models import Participant
 
-from ..support import Screen, counts
+from ..support import Screen, counts, join_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -228,3 +228,26 @@ async def test_the_sector_lens_shows_on_the_board_once_results_show(inquiry, roo
     await room["alice"].send(type="vote", op="reveal")
     await room["dave"].until(lambda s: "Prevention" in lens(s) and "total support 1" in lens(s))
     assert "fewer than 3: withheld" in lens(room["dave"])
+
+
+async def test_a_removed_participants_dots_and_reactions_leave_every_screens_counts(inquiry, room):
+    """The board counts what the vote's results, the sector lens and the harvest count: a participant a
+    facilitator removes takes their dots and "This resonates" out of the counts on every screen at once."""
+    erin = await database_sync_to_async(join_as)(inquiry, "Erin", "NHS")
+    room["erin"] = await Screen(inquiry.code, erin).connect()
+    await open_vote(room, live=True)
+    card = room["cards"]["Idea 0"]  # Dave's
+    await dot(room["carol"], card)
+    await dot(room["erin"], card)
+    await room["erin"].send(type="reaction", op="toggle", card=card)
+    for name in ("alice", "dave"):
+        await room[name].until(lambda s: counts(s, card) == (1, 2))
+    removed = await database_sync_to_async(lambda: Participant.objects.get(display_name="Erin").pk)()
+    await room["alice"].send(type="participant", op="remove", participant=removed)
+    await room["dave"].until(lambda s: counts(s, card) == (None, 1))
+    await room["carol"].until(lambda s: counts(s, card) == (None, 1))
+    await room["alice"].until(lambda s: dots_shown(s, card) == 1)
+    assert counts(room["alice"], card)[0] in (None, 0)
+    # What they gave is kept (a facilitator may want the record), only not counted.
+    assert await Dot.objects.filter(participant_id=removed).acount() == 1
+    assert await Reaction.objects.filter(participant_id=removed).acount() == 1

@@ -10,7 +10,9 @@ evaluate a candidate with ``bench.themes``).
 Each text is run on its own (see ``Encoder._run``: its vector never depends on the other texts), the
 candidate names of themes as well as the cards. Recent embeddings are kept (``CACHE_SIZE`` texts): asking
 again for fewer or more themes, or for cards like one card, re-uses them, a live board only ever embeds
-its new cards, and a name candidate seen before costs nothing.
+its new cards, and a name candidate seen before costs nothing. The cache is keyed by a digest of each text
+under a key made afresh by each process, never by the text: a card erased or rejected leaves no copy of
+its words in the server's memory.
 
 The model is loaded lazily, once per process, under a lock; ``encode`` is thread-safe (onnxruntime's
 ``InferenceSession.run`` is, and the cache is guarded).
@@ -18,6 +20,7 @@ The model is loaded lazily, once per process, under a lock; ``encode`` is thread
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -68,8 +71,9 @@ class Encoder:
         self.tokenizer = tok
         self.unk_id = tok.token_to_id("[UNK]")
         self.special = {tok.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]")}
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._cache_key = os.urandom(16)
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="lw-embed") if threads > 1 else None
 
     def knows(self, word: str) -> bool:
@@ -79,6 +83,12 @@ class Encoder:
     def clear_cache(self) -> None:
         with self._cache_lock:
             self._cache.clear()
+
+    def _digest(self, text: str) -> bytes:
+        """The cache's key for a text: a keyed digest, so the cache holds no one's words."""
+        return hashlib.blake2b(
+            text.encode("utf-8", "surrogatepass"), key=self._cache_key, digest_size=16
+        ).digest()
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         """WordPiece ids of each text, without special or unknown tokens."""
@@ -90,13 +100,14 @@ class Encoder:
         """Unit vectors, one row per text; a zero row for a text with no known token (blank, emoji-only)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         todo: dict[str, list[int]] = {}
+        keys = {t: self._digest(t) for t in texts}
         with self._cache_lock:
             for i, t in enumerate(texts):
-                v = self._cache.get(t)
+                v = self._cache.get(keys[t])
                 if v is None:
                     todo.setdefault(t, []).append(i)
                 else:
-                    self._cache.move_to_end(t)
+                    self._cache.move_to_end(keys[t])
                     out[i] = v
         if todo:
             fresh = list(todo)
@@ -104,7 +115,7 @@ class Encoder:
             with self._cache_lock:
                 for t, v in zip(fresh, vecs, strict=True):
                     out[todo[t]] = v
-                    self._cache[t] = v
+                    self._cache[keys[t]] = v
                 while len(self._cache) > CACHE_SIZE:
                     self._cache.popitem(last=False)
         return out

@@ -547,6 +547,20 @@ def test_a_cards_embedding_does_not_depend_on_the_cards_beside_it():
     assert (alone == together).all()
 
 
+def test_the_embedding_cache_keeps_no_ones_words():
+    """A card erased or rejected must leave no copy of its words on the server: the cache that spares the
+    model a second run of a text is keyed by a keyed digest of it, and still finds it again."""
+    encoder = get_encoder()
+    card = "My neighbour Mrs Okafor at 12 Elm Road has been waiting nine weeks for a carer"
+    encoder.clear_cache()
+    first = encoder.encode([card])[0]
+    held = [key for key in encoder._cache]
+    assert held and not any(card in str(key) or "Okafor" in repr(key) for key in held)
+    assert all(isinstance(key, bytes) and len(key) == 16 for key in held)
+    assert (encoder.encode([card])[0] == first).all()
+    assert len(encoder._cache) == len(held)  # found again, not run and stored a second time
+
+
 ROOM = [  # six fuzzy topics of a health-and-care room, few shared words: no silhouette structure
     # workforce
     "Half our district nurses are off sick this month",

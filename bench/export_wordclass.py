@@ -11,6 +11,12 @@ nouns a suffix rule would take for a verb form ("funding", "building")::
 
 One line per word: the word, a space, its class (a adjective, v verb, r adverb, n noun, m a noun used
 mostly as a verb, N a noun that is also a verb, A an adjective that is often a noun).
+
+It also writes ``model/generic.txt``, the words too general to name a theme alone ("year", "time", "way",
+"call", "name"; ``labels.generic``), one a line: a word whose commonest noun sense (WordNet's first) is in
+the lexicographer file ``noun.time`` ("month", "morning", "winter", "deadline"), or a word SemCor uses at
+least GENERIC_USES times (in any class) whose commonest noun sense is in one of the abstract files
+GENERIC_FILES ("way": noun.attribute, "call", "name": noun.communication, "thing": noun.state).
 """
 
 from __future__ import annotations
@@ -27,6 +33,24 @@ POS = {"noun": "n", "verb": "v", "adj": "a", "adv": "r"}
 NOUN_SHARE = 0.1
 VERB_NOUN_SHARE = 0.02  # "feel", "leave" (a noun once for 70-140 uses as a verb) are verbs
 _LEMMA = re.compile(r"^[a-z][a-z-]*[a-z]$")
+GENERIC_OUT = OUT.with_name("generic.txt")
+# WordNet's lexicographer files (``lexnames``) of abstract nouns, by number; noun.time (28) is generic at any
+# count. The names: docs/suggestions.md, "Eleventh round" (50 uses: more topic words, "policy", "price";
+# 100: "morning" is not among them).
+GENERIC_FILES = {
+    3: "noun.Tops",
+    7: "noun.attribute",
+    9: "noun.cognition",
+    10: "noun.communication",
+    11: "noun.event",
+    23: "noun.quantity",
+    24: "noun.relation",
+    26: "noun.state",
+    28: "noun.time",
+}
+TIME_FILE = 28
+GENERIC_USES = 75
+_WORD_ONLY = re.compile(r"^[a-z]+$")
 
 
 def read_index(folder: Path) -> dict[str, dict[str, float]]:
@@ -49,6 +73,32 @@ def read_index(folder: Path) -> dict[str, dict[str, float]]:
                 # Uses in SemCor first; the number of senses breaks ties (most lemmas are never used there).
                 counts.setdefault(lemma, {})[pos] = used.get((lemma, pos), 0) + 0.01 * senses
     return counts
+
+
+def generic_words(folder: Path) -> list[str]:
+    """Words whose commonest noun sense is a time, or an abstract sense of a word SemCor uses often."""
+    uses: dict[str, int] = {}
+    for line in (folder / "cntlist.rev").read_text(encoding="utf-8").splitlines():
+        key, _, n = line.split()
+        lemma = key.split("%")[0]
+        uses[lemma] = uses.get(lemma, 0) + int(n)
+    lexfile = {}
+    for line in (folder / "data.noun").read_text(encoding="utf-8").splitlines():
+        if not line.startswith(" "):
+            offset, filenum = line.split()[:2]
+            lexfile[offset] = int(filenum)
+    out = []
+    for line in (folder / "index.noun").read_text(encoding="utf-8").splitlines():
+        if line.startswith(" "):
+            continue
+        f = line.split()
+        lemma, p_cnt = f[0], int(f[3])
+        first = lexfile[f[6 + p_cnt]]  # synsets follow the pointer symbols, commonest sense first
+        if _WORD_ONLY.match(lemma) and (
+            first == TIME_FILE or (first in GENERIC_FILES and uses.get(lemma, 0) >= GENERIC_USES)
+        ):
+            out.append(lemma)
+    return sorted(out)
 
 
 def word_class(c: dict[str, float]) -> str:
@@ -76,6 +126,9 @@ def main(argv: list[str]) -> int:
             out[form] = "v"
     OUT.write_text("".join(f"{w} {k}\n" for w, k in sorted(out.items())), encoding="utf-8")
     print(f"{OUT}: {len(out)} words ({sum(k == 'n' for k in out.values())} nouns)")
+    generic = generic_words(folder)
+    GENERIC_OUT.write_text("".join(f"{w}\n" for w in generic), encoding="utf-8")
+    print(f"{GENERIC_OUT}: {len(generic)} words")
     return 0
 
 

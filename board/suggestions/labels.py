@@ -9,14 +9,16 @@ never two words a phrase of (a) already joins ("Street & high" where the notes w
 candidate must be used more often in its group than in the batch at large, hold no word the notes only
 write with a capital inside a sentence (a place or a person: "Manchester"), and a pair's words must tell
 the groups apart: a word spread over the batch's groups like the notes themselves ("months" in a school
-room, ``_specificity`` below GENERIC) pairs with nothing. Each candidate is embedded with the suggester's
-encoder and scored by its cosine with the group's centroid (KeyBERT-style), less 0.3 x its best cosine
-with another group's centroid (the name says what sets the group apart), plus its class-based TF-IDF (the
-share of the group's notes that use it x log(notes in the batch / notes of the batch that use it)), plus
-SPEC_WEIGHT x its specificity. The best candidate becomes the name, first letter capitalised, in the notes'
-most common spelling; no two themes get the same name. A group with no such candidate is named by a lone
-uncommon noun ("EHCP", "retrofit"), else by the noun phrase of its notes (or noun they share) nearest the
-centroid, else by any run of its words.
+room, ``_specificity`` below GENERIC) pairs with nothing. A word too general in English to name anything
+(``generic``: "year", "time", "way", "call", "name", from WordNet; "vs") is in no pair and no lone name, and
+a phrase needs a word that is not ("Phone call", never "Last year"). Each candidate is embedded with the
+suggester's encoder and scored by its cosine with the group's centroid (KeyBERT-style), less 0.3 x its best
+cosine with another group's centroid (the name says what sets the group apart), plus its class-based TF-IDF
+(the share of the group's notes that use it x log(notes in the batch / notes of the batch that use it)),
+plus SPEC_WEIGHT x its specificity. The best candidate becomes the name, first letter capitalised, in the
+notes' most common spelling; no two themes get the same name. A group with no such candidate is named by a
+lone uncommon noun ("EHCP", "retrofit"), else by the noun phrase of its notes (or noun they share) nearest
+the centroid, else by any run of its words.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ PAIR_CLASSES = "nmA"
 # A word whose specificity is below this pairs with nothing: it is spread over the batch's groups about as
 # the notes are ("months" in half of one group's notes and a third of two others').
 GENERIC = 0.1
+MODEL = Path(__file__).resolve().parent / "model"
 
 _WORD = re.compile(r"[^\W_](?:[\w'&+#-]*[\w+#])?", re.UNICODE)
 _CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"“”/|=…\n\t]+|\s[-–—]+\s|\s&\s")
@@ -172,7 +175,11 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
                 c >= need and c / size > LIFT * batch_df[k] / n_texts and not names_of_places.intersection(k)
             )
 
-        phrases_ = [k for k, c in df.items() if len(k) > 1 and telling(k, c) and noun_phrase(k, shown[k])]
+        phrases_ = [
+            k
+            for k, c in df.items()
+            if len(k) > 1 and telling(k, c) and noun_phrase(k, shown[k]) and not _all_generic(k, shown[k])
+        ]
         singles = sorted(
             (
                 k
@@ -186,6 +193,8 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
         said = set(phrases_)
         for i, a in enumerate(pool):
             for b in pool[i + 1 :]:
+                if generic(a[0], shown[a]) or generic(b[0], shown[b]):
+                    continue  # "Months & weeks", "Wait & year": a word that names no topic in any room
                 if _same_root(a[0], b[0]):
                     continue  # "Children & child", "Teacher & teaching": one word said twice
                 if a + b in said or b + a in said:
@@ -197,7 +206,13 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
             # No shared noun phrase and no pair: a lone uncommon noun ("EHCP", "retrofit"), else a noun
             # phrase of one note or a noun the group shares (the one nearest the centroid wins), else any
             # run of words.
-            lone = [k for k in singles if noun_phrase(k, shown[k]) and not _common(k, surface, encoder)]
+            lone = [
+                k
+                for k in singles
+                if noun_phrase(k, shown[k])
+                and not _common(k, surface, encoder)
+                and not _all_generic(k, shown[k])
+            ]
             if not lone:
                 lone = [
                     k
@@ -206,13 +221,17 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
                     and c >= need
                     and noun_phrase(k, shown[k])
                     and not _common(k, surface, encoder)
+                    and not _all_generic(k, shown[k])
                 ]
             pool = (
                 lone
                 or [
                     k
                     for k in df
-                    if len(k) <= 3 and (len(k) > 1 or df[k] >= need) and noun_phrase(k, shown[k])
+                    if len(k) <= 3
+                    and (len(k) > 1 or df[k] >= need)
+                    and noun_phrase(k, shown[k])
+                    and not _all_generic(k, shown[k])
                 ]
                 or [k for k in df if len(k) <= 3]
             )
@@ -316,6 +335,31 @@ def word_class(w: str) -> str:
                 if table.get(guess) in ("v", "m", "N"):
                     return "v" if end == "ing" else "a"  # "helped", "built": an adjective at most
     return "n"
+
+
+@functools.lru_cache(maxsize=1)
+def _generic_words() -> frozenset[str]:
+    return frozenset((MODEL / "generic.txt").read_text(encoding="utf-8").split())
+
+
+def generic(key: str, form: str) -> bool:
+    """A word too general in English to name a theme on its own, in any room: one whose commonest sense
+    (WordNet's first) is a time ("year", "months", "morning", "deadline"), or that the SemCor corpus uses
+    very often in an abstract sense ("time", "way", "call", "name", "thing": model/generic.txt,
+    ``bench/export_wordclass.py``); or a token of one or two letters not written as an acronym ("vs",
+    "ok"; "TA", "GP" are acronyms). ``key`` is the word's stem, ``form`` as written."""
+    if len(form) <= 2 and not form.isupper():
+        return True
+    words = _generic_words()
+    return key in words or form.lower() in words
+
+
+def _all_generic(key: tuple[str, ...], form: str) -> bool:
+    """Every word of a candidate is generic ("Last year", "Hours"): it says nothing of a topic."""
+    written = form.split()
+    if len(written) != len(key):
+        written = list(key)
+    return all(generic(k, w) for k, w in zip(key, written, strict=True) if k not in _INNER)
 
 
 def _specificity(group_df, sizes):

@@ -27,7 +27,7 @@ from inquiry.access import FACILITATOR, PARTICIPANT, PRESENTER
 from inquiry.models import Inquiry, Participant, Round
 from sessions import protocol
 
-from ..support import Screen, join_as
+from ..support import ConnectionClosed, Screen, join_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -549,3 +549,41 @@ async def test_markup_in_every_text_field_shows_as_text_everywhere(inquiry, alic
     everything = "".join(frames.values()) + "".join(shown.values())
     missing = [(key, name) for key, name, tag in sent if f"{tag}" not in everything]
     assert set(missing) <= NOT_SHOWN, missing
+
+
+async def test_a_removed_participant_whose_socket_stayed_open_can_change_nothing(
+    everyone, inquiry, alice, carol
+):
+    """Removal closes a participant's sockets through the channel layer, which may drop the message: a
+    socket that missed it is refused every message a participant may send, and changes nothing."""
+    ids, foreign = everyone
+    screens = {
+        PARTICIPANT: await Screen(inquiry.code, carol).connect(),
+        FACILITATOR: await Screen(inquiry.code, alice).connect(),
+    }
+    sweep = Sweep(screens, ids, foreign)
+    await Participant.objects.filter(display_name="Carol").aupdate(removed=True)
+    for key, example in BASE.items():
+        if PARTICIPANT in protocol.INBOUND[key][0] and key != ("sync", "resume"):
+            text = json.dumps({"type": key[0], "op": key[1], **resolved(example, ids)})
+            await sweep.attempt(PARTICIPANT, text, None, f"{key} removed")
+    for screen in screens.values():
+        await screen.close()
+    assert not sweep.holes, "\n".join(map(repr, sweep.holes))
+
+
+async def test_a_removed_participant_whose_socket_stayed_open_cannot_catch_up_on_the_board(
+    inquiry, alice, carol
+):
+    phone = await Screen(inquiry.code, carol).connect()
+    facilitator = await Screen(inquiry.code, alice).connect()
+    await Participant.objects.filter(display_name="Carol").aupdate(removed=True)
+    await facilitator.send(type="theme", op="add", name="Said after the removal")
+    await phone.until(lambda s: s.seq == 1)
+    await phone.send(type="sync", op="resume", last_seq=0)
+    frame = await phone.receive()
+    assert frame.error == "removed" and "Said after the removal" not in frame.text, frame
+    with pytest.raises(ConnectionClosed) as closed:
+        await phone.receive()
+    assert closed.value.code == 4403
+    await facilitator.close()

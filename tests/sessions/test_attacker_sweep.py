@@ -8,6 +8,7 @@ A new message type fails ``test_every_message_type_is_in_the_sweep`` until it is
 here (``BASE``), so it is swept like the rest."""
 
 import csv
+import html
 import io
 import json
 import re
@@ -18,12 +19,14 @@ from channels.db import database_sync_to_async
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.db import connection
+from django.test import Client
 
 from board.models import Card, Theme
 from board.nextsteps.models import NextStep
 from board.systemmap.models import MapLink, MapNode
 from board.tables.models import Breakout, Seat, Table, TableCard, TableTheme, Topic
-from inquiry.access import FACILITATOR, PARTICIPANT, PRESENTER
+from inquiry.access import FACILITATOR, PARTICIPANT, PRESENTER, Actor
+from inquiry.actions import change_settings_of_inquiry
 from inquiry.models import Inquiry, Participant, Round
 from sessions import protocol
 
@@ -468,7 +471,17 @@ async def test_markup_in_every_text_field_shows_as_text_everywhere(inquiry, alic
     screen (phone, workspace, presenter), page, harvest or export runs it, and no CSV cell starts a
     formula."""
     settings.RATE_LIMITS = {name: (1_000_000, 60) for name in ("post", "message", "message_facilitator")}
-    mallory = await sync(join_as)(inquiry, f"{MARKUP}name"[:60], "NHS")
+    # What a facilitator writes over HTTP, as a co-facilitator gone bad would: the title, the question,
+    # a sector's name.
+    await sync(change_settings_of_inquiry)(
+        Actor(FACILITATOR, inquiry.pk, user_id=inquiry.created_by_id),
+        title=f"{MARKUP}title",
+        question=f"{MARKUP}question",
+        show_names=True,
+        k_threshold=inquiry.k_threshold,
+        sector_plan=[*((s, s) for s in inquiry.sectors), ("", f"{MARKUP}sector")],
+    )
+    mallory = await sync(join_as)(inquiry, f"{MARKUP}name"[:60], f"{MARKUP}sector")
     owner = await Participant.objects.aget(inquiry=inquiry, display_name__startswith="=1+2")
     neighbour = await Participant.objects.aget(inquiry=inquiry, display_name="Dave")
     ids = await sync(objects)(inquiry, owner, neighbour)
@@ -503,6 +516,7 @@ async def test_markup_in_every_text_field_shows_as_text_everywhere(inquiry, alic
         await screen.close()
 
     pages = {
+        "join": (Client(), f"/i/{inquiry.code}/join/"),
         "workspace": (alice, f"/i/{inquiry.code}/facilitate/"),
         "presenter": (alice, f"/i/{inquiry.code}/present/"),
         "phone": (mallory, f"/i/{inquiry.code}/"),
@@ -549,6 +563,8 @@ async def test_markup_in_every_text_field_shows_as_text_everywhere(inquiry, alic
     everything = "".join(frames.values()) + "".join(shown.values())
     missing = [(key, name) for key, name, tag in sent if f"{tag}" not in everything]
     assert set(missing) <= NOT_SHOWN, missing
+    read = html.unescape("".join(shown[name] for name in pages))
+    assert all(f"{MARKUP}{what}" in read for what in ("title", "question", "sector", "name"))
 
 
 async def test_a_removed_participant_whose_socket_stayed_open_can_change_nothing(

@@ -624,6 +624,10 @@ def accept_suggestions(actor, themes, placements):
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
         wanted = {pk for theme in themes for pk in theme["cards"]} | {p["card"] for p in placements}
+        # A card deleted since the preview is passed over like one sorted meanwhile; one of another
+        # inquiry was never suggested here: the whole acceptance is refused, as any message naming it.
+        if Card.objects.filter(pk__in=wanted).exclude(inquiry=inquiry).exists():
+            raise Refused("not_found", "A suggested card is not one of this inquiry's.")
         free = {
             card.pk: card for card in Card.objects.filter(inquiry=inquiry, pk__in=wanted, theme__isnull=True)
         }

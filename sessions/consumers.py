@@ -280,6 +280,10 @@ def disconnect_db(socket_id):
 
 @database_sync_to_async
 def catch_up_db(actor, last_seq):
+    """``_catch_up`` for a screen already open; None if it is a removed participant's (a socket the
+    closing message never reached: the channel layer may drop it), which is told so and closed instead."""
+    if actor.participant_id and Participant.objects.filter(pk=actor.participant_id, removed=True).exists():
+        return None
     return _catch_up(actor, fragment_kind(actor.role), last_seq)
 
 
@@ -381,6 +385,8 @@ class Batches:
             return [FAILED]
         return [reply for item in batch for reply in await self._store(inquiry_id, [item])]
 
+
+REMOVED = "A facilitator has removed you from this inquiry."
 
 # The answer to a message whose storing failed unexpectedly (logged).
 FAILED = (protocol.error_frame("server_error", "Something went wrong; nothing was changed."), None)
@@ -714,7 +720,11 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
 
     async def resync(self, last_seq):
         """Send what a screen that has seen up to ``last_seq`` (None: nothing) missed, or a snapshot."""
-        seq, frame = await catch_up_db(self.actor, last_seq)
+        caught_up = await catch_up_db(self.actor, last_seq)
+        if caught_up is None:
+            await self.participant_removed({"reason": REMOVED})
+            return
+        seq, frame = caught_up
         if frame is not None:
             await self.send_frame(frame)
         self.last_seq = max(self.last_seq, seq)

@@ -1,6 +1,8 @@
 """Suggested themes in a live round: a facilitator asks, previews (nobody else sees anything), renames,
 drops and accepts; the accepted result reaches every screen as an ordinary board change."""
 
+import uuid
+
 import pytest
 from channels.db import database_sync_to_async
 
@@ -144,3 +146,27 @@ async def test_the_off_switch_refuses_the_messages_and_hides_the_button(inquiry,
     settings.SUGGESTIONS_ENABLED = True
     page = (await database_sync_to_async(alice.get)(f"/i/{inquiry.code}/facilitate/")).content.decode()
     assert "Suggest themes" in page
+
+
+async def test_a_card_of_another_inquiry_in_an_accepted_suggestion_is_refused_and_nothing_moves(
+    inquiry, other_inquiry, frank, room
+):
+    frankie = await database_sync_to_async(lambda: other_inquiry.participants.get())()
+    elsewhere = await Card.objects.acreate(
+        inquiry=other_inquiry,
+        round=other_inquiry.current_round,
+        author=frankie,
+        client_id=uuid.uuid4(),
+        text="Frank's card",
+    )
+    mine = list(room["alice"].cards())[:2]
+    seq = room["dave"].seq
+    await room["alice"].send(
+        type="suggest", op="accept", themes=[{"name": "Mixed", "cards": [*mine, elsewhere.pk]}], placements=[]
+    )
+    assert (await room["alice"].reply()).error == "not_found"
+    assert await Theme.objects.acount() == 0
+    assert [pk async for pk in Card.objects.filter(theme__isnull=False).values_list("pk", flat=True)] == []
+    # Nobody else saw a change: the next event every screen gets is the facilitator's next one.
+    await room["alice"].send(type="theme", op="add", name="After")
+    assert (await room["dave"].next_event()).seq == seq + 1

@@ -138,7 +138,8 @@
     'step-delete': function (el) { send({ type: 'step', op: 'delete', step: stepOf(el) }); },
     'step-hide': function (el) { send({ type: 'step', op: 'hide', step: stepOf(el) }); },
     'step-restore': function (el) { send({ type: 'step', op: 'restore', step: stepOf(el) }); },
-    'steps-vote': function () { send({ type: 'vote', op: 'open', round: null, target: 'actions', budget: 3, per_item: 1, live: false }); },
+    // The vote is set up in the one vote dialog (vote-dialog.js), set for the actions.
+    'steps-vote': function (el) { if (window.LinewalkVoteDialog) { window.LinewalkVoteDialog.open(el, 'next_steps'); } },
     'step-dot-add': function (el) { send({ type: 'dot', op: 'add', card: null, theme: null, step: stepOf(el) }); },
     'step-dot-remove': function (el) { send({ type: 'dot', op: 'remove', card: null, theme: null, step: stepOf(el) }); },
     'contact-withdraw': function () { if (send({ type: 'contact', op: 'withdraw' })) { say('You no longer share your contact.', 'info'); } }

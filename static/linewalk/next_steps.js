@@ -42,6 +42,9 @@
     var count = document.getElementById('steps-count');
     var any = count && count.textContent.trim() !== '0';
     section.hidden = role !== 'facilitator' && !any && !stepsRound;
+    // Nothing to vote on before the first action (the server draws it so; an action added shows it).
+    var vote = document.getElementById('steps-vote');
+    if (vote) { vote.hidden = !any; }
     // In a next-steps round a phone's box to write in is the action form: it takes the composer's place.
     document.body.classList.toggle('steps-round', stepsRound && role === 'participant');
     view.querySelectorAll('[data-action=round-kind][data-when]').forEach(function (button) {

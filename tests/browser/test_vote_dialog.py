@@ -203,3 +203,28 @@ def test_the_next_steps_vote_asks_first_set_for_the_actions(screens):
     expect(alice.locator("#vote-bar")).to_contain_text("2 dots each, at most 1 per item")
     expect(alice.locator("#vote-bar")).to_contain_text("Results are shown live.")
     expect(alice.get_by_text("The room is voting on the actions.")).to_be_visible()
+
+
+def test_the_map_and_next_steps_offer_their_vote_once_there_is_something_to_vote_on(screens):
+    """An empty map and a list of no actions offer no vote (it would open on nothing, and its button stayed
+    after the vote opened); the first link and the first action proposed bring each one, live."""
+    seed(screens.inquiry, cards=CARDS, themes=["Access", "Workforce"])
+    alice = screens.facilitator(viewport=SHARED_SCREEN)
+    carol = screens.participant("Carol")
+    map_vote = alice.get_by_role("button", name="Vote on where to act")
+    steps_vote = alice.get_by_role("button", name="Let the room vote on the actions")
+    expect(alice.locator("#map-view")).to_contain_text("Nothing on the map yet.")
+    expect(map_vote).to_have_count(0)
+    expect(steps_vote).to_be_hidden()
+
+    form = alice.get_by_role("form", name="Link two themes")
+    form.get_by_label("From").select_option(label="Workforce")
+    form.get_by_label("To").select_option(label="Access")
+    form.get_by_role("button", name="Add the link").click()
+    expect(map_vote).to_be_visible()
+
+    alice.get_by_role("button", name=re.compile("Make this round the next steps")).click()
+    expect(steps_vote).to_be_hidden()
+    carol.get_by_label("What will happen").fill("Joint workforce plan")
+    carol.get_by_role("button", name="Propose this action").click()
+    expect(steps_vote).to_be_visible()

@@ -249,6 +249,7 @@
     }
     rememberFocus();
     rememberOpenDetails();
+    rememberTimerMinutes();
   });
 
   root.addEventListener('htmx:wsAfterMessage', function (e) {
@@ -268,11 +269,24 @@
     retryAfterLimit(message);
     if (message.indexOf('data-code="unavailable"') >= 0) { retryLater(); }
     restoreOpenDetails();
+    restoreTimerMinutes();
     noteMine(message);
     refresh();
     restoreFocus();
     if (message.indexOf('id="suggestions"') >= 0) { suggestionsArrived(); }
   });
+
+  // The timer's minutes as the facilitator typed or started them: a re-drawn timer (it started, +1 min,
+  // a phase) would put its box back to 3, and Restart would then give 3 minutes, not the ones chosen.
+  var timerMinutes = null;
+  function rememberTimerMinutes() {
+    var input = document.getElementById('timer-minutes');
+    timerMinutes = input ? input.value : null;
+  }
+  function restoreTimerMinutes() {
+    var input = document.getElementById('timer-minutes');
+    if (input && timerMinutes && input.value !== timerMinutes) { input.value = timerMinutes; }
+  }
 
   // --- keeping focus where the person was when a swap replaces or removes it ----------------------------
   // A swap that re-draws the focused control (its card moved, its theme renamed) would drop focus to

@@ -409,7 +409,12 @@ def markdown(report):
         "## Rounds",
         "",
     ]
-    lines += [f"{number}. {md(r.question)} ({counted(n, 'contribution')})" for number, r, n in report.rounds]
+    lines += [
+        f"{number}. {md(r.question)} ({counted(n, 'contribution')}"
+        + (f", {counted(a, 'action')} proposed" if a else "")
+        + ")"
+        for number, r, n, a in report.rounds
+    ]
     lines += ["", "## Who took part", "", "| Sector | Participants | Contributions |", "| --- | --- | --- |"]
     for row in report.sectors:
         if row.participants is None:

@@ -263,6 +263,11 @@ def build(inquiry, *, include_all=False, public=False):
         theme_entries.get(item.card.theme_id, unsorted).cards.append(item)
     theme_list = list(theme_entries.values()) + ([unsorted] if unsorted.cards else [])
 
+    # A next-steps round's yield is its actions more than its cards: each round says how many it proposed.
+    from .nextsteps.models import NextStep
+
+    steps = NextStep.objects.filter(inquiry=inquiry, hidden=False)
+    actions = Counter(steps.values_list("round_id", flat=True))
     support = theme_support(inquiry, counted(include_all=include_all, public=public))
     lensed = lens_of_counts(
         [(t.pk, t.name) for t in themes], inquiry.sectors, people, support, inquiry.k_threshold
@@ -277,7 +282,10 @@ def build(inquiry, *, include_all=False, public=False):
     ]
     return Report(
         inquiry=inquiry,
-        rounds=[(number[r.pk], r, sum(1 for e in entries if e.card.round_id == r.pk)) for r in rounds],
+        rounds=[
+            (number[r.pk], r, sum(1 for e in entries if e.card.round_id == r.pk), actions[r.pk])
+            for r in rounds
+        ],
         themes=theme_list,
         cards=entries,
         top_cards=ranked(entries, lambda e: (e.dots, e.reactions)),

@@ -106,6 +106,13 @@ def activate_round(actor, round_id):
         inquiry.timer_ends_at, inquiry.timer_closes_round, inquiry.time_up = None, False, False
         fields = ["current_round", "timer_ends_at", "timer_closes_round", "time_up"]
         parts = ["round-banner", "silent-count", "timer", "vote-bar"]
+        if inquiry.spotlight_card_id or inquiry.spotlight_theme_id:
+            # So does a spotlight: left up, it would cover the new round's question and stage on the
+            # shared screen and every phone.
+            inquiry.spotlight_card = inquiry.spotlight_theme = None
+            fields += ["spotlight_card", "spotlight_theme"]
+            parts.append("spotlight")
+            notes.append("the spotlight ends")
         notes.append(f"round {target.position + 1}: {target.question}")
         if inquiry.view_round_id is not None and inquiry.view_round_id != target.pk:
             # The board showed one round: it shows the room's new one now, on the facilitators' boards

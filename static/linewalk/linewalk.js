@@ -249,6 +249,7 @@
     }
     rememberFocus();
     rememberOpenDetails();
+    rememberTimerMinutes();
   });
 
   root.addEventListener('htmx:wsAfterMessage', function (e) {
@@ -268,11 +269,24 @@
     retryAfterLimit(message);
     if (message.indexOf('data-code="unavailable"') >= 0) { retryLater(); }
     restoreOpenDetails();
+    restoreTimerMinutes();
     noteMine(message);
     refresh();
     restoreFocus();
     if (message.indexOf('id="suggestions"') >= 0) { suggestionsArrived(); }
   });
+
+  // The timer's minutes as the facilitator typed or started them: a re-drawn timer (it started, +1 min,
+  // a phase) would put its box back to 3, and Restart would then give 3 minutes, not the ones chosen.
+  var timerMinutes = null;
+  function rememberTimerMinutes() {
+    var input = document.getElementById('timer-minutes');
+    timerMinutes = input ? input.value : null;
+  }
+  function restoreTimerMinutes() {
+    var input = document.getElementById('timer-minutes');
+    if (input && timerMinutes && input.value !== timerMinutes) { input.value = timerMinutes; }
+  }
 
   // --- keeping focus where the person was when a swap replaces or removes it ----------------------------
   // A swap that re-draws the focused control (its card moved, its theme renamed) would drop focus to
@@ -511,6 +525,7 @@
     var lensPanel = document.getElementById('lens');
     if (lensPanel && document.body.classList.contains('page-presenter')) { lensPanel.open = true; }
     var banner = document.getElementById('round-banner');
+    followTheRoomInSuggest(banner);
     var closed = banner ? (banner.dataset.closedRounds || '').split(' ').filter(Boolean) : [];
     // After the event the whole page is read-only: phone.css takes away what can no longer be done.
     var ended = !!(banner && banner.dataset.inquiryClosed === '1');
@@ -969,6 +984,25 @@
 
   // --- suggested themes ------------------------------------------------------------------------------------
   var waitingForSuggestions = false;
+
+  // The round Suggest asks about (#suggest-round, drawn with the page) follows the agenda (a round added,
+  // moved) and the room: moved to another round, it asks about the new round's cards, as on a fresh page.
+  var suggestFollows = null;
+  function followTheRoomInSuggest(banner) {
+    var select = document.getElementById('suggest-round');
+    if (!select || !banner || !banner.dataset.round) { return; }
+    var rounds = Array.prototype.map.call(document.querySelectorAll('#round-controls li[data-round]'), function (li) { return li.dataset.round; });
+    var shown = Array.prototype.slice.call(select.options, 1).map(function (o) { return o.value; });
+    if (rounds.length && rounds.join(' ') !== shown.join(' ')) {
+      var chosen = select.value;
+      while (select.options.length > 1) { select.remove(1); }
+      rounds.forEach(function (pk, i) { select.add(new Option('round ' + (i + 1), pk)); });
+      select.value = chosen;
+      if (select.value !== chosen) { select.value = banner.dataset.round; }
+    }
+    if (suggestFollows && suggestFollows !== banner.dataset.round) { select.value = banner.dataset.round; }
+    suggestFollows = banner.dataset.round;
+  }
 
   function askForSuggestions(message) {
     if (send(message)) {

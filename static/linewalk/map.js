@@ -219,7 +219,8 @@
       if (b && b.dataset.round) { send({ type: 'round', op: 'kind', round: parseInt(b.dataset.round, 10), kind: el.dataset.kind }); }
     },
     'map-focus': function (el) { send({ type: 'map', op: 'focus', loop: el.dataset.loop || '' }); },
-    'map-vote': function () { send({ type: 'vote', op: 'open', round: null, target: 'leverage', budget: 3, per_item: 2, live: false }); },
+    // The vote is set up in the one vote dialog (vote-dialog.js), set for the map.
+    'map-vote': function (el) { if (window.LinewalkVoteDialog) { window.LinewalkVoteDialog.open(el, 'map'); } },
     'link-change': function (el) {
       var form = document.getElementById('map-form');
       editing(form, el.closest('[data-link]'));

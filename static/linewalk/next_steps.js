@@ -42,6 +42,9 @@
     var count = document.getElementById('steps-count');
     var any = count && count.textContent.trim() !== '0';
     section.hidden = role !== 'facilitator' && !any && !stepsRound;
+    // Nothing to vote on before the first action (the server draws it so; an action added shows it).
+    var vote = document.getElementById('steps-vote');
+    if (vote) { vote.hidden = !any; }
     // In a next-steps round a phone's box to write in is the action form: it takes the composer's place.
     document.body.classList.toggle('steps-round', stepsRound && role === 'participant');
     view.querySelectorAll('[data-action=round-kind][data-when]').forEach(function (button) {
@@ -138,7 +141,8 @@
     'step-delete': function (el) { send({ type: 'step', op: 'delete', step: stepOf(el) }); },
     'step-hide': function (el) { send({ type: 'step', op: 'hide', step: stepOf(el) }); },
     'step-restore': function (el) { send({ type: 'step', op: 'restore', step: stepOf(el) }); },
-    'steps-vote': function () { send({ type: 'vote', op: 'open', round: null, target: 'actions', budget: 3, per_item: 1, live: false }); },
+    // The vote is set up in the one vote dialog (vote-dialog.js), set for the actions.
+    'steps-vote': function (el) { if (window.LinewalkVoteDialog) { window.LinewalkVoteDialog.open(el, 'next_steps'); } },
     'step-dot-add': function (el) { send({ type: 'dot', op: 'add', card: null, theme: null, step: stepOf(el) }); },
     'step-dot-remove': function (el) { send({ type: 'dot', op: 'remove', card: null, theme: null, step: stepOf(el) }); },
     'contact-withdraw': function () { if (send({ type: 'contact', op: 'withdraw' })) { say('You no longer share your contact.', 'info'); } }

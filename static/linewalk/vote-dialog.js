@@ -41,15 +41,17 @@
     });
   }
 
-  // The last vote's settings when its kind of item is one this round offers, else the kind's defaults.
-  function fill(kind) {
+  // The last vote's settings when its kind of item is one this round offers (or, from a screen that votes
+  // on one thing, the very thing it votes on), else the kind's defaults.
+  function fill(kind, screen) {
     var bar = document.getElementById('vote-bar');
     var last = bar && bar.dataset.vote ? bar.dataset : null;
     var on = last && (last.target === 'cards' ? (last.voteRound ? 'cards-round' : 'cards-all') : last.target);
     var input = on && form.querySelector('[name=on][value="' + on + '"]');
-    var settings = input && !input.disabled
+    var defaults = DEFAULTS[kind] || DEFAULTS.contributions;
+    var settings = input && !input.disabled && (!screen || on === defaults.on)
       ? { on: on, budget: last.budget, per_item: last.perItem, live: last.live }
-      : DEFAULTS[kind] || DEFAULTS.contributions;
+      : defaults;
     pick('on', settings.on);
     field('budget').value = settings.budget;
     field('per_item').value = settings.per_item;
@@ -70,11 +72,12 @@
       (bar && bar.dataset.voteOpen === '1' ? ' The vote open now closes first.' : '');
   }
 
-  function open(opener) {
+  // ``screen``: the kind of vote the opener's screen takes ('map', 'next_steps'), whatever the round's kind.
+  function open(opener, screen) {
     var b = banner();
-    var kind = (b && b.dataset.kind) || 'contributions';
+    var kind = screen || (b && b.dataset.kind) || 'contributions';
     offer(kind);
-    fill(kind);
+    fill(kind, !!screen);
     document.getElementById('vote-dialog-title').textContent = 'Open the vote on round ' + ((b && b.dataset.number) || '');
     describe();
     dialog.dataset.opener = (opener && opener.id) || '';

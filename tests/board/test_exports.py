@@ -373,3 +373,21 @@ def test_the_printable_report_says_by_when_as_the_live_screens_do(alice, inquiry
     board_with_two_steps(inquiry)
     shown = steps_by_when(content(export(alice, inquiry, "report/")))
     assert shown == {"Shared induction": "HR leads · By June", "Monthly huddle": "When: Ongoing"}
+
+
+def test_each_round_of_the_reports_says_the_actions_it_proposed(alice, inquiry, carol, dave):
+    """A next-steps round read "0 contributions" in the report, though the room proposed its actions there:
+    each round now says how many it proposed (hidden ones left out), in the printable report and Markdown."""
+    board_with_two_steps(inquiry)
+    hidden = NextStep.objects.create(
+        inquiry=inquiry, round=inquiry.current_round, author=Participant.objects.get(display_name="Dave"),
+        client_id=uuid.uuid4(), what="Something the facilitator hid", hidden=True,
+    )  # fmt: skip
+    html = lxml.html.fromstring(content(export(alice, inquiry, "report/")))
+    rounds = [" ".join(li.text_content().split()) for li in html.xpath("//ol[@class='rounds']/li")]
+    assert rounds[0].endswith("· 2 actions proposed"), rounds
+    assert "action" not in rounds[1], rounds
+    markdown = content(export(alice, inquiry, "report.md")).splitlines()
+    first = next(line for line in markdown if line.startswith("1. "))
+    assert first.endswith(", 2 actions proposed)"), first
+    assert hidden.what not in "\n".join(markdown)

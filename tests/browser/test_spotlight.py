@@ -67,3 +67,23 @@ def test_a_spotlit_card_its_author_deletes_leaves_the_spotlight_on_every_open_sc
         expect(card(page, "Ward huddles with pharmacy")).to_have_count(0)
         expect(page.locator("#spotlight")).to_be_hidden()
         expect(page.locator("#spotlight")).not_to_contain_text("Ward huddles")
+
+
+def test_moving_the_room_to_the_next_round_takes_the_spotlight_down_everywhere(screens):
+    """A spotlight belongs to its round, as its timer does: left up, it would cover the next round's
+    question on the shared screen and every phone. Moving the room on takes it down, and the facilitator's
+    panel no longer says the shared screen shows it."""
+    alice, presenter, carol, dave = spotlight(screens, "Ward huddles with pharmacy")
+    on_screen = alice.get_by_role("button", name="End the spotlight")
+    expect(on_screen).to_be_visible()
+    controls = alice.locator("#round-controls")
+    controls.locator("summary").click()
+    controls.get_by_role("button", name="Move the room here").click()
+    for page in (alice, presenter, carol, dave):
+        expect(page.locator("#round-question")).to_have_text("What would you try first?")
+        expect(page.locator("#spotlight")).to_be_hidden()
+    expect(on_screen).to_have_count(0)
+    # A screen opened now does not bring it back.
+    presenter.reload()
+    expect(screens.live(presenter).locator("#round-question")).to_have_text("What would you try first?")
+    expect(presenter.locator("#spotlight")).to_be_hidden()

@@ -196,3 +196,22 @@ def test_a_facilitator_deletes_an_empty_round_after_confirming_and_is_told_why_n
         "This round holds 1 contribution: it cannot be deleted, or they would be lost."
     )
     expect(carol.locator("#board")).to_contain_text("Shared records first")
+
+
+def test_the_timers_minutes_stay_as_the_facilitator_typed_them_once_it_runs(screens):
+    """Started for 2 minutes, the timer's box still says 2 (it went back to 3, so Restart gave 3 minutes),
+    and what is typed there stays while the room's events re-draw the timer (+1 min, a phase)."""
+    alice = screens.facilitator()
+    carol = screens.participant("Carol")
+    minutes = alice.get_by_label("Timer, minutes")
+    minutes.fill("2")
+    alice.get_by_role("button", name="Start timer").click()
+    expect(alice.get_by_role("button", name="Restart")).to_be_visible()
+    expect(minutes).to_have_value("2")
+    minutes.fill("1.5")
+    alice.get_by_role("button", name="+1 min").click()
+    expect(carol.locator("#timer .timer-clock")).to_have_text(re.compile(r"^2:\d\d$"))
+    expect(minutes).to_have_value("1.5")
+    alice.get_by_role("button", name="Restart").click()
+    expect(carol.locator("#timer .timer-clock")).to_have_text(re.compile(r"^1:[23]\d$"))
+    expect(minutes).to_have_value("1.5")

@@ -47,3 +47,23 @@ def test_a_facilitator_previews_renames_drops_and_accepts_suggested_themes(scree
         expect(screen.locator("#cards-unsorted .card")).to_have_count(7)
     expect(theme(carol, dropped)).to_have_count(0)
     expect(card(theme(carol, "Workforce"), STAFFING[0])).to_be_visible()
+
+
+def test_suggest_asks_about_the_round_the_room_is_in_and_knows_a_round_added(screens):
+    """Moved to the next round, Suggest asks about that round's cards (it kept asking about round 1 until
+    the page was reloaded), and a round added to the agenda can be chosen there at once."""
+    rounds = list(screens.inquiry.rounds.order_by("position").values_list("pk", flat=True))
+    alice = screens.facilitator()
+    which = alice.get_by_label("Suggest themes for the unsorted cards of")
+    expect(which).to_have_value(str(rounds[0]))
+    agenda = alice.locator("#round-controls")
+    agenda.locator("summary").click()
+    agenda.locator(f"#round-{rounds[1]}").get_by_role("button", name="Move the room here").click()
+    expect(alice.locator("#round-question")).to_have_text("What would you try first?")
+    expect(which).to_have_value(str(rounds[1]))
+
+    alice.get_by_role("button", name="Add a round").click()
+    alice.get_by_label("Question", exact=True).fill("Anything else?")
+    alice.get_by_role("button", name="Add the round").click()
+    expect(which.locator("option")).to_have_text(["every round", "round 1", "round 2", "round 3"])
+    expect(which).to_have_value(str(rounds[1]))

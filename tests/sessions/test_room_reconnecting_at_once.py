@@ -18,6 +18,7 @@ from channels.db import database_sync_to_async
 from board.actions import post_cards
 from inquiry.access import PARTICIPANT, Actor
 from inquiry.models import Participant
+from sessions import consumers
 from sessions import hub as hub_module
 from sessions.hub import hub
 
@@ -80,4 +81,48 @@ async def test_screens_joining_together_all_show_a_post_made_while_the_first_was
     assert screens[1].board() == await fresh_board(inquiry.code, dave)
     assert screens[2].board() == await fresh_board(inquiry.code, alice)
     for screen in screens:
+        await screen.close()
+
+
+@database_sync_to_async
+def participant_id(inquiry, name):
+    return Participant.objects.get(inquiry=inquiry, display_name=name).pk
+
+
+async def test_a_screen_behind_the_room_catches_up_once_and_gets_each_later_change_once(
+    inquiry, carol, dave, monkeypatch
+):
+    dave_screen = await Screen(inquiry.code, dave).connect()
+    carol_screen = await Screen(inquiry.code, carol).connect()
+    await carol_screen.post("Seen by everyone")
+    await dave_screen.until(lambda s: s.texts() == ["Seen by everyone"])
+    # Dave's screen missed that change on the way (say its catch-up failed while the database blipped):
+    # the next change it is sent makes it catch up from the database, which is slow to answer.
+    dave_id = await participant_id(inquiry, "Dave")
+    [behind] = [c for c in hub.sockets[inquiry.pk] if c.actor.participant_id == dave_id]
+    behind.last_seq -= 1
+    reading, go = asyncio.Event(), asyncio.Event()
+    read = consumers.catch_up_db
+
+    async def slow(actor, last_seq):
+        reading.set()
+        await go.wait()
+        return await read(actor, last_seq)
+
+    monkeypatch.setattr(consumers, "catch_up_db", slow)
+    await carol_screen.post("Two")
+    await reading.wait()
+    await carol_screen.post("Three")  # comes while the catch-up is on its way
+    await carol_screen.until(lambda s: len(s.texts()) == 3)
+    await until(lambda: hub.fanned_out(inquiry.pk) == carol_screen.seq and not hub.flushing)
+    go.set()
+    await carol_screen.post("Four")
+    await dave_screen.until(lambda s: len(s.texts()) == 4)
+
+    sequenced = [frame.seq for frame in dave_screen.frames if frame.seq is not None]
+    assert sequenced == sorted(set(sequenced)), sequenced  # no frame of changes the screen already had
+    for text in ("Two", "Three"):
+        assert sum(text in frame.text for frame in dave_screen.frames) == 1, dave_screen.frames
+    assert dave_screen.board() == await fresh_board(inquiry.code, dave)
+    for screen in (dave_screen, carol_screen):
         await screen.close()

@@ -144,6 +144,9 @@ if os.environ.get("DATABASE_URL"):
         }
         # A database that does not answer fails a new connection in 5 s, not the system's ~2 minutes.
         DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+        # Django's PostgreSQL backend, which stops waiting for a database that just did not answer
+        # (sessions/database/base.py).
+        DATABASES["default"]["ENGINE"] = "sessions.database"
 else:
     DATABASES = {
         "default": {

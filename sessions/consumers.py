@@ -680,10 +680,14 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
         if self.catching_up:
             return
         self.catching_up = True
+        await self._catch_up()
+
+    async def _catch_up(self):
         try:
             await self.resync(self.last_seq)
         except Exception:
             log.exception("a screen could not catch up; it will at the next event")
+            self.buffered = []  # still behind them: the next event asks again
         finally:
             self.catching_up = False
             buffered, self.buffered = self.buffered, []
@@ -755,7 +759,11 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
         if last <= self.last_seq:
             return
         if first > self.last_seq + 1:
-            asyncio.get_running_loop().create_task(self.resync(self.last_seq))
+            # One catch-up at a time: what the hub delivers meanwhile waits for it (a second read from
+            # the same number would send the screen, after the first, changes it already has).
+            self.buffered.append((run, frames))
+            self.catching_up = True
+            asyncio.get_running_loop().create_task(self._catch_up())
             return
         frame = frames[self.kind]
         if first <= self.last_seq:  # rare: overlaps this socket's catch-up; frame just the new part

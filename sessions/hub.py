@@ -97,6 +97,7 @@ class Hub:
         self.tables = defaultdict(set)  # table id -> consumers here following it (board/tables)
         self.table_suspects = {}  # (consumer, table) -> a table seq it lacked at the last check
         self.last_seq = {}  # inquiry id -> last sequence number fanned out here
+        self.reading = {}  # inquiry id -> the read of where its delivery starts (see join)
         self.pending = defaultdict(dict)  # inquiry id -> {seq: event}
         self.flushing = {}  # inquiry id -> scheduled flush
         self.pace = {}  # inquiry id -> how long its last flush took, s
@@ -126,6 +127,7 @@ class Hub:
         self.users.clear()
         self.tables.clear()
         self.last_seq.clear()
+        self.reading.clear()
         self.pending.clear()
         self.flushing.clear()
         self.pace.clear()
@@ -163,12 +165,30 @@ class Hub:
                 # database, and the recovery joins the group and fills in what it missed.
                 log.exception("hub: joining an inquiry's group failed; retrying in the background")
                 self._recover()
+        if inquiry not in self.last_seq:
+            # Every socket that joins before the read below is done waits for it: one that went on at
+            # once would compare its catch-up with nothing (``fanned_out``: 0) and miss what committed
+            # meanwhile, which the hub no longer sends (a restarted process, its room reconnecting at once).
+            reading = self.reading.get(inquiry)
+            if reading is None:
+                reading = self.reading[inquiry] = asyncio.get_running_loop().create_task(
+                    self._read_seq(inquiry)
+                )
             try:
-                # Read after joining the group: whatever commits later arrives as a message.
-                self.last_seq[inquiry] = await _current_seq(inquiry)
+                await asyncio.shield(reading)
             except BaseException:
                 await self.leave(consumer)
                 raise
+
+    async def _read_seq(self, inquiry):
+        """Where this process's delivery of ``inquiry`` starts: its sequence number now, read after
+        joining the group, so whatever commits later arrives as a message."""
+        try:
+            seq = await _current_seq(inquiry)
+        finally:
+            self.reading.pop(inquiry, None)
+        if inquiry in self.sockets and inquiry not in self.last_seq:
+            self.last_seq[inquiry] = seq
             if self.pending.get(inquiry):
                 self._schedule(inquiry)
 
@@ -251,6 +271,7 @@ class Hub:
         self.tables.clear()
         self.table_suspects = {}
         self.last_seq.clear()
+        self.reading.clear()
         self.pending.clear()
         self.flushing.clear()
         self.pace.clear()

@@ -265,8 +265,9 @@ def vote_changed(inquiry, phase=False, opened=False, revealed=0, results_came=Fa
     else:
         board = render.vote_parts(inquiry, vote, before, shown_before)
         # The lens counts the dots of every vote, which a vote's change leaves as they are: only whether
-        # participants may see it changes (render.lens_report), with whether the results show.
-        lens_for = (render.PARTICIPANT_KIND,) if vote.results_visible != shown_before else ()
+        # participants may see it (render.lens_report): while no vote's results are hidden from them.
+        lens_before = before is None or shown_before
+        lens_for = (render.PARTICIPANT_KIND,) if vote.results_visible != lens_before else ()
     names = (
         ("vote-bar", "vote-results", "round-banner", "silent-count")
         if phase

@@ -5,12 +5,13 @@ and on an event-size board (300 cards, 12 themes, 100 people) a phone's frame fo
 small part of what re-drawing its board would be."""
 
 import copy
+import uuid
 
 import pytest
 from channels.db import database_sync_to_async
 
 from board import actions as board_actions
-from board.models import Card, Theme
+from board.models import Card, MapLink, NextStep, Theme
 from board.sample import create_sample
 from inquiry.access import FACILITATOR, Actor
 from inquiry.models import Inquiry
@@ -42,14 +43,22 @@ def shown(screen):
 
 
 async def all_caught_up(room, inquiry):
-    """Every screen has every change the room's screens asked for: each socket's messages are handled in
-    order, so the reply to a deliberately bad one comes after all of them."""
+    """Every screen has every change made so far: each socket has been answered (the reply to a
+    deliberately bad message comes after its earlier ones), and every screen has the latest event."""
     for screen in room.values():
         await screen.communicator.send_to(text_data="marker: not json")
         await screen.until(lambda s: s.frames and s.frames[-1].error == "invalid_json")
     seq = await database_sync_to_async(lambda: Inquiry.objects.get(pk=inquiry.pk).seq)()
     for screen in room.values():
         await screen.until(lambda s: s.seq == seq)
+
+
+async def steer(room, **message):
+    """A facilitator's change, once it has reached their screen (the change's event: every change to a
+    vote makes one)."""
+    before = room["alice"].seq
+    await room["alice"].send(**message)
+    await room["alice"].until(lambda s: s.seq > before)
 
 
 async def agree_with_fresh_screens(room, inquiry, clients):
@@ -87,14 +96,15 @@ async def board(inquiry, users, alice, bob, carol, dave):
     # The theme comes first: adding one does not refresh the next steps' list of themes on screens
     # already connected (left alone here: not a vote's change).
     facilitator = Actor(FACILITATOR, inquiry.pk, user_id=users["alice"].pk)
-    await database_sync_to_async(board_actions.add_theme)(facilitator, "Prevention")
+    for name in ("Prevention", "Housing"):
+        await database_sync_to_async(board_actions.add_theme)(facilitator, name)
     room = {
         name: await Screen(inquiry.code, client, query).connect() for name, (client, query) in clients.items()
     }
     for n in range(3):
         await room["carol"].post(f"Carol idea {n}")
         await room["dave"].post(f"Dave idea {n}")
-    await room["alice"].until(lambda s: len(s.cards()) == 6 and len(s.themes()) == 1)
+    await room["alice"].until(lambda s: len(s.cards()) == 6)
     cards = {text: pk for pk, text in room["alice"].cards().items()}
     theme = room["alice"].themes()[0][0]
     for card in ("Carol idea 0", "Dave idea 0"):
@@ -108,28 +118,25 @@ async def board(inquiry, users, alice, bob, carol, dave):
 
 async def test_every_screen_shows_what_a_fresh_one_shows_through_a_votes_life(inquiry, board):
     room, clients, cards, theme = board
-    await room["alice"].send(
-        type="vote", op="open", round=None, target="cards", budget=3, per_item=2, live=False
-    )
+    await steer(room, type="vote", op="open", round=None, target="cards", budget=3, per_item=2, live=False)
     await agree_with_fresh_screens(room, inquiry, clients)
     await room["carol"].send(type="dot", op="add", card=cards["Dave idea 0"], theme=None)
     await room["carol"].send(type="dot", op="add", card=cards["Dave idea 1"], theme=None)
     await room["dave"].send(type="dot", op="add", card=cards["Carol idea 2"], theme=None)
     await room["alice"].until(lambda s: "1 dot" in text(s, f"card-{cards['Carol idea 2']}-votes"))
     for op in ("close", "reveal", "reopen", "close"):
-        await room["alice"].send(type="vote", op=op)
+        await steer(room, type="vote", op=op)
         await agree_with_fresh_screens(room, inquiry, clients)
     # Another vote: the last one's counts go from every card, the themes' come.
-    await room["alice"].send(
-        type="vote", op="open", round=None, target="themes", budget=3, per_item=2, live=True
-    )
+    await steer(room, type="vote", op="open", round=None, target="themes", budget=3, per_item=2, live=True)
     await agree_with_fresh_screens(room, inquiry, clients)
     await room["dave"].send(type="dot", op="add", card=None, theme=theme)
     await room["carol"].until(lambda s: "1 dot" in text(s, f"theme-{theme}-votes"))
-    await room["alice"].send(type="vote", op="close")
+    await steer(room, type="vote", op="close")
     await agree_with_fresh_screens(room, inquiry, clients)
     # The cards of this round, results live: every card's count shows, and the themes' goes.
-    await room["alice"].send(
+    await steer(
+        room,
         type="vote",
         op="open",
         round=inquiry.current_round_id,
@@ -142,12 +149,10 @@ async def test_every_screen_shows_what_a_fresh_one_shows_through_a_votes_life(in
     await room["dave"].send(type="dot", op="add", card=cards["Carol idea 1"], theme=None)
     await room["carol"].until(lambda s: "1 dot" in text(s, f"card-{cards['Carol idea 1']}-votes"))
     for op in ("close", "reopen"):
-        await room["alice"].send(type="vote", op=op)
+        await steer(room, type="vote", op=op)
         await agree_with_fresh_screens(room, inquiry, clients)
     # Hidden results after shown ones: the counts go from the participants' cards, the reaction stays.
-    await room["alice"].send(
-        type="vote", op="open", round=None, target="cards", budget=3, per_item=2, live=False
-    )
+    await steer(room, type="vote", op="open", round=None, target="cards", budget=3, per_item=2, live=False)
     await agree_with_fresh_screens(room, inquiry, clients)
     assert "1 finds this resonates" in text(room["dave"], f"card-{cards['Dave idea 1']}-votes")
     assert room["dave"].find(f"card-{cards['Carol idea 1']}-votes") is None
@@ -155,13 +160,55 @@ async def test_every_screen_shows_what_a_fresh_one_shows_through_a_votes_life(in
 
 async def test_the_vote_phase_opens_and_closes_the_vote_on_every_screen_as_a_fresh_one_shows(inquiry, board):
     room, clients, cards, theme = board
-    await room["alice"].send(type="round", op="phase", round=inquiry.current_round_id, phase="vote")
+    await steer(room, type="round", op="phase", round=inquiry.current_round_id, phase="vote")
     await agree_with_fresh_screens(room, inquiry, clients)
     await room["carol"].send(type="dot", op="add", card=cards["Dave idea 2"], theme=None)
     await room["alice"].until(lambda s: "1 dot" in text(s, f"card-{cards['Dave idea 2']}-votes"))
-    await room["alice"].send(type="vote", op="reveal")
+    await steer(room, type="vote", op="reveal")
     await agree_with_fresh_screens(room, inquiry, clients)
-    await room["alice"].send(type="round", op="phase", round=inquiry.current_round_id, phase="gather")
+    await steer(room, type="round", op="phase", round=inquiry.current_round_id, phase="gather")
+    await agree_with_fresh_screens(room, inquiry, clients)
+
+
+async def test_votes_on_the_map_and_on_next_steps_show_on_every_screen_as_on_a_fresh_one(inquiry, board):
+    room, clients, cards, theme = board
+    housing = room["alice"].themes()[1][0]
+    await room["alice"].send(
+        type="link",
+        op="add",
+        source=f"theme-{theme}",
+        target=f"theme-{housing}",
+        kind="influences",
+        sign="+",
+        note="",
+    )
+    await room["alice"].send(type="round", op="kind", round=inquiry.current_round_id, kind="next_steps")
+    steps_round = str(inquiry.current_round_id)
+    await room["carol"].until(lambda s: s.find("steps-view").get("data-steps-rounds") == steps_round)
+    await room["carol"].send(
+        type="step", op="add", client_id=str(uuid.uuid4()), what="A shared record",
+        with_whom="", by_when="", theme=None, loop="",
+    )  # fmt: skip
+    await room["alice"].until(lambda s: len(s.page.xpath("//ol[@id='steps-list']/li")) == 1)
+    await agree_with_fresh_screens(room, inquiry, clients)
+    link = await database_sync_to_async(lambda: MapLink.objects.get().pk)()
+    step = await database_sync_to_async(lambda: NextStep.objects.get().pk)()
+    await steer(room, type="vote", op="open", round=None, target="leverage", budget=3, per_item=2, live=True)
+    await agree_with_fresh_screens(room, inquiry, clients)
+    await room["carol"].send(type="dot", op="add", card=None, theme=None, link=link)
+    await room["dave"].send(type="dot", op="add", card=None, theme=housing)
+    await room["carol"].until(lambda s: "1 dot" in text(s, f"theme-{housing}-votes"))
+    await steer(room, type="vote", op="close")
+    await agree_with_fresh_screens(room, inquiry, clients)
+    # From the map to next steps, results hidden: the map's dots and its vote go, the actions' come.
+    await steer(room, type="vote", op="open", round=None, target="actions", budget=2, per_item=1, live=False)
+    await agree_with_fresh_screens(room, inquiry, clients)
+    await room["dave"].send(type="dot", op="add", card=None, theme=None, step=step)
+    await room["alice"].until(lambda s: "1 dot" in text(s, f"step-{step}-votes"))
+    for op in ("close", "reveal"):
+        await steer(room, type="vote", op=op)
+        await agree_with_fresh_screens(room, inquiry, clients)
+    await steer(room, type="vote", op="open", round=None, target="cards", budget=2, per_item=1, live=True)
     await agree_with_fresh_screens(room, inquiry, clients)
 
 

@@ -702,7 +702,7 @@ def open_vote(actor, round_id, target, budget, per_item, live):
             + (f"; round {room_round.position + 1} → vote" if room_round else ""),
         )
         data = {"vote": vote.pk, "round": getattr(room_round, "pk", None), "revealed": revealed}
-        fragments = vote_changed(inquiry, phase=room_round is not None)
+        fragments = vote_changed(inquiry, phase=room_round is not None, opened=True, revealed=revealed)
         if room_round is not None and time_up_ends(inquiry):  # the round went into its Vote phase
             fragments = with_timer(fragments, inquiry)
         publish(inquiry, "vote", "open", data, fragments)
@@ -749,7 +749,7 @@ def reopen_vote(actor):
             inquiry.pk, actor, "vote.reopen", f"vote {vote.pk}; round {room_round.position + 1} → vote"
         )
         data = {"vote": vote.pk, "round": room_round.pk, "revealed": revealed}
-        fragments = vote_changed(inquiry, phase=True)
+        fragments = vote_changed(inquiry, phase=True, revealed=revealed)
         if time_up_ends(inquiry):  # the room votes again: the time that ran out is no longer up
             fragments = with_timer(fragments, inquiry)
         publish(inquiry, "vote", "reopen", data, fragments)
@@ -776,10 +776,11 @@ def reveal_vote(actor):
         vote = render.current_vote(inquiry)
         if vote is None:
             raise Refused("invalid_state", "There is no vote to reveal.")
+        hidden = not vote.results_visible
         vote.revealed = True
         vote.save(update_fields=["revealed"])
         audit.record(inquiry.pk, actor, "vote.reveal", f"vote {vote.pk}")
-        _vote_changed(inquiry, "reveal", {"vote": vote.pk})
+        publish(inquiry, "vote", "reveal", {"vote": vote.pk}, vote_changed(inquiry, results_came=hidden))
 
 
 def _vote_item(inquiry, vote, card_id, theme_id, more=None):

@@ -245,28 +245,51 @@ def end_votes(inquiry, leaving=None):
     return votes
 
 
-def vote_changed(inquiry, phase=False):
-    """What a vote opening, closing or showing its results changes on every screen: the board's counts,
-    the vote bar (and the facilitators' controls beside it), the sector lens, the dots on the map and on
-    next steps; ``phase``: the round banner too, when the Vote phase came or went with it."""
-    fragments = render.with_lens(
-        render.for_each_kind(
-            lambda kind: (
-                render.partial("board", kind, {**render.board_state(inquiry, kind), "oob": True})
-                + render.room_parts(
-                    inquiry,
-                    kind,
-                    ("vote-bar", "vote-results", "round-banner", "silent-count")
-                    if phase
-                    else ("vote-bar", "vote-results"),
-                )
-            )
-        ),
-        inquiry,
+def vote_changed(inquiry, phase=False, opened=False, revealed=0, results_came=False):
+    """What a vote opening, closing, reopening or showing its results changes on every screen: the counts
+    of the cards and themes it is on or was on (``render.vote_parts``), the vote bar (and the
+    facilitators' controls beside it), the sector lens, the dots on the map and on next steps where the
+    vote is or was on them; ``phase``: the round banner too, when the Vote phase came or went with it.
+    ``opened``: the vote is new, and the screens showed the one before it until now; ``revealed``: how
+    many silent cards it showed, which then appear in their columns, the board drawn whole;
+    ``results_came``: the vote's results were hidden until this change (it revealed them).
+
+    Not the whole board for a vote alone: at event size (300 cards) that was ~50 KB to every phone and
+    ~650 KB to each facilitator, swapped in whole (docs/benchmarks.md, "A vote's frames")."""
+    vote = render.current_vote(inquiry)
+    before = _vote_before(inquiry, vote) if opened else vote
+    shown_before = before is not None and before.results_visible and not results_came
+    if revealed:
+        board = render.board_replaced(inquiry)
+        lens_for = render.KINDS
+    else:
+        board = render.vote_parts(inquiry, vote, before, shown_before)
+        # The lens counts the dots of every vote, which a vote's change leaves as they are: only whether
+        # participants may see it (render.lens_report): while no vote's results are hidden from them.
+        lens_before = before is None or shown_before
+        lens_for = (render.PARTICIPANT_KIND,) if vote.results_visible != lens_before else ()
+    names = (
+        ("vote-bar", "vote-results", "round-banner", "silent-count")
+        if phase
+        else ("vote-bar", "vote-results")
     )
+    fragments = render.for_each_kind(lambda kind: board[kind] + render.room_parts(inquiry, kind, names))
+    if lens_for:
+        lens = render.lens_changed(inquiry)
+        fragments = {
+            kind: html + (lens[kind] if kind in lens_for else "") for kind, html in fragments.items()
+        }
+    targets = {v.target for v in (vote, before) if v is not None}
     # Votes on where to act on the map and on next steps show their dots there.
-    fragments = map_render.with_map(fragments, inquiry)
-    if NextStep.objects.filter(inquiry=inquiry).exists():
+    if Vote.LEVERAGE in targets:
+        fragments = map_render.with_map(fragments, inquiry)
+    if Vote.ACTIONS in targets and NextStep.objects.filter(inquiry=inquiry).exists():
         steps = steps_render.section_changed(inquiry)
         fragments = {kind: html + steps[kind] for kind, html in fragments.items()}
     return fragments
+
+
+def _vote_before(inquiry, vote):
+    """The vote the screens showed before ``vote`` opened: the one before it."""
+    earlier = Vote.objects.filter(inquiry=inquiry).exclude(pk=vote.pk)
+    return earlier.order_by("-created", "-pk").first()

@@ -355,6 +355,56 @@ def votes_changed(inquiry, items, vote):
     return for_each_kind(build)
 
 
+def in_vote(vote, card):
+    """Whether ``vote`` is on ``card`` (as ``count_votes`` sets ``card.in_vote``)."""
+    return bool(vote and vote.target == Vote.CARDS and vote.round_id in (None, card.round_id) and card.public)
+
+
+def vote_parts(inquiry, vote, before, shown_before):
+    """The board's part in a vote opening, closing, showing its results or reopening: the counts of the
+    cards and themes whose counts change, not the board again (nothing else on the board depends on the
+    vote). ``before``: the vote the screens showed until now (``vote`` itself, or the one before it when
+    it opened); ``shown_before``: whether its results showed then.
+
+    A participant's card shows its counts only while there are some to show (card-participant): a card
+    whose counts go away loses them (a delete, sent only where they were shown, so it finds them); one
+    whose counts come is sent them, and the page puts them in the card (htmx:oobErrorNoTarget)."""
+    same = before is not None and vote is not None and before.pk == vote.pk
+    shown = vote is not None and vote.results_visible
+    votes = [v for v in (vote, before) if v is not None]
+    cards = []
+    if any(v.target == Vote.CARDS for v in votes) and not (same and shown == shown_before):
+        cards = [card for card in cards_of(inquiry) if in_vote(vote, card) or in_vote(before, card)]
+    themes = []
+    if any(v.target in THEME_TARGETS for v in votes):
+        themes = list(Theme.objects.filter(inquiry=inquiry).order_by("position", "pk"))
+    count_votes(vote, cards, themes)
+    context = {"inquiry": inquiry, "vote": vote, "oob": True}
+
+    def card_part(card, kind):
+        if kind == FACILITATOR_KIND:  # always there; its dots change only with another vote
+            return "" if same else partial("card-votes", kind, {**context, "card": card})
+        dots_now = card.in_vote and shown
+        dots_then = in_vote(before, card) and shown_before
+        if dots_now:
+            return partial("card-votes", kind, {**context, "card": card})
+        if dots_then:
+            return (
+                partial("card-votes", kind, {**context, "card": card})
+                if card.reaction_count
+                else delete(f"card-{card.pk}-votes")
+            )
+        return ""
+
+    def build(kind):
+        html = [card_part(card, kind) for card in cards]
+        if not same or kind == PARTICIPANT_KIND and shown != shown_before:
+            html += [partial("theme-votes", kind, {**context, "theme": theme}) for theme in themes]
+        return "".join(html)
+
+    return for_each_kind(build)
+
+
 def _item_votes(target, kind, vote):
     """The dot count of a link on the systems map or of a next step (their own modules render them)."""
     from .nextsteps.render import step_votes

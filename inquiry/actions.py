@@ -159,7 +159,7 @@ def set_phase(actor, round_id, phase, vote=None):
                 f"results {'live' if settings['live'] else 'hidden'}"
             )
             data.update(vote=opened.pk, revealed=revealed)
-            fragments = vote_changed(inquiry, phase=True)
+            fragments = vote_changed(inquiry, phase=True, opened=True, revealed=revealed)
         else:
             closed = end_votes(inquiry, leaving=target) if phase != Round.VOTE and own_vote else []
             target.phase = phase

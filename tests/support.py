@@ -207,7 +207,7 @@ class Screen:
         (static/linewalk/cards.js, htmx:oobErrorNoTarget)."""
         match = re.fullmatch(r"card-(\d+)-votes", element.get("id") or "")
         card = self.find(f"card-{match.group(1)}") if match else None
-        if card is not None:
+        if card is not None and element.get("hx-swap-oob") != "lw-delete":
             element.attrib.pop("hx-swap-oob", None)
             element.tail = None
             card.append(element)

@@ -103,7 +103,8 @@
     var el = e.detail && e.detail.content;
     var match = el && el.id && /^card-(\d+)-votes$/.exec(el.id);
     var card = match && document.getElementById('card-' + match[1]);
-    if (!card) { return; }
+    // Counts taken off a card (board/render.py vote_parts) that it no longer shows: nothing to put back.
+    if (!card || /^lw-delete/.test(el.getAttribute('hx-swap-oob') || '')) { return; }
     el.removeAttribute('hx-swap-oob');
     if (card.classList.contains('card')) { votesOf(el, match[1]); }
     var react = card.querySelector(':scope > .react');

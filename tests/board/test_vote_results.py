@@ -10,8 +10,9 @@ from channels.db import database_sync_to_async
 
 from board.models import Card, Dot, Theme, Vote
 from inquiry.models import Participant, Round
+from sessions.consumers import snapshots
 
-from ..support import attr, everyone, text
+from ..support import Screen, attr, everyone, text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -174,8 +175,15 @@ async def test_only_a_facilitator_changes_what_the_shared_screen_shows(inquiry, 
     assert not await database_sync_to_async(lambda: Vote.objects.get().presenter_lens)()
 
 
-async def test_reopening_the_vote_puts_the_round_back_in_the_vote_phase_with_its_dots(inquiry, room):
+async def test_reopening_the_vote_puts_the_round_back_in_the_vote_phase_with_its_dots(inquiry, room, alice):
     await database_sync_to_async(a_vote_with_dots)(inquiry)
+    # The cards and dots were stored, not posted, behind the snapshots' back: Alice's screen loads afresh
+    # to show them (closing the vote does not re-draw the whole board).
+    snapshots.kept.clear()
+    snapshots.size = 0
+    await room["alice"].close()
+    room["alice"] = await Screen(inquiry.code, alice).connect()
+    assert "Idea 0" in room["alice"].texts()
     await closed(room)
     await room["presenter"].until(lambda s: len(lines(s)) == 10)
     assert "Reopen the vote" in text(room["alice"], "vote-steer")

@@ -141,3 +141,30 @@ def test_an_open_vote_comes_before_a_phones_own_long_posts(screens):
     # On the first screen, with room for its first item.
     assert top < carol.viewport_size["height"] - 200, f"the ballot starts at {top:.0f} px on an 844 px phone"
     expect(vote_item(carol, CARDS[0]).get_by_role("button", name="Add a dot")).to_be_enabled()
+
+
+def test_a_new_vote_takes_the_last_ones_counts_off_a_phone_and_leaves_its_board_in_place(screens):
+    """Opening a vote sends what it changes, not the board again (board/changes.py vote_changed): the phone's
+    cards stay where they are (its scroll, focus and open menus with them), and the counts of the last vote
+    go from them."""
+    seed(screens.inquiry, cards=CARDS)
+    alice = screens.facilitator()
+    carol = screens.participant("Carol")
+    vote = open_vote_dialog(alice)
+    vote.get_by_role("radio", name="The cards of this round").check()
+    vote.get_by_role("radio", name="Shown live as people vote").check()
+    vote.get_by_role("button", name="Open the vote").click()
+    vote_item(carol, CARDS[0]).get_by_role("button", name="Add a dot").click()
+    expect(card(carol, CARDS[0]).locator(".dot-count")).to_have_text("1 dot")
+    alice.get_by_role("button", name="Close the vote").click()
+    expect(carol.locator("#vote-bar")).to_contain_text("The vote is closed")
+    carol.evaluate("window.cardsBefore = Array.from(document.querySelectorAll('#board .card'))")
+
+    vote = open_vote_dialog(alice)
+    vote.get_by_role("radio", name="The cards of this round").check()
+    vote.get_by_role("radio", name="Hidden until you reveal them").check()
+    vote.get_by_role("button", name="Open the vote").click()
+    expect(carol.locator("#vote-bar")).to_contain_text("Results are hidden")
+    expect(carol.locator("#board .dot-count")).to_have_count(0)
+    expect(carol.locator("#board .card")).to_have_count(len(CARDS))
+    assert carol.evaluate("window.cardsBefore.length === 3 && window.cardsBefore.every((c) => c.isConnected)")

@@ -304,9 +304,10 @@
   var focusCandidates = [];
 
   // Controls that give way to another when pressed: Hide becomes Restore and the reverse.
-  // Close the vote becomes Reopen the vote and the reverse.
+  // Close the vote becomes Reopen the vote and the reverse. Next round, pressed on the last but one,
+  // becomes Close the inquiry….
   var PARTNERS = [[/^card-(\d+)-hide$/, 'card-$1-restore'], [/^card-(\d+)-restore$/, 'card-$1-hide'],
-    [/^vote-close$/, 'vote-reopen'], [/^vote-reopen$/, 'vote-close']];
+    [/^vote-close$/, 'vote-reopen'], [/^vote-reopen$/, 'vote-close'], [/^round-next$/, 'inquiry-close-end']];
 
   function focusableIn(el) {
     if (!el) { return null; }

@@ -103,7 +103,7 @@ def test_the_whole_side_column_is_in_view_at_1280x720_and_stays_while_the_list_s
     aside.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("The harvest is published")).to_be_visible()
     expect(aside.get_by_role("button", name="Unpublish")).to_be_visible()
-    expect(aside.locator("a, button")).to_have_count(17)  # the public link
+    expect(aside.locator("a, button")).to_have_count(18)  # the public link and its Copy
     assert not aside.evaluate(OWN_SCROLL)
     assert page.evaluate("() => { window.scrollTo(0, 400); return scrollY; }") == 400
     every_part_in_view(aside)

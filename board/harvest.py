@@ -312,6 +312,11 @@ class LensReport:
     def sectors_shown(self):
         return sectors_shown(self.lens)
 
+    @property
+    def has_support(self):
+        """Whether any theme has support yet: until then a phone leaves the lens out (board.html)."""
+        return any(entry.total for entry in self.lens)
+
 
 def sectors_shown(lens):
     """How many sectors the lens shows figures for (board/lens.py shown_sectors)."""

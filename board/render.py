@@ -152,6 +152,8 @@ def mine_frames(inquiry, participant_ids, vote, none_of=()):
 def base_context(inquiry):
     rounds = list(inquiry.rounds.order_by("position", "pk"))
     current = next((r for r in rounds if r.pk == inquiry.current_round_id), None)
+    # The round after the room's in the agenda's order: the workspace's "Next round" moves the room there.
+    later = [r for r in rounds if current is not None and r.position > current.position]
     vote = current_vote(inquiry)
     return {
         "inquiry": inquiry,
@@ -160,6 +162,7 @@ def base_context(inquiry):
         "vote_here": vote is not None and vote.belongs_to(inquiry.current_round_id),
         "rounds": rounds,
         "current_round": current,
+        "next_round": later[0] if later else None,
         "show_names": inquiry.show_names,
         "many_rounds": len(rounds) > 1,
         "colours": THEME_COLOURS,

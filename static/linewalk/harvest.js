@@ -4,6 +4,8 @@
 (function () {
   'use strict';
 
+  copyLink(document.getElementById('harvest-url'), document.getElementById('harvest-copy-line'));
+
   var form = document.getElementById('harvest-form');
   if (!form) { return; }
 
@@ -36,4 +38,34 @@
       form.querySelectorAll('.harvest-theme').forEach(function (theme) { theme.open = !!el.dataset.open; });
     }
   });
+
+  // The published link's Copy: the clipboard where the browser allows it; else the link is selected, for
+  // Ctrl+C, and the status line says so.
+  function copyLink(link, line) {
+    if (!link || !line) { return; }
+    var said = document.getElementById('harvest-copied');
+    line.hidden = false;
+    function selectIt() {
+      var range = document.createRange();
+      range.selectNodeContents(link);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      var copied = false;
+      try { copied = document.execCommand('copy'); } catch (e) { copied = false; }
+      say(copied ? 'Copied' : 'Selected: press Ctrl+C (⌘C on a Mac) to copy it');
+    }
+    function say(text) {
+      // Emptied first, so the same words said again are announced again.
+      said.textContent = '';
+      window.setTimeout(function () { said.textContent = text; }, 50);
+    }
+    line.querySelector('[data-action=harvest-copy]').addEventListener('click', function () {
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(link.href).then(function () { say('Copied'); }, selectIt);
+      } else {
+        selectIt();
+      }
+    });
+  }
 })();

@@ -163,6 +163,14 @@
     resendPending();
   });
 
+  // Why the phone's box is shut, by the round's phase (the round banner's data-phase), for someone glancing
+  // at a phone beside a video call.
+  var CLOSED_NOTES = {
+    vote: 'Voting now: posting is paused until the facilitator opens it again.',
+    closed: 'This round is closed: nothing more can be posted in it.',
+    '': 'Posting is paused until the facilitator opens it again.'
+  };
+
   // heartbeat.js: the socket is open but nothing comes back (a dropped network does not close it for a
   // long time), and then something does again.
   var OFFLINE = 'Offline - will send when back';
@@ -296,9 +304,10 @@
   var focusCandidates = [];
 
   // Controls that give way to another when pressed: Hide becomes Restore and the reverse.
-  // Close the vote becomes Reopen the vote and the reverse.
+  // Close the vote becomes Reopen the vote and the reverse. Next round, pressed on the last but one,
+  // becomes Close the inquiry….
   var PARTNERS = [[/^card-(\d+)-hide$/, 'card-$1-restore'], [/^card-(\d+)-restore$/, 'card-$1-hide'],
-    [/^vote-close$/, 'vote-reopen'], [/^vote-reopen$/, 'vote-close']];
+    [/^vote-close$/, 'vote-reopen'], [/^vote-reopen$/, 'vote-close'], [/^round-next$/, 'inquiry-close-end']];
 
   function focusableIn(el) {
     if (!el) { return null; }
@@ -558,7 +567,10 @@
       form.querySelector('button[type=submit]').disabled = !isOpen || removed;
       var state = document.getElementById('room-state');
       var paused = !!(state && state.dataset.paused === '1');
-      form.classList.toggle('closed', !isOpen && !removed && !paused); // its note says the box opens again
+      form.classList.toggle('closed', !isOpen && !removed && !paused); // its note says why, in the room's words
+      var note = form.querySelector('.closed-note');
+      var why = CLOSED_NOTES[banner.dataset.phase] || CLOSED_NOTES[''];
+      if (note && note.textContent !== why) { note.textContent = why; }
       // A paused room says so once, in the room's own notice (#room-state): the box steps aside silently.
       form.classList.toggle('paused', paused && !removed);
     }
@@ -897,7 +909,17 @@
     'timer-stop': function () { send({ type: 'timer', op: 'stop' }); },
     'announce-clear': function () { send({ type: 'announce', op: 'clear' }); },
     'inquiry-reopen': function () { send({ type: 'inquiry', op: 'reopen' }); },
-    'inquiry-close': function (el) { openDialog('close-inquiry-dialog', el).querySelector('[data-action=close-dialog]').focus(); },
+    'inquiry-close': function (el) {
+      var bar = document.getElementById('vote-bar');
+      document.getElementById('close-inquiry-vote').hidden = !(bar && bar.dataset.resultsHidden === '1');
+      openDialog('close-inquiry-dialog', el).querySelector('[data-action=close-dialog]').focus();
+    },
+    // Closing with the vote's results shown: the reveal first, then the close (a socket's messages are
+    // handled in the order sent).
+    'inquiry-reveal-close': function (el) {
+      if (send({ type: 'vote', op: 'reveal' })) { send({ type: 'inquiry', op: 'close' }); }
+      closeDialog(el.closest('dialog'));
+    },
     'dismiss-announcement': function (el) {
       var box = el.closest('#announcement');
       save(DISMISSED_KEY, box.dataset.textId);

@@ -103,8 +103,23 @@ def test_the_whole_side_column_is_in_view_at_1280x720_and_stays_while_the_list_s
     aside.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("The harvest is published")).to_be_visible()
     expect(aside.get_by_role("button", name="Unpublish")).to_be_visible()
-    expect(aside.locator("a, button")).to_have_count(17)  # the public link
+    expect(aside.locator("a, button")).to_have_count(18)  # the public link and its Copy
     assert not aside.evaluate(OWN_SCROLL)
     assert page.evaluate("() => { window.scrollTo(0, 400); return scrollY; }") == 400
     every_part_in_view(aside)
     snap(page, "harvest-1280x720-published")
+
+
+def test_the_published_link_is_copied_with_one_button_and_says_so(screens):
+    alice = screens.facilitator()
+    alice.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=screens.base_url)
+    alice.goto(f"/i/{screens.inquiry.code}/harvest/")
+    alice.get_by_role("button", name="Publish").click()
+    link = alice.locator("#harvest-state a")
+    expect(link).to_be_visible()
+    copy = alice.get_by_role("button", name="Copy the link")
+    copy.focus()
+    alice.keyboard.press("Enter")
+    expect(alice.get_by_role("status").filter(has_text="Copied")).to_have_text("Copied")
+    assert alice.evaluate("navigator.clipboard.readText()") == link.get_attribute("href")
+    assert_accessible(alice, "harvest page, link copied")

@@ -121,7 +121,7 @@ def test_a_post_held_for_review_says_so_at_the_box(screens):
 
 
 # Every message a phone shows about not being able to post now, as a person reads them.
-NO_POSTING = re.compile(r"paused|Posting is closed|Posting is back", re.I)
+NO_POSTING = re.compile(r"paused|Posting is closed|Posting is back|round is closed", re.I)
 
 
 def test_a_paused_room_says_so_once_and_the_box_comes_back_on_resume(screens):
@@ -146,14 +146,32 @@ def test_a_paused_room_says_so_once_and_the_box_comes_back_on_resume(screens):
     expect(notice).to_have_count(1)
     expect(notice).to_contain_text("paused the room")
 
-    # Resumed: the box's own note says posting is closed in the vote, and nothing says paused.
+    # Resumed: the box's own note says the room is voting, and nothing says the room is paused.
     alice.send(type="room", op="pause", paused=False)
     expect(notice).to_have_count(1)
-    expect(notice).to_have_text(re.compile("^Posting is closed in this part of the round"))
+    expect(notice).to_have_text(VOTING)
     alice.send(type="round", op="phase", round=round_id, phase="gather")
     expect(notice).to_have_count(0)
     expect(carol.get_by_label("Your contribution", exact=True)).to_have_value("Half a thought")
     expect(carol.get_by_label("Your contribution", exact=True)).to_be_enabled()
+
+
+VOTING = "Voting now: posting is paused until the facilitator opens it again."
+
+
+def test_the_closed_box_says_why_in_plain_words_for_each_phase(screens):
+    carol = screens.participant("Carol")
+    alice = Steering(screens)
+    round_id = in_thread(lambda: screens.inquiry.rounds.order_by("position").first().pk)
+    notice = carol.get_by_text(NO_POSTING).filter(visible=True)
+    expect(notice).to_have_count(0)
+    alice.send(type="round", op="phase", round=round_id, phase="vote")
+    expect(notice).to_have_text(VOTING)
+    alice.send(type="round", op="phase", round=round_id, phase="closed")
+    expect(notice).to_have_text("This round is closed: nothing more can be posted in it.")
+    assert in_view(carol, notice)
+    alice.send(type="round", op="phase", round=round_id, phase="gather")
+    expect(notice).to_have_count(0)
 
 
 def test_the_vote_lists_only_what_can_be_voted_on_and_counts_a_dot(screens):

@@ -143,7 +143,12 @@ def step_changed(inquiry, step, op):
         count = NextStep.objects.filter(inquiry=inquiry)
         if kind == board_render.PARTICIPANT_KIND:
             count = count.filter(hidden=False)
-        html = partial("steps-count", kind, {"steps_count": count.count(), "oob": True})
+        counted = count.count()
+        html = partial("steps-count", kind, {"steps_count": counted, "oob": True})
+        if kind == board_render.FACILITATOR_KIND:
+            # "Let the room vote on the actions" is offered once there is an action (and not before).
+            offer = {"steps": counted > 0, "steps_vote": vote, "oob": True}
+            html += partial("steps-vote-control", kind, offer)
         shown = step is not None and (kind == board_render.FACILITATOR_KIND or not step.hidden)
         if op == "delete" or (not shown and step is not None):
             return html + board_render.delete(f"step-{step.pk if step else 0}")

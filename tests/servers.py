@@ -194,6 +194,27 @@ def running(tmp_path, count=2, *, env=None, prefix=None):
                 client.delete(key)
 
 
+@contextmanager
+def behind_a_cut_proxy(tmp_path, name, pool_timeout):
+    """A Daphne reaching the test database (PostgreSQL only) through a ``Proxy`` the test can cut, its
+    pool waiting ``pool_timeout`` seconds for a connection: yields (daphne, proxy)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's fault (SQLite's: tests/browser/test_database_outage.py)")
+    database = connection.settings_dict
+    proxy = Proxy(int(database["PORT"] or 5432), database["HOST"] or "127.0.0.1").start()
+    (daphne,) = start(
+        [tmp_path / "daphne.log"],
+        redis_prefix=f"linewalk-{name}-{uuid.uuid4().hex[:12]}",
+        database={"HOST": "127.0.0.1", "PORT": str(proxy.port)},
+        env={"DB_POOL_TIMEOUT": str(pool_timeout)},
+    )
+    try:
+        yield daphne, proxy
+    finally:
+        daphne.stop()
+        proxy.cut()
+
+
 class RealSocket:
     """What support.Screen asks of Channels' WebsocketCommunicator, over a real websocket to a server."""
 

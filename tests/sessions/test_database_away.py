@@ -14,7 +14,6 @@ import time
 import uuid
 
 import pytest
-from django.db import connection
 
 from .. import servers
 from ..servers import TIMEOUT, RemoteScreen
@@ -28,19 +27,8 @@ MOVES = 12
 
 @pytest.fixture
 def cut_database(transactional_db, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's connection pool (SQLite's fault: tests/browser/test_database_outage.py)")
-    settings = connection.settings_dict
-    proxy = servers.Proxy(int(settings["PORT"] or 5432), settings["HOST"] or "127.0.0.1").start()
-    (daphne,) = servers.start(
-        [tmp_path / "daphne.log"],
-        redis_prefix=f"linewalk-away-{uuid.uuid4().hex[:12]}",
-        database={"HOST": "127.0.0.1", "PORT": str(proxy.port)},
-        env={"DB_POOL_TIMEOUT": str(POOL_TIMEOUT)},
-    )
-    yield daphne, proxy
-    daphne.stop()
-    proxy.cut()
+    with servers.behind_a_cut_proxy(tmp_path, "away", POOL_TIMEOUT) as (daphne, proxy):
+        yield daphne, proxy
 
 
 async def post_until_saved(screen, text):

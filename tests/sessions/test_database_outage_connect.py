@@ -5,10 +5,8 @@ once the database is back the same screen connects and gets the board."""
 
 import asyncio
 import time
-import uuid
 
 import pytest
-from django.db import connection
 
 from sessions import consumers
 
@@ -21,19 +19,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def cut_database(transactional_db, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's fault (SQLite's: tests/browser/test_database_outage.py)")
-    settings = connection.settings_dict
-    proxy = servers.Proxy(int(settings["PORT"] or 5432), settings["HOST"] or "127.0.0.1").start()
-    (daphne,) = servers.start(
-        [tmp_path / "daphne.log"],
-        redis_prefix=f"linewalk-dbc-{uuid.uuid4().hex[:12]}",
-        database={"HOST": "127.0.0.1", "PORT": str(proxy.port)},
-        env={"DB_POOL_TIMEOUT": "2"},
-    )
-    yield daphne, proxy
-    daphne.stop()
-    proxy.cut()
+    with servers.behind_a_cut_proxy(tmp_path, "dbc", 2) as (daphne, proxy):
+        yield daphne, proxy
 
 
 async def test_a_socket_opened_during_the_outage_is_told_to_try_again(cut_database, inquiry):

@@ -202,13 +202,15 @@
   }
 
   // The server could not store a post yet (`unavailable`: its database did not answer). The socket stays
-  // open, so nothing else would resend it: send every pending post again after 1, 2, 4 … 30 s (with a
-  // little randomness, so a room does not retry in step) until they are acknowledged. A resend is
-  // harmless: the server stores each client id once.
-  var retryDelay = 0;
+  // open, so nothing else would resend it: send every pending post again after 1, 2, 4, then every 8 s
+  // (with a little randomness, so a room does not retry in step) until they are acknowledged. A resend is
+  // harmless: the server stores each client id once. Not longer than 8 s: a process whose database is
+  // away answers at once, so a longer wait would grow through a short outage and keep the posts back
+  // for up to half a minute after the database is back.
+  var retryDelay = 0, RESEND_MAX_MS = 8000;
   function retryLater() {
     if (retryTimer || !pending.length) { return; }
-    retryDelay = Math.min(30000, retryDelay ? retryDelay * 2 : 1000);
+    retryDelay = Math.min(RESEND_MAX_MS, retryDelay ? retryDelay * 2 : 1000);
     retryTimer = window.setTimeout(function () { retryTimer = null; resendPending(); }, retryDelay * (0.5 + Math.random() / 2));
   }
 

@@ -24,9 +24,10 @@
   // A table post (table.post) or a proposed action (step.add) carries a client id, and the server stores
   // each (author, client id) once and acknowledges a resend like the first copy (#lw-tack, #lw-step-ack
   // naming it): sending it again is harmless. So, like a post (linewalk.js), it is kept (in localStorage,
-  // through a reload) until acknowledged: sent again when the socket opens again, and after 1, 2, 4 … 30 s
-  // while the server cannot save it yet (its database did not answer, too fast, a fault). A refusal that
-  // names it for good (the round closed, no longer at a table) ends it, and its text goes back in its box.
+  // through a reload) until acknowledged: sent again when the socket opens again, and after 1, 2, 4, then
+  // every 8 s while the server cannot save it yet (its database did not answer, too fast, a fault; not
+  // longer, as for posts: linewalk.js). A refusal that names it for good (the round closed, no longer at a
+  // table) ends it, and its text goes back in its box.
   var KEPT_KEY = 'linewalk:kept:' + root.dataset.inquiry;
   var ACKS = /<div id="lw-(?:tack|step-ack)"[^>]*data-ack="([0-9a-f-]+)"/g;
   var REFUSED = /data-code="([a-z_]+)"[^>]*data-client="([0-9a-f-]+)"/;
@@ -48,7 +49,7 @@
 
   function retryLater() {
     if (retryTimer || !kept.length) { return; }
-    retryDelay = Math.min(30000, retryDelay ? retryDelay * 2 : 1000);
+    retryDelay = Math.min(8000, retryDelay ? retryDelay * 2 : 1000);
     retryTimer = window.setTimeout(function () { retryTimer = null; resendKept(); }, retryDelay * (0.5 + Math.random() / 2));
   }
 

@@ -334,11 +334,15 @@ WS_MAX_MESSAGE_BYTES = int(os.environ.get("WS_MAX_MESSAGE_BYTES", "8192"))
 # How many missed events a reconnecting client is replayed before it gets a snapshot instead.
 WS_REPLAY_LIMIT = int(os.environ.get("WS_REPLAY_LIMIT", "500"))
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # The channel layer's state (sessions/hub.py, LayerLog): at the default level, its line saying the
+    # layer answers again (INFO) shows beside the warning that it failed.
+    "loggers": {"sessions.layer": {"level": "INFO" if LOG_LEVEL == "WARNING" else LOG_LEVEL}},
 }
 
 # Serve /static/ from the app itself (one-box deployments and `make run`); behind a proxy that serves

@@ -2,7 +2,6 @@
 
 import asyncio
 import contextvars
-import logging
 import os
 import re
 
@@ -13,8 +12,6 @@ from django.db import transaction
 
 from .models import Event
 from .protocol import EVENTS, inquiry_group, now_ms, participant_group, user_group
-
-log = logging.getLogger(__name__)
 
 
 def publish(inquiry, kind, op, data, fragments):
@@ -72,10 +69,8 @@ def _send(group, message):
     if loop is None:
         try:
             async_to_sync(_layer_send)(group, message)
-        except Exception:
-            log.warning(
-                "broadcast failed (screens will recover the change by sequence number)", exc_info=True
-            )
+        except Exception as error:
+            _failed(error)
             _deliver_here(message)
         return
     # A context of its own: the database thread's marks asgiref's thread-sensitive executor as in use, and
@@ -86,9 +81,18 @@ def _send(group, message):
 
 
 async def _layer_send(group, message):
-    from .hub import layer_call
+    from .hub import layer_call, layer_log
 
     await layer_call(get_channel_layer().group_send(group, message))
+    layer_log.answered()
+
+
+def _failed(error):
+    """A broadcast the layer did not take: counted in the log, not a traceback each (Redis down under a
+    busy room is several a second); screens recover the change by sequence number."""
+    from .hub import layer_log
+
+    layer_log.failure("a broadcast", error)
 
 
 async def broadcast(group, message):
@@ -98,8 +102,8 @@ async def broadcast(group, message):
 
     try:
         await _layer_send(group, message)
-    except Exception:
-        log.warning("broadcast failed (screens will recover the change by sequence number)", exc_info=True)
+    except Exception as error:
+        _failed(error)
         await hub.undelivered(message)
 
 

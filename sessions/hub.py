@@ -12,6 +12,7 @@ arrives within one tick, framed once per kind of screen, and written to each loc
 import asyncio
 import contextvars
 import logging
+import threading
 import time
 from collections import defaultdict
 
@@ -44,9 +45,83 @@ REFRESH = settings.LIVE_REFRESH_SECONDS
 LAYER_TIMEOUT = 3.0
 
 
+# While the layer keeps failing, how often at most the log says how many calls failed meanwhile.
+LAYER_LOG_INTERVAL = 60.0
+
+
 async def layer_call(awaitable):
     """Await one channel-layer call, failing (TimeoutError) after ``LAYER_TIMEOUT``."""
     return await asyncio.wait_for(awaitable, LAYER_TIMEOUT)
+
+
+class LayerLog:
+    """What the log says about the channel layer, per process: one warning when it first fails, a count
+    of the calls that failed while it stays down (at most one line per ``LAYER_LOG_INTERVAL``), one info
+    line once it answers again. While Redis was down every failed broadcast logged its traceback (73
+    in a restart of 5 s under a room of 20, bench.faults), burying whatever else the log said. Called
+    from the event loop and from HTTP threads alike."""
+
+    def __init__(self, logger):
+        self.log = logger  # "sessions.layer": at INFO by default, so the line saying it is back shows
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.since = None  # time.monotonic() of the first failure of this outage, or None: it answers
+        self.failed = 0  # calls failed since ``since``
+        self.unreported = 0  # of which not yet counted in the log
+        self.reported = 0.0  # time.monotonic() of the last line
+
+    def failure(self, what, error):
+        """A call to the layer (``what``: "a broadcast", "joining a group" ...) failed with ``error``."""
+        now = time.monotonic()
+        with self.lock:
+            first = self.since is None
+            if first:
+                self.since = self.reported = now
+            self.failed += 1
+            self.unreported += 0 if first else 1
+            due = not first and now - self.reported >= LAYER_LOG_INTERVAL
+            if due:
+                count, self.unreported, self.reported = self.unreported, 0, now
+                failed, since = self.failed, self.since
+        if first:
+            self.log.warning(
+                "channel layer failing (%s: %s): changes are still saved and screens catch up from the"
+                " database; failures are counted until it answers again",
+                what,
+                describe(error),
+            )
+            self.log.debug("the channel layer's first failure", exc_info=error)
+        elif due:
+            self.log.warning(
+                "channel layer still failing after %.0f s: %d more calls failed (%d in all); last: %s",
+                now - since,
+                count,
+                failed,
+                describe(error),
+            )
+
+    def answered(self):
+        """A call to the layer succeeded: if it was failing, say once that it is back."""
+        if self.since is None:
+            return
+        with self.lock:
+            if self.since is None:
+                return
+            took, failed = time.monotonic() - self.since, self.failed
+            self.reset()
+        self.log.info(
+            "channel layer answers again after %.1f s; %d calls to it failed meanwhile", took, failed
+        )
+
+
+def describe(error):
+    """An exception in one line: its type, and its message when it has one (a timeout has none)."""
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+layer_log = LayerLog(logging.getLogger("sessions.layer"))
 
 
 @database_sync_to_async
@@ -156,15 +231,9 @@ class Hub:
             first_of_user = not self.users[user]
             self.users[user].add(consumer)
             if first_of_user:
-                await self.layer.group_add(protocol.user_group(user), self.channel)
+                await self._join_group(protocol.user_group(user), "joining an account's group")
         if first:
-            try:
-                await layer_call(self.layer.group_add(protocol.inquiry_group(inquiry), self.channel))
-            except Exception:
-                # The layer is down (Redis restarting): the screen still gets its catch-up from the
-                # database, and the recovery joins the group and fills in what it missed.
-                log.exception("hub: joining an inquiry's group failed; retrying in the background")
-                self._recover()
+            await self._join_group(protocol.inquiry_group(inquiry), "joining an inquiry's group")
         if inquiry not in self.last_seq:
             # Every socket that joins before the read below is done waits for it: one that went on at
             # once would compare its catch-up with nothing (``fanned_out``: 0) and miss what committed
@@ -203,14 +272,28 @@ class Hub:
             local.discard(consumer)
             if not local:
                 del self.tables[table]
-                try:
-                    await self.layer.group_discard(protocol.table_group(table), self.channel)
-                except Exception:
-                    log.warning("hub: leaving a table's group failed (it expires by itself)", exc_info=True)
+                await self._leave_group(protocol.table_group(table), "leaving a table's group")
         for table in after - before:
             if not self.tables[table]:
-                await self.layer.group_add(protocol.table_group(table), self.channel)
+                await self._join_group(protocol.table_group(table), "joining a table's group")
             self.tables[table].add(consumer)
+
+    async def _join_group(self, group, what):
+        try:
+            await layer_call(self.layer.group_add(group, self.channel))
+        except Exception as error:
+            # The layer is down (Redis restarting) or hung: the screen still gets its catch-up from the
+            # database, and the recovery joins every group again and fills in what was missed.
+            layer_log.failure(what, error)
+            self._recover()
+
+    async def _leave_group(self, group, what):
+        try:
+            await layer_call(self.layer.group_discard(group, self.channel))
+        except Exception as error:
+            # The process's channel stays a member until the layer's group expiry, and meanwhile gets
+            # messages it drops (the group has no local socket).
+            layer_log.failure(what, error)
 
     def fanned_out(self, inquiry):
         """The last sequence number of ``inquiry`` this process knows to be out (sent, or read as current
@@ -233,7 +316,7 @@ class Hub:
             self.users[user].discard(consumer)
             if not self.users[user]:
                 del self.users[user]
-                await self.layer.group_discard(protocol.user_group(user), self.channel)
+                await self._leave_group(protocol.user_group(user), "leaving an account's group")
         if not local:
             del self.sockets[inquiry]
             self.last_seq.pop(inquiry, None)
@@ -246,10 +329,7 @@ class Hub:
             waiting = self.presence_waiting.pop(inquiry, None)
             if waiting is not None:
                 waiting.cancel()
-            try:
-                await self.layer.group_discard(protocol.inquiry_group(inquiry), self.channel)
-            except Exception:
-                log.warning("hub: leaving an inquiry's group failed (it expires by itself)", exc_info=True)
+            await self._leave_group(protocol.inquiry_group(inquiry), "leaving an inquiry's group")
 
     def reset(self):
         """Forget this process's subscriptions (tests: each test runs in a new event loop)."""
@@ -259,6 +339,7 @@ class Hub:
         self.task = self.layer = self.channel = self.recovery = None
         self.helpers = []
         self.failing = self.delayed = False
+        layer_log.reset()
         self.behind.clear()
         for handle in [*self.flushing.values(), *self.presence_waiting.values()]:
             handle.cancel()
@@ -283,11 +364,11 @@ class Hub:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as error:
                 # The layer itself failed (e.g. Redis went away, and with it, if it restarts without
                 # persistence, every group): wait a little rather than spin, and recover once it is back.
                 if not self.failing:
-                    log.exception("hub: receiving from the channel layer failed; recovering")
+                    layer_log.failure("receiving", error)
                 self.failing = True
                 self._recover()
                 await asyncio.sleep(1)
@@ -315,7 +396,7 @@ class Hub:
         while True:
             try:
                 await self._resubscribe()
-                log.warning("hub: the channel layer answers again; groups joined and screens caught up")
+                layer_log.answered()
                 break
             except Exception:
                 log.debug("hub: recovery failed; retrying", exc_info=True)
@@ -348,8 +429,8 @@ class Hub:
             await asyncio.sleep(interval)
             try:
                 await self._resubscribe()
-            except Exception:
-                log.warning("hub: refreshing the groups failed; recovering", exc_info=True)
+            except Exception as error:
+                layer_log.failure("refreshing the groups", error)
                 self._recover()
                 continue
             if self.recovery is None or self.recovery.done():

@@ -144,6 +144,31 @@ if os.environ.get("DATABASE_URL"):
         }
         # A database that does not answer fails a new connection in 5 s, not the system's ~2 minutes.
         DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+        # A database that stops answering with the connection open (a network that drops packets, a
+        # hung server or proxy) must not hold a request or a socket's message for minutes: libpq's TCP
+        # settings end a connection whose data goes unacknowledged for 10 s (tcp_user_timeout) or whose
+        # peer stops answering keepalives (idle 10 s, then 3 probes 5 s apart) (docs/production.md,
+        # "When the database hangs").
+        DATABASES["default"]["OPTIONS"].update(
+            keepalives=1,
+            keepalives_idle=10,
+            keepalives_interval=5,
+            keepalives_count=3,
+            tcp_user_timeout=10_000,
+        )
+        # The server's side: no statement runs longer than DB_STATEMENT_TIMEOUT, no transaction stays
+        # idle holding its locks longer than DB_IDLE_IN_TRANSACTION_TIMEOUT (seconds; 0: none).
+        # manage.py sets both to 0 unless given: migrations and commands may run long.
+        _server_limits = {
+            "statement_timeout": float(os.environ.get("DB_STATEMENT_TIMEOUT", "10")),
+            "idle_in_transaction_session_timeout": float(
+                os.environ.get("DB_IDLE_IN_TRANSACTION_TIMEOUT", "30")
+            ),
+        }
+        DATABASES["default"]["OPTIONS"]["options"] = " ".join(
+            [DATABASES["default"]["OPTIONS"].get("options", "")]
+            + [f"-c {name}={int(seconds * 1000)}" for name, seconds in _server_limits.items()]
+        ).strip()
         # Django's PostgreSQL backend, which stops waiting for a database that just did not answer
         # (sessions/database/base.py).
         DATABASES["default"]["ENGINE"] = "sessions.database"
@@ -160,6 +185,12 @@ else:
             "TEST": {"NAME": os.environ.get("TEST_SQLITE_PATH", str(BASE_DIR / "var" / "test.sqlite3"))},
         }
     }
+
+# How long this process waits for an answer to one statement (or commit) on PostgreSQL before it cuts the
+# connection and counts the database as away (sessions/database/base.py): a hung server or proxy, whose
+# host still acknowledges what is sent, is noticed by nothing else. Above DB_STATEMENT_TIMEOUT, so a slow
+# statement is cancelled by the server first. 0: no limit (manage.py's default).
+DATABASE_QUERY_TIMEOUT = float(os.environ.get("DB_QUERY_TIMEOUT", "12"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

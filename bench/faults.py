@@ -4,11 +4,13 @@ PostgreSQL (through a TCP proxy of this script's own, which it can cut) and a re
 post every 2 s each (resending what is not acknowledged, as the page does) and a facilitator moving
 cards and adding themes; then one fault, and what every screen ended up with.
 
-    .venv/bin/python -m bench.faults SCENARIO     # none | daphne | redis | redis-clientkill | db | dbkill
+    .venv/bin/python -m bench.faults SCENARIO  # none|daphne|redis|redis-clientkill|db|dbhang|dbkill
 
 ``daphne``: kill -9 the second process, restart it 8 s later (its screens reconnect to the first);
 ``redis``: kill and restart the redis-server; ``redis-clientkill``: CLIENT KILL every connection;
-``db``: cut PostgreSQL for FAULT_SECS (10) s; ``dbkill``: pg_terminate_backend every backend of the
+``db``: cut PostgreSQL for FAULT_SECS (10) s; ``dbhang``: the proxy keeps every connection open (and
+accepts new ones) but passes nothing on for FAULT_SECS s, as a hung server or a network dropping packets
+does, then closes the connections that lost data; ``dbkill``: pg_terminate_backend every backend of the
 database, repeatedly, for FAULT_SECS s. Needs a PostgreSQL at 127.0.0.1:5432 (trust, user postgres)
 with a database FAULTS_DB (``faults``), migrated by the script. It prints: posts acknowledged, stored
 (once each), still unacknowledged; per screen, acknowledged posts it does not show, errors it was told,
@@ -68,6 +70,8 @@ class Proxy:
     def __init__(self):
         self.server = None
         self.conns = set()
+        self.hung = False
+        self.lost = set()  # connections that lost data while hung
 
     async def start(self):
         self.server = await asyncio.start_server(self.handle, "127.0.0.1", PROXY_PORT, reuse_address=True)
@@ -84,6 +88,9 @@ class Proxy:
         async def pump(a, b):
             try:
                 while data := await a.read(65536):
+                    if self.hung:
+                        self.lost.add(pair)
+                        continue
                     b.write(data)
                     await b.drain()
             except Exception:  # noqa: BLE001,S110
@@ -106,6 +113,16 @@ class Proxy:
 
     async def restore(self):
         await self.start()
+
+    def hang(self):
+        self.hung = True
+
+    def unhang(self):
+        self.hung = False
+        for a, b in self.lost:
+            a.transport.abort()
+            b.transport.abort()
+        self.lost.clear()
 
 
 # --- processes ----------------------------------------------------------------------------------------
@@ -196,6 +213,8 @@ class Client:
         self.delay = 0
         self.sent = 0
         self.replies = 0
+        self.waiting_since = None  # when the oldest post not yet answered (ack or error) was sent
+        self.longest_wait = 0.0  # the longest a post waited for any answer
 
     def url(self, port):
         q = f"?since={self.seq}" if self.seq is not None else ""
@@ -256,9 +275,16 @@ class Client:
         try:
             await self.ws.send(json.dumps(msg))
             self.sent += 1
+            if msg["type"] == "card" and msg["op"] == "add" and self.waiting_since is None:
+                self.waiting_since = time.monotonic()
             return True
         except Exception:  # noqa: BLE001
             return False
+
+    def answered(self):
+        if self.waiting_since is not None:
+            self.longest_wait = max(self.longest_wait, time.monotonic() - self.waiting_since)
+            self.waiting_since = None
 
     def observe(self, m):
         if isinstance(m, bytes):
@@ -279,6 +305,7 @@ class Client:
         for cid, card in ACK_RE.findall(m):
             self.pending.pop(cid, None)
             self.replies += 1
+            self.answered()
             if not self.pending:
                 self.delay = 0
             if cid in Stats.acked and Stats.acked[cid] != int(card):
@@ -288,6 +315,7 @@ class Client:
         for code, _attrs, text in ERR_RE.findall(m):
             self.errors[code] += 1
             self.replies += 1
+            self.answered()
             self.messages[text.strip()[:90]] += 1
             if (
                 code in ("unavailable", "rate_limited", "server_error")
@@ -413,10 +441,13 @@ async def main(scenario):
             for typ in ("pubsub", "normal"):
                 subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "CLIENT", "KILL", "TYPE", typ])
             log("redis clients killed")
-        elif scenario in ("db", "dbkill"):
+        elif scenario in ("db", "dbhang", "dbkill"):
             if scenario == "db":
                 await proxy.cut()
                 log("db cut")
+            if scenario == "dbhang":
+                proxy.hang()
+                log("db hung")
             end = time.monotonic() + float(os.environ.get("FAULT_SECS", "10"))
             while time.monotonic() < end:
                 if scenario == "dbkill":
@@ -431,6 +462,9 @@ async def main(scenario):
             if scenario == "db":
                 await proxy.restore()
                 log("db restored")
+            if scenario == "dbhang":
+                proxy.unhang()
+                log("db answers again")
         log("fault took", round(time.monotonic() - t0, 1))
         await asyncio.sleep(12)
         for c in people:
@@ -489,6 +523,7 @@ async def main(scenario):
         log("messages", dict(allmsgs))
         log("closes", dict(allcloses), "delayed seen by", sum(c.delayed_seen for c in people))
         log("longest down", max(c.longest_down for c in people + [fac]))
+        log("longest a post waited for an answer", round(max(c.longest_wait for c in people), 1))
         log("rss", rss0, "->", [rss(d.pid) for d in daphnes])
         log("http after", await http_status(PORTS[0], f"/i/{code}/join/"), await http_status(PORTS[1], "/"))
         for c in people + [fac]:

@@ -195,9 +195,10 @@ def running(tmp_path, count=2, *, env=None, prefix=None):
 
 
 @contextmanager
-def behind_a_cut_proxy(tmp_path, name, pool_timeout):
+def behind_a_cut_proxy(tmp_path, name, pool_timeout, env=None):
     """A Daphne reaching the test database (PostgreSQL only) through a ``Proxy`` the test can cut, its
-    pool waiting ``pool_timeout`` seconds for a connection: yields (daphne, proxy)."""
+    pool waiting ``pool_timeout`` seconds for a connection (``env``: more of its environment): yields
+    (daphne, proxy)."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's fault (SQLite's: tests/browser/test_database_outage.py)")
     database = connection.settings_dict
@@ -206,7 +207,7 @@ def behind_a_cut_proxy(tmp_path, name, pool_timeout):
         [tmp_path / "daphne.log"],
         redis_prefix=f"linewalk-{name}-{uuid.uuid4().hex[:12]}",
         database={"HOST": "127.0.0.1", "PORT": str(proxy.port)},
-        env={"DB_POOL_TIMEOUT": str(pool_timeout)},
+        env={"DB_POOL_TIMEOUT": str(pool_timeout), **(env or {})},
     )
     try:
         yield daphne, proxy
@@ -369,7 +370,9 @@ class RedisServer:
 class Proxy:
     """A TCP proxy of a test's own in front of a server (the shared PostgreSQL): ``cut`` drops every
     connection through it and refuses new ones, as a database going away does; ``restore`` lets
-    connections through again, on the same port."""
+    connections through again, on the same port. ``hang`` keeps every connection open and accepts new
+    ones, but passes nothing on either way (what it is sent is dropped), as a hung database does whose
+    host still acknowledges each packet; ``restore`` then closes the connections that lost data."""
 
     def __init__(self, target_port, target_host="127.0.0.1"):
         self.target = (target_host, target_port)
@@ -377,6 +380,8 @@ class Proxy:
         self.listener = None
         self.open = []  # every socket of every proxied connection
         self.lock = threading.Lock()
+        self.hung = False
+        self.lost = set()  # sockets of connections that lost data while hung
 
     def start(self):
         self.listener = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
@@ -394,15 +399,21 @@ class Proxy:
             except OSError:
                 client.close()
                 continue
+            # The timeout was for connecting: left on, an idle connection (a pooled one, or any while
+            # hung) was dropped after 5 s of silence.
+            upstream.settimeout(None)
             with self.lock:
                 self.open += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
-    @staticmethod
-    def _pump(source, sink):
+    def _pump(self, source, sink):
         try:
             while data := source.recv(65536):
+                if self.hung:
+                    with self.lock:
+                        self.lost.update((source, sink))
+                    continue
                 sink.sendall(data)
         except OSError:
             pass
@@ -429,5 +440,18 @@ class Proxy:
                 pass
             end.close()
 
+    def hang(self):
+        self.hung = True
+
     def restore(self):
+        if self.hung:
+            self.hung = False
+            with self.lock:
+                lost, self.lost = self.lost, set()
+            for end in lost:
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            return self
         return self.start()

@@ -206,6 +206,13 @@ if os.environ.get("REDIS_URL"):
             },
         }
     }
+    if os.environ.get("LIVE_FANOUT", "hub") == "hub":
+        # A killed process's hub channel stays in its groups until this expiry (channels-redis: a day),
+        # and every broadcast meanwhile fills its list in Redis up to ``capacity``. Each live hub joins its
+        # groups again every LIVE_REFRESH_SECONDS (60) or a third of this, whichever is shorter, and
+        # catches up from the database if it was forgotten anyway (sessions/hub.py). Group fan-out (the
+        # benchmarks' baseline) joins once per socket, so it keeps the layer's default.
+        CHANNEL_LAYERS["default"]["CONFIG"]["group_expiry"] = int(os.environ.get("LAYER_GROUP_EXPIRY", "300"))
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "sessions.layers.InMemoryLayer", "CONFIG": {"capacity": 5000}}}
 

@@ -62,7 +62,9 @@ def test_where_the_shared_screen_shows_the_join_code_is_beside_the_code_where_th
     alice = screens.facilitator("alice", viewport=SHARED_SCREEN)
     presenter = screens.presenter()
     header = alice.locator(".facilitator-bar")
-    to_corner = header.get_by_role("button", name="Code to the corner of the presenter view: people have joined")
+    to_corner = header.get_by_role(
+        "button", name="Code to the corner of the presenter view: people have joined"
+    )
     expect(to_corner).to_be_in_viewport(ratio=1)
     expect(header.locator("#join-code")).to_have_text(inquiry.code)
     code, button = alice.locator("#join-code").bounding_box(), to_corner.bounding_box()

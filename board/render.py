@@ -692,9 +692,10 @@ def title_changed(inquiry):
 
 def inquiry_deleted():
     """For every screen still open on an inquiry being deleted: the live region says so, and the
-    participant's post form goes, and so does the facilitator's Pause (outside the live region there)."""
+    participant's post form goes, and so do the facilitator's Pause and join code control (outside the live
+    region there)."""
     notice = render_to_string("board/board.html#deleted", {"oob": True})
     return {
         PARTICIPANT_KIND: notice + delete("compose-form"),
-        FACILITATOR_KIND: notice + delete("room-pause-bar"),
+        FACILITATOR_KIND: notice + delete("room-pause-bar") + delete("room-join-bar"),
     }

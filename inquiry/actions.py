@@ -300,7 +300,13 @@ def place_join_panel(actor, corner):
         inquiry.join_in_corner = corner
         inquiry.save(update_fields=["join_in_corner"])
         notes.append("join panel in the corner" if corner else "join panel large")
-        publish(inquiry, "room", "join", {"corner": corner}, render.room_changed(inquiry, "room-state"))
+        publish(
+            inquiry,
+            "room",
+            "join",
+            {"corner": corner},
+            render.room_changed(inquiry, "room-state", "room-join"),
+        )
 
 
 def set_view(actor, round_id, follow):

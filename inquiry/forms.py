@@ -150,7 +150,11 @@ class JoinForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
-    sector = forms.ChoiceField(label="Your sector", widget=forms.RadioSelect)
+    sector = forms.ChoiceField(
+        label="Your sector",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose your sector: the room sees it with your contributions."},
+    )
 
     def __init__(self, *args, inquiry, **kwargs):
         super().__init__(*args, **kwargs)

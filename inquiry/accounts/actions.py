@@ -230,3 +230,8 @@ def set_require_two_factor(admin, required):
         organisation.save(update_fields=["require_two_factor"])
         record(admin, "organisation.two_factor", detail="required" if required else "optional")
     return organisation
+
+
+def password_chosen(user):
+    """The person has chosen their own password: no longer the one the server made for the account."""
+    Account.objects.filter(user=user, password_to_change=True).update(password_to_change=False)

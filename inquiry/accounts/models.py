@@ -47,6 +47,9 @@ class Account(models.Model):
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The password was made for the account by the server (ensure_facilitator prints it to whoever set it
+    # up), not chosen by the person: they are asked to choose their own when they first sign in with it.
+    password_to_change = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,6 +23,7 @@ from ..views import LoginView as ThrottledLoginView
 from . import actions, twofactor
 from .access import account_of, admin_required, is_admin
 from .forms import AcceptInvitationForm, CodeForm, FirstCodeForm, InvitationForm, OrganisationForm
+from .middleware import PASSWORD_TO_CHANGE
 from .models import Account, AccountAuditEntry, Invitation, Organisation
 
 User = get_user_model()
@@ -229,12 +231,27 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             return redirect("accounts:account")
         return super().dispatch(request, *args, **kwargs)
 
+    def get_success_url(self):
+        # Back to the page a first sign-in was on its way to (middleware.password_change_required).
+        wanted = self.request.POST.get("next") or self.request.GET.get("next", "")
+        if wanted and url_has_allowed_host_and_scheme(wanted, {self.request.get_host()}, require_https=False):
+            return wanted
+        return super().get_success_url()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["next"] = self.request.GET.get("next", "")
+        context["password_to_change"] = self.request.session.get(PASSWORD_TO_CHANGE, False)
+        return context
+
     def form_valid(self, form):
         old_key = self.request.session.session_key
         response = super().form_valid(form)  # the session gets a new key; other sessions end
         actions.forget_session(old_key)
         actions.remember_session(self.request, self.request.user)
         actions.record(self.request.user, "password.change", subject=self.request.user)
+        actions.password_chosen(self.request.user)
+        self.request.session.pop(PASSWORD_TO_CHANGE, None)
         messages.success(self.request, "Your password is changed. Other devices have been signed out.")
         return response
 
@@ -262,6 +279,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         actions.end_sessions(self.user, "The password of this account was reset.")
         actions.record(self.user, "password.reset", subject=self.user)
+        actions.password_chosen(self.user)
         return response
 
 

@@ -2,7 +2,8 @@
  * to the window's foot, scrolling on its own beside the board, and kept there (sticky) while the page
  * scrolls down to the map and next steps. Where it starts changes with what is above it (the tools'
  * status line, "Live updates delayed", the title bar wrapping when zoomed): this measures it, as
- * --ws-panel-top on the workspace. One entry point: this file. */
+ * --ws-panel-top on the workspace; and the link to the review queue at its head scrolls the panel alone.
+ * One entry point: this file. */
 (function () {
   'use strict';
 
@@ -29,4 +30,23 @@
   }
   window.addEventListener('resize', measure);
   measure();
+
+  // "N waiting for review" at the panel's head: the queue is further down the same panel. Followed as a
+  // plain link, the browser scrolled the whole page too (the board and the header went out of view);
+  // the panel alone scrolls to it here, and focus goes to the queue so Tab carries on from there.
+  workspace.addEventListener('click', function (event) {
+    var link = event.target.closest && event.target.closest('#queue-link a');
+    var queue = document.getElementById('queue');
+    var panel = document.getElementById('ws-panel');
+    if (!link || !queue || !panel || event.defaultPrevented || event.button !== 0 ||
+        event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
+    event.preventDefault();
+    if (/(auto|scroll)/.test(window.getComputedStyle(panel).overflowY)) {
+      var top = queue.getBoundingClientRect().top - panel.getBoundingClientRect().top + panel.scrollTop;
+      panel.scrollTo({ top: Math.max(0, top - 4), behavior: 'auto' });
+    } else {  // a narrow window: the panel is part of the page, which scrolls
+      queue.scrollIntoView({ block: 'start' });
+    }
+    queue.focus({ preventScroll: true });
+  });
 })();

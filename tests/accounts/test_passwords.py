@@ -108,3 +108,60 @@ def test_the_password_login_is_throttled(users):
         assert client.post("/accounts/login/", {"username": "alice", "password": "wrong"}).status_code == 200
     refused = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert refused.status_code == 429 and "Too many failed logins" in texts(refused)
+
+
+def made_by_the_server(tmp_path, settings, username="first"):
+    """An account set up the way `make run` sets up the first one: its password made by the server and
+    printed to whoever set it up (kept in var/facilitator-login.txt). Returns that password."""
+    from django.core.management import call_command
+
+    settings.BASE_DIR = tmp_path
+    call_command("ensure_facilitator", "--username", username)
+    login_file = tmp_path / "var" / "facilitator-login.txt"
+    return re.search(r"password (\S+)", login_file.read_text()).group(1)
+
+
+def test_a_password_the_server_made_is_changed_at_the_first_sign_in(db, tmp_path, settings):
+    made = made_by_the_server(tmp_path, settings)
+    browser = Client()
+    signed_in = browser.post("/accounts/login/?next=/inquiries/", {"username": "first", "password": made})
+    assert signed_in.status_code == 302
+    # Whatever page comes next asks for a password of their own first, and says why.
+    page = browser.get("/inquiries/", follow=True)
+    assert page.redirect_chain[-1][0] == "/accounts/password/?next=%2Finquiries%2F"
+    shown = texts(page)
+    assert "Your password was made for you when this account was set up: choose your own to go on." in shown
+    assert "Change your password" in shown
+    assert browser.get("/inquiries/new/").status_code == 302  # nothing else until then
+
+    changed = browser.post(
+        "/accounts/password/?next=/inquiries/",
+        {"old_password": made, "new_password1": NEW, "new_password2": NEW, "next": "/inquiries/"},
+        follow=True,
+    )
+    assert changed.redirect_chain[-1][0] == "/inquiries/"  # on to where they were going
+    assert "Your password is changed." in texts(changed)
+    assert browser.get("/inquiries/new/").status_code == 200
+
+    # Signing in again with their own asks nothing more; the file's password no longer works, and the
+    # next `make run` says so rather than print it.
+    again = Client()
+    again.post("/accounts/login/", {"username": "first", "password": NEW})
+    assert again.get("/inquiries/").status_code == 200
+    assert not Client().login(username="first", password=made)
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    said = StringIO()
+    call_command("ensure_facilitator", "--username", "first", stdout=said)
+    assert made not in said.getvalue() and "changepassword first" in said.getvalue()
+    assert not (tmp_path / "var" / "facilitator-login.txt").exists()
+
+
+def test_a_password_chosen_by_its_owner_is_never_asked_to_change(users, tmp_path, settings):
+    """alice chose hers (an invitation, a reset): she goes straight to her pages."""
+    browser = Client()
+    signed_in = browser.post("/accounts/login/?next=/inquiries/", {"username": "alice", "password": PASSWORD})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/inquiries/"
+    assert browser.get("/inquiries/").status_code == 200

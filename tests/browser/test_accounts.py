@@ -15,8 +15,8 @@ from .. import servers
 from ..accounts.oidc_provider import CLIENT_ID, CLIENT_SECRET, provider, set_person
 from ..conftest import PASSWORD
 from .axe import assert_accessible
-from .conftest import LAPTOP, Screens
-from .pages import card, post
+from .conftest import LAPTOP, SHARED_SCREEN, Screens
+from .pages import card, post, snap
 
 User = get_user_model()
 NEW_PASSWORD = "harbour-lantern-47"
@@ -168,3 +168,34 @@ def test_the_account_pages_pass_axe(screens, inquiry):
     assert_accessible(invitee, "invitation accept")
     invitee.get_by_role("button", name="Create my account").click()
     assert_accessible(invitee, "invitation accept with errors")
+
+
+def test_a_password_the_server_made_is_changed_on_the_way_to_the_first_page(screens, inquiry):
+    """The first account (`make run`, ensure_facilitator) has a password the server made and printed:
+    signing in with it, the facilitator is asked for one of their own first, told why, then goes on to
+    the inquiry they were opening."""
+    first = User.objects.create_user("first", password=PASSWORD)
+    Account.objects.create(user=first, password_to_change=True)
+    inquiry.facilitators.add(first)
+    wanted = f"/i/{inquiry.code}/facilitate/"
+    page = screens.page(screens.context(SHARED_SCREEN))
+    page.goto(f"/accounts/login/?next={wanted}")
+    page.get_by_label("Username").fill("first")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: urlsplit(url).path == "/accounts/password/")
+    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    expect(page.get_by_text("Your password was made for you when this account was set up")).to_be_visible()
+    page.goto("/inquiries/")  # any page asks the same
+    expect(page).to_have_url(re.compile(r"/accounts/password/\?next=%2Finquiries%2F$"))
+    expect(page.get_by_text("Your password was made for you when this account was set up")).to_be_visible()
+    page.goto(f"/accounts/password/?next={wanted}")
+    snap(page, "walk3-password-1280", full_page=False)
+    assert_accessible(page, "the password change asked for at the first sign-in")
+    page.get_by_label("Old password").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("New password confirmation").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Change password").click()
+    page.wait_for_url(lambda url: urlsplit(url).path == wanted)
+    expect(page.locator("#lw-connection")).to_have_text("Live")
+    expect(page.get_by_text("Your password is changed.")).to_be_visible()

@@ -10,8 +10,9 @@ from playwright.sync_api import expect
 
 from inquiry.models import Inquiry
 
-from .conftest import in_thread
-from .pages import card, open_card, post
+from .axe import assert_accessible
+from .conftest import PHONE, in_thread
+from .pages import card, open_card, post, snap
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -117,3 +118,32 @@ def test_erasing_posts_still_waiting_for_approval_logs_no_errors(screens):
     for page in pages.values():
         expect(card(page, "Dave waits too").and_(page.locator(".card:not([data-status])"))).to_be_visible()
     assert errors == {name: [] for name in errors}
+
+
+def test_a_wrong_join_code_says_so_on_the_form_and_logs_no_errors(screens):
+    """A code that matches no inquiry was a 400 page: the phone's console logged it as a failed load. The
+    form comes back (200) with what to fix under the field, read with it by a screen reader."""
+    phone = screens.context(PHONE, is_mobile=True, has_touch=True)
+    page = screens.page(phone)
+    errors = console_errors(page)
+    page.goto("/")
+    page.get_by_label("Join code").fill("QQQQQQ")
+    page.get_by_role("button", name="Join").click()
+    message = "No inquiry has that code. Check it against the screen and try again."
+    expect(page.get_by_text(message)).to_be_visible()
+    assert errors == []
+    field = page.get_by_label("Join code")
+    expect(field).to_have_value("QQQQQQ")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_accessible_description(message)
+    snap(page, "walk3-wrong-code-390", full_page=False)
+    assert_accessible(page, "the home page after a wrong join code")
+    # The right one goes on to the join form; a sector left out says so the same way.
+    field.fill(screens.inquiry.code)
+    page.get_by_role("button", name="Join").click()
+    page.get_by_role("button", name="Join the inquiry").click()
+    expect(page.get_by_role("group", name="Your sector")).to_have_accessible_description(
+        "Choose your sector: the room sees it with your contributions."
+    )
+    snap(page, "walk3-join-form-error-390", full_page=False)
+    assert errors == []

@@ -152,9 +152,9 @@ def test_the_join_panel_is_large_until_the_facilitator_says_people_have_joined(e
     assert not found["scrolls"] and not found["overlaps"], found
 
     alice = event_screens.facilitator()
-    alice.get_by_role("button", name="People have joined: join code to the corner").click()
+    alice.get_by_role("button", name="Code to the corner of the presenter view: people have joined").click()
     expect(presenter.locator("body")).to_have_class("page-presenter join-corner")
-    expect(alice.get_by_role("button", name="Show the join code large")).to_be_visible()
+    expect(alice.get_by_role("button", name="Code large on the presenter view")).to_be_visible()
     settled(presenter)
     small = qr.bounding_box()
     assert small["height"] <= 0.2 * SHARED_SCREEN["height"], small

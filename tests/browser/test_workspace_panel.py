@@ -114,6 +114,27 @@ def test_the_number_waiting_for_review_is_in_view_and_takes_you_to_the_queue(eve
     expect(alice.locator("#queue-link")).to_be_hidden()
 
 
+def test_the_review_link_scrolls_the_side_panel_to_the_queue_not_the_whole_page(event_screens):
+    """Followed as a plain link, "waiting for review" scrolled the page as well as the panel: the header
+    with the join code and the top of the board went out of view. Only the panel moves now; the queue is in
+    view in it and has focus, so Tab carries on from its buttons."""
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    priya = event_screens.participant("Priya")
+    post(priya, "Write to me at priya.example@example.org about this")
+    alice.get_by_role("link", name="2 waiting for review").click()
+    queue = alice.locator("#queue")
+    expect(queue).to_be_focused()
+    expect(alice.get_by_role("heading", name="Waiting for review")).to_be_in_viewport(ratio=1)
+    assert alice.evaluate("document.getElementById('ws-panel').scrollTop") > 0
+    assert alice.evaluate("window.scrollY") == 0
+    expect(alice.locator("#join-code")).to_be_in_viewport(ratio=1)
+    expect(alice.get_by_role("heading", name="Not yet in a theme")).to_be_in_viewport(ratio=1)
+    assert "#queue" not in alice.url
+    snap(alice, "walk3-review-link-1280", full_page=False)
+    alice.keyboard.press("Tab")
+    expect(alice.locator("#queue-cards").get_by_role("button", name="Approve").first).to_be_focused()
+
+
 def test_the_keys_help_gets_out_of_the_way_of_the_themes(event_screens):
     alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
     keys = alice.locator("#ws-keys")

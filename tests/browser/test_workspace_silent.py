@@ -4,6 +4,7 @@ a screen reader; the whole sentence as a tooltip), not by a badge of lines of it
 silent cards of two lines each left 12 unsorted cards whole on the first screen; now 18, as many as the
 same cards take outside silent writing."""
 
+import re
 import uuid
 
 import pytest
@@ -65,3 +66,34 @@ def test_cards_written_in_silence_take_no_more_room_than_others(event_screens, e
     assert alice.evaluate(WHOLE) >= 18
     snap(alice, "workspace-silent-1280x720", full_page=False)
     assert_accessible(alice, "the workspace in silent writing")
+
+
+def test_a_first_time_facilitator_can_read_what_silent_and_reveal_do(screens, inquiry):
+    """The phases were bare words ("Silent", "Reveal"): each button now carries what it does as its
+    description (read with it by a screen reader), and "Help" beside them shows all of it, on the line of
+    Vote and Closed (the panel keeps the timer in view at 1280x720)."""
+    alice = screens.facilitator("alice", viewport=SHARED_SCREEN)
+    phases = alice.get_by_role("group", name="Phase of this round")
+    silent = phases.get_by_role("button", name="Silent")
+    reveal = phases.get_by_role("button", name="Reveal")
+    expect(silent).to_have_accessible_description(
+        re.compile("hidden from the room .* until you press Reveal")
+    )
+    expect(reveal).to_have_accessible_description(re.compile("appears on every screen at once"))
+    what = phases.locator("summary", has_text="Help: what the phases do")
+    expect(what).to_be_in_viewport(ratio=1)
+    closed = phases.get_by_role("button", name="Closed").bounding_box()
+    assert abs(what.bounding_box()["y"] - closed["y"]) < closed["height"], "on the line of Closed"
+    expect(alice.locator("#phase-silent-what")).to_be_hidden()
+    what.click()
+    expect(alice.locator("#phase-silent-what")).to_be_visible()
+    expect(alice.locator("#phase-silent-what")).to_contain_text("stays hidden from the room")
+    expect(alice.locator("#phase-reveal-what")).to_be_visible()
+    # Nothing it shows is cut off by the narrow panel.
+    cut = alice.locator("#phase-help").evaluate("el => el.scrollWidth > el.clientWidth + 1")
+    assert not cut
+    snap(alice, "walk3-phases-1280", full_page=False)
+    assert_accessible(alice, "the workspace with what the phases do open")
+    # Still the button that sets the phase.
+    silent.click()
+    expect(alice.locator("#round-banner .eyebrow .phase")).to_contain_text("Silent writing")

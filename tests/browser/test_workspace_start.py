@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from .axe import assert_accessible
 from .conftest import SHARED_SCREEN
-from .pages import card, open_card, post, theme
+from .pages import card, open_card, post, snap, theme
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,3 +51,31 @@ def test_the_presenter_shows_its_own_wall_hint_not_the_columns(screens, inquiry)
     presenter = screens.presenter("alice")
     expect(presenter.locator("#wall-empty")).to_be_visible()
     expect(presenter.locator("#unsorted-hint")).to_be_hidden()
+
+
+def test_where_the_shared_screen_shows_the_join_code_is_beside_the_code_where_the_session_starts(
+    screens, inquiry
+):
+    """At the start people are joining: the control that moves the presenter's join code to the corner
+    once they have is beside the join code in the header, in view at 1280x720 (at the foot of the side
+    panel it was below the fold), and says where the code is after each press."""
+    alice = screens.facilitator("alice", viewport=SHARED_SCREEN)
+    presenter = screens.presenter()
+    header = alice.locator(".facilitator-bar")
+    to_corner = header.get_by_role(
+        "button", name="Code to the corner of the presenter view: people have joined"
+    )
+    expect(to_corner).to_be_in_viewport(ratio=1)
+    expect(header.locator("#join-code")).to_have_text(inquiry.code)
+    code, button = alice.locator("#join-code").bounding_box(), to_corner.bounding_box()
+    assert abs(code["y"] + code["height"] / 2 - (button["y"] + button["height"] / 2)) < 20, (code, button)
+    snap(alice, "walk3-join-code-1280", full_page=False)
+    assert_accessible(alice, "the workspace's header with the join code control")
+
+    to_corner.click()
+    expect(presenter.locator("body")).to_have_class(re.compile(r"\bjoin-corner\b"))
+    large = header.get_by_role("button", name="Code large on the presenter view: people are still joining")
+    expect(large).to_be_in_viewport(ratio=1)
+    large.click()
+    expect(presenter.locator("body")).not_to_have_class(re.compile(r"\bjoin-corner\b"))
+    expect(to_corner).to_be_in_viewport(ratio=1)

@@ -25,6 +25,9 @@ class Command(BaseCommand):
         user = users.filter(username=username).first()
         if user is not None:
             self.make_admin_if_needed(user, admin)
+            if login_file.exists() and not account_for(user).password_to_change:
+                # Its owner chose their own at first sign-in: the file's password no longer works.
+                login_file.unlink()
             if login_file.exists():
                 self.stdout.write(f"Facilitator login: {login_file.read_text().strip()}  (from {login_file})")
             else:
@@ -35,6 +38,7 @@ class Command(BaseCommand):
             return
         password = secrets.token_urlsafe(12)
         user = users.create_user(username=username, password=password)
+        Account.objects.update_or_create(user=user, defaults={"password_to_change": True})
         self.make_admin_if_needed(user, admin)
         login_file.parent.mkdir(parents=True, exist_ok=True)
         login_file.write_text(f"username {username}  password {password}\n")
@@ -42,7 +46,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created facilitator account. Log in at {url.rstrip('/')}/accounts/login/ with "
-                f"username {username}  password {password}  (kept in {login_file})"
+                f"username {username}  password {password}  (kept in {login_file}; the first sign-in "
+                "asks for a password of your own)"
             )
         )
 

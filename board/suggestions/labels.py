@@ -18,7 +18,8 @@ cosine with another group's centroid (the name says what sets the group apart), 
 plus SPEC_WEIGHT x its specificity. The best candidate becomes the name, first letter capitalised, in the
 notes' most common spelling; no two themes get the same name. A group with no such candidate is named by a
 lone uncommon noun ("EHCP", "retrofit"), else by the noun phrase of its notes (or noun they share) nearest
-the centroid, else by any run of its words.
+the centroid, else by any run of its words; there a candidate is one note's words, and its score also counts
+how much better it fits the group's notes than the batch's others (``_fits_the_group``).
 """
 
 from __future__ import annotations
@@ -161,6 +162,7 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
 
     # Candidates per group: (key, text shown, support, c-TF-IDF).
     candidates: list[list[tuple[tuple[str, ...], str, float, float]]] = []
+    lone_groups: set[int] = set()  # groups whose notes share no candidate: named from one note's words
     for members, df in zip(groups, group_df, strict=True):
         need = 2 if len(members) >= 3 else 1
         size = len(members)
@@ -203,9 +205,10 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
                 rarer = a if batch_df[a] <= batch_df[b] else b
                 cands.append((a + b, f"{shown[a]} & {shown[b]}", support, ctfidf(support, rarer)))
         if not cands:
+            lone_groups.add(len(candidates))
             # No shared noun phrase and no pair: a lone uncommon noun ("EHCP", "retrofit"), else a noun
-            # phrase of one note or a noun the group shares (the one nearest the centroid wins), else any
-            # run of words.
+            # phrase of one note or a noun the group shares (the one nearest the centroid and fitting most
+            # of the group's notes wins: _fits_the_group), else any run of words.
             lone = [
                 k
                 for k in singles
@@ -256,7 +259,8 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
         row = sims[index[text]]
         other = np.delete(row, g).max() if len(groups) > 1 else 0.0
         specific = SPEC_WEIGHT * _spec_of(key, text, spec)
-        return float(row[g] - OTHER_WEIGHT * other + CTFIDF_WEIGHT * distinct + specific)
+        fits = _fits_the_group(vectors, groups[g], emb[index[text]]) if g in lone_groups else 0.0
+        return float(row[g] - OTHER_WEIGHT * other + CTFIDF_WEIGHT * distinct + specific + fits)
 
     names: list[str] = [""] * len(groups)
     used: set[tuple[str, ...]] = set()
@@ -388,6 +392,18 @@ def _spec_of(key, text, spec):
     if " & " in text:
         return min(spec.get(key[:1], 0.0), spec.get(key[1:], 0.0))
     return max(spec.get((w,), 0.0) for w in key)
+
+
+def _fits_the_group(vectors: np.ndarray, members: list[int], vector: np.ndarray) -> float:
+    """How much better a candidate fits its group's notes than the batch's other notes: the median of its
+    cosines with the group's notes less the median of its cosines with the rest. For a group whose notes
+    share no candidate, each candidate is one note's words, and the centroid's cosine favours what fits that
+    one note ("Shift workers hardest"); the median asks it to fit half the group, the rest's median that it
+    be no phrase that fits every note alike."""
+    cos = vectors @ vector
+    rest = np.ones(len(cos), dtype=bool)
+    rest[members] = False
+    return float(np.median(cos[members]) - (np.median(cos[rest]) if rest.any() else 0.0))
 
 
 def _pair_word(key: tuple[str, ...], form: str) -> bool:

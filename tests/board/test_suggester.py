@@ -567,6 +567,34 @@ def test_an_abbreviation_is_not_a_name_word():
     assert "crisis" in names[0].lower(), names
 
 
+def test_a_small_group_with_no_shared_phrase_is_named_by_what_fits_its_notes():
+    # Three notes of a 50-note draw on green jobs share no word: every candidate is one note's words, and
+    # the one nearest the centroid was that note's longest run, "Shift workers hardest".
+    jobs = [
+        "Charging zones mustn't hit low paid shift workers hardest",
+        "The airport is our biggest employer - what happens to those jobs?",
+        "Cowboys will fill the gap if we don't train enough proper installers",
+    ]
+    parks = [
+        "Manage cemeteries and churchyards for wildlife",
+        "Street champions - neighbours talking to neighbours",
+        "the riverside park is underwater every winter now",
+        "Park and ride at the ring road?",
+        "our road flooded twice last year, the drains just can't cope",
+    ]
+    heating = [
+        "fabric first before heat pumps otherwise you're just heating the street",
+        "Make the green option the default so nobody has to think about it",
+        "Libraries lending thermal cameras so people can see where the heat escapes",
+        "bring back the loft insulation grants pls",
+        "Smart heating controls - easy win?",
+    ]
+    names = label_groups(
+        jobs + parks + heating, [[0, 1, 2], [3, 4, 5, 6, 7], [8, 9, 10, 11, 12]], get_encoder()
+    )
+    assert names[0] == "Shift workers", names
+
+
 def test_a_tight_subgroup_does_not_collapse_the_rest_into_two_themes():
     # Eight copies-in-spirit of one complaint next to 60 varied cards on three topics.
     tight = [f"The coffee machine is broken again ({i})" for i in range(8)]

@@ -37,7 +37,7 @@ from .changes import (
     vote_changed,
     with_timer,
 )
-from .models import Card, Carried, Dot, MapLink, NextStep, Reaction, Theme, Vote, next_colour
+from .models import Card, Carried, Dot, MapLink, NextStep, Reaction, SignUp, Theme, Vote, next_colour
 from .nextsteps import actions as nextsteps_actions
 from .systemmap import actions as systemmap_actions
 from .systemmap import render as map_render
@@ -505,13 +505,8 @@ def erase_participant(actor):
         vote = render.current_vote(inquiry)
         dots = Dot.objects.filter(participant=participant)
         reactions = Reaction.objects.filter(participant=participant)
-        # The cards and themes others see counts on, whose counts go down (not the erased cards).
-        touched = {}
-        for dot in dots.filter(vote=vote).exclude(card_id__in=mine).select_related("card", "theme"):
-            target = dot.card or dot.theme
-            touched.setdefault((type(target), target.pk), (target, True))
-        for reaction in reactions.exclude(card_id__in=mine).select_related("card"):
-            touched[(Card, reaction.card_id)] = (reaction.card, False)
+        # What others see counts on, whose counts go down (not what goes or is drawn again below).
+        touched = render.supported_by(inquiry, participant, vote, _drawn_again_on_erasure(participant, mine))
         counts = {"contributions": len(cards), "dots": dots.count(), "reactions": reactions.count()}
         themes = list({card.theme_id: card.theme for card in cards if card.theme_id}.values())
         erase_cards(inquiry, cards)
@@ -529,7 +524,7 @@ def erase_participant(actor):
         if requoted or any(card.table_id for card in cards):
             fragments = _joined(fragments, tables_render.wall_changed(inquiry.pk))
         if touched:
-            counted = render.votes_changed(inquiry, list(touched.values()), vote)
+            counted = render.votes_changed(inquiry, touched, vote)
             fragments = {kind: html + counted[kind] for kind, html in fragments.items()}
         if touched or themes:
             fragments = render.with_lens(fragments, inquiry)
@@ -549,6 +544,23 @@ def erase_participant(actor):
         erased = ", ".join(f"{n} {kind[:-1] if n == 1 else kind}" for kind, n in counts.items())
         audit.record(inquiry.pk, actor, "participant.erase", f"{erased} erased at the participant's request")
         return counts
+
+
+def _drawn_again_on_erasure(participant, mine):
+    """What a participant's erasure deletes or re-draws whole (their cards, ``mine``; the map, when they
+    drew a link; the actions they proposed or signed up to), so its counts need no frame of their own."""
+    map_drawn = MapLink.objects.filter(participant=participant).exists()
+    steps = set(NextStep.objects.filter(author=participant).values_list("pk", flat=True))
+    steps |= set(SignUp.objects.filter(participant=participant).values_list("step_id", flat=True))
+
+    def drawn_again(target):
+        if isinstance(target, Card):
+            return target.pk in mine
+        if isinstance(target, MapLink):
+            return map_drawn
+        return isinstance(target, NextStep) and target.pk in steps
+
+    return drawn_again
 
 
 def _joined(fragments, more):

@@ -35,6 +35,7 @@ from .changes import (
     tell_authors,
     time_up_ends,
     vote_changed,
+    vote_shown,
     with_timer,
 )
 from .models import Card, Carried, Dot, MapLink, NextStep, Reaction, SignUp, Theme, Vote, next_colour
@@ -684,8 +685,8 @@ def accept_suggestions(actor, themes, placements):
 # Voting and reactions ---------------------------------------------------------------------------------------
 
 
-def _vote_changed(inquiry, op, data, phase=False):
-    publish(inquiry, "vote", op, data, vote_changed(inquiry, phase))
+def _vote_changed(inquiry, op, data, shown):
+    publish(inquiry, "vote", op, data, vote_changed(inquiry, shown))
 
 
 def open_vote(actor, round_id, target, budget, per_item, live):
@@ -697,6 +698,7 @@ def open_vote(actor, round_id, target, budget, per_item, live):
         require_open_inquiry(inquiry, REOPEN_FIRST)
         voting_round = None if round_id is None else round_of(inquiry, round_id)
         room_round = inquiry.current_round
+        shown = vote_shown(inquiry)
         vote, revealed = start_vote(
             inquiry,
             room_round,
@@ -714,7 +716,7 @@ def open_vote(actor, round_id, target, budget, per_item, live):
             + (f"; round {room_round.position + 1} → vote" if room_round else ""),
         )
         data = {"vote": vote.pk, "round": getattr(room_round, "pk", None), "revealed": revealed}
-        fragments = vote_changed(inquiry, phase=room_round is not None, opened=True, revealed=revealed)
+        fragments = vote_changed(inquiry, shown)
         if room_round is not None and time_up_ends(inquiry):  # the round went into its Vote phase
             fragments = with_timer(fragments, inquiry)
         publish(inquiry, "vote", "open", data, fragments)
@@ -737,9 +739,10 @@ def close_vote(actor):
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
         vote = _current_open_vote(inquiry)
+        shown = vote_shown(inquiry)
         end_votes(inquiry)
         audit.record(inquiry.pk, actor, "vote.close", f"vote {vote.pk}")
-        _vote_changed(inquiry, "close", {"vote": vote.pk, "round": vote.opened_in_id}, phase=True)
+        _vote_changed(inquiry, "close", {"vote": vote.pk, "round": vote.opened_in_id}, shown)
 
 
 def reopen_vote(actor):
@@ -752,6 +755,7 @@ def reopen_vote(actor):
         room_round = inquiry.current_round
         if vote is None or vote.is_open or room_round is None or not vote.belongs_to(room_round.pk):
             raise Refused("invalid_state", "There is no closed vote in this round to reopen.")
+        shown = vote_shown(inquiry)
         vote.is_open = True
         vote.save(update_fields=["is_open"])
         room_round.phase = Round.VOTE
@@ -761,7 +765,7 @@ def reopen_vote(actor):
             inquiry.pk, actor, "vote.reopen", f"vote {vote.pk}; round {room_round.position + 1} → vote"
         )
         data = {"vote": vote.pk, "round": room_round.pk, "revealed": revealed}
-        fragments = vote_changed(inquiry, phase=True, revealed=revealed)
+        fragments = vote_changed(inquiry, shown)
         if time_up_ends(inquiry):  # the room votes again: the time that ran out is no longer up
             fragments = with_timer(fragments, inquiry)
         publish(inquiry, "vote", "reopen", data, fragments)
@@ -788,11 +792,11 @@ def reveal_vote(actor):
         vote = render.current_vote(inquiry)
         if vote is None:
             raise Refused("invalid_state", "There is no vote to reveal.")
-        hidden = not vote.results_visible
+        shown = vote_shown(inquiry)
         vote.revealed = True
         vote.save(update_fields=["revealed"])
         audit.record(inquiry.pk, actor, "vote.reveal", f"vote {vote.pk}")
-        publish(inquiry, "vote", "reveal", {"vote": vote.pk}, vote_changed(inquiry, results_came=hidden))
+        publish(inquiry, "vote", "reveal", {"vote": vote.pk}, vote_changed(inquiry, shown))
 
 
 def _vote_item(inquiry, vote, card_id, theme_id, more=None):

@@ -19,6 +19,7 @@ from board.changes import (
     start_vote,
     time_up_ends,
     vote_changed,
+    vote_shown,
     with_timer,
 )
 from board.models import Card, NextStep, Theme, Vote
@@ -140,6 +141,7 @@ def set_phase(actor, round_id, phase, vote=None):
         own_vote = Vote.objects.filter(inquiry=inquiry, is_open=True).order_by("-created", "-pk").first()
         own_vote = own_vote if own_vote is not None and own_vote.belongs_to(target.pk) else None
         data = {"round": target.pk, "phase": phase}
+        shown = vote_shown(inquiry)
         if phase == Round.VOTE and own_vote is None:
             if target.pk != inquiry.current_round_id:
                 raise Refused(
@@ -159,7 +161,7 @@ def set_phase(actor, round_id, phase, vote=None):
                 f"results {'live' if settings['live'] else 'hidden'}"
             )
             data.update(vote=opened.pk, revealed=revealed)
-            fragments = vote_changed(inquiry, phase=True, opened=True, revealed=revealed)
+            fragments = vote_changed(inquiry, shown)
         else:
             closed = end_votes(inquiry, leaving=target) if phase != Round.VOTE and own_vote else []
             target.phase = phase
@@ -174,7 +176,7 @@ def set_phase(actor, round_id, phase, vote=None):
             if revealed:
                 fragments = render.live_for_all(inquiry)
             elif closed:
-                fragments = vote_changed(inquiry, phase=True)
+                fragments = vote_changed(inquiry, shown)
             else:
                 fragments = render.round_banner(inquiry)
         if time_up_ends(inquiry):

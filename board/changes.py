@@ -191,9 +191,9 @@ def with_timer(fragments, inquiry):
 # Vote phase, and the two end together (closing the vote closes the round; leaving the phase closes the
 # vote). A facilitator never sees "Vote" over a room with nothing to vote on, nor a vote in "Gather".
 
-# The vote the Vote phase opens when the message gives no settings, and what the workspace's vote dialog
-# starts from before there is a last vote (given to static/linewalk/vote-dialog.js in the page): in the
-# map's and next steps' rounds, what their own buttons open.
+# The vote the Vote phase opens (round.phase takes no settings: vote.open does), and what the workspace's
+# vote dialog starts from before there is a last vote (given to static/linewalk/vote-dialog.js in the
+# page): in the map's and next steps' rounds, what their own buttons open.
 VOTE_DEFAULTS = {
     Round.CONTRIBUTIONS: {"target": Vote.CARDS, "budget": 3, "per_item": 1, "live": False},
     Round.MAPPING: {"target": Vote.LEVERAGE, "budget": 3, "per_item": 2, "live": False},

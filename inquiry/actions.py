@@ -129,11 +129,11 @@ def activate_round(actor, round_id):
         return target
 
 
-def set_phase(actor, round_id, phase, vote=None):
+def set_phase(actor, round_id, phase):
     """Gather, silent writing, reveal, vote or closed. Revealing shows every silent card at once. The Vote
-    phase is the round's dot vote (``board.changes.start_vote``): entering it opens one, with ``vote``'s
-    settings (target, budget, per_item, live) or the defaults for the kind of round, unless the round's
-    vote is open already; leaving it closes that vote. One change, one event."""
+    phase is the round's dot vote (``board.changes.start_vote``): entering it opens one with the defaults
+    for the kind of round (a vote with other settings is ``open_vote``'s), unless the round's vote is
+    open already; leaving it closes that vote. One change, one event."""
     with steering(actor, "round.phase") as (inquiry, notes):
         target = round_of(inquiry, round_id)
         if phase != Round.CLOSED:
@@ -147,8 +147,7 @@ def set_phase(actor, round_id, phase, vote=None):
                 raise Refused(
                     "invalid_state", "Move the room to this round first: its vote opens for the whole room."
                 )
-            given = {name: value for name, value in (vote or {}).items() if value is not None}
-            settings = {**VOTE_DEFAULTS[target.kind], **given}
+            settings = VOTE_DEFAULTS[target.kind]
             opened, revealed = start_vote(
                 inquiry,
                 target,

@@ -506,10 +506,11 @@ def erase_participant(actor):
         vote = render.current_vote(inquiry)
         dots = Dot.objects.filter(participant=participant)
         reactions = Reaction.objects.filter(participant=participant)
-        # What others see counts on, whose counts go down (not what goes or is drawn again below).
-        touched = render.supported_by(inquiry, participant, vote, _drawn_again_on_erasure(participant, mine))
-        counts = {"contributions": len(cards), "dots": dots.count(), "reactions": reactions.count()}
         themes = list({card.theme_id: card.theme for card in cards if card.theme_id}.values())
+        # What others see counts on, whose counts go down (not what goes or is drawn again below).
+        drawn_again = _drawn_again_on_erasure(participant, mine, themes)
+        touched = render.supported_by(inquiry, participant, vote, drawn_again)
+        counts = {"contributions": len(cards), "dots": dots.count(), "reactions": reactions.count()}
         erase_cards(inquiry, cards)
         dots.delete()
         reactions.delete()
@@ -547,9 +548,11 @@ def erase_participant(actor):
         return counts
 
 
-def _drawn_again_on_erasure(participant, mine):
-    """What a participant's erasure deletes or re-draws whole (their cards, ``mine``; the map, when they
-    drew a link; the actions they proposed or signed up to), so its counts need no frame of their own."""
+def _drawn_again_on_erasure(participant, mine, themes):
+    """What a participant's erasure deletes or re-draws whole (their cards, ``mine``; the columns of
+    ``themes``, where those were; the map, when they drew a link; the actions they proposed or signed up
+    to), so its counts need no frame of their own."""
+    columns = {theme.pk for theme in themes}
     map_drawn = MapLink.objects.filter(participant=participant).exists()
     steps = set(NextStep.objects.filter(author=participant).values_list("pk", flat=True))
     steps |= set(SignUp.objects.filter(participant=participant).values_list("step_id", flat=True))
@@ -557,6 +560,8 @@ def _drawn_again_on_erasure(participant, mine):
     def drawn_again(target):
         if isinstance(target, Card):
             return target.pk in mine
+        if isinstance(target, Theme):
+            return target.pk in columns
         if isinstance(target, MapLink):
             return map_drawn
         return isinstance(target, NextStep) and target.pk in steps

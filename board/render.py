@@ -347,11 +347,6 @@ def votes_changed(inquiry, items, vote):
                 (dots and not vote.results_visible) or (is_card and not target.public)
             ):
                 continue
-            if kind == PARTICIPANT_KIND and is_card and not _counts_shown(target, vote):
-                # A phone's card shows its counts only while there are some (as ``vote_parts``): the
-                # last reaction or shown dot went, so they go.
-                html += delete(f"card-{target.pk}-votes")
-                continue
             context = {
                 "vote": vote,
                 "card": target if is_card else None,
@@ -361,12 +356,6 @@ def votes_changed(inquiry, items, vote):
         return html
 
     return for_each_kind(build)
-
-
-def _counts_shown(card, vote):
-    """Whether a participant's screen shows ``card``'s counts (card-votes): a reaction, or its dots once
-    the results show (``count_votes`` counted it)."""
-    return bool(card.reaction_count or (card.in_vote and vote is not None and vote.results_visible))
 
 
 def in_vote(vote, card):

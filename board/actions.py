@@ -35,9 +35,10 @@ from .changes import (
     tell_authors,
     time_up_ends,
     vote_changed,
+    vote_shown,
     with_timer,
 )
-from .models import Card, Carried, Dot, MapLink, NextStep, Reaction, Theme, Vote, next_colour
+from .models import Card, Carried, Dot, MapLink, NextStep, Reaction, SignUp, Theme, Vote, next_colour
 from .nextsteps import actions as nextsteps_actions
 from .systemmap import actions as systemmap_actions
 from .systemmap import render as map_render
@@ -505,15 +506,11 @@ def erase_participant(actor):
         vote = render.current_vote(inquiry)
         dots = Dot.objects.filter(participant=participant)
         reactions = Reaction.objects.filter(participant=participant)
-        # The cards and themes others see counts on, whose counts go down (not the erased cards).
-        touched = {}
-        for dot in dots.filter(vote=vote).exclude(card_id__in=mine).select_related("card", "theme"):
-            target = dot.card or dot.theme
-            touched.setdefault((type(target), target.pk), (target, True))
-        for reaction in reactions.exclude(card_id__in=mine).select_related("card"):
-            touched[(Card, reaction.card_id)] = (reaction.card, False)
-        counts = {"contributions": len(cards), "dots": dots.count(), "reactions": reactions.count()}
         themes = list({card.theme_id: card.theme for card in cards if card.theme_id}.values())
+        # What others see counts on, whose counts go down (not what goes or is drawn again below).
+        drawn_again = _drawn_again_on_erasure(participant, mine, themes)
+        touched = render.supported_by(inquiry, participant, vote, drawn_again)
+        counts = {"contributions": len(cards), "dots": dots.count(), "reactions": reactions.count()}
         erase_cards(inquiry, cards)
         dots.delete()
         reactions.delete()
@@ -529,7 +526,7 @@ def erase_participant(actor):
         if requoted or any(card.table_id for card in cards):
             fragments = _joined(fragments, tables_render.wall_changed(inquiry.pk))
         if touched:
-            counted = render.votes_changed(inquiry, list(touched.values()), vote)
+            counted = render.votes_changed(inquiry, touched, vote)
             fragments = {kind: html + counted[kind] for kind, html in fragments.items()}
         if touched or themes:
             fragments = render.with_lens(fragments, inquiry)
@@ -549,6 +546,27 @@ def erase_participant(actor):
         erased = ", ".join(f"{n} {kind[:-1] if n == 1 else kind}" for kind, n in counts.items())
         audit.record(inquiry.pk, actor, "participant.erase", f"{erased} erased at the participant's request")
         return counts
+
+
+def _drawn_again_on_erasure(participant, mine, themes):
+    """What a participant's erasure deletes or re-draws whole (their cards, ``mine``; the columns of
+    ``themes``, where those were; the map, when they drew a link; the actions they proposed or signed up
+    to), so its counts need no frame of their own."""
+    columns = {theme.pk for theme in themes}
+    map_drawn = MapLink.objects.filter(participant=participant).exists()
+    steps = set(NextStep.objects.filter(author=participant).values_list("pk", flat=True))
+    steps |= set(SignUp.objects.filter(participant=participant).values_list("step_id", flat=True))
+
+    def drawn_again(target):
+        if isinstance(target, Card):
+            return target.pk in mine
+        if isinstance(target, Theme):
+            return target.pk in columns
+        if isinstance(target, MapLink):
+            return map_drawn
+        return isinstance(target, NextStep) and target.pk in steps
+
+    return drawn_again
 
 
 def _joined(fragments, more):
@@ -672,8 +690,8 @@ def accept_suggestions(actor, themes, placements):
 # Voting and reactions ---------------------------------------------------------------------------------------
 
 
-def _vote_changed(inquiry, op, data, phase=False):
-    publish(inquiry, "vote", op, data, vote_changed(inquiry, phase))
+def _vote_changed(inquiry, op, data, shown):
+    publish(inquiry, "vote", op, data, vote_changed(inquiry, shown))
 
 
 def open_vote(actor, round_id, target, budget, per_item, live):
@@ -685,6 +703,7 @@ def open_vote(actor, round_id, target, budget, per_item, live):
         require_open_inquiry(inquiry, REOPEN_FIRST)
         voting_round = None if round_id is None else round_of(inquiry, round_id)
         room_round = inquiry.current_round
+        shown = vote_shown(inquiry)
         vote, revealed = start_vote(
             inquiry,
             room_round,
@@ -702,7 +721,7 @@ def open_vote(actor, round_id, target, budget, per_item, live):
             + (f"; round {room_round.position + 1} → vote" if room_round else ""),
         )
         data = {"vote": vote.pk, "round": getattr(room_round, "pk", None), "revealed": revealed}
-        fragments = vote_changed(inquiry, phase=room_round is not None, opened=True, revealed=revealed)
+        fragments = vote_changed(inquiry, shown)
         if room_round is not None and time_up_ends(inquiry):  # the round went into its Vote phase
             fragments = with_timer(fragments, inquiry)
         publish(inquiry, "vote", "open", data, fragments)
@@ -725,9 +744,10 @@ def close_vote(actor):
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
         vote = _current_open_vote(inquiry)
+        shown = vote_shown(inquiry)
         end_votes(inquiry)
         audit.record(inquiry.pk, actor, "vote.close", f"vote {vote.pk}")
-        _vote_changed(inquiry, "close", {"vote": vote.pk, "round": vote.opened_in_id}, phase=True)
+        _vote_changed(inquiry, "close", {"vote": vote.pk, "round": vote.opened_in_id}, shown)
 
 
 def reopen_vote(actor):
@@ -740,6 +760,7 @@ def reopen_vote(actor):
         room_round = inquiry.current_round
         if vote is None or vote.is_open or room_round is None or not vote.belongs_to(room_round.pk):
             raise Refused("invalid_state", "There is no closed vote in this round to reopen.")
+        shown = vote_shown(inquiry)
         vote.is_open = True
         vote.save(update_fields=["is_open"])
         room_round.phase = Round.VOTE
@@ -749,7 +770,7 @@ def reopen_vote(actor):
             inquiry.pk, actor, "vote.reopen", f"vote {vote.pk}; round {room_round.position + 1} → vote"
         )
         data = {"vote": vote.pk, "round": room_round.pk, "revealed": revealed}
-        fragments = vote_changed(inquiry, phase=True, revealed=revealed)
+        fragments = vote_changed(inquiry, shown)
         if time_up_ends(inquiry):  # the room votes again: the time that ran out is no longer up
             fragments = with_timer(fragments, inquiry)
         publish(inquiry, "vote", "reopen", data, fragments)
@@ -776,11 +797,11 @@ def reveal_vote(actor):
         vote = render.current_vote(inquiry)
         if vote is None:
             raise Refused("invalid_state", "There is no vote to reveal.")
-        hidden = not vote.results_visible
+        shown = vote_shown(inquiry)
         vote.revealed = True
         vote.save(update_fields=["revealed"])
         audit.record(inquiry.pk, actor, "vote.reveal", f"vote {vote.pk}")
-        publish(inquiry, "vote", "reveal", {"vote": vote.pk}, vote_changed(inquiry, results_came=hidden))
+        publish(inquiry, "vote", "reveal", {"vote": vote.pk}, vote_changed(inquiry, shown))
 
 
 def _vote_item(inquiry, vote, card_id, theme_id, more=None):

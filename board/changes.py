@@ -7,6 +7,7 @@ actions modules import this one, never each other for these."""
 import re
 from collections import defaultdict
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Q
@@ -155,9 +156,10 @@ def close_round_for_timer(inquiry):
         # (``end_votes`` takes the round to Closed with it).
         own = Vote.objects.filter(inquiry=inquiry, is_open=True).order_by("-created", "-pk").first()
         if own is not None and own.belongs_to(closing.pk):
+            shown = vote_shown(inquiry)
             end_votes(inquiry)
             data = {"round": closing.pk, "phase": Round.CLOSED, "vote_closed": own.pk}
-            publish(inquiry, "round", "phase", data, vote_changed(inquiry, phase=True))
+            publish(inquiry, "round", "phase", data, vote_changed(inquiry, shown))
             return
     if closing.is_open or closing.phase == Round.VOTE:
         closing.phase = Round.CLOSED
@@ -189,9 +191,9 @@ def with_timer(fragments, inquiry):
 # Vote phase, and the two end together (closing the vote closes the round; leaving the phase closes the
 # vote). A facilitator never sees "Vote" over a room with nothing to vote on, nor a vote in "Gather".
 
-# The vote the Vote phase opens when the message gives no settings, and what the workspace's vote dialog
-# starts from before there is a last vote (given to static/linewalk/vote-dialog.js in the page): in the
-# map's and next steps' rounds, what their own buttons open.
+# The vote the Vote phase opens (round.phase takes no settings: vote.open does), and what the workspace's
+# vote dialog starts from before there is a last vote (given to static/linewalk/vote-dialog.js in the
+# page): in the map's and next steps' rounds, what their own buttons open.
 VOTE_DEFAULTS = {
     Round.CONTRIBUTIONS: {"target": Vote.CARDS, "budget": 3, "per_item": 1, "live": False},
     Round.MAPPING: {"target": Vote.LEVERAGE, "budget": 3, "per_item": 2, "live": False},
@@ -245,21 +247,55 @@ def end_votes(inquiry, leaving=None):
     return votes
 
 
-def vote_changed(inquiry, phase=False, opened=False, revealed=0, results_came=False):
-    """What a vote opening, closing, reopening or showing its results changes on every screen: the counts
-    of the cards and themes it is on or was on (``render.vote_parts``), the vote bar (and the
-    facilitators' controls beside it), the sector lens, the dots on the map and on next steps where the
-    vote is or was on them; ``phase``: the round banner too, when the Vote phase came or went with it.
-    ``opened``: the vote is new, and the screens showed the one before it until now; ``revealed``: how
-    many silent cards it showed, which then appear in their columns, the board drawn whole;
-    ``results_came``: the vote's results were hidden until this change (it revealed them).
+class VoteShown(NamedTuple):
+    """What every screen shows of the room's vote until a change (``vote_shown``)."""
+
+    vote_id: int | None
+    results: bool
+    phases: list
+    silent: int
+
+
+def vote_shown(inquiry):
+    """What every screen shows of the room's vote, taken inside a change before it changes anything:
+    the current vote and whether its results show, each round's phase (the round banner names the
+    current one and lists the closed ones) and how many cards are silent. ``vote_changed`` works out
+    from it what the change did, so no caller says so (and none can say it wrong)."""
+    vote = render.current_vote(inquiry)
+    return VoteShown(
+        getattr(vote, "pk", None),
+        vote is not None and vote.results_visible,
+        _phases(inquiry),
+        _silent(inquiry),
+    )
+
+
+def _phases(inquiry):
+    return list(Round.objects.filter(inquiry=inquiry).order_by("pk").values_list("pk", "phase"))
+
+
+def _silent(inquiry):
+    return Card.objects.filter(inquiry=inquiry, silent=True).count()
+
+
+def vote_changed(inquiry, shown):
+    """What a vote opening, closing, reopening or showing its results changes on every screen, against
+    what they showed before it (``shown``, from ``vote_shown``): the counts of the cards and themes it is
+    on or was on (``render.vote_parts``), the vote bar (and the facilitators' controls beside it), the
+    sector lens, the dots on the map and on next steps where the vote is or was on them; the round
+    banner too when a round's phase changed with it (the Vote phase came or went); the board drawn
+    whole when it showed silent cards, which then appear in their columns.
 
     Not the whole board for a vote alone: at event size (300 cards) that was ~50 KB to every phone and
     ~650 KB to each facilitator, swapped in whole (docs/benchmarks.md, "A vote's frames")."""
     vote = render.current_vote(inquiry)
-    before = _vote_before(inquiry, vote) if opened else vote
-    shown_before = before is not None and before.results_visible and not results_came
-    if revealed:
+    if vote is not None and vote.pk == shown.vote_id:
+        before = vote
+    else:  # it opened: the screens showed the one before it until now
+        before = Vote.objects.filter(pk=shown.vote_id).first() if shown.vote_id is not None else None
+    shown_before = before is not None and shown.results
+    phase = shown.phases != _phases(inquiry)
+    if shown.silent != _silent(inquiry):
         board = render.board_replaced(inquiry)
         lens_for = render.KINDS
     else:
@@ -287,9 +323,3 @@ def vote_changed(inquiry, phase=False, opened=False, revealed=0, results_came=Fa
         steps = steps_render.section_changed(inquiry)
         fragments = {kind: html + steps[kind] for kind, html in fragments.items()}
     return fragments
-
-
-def _vote_before(inquiry, vote):
-    """The vote the screens showed before ``vote`` opened: the one before it."""
-    earlier = Vote.objects.filter(inquiry=inquiry).exclude(pk=vote.pk)
-    return earlier.order_by("-created", "-pk").first()

@@ -666,21 +666,29 @@ def support_withdrawn(inquiry, participant):
     """The counts that a removed participant's dots (in the current vote) and "This resonates" were part
     of, drawn again without them, and the sector lens (it never counted them: it may now show fewer)."""
     vote = current_vote(inquiry)
+    items = supported_by(inquiry, participant, vote)
+    if not items:
+        return {kind: "" for kind in KINDS}
+    counts = votes_changed(inquiry, items, vote)
+    lens = lens_changed(inquiry)
+    return {kind: counts[kind] + lens[kind] for kind in KINDS}
+
+
+def supported_by(inquiry, participant, vote, drawn_again=lambda target: False):
+    """What ``participant``'s support counts on, as ``votes_changed`` takes it: the cards they found
+    resonate, and the cards, themes, map links and next steps they put dots on in ``vote`` (the current
+    one), each with whether only dots count there. ``drawn_again``: what the caller re-draws whole
+    anyway (or deletes), left out so that no screen is sent it twice."""
     items = {}
     for card in Card.objects.filter(inquiry=inquiry, reactions__participant=participant).distinct():
         items[card] = False
     if vote is not None:
-        for dot in Dot.objects.filter(vote=vote, participant=participant).select_related(
-            "card", "theme", "link", "step"
-        ):
+        dots = Dot.objects.filter(vote=vote, participant=participant)
+        for dot in dots.select_related("card", "theme", "link", "step"):
             target = dot.card or dot.theme or dot.link or dot.step
             if target is not None:
                 items.setdefault(target, True)
-    if not items:
-        return {kind: "" for kind in KINDS}
-    counts = votes_changed(inquiry, list(items.items()), vote)
-    lens = lens_changed(inquiry)
-    return {kind: counts[kind] + lens[kind] for kind in KINDS}
+    return [(target, dots) for target, dots in items.items() if not drawn_again(target)]
 
 
 def title_changed(inquiry):

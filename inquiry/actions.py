@@ -19,6 +19,7 @@ from board.changes import (
     start_vote,
     time_up_ends,
     vote_changed,
+    vote_shown,
     with_timer,
 )
 from board.models import Card, NextStep, Theme, Vote
@@ -128,11 +129,11 @@ def activate_round(actor, round_id):
         return target
 
 
-def set_phase(actor, round_id, phase, vote=None):
+def set_phase(actor, round_id, phase):
     """Gather, silent writing, reveal, vote or closed. Revealing shows every silent card at once. The Vote
-    phase is the round's dot vote (``board.changes.start_vote``): entering it opens one, with ``vote``'s
-    settings (target, budget, per_item, live) or the defaults for the kind of round, unless the round's
-    vote is open already; leaving it closes that vote. One change, one event."""
+    phase is the round's dot vote (``board.changes.start_vote``): entering it opens one with the defaults
+    for the kind of round (a vote with other settings is ``open_vote``'s), unless the round's vote is
+    open already; leaving it closes that vote. One change, one event."""
     with steering(actor, "round.phase") as (inquiry, notes):
         target = round_of(inquiry, round_id)
         if phase != Round.CLOSED:
@@ -140,13 +141,13 @@ def set_phase(actor, round_id, phase, vote=None):
         own_vote = Vote.objects.filter(inquiry=inquiry, is_open=True).order_by("-created", "-pk").first()
         own_vote = own_vote if own_vote is not None and own_vote.belongs_to(target.pk) else None
         data = {"round": target.pk, "phase": phase}
+        shown = vote_shown(inquiry)
         if phase == Round.VOTE and own_vote is None:
             if target.pk != inquiry.current_round_id:
                 raise Refused(
                     "invalid_state", "Move the room to this round first: its vote opens for the whole room."
                 )
-            given = {name: value for name, value in (vote or {}).items() if value is not None}
-            settings = {**VOTE_DEFAULTS[target.kind], **given}
+            settings = VOTE_DEFAULTS[target.kind]
             opened, revealed = start_vote(
                 inquiry,
                 target,
@@ -159,7 +160,7 @@ def set_phase(actor, round_id, phase, vote=None):
                 f"results {'live' if settings['live'] else 'hidden'}"
             )
             data.update(vote=opened.pk, revealed=revealed)
-            fragments = vote_changed(inquiry, phase=True, opened=True, revealed=revealed)
+            fragments = vote_changed(inquiry, shown)
         else:
             closed = end_votes(inquiry, leaving=target) if phase != Round.VOTE and own_vote else []
             target.phase = phase
@@ -174,7 +175,7 @@ def set_phase(actor, round_id, phase, vote=None):
             if revealed:
                 fragments = render.live_for_all(inquiry)
             elif closed:
-                fragments = vote_changed(inquiry, phase=True)
+                fragments = vote_changed(inquiry, shown)
             else:
                 fragments = render.round_banner(inquiry)
         if time_up_ends(inquiry):

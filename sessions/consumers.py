@@ -70,9 +70,7 @@ HANDLERS = {
     ("theme", "delete"): lambda actor, m: board_actions.delete_theme(actor, m["theme"]),
     ("theme", "move"): lambda actor, m: board_actions.move_theme(actor, m["theme"], m["position"]),
     ("round", "activate"): lambda actor, m: inquiry_actions.activate_round(actor, m["round"]),
-    ("round", "phase"): lambda actor, m: inquiry_actions.set_phase(
-        actor, m["round"], m["phase"], {name: m[name] for name in protocol.PHASE_VOTE_FIELDS}
-    ),
+    ("round", "phase"): lambda actor, m: inquiry_actions.set_phase(actor, m["round"], m["phase"]),
     ("round", "add"): lambda actor, m: inquiry_actions.add_round(actor, m["question"], m["guidance"] or ""),
     ("round", "edit"): lambda actor, m: inquiry_actions.edit_round(
         actor, m["round"], m["question"], m["guidance"] or ""

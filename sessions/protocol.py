@@ -277,13 +277,6 @@ ROUND_QUESTION = Text(500, "The round's question")
 GUIDANCE = OptionalText(1000, "The guidance")
 PHASES = ("gather", "silent", "reveal", "vote", "closed")
 VOTE_TARGETS = ("cards", "themes", "leverage", "actions")
-PHASE_VOTE_FIELDS = {
-    "target": Choice(VOTE_TARGETS, required=False),
-    "budget": Seconds(1, 20, required=False),
-    "per_item": Seconds(1, 20, required=False),
-    "live": Flag(required=False),
-}
-
 # A dot goes on one card or theme, or, in the votes of the map and of next steps, on a link or an action.
 DOT_FIELDS = {
     "card": Id(nullable=True),
@@ -328,9 +321,9 @@ INBOUND = {
     ("theme", "delete"): ((FACILITATOR,), {"theme": Id()}),
     ("theme", "move"): ((FACILITATOR,), {"theme": Id(), "position": Count()}),
     ("round", "activate"): ((FACILITATOR,), {"round": Id()}),
-    # The Vote phase opens the round's dot vote: its settings may ride along (all optional; the workspace
-    # asks for them in a dialog and sends vote.open instead).
-    ("round", "phase"): ((FACILITATOR,), {"round": Id(), "phase": Choice(PHASES), **PHASE_VOTE_FIELDS}),
+    # The Vote phase opens the round's dot vote with the defaults for its kind of round: a vote with
+    # settings is vote.open's (the workspace's Vote asks for them in a dialog and sends that).
+    ("round", "phase"): ((FACILITATOR,), {"round": Id(), "phase": Choice(PHASES)}),
     ("round", "add"): ((FACILITATOR,), {"question": ROUND_QUESTION, "guidance": GUIDANCE}),
     ("round", "edit"): ((FACILITATOR,), {"round": Id(), "question": ROUND_QUESTION, "guidance": GUIDANCE}),
     ("round", "move"): ((FACILITATOR,), {"round": Id(), "position": Count()}),

@@ -345,3 +345,58 @@ def long_cards(author, count, text, theme=None):
         for n in range(count)
     )
     return first
+
+
+def one_of_each(inquiry, owner, other=None):
+    """One of each thing a message names by id, stored directly in ``inquiry``: two cards and two themes,
+    an action, a link on the map between them, a table hosted by ``owner`` (a participant, the author of
+    what has one; ``other`` sits at the table too) with a card, two themes and an Open Space topic.
+    Returns {name: id} ("participant": ``owner``); the attacker tests name them in their messages."""
+    from board.models import Card, Theme
+    from board.nextsteps.models import NextStep
+    from board.systemmap.models import MapLink, MapNode
+    from board.tables.models import Breakout, Seat, Table, TableCard, TableTheme, Topic
+    from inquiry.models import Round
+
+    here = {"inquiry": inquiry}
+    current = inquiry.current_round or Round.objects.filter(inquiry=inquiry).first()
+    card = Card.objects.create(**here, round=current, author=owner, client_id=uuid.uuid4(), text="A card")
+    card2 = Card.objects.create(**here, round=current, author=owner, client_id=uuid.uuid4(), text="Card 2")
+    theme = Theme.objects.create(**here, name="Theme one", position=0)
+    theme2 = Theme.objects.create(**here, name="Theme two", position=1)
+    step = NextStep.objects.create(**here, author=owner, client_id=uuid.uuid4(), what="An action")
+    link = MapLink.objects.create(
+        **here,
+        source=MapNode.objects.create(**here, theme=theme),
+        target=MapNode.objects.create(**here, card=card),
+        kind="influences",
+        participant=owner,
+    )
+    breakout = Breakout.objects.create(**here, mode="random")
+    table = Table.objects.create(breakout=breakout, number=1, host=owner)
+    for person in (owner, other):
+        if person is not None:
+            Seat.objects.create(breakout=breakout, table=table, participant=person)
+    table_card = TableCard.objects.create(
+        table=table, author=owner, client_id=uuid.uuid4(), text="At the table", position=0
+    )
+    table_theme = TableTheme.objects.create(table=table, name="Table theme", position=0)
+    table_theme2 = TableTheme.objects.create(table=table, name="Table theme 2", position=1)
+    topic = Topic.objects.create(breakout=breakout, author=owner, title="A topic")
+    return {
+        "card": card.pk,
+        "card2": card2.pk,
+        "theme": theme.pk,
+        "theme2": theme2.pk,
+        "round": current.pk,
+        "step": step.pk,
+        "link": link.pk,
+        "node": link.source_id,
+        "table": table.pk,
+        "table_card": table_card.pk,
+        "table_theme": table_theme.pk,
+        "table_theme2": table_theme2.pk,
+        "topic": topic.pk,
+        "participant": owner.pk,
+        "breakout": breakout.pk,
+    }

@@ -249,3 +249,31 @@ async def test_a_phone_gets_a_small_frame_when_a_vote_opens_or_closes_on_an_even
     finally:
         await phone.close()
         await facilitator.close()
+
+
+@pytest.mark.parametrize("target", ["leverage", "actions"])
+async def test_a_participant_erasing_their_dot_on_a_link_or_an_action_takes_it_off_every_screen(
+    inquiry, board, target
+):
+    room, clients, cards, theme = board
+    housing = room["alice"].themes()[1][0]
+    link = dict(source=f"theme-{theme}", target=f"theme-{housing}", kind="influences", sign="+", note="")
+    await steer(room, type="link", op="add", **link)
+    await steer(room, type="round", op="kind", round=inquiry.current_round_id, kind="next_steps")
+    await room["carol"].send(
+        type="step", op="add", client_id=str(uuid.uuid4()), what="A shared record",
+        with_whom="", by_when="", theme=None, loop="",
+    )  # fmt: skip
+    await room["alice"].until(lambda s: len(s.page.xpath("//ol[@id='steps-list']/li")) == 1)
+    item = {
+        "leverage": {"link": await database_sync_to_async(lambda: MapLink.objects.get().pk)()},
+        "actions": {"step": await database_sync_to_async(lambda: NextStep.objects.get().pk)()},
+    }[target]
+    votes = f"map-link-{item['link']}-votes" if "link" in item else f"step-{item['step']}-votes"
+    await steer(room, type="vote", op="open", round=None, target=target, budget=3, per_item=2, live=True)
+    await room["dave"].send(type="dot", op="add", card=None, theme=None, **item)
+    await room["carol"].until(lambda s: "1 dot" in text(s, votes))
+    response = await database_sync_to_async(clients["dave"][0].post)(f"/i/{inquiry.code}/erase/")
+    assert response.status_code == 302
+    await room["carol"].until(lambda s: "0 dots" in text(s, votes))
+    await agree_with_fresh_screens(room, inquiry, clients)

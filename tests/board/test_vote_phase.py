@@ -5,6 +5,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from board.models import Vote
+from inquiry.models import Inquiry
 
 from ..support import Screen, attr, everyone, text
 
@@ -44,22 +45,40 @@ async def a_card_each(room):
 
 async def test_pressing_the_vote_phase_opens_a_vote_on_every_phone(inquiry, room):
     cards = await a_card_each(room)
-    # The workspace's Vote button sends what its vote form says.
-    await room["alice"].send(
-        type="round", op="phase", round=inquiry.current_round_id, phase="vote",
-        target="cards", budget=2, per_item=1, live=True,
-    )  # fmt: skip
+    await room["alice"].send(type="round", op="phase", round=inquiry.current_round_id, phase="vote")
     await everyone(room, lambda s: phase(s) == "vote" and voting(s))
     await everyone(room, lambda s: in_one_event(s, "vote", True))
     for name in ("carol", "dave", "presenter"):
-        assert "Dot voting on the cards of round 1: 2 dots each, at most 1 per item." in text(
+        assert "Dot voting on the cards of round 1: 3 dots each, at most 1 per item." in text(
             room[name], "vote-bar"
         )
     assert "Close the vote" in text(room["alice"], "vote-steer")
     carols = cards["Carol's idea"]
     await room["dave"].send(type="dot", op="add", card=carols, theme=None)
-    await room["dave"].until(lambda s: left(s) == "1")
-    await everyone(room, lambda s: "1 dot" in text(s, f"card-{carols}-votes"), ["alice", "carol"])
+    await room["dave"].until(lambda s: left(s) == "2")
+    await room["alice"].until(lambda s: "1 dot" in text(s, f"card-{carols}-votes"))
+
+
+async def test_the_vote_phase_refuses_a_votes_settings_which_go_with_vote_open(inquiry, room):
+    """The workspace's Vote asks for the settings in a dialog and sends vote.open: round.phase takes
+    none, and says so to its sender alone, who stays connected; nothing opens."""
+    last_seq = await database_sync_to_async(lambda: Inquiry.objects.get(pk=inquiry.pk).seq)()
+    for settings in ({"budget": 2}, {"target": "themes", "per_item": 1, "live": True}):
+        await room["alice"].send(
+            type="round", op="phase", round=inquiry.current_round_id, phase="vote", **settings
+        )
+        reply = await room["alice"].reply()
+        assert reply.error == "unknown_field" and reply.seq is None, reply
+        for name in settings:
+            assert name in reply.error_message
+        assert "round.phase" in reply.error_message
+    assert await database_sync_to_async(Vote.objects.count)() == 0
+    # Still connected; the next change is the first anyone hears of.
+    await room["alice"].send(type="round", op="phase", round=inquiry.current_round_id, phase="silent")
+    await everyone(room, lambda s: phase(s) == "silent")
+    for name, screen in room.items():
+        assert [f.seq for f in screen.frames if f.seq is not None][-1:] == [last_seq + 1]
+        assert name == "alice" or not any(f.error for f in screen.frames)
 
 
 async def test_the_vote_phase_without_settings_opens_the_forms_default_vote(inquiry, room):

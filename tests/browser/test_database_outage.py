@@ -52,22 +52,13 @@ class Fault:
 
 @pytest.fixture
 def fault(request, transactional_db, tmp_path):
-    prefix = f"linewalk-outage-{uuid.uuid4().hex[:12]}"
-    log_path = tmp_path / "daphne.log"
+    log_path = tmp_path / "daphne.log"  # where servers.behind_a_cut_proxy's Daphne logs too
     request.node.stash[SERVER_LOG] = (log_path, 0)  # a failing test's report shows what the server logged
     if connection.vendor == "postgresql":
-        settings = connection.settings_dict
-        proxy = servers.Proxy(int(settings["PORT"] or 5432), settings["HOST"] or "127.0.0.1").start()
-        (daphne,) = servers.start(
-            [log_path],
-            redis_prefix=prefix,
-            database={"HOST": "127.0.0.1", "PORT": str(proxy.port)},
-            env={"DB_POOL_TIMEOUT": "2"},
-        )
-        yield Fault(daphne, proxy.cut, proxy.restore, postgres=True)
-        daphne.stop()
-        proxy.cut()
+        with servers.behind_a_cut_proxy(tmp_path, "outage", 2) as (daphne, proxy):
+            yield Fault(daphne, proxy.cut, proxy.restore, postgres=True)
         return
+    prefix = f"linewalk-outage-{uuid.uuid4().hex[:12]}"
     (daphne,) = servers.start([log_path], redis_prefix=prefix, env={"SQLITE_BUSY_TIMEOUT": "1"})
     lock = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None, timeout=30)
     locked = []

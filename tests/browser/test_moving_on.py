@@ -73,9 +73,7 @@ def hidden_vote(screens):
     """The room votes on round 1's cards, results hidden, and has placed no dots yet."""
     steering = Steering(screens)
     first = round_ids(screens.inquiry)[0]
-    steering.send(
-        type="round", op="phase", round=first, phase="vote", target="cards", budget=3, per_item=2, live=False
-    )
+    steering.send(type="vote", op="open", round=first, target="cards", budget=3, per_item=2, live=False)
     return steering
 
 

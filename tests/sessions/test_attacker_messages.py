@@ -13,11 +13,11 @@ from channels.db import database_sync_to_async
 from board.models import Card, Theme
 from board.nextsteps.models import NextStep
 from board.systemmap.models import MapLink, MapNode
-from board.tables.models import Breakout, Seat, Table, TableCard, TableTheme
+from board.tables.models import Seat, TableCard
 from inquiry import limits
 from inquiry.models import Participant
 
-from ..support import ConnectionClosed, Screen, long_cards, text
+from ..support import ConnectionClosed, Screen, long_cards, one_of_each, text
 from .test_bad_input import assert_refused, message, raw
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -154,38 +154,7 @@ async def test_a_bad_message_gets_a_clear_error_and_nobody_else_notices(case, sc
 
 def elsewhere(other_inquiry):
     """Another inquiry's things, each of a kind a message names by id: {field: id}."""
-    frank = Participant.objects.get(inquiry=other_inquiry)
-    here = {"inquiry": other_inquiry}
-    card = Card.objects.create(
-        **here, round=other_inquiry.current_round, author=frank, client_id=uuid.uuid4(), text="Frank's card"
-    )
-    theme = Theme.objects.create(**here, name="Elsewhere")
-    step = NextStep.objects.create(**here, author=frank, client_id=uuid.uuid4(), what="Frank's action")
-    link = MapLink.objects.create(
-        **here,
-        source=MapNode.objects.create(**here, theme=theme),
-        target=MapNode.objects.create(**here, card=card),
-        kind="influences",
-        participant=frank,
-    )
-    breakout = Breakout.objects.create(**here, mode="random")
-    table = Table.objects.create(breakout=breakout, number=1, host=frank)
-    Seat.objects.create(breakout=breakout, table=table, participant=frank)
-    table_card = TableCard.objects.create(
-        table=table, author=frank, client_id=uuid.uuid4(), text="Frank at his table", position=0
-    )
-    table_theme = TableTheme.objects.create(table=table, name="Frank's table theme", position=0)
-    return {
-        "card": card.pk,
-        "theme": theme.pk,
-        "step": step.pk,
-        "link": link.pk,
-        "node": link.source_id,
-        "table": table.pk,
-        "table_card": table_card.pk,
-        "table_theme": table_theme.pk,
-        "participant": frank.pk,
-    }
+    return one_of_each(other_inquiry, Participant.objects.get(inquiry=other_inquiry))
 
 
 def untouched(other_inquiry):

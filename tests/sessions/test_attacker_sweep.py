@@ -21,23 +21,20 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 
-from board.models import Card, Theme
-from board.nextsteps.models import NextStep
-from board.systemmap.models import MapLink, MapNode
-from board.tables.models import Breakout, Seat, Table, TableCard, TableTheme, Topic
+from board.tables.models import Breakout, Table
 from inquiry.access import FACILITATOR, PARTICIPANT, PRESENTER, Actor
 from inquiry.actions import change_settings_of_inquiry
-from inquiry.models import Inquiry, Participant, Round
+from inquiry.models import Inquiry, Participant
 from sessions import protocol
 
-from ..support import ConnectionClosed, Screen, join_as
+from ..support import ConnectionClosed, Screen, join_as, one_of_each
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 sync = database_sync_to_async
 PROBE = json.dumps({"type": "sweep", "op": "probe"})
 
-# A valid example of every message, naming the inquiry's own objects ("@name": an id of ``objects``).
+# A valid example of every message, naming the inquiry's own objects ("@name": an id of ``one_of_each``).
 STEP = {"what": "Shared induction", "with_whom": "", "by_when": "", "theme": None, "loop": ""}
 CID = "@client_id"
 BASE = {
@@ -166,53 +163,6 @@ NAMES = {"card", "card2", "theme", "theme2", "round", "step", "link", "node", "t
 NAMES |= {"table_theme", "table_theme2", "topic", "participant"}
 
 
-def objects(inquiry, owner, other=None):
-    """One of each thing a message names by id, in ``inquiry``, made by ``owner`` (a participant), who
-    hosts the table (``other`` sits there too): {name: id}."""
-    here = {"inquiry": inquiry}
-    current = inquiry.current_round or Round.objects.filter(inquiry=inquiry).first()
-    card = Card.objects.create(**here, round=current, author=owner, client_id=uuid.uuid4(), text="A card")
-    card2 = Card.objects.create(**here, round=current, author=owner, client_id=uuid.uuid4(), text="Card 2")
-    theme = Theme.objects.create(**here, name="Theme one", position=0)
-    theme2 = Theme.objects.create(**here, name="Theme two", position=1)
-    step = NextStep.objects.create(**here, author=owner, client_id=uuid.uuid4(), what="An action")
-    link = MapLink.objects.create(
-        **here,
-        source=MapNode.objects.create(**here, theme=theme),
-        target=MapNode.objects.create(**here, card=card),
-        kind="influences",
-        participant=owner,
-    )
-    breakout = Breakout.objects.create(**here, mode="random")
-    table = Table.objects.create(breakout=breakout, number=1, host=owner)
-    for person in (owner, other):
-        if person is not None:
-            Seat.objects.create(breakout=breakout, table=table, participant=person)
-    table_card = TableCard.objects.create(
-        table=table, author=owner, client_id=uuid.uuid4(), text="At the table", position=0
-    )
-    table_theme = TableTheme.objects.create(table=table, name="Table theme", position=0)
-    table_theme2 = TableTheme.objects.create(table=table, name="Table theme 2", position=1)
-    topic = Topic.objects.create(breakout=breakout, author=owner, title="A topic")
-    return {
-        "card": card.pk,
-        "card2": card2.pk,
-        "theme": theme.pk,
-        "theme2": theme2.pk,
-        "round": current.pk,
-        "step": step.pk,
-        "link": link.pk,
-        "node": link.source_id,
-        "table": table.pk,
-        "table_card": table_card.pk,
-        "table_theme": table_theme.pk,
-        "table_theme2": table_theme2.pk,
-        "topic": topic.pk,
-        "participant": owner.pk,
-        "breakout": breakout.pk,
-    }
-
-
 def resolved(value, ids):
     """``value`` with every "@name" replaced by ``ids[name]`` (inside "theme-@theme" too)."""
     if value == CID:
@@ -322,12 +272,12 @@ def everyone(inquiry, other_inquiry, carol, dave, frank, settings):
     settings.RATE_LIMITS = {name: (1_000_000, 60) for name in ("post", "message", "message_facilitator")}
     owner = Participant.objects.get(inquiry=inquiry, display_name="Carol")
     neighbour = Participant.objects.get(inquiry=inquiry, display_name="Dave")
-    ids = objects(inquiry, owner, neighbour)
+    ids = one_of_each(inquiry, owner, neighbour)
     # Someone a facilitator may remove or seat who is not a screen of the sweep.
     join_as(inquiry, "Victim", "NHS")
     ids["participant"] = Participant.objects.get(inquiry=inquiry, display_name="Victim").pk
     frank_row = Participant.objects.get(inquiry=other_inquiry)
-    foreign = objects(other_inquiry, frank_row)
+    foreign = one_of_each(other_inquiry, frank_row)
     return ids, foreign
 
 
@@ -484,7 +434,7 @@ async def test_markup_in_every_text_field_shows_as_text_everywhere(inquiry, alic
     mallory = await sync(join_as)(inquiry, f"{MARKUP}name"[:60], f"{MARKUP}sector")
     owner = await Participant.objects.aget(inquiry=inquiry, display_name__startswith="=1+2")
     neighbour = await Participant.objects.aget(inquiry=inquiry, display_name="Dave")
-    ids = await sync(objects)(inquiry, owner, neighbour)
+    ids = await sync(one_of_each)(inquiry, owner, neighbour)
     screens = {
         PARTICIPANT: await Screen(inquiry.code, mallory).connect(),
         "neighbour": await Screen(inquiry.code, dave).connect(),

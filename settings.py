@@ -379,9 +379,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # The channel layer's state (sessions/hub.py, LayerLog): at the default level, its line saying the
-    # layer answers again (INFO) shows beside the warning that it failed.
-    "loggers": {"sessions.layer": {"level": "INFO" if LOG_LEVEL == "WARNING" else LOG_LEVEL}},
+    # The channel layer's and the database's state (sessions/outages.py): at the default level, the line
+    # saying one answers again (INFO) shows beside the warning that it failed.
+    "loggers": {
+        name: {"level": "INFO" if LOG_LEVEL == "WARNING" else LOG_LEVEL}
+        for name in ("sessions.layer", "sessions.database")
+    },
 }
 
 # Serve /static/ from the app itself (one-box deployments and `make run`); behind a proxy that serves

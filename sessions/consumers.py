@@ -36,6 +36,7 @@ from inquiry.models import Inquiry, Participant
 from . import presence, protocol, timers
 from .events import missed_since
 from .hub import hub
+from .outages import OutageLog
 from .tablefeed import TableFeed
 
 
@@ -46,6 +47,13 @@ def own_unshared_cards(participant_id):
 
 
 log = logging.getLogger(__name__)
+# While the database is away every refused message logged its traceback: a hang of 20 s, 240 of them on
+# one process, burying whatever else the log said.
+database_log = OutageLog(
+    logging.getLogger("sessions.database"),
+    "database",
+    "messages are refused (screens say so, and posts are sent again by the page)",
+)
 
 
 # Close codes: the htmx ws extension reconnects only on 1006/1011/1012/1013, so refusals use 44xx.
@@ -372,13 +380,16 @@ class Batches:
 
     async def _store(self, inquiry_id, batch):
         try:
-            return await self.store(inquiry_id, [(actor, message) for actor, message, _ in batch])
-        except DATABASE_DOWN:
+            replies = await self.store(inquiry_id, [(actor, message) for actor, message, _ in batch])
+        except DATABASE_DOWN as error:
             # One at a time would fail the same way, each after its own wait.
-            log.warning("the database did not answer; %d refused for now", len(batch), exc_info=True)
+            database_log.failure("storing a batch", error)
             return [(protocol.not_saved((m.type, m.op)), None) for _, m, _ in batch]
         except Exception:
             log.exception("a batch of %d failed; storing them one at a time", len(batch))
+        else:
+            database_log.answered()
+            return replies
         if len(batch) == 1:
             return [FAILED]
         return [reply for item in batch for reply in await self._store(inquiry_id, [item])]
@@ -465,9 +476,9 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
     async def connect(self):
         try:
             await self.open()
-        except DATABASE_DOWN:
+        except DATABASE_DOWN as error:
             # Say so, and close with a code the page reconnects on (with its backoff) rather than 1011.
-            log.warning("a socket could not open: the database did not answer", exc_info=True)
+            database_log.failure("opening a socket", error)
             if not self.accepted:
                 await self.accept()
             await self.send_quietly(protocol.error_frame(*UNAVAILABLE_AT_CONNECT))
@@ -488,6 +499,7 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
         self.scope["user"], actor, deadline, caught_up = await connect_db(
             self.scope.get("session"), code, view, self.socket_id, since, self.use_hub
         )
+        database_log.answered()
         if actor is None:
             await self.accept()
             await self.send(
@@ -588,7 +600,7 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
         except Exception as error:
             # Never let one message close the socket with 1011: nobody would come back.
             if isinstance(error, DATABASE_DOWN):
-                log.warning("a message could not be handled: the database did not answer", exc_info=True)
+                database_log.failure("a message", error)
             else:
                 log.exception("a message could not be handled")
             await self.send_quietly(failure(error, self.handling))
@@ -642,6 +654,7 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
             reply, result = await vote_batches.post(self.actor, message)
         else:
             reply, result = await act_db(self.actor, message)
+            database_log.answered()
         if reply:
             await self.send(reply)
         if message.type == "timer" and message.op in ("start", "add") and result is not None:

@@ -12,7 +12,6 @@ arrives within one tick, framed once per kind of screen, and written to each loc
 import asyncio
 import contextvars
 import logging
-import threading
 import time
 from collections import defaultdict
 
@@ -25,6 +24,7 @@ from inquiry.access import FACILITATOR
 from . import presence, protocol, wire
 from .events import REDACTED
 from .models import Event
+from .outages import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -45,83 +45,18 @@ REFRESH = settings.LIVE_REFRESH_SECONDS
 LAYER_TIMEOUT = 3.0
 
 
-# While the layer keeps failing, how often at most the log says how many calls failed meanwhile.
-LAYER_LOG_INTERVAL = 60.0
-
-
 async def layer_call(awaitable):
     """Await one channel-layer call, failing (TimeoutError) after ``LAYER_TIMEOUT``."""
     return await asyncio.wait_for(awaitable, LAYER_TIMEOUT)
 
 
-class LayerLog:
-    """What the log says about the channel layer, per process: one warning when it first fails, a count
-    of the calls that failed while it stays down (at most one line per ``LAYER_LOG_INTERVAL``), one info
-    line once it answers again. While Redis was down every failed broadcast logged its traceback (73
-    in a restart of 5 s under a room of 20, bench.faults), burying whatever else the log said. Called
-    from the event loop and from HTTP threads alike."""
-
-    def __init__(self, logger):
-        self.log = logger  # "sessions.layer": at INFO by default, so the line saying it is back shows
-        self.lock = threading.Lock()
-        self.reset()
-
-    def reset(self):
-        self.since = None  # time.monotonic() of the first failure of this outage, or None: it answers
-        self.failed = 0  # calls failed since ``since``
-        self.unreported = 0  # of which not yet counted in the log
-        self.reported = 0.0  # time.monotonic() of the last line
-
-    def failure(self, what, error):
-        """A call to the layer (``what``: "a broadcast", "joining a group" ...) failed with ``error``."""
-        now = time.monotonic()
-        with self.lock:
-            first = self.since is None
-            if first:
-                self.since = self.reported = now
-            self.failed += 1
-            self.unreported += 0 if first else 1
-            due = not first and now - self.reported >= LAYER_LOG_INTERVAL
-            if due:
-                count, self.unreported, self.reported = self.unreported, 0, now
-                failed, since = self.failed, self.since
-        if first:
-            self.log.warning(
-                "channel layer failing (%s: %s): changes are still saved and screens catch up from the"
-                " database; failures are counted until it answers again",
-                what,
-                describe(error),
-            )
-            self.log.debug("the channel layer's first failure", exc_info=error)
-        elif due:
-            self.log.warning(
-                "channel layer still failing after %.0f s: %d more calls failed (%d in all); last: %s",
-                now - since,
-                count,
-                failed,
-                describe(error),
-            )
-
-    def answered(self):
-        """A call to the layer succeeded: if it was failing, say once that it is back."""
-        if self.since is None:
-            return
-        with self.lock:
-            if self.since is None:
-                return
-            took, failed = time.monotonic() - self.since, self.failed
-            self.reset()
-        self.log.info(
-            "channel layer answers again after %.1f s; %d calls to it failed meanwhile", took, failed
-        )
-
-
-def describe(error):
-    """An exception in one line: its type, and its message when it has one (a timeout has none)."""
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-
-
-layer_log = LayerLog(logging.getLogger("sessions.layer"))
+# While Redis was down every failed broadcast logged its traceback (73 in a restart of 5 s under a room of
+# 20, bench.faults), burying whatever else the log said.
+layer_log = OutageLog(
+    logging.getLogger("sessions.layer"),
+    "channel layer",
+    "changes are still saved and screens catch up from the database",
+)
 
 
 @database_sync_to_async

@@ -1,6 +1,6 @@
 """Redis goes away under a process and comes back. Meanwhile posts are saved and shown on the process's
 own screens, a facilitator's screen still opens, and the log says so in a few lines: one warning when
-the channel layer first fails, a count at most every ``LAYER_LOG_INTERVAL`` while it stays down, one
+the channel layer first fails, a count at most every ``LOG_INTERVAL`` while it stays down, one
 line when it answers again (before, every failed broadcast logged its traceback: 73 in a Redis restart
 of 5 s under a room of 20, bench.faults)."""
 
@@ -10,13 +10,13 @@ import uuid
 
 import pytest
 
-from sessions import hub as hub_module
+from sessions import outages
 
 from ..support import Screen
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-INTERVAL = 0.5  # the test's LAYER_LOG_INTERVAL (60 s in production)
+INTERVAL = 0.5  # the test's LOG_INTERVAL (60 s in production)
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def layer_lines(caplog, pattern):
 async def test_redis_away_is_logged_once_then_counted_then_once_back(
     redis_layer, inquiry, alice, carol, dave, caplog, monkeypatch
 ):
-    monkeypatch.setattr(hub_module, "LAYER_LOG_INTERVAL", INTERVAL)
+    monkeypatch.setattr(outages, "LOG_INTERVAL", INTERVAL)
     caplog.set_level(logging.INFO)
     carol_screen = await Screen(inquiry.code, carol).connect()
     dave_screen = await Screen(inquiry.code, dave).connect()

@@ -347,6 +347,10 @@ def votes_changed(inquiry, items, vote):
                 (dots and not vote.results_visible) or (is_card and not target.public)
             ):
                 continue
+            if kind == PARTICIPANT_KIND and is_card and not shows_counts(target, vote):
+                # As vote_parts: a phone's card holds its counts only while it has some to show.
+                html += delete(f"card-{target.pk}-votes")
+                continue
             context = {
                 "vote": vote,
                 "card": target if is_card else None,
@@ -356,6 +360,14 @@ def votes_changed(inquiry, items, vote):
         return html
 
     return for_each_kind(build)
+
+
+def shows_counts(card, vote):
+    """Whether a participant's card shows its counts (card-participant): reactions, or the dots of a vote
+    on it whose results show. ``card``: counted (``count_votes``)."""
+    return bool(
+        card.public and card.reaction_count or card.in_vote and vote is not None and vote.results_visible
+    )
 
 
 def in_vote(vote, card):

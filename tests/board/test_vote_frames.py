@@ -170,6 +170,28 @@ async def test_the_vote_phase_opens_and_closes_the_vote_on_every_screen_as_a_fre
     await agree_with_fresh_screens(room, inquiry, clients)
 
 
+async def test_a_cards_last_reaction_or_shown_dot_taken_back_leaves_every_screen_as_a_fresh_one(
+    inquiry, board
+):
+    """A phone's card shows its counts only while it has some: taking back the last one takes the counts'
+    element off every phone, as a phone connecting then has none (before, an empty one stayed)."""
+    room, clients, cards, theme = board
+    reacted = cards["Dave idea 1"]  # the fixture's one reaction, Carol's
+    await room["carol"].send(type="reaction", op="toggle", card=reacted)
+    await room["alice"].until(lambda s: "0 find" in text(s, f"card-{reacted}-votes"))
+    await agree_with_fresh_screens(room, inquiry, clients)
+    assert room["dave"].find(f"card-{reacted}-votes") is None
+    # Results shown live: a dot comes and goes again.
+    await steer(room, type="vote", op="open", round=None, target="cards", budget=3, per_item=2, live=True)
+    dotted = cards["Dave idea 2"]
+    await room["carol"].send(type="dot", op="add", card=dotted, theme=None)
+    await room["dave"].until(lambda s: "1 dot" in text(s, f"card-{dotted}-votes"))
+    await room["carol"].send(type="dot", op="remove", card=dotted, theme=None)
+    await room["alice"].until(lambda s: "0 dots" in text(s, f"card-{dotted}-votes"))
+    await agree_with_fresh_screens(room, inquiry, clients)
+    assert "0 dots" in text(room["dave"], f"card-{dotted}-votes")  # in the vote: its count shows, 0 too
+
+
 async def test_votes_on_the_map_and_on_next_steps_show_on_every_screen_as_on_a_fresh_one(inquiry, board):
     room, clients, cards, theme = board
     housing = room["alice"].themes()[1][0]

@@ -234,6 +234,49 @@ class Round(models.Model):
         NEXT_STEPS: "Next steps: propose actions and sign up",
     }
 
+    # What each phase does, for a facilitator meeting the phase buttons for the first time (the round
+    # banner's "Help"). Map and next-steps rounds use the same buttons, but Silent hides posts only: links
+    # and actions show as they are made (board/systemmap, board/nextsteps), and leaving the open phases
+    # stops them too.
+    PHASE_HELP = {
+        CONTRIBUTIONS: {
+            GATHER: "Posts appear on every screen as people send them.",
+            SILENT: "People write on their own: each post stays hidden from the room (you see it) until"
+            " you press Reveal.",
+            REVEAL: "Everything written in silence appears on every screen at once; people can go on"
+            " posting.",
+            VOTE: "Opens a dot vote: you choose what on and how many dots first.",
+            CLOSED: "The round becomes read-only: no more posts.",
+        },
+        MAPPING: {
+            GATHER: "People link themes and contributions on the map; each link appears on every screen as"
+            " it is drawn.",
+            SILENT: "Links still appear on every screen as they are drawn; only new posts stay hidden from"
+            " the room (you see them) until you press Reveal.",
+            REVEAL: "Posts written in silence appear on every screen at once; people go on linking.",
+            VOTE: "Opens a dot vote on where to act (the map's themes and links, or the themes): you"
+            " choose how many dots first. No new links meanwhile.",
+            CLOSED: "No more links or posts from the room: the map stays as drawn (you can still change it).",
+        },
+        NEXT_STEPS: {
+            GATHER: "People propose actions and sign up to them; each action appears on every screen as"
+            " it is proposed.",
+            SILENT: "Actions still appear on every screen as they are proposed; only new posts stay hidden"
+            " from the room (you see them) until you press Reveal.",
+            REVEAL: "Posts written in silence appear on every screen at once; people go on proposing"
+            " actions and signing up.",
+            VOTE: "Opens a dot vote on the actions proposed: you choose how many dots first. No new"
+            " actions meanwhile; signing up goes on.",
+            CLOSED: "No more actions, sign-ups or posts: the list of actions stays as it is.",
+        },
+    }
+
+    @property
+    def phase_help(self):
+        """[(phase, what it does in this kind of round)], in the buttons' order."""
+        said = self.PHASE_HELP.get(self.kind, self.PHASE_HELP[self.CONTRIBUTIONS])
+        return [(value, said[value]) for value, _label in self.PHASES]
+
     @property
     def phase_label(self):
         """The phase as every screen names it: what participants do now, in this kind of round."""

@@ -267,7 +267,7 @@ class Round(models.Model):
             " actions and signing up.",
             VOTE: "Opens a dot vote on the actions proposed: you choose how many dots first. No new"
             " actions meanwhile; signing up goes on.",
-            CLOSED: "No more actions, sign-ups or posts: the list of actions stays as it is.",
+            CLOSED: "No more actions, sign-ups or posts; people can still withdraw from an action.",
         },
     }
 

@@ -252,7 +252,9 @@ class Hub:
             if not self.users[user]:
                 del self.users[user]
                 await self._leave_group(protocol.user_group(user), "leaving an account's group")
-        if not local:
+        # The awaits above let other sockets leave and join meanwhile: the inquiry is dropped only if this
+        # set, now empty, is still the one registered (else another leave dropped it, or a join made anew).
+        if not local and self.sockets.get(inquiry) is local:
             del self.sockets[inquiry]
             self.last_seq.pop(inquiry, None)
             self.pending.pop(inquiry, None)

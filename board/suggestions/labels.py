@@ -2,7 +2,8 @@
 
 For each group, the candidates are (a) the noun phrases of 2-4 words that at least two of its notes
 contain (runs of adjectives and nouns within a clause that end in a noun: "car dependence", "mental
-health", "TA pay"; ``noun_phrase``, the words' classes from WordNet: ``word_class``) and (b) "A & B" pairs
+health", "TA pay"; ``noun_phrase``, the words' classes from WordNet: ``word_class``; never ending in a
+particle or a participle, "Sent round", "Youth clubs closing") and (b) "A & B" pairs
 of its six most used nouns (the form facilitators write: "Energy & bills"), never a verb, an adverb or a
 plain adjective ("Car & depend", "Year & different"), never two forms of one word ("Children & child") and
 never two words a phrase of (a) already joins ("Street & high" where the notes write "high street"). A
@@ -277,13 +278,26 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
 
 _INNER = frozenset({"of", "and", "for"})
 _PRONOUNS = frozenset({"us", "ourselves", "yourself"})
+# Prepositions that are no stop word and that WordNet does not hold (so they read as nouns: "Capital vs",
+# "Push towards"): never in a phrase nor a name.
+_PREPOSITIONS = frozenset(
+    "vs versus towards toward onto unto amid amidst amongst despite till whilst beside besides unlike".split()
+)
+# Particles WordNet holds as adjectives or adverbs that end a clause, never a noun phrase: "sent round",
+# "idling outside" (they may start one: "Outside space", "Round table").
+_PARTICLES = frozenset("round outside inside past near behind beyond along alongside ahead".split())
+# Irregular past forms WordNet holds as nouns or adjectives that are nouns too ("sent", "left", "led"): a
+# participle, an adjective at most ("TA left" is a clause, "Left turn" a phrase).
+_PAST_FORMS = frozenset("left sent lent spent bent led fed won found chosen felt meant dealt".split())
 
 
 def noun_phrase(key: tuple[str, ...], form: str = "") -> bool:
     """A run of adjectives and nouns that ends in a noun ("car dependence", "mental health", "heat pump",
     "TA pay"), nouns joined by "of"/"and"/"for" allowed inside ("cost of living"); one word must be a noun.
     Words are judged by ``word_class``; a word used mostly as a verb ("pay", "wait") is read as a noun only
-    after a noun or an adjective."""
+    after a noun or an adjective, or before a noun that is no verb's form ("Pay rise", not "Stop saying",
+    "Starts school"). No run ends in a particle ("Time round") or in a participle WordNet holds as an
+    adjective ("Youth clubs closing"), and none says a word twice ("Testing testing")."""
     written = form.split()
     if len(written) != len(key):
         written = key
@@ -292,13 +306,37 @@ def noun_phrase(key: tuple[str, ...], form: str = "") -> bool:
         return classes[0] == "n"
     if classes[-1] not in "nmA" or classes[0] not in "aAnm" or key[0] in _INNER or key[-1] in _INNER:
         return False
+    if _clause_end(key[-1], written[-1], classes[-1]) or len(set(key)) < len(key):
+        return False
+    if classes[0] == "m" and _verb_form(key[0], written[0], written[1]):
+        return False
     for i, c in enumerate(classes[1:-1], 1):
         if key[i] in _INNER:
             if classes[i - 1] not in "nm":
                 return False  # "cheap of", "new and"
+            if key[i] == "for" and generic(key[i + 1], written[i + 1]):
+                return False  # a duration: "Emails for weeks", "Suppliers for 5 years"
+        elif key[i].isdigit():
+            if classes[i - 1] not in "nm" or generic(key[i + 1], written[i + 1]):
+                return False  # a count or a measure ("Planted 40 saplings", "Reviews 6 months"), not a label
+                # ("Year 6 pupils", "Scope 3 emissions")
         elif c not in "aAnm":
             return False
     return classes[-1] == "n" or classes[-2] in ("aAnm" if classes[-1] == "m" else "nm")
+
+
+def _clause_end(key: str, written: str, cls: str) -> bool:
+    """A word that, last after a noun, ends a clause rather than a noun phrase: a particle ("Sent round"), or
+    an -ing form WordNet holds as an adjective ("Pump running", "Clubs closing")."""
+    return key in _PARTICLES or (cls == "A" and written.lower().endswith("ing"))
+
+
+def _verb_form(key: str, written: str, following: str) -> bool:
+    """A word used mostly as a verb, first in a run, that reads as the verb: written with a verb's -s
+    ("Starts school", "Means kids": a noun before a noun is singular), or before an -ing form ("Stop
+    saying", "Stop buying")."""
+    w = written.lower()
+    return (w != key and not written.isupper()) or (following.lower().endswith("ing") and len(following) > 5)
 
 
 @functools.lru_cache(maxsize=1)
@@ -313,16 +351,22 @@ def _wordclass() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=65_536)
 def word_class(w: str) -> str:
-    """A word's class (n noun, m a noun used mostly as a verb, a adjective, v verb, r adverb), for a stem
-    (``stem``) or a written word: from WordNet (model/wordclass.txt lists every word that is not a noun);
-    a word it does not know is a noun (jargon, acronyms, names: "EHCP", "retrofit"), unless its ending
-    makes it a form of a verb it knows ("helped", "moving") or an adverb ("quickly")."""
+    """A word's class (n noun, m a noun used mostly as a verb, a adjective, v verb, r adverb, p preposition),
+    for a stem (``stem``) or a written word: from WordNet (model/wordclass.txt lists every word that is not
+    a noun); a word it does not know is a noun (jargon, acronyms, names: "EHCP", "retrofit"), unless its
+    ending makes it a form of a verb it knows ("helped", "moving"), an adverb ("quickly") or an adjective's
+    degree ("hardest", "cheaper"). A preposition no stop word holds ("vs", "towards") is one, and an
+    irregular past form ("sent", "left") an adjective at most."""
     table = _wordclass()
     if len(w) > 1 and w.isupper():
         return "n"  # an acronym: "SAG", "EHCP"
     w = w.lower()
     if w in STOP_WORDS or w in _PRONOUNS:
         return "v"
+    if w in _PREPOSITIONS:
+        return "p"
+    if w in _PAST_FORMS:
+        return "a"
     if w in table:
         return table[w] if table[w] == "A" else table[w].lower()
     base = stem(w)
@@ -338,6 +382,14 @@ def word_class(w: str) -> str:
             for guess in (root, root + "e", root[:-1] if len(root) > 2 and root[-1] == root[-2] else root):
                 if table.get(guess) in ("v", "m", "N"):
                     return "v" if end == "ing" else "a"  # "helped", "built": an adjective at most
+    for end in ("est", "er"):
+        # "hardest", "cheaper", "biggest", "easiest": an adjective's degree, which WordNet does not list
+        root = w[: -len(end)]
+        if w.endswith(end) and len(root) > 2:
+            doubled = root[:-1] if root[-1] == root[-2] else ""
+            y = root[:-1] + "y" if root.endswith("i") else ""
+            if any(table.get(g) in ("a", "A") for g in (root, root + "e", doubled, y) if g):
+                return "a"
     return "n"
 
 
@@ -407,7 +459,8 @@ def _fits_the_group(vectors: np.ndarray, members: list[int], vector: np.ndarray)
 
 
 def _pair_word(key: tuple[str, ...], form: str) -> bool:
-    return word_class(form if form.isupper() else key[0]) in PAIR_CLASSES
+    c = word_class(form if form.isupper() else key[0])
+    return c in PAIR_CLASSES and not _clause_end(key[0], form, c)  # not "Youth & closing", "Time & round"
 
 
 def _likeliest(cands, members, per_text, vectors, centroid):

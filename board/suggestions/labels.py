@@ -19,8 +19,9 @@ cosine with another group's centroid (the name says what sets the group apart), 
 plus SPEC_WEIGHT x its specificity. The best candidate becomes the name, first letter capitalised, in the
 notes' most common spelling; no two themes get the same name. A group with no such candidate is named by a
 lone uncommon noun ("EHCP", "retrofit"), else by the noun phrase of its notes (or noun they share) nearest
-the centroid, else by any run of its words; there a candidate is one note's words, and its score also counts
-how much better it fits the group's notes than the batch's others (``_fits_the_group``).
+the centroid, else by a noun of one note, else by any run of its words; there a candidate is one note's
+words, and its score also counts how much better it fits the group's notes than the batch's others
+(``_fits_the_group``).
 """
 
 from __future__ import annotations
@@ -237,6 +238,12 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
                     and noun_phrase(k, shown[k])
                     and not _all_generic(k, shown[k])
                 ]
+                # a noun of one note ("Communication") before a run that is none ("Told", "People here today")
+                or [
+                    k
+                    for k in df
+                    if len(k) == 1 and noun_phrase(k, shown[k]) and not _all_generic(k, shown[k])
+                ]
                 or [k for k in df if len(k) <= 3]
             )
             cands = [(k, shown[k], df[k] / size, ctfidf(df[k] / size, k)) for k in pool]
@@ -316,7 +323,7 @@ def noun_phrase(key: tuple[str, ...], form: str = "") -> bool:
                 return False  # "cheap of", "new and"
             if key[i] == "for" and generic(key[i + 1], written[i + 1]):
                 return False  # a duration: "Emails for weeks", "Suppliers for 5 years"
-        elif key[i].isdigit():
+        elif c == "d":
             if classes[i - 1] not in "nm" or generic(key[i + 1], written[i + 1]):
                 return False  # a count or a measure ("Planted 40 saplings", "Reviews 6 months"), not a label
                 # ("Year 6 pupils", "Scope 3 emissions")
@@ -351,7 +358,8 @@ def _wordclass() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=65_536)
 def word_class(w: str) -> str:
-    """A word's class (n noun, m a noun used mostly as a verb, a adjective, v verb, r adverb, p preposition),
+    """A word's class (n noun, m a noun used mostly as a verb, a adjective, v verb, r adverb, p preposition,
+    d number: "6", "40m"),
     for a stem (``stem``) or a written word: from WordNet (model/wordclass.txt lists every word that is not
     a noun); a word it does not know is a noun (jargon, acronyms, names: "EHCP", "retrofit"), unless its
     ending makes it a form of a verb it knows ("helped", "moving"), an adverb ("quickly") or an adjective's
@@ -360,6 +368,8 @@ def word_class(w: str) -> str:
     table = _wordclass()
     if len(w) > 1 and w.isupper():
         return "n"  # an acronym: "SAG", "EHCP"
+    if w[:1].isdigit():
+        return "d"  # a number or a sum: "6", "40m", "1960s" (an acronym with a digit, "4G", is one above)
     w = w.lower()
     if w in STOP_WORDS or w in _PRONOUNS:
         return "v"

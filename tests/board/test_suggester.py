@@ -639,6 +639,32 @@ def test_a_preposition_is_not_read_as_a_noun_inside_a_phrase():
     assert "revenue" in name.lower(), name
 
 
+def test_a_sum_of_money_is_not_read_as_a_noun():
+    # "40m" is no word WordNet holds, so it was read as a noun, and "40m and climbing" as nouns joined by
+    # "and"; the group, whose notes share no phrase, was named by it.
+    name = _first_name(
+        [
+            "High needs block deficit in our LA is £40m and climbing",
+            "HLTA is the ceiling - there's no career path",
+            "top up bands haven't gone up in years",
+        ]
+    )
+    assert "40m" not in name.lower(), name
+    assert name == "Block deficit", name
+
+
+def test_a_group_with_no_noun_phrase_is_named_by_a_noun_of_its_notes_not_a_verb():
+    # No noun phrase in these notes: the last resort took any run of their words, "Told".
+    name = _first_name(
+        [
+            "We weren't told about the change to his support until after it had happened",
+            "Communication should be two way, not us just being told",
+            "We're made to feel like we're the problem",
+        ]
+    )
+    assert name == "Communication", name
+
+
 def test_a_small_group_with_no_shared_phrase_is_named_by_what_fits_its_notes():
     # Three notes of a 50-note draw on green jobs share no word: every candidate is one note's words, and
     # the one nearest the centroid was that note's longest run, "Shift workers hardest".

@@ -9,6 +9,7 @@ number of sockets), and a socket whose standing has gone is closed as the lost m
 it. Both fan-outs (the hub and stock groups) register their sockets here."""
 
 import asyncio
+import contextvars
 import logging
 from collections import defaultdict
 
@@ -78,7 +79,9 @@ class Revocations:
         self.participants.clear()  # sockets of another event loop (tests: each test runs in its own)
         self.users.clear()
         self.inquiries.clear()
-        self.task = loop.create_task(self._run())
+        # In a context of its own, as the hub's recovery: the socket's task that starts it may have been
+        # queued by the database thread, whose context would make the sweep's database calls refuse to run.
+        self.task = loop.create_task(self._run(), context=contextvars.Context())
 
     def reset(self):
         """Forget every socket and stop re-checking (tests: each test runs in a new event loop)."""

@@ -101,11 +101,13 @@ class Revocations:
                 await self.sweep()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                # The database is away (its own log says so): the next sweep tries again, and every
-                # message from a socket is checked at the action anyway.
+            except Exception as error:
+                # The database is away, most likely: one line, not a traceback per sweep; the next sweep
+                # tries again, and every message from a socket is checked at its action anyway.
                 if not self.failing:
-                    log.warning("re-checking open sockets' standing failed", exc_info=True)
+                    name = type(error).__name__
+                    log.warning("re-checking open sockets failed (%s: %s); retrying", name, error)
+                    log.debug("re-checking open sockets failed", exc_info=True)
                 self.failing = True
             else:
                 self.failing = False

@@ -407,6 +407,12 @@ LIVE_FANOUT = os.environ.get("LIVE_FANOUT", "hub")
 # How often each process joins its groups again and catches its screens up from the database at the
 # latest (sessions/hub.py; docs/production.md, "When Redis goes away"). Tests shorten it.
 LIVE_REFRESH_SECONDS = float(os.environ.get("LIVE_REFRESH_SECONDS", "60"))
+# How often each process checks, in the database, that its open sockets' participants are not removed and
+# their facilitators' accounts still active, closing any that lost the channel layer's closing message
+# (sessions/revocation.py): the longest a removed participant or suspended account can still read the room.
+LIVE_RECHECK_SECONDS = float(os.environ.get("LIVE_RECHECK_SECONDS", "5"))
+if LIVE_RECHECK_SECONDS <= 0:
+    raise ImproperlyConfigured("LIVE_RECHECK_SECONDS must be more than 0.")
 # How often each process marks its participants' sockets as here (sessions/presence.py); a row not marked
 # for three of these (a process that died) stops counting and is deleted. Tests shorten it.
 PRESENCE_HEARTBEAT_SECONDS = float(os.environ.get("PRESENCE_HEARTBEAT_SECONDS", "30"))

@@ -37,6 +37,7 @@ from . import presence, protocol, timers
 from .events import missed_since
 from .hub import hub
 from .outages import OutageLog
+from .revocation import revocations
 from .tablefeed import TableFeed
 
 
@@ -286,10 +287,13 @@ def disconnect_db(socket_id):
 
 @database_sync_to_async
 def catch_up_db(actor, last_seq):
-    """``_catch_up`` for a screen already open; None if it is a removed participant's (a socket the
-    closing message never reached: the channel layer may drop it), which is told so and closed instead."""
+    """``_catch_up`` for a screen already open; REMOVED or REVOKED instead if it is a removed
+    participant's, or an account's no longer active (a socket the closing message never reached: the
+    channel layer may drop it), which is told so and closed."""
     if actor.participant_id and Participant.objects.filter(pk=actor.participant_id, removed=True).exists():
-        return None
+        return REMOVED
+    if actor.user_id and not get_user_model().objects.filter(pk=actor.user_id, is_active=True).exists():
+        return REVOKED
     return _catch_up(actor, fragment_kind(actor.role), last_seq)
 
 
@@ -396,6 +400,7 @@ class Batches:
 
 
 REMOVED = "A facilitator has removed you from this inquiry."
+REVOKED = "This facilitator account is no longer active."
 
 # The answer to a message whose storing failed unexpectedly (logged).
 FAILED = (protocol.error_frame("server_error", "Something went wrong; nothing was changed."), None)
@@ -447,6 +452,7 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
     actor = None
     gone = False  # left the hub and presence (see leave)
     accepted = False
+    closing = False  # this side closed the socket: nothing more is sent to it, nor taken from it
     resume_allowance, resumed_at = None, 0.0  # sync.resume's allowance (see resume)
     direct = None
     last_seq = 0
@@ -487,6 +493,19 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
     async def accept(self, subprotocol=None, headers=None):
         self.accepted = True
         await super().accept(subprotocol, headers)
+
+    async def close(self, code=None, reason=None):
+        self.closing = True
+        if self.actor is not None:
+            revocations.forget(self)
+        await super().close(code, reason)
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        """As Daphne does once it has the close (the direct path too: sessions/wire.py), nothing more
+        goes to a socket closed from this side, whatever the hub still hands it before its disconnect."""
+        if self.closing:
+            return
+        await super().send(text_data, bytes_data, close)
 
     async def open(self):
         code = self.scope["url_route"]["kwargs"]["code"]
@@ -531,6 +550,10 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
             await self.refuse_revoked()
             return
         await self.accept()
+        if not self.closing:
+            # From now on a lost ``participant.removed`` or ``user.revoked`` is made good within
+            # LIVE_RECHECK_SECONDS (sessions/revocation.py).
+            revocations.watch(self)
         if caught_up is None:
             await self.resync(since)
         else:
@@ -572,6 +595,7 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
         if self.actor is None or self.gone:
             return
         self.gone = True
+        revocations.forget(self)
         try:
             await self.tables_leave()
         except Exception:
@@ -592,7 +616,7 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
             presence.changed(self.actor.inquiry_id, get_channel_layer())
 
     async def receive(self, text_data=None, bytes_data=None):
-        if self.actor is None or self.gone:
+        if self.actor is None or self.gone or self.closing:
             return
         self.handling = None
         try:
@@ -736,8 +760,11 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
     async def resync(self, last_seq):
         """Send what a screen that has seen up to ``last_seq`` (None: nothing) missed, or a snapshot."""
         caught_up = await catch_up_db(self.actor, last_seq)
-        if caught_up is None:
+        if caught_up is REMOVED:
             await self.participant_removed({"reason": REMOVED})
+            return
+        if caught_up is REVOKED:
+            await self.user_revoked({"reason": REVOKED})
             return
         seq, frame = caught_up
         if frame is not None:
@@ -811,15 +838,22 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
         await self.send(event["html"])
 
     async def user_revoked(self, event):
-        """This facilitator's account was suspended or removed: every socket of it closes at once."""
-        await self.send(protocol.error_frame("revoked", event["reason"]))
+        """This facilitator's account was suspended or removed: every socket of it closes at once (from
+        the account's group, or from this process's re-check, sessions/revocation.py, when the layer lost
+        that message)."""
+        if self.closing:
+            return
+        await self.send(protocol.error_frame("revoked", event["reason"] or REVOKED))
         await self.close(code=CLOSE_NOT_ALLOWED)
 
     async def refuse_revoked(self):
         await self.accept()
-        await self.send(protocol.error_frame("revoked", "This facilitator account is no longer active."))
+        await self.send(protocol.error_frame("revoked", REVOKED))
         await self.close(code=CLOSE_NOT_ALLOWED)
 
     async def participant_removed(self, event):
-        await self.send(protocol.error_frame("removed", event["reason"]))
+        """A facilitator removed this participant (the message, or this process's re-check)."""
+        if self.closing:
+            return
+        await self.send(protocol.error_frame("removed", event["reason"] or REMOVED))
         await self.close(code=CLOSE_NOT_ALLOWED)

@@ -14,6 +14,7 @@ from django.test import Client, TransactionTestCase
 from inquiry import limits
 from inquiry.actions import add_cofacilitator, create_inquiry
 from sessions.hub import hub
+from sessions.revocation import revocations
 
 from .support import Screen, join_as, login_as
 
@@ -63,6 +64,7 @@ def fresh_channel_layer():
     """Each test runs in its own event loop: give it its own channel layer and hub, as a new process has."""
     yield
     hub.reset()
+    revocations.reset()
     channel_layers.backends.clear()
 
 

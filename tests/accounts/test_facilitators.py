@@ -74,9 +74,12 @@ async def test_suspending_closes_every_live_socket_and_ends_every_session(admin,
     await bobs_board.close()
 
 
-async def test_a_suspended_facilitators_open_socket_cannot_act_even_before_it_closes(users, inquiry, alice):
+async def test_a_suspended_facilitators_open_socket_cannot_act_even_before_it_closes(
+    users, inquiry, alice, settings
+):
     from inquiry.accounts import actions
 
+    settings.LIVE_RECHECK_SECONDS = 3600  # the process's re-check of its sockets would close it first
     board = await Screen(inquiry.code, alice).connect()
     ada = await sync_to_async(User.objects.create_user)("ada", password=PASSWORD)
     await sync_to_async(Account.objects.create)(user=ada, admin=True)

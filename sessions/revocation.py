@@ -1,0 +1,137 @@
+"""Each process re-checks, every ``settings.LIVE_RECHECK_SECONDS``, that its open sockets may still see
+their room: a participant a facilitator removed, a facilitator account suspended or removed.
+
+Removal and suspension close the sockets at once through the channel layer (``participant.removed``,
+``user.revoked``: sessions/events.py), but the layer delivers at most once: a message it drops (over
+capacity, Redis restarting) would leave the socket reading the room's live events until it happened to
+catch up. So the database is asked here too, for every local socket at once (two queries, whatever the
+number of sockets), and a socket whose standing has gone is closed as the lost message would have closed
+it. Both fan-outs (the hub and stock groups) register their sockets here."""
+
+import asyncio
+import contextvars
+import logging
+from collections import defaultdict
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+
+@database_sync_to_async
+def _standing(inquiry_ids, user_ids):
+    """(participants of ``inquiry_ids`` a facilitator removed, the ``user_ids`` still active)."""
+    from django.contrib.auth import get_user_model
+
+    from inquiry.models import Participant
+
+    removed = set()
+    if inquiry_ids:
+        found = Participant.objects.filter(inquiry_id__in=inquiry_ids, removed=True)
+        removed = set(found.values_list("pk", flat=True))
+    active = set()
+    if user_ids:
+        found = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
+        active = set(found.values_list("pk", flat=True))
+    return removed, active
+
+
+class Revocations:
+    def __init__(self):
+        self.participants = defaultdict(set)  # participant id -> their sockets here
+        self.users = defaultdict(set)  # facilitator's user id -> their sockets here (board and presenter)
+        self.inquiries = defaultdict(int)  # inquiry id -> how many participants' sockets here
+        self.task = None
+        self.failing = False
+        self.sweeps = 0  # how many have run (tests wait on it)
+
+    def watch(self, consumer):
+        """Re-check ``consumer``'s standing from now until ``forget``."""
+        self._start()
+        actor = consumer.actor
+        if actor.participant_id:
+            self.participants[actor.participant_id].add(consumer)
+            self.inquiries[actor.inquiry_id] += 1
+        if actor.user_id:
+            self.users[actor.user_id].add(consumer)
+
+    def forget(self, consumer):
+        actor = consumer.actor
+        if actor.participant_id and consumer in self.participants.get(actor.participant_id, ()):
+            self._discard(self.participants, actor.participant_id, consumer)
+            self.inquiries[actor.inquiry_id] -= 1
+            if self.inquiries[actor.inquiry_id] <= 0:
+                del self.inquiries[actor.inquiry_id]
+        if actor.user_id and actor.user_id in self.users:
+            self._discard(self.users, actor.user_id, consumer)
+
+    @staticmethod
+    def _discard(sockets, key, consumer):
+        sockets[key].discard(consumer)
+        if not sockets[key]:
+            del sockets[key]
+
+    def _start(self):
+        loop = asyncio.get_running_loop()
+        if self.task is not None and not self.task.done() and self.task.get_loop() is loop:
+            return
+        self.participants.clear()  # sockets of another event loop (tests: each test runs in its own)
+        self.users.clear()
+        self.inquiries.clear()
+        # In a context of its own, as the hub's recovery: the socket's task that starts it may have been
+        # queued by the database thread, whose context would make the sweep's database calls refuse to run.
+        self.task = loop.create_task(self._run(), context=contextvars.Context())
+
+    def reset(self):
+        """Forget every socket and stop re-checking (tests: each test runs in a new event loop)."""
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        self.task = None
+        self.failing = False
+        self.participants.clear()
+        self.users.clear()
+        self.inquiries.clear()
+
+    async def _run(self):
+        while True:
+            # Read each time, so a test (or an operator's settings override) may shorten it.
+            await asyncio.sleep(settings.LIVE_RECHECK_SECONDS)
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                # The database is away, most likely: one line, not a traceback per sweep; the next sweep
+                # tries again, and every message from a socket is checked at its action anyway.
+                if not self.failing:
+                    name = type(error).__name__
+                    log.warning("re-checking open sockets failed (%s: %s); retrying", name, error)
+                    log.debug("re-checking open sockets failed", exc_info=True)
+                self.failing = True
+            else:
+                self.failing = False
+
+    async def sweep(self):
+        """Close every local socket whose participant was removed or whose account is no longer active."""
+        self.sweeps += 1
+        if not self.participants and not self.users:
+            return
+        removed, active = await _standing(list(self.inquiries), list(self.users))
+        closing = [
+            (consumer, "participant_removed")
+            for participant in removed
+            for consumer in self.participants.get(participant, ())
+        ]
+        closing += [
+            (consumer, "user_revoked")
+            for user, sockets in self.users.items()
+            if user not in active
+            for consumer in sockets
+        ]
+        for consumer, how in closing:
+            self.forget(consumer)
+            asyncio.get_running_loop().create_task(getattr(consumer, how)({"reason": None}))
+
+
+revocations = Revocations()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .axe import assert_accessible
-from .conftest import seed
+from .conftest import SHARED_SCREEN, seed
 from .pages import card, post, snap
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -362,3 +362,30 @@ def test_in_a_map_round_the_phone_shows_the_map_and_the_form_to_link_first(event
     expect(links).to_have_count(before + 1)
     snap(phone, "phone-map-round", full_page=True)
     assert_accessible(phone, "the phone in a systems-map round")
+
+
+def heading_in_view(page, name):
+    box = page.get_by_role("heading", name=name, exact=True).bounding_box()
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]
+
+
+@pytest.mark.parametrize("event_inquiry", ["map"], indirect=True)
+def test_the_facilitators_round_links_to_the_actions_and_the_map_under_the_board(event_screens):
+    """At the close of an event-size inquiry on a 1280x720 laptop, the room's actions and the systems map
+    are under the board, out of sight: the round in the side panel links to the one the room works on
+    (the actions in a next-steps round, the map once the room links themes), and the link shows it."""
+    alice = event_screens.facilitator(viewport=SHARED_SCREEN)
+    banner = alice.locator("#round-banner")
+    assert not heading_in_view(alice, "What happens next")
+    banner.get_by_role("link", name="The room's actions").click()
+    expect(alice.get_by_role("heading", name="What happens next", exact=True)).to_be_in_viewport()
+    assert heading_in_view(alice, "What happens next")
+
+    alice.get_by_role("button", name="Let participants link themes in this round").click()
+    expect(banner.get_by_role("link", name="The room's actions")).to_have_count(0)
+    alice.evaluate("window.scrollTo(0, 0)")
+    assert not heading_in_view(alice, "Systems map")
+    banner.get_by_role("link", name="The systems map").click()
+    expect(alice.get_by_role("heading", name="Systems map", exact=True)).to_be_in_viewport()
+    assert heading_in_view(alice, "Systems map")
+    assert_accessible(alice, "the facilitator's workspace in a systems-map round")

@@ -92,6 +92,8 @@
       }
     }
     section.hidden = role !== 'facilitator' && view.dataset.nodes === '0' && !mapRound;
+    // In a systems-map round a phone's task is the map: it comes first, under the question (phone.css).
+    document.body.classList.toggle('map-round', mapRound && role === 'participant');
     toggleKind(view, mapRound);
     if (role === 'presenter') {
       document.body.classList.toggle('map-mode', view.dataset.onScreen === '1');

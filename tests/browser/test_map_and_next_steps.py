@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .axe import assert_accessible
-from .conftest import seed
+from .conftest import SHARED_SCREEN, seed
 from .pages import card, post, snap
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -322,3 +322,70 @@ def test_the_shared_screens_map_takes_the_height_of_the_screen_with_its_legend_i
     assert not found["scrolls"] and found["nodesInside"], found
     assert found["height"] - found["legendBottom"] <= 24, found  # no band left empty under the map
     assert found["svgBottom"] - found["svgTop"] >= 0.8 * found["height"], found
+
+
+# Where the phone's parts are: the top of the systems map, of the box to post in and of the room's board,
+# and each field of the form to link under its label.
+PHONE_MAP = """() => {
+  const top = el => el.getBoundingClientRect().top + scrollY;
+  const form = document.getElementById('map-form');
+  const fields = [...form.querySelectorAll('select, input')].map(field => {
+    const label = form.querySelector(`label[for="${field.id}"]`).getBoundingClientRect();
+    const box = field.getBoundingClientRect();
+    return {field: field.id, under: label.bottom <= box.top + 1 && Math.abs(label.left - box.left) < 2};
+  });
+  const byId = id => document.getElementById(id);
+  return {map: top(byId('systems-map')), form: top(form), compose: top(byId('compose-form')),
+          board: top(byId('unsorted')), fields};
+}"""
+
+
+@pytest.mark.parametrize("event_inquiry", ["map"], indirect=True)
+def test_in_a_map_round_the_phone_shows_the_map_and_the_form_to_link_first(event_screens):
+    """When the facilitator lets the room link themes (event size: 300 cards, 12 themes on the map), a
+    390 px phone has the systems map under the round's question, on its first screen, and the form to link
+    two themes under it, before the box to post in and the room's board; each of the form's fields is
+    under its label."""
+    alice = event_screens.facilitator()
+    alice.get_by_role("button", name="Let participants link themes in this round").click()
+    phone = event_screens.participant("Priya")
+    form = phone.get_by_role("form", name="Link two themes")
+    expect(form).to_be_visible()
+    expect(form.get_by_label("From").locator("option")).not_to_have_count(1)  # filled with the themes
+    where = phone.evaluate(PHONE_MAP)
+    assert where["map"] < phone.viewport_size["height"], where
+    assert where["map"] < where["form"] < where["compose"] < where["board"], where
+    assert all(f["under"] for f in where["fields"]), where["fields"]
+    links = phone.locator("#map-svg .map-link")
+    before = links.count()
+    link(phone, "Digital inclusion", "leads to more (+)", "Mental health and wellbeing")
+    expect(links).to_have_count(before + 1)
+    snap(phone, "phone-map-round", full_page=True)
+    assert_accessible(phone, "the phone in a systems-map round")
+
+
+def heading_in_view(page, name):
+    box = page.get_by_role("heading", name=name, exact=True).bounding_box()
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]
+
+
+@pytest.mark.parametrize("event_inquiry", ["map"], indirect=True)
+def test_the_facilitators_round_links_to_the_actions_and_the_map_under_the_board(event_screens):
+    """At the close of an event-size inquiry on a 1280x720 laptop, the room's actions and the systems map
+    are under the board, out of sight: the round in the side panel links to the one the room works on
+    (the actions in a next-steps round, the map once the room links themes), and the link shows it."""
+    alice = event_screens.facilitator(viewport=SHARED_SCREEN)
+    banner = alice.locator("#round-banner")
+    assert not heading_in_view(alice, "What happens next")
+    banner.get_by_role("link", name="The room's actions").click()
+    expect(alice.get_by_role("heading", name="What happens next", exact=True)).to_be_in_viewport()
+    assert heading_in_view(alice, "What happens next")
+
+    alice.get_by_role("button", name="Let participants link themes in this round").click()
+    expect(banner.get_by_role("link", name="The room's actions")).to_have_count(0)
+    alice.evaluate("window.scrollTo(0, 0)")
+    assert not heading_in_view(alice, "Systems map")
+    banner.get_by_role("link", name="The systems map").click()
+    expect(alice.get_by_role("heading", name="Systems map", exact=True)).to_be_in_viewport()
+    assert heading_in_view(alice, "Systems map")
+    assert_accessible(alice, "the facilitator's workspace in a systems-map round")

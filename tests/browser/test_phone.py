@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from inquiry.models import Participant
 
 from .axe import assert_accessible
-from .conftest import PHONE, in_thread, seed
+from .conftest import PHONE, SHARED_SCREEN, in_thread, seed
 from .pages import MINE, card, open_card, open_vote_dialog, post, snap
 from .test_presenter import Steering
 
@@ -260,6 +260,43 @@ def test_in_the_next_steps_round_the_phone_proposes_an_action_first(event_screen
     phone.get_by_role("button", name="Propose this action").click()
     expect(phone.locator("#steps-list .step-what", has_text="A shared induction day")).to_have_count(1)
     assert_accessible(phone, "the phone in the next-steps round")
+
+
+SLOW = 30_000  # ms: the reveal redraws every theme of the event-size board, on a loaded box
+
+# Each theme's name on the phone (its toggle): how many lines it takes, and its share of its header's width.
+NAME_LINES = """() => [...document.querySelectorAll('#themes .column-header')].map(header => {
+  const toggle = header.querySelector('button.column-toggle');
+  const tops = new Set();
+  for (const node of toggle.childNodes) {
+    if (node.nodeType !== Node.TEXT_NODE || !node.textContent.trim()) { continue; }
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) { if (r.width > 0) { tops.add(Math.round(r.top)); } }
+  }
+  return { name: toggle.textContent.trim(), lines: tops.size,
+           share: toggle.getBoundingClientRect().width / header.getBoundingClientRect().width };
+})"""
+
+
+@pytest.mark.parametrize("event_inquiry", ["vote"], indirect=True)
+def test_revealed_dots_leave_each_themes_name_the_width_of_its_header(event_screens):
+    """When the facilitator reveals the results, each of the event's 12 themes on a 390 px phone shows
+    its dots beside its count, and its name still reads across most of the header, on at most one line
+    more than before: not squeezed into a narrow column of three or four lines beside empty space."""
+    phone = event_screens.participant("Priya")
+    before = {n["name"]: n["lines"] for n in phone.evaluate(NAME_LINES)}
+    assert len(before) == 12, before
+    alice = event_screens.facilitator(viewport=SHARED_SCREEN)
+    alice.get_by_role("button", name="Close the vote").click()
+    alice.get_by_role("button", name="Reveal the results").click()
+    expect(phone.locator("#themes .theme-votes .dot-count")).to_have_count(12, timeout=SLOW)
+    expect(phone.locator("#themes .column-header").first).to_contain_text(re.compile(r"\d+ dots?"))
+    after = phone.evaluate(NAME_LINES)
+    squeezed = [n for n in after if n["lines"] > before[n["name"]] + 1 or n["share"] < 0.6]
+    assert not squeezed, (squeezed, before)
+    snap(phone, "phone-revealed-themes", full_page=True)
+    assert_accessible(phone, "the phone with the vote's results shown")
 
 
 def test_joining_answers_with_the_phones_own_page_and_a_reload_asks_for_it_again(screens):

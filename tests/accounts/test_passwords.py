@@ -38,7 +38,7 @@ def test_the_old_password_is_checked_and_weak_new_ones_refused(alice, users):
     wrong = alice.post(
         "/accounts/password/", {"old_password": "nope", "new_password1": NEW, "new_password2": NEW}
     )
-    assert wrong.status_code == 200 and "incorrectly" in texts(wrong)
+    assert wrong.status_code == 400 and "incorrectly" in texts(wrong)
     weak = alice.post(
         "/accounts/password/",
         {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
@@ -89,7 +89,7 @@ def test_the_login_form_still_logs_in_and_goes_where_it_was_asked(users):
     )
     assert response.status_code == 302 and response["Location"] == "/inquiries/new/"
     wrong = Client().post("/accounts/login/", {"username": "alice", "password": "wrong"})
-    assert wrong.status_code == 200 and "correct username and password" in texts(wrong)
+    assert wrong.status_code == 400 and "correct username and password" in texts(wrong)
 
 
 def test_reset_emails_are_rate_limited_per_address(users, email_on):
@@ -105,7 +105,7 @@ def test_reset_emails_are_rate_limited_per_address(users, email_on):
 def test_the_password_login_is_throttled(users):
     client = Client()
     for _ in range(5):
-        assert client.post("/accounts/login/", {"username": "alice", "password": "wrong"}).status_code == 200
+        assert client.post("/accounts/login/", {"username": "alice", "password": "wrong"}).status_code == 400
     refused = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert refused.status_code == 429 and "Too many failed logins" in texts(refused)
 

@@ -49,6 +49,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "daphne",
+    # Before django.contrib.auth: its changepassword (inquiry/management/commands) replaces auth's.
+    "inquiry",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,7 +62,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "template_partials.apps.SimpleAppConfig",
-    "inquiry",
     "board",
     "sessions.apps.LiveSessionsConfig",
 ]

@@ -45,6 +45,7 @@ from .systemmap import render as map_render
 from .tables import actions as tables_actions
 from .tables import render as tables_render
 from .tables.models import theme_name, theme_text
+from .text import name_key
 
 
 def _card(inquiry, card_id):
@@ -277,9 +278,22 @@ def move_card(actor, card_id, theme_id, position=None):
 # Themes ---------------------------------------------------------------------------------------------------
 
 
+def _name_taken(inquiry, names, but=None):
+    """Refuse a theme name the inquiry already has, ignoring case and spacing ("housing" beside
+    "Housing"): two columns that read alike split the room's cards and votes. ``but``: the theme being
+    renamed, which may keep its own name in another case."""
+    others = Theme.objects.filter(inquiry=inquiry).exclude(pk=but).values_list("name", flat=True)
+    taken = {name_key(other): other for other in others}
+    for name in names:
+        if (other := taken.get(name_key(name))) is not None:
+            raise Refused("taken", f"There is already a theme called “{other}”. Choose another name.")
+        taken[name_key(name)] = name
+
+
 def add_theme(actor, name, colour=None):
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
+        _name_taken(inquiry, [name])
         theme = Theme.objects.create(
             inquiry=inquiry,
             name=name,
@@ -310,6 +324,7 @@ def rename_theme(actor, theme_id, name):
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
         theme = _theme(inquiry, theme_id)
+        _name_taken(inquiry, [name], but=theme.pk)
         theme.name = name
         theme.save(update_fields=["name"])
         _theme_changed(inquiry, theme, "rename")
@@ -654,6 +669,7 @@ def accept_suggestions(actor, themes, placements):
         }
         if len(existing) != len({p["theme"] for p in placements}):
             raise Refused("not_found", "A theme to place cards into no longer exists.")
+        _name_taken(inquiry, [p["name"] for p in themes if any(pk in free for pk in p["cards"])])
         position = _next_position(Theme.objects.filter(inquiry=inquiry))
         moved = []
         for offset, proposal in enumerate(themes):

@@ -33,7 +33,7 @@ from .models import (
     Theme,
     Vote,
 )
-from .text import first_visible
+from .text import distinct_name, first_visible, name_key
 
 FORMAT = "linewalk.inquiry"
 VERSION = 1
@@ -705,13 +705,17 @@ def _import(user, data):
         times.append(("joined", r.when("joined")))
     _with_times(Participant, list(people.values()), times)
 
-    themes, times = {}, []
+    themes, times, names = {}, [], set()
     for index, item in enumerate(_list(data, "themes")):
         r = _Reader(item, f"themes[{index}]")
         ref = _own_ref(r, themes)
+        # A file from before theme names had to differ in more than case and spacing keeps every
+        # theme: a second "housing" beside "Housing" comes in as "housing (2)".
+        name = distinct_name(r.text("name", THEME_NAME_LIMIT), names, THEME_NAME_LIMIT)
+        names.add(name_key(name))
         themes[ref] = Theme(
             inquiry=inquiry,
-            name=r.text("name", THEME_NAME_LIMIT),
+            name=name,
             colour=r.choice("colour", list(THEME_COLOURS), DEFAULT_COLOUR),
             position=r.number("position", index),
         )

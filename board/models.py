@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Lower
 
 from . import safeguarding
 
@@ -43,6 +44,11 @@ class Theme(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
+        constraints = [
+            # The actions refuse a name that differs only in case or spacing (``board.text.name_key``,
+            # Unicode-wide); this catches what bypasses them (SQLite's lower() folds ASCII only).
+            models.UniqueConstraint(Lower("name"), "inquiry", name="theme_name_once_per_inquiry"),
+        ]
 
     def __str__(self):
         return self.name

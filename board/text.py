@@ -60,3 +60,20 @@ def normalised(text):
             ch = " "
         out.append(ch)
     return _DASHES.sub("-", "".join(out))
+
+
+def name_key(name):
+    """A name as a duplicate check reads it: ``normalised``, any run of white space one space, ends
+    trimmed, case folded ("housing", " Housing " and "HOUSING" are one name)."""
+    return " ".join(normalised(name).split()).casefold()
+
+
+def distinct_name(name, taken, limit):
+    """``name``, or ``name (2)``, ``name (3)``... the first whose ``name_key`` is not in ``taken`` (a set
+    of keys), cut to fit ``limit`` characters."""
+    candidate, number = name, 1
+    while name_key(candidate) in taken:
+        number += 1
+        suffix = f" ({number})"
+        candidate = name[: limit - len(suffix)].rstrip() + suffix
+    return candidate

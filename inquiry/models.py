@@ -233,6 +233,14 @@ class Round(models.Model):
         MAPPING: "Systems map: link themes and contributions",
         NEXT_STEPS: "Next steps: propose actions and sign up",
     }
+    # ...and while one is in Silent writing: like a round of contributions, the banner says posts are
+    # hidden until the reveal (the phase's colour alone did not), and what still shows as it comes.
+    SILENT_LABELS = {
+        MAPPING: "Systems map · Silent writing: links show as they are drawn; new posts stay hidden until"
+        " the reveal",
+        NEXT_STEPS: "Next steps · Silent writing: actions show as they are proposed; new posts stay hidden"
+        " until the reveal",
+    }
 
     # What each phase does, for a facilitator meeting the phase buttons for the first time (the round
     # banner's "Help"). Map and next-steps rounds use the same buttons, but Silent hides posts only: links
@@ -280,13 +288,16 @@ class Round(models.Model):
     @property
     def phase_label(self):
         """The phase as every screen names it: what participants do now, in this kind of round."""
+        if self.is_silent and self.kind in self.SILENT_LABELS:
+            return self.SILENT_LABELS[self.kind]
         if self.is_open and self.kind in self.OPEN_LABELS:
             return self.OPEN_LABELS[self.kind]
         return self.get_phase_display()
 
     @property
     def phase_name(self):
-        """The phase's name alone ("Gather", "Silent writing", "Systems map"): for where only that fits."""
+        """The phase's name alone ("Gather", "Silent writing", "Systems map", "Systems map · Silent
+        writing"): for where only that fits."""
         return self.phase_label.partition(": ")[0]
 
     @property

@@ -227,12 +227,17 @@ def inquiry_new(request):
 def add_cofacilitator(request, code):
     inquiry = inquiry_for_facilitator(request.user, code)
     form = CofacilitatorForm(request.POST)
-    if form.is_valid():
-        try:
-            other = actions.add_cofacilitator(request.user, inquiry, form.cleaned_data["username"])
-            messages.success(request, f"{other.get_username()} can now facilitate this inquiry.")
-        except Refused as refused:
-            messages.error(request, refused.message)
+    if not form.is_valid():
+        # Shown where the form is, as a refusal is (a blank username went back to the page unexplained).
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return redirect("inquiry:facilitate", inquiry.code)
+    try:
+        other = actions.add_cofacilitator(request.user, inquiry, form.cleaned_data["username"])
+        messages.success(request, f"{other.get_username()} can now facilitate this inquiry.")
+    except Refused as refused:
+        messages.error(request, refused.message)
     return redirect("inquiry:facilitate", inquiry.code)
 
 
@@ -389,7 +394,18 @@ def erase(request, code):
     return render(request, "inquiry/erase.html", context)
 
 
-class LoginView(auth_views.LoginView):
+class ErrorsAre400:
+    """For Django's form views: a form with errors comes back whole with them, as 400 like every form of
+    Linewalk's own (Django's answer 200). A page, never an htmx swap: no HTML form here posts through htmx
+    (it carries the websocket only), so no 4xx answer is left unshown."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class LoginView(ErrorsAre400, auth_views.LoginView):
     """Django's login page, throttled (inquiry.limits): refused attempts get the form back with 429."""
 
     authentication_form = ThrottledAuthenticationForm

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import limits
 from ..access import Refused
+from ..views import ErrorsAre400
 from ..views import LoginView as ThrottledLoginView
 from . import actions, twofactor
 from .access import account_of, admin_required, is_admin
@@ -221,7 +222,7 @@ def account(request):
 
 
 @method_decorator(password_login_only, name="dispatch")
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(ErrorsAre400, auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:account")
 
@@ -257,7 +258,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 @method_decorator(email_only, name="dispatch")
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(ErrorsAre400, auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
@@ -271,7 +272,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 @method_decorator(email_only, name="dispatch")
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(ErrorsAre400, auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 

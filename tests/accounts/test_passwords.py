@@ -38,7 +38,7 @@ def test_the_old_password_is_checked_and_weak_new_ones_refused(alice, users):
     wrong = alice.post(
         "/accounts/password/", {"old_password": "nope", "new_password1": NEW, "new_password2": NEW}
     )
-    assert wrong.status_code == 200 and "incorrectly" in texts(wrong)
+    assert wrong.status_code == 400 and "incorrectly" in texts(wrong)
     weak = alice.post(
         "/accounts/password/",
         {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
@@ -89,7 +89,7 @@ def test_the_login_form_still_logs_in_and_goes_where_it_was_asked(users):
     )
     assert response.status_code == 302 and response["Location"] == "/inquiries/new/"
     wrong = Client().post("/accounts/login/", {"username": "alice", "password": "wrong"})
-    assert wrong.status_code == 200 and "correct username and password" in texts(wrong)
+    assert wrong.status_code == 400 and "correct username and password" in texts(wrong)
 
 
 def test_reset_emails_are_rate_limited_per_address(users, email_on):
@@ -105,7 +105,7 @@ def test_reset_emails_are_rate_limited_per_address(users, email_on):
 def test_the_password_login_is_throttled(users):
     client = Client()
     for _ in range(5):
-        assert client.post("/accounts/login/", {"username": "alice", "password": "wrong"}).status_code == 200
+        assert client.post("/accounts/login/", {"username": "alice", "password": "wrong"}).status_code == 400
     refused = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert refused.status_code == 429 and "Too many failed logins" in texts(refused)
 
@@ -130,7 +130,10 @@ def test_a_password_the_server_made_is_changed_at_the_first_sign_in(db, tmp_path
     page = browser.get("/inquiries/", follow=True)
     assert page.redirect_chain[-1][0] == "/accounts/password/?next=%2Finquiries%2F"
     shown = texts(page)
-    assert "Your password was made for you when this account was set up: choose your own to go on." in shown
+    assert (
+        "Your password was made for you when this account was set up or reset: choose your own to go on."
+        in shown
+    )
     assert "Change your password" in shown
     assert browser.get("/inquiries/new/").status_code == 302  # nothing else until then
 
@@ -157,6 +160,56 @@ def test_a_password_the_server_made_is_changed_at_the_first_sign_in(db, tmp_path
     call_command("ensure_facilitator", "--username", "first", stdout=said)
     assert made not in said.getvalue() and "changepassword first" in said.getvalue()
     assert not (tmp_path / "var" / "facilitator-login.txt").exists()
+
+
+def set_by_changepassword(monkeypatch, username, password, *flags):
+    """`manage.py changepassword <username>` as someone runs it at the server: typing the password twice."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": password)
+    said = StringIO()
+    call_command("changepassword", username, *flags, stdout=said)
+    return said.getvalue()
+
+
+def test_a_password_set_with_changepassword_is_changed_at_the_next_sign_in(users, monkeypatch):
+    said = set_by_changepassword(monkeypatch, "alice", "typed-for-alice-42")
+    assert "alice will be asked to choose their own at their next sign-in" in said
+    browser = Client()
+    browser.post("/accounts/login/", {"username": "alice", "password": "typed-for-alice-42"})
+    page = browser.get("/inquiries/", follow=True)
+    assert page.redirect_chain[-1][0] == "/accounts/password/?next=%2Finquiries%2F"
+    assert "Your password was made for you when this account was set up or reset" in texts(page)
+    changed = browser.post(
+        "/accounts/password/",
+        {"old_password": "typed-for-alice-42", "new_password1": NEW, "new_password2": NEW},
+        follow=True,
+    )
+    assert "Your password is changed." in texts(changed)
+    assert browser.get("/inquiries/").status_code == 200
+
+
+def test_changepassword_for_your_own_account_can_keep_it(users, monkeypatch):
+    said = set_by_changepassword(monkeypatch, "alice", "alices-own-choice-42", "--no-change-at-login")
+    assert "asked to choose" not in said
+    browser = Client()
+    browser.post("/accounts/login/", {"username": "alice", "password": "alices-own-choice-42"})
+    assert browser.get("/inquiries/").status_code == 200
+
+
+def test_changepassword_retires_the_password_the_server_made(db, tmp_path, settings, monkeypatch):
+    made = made_by_the_server(tmp_path, settings)
+    set_by_changepassword(monkeypatch, "first", "typed-for-first-42")
+    assert not (tmp_path / "var" / "facilitator-login.txt").exists()
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    said = StringIO()
+    call_command("ensure_facilitator", "--username", "first", stdout=said)
+    assert made not in said.getvalue()
 
 
 def test_a_password_chosen_by_its_owner_is_never_asked_to_change(users, tmp_path, settings):

@@ -84,6 +84,20 @@ def test_a_file_spelling_one_sector_two_ways_imports_it_as_one(alice, inquiry, c
     assert exported(alice, copy)["participants"][1]["sector"] == "NHS"
 
 
+def test_a_file_with_themes_named_alike_imports_each_under_a_name_of_its_own(alice, inquiry, carol, dave):
+    # A file from before theme names had to differ in more than case: "shared  RECORDS" beside
+    # "Shared records". Both come in, with their cards; the second is told apart by a number.
+    make_board(inquiry)
+    data = exported(alice, inquiry)
+    data["themes"][1]["name"] = "shared  RECORDS"
+    upload(alice, data)
+    copy = Inquiry.objects.exclude(pk=inquiry.pk).get()
+    names = [t["name"] for t in exported(alice, copy)["themes"]]
+    assert names == ["Shared records", "shared  RECORDS (2)"]
+    themed = Card.objects.filter(theme__isnull=False)
+    assert themed.filter(inquiry=copy).count() == themed.filter(inquiry=inquiry).count()
+
+
 def test_the_import_page_needs_a_login(anonymous):
     response = anonymous.get("/inquiries/import/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")

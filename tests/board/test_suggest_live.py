@@ -170,3 +170,23 @@ async def test_a_card_of_another_inquiry_in_an_accepted_suggestion_is_refused_an
     # Nobody else saw a change: the next event every screen gets is the facilitator's next one.
     await room["alice"].send(type="theme", op="add", name="After")
     assert (await room["dave"].next_event()).seq == seq + 1
+
+
+async def test_a_suggested_theme_named_like_a_theme_there_is_refused_and_nothing_moves(inquiry, room):
+    await room["bob"].send(type="theme", op="add", name="Workforce")
+    await room["alice"].until(lambda s: len(s.themes()) == 1)
+    ids = list(room["alice"].cards())
+    seq = room["dave"].seq
+    for themes in (
+        [{"name": "workforce ", "cards": ids[:2]}],
+        [{"name": "Access", "cards": ids[:2]}, {"name": "ACCESS", "cards": ids[2:4]}],
+    ):
+        await room["alice"].send(type="suggest", op="accept", themes=themes, placements=[])
+        frame = await room["alice"].reply()
+        assert frame.error == "taken"
+        assert "There is already a theme called “" in frame.error_message
+    assert [t.name async for t in Theme.objects.all()] == ["Workforce"]
+    assert not await Card.objects.filter(theme__isnull=False).aexists()
+    # Nobody saw a change: the next event every screen gets is the facilitator's next one.
+    await room["alice"].send(type="theme", op="add", name="After")
+    assert (await room["dave"].next_event()).seq == seq + 1

@@ -185,3 +185,30 @@ async def test_a_move_into_a_big_theme_sends_the_card_not_the_whole_column(inqui
     assert room["carol"].unsorted() == []
     assert room["dave"].find(f"theme-{big_theme.pk}-count").text_content() == "151"
     await assert_converged(inquiry, room, clients)
+
+
+async def test_a_theme_name_differing_only_in_case_or_spacing_is_refused(inquiry, room, clients):
+    await room["alice"].send(type="theme", op="add", name="Housing")
+    await room["alice"].send(type="theme", op="add", name="Social care")
+    await room["alice"].send(type="theme", op="add", name="Transport")
+    await everyone(room, lambda s: [t[1] for t in s.themes()] == ["Housing", "Social care", "Transport"])
+    housing, _care, transport = (t[0] for t in room["alice"].themes())
+    for name, taken in [
+        ("Housing", "Housing"),
+        ("housing", "Housing"),
+        ("  HOUSING ", "Housing"),
+        ("Ｈｏｕｓｉｎｇ", "Housing"),
+        ("social   CARE", "Social care"),
+    ]:
+        await room["bob"].send(type="theme", op="add", name=name)
+        frame = await room["bob"].reply()
+        assert frame.error == "taken", name
+        assert frame.error_message == f"There is already a theme called “{taken}”. Choose another name."
+    await room["bob"].send(type="theme", op="rename", theme=transport, name="housing")
+    frame = await room["bob"].reply()
+    assert frame.error == "taken"
+    assert frame.error_message == "There is already a theme called “Housing”. Choose another name."
+    # A theme may change the case of its own name.
+    await room["bob"].send(type="theme", op="rename", theme=housing, name="HOUSING")
+    await everyone(room, lambda s: [t[1] for t in s.themes()] == ["HOUSING", "Social care", "Transport"])
+    await assert_converged(inquiry, room, clients)

@@ -422,6 +422,27 @@ async def test_a_next_steps_round_is_labelled_for_what_participants_do(inquiry, 
     await everyone(room, lambda s: phase_shown(s) == "Closed: read-only")
 
 
+HIDDEN_UNTIL_REVEAL = "new posts stay hidden until the reveal"
+SILENT_MAP = f"Systems map · Silent writing: links show as they are drawn; {HIDDEN_UNTIL_REVEAL}"
+SILENT_STEPS = f"Next steps · Silent writing: actions show as they are proposed; {HIDDEN_UNTIL_REVEAL}"
+
+
+async def test_a_map_or_next_steps_round_in_silent_writing_says_so_on_every_screen(inquiry, room):
+    first, _ = await rounds_of(inquiry)
+    await room["alice"].send(type="round", op="kind", round=first, kind="map")
+    await everyone(room, lambda s: phase_shown(s) == "Systems map: link themes and contributions")
+    await room["alice"].send(type="round", op="phase", round=first, phase="silent")
+    await everyone(room, lambda s: phase_shown(s) == SILENT_MAP)
+    await room["alice"].send(type="round", op="kind", round=first, kind="next_steps")
+    await everyone(room, lambda s: phase_shown(s) == SILENT_STEPS)
+    # What a screen connecting now shows is the same.
+    later = await Screen(inquiry.code, room["carol"].client).connect()
+    assert phase_shown(later) == SILENT_STEPS
+    await later.close()
+    await room["alice"].send(type="round", op="phase", round=first, phase="reveal")
+    await everyone(room, lambda s: phase_shown(s) == "Next steps: propose actions and sign up")
+
+
 async def test_the_agenda_names_each_rounds_phase_whole_and_a_round_to_come_as_such(inquiry, room):
     first, second = await rounds_of(inquiry)
     # The second round has not been reached: it is to come, not "gathering".

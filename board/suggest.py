@@ -56,7 +56,10 @@ def load(inquiry_id, round_id):
 def preview(cards, themes, existing, granularity, round_id):
     """Group the cards and render the preview for the facilitator who asked. Runs in the worker thread."""
     result = suggestions.suggest(
-        [card.text for card in cards], granularity=granularity, existing=existing or None
+        [card.text for card in cards],
+        granularity=granularity,
+        existing=existing or None,
+        taken=[theme.name for theme in themes],
     )
     by_id = {str(theme.pk): theme for theme in themes}
     proposed = [

@@ -25,15 +25,18 @@ Everything here is pure and thread-safe: the only shared state is the model, loa
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from board.text import distinct_name, name_key
 
 from . import cluster as _cluster
 from . import jargon as _jargon
 from . import words as _words
 from .embed import get_encoder, model_name
-from .labels import fallback_label, label_groups
+from .labels import FALLBACK_CHARS, fallback_label, label_groups
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -43,6 +46,8 @@ __all__ = ["SuggestedTheme", "Suggestion", "suggest", "place", "warm", "min_grou
 # beat
 # the second-best theme. Chosen for precision ~0.8-0.9 at recall ~0.7 on labelled data (docs/suggestions.md).
 PLACE_THRESHOLDS = {"minilm-onnx": 0.40}
+# The longest suggested name: the start of a note, numbered where it is taken ("Start of a note… (2)").
+NAME_LIMIT = FALLBACK_CHARS + 5
 PLACE_MARGIN = 0.05
 # A card whose cosine with its group's mean (leaving itself out) is below this goes to unsorted: a loner the
 # clustering had to put somewhere. Measured: costs < 0.01 AMI on the benchmark, catches off-topic cards.
@@ -111,7 +116,11 @@ def _key(text: str) -> str:
 
 
 def suggest(
-    texts: list[str], *, granularity: int = 0, existing: dict[str, list[str]] | None = None
+    texts: list[str],
+    *,
+    granularity: int = 0,
+    existing: dict[str, list[str]] | None = None,
+    taken: Iterable[str] = (),
 ) -> Suggestion:
     """Suggest themes for ``texts``.
 
@@ -121,7 +130,9 @@ def suggest(
     fit one
     of them are reported in ``Suggestion.placed`` (see ``place``) and the *other* texts are grouped into
     new themes,
-    suggested in addition to the existing ones.
+    suggested in addition to the existing ones. ``taken``: names the inquiry's themes already have; no
+    suggested theme gets one of them, in any case or spacing (``board.text.name_key``), nor two themes one
+    name.
     """
     n = len(texts)
     if n == 0:
@@ -176,12 +187,19 @@ def suggest(
         else:
             unsorted.extend(members)
 
-    labels = label_groups(texts, [m for _, m in themes_members], get_encoder()) if themes_members else []
+    taken_keys = {name_key(name) for name in taken}
+    labels = (
+        label_groups(texts, [m for _, m in themes_members], get_encoder(), taken=taken_keys)
+        if themes_members
+        else []
+    )
     themes = []
     for (us, members), label in zip(themes_members, labels, strict=True):
         rep = dupes[us[0]][0]
-        if not label:
-            label = fallback_label(texts[rep])
+        # A group with no candidate of its own, or whose only candidates are taken, is named by the start
+        # of its most central note, numbered if that too is taken.
+        label = distinct_name(label or fallback_label(texts[rep]), taken_keys, NAME_LIMIT)
+        taken_keys.add(name_key(label))
         themes.append(SuggestedTheme(label=label, members=members, representative=rep))
     themes.sort(key=lambda t: (-len(t.members), t.members[0]))
     return Suggestion(themes=themes, unsorted=sorted(unsorted), placed=placed)

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from board.text import name_key
+
 MAX_WORDS = 4
 # Weight of a candidate's class-based TF-IDF (the share of the group's notes using it x log(N / the notes of
 # the batch using it)), against its cosine with the centroid.
@@ -134,8 +136,11 @@ def _weak(w: str) -> bool:
     return len(w) < 2 or w.lower() in STOP_WORDS or w.isdigit()
 
 
-def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str]:
-    """One name per group (lists of indexes into ``texts``), from the group's own words."""
+def label_groups(
+    texts: list[str], groups: list[list[int]], encoder, taken: set[str] | frozenset[str] = frozenset()
+) -> list[str]:
+    """One name per group (lists of indexes into ``texts``), from the group's own words; none whose
+    ``board.text.name_key`` is in ``taken`` (the inquiry's themes' names): "" where every candidate is."""
     if not groups:
         return []
     per_text: list[Counter] = []
@@ -274,7 +279,9 @@ def label_groups(texts: list[str], groups: list[list[int]], encoder) -> list[str
     used: set[tuple[str, ...]] = set()
     for g in sorted(range(len(groups)), key=lambda g: -len(groups[g])):
         options = [
-            (score(text, g, ct, key), key, text) for key, text, _, ct in candidates[g] if key not in used
+            (score(text, g, ct, key), key, text)
+            for key, text, _, ct in candidates[g]
+            if key not in used and name_key(text) not in taken
         ]
         if options:
             _, key, name = max(options, key=lambda o: (o[0], o[2]))

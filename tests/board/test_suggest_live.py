@@ -190,3 +190,26 @@ async def test_a_suggested_theme_named_like_a_theme_there_is_refused_and_nothing
     # Nobody saw a change: the next event every screen gets is the facilitator's next one.
     await room["alice"].send(type="theme", op="add", name="After")
     assert (await room["dave"].next_event()).seq == seq + 1
+
+
+async def test_no_suggested_theme_is_named_like_a_theme_the_inquiry_has_and_accepting_them_works(
+    inquiry, room
+):
+    names = [name for name, _ in proposals(await preview(room["alice"], round=None))]
+    # Themes named as the suggestions would be, in other case and spacing, made before asking again.
+    for name in names:
+        await room["bob"].send(type="theme", op="add", name=f" {name.upper()} ")
+    await room["alice"].until(lambda s: len(s.themes()) == len(names))
+    suggested = proposals(await preview(room["alice"], round=None))
+    assert len(suggested) == len(names)
+    taken = {" ".join(name.split()).casefold() for name in names}
+    again = [" ".join(name.split()).casefold() for name, _ in suggested]
+    assert not taken & set(again) and len(set(again)) == len(again), (names, suggested)
+    await room["alice"].send(
+        type="suggest",
+        op="accept",
+        themes=[{"name": name, "cards": ids} for name, ids in suggested],
+        placements=[],
+    )
+    await room["carol"].until(lambda s: len(s.themes()) == 2 * len(names))
+    assert not room["carol"].unsorted()

@@ -650,6 +650,10 @@ def show_on_wall(actor, number):
         breakout = tables_render.latest_breakout(inquiry.pk)
         if breakout is None:
             raise Refused("invalid_state", "No tables yet.")
+        # 0 is every table; any other number must be a table's (the column is a small integer, and a
+        # number no table has would show an empty wall).
+        if number and not Table.objects.filter(breakout=breakout, number=number).exists():
+            raise Refused("not_found", f"There is no table {number}.")
         breakout.wall = number
         breakout.save(update_fields=["wall"])
         _room(inquiry, breakout, "wall", {"table": number})

@@ -292,6 +292,18 @@ def test_every_message_type_is_in_the_sweep():
         protocol.parse(text, roles[0], django_settings.WS_MAX_MESSAGE_BYTES)
 
 
+def test_every_message_the_consumer_dispatches_is_in_the_sweep():
+    """The sweep enumerates the schema (protocol.INBOUND), whose roles are the first check; the consumer
+    dispatches through its handler table (sessions/consumers.HANDLERS, with the board modules' own), the
+    batched votes and a few it answers itself. A handler with no schema would be unreachable, a schema
+    with no handler a server error: both sets must be the same, so every handler is swept."""
+    from sessions.consumers import HANDLERS, VOTING
+
+    answered_by_the_consumer = {("sync", "resume"), ("suggest", "preview"), ("suggest", "cancel")}
+    dispatched = set(HANDLERS) | VOTING | answered_by_the_consumer
+    assert dispatched == set(protocol.INBOUND) == set(BASE), dispatched ^ set(protocol.INBOUND)
+
+
 async def test_sweep(everyone, inquiry, alice, carol, dave):
     ids, foreign = everyone
     screens = {
@@ -353,6 +365,81 @@ async def test_sweep(everyone, inquiry, alice, carol, dave):
     for screen in screens.values():
         await screen.close()
     assert not sweep.holes, "\n".join(map(repr, sweep.holes))
+
+
+def largest(kind):
+    """The largest value ``kind`` of field takes (the schema's bound, not the column's), or None."""
+    if isinstance(kind, protocol.Id | protocol.Count):
+        return protocol.LIMIT
+    if isinstance(kind, protocol.Ids):
+        return [protocol.LIMIT]
+    if isinstance(kind, protocol.ItemRef):
+        return f"{kind.kinds[0]}-{protocol.LIMIT}"
+    if isinstance(kind, protocol.Text | protocol.OptionalText):
+        return "x" * kind.limit
+    return None
+
+
+async def test_the_largest_numbers_a_message_may_carry_are_answered_not_failed(
+    everyone, inquiry, alice, carol
+):
+    """Every id, count and text a message carries, at the largest the schema takes (2**62; a text as long
+    as its limit), sent by a role that may send it: it is done (a position past the end is the end) or
+    refused with a reason, never failed with "Something went wrong" (a value too large for its column, on
+    PostgreSQL), and the socket stays open."""
+    ids, _foreign = everyone
+    screens = {
+        PARTICIPANT: await Screen(inquiry.code, carol).connect(),
+        FACILITATOR: await Screen(inquiry.code, alice).connect(),
+    }
+    # Tables opened last (opening them closes the tables of ``one_of_each``), then asked of again.
+    keys = sorted(BASE, key=lambda key: key == ("tables", "open")) + [("tables", "wall")]
+    failed = []
+    for key in keys:
+        roles, schema = protocol.INBOUND[key]
+        screen = screens[PARTICIPANT if PARTICIPANT in roles else FACILITATOR]
+        for name, kind in schema.items():
+            value = largest(kind)
+            if value is None:
+                continue
+            fields = {**resolved(BASE[key], ids), name: value}
+            seen = len(screen.frames)
+            await screen.send(type=key[0], op=key[1], **fields)
+            await screen.communicator.send_to(text_data=PROBE)
+            await screen.until(
+                lambda s, at=seen: any(f.error == "unknown_type" for f in s.frames[at:]), timeout=10
+            )
+            codes = [f.error for f in screen.frames[seen:] if f.error and f.error != "unknown_type"]
+            if "server_error" in codes:
+                failed.append((key, name))
+    for screen in screens.values():
+        await screen.close()
+    assert not failed, failed
+
+
+async def test_the_picks_wall_shows_only_a_table_there_is(inquiry, alice, carol, dave):
+    """The presenter's picks wall shows every table (0) or one table by its number: a number no table has
+    is refused with a reason (it was stored, as 40000 failed PostgreSQL's small integer)."""
+    phones = [await Screen(inquiry.code, client).connect() for client in (carol, dave)]
+    facilitator = await Screen(inquiry.code, alice).connect()
+    await facilitator.send(type="tables", op="open", mode="random", size=2, prompt="")
+    await facilitator.until(lambda s: s.seq >= 1, timeout=10)
+    for number, refused in ((1, False), (0, False), (2, True), (40_000, True), (protocol.LIMIT, True)):
+        before, seen = facilitator.seq, len(facilitator.frames)
+        await facilitator.send(type="tables", op="wall", table=number)
+        await facilitator.until(
+            lambda s, b=before, at=seen: s.seq > b or any(f.error for f in s.frames[at:]), timeout=10
+        )
+        errors = [f for f in facilitator.frames[seen:] if f.error]
+        if refused:
+            assert [f.error for f in errors] == ["not_found"], (number, errors)
+            assert "no table" in errors[0].error_message.lower(), errors[0].error_message
+        else:
+            assert not errors and facilitator.seq == before + 1, (number, errors)
+    wall = await sync(lambda: Breakout.objects.get(inquiry=inquiry, closed=False).wall)()
+    assert wall == 0
+    for screen in (*phones, facilitator):
+        await screen.close()
 
 
 # Markup that runs if a screen renders it unescaped, led by what a spreadsheet runs as a formula.

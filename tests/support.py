@@ -58,6 +58,10 @@ def communicator(code, client=None, query="", origin=ORIGIN):
     return WebsocketCommunicator(application, path, headers=headers)
 
 
+# The frames that tell a sender its message was stored, naming the message's client id.
+ANSWERS = ("lw-ack", "lw-step-ack", "lw-tack")
+
+
 class Frame:
     def __init__(self, text):
         self.text = text
@@ -72,6 +76,12 @@ class Frame:
         self.error = error.get("data-code") if error is not None else None
         self.error_message = error.text_content() if error is not None else None
         self.refused_client = error.get("data-client") if error is not None else None
+        # The client id of the message this frame answers, where it names one: a post's ack or refusal,
+        # an action's (lw-step-ack), a table post's (lw-tack).
+        self.answers = self.refused_client or next(
+            (el.get("data-ack") for el in map(self.first, ANSWERS) if el is not None), None
+        )
+        self.index = None  # its place among the frames the screen received (Screen.receive)
 
     def first(self, dom_id):
         return next(
@@ -100,6 +110,30 @@ class Screen:
         self.page = lxml.html.fragment_fromstring(EMPTY_PAGE)
         self.frames = []
         self.seq = 0
+        self.asked = []  # every message sent, in order: Asked
+        self.answered = 0  # frames before this one were returned by reply() or are too old to be replies
+
+    @property
+    def communicator(self):
+        return self._communicator
+
+    @communicator.setter
+    def communicator(self, socket):
+        # Whatever a test sends, through send() or straight to the socket, is noted (RemoteScreen sets
+        # its own socket).
+        self._communicator = Asking(self, socket)
+
+    def asking(self, text):
+        """Note a message sent: its client id, if it carries one, and how many frames were already on
+        their way to this screen (sent before the server read it: none of them can answer it)."""
+        try:
+            data = json.loads(text) if text else None
+        except (ValueError, RecursionError):  # what a test sends to see it refused
+            data = None
+        client_id = data.get("client_id") if isinstance(data, dict) else None
+        queued = getattr(self._communicator.wrapped, "output_queue", None)
+        waiting = queued.qsize() if queued is not None else 0
+        self.asked.append(Asked(str(client_id) if client_id else None, len(self.frames) + waiting))
 
     async def connect(self, expect_frame=True):
         connected, code = await self.communicator.connect(timeout=5)
@@ -114,6 +148,7 @@ class Screen:
             self.closed = output.get("code")
             raise ConnectionClosed(output.get("code"))
         frame = Frame(output.get("text") or "")
+        frame.index = len(self.frames)
         self.apply(frame)
         self.frames.append(frame)
         return frame
@@ -126,12 +161,30 @@ class Screen:
         return self
 
     async def reply(self, timeout=5):
-        """The next frame that answers this screen's own message (an error or an ack), skipping the
-        live frames (events, presence) that may arrive before it."""
-        while True:
-            frame = await self.receive(timeout)
-            if frame.error or frame.ack:
-                return frame
+        """The answer (an error or an ack) to the message this screen sent last, skipping the live frames
+        (events, presence) that may arrive before it and the answers to its earlier messages: an ack or
+        refusal naming another message's client id, or any answer already on its way before the message
+        was sent. A frame already received (by until(), say) counts too. An answer that names no client
+        id (a refusal of a dot, say) is taken as the last message's: the server answers a socket's
+        messages in order."""
+        return (await self.replies(1, timeout))[0]
+
+    async def replies(self, count, timeout=5):
+        """The answers to the last ``count`` messages this screen sent, in order (each must have one)."""
+        mine = self.asked[-count:]
+        ids = {asked.client_id for asked in mine} - {None}
+        start = max(mine[0].after if mine else 0, self.answered)
+        found = []
+        while len(found) < count:
+            frame = self.frames[start] if start < len(self.frames) else await self.receive(timeout)
+            start = frame.index + 1
+            if not (frame.error or frame.answers):
+                continue
+            if frame.answers is not None and frame.answers not in ids:
+                continue  # an earlier message's
+            found.append(frame)
+        self.answered = start
+        return found
 
     async def next_event(self, timeout=5):
         """The next frame that carries a sequence number (skipping acks and errors)."""
@@ -280,6 +333,27 @@ def counts(screen, card_id):
         int(next(g for g in reactions.groups() if g)) if reactions else None,
         int(dots.group(1)) if dots else None,
     )
+
+
+class Asked:
+    __slots__ = ("client_id", "after")
+
+    def __init__(self, client_id, after):
+        self.client_id, self.after = client_id, after
+
+
+class Asking:
+    """A screen's socket (Channels' communicator, or servers.RealSocket) that notes what is sent on it."""
+
+    def __init__(self, screen, wrapped):
+        self.screen, self.wrapped = screen, wrapped
+
+    def __getattr__(self, name):
+        return getattr(self.wrapped, name)
+
+    async def send_to(self, text_data=None, **more):
+        self.screen.asking(text_data)
+        await self.wrapped.send_to(text_data=text_data, **more)
 
 
 class ConnectionClosed(Exception):

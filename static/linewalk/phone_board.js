@@ -75,15 +75,40 @@
     document.querySelectorAll('#board section.theme').forEach(show);
   }
 
-  document.addEventListener('click', function (e) {
-    var button = e.target.closest && e.target.closest('#board button.column-toggle');
-    if (!button) { return; }
+  function toggle(button) {
     var section = button.closest('section.theme');
     var key = keyOf(section);
     open[key] = !isOpenNow(key);
     remember();
     show(section);
+  }
+
+  document.addEventListener('click', function (e) {
+    var button = e.target.closest && e.target.closest('#board button.column-toggle');
+    if (button) { toggle(button); }
   });
+
+  // A tap pressed on a toggle is the toggle's even when a frame moved the column while the finger was
+  // down (a card leaving the column above it, as the facilitators sort): the browser gives the click to
+  // whatever then lies under the finger (that card; with a mouse, the column). A pointer that stayed
+  // where it pressed meant the toggle; one that moved off it (SLOP) did not.
+  var SLOP = 16;
+  var pressed = null; // {id, x, y}: the toggle the pointer went down on, and where
+  document.addEventListener('pointerdown', function (e) {
+    var button = e.target.closest && e.target.closest('#board button.column-toggle');
+    pressed = button && e.isPrimary ? { id: button.id, x: e.clientX, y: e.clientY } : null;
+  }, true);
+  document.addEventListener('pointercancel', function () { pressed = null; }, true);
+  document.addEventListener('click', function (e) {
+    var press = pressed;
+    pressed = null;
+    var button = press && document.getElementById(press.id); // re-drawn with its column: the same id
+    if (!button || button.contains(e.target)) { return; }
+    if (Math.abs(e.clientX - press.x) > SLOP || Math.abs(e.clientY - press.y) > SLOP) { return; }
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    toggle(button);
+  }, true);
 
   window.LinewalkPhoneBoard = { apply: apply };
   apply();

@@ -14,7 +14,7 @@ from inquiry.models import Participant
 
 from .axe import assert_accessible
 from .conftest import PHONE, SHARED_SCREEN, in_thread, seed
-from .pages import MINE, card, open_card, open_vote_dialog, post, snap
+from .pages import MINE, card, open_card, open_vote_dialog, post, snap, theme
 from .test_presenter import Steering
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,10 +81,7 @@ def test_own_posts_come_above_the_board_newest_first_and_a_theme_collapses(scree
 
     # A theme: the facilitator moves a card into it; the phone shows it collapsed, opens and closes it.
     alice = screens.facilitator()
-    target = open_card(alice, "First from Dave")
-    target.get_by_role("button", name=re.compile("^Move card")).click()
-    alice.get_by_role("radio", name="Housing").check()
-    alice.get_by_role("button", name="Move", exact=True).click()
+    move_to_theme(alice, "First from Dave", "Housing")
     toggle = carol.get_by_role("button", name="Housing")
     expect(toggle).to_have_attribute("aria-expanded", "true")  # a small board starts open
     expect(card(carol, "First from Dave")).to_be_visible()
@@ -93,6 +90,44 @@ def test_own_posts_come_above_the_board_newest_first_and_a_theme_collapses(scree
     expect(card(carol, "First from Dave")).to_be_hidden()
     expect(card(carol, "Second from Dave")).to_be_visible()  # the other column stays as it was
     toggle.click()
+    expect(card(carol, "First from Dave")).to_be_visible()
+
+
+def move_to_theme(page, text, name):
+    """The facilitator moves the card ``text`` into the theme ``name`` with the card's Move dialog."""
+    open_card(page, text).get_by_role("button", name=re.compile("^Move card")).click()
+    page.get_by_role("radio", name=name).check()
+    page.get_by_role("button", name="Move", exact=True).click()
+
+
+@pytest.mark.parametrize("pointer", ["finger", "mouse"])
+def test_a_tap_on_a_theme_holds_while_a_card_leaving_the_column_above_moves_it(screens, pointer):
+    """The phone's finger (or a mouse) goes down on a theme's toggle; a facilitator moves a card out of the
+    column above, so the theme jumps up under the finger before it lifts: the tap still collapses the
+    theme (the browser gives the click to what is now under the finger: it was lost)."""
+    seed(screens.inquiry, cards=["First from Dave", "Second from Dave"], themes=["Housing"])
+    carol = screens.participant("Carol")
+    alice = screens.facilitator()
+    toggle = carol.get_by_role("button", name="Housing")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    toggle.scroll_into_view_if_needed()
+    box = toggle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    if pointer == "finger":
+        touch = carol.context.new_cdp_session(carol)
+        touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    else:
+        carol.mouse.move(x, y)
+        carol.mouse.down()
+    move_to_theme(alice, "Second from Dave", "Housing")
+    expect(card(theme(carol, "Housing"), "Second from Dave")).to_be_attached()
+    assert toggle.bounding_box()["y"] < box["y"] - box["height"] / 2  # it moved from under the finger
+    if pointer == "finger":
+        touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    else:
+        carol.mouse.up()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(card(carol, "Second from Dave")).to_be_hidden()
     expect(card(carol, "First from Dave")).to_be_visible()
 
 

@@ -64,7 +64,7 @@ async def test_a_facilitators_moves_during_a_cut_are_each_refused_at_once_and_ne
         # Back and forth, as someone dragging a card about would.
         move = {"type": "card", "op": "move", "card": card, "theme": theme if n % 2 == 0 else None}
         await alice_screen.communicator.send_to(json.dumps(move))
-    refusals = [await alice_screen.reply(timeout=TIMEOUT) for _ in range(MOVES)]
+    refusals = await alice_screen.replies(MOVES, timeout=TIMEOUT)
     answered_in = time.monotonic() - started
     said = [(r.error, "moving a card" in r.error_message) for r in refusals]
     assert said == [("unavailable", True)] * MOVES

@@ -29,17 +29,12 @@ def later(monkeypatch):
     return forward
 
 
-async def replies(screen, count):
-    """The next ``count`` answers to this screen's own messages (acks and errors)."""
-    return [await screen.reply() for _ in range(count)]
-
-
 async def test_a_participant_posting_500_at_once_gets_20_stored_and_a_clear_refusal_for_the_rest(
     inquiry, room, later
 ):
     carol = room["carol"]
     sent = [await carol.post(f"Spam {n}") for n in range(500)]
-    answers = await replies(carol, 500)
+    answers = await carol.replies(500)
     acked = [frame.ack for frame in answers if frame.ack]
     assert acked == sent[:20]
     refusals = [frame for frame in answers if frame.error]
@@ -97,7 +92,7 @@ async def test_a_flood_of_refused_steering_messages_leaves_the_facilitators_acti
         await carol.communicator.send_to(
             text_data=json.dumps({"type": "round", "op": "add", "question": f"Hijack {n}", "guidance": ""})
         )
-    await replies(carol, 600)
+    await carol.replies(600)
     entries = await database_sync_to_async(
         lambda: list(AuditEntry.objects.values_list("action", "refused", "times"))
     )()

@@ -300,7 +300,7 @@ def add_theme(actor, name, colour=None):
             colour=colour or next_colour(inquiry),
             position=_next_position(Theme.objects.filter(inquiry=inquiry)),
         )
-        theme.card_list, theme.shared_count = [], 0
+        theme.card_list, theme.counts = [], render.column_counts([])
         context = render.base_context(inquiry)
         fragments = render.for_each_kind(
             lambda kind: render.oob("themes", render.partial("theme", kind, {**context, "theme": theme}))

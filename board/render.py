@@ -186,12 +186,14 @@ def room_state(inquiry):
 
 def contribution_counts(inquiry):
     """The room's contributions as every screen counts them, in one query: ``total``, every card the room
-    sees now or will at the reveal (not held back, waiting for approval or hidden); ``silent``, those of
-    them written in the round the room is in and hidden until its reveal. The presenter's count is the
-    first, the silent count the second: they cannot disagree (a card hidden in silence is counted in both)."""
+    sees now (not held back, waiting for approval, hidden, or written in silence before the reveal), the
+    count of what the wall and its columns show; ``silent``, the cards written in the round the room is in
+    and hidden until its reveal. The presenter's head shows the first, its silent line the second ("1
+    contribution written so far, hidden until the reveal"): the head never counts a card nobody can see
+    there, and the reveal moves the silent ones into it."""
     counted = Card.objects.filter(inquiry=inquiry, status=Card.VISIBLE)
     in_silence = Q(silent=True, round_id=inquiry.current_round_id) if inquiry.current_round_id else Q(pk=None)
-    return counted.aggregate(total=Count("pk"), silent=Count("pk", filter=in_silence))
+    return counted.aggregate(total=Count("pk", filter=Q(silent=False)), silent=Count("pk", filter=in_silence))
 
 
 # Changes that never add, remove, hide or show a card: their events carry no count of contributions.
@@ -230,22 +232,42 @@ def board_state(inquiry, kind, viewer=None):
             queue.append(card)
     for theme in themes:
         theme.card_list = by_theme[theme.pk]
-        theme.shared_count = shared_count(theme.card_list, kind)
+        theme.counts = column_counts(theme.card_list)
     context = base_context(inquiry)
     count_votes(context["vote"], cards, themes)
     return {
         **context,
         "unsorted_cards": unsorted,
-        "unsorted_count": shared_count(unsorted, kind),
+        "unsorted_counts": column_counts(unsorted),
         "themes": themes,
         "queue": queue,
     }
 
 
-def shared_count(cards, kind):
-    """How many of ``cards`` every screen of this kind shows. A participant's board also holds their own
-    unrevealed or queued cards, but its counts are the room's, like those every change updates."""
-    return sum(1 for card in cards if on_board(card, kind))
+def column_counts(cards):
+    """A column's count (``cards``: those a screen shows in it). Every screen's number is the room's,
+    ``shown``: the cards participants and the presenter view see, so the facilitator's board and the shared
+    screen agree. A facilitator's column also holds cards the room does not see, counted apart beside it:
+    ``hidden`` by moderation, ``silent`` (written in silent writing, shown at the reveal). A participant's
+    board holds their own unrevealed cards too, but its counts are the room's (the extras show only to
+    facilitators: board.html column-count)."""
+    counts = {"shown": 0, "hidden": 0, "silent": 0}
+    for card in cards:
+        if card.public:
+            counts["shown"] += 1
+        elif card.status == Card.HIDDEN:
+            counts["hidden"] += 1
+        elif card.status == Card.VISIBLE:
+            counts["silent"] += 1
+    return counts
+
+
+# ``column_counts`` as a query, for one column's cards.
+COLUMN_COUNTS = {
+    "shown": Count("pk", filter=Q(status=Card.VISIBLE, silent=False)),
+    "hidden": Count("pk", filter=Q(status=Card.HIDDEN)),
+    "silent": Count("pk", filter=Q(status=Card.VISIBLE, silent=True)),
+}
 
 
 def live_state(inquiry, kind, viewer=None):
@@ -305,21 +327,15 @@ def delete(dom_id):
 
 def with_cards(theme, kind):
     theme.card_list = [card for card in cards_of(theme.inquiry).filter(theme=theme) if on_board(card, kind)]
-    theme.shared_count = len(theme.card_list)
+    theme.counts = column_counts(theme.card_list)
     count_votes(current_vote(theme.inquiry), theme.card_list, [theme])
     return theme
 
 
-def visible_filter(kind):
-    """on_board as a query (without a viewer): what a kind of screen shows of every card."""
-    if kind == FACILITATOR_KIND:
-        return {"status__in": (Card.VISIBLE, Card.HIDDEN)}
-    return {"status": Card.VISIBLE, "silent": False}
-
-
 def unsorted_count(inquiry, kind):
-    count = Card.objects.filter(inquiry=inquiry, theme__isnull=True, **visible_filter(kind)).count()
-    return format_html('<span id="unsorted-count" class="count" hx-swap-oob="true">{}</span>', count)
+    """The count of the cards not yet in a theme, as this kind of screen shows it (out-of-band)."""
+    counts = Card.objects.filter(inquiry=inquiry, theme__isnull=True).aggregate(**COLUMN_COUNTS)
+    return partial("column-count", kind, {"theme": None, "counts": counts, "oob": True})
 
 
 def card_html(card, kind, context, oob_swap=False):
@@ -479,6 +495,9 @@ def card_changed(inquiry, card, before, context):
         html = ""
         if before[kind] and now:
             html = card_html(card, kind, context, oob_swap=True)
+            if before[PARTICIPANT_KIND] != on_board(card, PARTICIPANT_KIND):
+                # Hidden or shown again on a board that keeps it: its column counts it apart, or no more.
+                html += column_count(inquiry, card, kind)
         elif before[kind] != now:
             html = delete(card.dom_id) if before[kind] else ""
             if card.theme_id:
@@ -533,9 +552,14 @@ def own_cards_left(cards):
 
 
 def theme_count(theme, kind):
-    """A theme's card count as this kind of screen counts it (out-of-band)."""
-    count = Card.objects.filter(theme=theme, **visible_filter(kind)).count()
-    return partial("theme-count", kind, {"theme": theme, "count": count, "oob": True})
+    """A theme's card count as this kind of screen shows it (out-of-band)."""
+    counts = Card.objects.filter(theme=theme).aggregate(**COLUMN_COUNTS)
+    return partial("column-count", kind, {"theme": theme, "counts": counts, "oob": True})
+
+
+def column_count(inquiry, card, kind):
+    """The count of the column ``card`` is in, as this kind of screen shows it (out-of-band)."""
+    return unsorted_count(inquiry, kind) if card.theme_id is None else theme_count(card.theme, kind)
 
 
 def card_moved(inquiry, card, themes, siblings, context):

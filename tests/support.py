@@ -327,7 +327,7 @@ def counts(screen, card_id):
     """(reactions, dots) a screen shows on a card: None where it shows no such count."""
     element = screen.find(f"card-{card_id}-votes")
     text = " ".join(element.text_content().split()) if element is not None else ""
-    reactions = re.search(r"(\d+) finds? this resonates|Resonates with (\d+)", text)
+    reactions = re.search(r"(\d+) (?:person finds|people find) this resonates|Resonates with (\d+)", text)
     dots = re.search(r"(\d+) dots?\b", text)
     return (
         int(next(g for g in reactions.groups() if g)) if reactions else None,

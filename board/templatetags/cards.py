@@ -13,3 +13,10 @@ def sector_index(sector, sectors):
         return sectors.index(sector)
     except ValueError:
         return ""
+
+
+@register.filter
+def resonates(count):
+    """A card's "This resonates" count in words, with its noun: "1 person finds this resonates", "3 people
+    find this resonates" (a bare "1 finds this resonates" read as a typo on the phone)."""
+    return "1 person finds this resonates" if count == 1 else f"{count} people find this resonates"

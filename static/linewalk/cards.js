@@ -16,7 +16,7 @@
     return sectors[index] || '';
   }
 
-  // The counts come as bare text ("3 find this resonates · <strong>2</strong> dots"): give each its element,
+  // The counts come as bare text ("3 people find this resonates · <strong>2</strong> dots"): give each its element,
   // as every screen's styles and the presenter's ranking read them.
   function votesOf(el, id) {
     el.classList.add('card-votes');

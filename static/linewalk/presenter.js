@@ -270,8 +270,8 @@
   function countContributions() {
     var out = byId('presenter-count');
     if (!out) { return; }
-    // The server's count (board/render.py contribution_counts), the one the silent count comes from too:
-    // a contribution written in silence is counted before the reveal as well as after it.
+    // The server's count (board/render.py contribution_counts) of what the wall shows: a contribution
+    // written in silence is counted once revealed (until then the silent line under the head counts it).
     var counted = byId('contribution-count');
     var total = counted ? parseInt(counted.dataset.total, 10) || 0 : 0;
     var text = total + ' contribution' + (total === 1 ? '' : 's');

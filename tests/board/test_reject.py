@@ -76,7 +76,7 @@ async def test_a_visible_card_can_be_hidden_then_erased_and_leaves_the_spotlight
     await room["alice"].send(type="spotlight", op="set", card=card, theme=None)
     await everyone(room, lambda s: NHS_NUMBER in text(s, "spotlight"))
     await room["dave"].send(type="reaction", op="toggle", card=card)
-    await room["alice"].until(lambda s: "1 finds this resonates" in text(s, f"card-{card}-votes"))
+    await room["alice"].until(lambda s: "1 person finds this resonates" in text(s, f"card-{card}-votes"))
     await room["bob"].send(type="card", op="hide", card=card)
     await everyone(room, lambda s: POST not in s.texts(), ["carol", "dave", "presenter"])
     await room["alice"].until(lambda s: s.find(f"card-{card}-erase") is not None)

@@ -154,7 +154,7 @@ async def test_every_screen_shows_what_a_fresh_one_shows_through_a_votes_life(in
     # Hidden results after shown ones: the counts go from the participants' cards, the reaction stays.
     await steer(room, type="vote", op="open", round=None, target="cards", budget=3, per_item=2, live=False)
     await agree_with_fresh_screens(room, inquiry, clients)
-    assert "1 finds this resonates" in text(room["dave"], f"card-{cards['Dave idea 1']}-votes")
+    assert "1 person finds this resonates" in text(room["dave"], f"card-{cards['Dave idea 1']}-votes")
     assert room["dave"].find(f"card-{cards['Carol idea 1']}-votes") is None
 
 
@@ -178,7 +178,7 @@ async def test_a_cards_last_reaction_or_shown_dot_taken_back_leaves_every_screen
     room, clients, cards, theme = board
     reacted = cards["Dave idea 1"]  # the fixture's one reaction, Carol's
     await room["carol"].send(type="reaction", op="toggle", card=reacted)
-    await room["alice"].until(lambda s: "0 find" in text(s, f"card-{reacted}-votes"))
+    await room["alice"].until(lambda s: "0 people find" in text(s, f"card-{reacted}-votes"))
     await agree_with_fresh_screens(room, inquiry, clients)
     assert room["dave"].find(f"card-{reacted}-votes") is None
     # Results shown live: a dot comes and goes again.

@@ -48,7 +48,7 @@ def test_a_participant_erases_their_contributions_from_their_phone(screens):
     for page in (alice, dave):
         expect(card(page, "Carol's second thought")).to_be_visible()
     card(carol, "Dave's thought").get_by_role("button", name="This resonates").click()
-    expect(card(alice, "Dave's thought")).to_contain_text("1 finds this resonates")
+    expect(card(alice, "Dave's thought")).to_contain_text("1 person finds this resonates")
 
     carol.get_by_role("link", name="Erase my contributions").click()
     expect(carol.get_by_role("heading", name="Erase your contributions?")).to_be_visible()
@@ -62,7 +62,7 @@ def test_a_participant_erases_their_contributions_from_their_phone(screens):
         expect(card(page, "Carol's first thought")).to_have_count(0)
         expect(card(page, "Carol's second thought")).to_have_count(0)
         expect(card(page, "Dave's thought")).to_be_visible()
-    expect(card(alice, "Dave's thought")).to_contain_text("0 find this resonates")
+    expect(card(alice, "Dave's thought")).to_contain_text("0 people find this resonates")
     expect(card(carol, "Carol's first thought")).to_have_count(0)
     expect(carol.get_by_text("You: anonymous")).to_be_visible()
     post(carol, "Still taking part")

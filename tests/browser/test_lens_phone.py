@@ -30,6 +30,6 @@ def test_a_phone_shows_the_lens_once_a_theme_has_support(screens):
     expect(carol.locator(f"#theme-{themes['Records']}")).to_contain_text("Shared care records")
     expect(carol.locator("#lens")).to_be_hidden()  # a theme, but nobody has backed it yet
     card(carol, "Shared care records").get_by_role("button", name="This resonates").click()
-    expect(carol.locator("#board")).to_contain_text("1 finds this resonates")
+    expect(carol.locator("#board")).to_contain_text("1 person finds this resonates")
     expect(carol.locator("#lens summary")).to_have_text(HEADING)
     expect(carol.locator("#lens")).to_be_visible()

@@ -163,11 +163,11 @@ def test_a_later_round_closing_shows_its_board_not_an_earlier_rounds_vote_and_th
     expect(presenter.locator("#round-banner")).to_have_attribute("data-phase", "silent")
     post(carol, "A hidden thought")
     expect(presenter.locator("#silent-count")).to_contain_text("1")
-    # The head counts the card written in silence, as the silent count does: both are the room's count.
-    expect(presenter.locator("#presenter-count")).to_have_text(re.compile(r"^3 contributions"))
+    # The head counts what the wall shows: the card written in silence is the silent line's until the reveal.
+    expect(presenter.locator("#presenter-count")).to_have_text(re.compile(r"^2 contributions"))
 
-    # Time is up and the timer closes the round: its silent card shows, counted as before, and round 1's
-    # lens does not take the stage.
+    # Time is up and the timer closes the round: its silent card shows, counted in the head now, and round
+    # 1's lens does not take the stage.
     alice.send(type="timer", op="start", seconds=1, closes_round=True)
     expect(presenter.locator("#round-banner")).to_have_attribute("data-phase", "closed")
     expect(presenter.locator("#themes .theme").filter(has_text="Records")).to_be_visible()

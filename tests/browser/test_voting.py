@@ -110,8 +110,8 @@ def test_this_resonates_toggles_and_says_so(screens):
 
     resonates.click()
     expect(resonates).to_have_attribute("aria-pressed", "true")
-    expect(card(carol, CARDS[0]).locator(".reaction-count")).to_have_text("1 finds this resonates")
-    expect(card(alice, CARDS[0]).locator(".reaction-count")).to_have_text("1 finds this resonates")
+    expect(card(carol, CARDS[0]).locator(".reaction-count")).to_have_text("1 person finds this resonates")
+    expect(card(alice, CARDS[0]).locator(".reaction-count")).to_have_text("1 person finds this resonates")
     expect(resonates).to_be_focused()
 
     resonates.click()
@@ -119,7 +119,7 @@ def test_this_resonates_toggles_and_says_so(screens):
     # The count goes from the card, as from a phone that opens the board now (board/render.py).
     expect(card(carol, CARDS[0]).locator(".card-votes")).to_have_count(0)
     expect(card(carol, CARDS[0]).locator(".reaction-count")).to_have_count(0)
-    expect(card(alice, CARDS[0]).locator(".reaction-count")).to_have_text("0 find this resonates")
+    expect(card(alice, CARDS[0]).locator(".reaction-count")).to_have_text("0 people find this resonates")
 
 
 def test_an_open_vote_comes_before_a_phones_own_long_posts(screens):

@@ -67,7 +67,7 @@ async def test_the_owner_deletes_an_inquiry_and_everything_in_it(inquiry, other_
     await room["dave"].send(type="reaction", op="toggle", card=cards["Carol's idea about shared records"])
     await room["dave"].send(type="dot", op="add", card=cards["Carol's idea about shared records"], theme=None)
     await room["alice"].until(
-        lambda s: "1 finds this resonates" in text(s, f"card-{cards[next(iter(cards))]}-votes")
+        lambda s: "1 person finds this resonates" in text(s, f"card-{cards[next(iter(cards))]}-votes")
     )
     before = await rows_of(inquiry.pk)
     assert {"Card", "Participant", "Event", "AuditEntry", "Round", "Theme", "Vote", "Dot", "Reaction"} <= set(
@@ -212,7 +212,7 @@ async def test_a_participant_erases_their_contributions_from_their_phone(inquiry
     await room["dave"].send(type="reaction", op="toggle", card=carols)
     await room["alice"].send(type="spotlight", op="set", card=carols, theme=None)
     await everyone(room, lambda s: "shared records" in text(s, "spotlight"))
-    await room["alice"].until(lambda s: "1 finds this resonates" in text(s, f"card-{daves}-votes"))
+    await room["alice"].until(lambda s: "1 person finds this resonates" in text(s, f"card-{daves}-votes"))
     await room["alice"].until(lambda s: "1 dot" in text(s, f"card-{daves}-votes"))
 
     page = await sync(carol.get)(f"/i/{inquiry.code}/erase/")
@@ -229,7 +229,9 @@ async def test_a_participant_erases_their_contributions_from_their_phone(inquiry
     await everyone(room, lambda s: s.texts() == ["Dave's idea about transport"])
     await everyone(room, lambda s: "shared records" not in text(s, "spotlight"))
     await room["alice"].until(
-        lambda s: "0 find" in text(s, f"card-{daves}-votes") and "0 dots" in text(s, f"card-{daves}-votes")
+        lambda s: (
+            "0 people find" in text(s, f"card-{daves}-votes") and "0 dots" in text(s, f"card-{daves}-votes")
+        )
     )
     await room["alice"].until(lambda s: s.page.xpath("//ol[@id='queue-cards']/li") == [])
     assert room["alice"].themes()[0][3] == []

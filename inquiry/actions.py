@@ -283,6 +283,9 @@ def delete_round(actor, round_id):
 
 def pause_room(actor, paused):
     with steering(actor, "room.pause") as (inquiry, notes):
+        if paused and inquiry.closed_at is not None:
+            # Nothing is open to pause (the button is hidden once closed); resuming stays possible.
+            raise Refused("invalid_state", "This inquiry is closed: there is nothing to pause.")
         inquiry.paused = paused
         inquiry.save(update_fields=["paused"])
         notes.append("paused" if paused else "resumed")

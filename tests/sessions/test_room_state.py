@@ -175,6 +175,11 @@ async def test_a_facilitator_closes_the_inquiry_over_the_socket_and_every_screen
     assert refused.error == "invalid_state" and "already closed" in refused.error_message
     await room["carol"].post("After the close")
     assert (await room["carol"].reply()).error == "inquiry_closed"
+    # Nothing is open to pause: refused, and no screen shows the room paused.
+    await room["alice"].send(type="room", op="pause", paused=True)
+    refused = await room["alice"].reply()
+    assert refused.error == "invalid_state" and "nothing to pause" in refused.error_message
+    assert not await database_sync_to_async(lambda: Inquiry.objects.get(pk=inquiry.pk).paused)()
     assert (
         await database_sync_to_async(lambda: AuditEntry.objects.filter(action="inquiry.close").count())() == 1
     )

@@ -40,7 +40,7 @@ def _standing(inquiry_ids, user_ids):
         removed = set(found.values_list("pk", flat=True))
         # An inquiry has one open breakout at most, a participant one seat in it.
         found = Seat.objects.filter(breakout__inquiry_id__in=inquiry_ids, breakout__closed=False)
-        seats = dict(found.values_list("participant_id", "table_id"))
+        seats = dict(found.order_by().values_list("participant_id", "table_id"))
     active = set()
     if user_ids:
         found = get_user_model().objects.filter(pk__in=user_ids, is_active=True)

@@ -551,8 +551,8 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
             return
         await self.accept()
         if not self.closing:
-            # From now on a lost ``participant.removed`` or ``user.revoked`` is made good within
-            # LIVE_RECHECK_SECONDS (sessions/revocation.py).
+            # From now on a lost ``participant.removed``, ``user.revoked`` or (for a participant)
+            # ``table.seating`` is made good within LIVE_RECHECK_SECONDS (sessions/revocation.py).
             revocations.watch(self)
         if caught_up is None:
             await self.resync(since)

@@ -4,9 +4,15 @@ their room: a participant a facilitator removed, a facilitator account suspended
 Removal and suspension close the sockets at once through the channel layer (``participant.removed``,
 ``user.revoked``: sessions/events.py), but the layer delivers at most once: a message it drops (over
 capacity, Redis restarting) would leave the socket reading the room's live events until it happened to
-catch up. So the database is asked here too, for every local socket at once (two queries, whatever the
+catch up. So the database is asked here too, for every local socket at once (three queries, whatever the
 number of sockets), and a socket whose standing has gone is closed as the lost message would have closed
-it. Both fan-outs (the hub and stock groups) register their sockets here."""
+it. Both fan-outs (the hub and stock groups) register their sockets here.
+
+The same holds for who follows which table (board/tables): a participant the facilitator moved stops
+following their old table when ``table.seating`` reaches their socket (sessions/tablefeed.py). Were that
+message lost, the phone would go on receiving the old table's posts, a table it no longer sits at. So the
+sweep also reads the open tables' seats of the inquiries served here, and a participant's socket that
+follows anything other than their seat is re-seated as the message would have done it."""
 
 import asyncio
 import contextvars
@@ -21,20 +27,25 @@ log = logging.getLogger(__name__)
 
 @database_sync_to_async
 def _standing(inquiry_ids, user_ids):
-    """(participants of ``inquiry_ids`` a facilitator removed, the ``user_ids`` still active)."""
+    """(participants of ``inquiry_ids`` a facilitator removed, the ``user_ids`` still active, the seats
+    at the open tables of ``inquiry_ids``: {participant id: table id})."""
     from django.contrib.auth import get_user_model
 
+    from board.tables.models import Seat
     from inquiry.models import Participant
 
-    removed = set()
+    removed, seats = set(), {}
     if inquiry_ids:
         found = Participant.objects.filter(inquiry_id__in=inquiry_ids, removed=True)
         removed = set(found.values_list("pk", flat=True))
+        # An inquiry has one open breakout at most, a participant one seat in it.
+        found = Seat.objects.filter(breakout__inquiry_id__in=inquiry_ids, breakout__closed=False)
+        seats = dict(found.order_by().values_list("participant_id", "table_id"))
     active = set()
     if user_ids:
         found = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
         active = set(found.values_list("pk", flat=True))
-    return removed, active
+    return removed, active, seats
 
 
 class Revocations:
@@ -113,11 +124,12 @@ class Revocations:
                 self.failing = False
 
     async def sweep(self):
-        """Close every local socket whose participant was removed or whose account is no longer active."""
+        """Close every local socket whose participant was removed or whose account is no longer active;
+        re-seat every participant's socket that follows another table than theirs."""
         self.sweeps += 1
         if not self.participants and not self.users:
             return
-        removed, active = await _standing(list(self.inquiries), list(self.users))
+        removed, active, seats = await _standing(list(self.inquiries), list(self.users))
         closing = [
             (consumer, "participant_removed")
             for participant in removed
@@ -132,6 +144,25 @@ class Revocations:
         for consumer, how in closing:
             self.forget(consumer)
             asyncio.get_running_loop().create_task(getattr(consumer, how)({"reason": None}))
+        for consumer in self._unseated(seats, removed):
+            # As ``table.seating`` would have: follow the seat the database has, and fetch its board.
+            asyncio.get_running_loop().create_task(consumer.tables_refresh())
+
+    def _unseated(self, seats, removed):
+        """Participants' sockets here following other tables than their seat at the open tables (a
+        socket still connecting, ``table_seqs`` None, reads its tables once connected)."""
+        unseated = []
+        for participant, sockets in self.participants.items():
+            if participant in removed:
+                continue
+            table = seats.get(participant)
+            seat = frozenset() if table is None else frozenset((table,))
+            unseated += [
+                consumer
+                for consumer in sockets
+                if consumer.table_seqs is not None and consumer.following != seat
+            ]
+        return unseated
 
 
 revocations = Revocations()

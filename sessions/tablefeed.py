@@ -2,9 +2,10 @@
 
 A participant's socket follows the one table they sit at, a facilitator's every open table, the presenter
 view none. What a socket follows changes with one "table.seating" message to the inquiry's group (tables
-opened or closed, someone seated or moved); table events come from each table's own group. A table frame
-is the table's whole board, led by its own header (``lw-tseq``: the table and its sequence number), so a
-screen never goes back in time and never needs another table's stream to catch up."""
+opened or closed, someone seated or moved; should the layer lose it, a participant's socket is re-seated
+by its process's re-check, sessions/revocation.py); table events come from each table's own group. A
+table frame is the table's whole board, led by its own header (``lw-tseq``: the table and its sequence
+number), so a screen never goes back in time and never needs another table's stream to catch up."""
 
 import asyncio
 

@@ -360,7 +360,7 @@ def test_in_a_map_round_the_phone_shows_the_map_and_the_form_to_link_first(event
     before = links.count()
     link(phone, "Digital inclusion", "leads to more (+)", "Mental health and wellbeing")
     expect(links).to_have_count(before + 1)
-    snap(phone, "walk5-phone-map-round", full_page=True)
+    snap(phone, "phone-map-round", full_page=True)
     assert_accessible(phone, "the phone in a systems-map round")
 
 
@@ -390,7 +390,7 @@ def test_a_phone_draws_the_map_at_a_size_its_labels_can_be_read_and_scrolls_it_s
     expect(phone.get_by_text("Swipe sideways to see the whole map.")).to_be_visible()
     region = phone.get_by_role("region", name="The map picture")
     region.scroll_into_view_if_needed()
-    snap(phone, "walk5-phone-map-legible", full_page=False)
+    snap(phone, "phone-map-legible", full_page=False)
     drawn = phone.evaluate(PHONE_MAP_TEXT)
     assert drawn["labels"] >= 12 and drawn["smallest"] >= 12, drawn
     assert drawn["boxScrolls"] and not drawn["pageScrolls"], drawn

@@ -29,7 +29,7 @@ def test_every_theme_columns_more_line_follows_its_last_card(event_screens, even
     people_have_joined(event_inquiry)
     presenter = event_screens.presenter(viewport=size)
     settled(presenter)
-    snap(presenter, f"walk5-presenter-vote-columns-{size['width']}", full_page=False)
+    snap(presenter, f"presenter-vote-columns-{size['width']}", full_page=False)
     columns = presenter.evaluate(COLUMNS)
     assert len(columns) >= 6, columns
     gaps = [column for column in columns if column["gap"] > 12]

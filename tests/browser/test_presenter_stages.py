@@ -191,7 +191,7 @@ def test_the_closed_rounds_sector_lens_is_a_table_of_every_theme_by_sector_for_t
     lens = presenter.locator("#lens")
     expect(lens.locator(".lens-theme").first).to_be_visible()
     settled(presenter)
-    snap(presenter, f"walk5-presenter-lens-{size['width']}-{'corner' if corner else 'large'}")
+    snap(presenter, f"presenter-lens-{size['width']}-{'corner' if corner else 'large'}")
     # Nothing to open or click on a shared screen.
     expect(lens.locator("summary")).to_be_hidden()
     # Every theme at once, beside the large join panel as beside its corner, whole and in view, ranked as

@@ -41,7 +41,7 @@ def test_a_rounds_default_question_follows_its_kind_on_every_screen(event_screen
     alice.get_by_role("button", name="Let participants link themes in this round").click()
     for page in (alice, phone):
         says(page, "Systems map", MAP_QUESTION, MAP_GUIDANCE)
-    snap(phone, "walk5-phone-map-question", full_page=False)
+    snap(phone, "phone-map-question", full_page=False)
 
     alice.get_by_role("button", name="Stop participants linking in this round").click()
     for page in (alice, phone):

@@ -59,7 +59,6 @@ def test_a_phone_at_a_table_shows_the_table_its_prompt_and_cards_first(event_scr
     expect(step.locator(".tables-clock")).to_have_text(re.compile(r"^\d+:\d\d$"))
     assert within(phone, step.locator(".step-instruction"))
     assert table.bounding_box()["y"] < phone.locator(".round-banner").bounding_box()["y"]
-    snap(phone, "walk5-tables-phone-four", full_page=False)
 
 
 def test_a_phone_at_a_table_names_each_seat_once_one_a_line_its_own_four_first(event_screens, event_inquiry):
@@ -90,7 +89,7 @@ def test_a_phone_at_a_table_names_each_seat_once_one_a_line_its_own_four_first(e
     if len({r["group"] for r in rows}) > 1:
         expect(table.locator(".table-rest")).to_be_visible()
         expect(table.locator(".table-rest")).to_have_text("The rest of the table")
-    snap(phone, "walk5-tables-phone-seats", full_page=False)
+    snap(phone, "tables-phone-seats", full_page=False)
     assert_accessible(phone, "a phone at a table in fours")
 
 

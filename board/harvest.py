@@ -180,6 +180,10 @@ class Report:
         return sectors_shown(self.lens)
 
     @property
+    def lens_scale(self):
+        return lens_scale(self.lens)
+
+    @property
     def contributions(self):
         return len(self.cards)
 
@@ -313,6 +317,10 @@ class LensReport:
         return sectors_shown(self.lens)
 
     @property
+    def lens_scale(self):
+        return lens_scale(self.lens)
+
+    @property
     def has_support(self):
         """Whether any theme has support yet: until then a phone leaves the lens out (board.html)."""
         return any(entry.total for entry in self.lens)
@@ -332,6 +340,13 @@ def live_lens(inquiry, *, public=False):
     people, k = participants_by_sector(inquiry), inquiry.k_threshold
     lensed = lens_of_counts(list(themes), inquiry.sectors, people, support, k)
     return LensReport(lens_view(lensed), k, left_out(inquiry.sectors, people, k))
+
+
+def lens_scale(lens):
+    """What a full bar of the lens stands for: the highest support per participant it shows (0: none).
+    Support per participant has no ceiling (a person can give several dots and reactions), so a full
+    bar is not "everyone": the lens's key says what it is."""
+    return max((row.share for entry in lens for row, _ in entry.bars if row.share), default=0)
 
 
 def lens_view(lensed):

@@ -16,14 +16,12 @@ from board import exports
 from board.management import event_cards, event_map
 from inquiry.access import FACILITATOR, Actor
 from inquiry.actions import close_inquiry
+from inquiry.models import Round
 
 SECTORS = ["NHS", "Local authority", "Voluntary and community sector", "Other"]
 PEOPLE = {"NHS": 23, "Local authority": 18, "Voluntary and community sector": 17, "Other": 2}
 EVENT_PEOPLE = {"NHS": 34, "Local authority": 30, "Voluntary and community sector": 28, "Other": 8}
-CLOSING = {
-    "question": "What will you do next, and with whom?",
-    "guidance": "Propose an action, or press “I'm in” on someone else's.",
-}
+CLOSING = dict(zip(("question", "guidance"), Round.DEFAULT_WORDS[Round.NEXT_STEPS], strict=True))
 ROUNDS = [
     ("What gets in the way of care wrapping around residents today?", "Think of one resident you know."),
     (

@@ -189,8 +189,7 @@ def set_round_kind(actor, round_id, kind):
     next steps. The map and next-steps sections of every screen follow."""
     with steering(actor, "round.kind") as (inquiry, notes):
         target = round_of(inquiry, round_id)
-        target.kind = kind
-        target.save(update_fields=["kind"])
+        target.save(update_fields=target.change_kind(kind))
         notes.append(f"round {target.position + 1} → {kind}")
         drawn, steps = map_render.map_changed(inquiry), steps_render.section_changed(inquiry)
         fragments = {

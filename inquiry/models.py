@@ -205,6 +205,19 @@ class Round(models.Model):
         (NEXT_STEPS, "Next steps: participants propose actions and sign up"),
     ]
 
+    # The question and guidance a map or next-steps round asks unless the facilitator words its own. A
+    # round of contributions asks the inquiry's own question, without guidance.
+    DEFAULT_WORDS = {
+        MAPPING: (
+            "How do our themes act on one another?",
+            "Link two themes: does one lead to more or less of the other, enable it or block it?",
+        ),
+        NEXT_STEPS: (
+            "What will you do next, and with whom?",
+            "Propose an action, or press “I'm in” on someone else's.",
+        ),
+    }
+
     inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="rounds")
     position = models.PositiveIntegerField(default=0)
     question = models.CharField(max_length=500)
@@ -217,6 +230,26 @@ class Round(models.Model):
 
     def __str__(self):
         return self.question
+
+    def default_words(self, kind):
+        """(question, guidance) a round of ``kind`` asks unless the facilitator words its own."""
+        return self.DEFAULT_WORDS.get(kind, (self.inquiry.question, ""))
+
+    def change_kind(self, kind):
+        """Make this a round of ``kind``. Its question and its guidance, each while still the previous
+        kind's default, follow the new kind's: a next-steps round made a map round no longer asks "What
+        will you do next?" under "Systems map". Words the facilitator wrote stay. Returns the fields
+        changed."""
+        before, after = self.default_words(self.kind), self.default_words(kind)
+        changed = ["kind"]
+        if self.question == before[0]:
+            self.question = after[0]
+            changed.append("question")
+        if self.guidance == before[1]:
+            self.guidance = after[1]
+            changed.append("guidance")
+        self.kind = kind
+        return changed
 
     @property
     def is_open(self):

@@ -1,6 +1,7 @@
 """The systems map as each kind of screen sees it (participants and the presenter: themes and public
 cards only; facilitators: every node), rendered from templates/board/map.html's partials."""
 
+import math
 from dataclasses import dataclass, field
 
 from django.db.models import Count
@@ -29,6 +30,7 @@ class MapView:
     focus: object = None
     picture: str = ""
     themes: list = field(default_factory=list)
+    scale: float = 1.0
 
     @property
     def empty(self):
@@ -42,6 +44,13 @@ class MapView:
         if self.focus is not None and self.focus not in shown:
             shown.append(self.focus)
         return shown
+
+    @property
+    def legible_class(self):
+        """The class that sets how wide a phone draws the picture (phone.css), so that its theme labels
+        (svg.FONT times the scale, on a 1200-wide canvas) come out at 12 px or more: the scale in steps of
+        0.05, rounded down. Fitted to a 390 px screen, they were 5-6 px."""
+        return f"map-legible-{math.floor(self.scale * 20) * 5}"
 
     @property
     def more_loops(self):
@@ -101,6 +110,7 @@ def view(inquiry, kind, vote=None, title="Systems map", picture=True):
         vote,
         focus,
         picture,
+        scale=scale,
     )
 
 

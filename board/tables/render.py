@@ -89,9 +89,10 @@ def shows_sectors(inquiry):
 def grouped(people, step):
     """The table's people (each named as ``person`` names them: ``shown_as``) as the step groups them
     (1-2-4-All: pairs, then fours; recipes.group_sizes):
-    [{"people", "yours": {participant id: "Your pair: Seat B (NHS)"}}]. ``yours`` is set at a step
-    with groups: each phone shows its own line (static/linewalk/tables.js), so everyone knows who they
-    work with, names shown or not."""
+    [{"people", "yours": {participant id: ("Your pair", ": Seat B (NHS)")}}]. ``yours`` is set at a
+    step with groups: each phone shows its own line (static/linewalk/tables.js), so everyone knows who
+    they work with, names shown or not. A phone shows the line's first part over its group's list, which
+    names the others (phone.css)."""
     groups, start = [], 0
     for size in recipes.group_sizes(len(people), step):
         members = people[start : start + size]
@@ -103,7 +104,7 @@ def grouped(people, step):
             name = "Your table" if whole else GROUP_NAMES.get(size, f"Your group of {size}")
             for p in members:
                 others = [o.shown_as for o in members if o.pk != p.pk]
-                yours[p.pk] = f"{name}: {_and(others)}" if others else name
+                yours[p.pk] = (name, f": {_and(others)}" if others else "")
         groups.append({"people": members, "yours": yours})
     return groups
 

@@ -61,7 +61,7 @@
   // say how many behind a "+N more" line in ``host`` (reserved before measuring). Later items never move
   // earlier ones in these layouts (a column, or columns filled in turn), so the first that does not fit
   // ends what shows. Reads every position before writing anything: one layout per call.
-  function clip(box, items, host, noun) {
+  function clip(box, items, host, noun, after) {
     var line = host ? moreLine(host) : null;
     if (line) { line.textContent = '+' + items.length + ' more'; line.hidden = false; }
     items.forEach(function (item, index) { item.classList.toggle(OFF, index >= PER_WALL); });
@@ -74,12 +74,14 @@
       fitting = i + 1;
     }
     show(fitting);
-    // A "+N more" line inside the box, after the items (the lens), takes the place of the last that fit.
-    while (line && !line.hidden && fitting > 0 && box.contains(line) &&
-           line.getBoundingClientRect().bottom > limit.bottom + 0.5) {
-      show(--fitting);
-    }
+    // A "+N more" line inside the box, after the items (the lens), takes the place of the last that fit;
+    // so does ``after``, what must show under them (the lens's key to its bars).
+    while (fitting > 0 && (over(line) || over(after))) { show(--fitting); }
     return fitting;
+
+    function over(el) {
+      return el && !el.hidden && box.contains(el) && el.getBoundingClientRect().bottom > limit.bottom + 0.5;
+    }
 
     function show(count) {
       items.forEach(function (item, index) { item.classList.toggle(OFF, index >= count); });
@@ -329,7 +331,7 @@
       var lens = byId('lens');
       lens.open = true; // on a screen nobody clicks; presenter.css hides its summary
       setVar(lens, '--lens-sectors', String(all(lens, '.lens-key-sector').length || 1));
-      clip(lens, all(lens, '.lens-theme'), lens.querySelector('section') || lens, ['theme', 'themes']);
+      clip(lens, all(lens, '.lens-theme'), lens.querySelector('section') || lens, ['theme', 'themes'], byId('lens-scale'));
     } else if (stage === 'results') {
       fitResults(byId('vote-results'));
     } else if (stage === 'tables' && byId('topics')) {

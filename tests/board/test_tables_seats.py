@@ -98,7 +98,7 @@ async def test_an_anonymous_inquirys_table_names_seats_and_no_phone_ever_receive
         # What an attacker at the table reads: every frame their socket received, and their page.
         for name, phone in phones.items():
             received = phone.raw()
-            assert "Your pair: Seat " in received
+            assert '<span class="group-who">: Seat ' in received  # "Your pair: Seat B (NHS)"
             page = await page_of(clients[name], inquiry)
             for other in PEOPLE:
                 for part in other.split():

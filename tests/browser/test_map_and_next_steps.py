@@ -364,6 +364,42 @@ def test_in_a_map_round_the_phone_shows_the_map_and_the_form_to_link_first(event
     assert_accessible(phone, "the phone in a systems-map round")
 
 
+# How the phone draws the map: the smallest theme label as it comes out on the screen (its font size times
+# the picture's scale), whether the picture's box scrolls sideways and the page itself does not.
+PHONE_MAP_TEXT = """() => {
+  const svg = document.getElementById('map-svg');
+  const sizes = [...svg.querySelectorAll('.map-node text')].map(
+    t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+  const box = svg.closest('.map-scroll');
+  return {smallest: Math.min(...sizes), labels: sizes.length,
+          boxScrolls: box.scrollWidth > box.clientWidth + 1,
+          pageScrolls: document.documentElement.scrollWidth > innerWidth + 1,
+          boxRight: box.getBoundingClientRect().right};
+}"""
+
+
+@pytest.mark.parametrize("event_inquiry", ["map"], indirect=True)
+def test_a_phone_draws_the_map_at_a_size_its_labels_can_be_read_and_scrolls_it_sideways(event_screens):
+    """The event's map (12 themes) on a 390 px phone: every theme's label is at least 12 px on the
+    screen (fitted to the screen's width they were 5-6 px); the picture scrolls sideways in its own box,
+    which is in the keyboard's reach and says so, and the page does not scroll sideways."""
+    alice = event_screens.facilitator()
+    alice.get_by_role("button", name="Let participants link themes in this round").click()
+    phone = event_screens.participant("Priya")
+    expect(phone.locator("#map-svg .map-node")).not_to_have_count(0)
+    expect(phone.get_by_text("Swipe sideways to see the whole map.")).to_be_visible()
+    region = phone.get_by_role("region", name="The map picture")
+    region.scroll_into_view_if_needed()
+    snap(phone, "phone-map-legible", full_page=False)
+    drawn = phone.evaluate(PHONE_MAP_TEXT)
+    assert drawn["labels"] >= 12 and drawn["smallest"] >= 12, drawn
+    assert drawn["boxScrolls"] and not drawn["pageScrolls"], drawn
+    assert drawn["boxRight"] <= phone.viewport_size["width"], drawn
+    region.focus()
+    expect(region).to_be_focused()
+    assert_accessible(phone, "the phone's map, drawn at a legible size")
+
+
 def heading_in_view(page, name):
     box = page.get_by_role("heading", name=name, exact=True).bounding_box()
     return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]

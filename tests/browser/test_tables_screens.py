@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from board.sample import CONTRIBUTIONS
 from board.tables.demo import seat_the_room
 
+from .axe import assert_accessible
 from .conftest import in_thread
 from .pages import snap
 
@@ -58,6 +59,38 @@ def test_a_phone_at_a_table_shows_the_table_its_prompt_and_cards_first(event_scr
     expect(step.locator(".tables-clock")).to_have_text(re.compile(r"^\d+:\d\d$"))
     assert within(phone, step.locator(".step-instruction"))
     assert table.bounding_box()["y"] < phone.locator(".round-banner").bounding_box()["y"]
+
+
+def test_a_phone_at_a_table_names_each_seat_once_one_a_line_its_own_four_first(event_screens, event_inquiry):
+    """In fours at a table of eight, the phone says "Your four" over its four's list (the line named the
+    other three and the list named them again), its own seat first, then "The rest of the table"; every
+    seat on a line of its own, so a long sector's name wraps within it (two short seats shared a line, the
+    long ones one each)."""
+    seat(event_inquiry, "round")
+    phone = event_screens.participant("Priya", "NHS")
+    table = phone.locator("#table-view .table-view")
+    expect(table.locator("li.is-me")).to_have_count(1)
+    line = table.locator(".your-group:visible")
+    expect(line).to_have_count(1)
+    said = line.inner_text().strip()
+    assert said in ("Your four", "Your three", "Your pair", "Your table"), said
+    seen = table.locator(".table-people").inner_text()
+    seats = re.findall(r"Seat [A-Z]\d*", seen)
+    assert len(seats) == len(set(seats)) == table.locator("li[data-participant]").count(), seen
+    rows = table.locator("li[data-participant]").evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return {top: r.top, bottom: r.bottom, left: r.left, me: e.classList.contains('is-me'),"
+        " group: [...e.parentElement.parentElement.children].indexOf(e.parentElement)}; })"
+        ".sort((a, b) => a.top - b.top)"
+    )
+    assert rows[0]["me"], rows  # their own seat heads the list
+    assert len({round(r["left"]) for r in rows}) == 1, rows  # one seat a line, under each other
+    assert all(a["bottom"] <= b["top"] + 0.5 for a, b in zip(rows, rows[1:], strict=False)), rows
+    if len({r["group"] for r in rows}) > 1:
+        expect(table.locator(".table-rest")).to_be_visible()
+        expect(table.locator(".table-rest")).to_have_text("The rest of the table")
+    snap(phone, "tables-phone-seats", full_page=False)
+    assert_accessible(phone, "a phone at a table in fours")
 
 
 def test_the_presenters_picks_wall_fits_the_screen_a_page_of_tables_at_a_time(event_screens, event_inquiry):

@@ -390,6 +390,9 @@
   // A swap re-draws <details> closed; keep open the ones the person had open (the agenda, settings).
   // Which are open is followed as they open and close ('toggle'), not looked for in the whole page before
   // every frame (a query over every element of a 1,000-card board).
+  // The 'toggle' event comes in a task of its own after the details opened: a frame handled between the
+  // click and that task would close what the person has just opened. So a click on a summary notes its
+  // details at once too, and what is open is read from the details themselves when a frame comes.
   var openDetails = [];
   var openIds = new Set();
   document.querySelectorAll('details[id][open]').forEach(function (d) { openIds.add(d.id); });
@@ -397,6 +400,11 @@
     var d = e.target;
     if (d.tagName !== 'DETAILS' || !d.id || !d.isConnected) { return; }
     if (d.open) { openIds.add(d.id); } else { openIds.delete(d.id); }
+  }, true);
+  document.addEventListener('click', function (e) {
+    var summary = e.target.closest && e.target.closest('summary');
+    var d = summary && summary.parentElement;
+    if (d && d.tagName === 'DETAILS' && d.id) { openIds.add(d.id); }
   }, true);
   function rememberOpenDetails() {
     openDetails = Array.from(openIds).filter(function (id) { var d = document.getElementById(id); return d && d.open; });

@@ -66,6 +66,42 @@ DROPPABLE_SOCKET = """
 """
 
 
+# A page's websocket the test controls (``lwTest``): ``silence()`` makes it go silent the way a lost network
+# leaves it (still open, nothing arriving, nothing leaving; a socket opened after that is a fresh one, the
+# network is back); ``hold()`` keeps its incoming frames back, ``held()`` counts them and ``release()``
+# hands them to the page at a moment the test chooses (inside the same task as a click, say).
+CONTROLLED_SOCKET = """
+(() => {
+  const Native = window.WebSocket;
+  let last = null;
+  window.WebSocket = class extends Native {
+    constructor(url, protocols) {
+      super(url, protocols);
+      last = this;
+      this.silent = false;
+      this.holding = false;
+      this.held = [];
+      this.addEventListener('message', (e) => {
+        if (this.silent || this.holding) { e.stopImmediatePropagation(); }
+        if (!this.silent && this.holding) { this.held.push(e.data); }
+      }, true);
+    }
+    send(data) { if (!this.silent) { super.send(data); } }
+    set onmessage(f) { super.onmessage = (e) => { if (!this.silent) { f(e); } }; }
+  };
+  window.lwTest = {
+    silence() { last.silent = true; },
+    sockets: () => last,
+    hold() { last.holding = true; },
+    held: () => last.held.length,
+    release() {
+      last.holding = false;
+      last.held.splice(0).forEach((data) => last.dispatchEvent(new MessageEvent('message', { data })));
+    },
+  };
+})();
+"""
+
 # Every page reports what its Content-Security-Policy refused (an inline style or script, a foreign host):
 # Screens counts each as a problem, so every browser test also checks that the pages need nothing the
 # policy forbids.

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .axe import assert_accessible
-from .conftest import in_thread
+from .conftest import CONTROLLED_SOCKET, in_thread
 from .test_keyboard import tab_to
 from .test_presenter import Steering
 
@@ -119,39 +119,10 @@ def test_closed_without_the_reveal_phones_promise_no_reveal(screens):
     expect(alice.get_by_role("button", name="Reveal the results")).to_be_visible()
 
 
-# A page's websocket whose incoming frames can be held back and then handed to the page at a moment the
-# test chooses (inside the same task as a click, before the browser's own 'toggle' task).
-HOLDING_SOCKET = """
-(() => {
-  const Native = window.WebSocket;
-  let last = null;
-  window.WebSocket = class extends Native {
-    constructor(url, protocols) {
-      super(url, protocols);
-      last = this;
-      this.holding = false;
-      this.held = [];
-      this.addEventListener('message', (e) => {
-        if (this.holding) { e.stopImmediatePropagation(); this.held.push(e.data); }
-      }, true);
-    }
-  };
-  window.lwTest = {
-    hold() { last.holding = true; },
-    held: () => last.held.length,
-    release() {
-      last.holding = false;
-      last.held.splice(0).forEach((data) => last.dispatchEvent(new MessageEvent('message', { data })));
-    },
-  };
-})();
-"""
-
-
 def test_a_menu_opened_as_a_frame_comes_stays_open(screens):
     """A frame re-drawing the round's panel handled after the facilitator's click on its menu but before
     the browser's 'toggle' event (a task of its own) left the menu closed under their hand."""
-    alice = screens.facilitator(script=HOLDING_SOCKET)
+    alice = screens.facilitator(script=CONTROLLED_SOCKET)
     alice.evaluate("lwTest.hold()")
     hidden_vote(screens)
     alice.wait_for_function("() => lwTest.held() > 0")

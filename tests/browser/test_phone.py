@@ -13,31 +13,11 @@ from playwright.sync_api import expect
 from inquiry.models import Participant
 
 from .axe import assert_accessible
-from .conftest import PHONE, SHARED_SCREEN, in_thread, seed
+from .conftest import CONTROLLED_SOCKET, PHONE, SHARED_SCREEN, in_thread, seed
 from .pages import MINE, card, open_card, open_vote_dialog, post, snap, theme
 from .test_presenter import Steering
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-# A page's websocket that can go silent the way a lost network leaves it: still open, nothing arriving,
-# nothing leaving. A socket opened after that is a fresh one (the network is back).
-SILENCEABLE_SOCKET = """
-(() => {
-  const Native = window.WebSocket;
-  let last = null;
-  window.WebSocket = class extends Native {
-    constructor(url, protocols) {
-      super(url, protocols);
-      last = this;
-      this.silent = false;
-      this.addEventListener('message', (e) => { if (this.silent) { e.stopImmediatePropagation(); } }, true);
-    }
-    send(data) { if (!this.silent) { super.send(data); } }
-    set onmessage(f) { super.onmessage = (e) => { if (!this.silent) { f(e); } }; }
-  };
-  window.lwTest = { silence() { last.silent = true; }, sockets: () => last };
-})();
-"""
 
 
 def in_view(page, locator):
@@ -238,7 +218,7 @@ def test_the_vote_lists_only_what_can_be_voted_on_and_counts_a_dot(screens):
 def test_offline_within_three_seconds_of_a_silent_drop_and_the_kept_post_arrives(screens):
     alice = screens.facilitator()
     context = screens.context({"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    context.add_init_script(SILENCEABLE_SOCKET)
+    context.add_init_script(CONTROLLED_SOCKET)
     carol = screens.page(context)
     carol.goto(f"/i/{screens.inquiry.code}/join/")
     carol.get_by_label("Your name (optional)").fill("Carol")
@@ -260,7 +240,7 @@ def test_an_idle_phone_whose_connection_went_silently_says_offline_as_soon_as_it
     """A phone nobody has used for 10 s asks the server only every 30 s (10,000 idle phones
     asking every second would cost the server a third of a core); touched again, it asks at once."""
     context = screens.context({"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    context.add_init_script(SILENCEABLE_SOCKET)
+    context.add_init_script(CONTROLLED_SOCKET)
     carol = screens.page(context)
     carol.clock.install()
     carol.goto(f"/i/{screens.inquiry.code}/join/")

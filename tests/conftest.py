@@ -16,7 +16,7 @@ from inquiry.actions import add_cofacilitator, create_inquiry
 from sessions.hub import hub
 from sessions.revocation import revocations
 
-from .support import Screen, join_as, login_as
+from .support import RECHECK, Screen, join_as, login_as
 
 PASSWORD = "a-long-test-password-1"
 
@@ -170,3 +170,12 @@ def fresh_rate_limits():
     """Each test counts its own attempts (the counters would otherwise carry over from test to test)."""
     limits.reset()
     yield
+
+
+@pytest.fixture(params=["hub", "group"])
+def fanout(request, settings):
+    """Both fan-outs in turn, with the re-check of open sockets every ``support.RECHECK`` seconds (tests of a
+    closing or seating message the channel layer lost)."""
+    settings.LIVE_FANOUT = request.param
+    settings.LIVE_RECHECK_SECONDS = RECHECK
+    return request.param

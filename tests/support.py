@@ -474,3 +474,10 @@ def one_of_each(inquiry, owner, other=None):
         "participant": owner.pk,
         "breakout": breakout.pk,
     }
+
+
+# Tests of a closing or seating message the channel layer lost, made good by the re-check of open sockets
+# (sessions/revocation.py): each runs with both fan-outs (the ``fanout`` fixture, tests/conftest.py) and a
+# short re-check.
+RECHECK = 0.3  # seconds (settings.LIVE_RECHECK_SECONDS, 5 by default)
+SLACK = 3  # seconds for the action itself on a busy test machine

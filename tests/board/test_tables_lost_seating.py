@@ -15,19 +15,10 @@ from channels.layers import get_channel_layer
 from board.tables.models import Seat, TableCard
 from sessions.revocation import revocations
 
+from ..support import RECHECK, SLACK
 from .tables_support import open_room, tack
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-RECHECK = 0.3  # seconds (settings.LIVE_RECHECK_SECONDS, 5 by default)
-SLACK = 3  # seconds for the action itself on a busy test machine
-
-
-@pytest.fixture(params=["hub", "group"])
-def fanout(request, settings):
-    settings.LIVE_FANOUT = request.param
-    settings.LIVE_RECHECK_SECONDS = RECHECK
-    return request.param
 
 
 @pytest.fixture

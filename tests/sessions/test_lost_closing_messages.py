@@ -15,20 +15,11 @@ from inquiry.models import Account, Participant
 from sessions.revocation import revocations
 
 from ..conftest import PASSWORD
-from ..support import ConnectionClosed, Screen, login_as
+from ..support import RECHECK, SLACK, ConnectionClosed, Screen, login_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-RECHECK = 0.3  # seconds (settings.LIVE_RECHECK_SECONDS, 5 by default)
-SLACK = 3  # seconds for the action itself on a busy test machine
 CLOSING = ("participant.removed", "user.revoked")
-
-
-@pytest.fixture(params=["hub", "group"])
-def fanout(request, settings):
-    settings.LIVE_FANOUT = request.param
-    settings.LIVE_RECHECK_SECONDS = RECHECK
-    return request.param
 
 
 @pytest.fixture

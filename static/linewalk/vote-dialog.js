@@ -60,6 +60,16 @@
 
   function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
 
+  // On the themes, the board says how many there are: dots that cannot all be placed are said to be so
+  // before the vote opens (two themes, at most 1 on each, 3 dots: one is left over for everyone).
+  function unplaceable(on, budget, most) {
+    if (on !== 'themes') { return ''; }
+    var themes = document.querySelectorAll('#board section.theme:not(.unsorted)').length;
+    if (themes * most >= budget) { return ''; }
+    return ' With ' + plural(themes, 'theme') + ' and at most ' + most + ' on each, only ' + plural(themes * most, 'dot') +
+      ' of the ' + budget + ' can be placed.';
+  }
+
   function describe() {
     var what = document.getElementById('vote-dialog-what');
     var budget = number('budget'), most = number('per_item'), on = choice('on');
@@ -69,6 +79,7 @@
     what.textContent = 'Posting stops for this round; everyone gets ' + plural(budget, 'dot') + ', at most ' +
       Math.min(most, budget) + ' on any one ' + item + '. ' +
       (choice('live') ? 'Everyone sees the results as they come.' : 'The results stay hidden until you reveal them.') +
+      unplaceable(on, budget, most) +
       (bar && bar.dataset.voteOpen === '1' ? ' The vote open now closes first.' : '');
   }
 

@@ -109,7 +109,13 @@
     drawn = key;
     var focused = document.activeElement && section.contains(document.activeElement) ? document.activeElement.id : null;
     heading.textContent = bar.dataset.target === 'cards' ? 'Vote: the contributions you can put dots on' : 'Vote: the themes';
-    leftLine.textContent = (left > 0 ? 'You have ' + left + ' dot' + (left === 1 ? '' : 's') + ' left' : 'You have used all your dots') +
+    // Dots left that no item can take any more (every item already holds the most it may) are said to be
+    // so, rather than left looking spendable beside buttons that are all off.
+    var full = found.length > 0 && found.every(function (item) { return (dots[item.key] || 0) >= perItem; });
+    var plural = function (n) { return n + ' dot' + (n === 1 ? '' : 's'); };
+    leftLine.textContent = (left <= 0 ? 'You have used all your dots'
+      : full ? 'Every item has as many of your dots as it can take: ' + plural(left) + ' left over'
+        : 'You have ' + plural(left) + ' left') +
       ' · at most ' + perItem + ' on one item' + (found.length ? '' : ' · nothing to vote on yet');
     list.innerHTML = '';
     found.forEach(function (item) { list.appendChild(row(item, dots[item.key] || 0, left, perItem)); });

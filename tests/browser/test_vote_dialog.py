@@ -77,7 +77,7 @@ def test_vote_asks_for_the_settings_and_five_dots_each_reach_the_phone(screens):
 
 
 def test_the_dialog_starts_from_the_last_votes_settings(screens):
-    seed(screens.inquiry, cards=CARDS, themes=["Access"])
+    seed(screens.inquiry, cards=CARDS, themes=["Access", "Housing"])
     alice = screens.facilitator(viewport=SHARED_SCREEN)
     phases = alice.get_by_role("group", name="Phase of this round")
     dialog = alice.get_by_role("dialog", name="Open the vote on round 1")
@@ -102,6 +102,33 @@ def test_the_dialog_starts_from_the_last_votes_settings(screens):
     expect(dialog.get_by_label("Dots each")).to_have_value("4")
     expect(dialog.get_by_label("At most per item")).to_have_value("2")
     expect(dialog.get_by_role("radio", name="Shown live as people vote")).to_be_checked()
+
+
+def test_dots_the_themes_cannot_take_are_said_before_the_vote_opens(screens):
+    """Two themes, at most 1 dot on each: 3 dots each would leave one over for everyone, and the dialog says
+    so while the settings are chosen; 2 dots each says nothing more."""
+    seed(screens.inquiry, cards=CARDS, themes=["Access", "Housing"])
+    alice = screens.facilitator(viewport=SHARED_SCREEN)
+    alice.get_by_role("group", name="Phase of this round").get_by_role("button", name="Vote").click()
+    dialog = alice.get_by_role("dialog", name="Open the vote on round 1")
+    what = dialog.locator("#vote-dialog-what")
+    dialog.get_by_role("radio", name="The themes").check()
+    dialog.get_by_label("Dots each").fill("3")
+    dialog.get_by_label("At most per item").fill("1")
+    expect(what).to_have_text(
+        "Posting stops for this round; everyone gets 3 dots, at most 1 on any one theme. "
+        "The results stay hidden until you reveal them. "
+        "With 2 themes and at most 1 on each, only 2 dots of the 3 can be placed."
+    )
+    dialog.get_by_label("Dots each").fill("2")
+    expect(what).to_have_text(
+        "Posting stops for this round; everyone gets 2 dots, at most 1 on any one theme. "
+        "The results stay hidden until you reveal them."
+    )
+    # On the cards it says nothing of the themes.
+    dialog.get_by_label("Dots each").fill("3")
+    dialog.get_by_role("radio", name="The cards of this round").check()
+    expect(what).not_to_contain_text("can be placed")
 
 
 def test_in_a_map_round_it_offers_the_maps_vote_with_its_own_defaults(screens):

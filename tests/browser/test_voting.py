@@ -170,3 +170,27 @@ def test_a_new_vote_takes_the_last_ones_counts_off_a_phone_and_leaves_its_board_
     expect(carol.locator("#board .dot-count")).to_have_count(0)
     expect(carol.locator("#board .card")).to_have_count(len(CARDS))
     assert carol.evaluate("window.cardsBefore.length === 3 && window.cardsBefore.every((c) => c.isConnected)")
+
+
+def test_dots_no_item_can_take_are_said_to_be_left_over(screens):
+    """Three dots, at most one per item, two cards to vote on: once both have a dot, the phone says the last
+    dot is left over rather than offering it beside buttons that are all off."""
+    seed(screens.inquiry, cards=CARDS[:2])
+    alice = screens.facilitator()
+    carol = screens.participant("Carol")
+    vote = open_vote_dialog(alice)
+    vote.get_by_role("radio", name="The cards of this round").check()
+    vote.get_by_label("Dots each").fill("3")
+    vote.get_by_label("At most per item").fill("1")
+    vote.get_by_role("button", name="Open the vote").click()
+    first, second = (vote_item(carol, text) for text in CARDS[:2])
+    left = carol.locator("#vote-view-left")
+    expect(left).to_contain_text("You have 3 dots left")
+    first.get_by_role("button", name="Add a dot").click()
+    expect(left).to_contain_text("You have 2 dots left")
+    second.get_by_role("button", name="Add a dot").click()
+    expect(left).to_contain_text("Every item has as many of your dots as it can take: 1 dot left over")
+    for item in (first, second):
+        expect(item.get_by_role("button", name="Add a dot")).to_be_disabled()
+    second.get_by_role("button", name="Remove a dot").click()
+    expect(left).to_contain_text("You have 2 dots left")

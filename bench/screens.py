@@ -12,6 +12,8 @@ each phase it shows, and writes PNGs to docs/screens/ (or ``--out``):
 - facilitator-<size>.png: the facilitator's workspace at both sizes (what fits without scrolling);
   facilitator-<size>-collapsed.png: the same with every theme collapsed ("Collapse all");
 - phone-<phase>.png: a participant who has just joined and posted, on a 390x844 phone;
+  phone-map-round.png: a phone once the facilitator lets the room link themes (the ``map`` demo): the map
+  first, opened where its links are; phone-map-round-links.png: the same phone at its links in words;
 - facilitators.png, two-factor-setup.png: an admin's list of facilitators; setting up two-factor sign-in;
 - harvest.png, harvest-public.png, report.png: the facilitator's harvest page, the published harvest and
   the printable report after the event, at event size (their first three screens at 1280x720).
@@ -218,6 +220,30 @@ def steps_screens(browser, base_url, password, code, people, out):
     context.close()
 
 
+def map_round_phone(browser, base_url, password, code, out):
+    """phone-map-round.png, phone-map-round-links.png: the close of the event (the ``map`` demo) once the
+    facilitator lets participants link themes: a phone that joins then."""
+    facilitator = logged_in(browser, base_url, password, {"width": 1280, "height": 720})
+    page = facilitator.new_page()
+    page.goto(f"/i/{code}/facilitate/")
+    settled(page)
+    page.get_by_role("button", name="Let participants link themes in this round").click()
+    context = browser.new_context(base_url=base_url, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"/i/{code}/join/")
+    page.get_by_label("Your name (optional)").fill("Priya")
+    page.get_by_role("radio", name="NHS").check()
+    page.get_by_role("button", name="Join the inquiry").click()
+    settled(page)
+    page.locator("body.map-round #map-view .map-scroll .map-node").first.wait_for()
+    page.evaluate("document.fonts.ready")
+    shoot(out, "phone-map-round", page)
+    page.locator("#map-links-list").scroll_into_view_if_needed()
+    shoot(out, "phone-map-round-links", page)
+    context.close()
+    facilitator.close()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screens"), help="folder for the PNGs")
@@ -278,6 +304,7 @@ def main(argv=None):
                     page.locator(".card.mine").first.wait_for()
                 shoot(out, f"phone-{phase}", page)
                 context.close()
+            map_round_phone(browser, base_url, password, codes["map"], out)
             context = logged_in(browser, base_url, password, {"width": 1280, "height": 720})
             page = context.new_page()
             page.goto(f"/i/{codes['closed']}/harvest/")

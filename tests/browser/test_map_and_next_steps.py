@@ -400,6 +400,63 @@ def test_a_phone_draws_the_map_at_a_size_its_labels_can_be_read_and_scrolls_it_s
     assert_accessible(phone, "the phone's map, drawn at a legible size")
 
 
+# What the phone's map box shows: the themes whole in it as it is scrolled, the themes with the most links
+# (counted from the links listed in words), and where it is scrolled to.
+PHONE_MAP_VIEW = """() => {
+  const box = document.querySelector('#map-view .map-scroll');
+  const b = box.getBoundingClientRect();
+  const whole = [...box.querySelectorAll('.map-node')].filter(n => {
+    const r = n.getBoundingClientRect();
+    return r.left >= b.left - 0.5 && r.right <= b.right + 0.5;
+  }).map(n => n.querySelector('title').textContent);
+  const links = {};
+  document.querySelectorAll('#map-links-ul > li').forEach(li => {
+    for (const end of li.querySelectorAll('.link-from, .link-to')) {
+      links[end.textContent] = (links[end.textContent] || 0) + 1;
+    }
+  });
+  const most = Math.max(...Object.values(links));
+  return {whole, busiest: Object.keys(links).filter(k => links[k] === most),
+          scroll: box.scrollLeft, end: box.scrollWidth - box.clientWidth};
+}"""
+
+
+@pytest.mark.parametrize("event_inquiry", ["map"], indirect=True)
+def test_a_phone_opens_the_map_where_its_links_are_and_lists_them_in_words(event_screens):
+    """The event's map (12 themes, 13 links) on a 390 px phone opens scrolled to where the map is busiest,
+    not at its left edge: a theme with the most links is whole in view, with others around it; the links
+    are listed open in words under it, each readable; where the person scrolls to stays when the map is
+    drawn again."""
+    alice = event_screens.facilitator()
+    alice.get_by_role("button", name="Let participants link themes in this round").click()
+    phone = event_screens.participant("Priya")
+    expect(phone.locator("#map-svg .map-node")).not_to_have_count(0)
+    region = phone.get_by_role("region", name="The map picture")
+    region.scroll_into_view_if_needed()
+    snap(phone, "phone-map-opens-busiest", full_page=False)
+    shown = phone.evaluate(PHONE_MAP_VIEW)
+    assert set(shown["whole"]) & set(shown["busiest"]), shown
+    assert len(shown["whole"]) >= 4, shown
+
+    links = phone.locator("#map-links-ul > li")
+    expect(links).to_have_count(13)
+    expect(phone.locator("#map-links-list")).to_have_attribute("open", "")
+    last = links.last
+    last.scroll_into_view_if_needed()
+    expect(last).to_be_visible()
+    expect(last).to_contain_text("enables")
+    assert_accessible(phone, "the phone's map, opened where its links are, and its links in words")
+
+    # The person scrolls to the map's right end; the map drawn again (the facilitator puts it on the
+    # shared screen) stays there.
+    region.evaluate("box => { box.dataset.old = '1'; box.scrollLeft = box.scrollWidth; }")
+    expect(region).to_have_js_property("scrollLeft", shown["end"])
+    alice.locator("#map-show").click()
+    expect(phone.locator("#map-view .map-scroll:not([data-old])")).to_have_count(1)
+    again = phone.evaluate(PHONE_MAP_VIEW)
+    assert again["scroll"] >= again["end"] - 2, again
+
+
 def heading_in_view(page, name):
     box = page.get_by_role("heading", name=name, exact=True).bounding_box()
     return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]

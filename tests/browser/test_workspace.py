@@ -322,6 +322,41 @@ def test_at_1280x720_collapse_all_puts_every_theme_on_screen_to_drop_cards_on(ev
     expect(card(theme(alice, "Residents' voice"), text)).to_be_visible()
 
 
+# Each theme column as this screen shows it: its name, whether its list of cards takes any room, and what
+# its collapse button says (aria-expanded).
+COLUMNS = """() => [...document.querySelectorAll('#themes > .theme')].map(t => [
+  t.querySelector('.theme-name').textContent,
+  t.querySelector(':scope > .cards').getBoundingClientRect().height > 0,
+  t.querySelector('.theme-collapse').getAttribute('aria-expanded')])"""
+
+
+def test_collapse_all_and_expand_all_hold_through_a_live_frame_that_redraws_every_column(event_screens):
+    """At event size on a 1280x720 laptop, Collapse all folds every theme to its header and a live frame
+    that draws every column again (another facilitator moves a theme) leaves them folded, their buttons
+    still saying so; Expand all opens every one, with its cards, and the next such frame leaves them open."""
+    alice = event_screens.facilitator("alice", viewport=SHARED_SCREEN)
+    alice.get_by_role("button", name="Collapse all").click()
+    expect(alice.locator("#themes .cards:visible")).to_have_count(0)
+    names = alice.locator("#themes .theme-name")
+    first = names.nth(0).text_content()
+    moved = Theme.objects.get(inquiry=event_screens.inquiry, name=first)
+
+    bob = Steering(event_screens)
+    bob.send(type="theme", op="move", theme=moved.pk, position=1)
+    expect(names.nth(1)).to_have_text(first)
+    columns = alice.evaluate(COLUMNS)
+    assert len(columns) == 12 and all(not shown and said == "false" for _, shown, said in columns), columns
+    assert_accessible(alice, "the workspace, every theme collapsed, after a frame re-drew the columns")
+
+    alice.get_by_role("button", name="Expand all").click()
+    expect(alice.locator("#themes > .theme > .cards:visible")).to_have_count(12)
+    expect(theme(alice, first).locator(".card").first).to_be_visible()
+    bob.send(type="theme", op="move", theme=moved.pk, position=0)
+    expect(names.nth(0)).to_have_text(first)
+    columns = alice.evaluate(COLUMNS)
+    assert all(shown and said == "true" for _, shown, said in columns), columns
+
+
 @pytest.mark.parametrize("event_inquiry", ["vote"], indirect=True)
 def test_at_1280x720_while_voting_every_theme_name_is_whole_beside_its_dots(event_screens):
     """While the room votes, each theme's header holds its dots too ("19 dots"): its name still shows

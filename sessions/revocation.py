@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 
 @database_sync_to_async
-def _standing(inquiry_ids, user_ids, facilitated=()):
+def _standing(inquiry_ids, user_ids, facilitated=frozenset()):
     """(participants of ``inquiry_ids`` a facilitator removed, the ``user_ids`` still active, the seats
     at the open tables of ``inquiry_ids`` and ``facilitated``: {participant id: table id}, and the open
     tables of ``facilitated`` with their seats: {inquiry id: (tables, {(participant, table)})})."""
@@ -45,16 +45,20 @@ def _standing(inquiry_ids, user_ids, facilitated=()):
     if inquiry_ids:
         found = Participant.objects.filter(inquiry_id__in=inquiry_ids, removed=True)
         removed = set(found.values_list("pk", flat=True))
-    if inquiry_ids or facilitated:
-        # An inquiry has one open breakout at most, a participant one seat in it.
-        found = Seat.objects.filter(
-            breakout__inquiry_id__in={*inquiry_ids, *facilitated}, breakout__closed=False
-        )
-        for inquiry, participant, table in found.order_by().values_list(
+    # An inquiry has one open breakout at most, a participant one seat in it.
+    found = Seat.objects.filter(breakout__closed=False).order_by()
+    if facilitated:
+        # Who sits where by inquiry too, for the facilitators' lists (only where they have screens here).
+        found = found.filter(breakout__inquiry_id__in={*inquiry_ids, *facilitated})
+        for inquiry, participant, table in found.values_list(
             "breakout__inquiry_id", "participant_id", "table_id"
         ):
             seats[participant] = table
-            tables[inquiry][1].add((participant, table))
+            if inquiry in facilitated:
+                tables[inquiry][1].add((participant, table))
+    elif inquiry_ids:
+        found = found.filter(breakout__inquiry_id__in=inquiry_ids)
+        seats = dict(found.values_list("participant_id", "table_id"))
     if facilitated:
         found = Table.objects.filter(breakout__inquiry_id__in=facilitated, breakout__closed=False)
         for inquiry, table in found.order_by().values_list("breakout__inquiry_id", "pk"):
@@ -160,7 +164,7 @@ class Revocations:
         if not self.participants and not self.users:
             return
         removed, active, seats, seating = await _standing(
-            list(self.inquiries), list(self.users), list(self.facilitated)
+            list(self.inquiries), list(self.users), set(self.facilitated)
         )
         closing = [
             (consumer, "participant_removed")

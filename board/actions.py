@@ -320,13 +320,16 @@ def _theme_changed(inquiry, theme, op):
     publish(inquiry, "theme", op, {"theme": theme.pk}, render.with_lens(fragments, inquiry))
 
 
-def rename_theme(actor, theme_id, name):
+def rename_theme(actor, theme_id, name, colour=None):
+    """The name and, when given, the colour chosen with it: one change, so a name refused leaves the
+    colour as it was too (the facilitator's dialog sends both in one message)."""
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
         theme = _theme(inquiry, theme_id)
         _name_taken(inquiry, [name], but=theme.pk)
         theme.name = name
-        theme.save(update_fields=["name"])
+        theme.colour = colour or theme.colour
+        theme.save(update_fields=["name", "colour"])
         _theme_changed(inquiry, theme, "rename")
         return theme
 

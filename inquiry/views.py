@@ -93,9 +93,9 @@ def find(request):
             return redirect("inquiry:join", inquiry.code)
         limits.wrong_code(request)
         form.add_error("code", "No inquiry has that code. Check it against the screen and try again.")
-    # 200, the form again with what to fix: a 4xx page is an error in the browser's console, and the
-    # person did nothing wrong but mistype (the same for the join form below).
-    return render(request, "inquiry/home.html", {"form": form})
+    # The form again with what to fix, as 400 like every form with errors (the join form's below too):
+    # a plain page POST, which the browser shows whatever its status (no htmx swap to refuse it).
+    return render(request, "inquiry/home.html", {"form": form}, status=400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -127,7 +127,7 @@ def join(request, code):
         # page puts its own address in the address bar (history.replaceState: static/linewalk/linewalk.js),
         # so a reload or a shared link is the participant's page, not the form sent again.
         return door.participant_page(request, participant, [])
-    return render(request, "inquiry/join.html", {"inquiry": inquiry, "form": form})
+    return render(request, "inquiry/join.html", {"inquiry": inquiry, "form": form}, status=400)
 
 
 @require_GET

@@ -73,7 +73,9 @@ HANDLERS = {
     ("card", "approve"): lambda actor, m: board_actions.approve_card(actor, m["card"]),
     ("card", "reject"): lambda actor, m: board_actions.reject_card(actor, m["card"]),
     ("theme", "add"): lambda actor, m: board_actions.add_theme(actor, m["name"], m["colour"]),
-    ("theme", "rename"): lambda actor, m: board_actions.rename_theme(actor, m["theme"], m["name"]),
+    ("theme", "rename"): lambda actor, m: board_actions.rename_theme(
+        actor, m["theme"], m["name"], m["colour"]
+    ),
     ("theme", "recolour"): lambda actor, m: board_actions.recolour_theme(actor, m["theme"], m["colour"]),
     ("theme", "merge"): lambda actor, m: board_actions.merge_theme(actor, m["theme"], m["into"]),
     ("theme", "delete"): lambda actor, m: board_actions.delete_theme(actor, m["theme"]),

@@ -315,7 +315,11 @@ INBOUND = {
         {"cards": Ids(1000), "theme": Id(nullable=True), "position": Count(required=False)},
     ),
     ("theme", "add"): ((FACILITATOR,), {"name": THEME_NAME, "colour": Choice(COLOUR.choices, False)}),
-    ("theme", "rename"): ((FACILITATOR,), {"theme": Id(), "name": THEME_NAME}),
+    # A rename may carry the colour chosen in the same dialog: both change, or (the name refused) neither.
+    ("theme", "rename"): (
+        (FACILITATOR,),
+        {"theme": Id(), "name": THEME_NAME, "colour": Choice(COLOUR.choices, False)},
+    ),
     ("theme", "recolour"): ((FACILITATOR,), {"theme": Id(), "colour": COLOUR}),
     ("theme", "merge"): ((FACILITATOR,), {"theme": Id(), "into": Id()}),
     ("theme", "delete"): ((FACILITATOR,), {"theme": Id()}),

@@ -1,11 +1,12 @@
 """The tables' part of a live socket (board/tables): which tables' streams it follows, and relaying them.
 
-A participant's socket follows the one table they sit at, a facilitator's every open table, the presenter
-view none. What a socket follows changes with one "table.seating" message to the inquiry's group (tables
-opened or closed, someone seated or moved; should the layer lose it, a participant's socket is re-seated
-by its process's re-check, sessions/revocation.py); table events come from each table's own group. A
-table frame is the table's whole board, led by its own header (``lw-tseq``: the table and its sequence
-number), so a screen never goes back in time and never needs another table's stream to catch up."""
+A participant's socket follows the one table they sit at, a facilitator's every open table, the presenter view
+none. What a socket follows changes with one "table.seating" message to the inquiry's group (tables opened or
+closed, someone seated or moved; should the layer lose it, a participant's socket is re-seated, and a
+facilitator's follows the open tables and sees who sits where again, by its process's re-check,
+sessions/revocation.py); table events come from each table's own group. A table frame is the table's whole
+board, led by its own header (``lw-tseq``: the table and its sequence number), so a screen never goes back in
+time and never needs another table's stream to catch up."""
 
 import asyncio
 
@@ -30,8 +31,9 @@ _never = set()
 
 @database_sync_to_async
 def tables_state_db(actor):
-    """(tables to follow, {table: seq}, the first frame, the open breakout's step deadline), or None
-    when the inquiry has never had tables."""
+    """(tables to follow, {table: seq}, the first frame, the open breakout's step deadline, and for a
+    facilitator who sits where as the panel shows it, else None), or None when the inquiry has never had
+    tables."""
     if actor.role != FACILITATOR and not Breakout.objects.filter(inquiry_id=actor.inquiry_id).exists():
         return None  # facilitators always get the panel: it is where they open tables
     breakout = tables_render.open_breakout(actor.inquiry_id)
@@ -44,7 +46,7 @@ def tables_state_db(actor):
             # Away when the tables opened (tables seat the people in the room), back now: seated as a
             # late joiner is.
             table, seq, html = tables_render.phone_view(actor.participant_id, actor.inquiry_id)
-        return ({table} if table else set()), ({table: seq} if table else {}), html, deadline
+        return ({table} if table else set()), ({table: seq} if table else {}), html, deadline, None
     if actor.role == FACILITATOR:
         inquiry = Inquiry.objects.get(pk=actor.inquiry_id)
         tables = set()
@@ -52,13 +54,20 @@ def tables_state_db(actor):
         if breakout is not None:
             seqs = dict(breakout.tables.values_list("pk", "seq"))
             tables = set(seqs)
-        return tables, seqs, tables_render.facilitator_panel(inquiry), deadline
+        seats, html = tables_render.facilitator_panel(inquiry)
+        return tables, seqs, html, deadline, seats
     return (
         set(),
         {},
         tables_render.room_parts(breakout, inquiry_id=actor.inquiry_id),
         None,
+        None,
     )
+
+
+@database_sync_to_async
+def seat_form_db(inquiry_id):
+    return tables_render.seat_form(inquiry_id)
 
 
 class TableFeed:
@@ -66,6 +75,7 @@ class TableFeed:
 
     following = frozenset()
     table_seqs = None
+    seats_shown = None  # a facilitator's: who sits at which table, as their form to move someone shows
     tables_reading = 0  # reads of this screen's tables in flight or waiting: table frames wait meanwhile
     tables_waiting = ()
     tables_lock = None
@@ -112,8 +122,9 @@ class TableFeed:
         if state is None:
             await self.tables_follow(frozenset())
             return False
-        tables, seqs, html, deadline = state
+        tables, seqs, html, deadline, seats = state
         await self.tables_follow(tables)
+        self.seats_shown = seats
         # Reads are one at a time and frames wait for them, so what was read is never older than what
         # this screen shows; the check keeps it so.
         stale = any(seq < self.table_seqs.get(t, 0) for t, seq in seqs.items())
@@ -180,10 +191,23 @@ class TableFeed:
                 return
         elif role == FACILITATOR:
             if message["tables"] is None:
+                # Someone moved or seated late at a table there was: the tables are the same, only the
+                # form to move someone changes.
+                await self.tables_seats_refresh()
                 return
         elif not message["everyone"]:
             return
         await self.tables_refresh()
+
+    async def tables_seats_refresh(self):
+        """A facilitator's form to move someone, read afresh and sent (after any read of the panel in
+        flight, so it is never older than the panel)."""
+        if self.tables_lock is None:
+            self.tables_lock = asyncio.Lock()
+        async with self.tables_lock:
+            seats, html = await seat_form_db(self.actor.inquiry_id)
+            self.seats_shown = seats
+            await self.send(html)
 
     def after_action(self, message, result):
         """A recipe's step with a deadline: schedule its end on this process."""

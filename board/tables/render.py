@@ -276,8 +276,10 @@ def phone_view(participant_id, inquiry_id):
 
 
 def facilitator_panel(inquiry):
-    """The facilitators' tables panel: the controls, every table at a glance, and each table's board."""
+    """The facilitators' tables panel: the controls, every table at a glance, and each table's board;
+    with who sits at which table as its form to move someone shows it (``seats_of``)."""
     breakout = open_breakout(inquiry.pk)
+    seated = _seated(breakout)
     tables = []
     if breakout is not None:
         tables = list(
@@ -292,12 +294,27 @@ def facilitator_panel(inquiry):
         "modes": Breakout.MODES,
         "recipes": recipes.CHOICES,
         "rounds": list(inquiry.rounds.order_by("position", "pk")),
-        "seated": _seated(breakout),
+        "seated": seated,
         "size_min": seating.MIN_SIZE,
         "size_max": seating.MAX_SIZE,
         "oob": True,
     }
-    return _partial("panel", ctx) + room_parts(breakout, inquiry_id=inquiry.pk)
+    return seats_of(seated), _partial("panel", ctx) + room_parts(breakout, inquiry_id=inquiry.pk)
+
+
+def seat_form(inquiry_id):
+    """The facilitators' form to move someone, alone, as an out-of-band swap, with what it shows: (the
+    seats of the open tables as {(participant, table)}, html)."""
+    breakout = open_breakout(inquiry_id)
+    seated = _seated(breakout)
+    tables = [] if breakout is None else list(Table.objects.filter(breakout=breakout))
+    ctx = {"seated": seated, "tables": tables, "oob": True}
+    return seats_of(seated), _partial("seat-form", ctx)
+
+
+def seats_of(seated):
+    """What the form to move someone shows of ``seated`` (``_seated``): who sits at which table."""
+    return frozenset((seat.participant_id, seat.table_id) for seat in seated)
 
 
 def _seated(breakout):

@@ -1109,8 +1109,15 @@
       var section = document.getElementById('theme-' + theme);
       var name = form.querySelector('[name=name]').value.trim();
       var colour = form.querySelector('[name=colour]:checked');
-      if (section && name && name !== themeName(section)) { send({ type: 'theme', op: 'rename', theme: theme, name: name }); }
-      if (section && colour && colour.value !== section.dataset.colour) { send({ type: 'theme', op: 'recolour', theme: theme, colour: colour.value }); }
+      var recoloured = section && colour && colour.value !== section.dataset.colour;
+      // A new name goes with the new colour in one message: a name refused (taken) changes neither.
+      if (section && name && name !== themeName(section)) {
+        var message = { type: 'theme', op: 'rename', theme: theme, name: name };
+        if (recoloured) { message.colour = colour.value; }
+        send(message);
+      } else if (recoloured) {
+        send({ type: 'theme', op: 'recolour', theme: theme, colour: colour.value });
+      }
       closeDialog(form.closest('dialog'));
     },
     'theme.merge': function (form) {

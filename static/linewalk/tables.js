@@ -94,13 +94,17 @@
   }
 
   // A table's frame re-draws its whole board, the boxes people type in included: what they were typing
-  // (and where the cursor was) stays.
+  // (and where the cursor was) stays. So does whom the facilitator chose to move, and where to: the form
+  // is drawn again as anyone is moved or seated late, and would otherwise offer its first person again.
   var typed = {};
+  var picked = {};
   function keepTyping() {
     typed = {};
+    picked = {};
     document.querySelectorAll('.tables textarea[id], .tables input[id]:not([type=checkbox])').forEach(function (box) {
       if (box.value) { typed[box.id] = box.value; }
     });
+    document.querySelectorAll('#tables-seat select[id]').forEach(function (select) { picked[select.id] = select.value; });
     var active = document.activeElement;
     typed.focus = active && active.id && active.closest('.tables') ? active.id : null;
   }
@@ -109,9 +113,14 @@
       var box = id !== 'focus' && document.getElementById(id);
       if (box && !box.value) { box.value = typed[id]; }
     });
+    Object.keys(picked).forEach(function (id) {
+      var select = document.getElementById(id);
+      if (select && select.querySelector('option[value="' + picked[id] + '"]')) { select.value = picked[id]; }
+    });
     var focus = typed.focus && document.getElementById(typed.focus);
     if (focus && document.activeElement !== focus) { focus.focus(); }
     typed = {};
+    picked = {};
   }
 
   function me() {

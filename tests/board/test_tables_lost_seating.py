@@ -15,8 +15,8 @@ from channels.layers import get_channel_layer
 from board.tables.models import Seat, TableCard
 from sessions.revocation import revocations
 
-from ..support import RECHECK, SLACK
-from .tables_support import open_room, tack
+from ..support import RECHECK, SLACK, join_as
+from .tables_support import TableScreen, open_room, tack
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -118,12 +118,71 @@ async def test_a_moved_participant_is_re_seated_though_the_seating_message_was_l
         await phone.until(lambda s: "Said at the new table" in s.table()[1].values())
         assert phone.table_id() == new and "Said at the old table" not in phone.raw()
     assert neighbour.table_id() == old and "Said at the new table" not in neighbour.raw()
-    assert "Said at the new table" in (fac.board_of(new) or {}).values()
+    # The two posts reach the facilitator in either order: wait for the new table's too.
+    await fac.until(lambda s: "Said at the new table" in (s.board_of(new) or {}).values())
     for screen in [neighbour, *joining]:
         await drain(screen)
     await sweeps(3)
     for screen in [neighbour, *joining, mover]:
         assert await screen.communicator.receive_nothing(timeout=0.2), screen.frames[-1]
+
+
+def moves(screen):
+    """The facilitator's form to move someone, as it reads: ["P0 (NHS) · Table 2", ...]."""
+    form = screen.find("tables-move-who")
+    return sorted(o.text_content() for o in form.xpath(".//option")) if form is not None else []
+
+
+async def test_the_facilitators_list_of_who_sits_where_catches_up_though_the_seating_message_was_lost(
+    room, fanout
+):
+    fac, phones = room
+    await fac.until(lambda s: len(moves(s)) == 4)
+    mover, neighbour, joining, old, new, dropped = await move_p0(fac, phones)
+    started = time.monotonic()
+    number = joining[0].table()[0]
+    await fac.until(lambda s: f"P0 (NHS) · Table {number}" in moves(s), timeout=RECHECK + SLACK)
+    assert time.monotonic() - started < RECHECK + SLACK
+    assert dropped == ["table.seating"] and len(moves(fac)) == 4
+    # Once in line, the re-check sends the facilitator neither the form nor the panel again (the
+    # overview's rows may still come, a tick after the tables changed).
+    await mover.until(lambda s: s.table_id() == new, timeout=RECHECK + SLACK)
+    await sweeps(2)
+    await drain(fac)
+    seen = len(fac.frames)
+    await sweeps(3)
+    await drain(fac)
+    again = [f for f in fac.frames[seen:] if 'id="tables-seat"' in f.text or 'id="tables-panel"' in f.text]
+    assert again == []
+
+
+async def test_a_table_opened_for_a_latecomer_reaches_the_facilitator_though_the_seating_message_was_lost(
+    fanout, inquiry, alice
+):
+    """Tables of the same sector: someone of another sector who comes later gets a table of their own.
+    With that seating message lost, the facilitator's screen would neither list the new table nor
+    follow its posts; the re-check draws the panel afresh."""
+    fac, phones = await open_room(inquiry, alice, ["NHS", "NHS"], mode="same", size=4)
+    latecomer = None
+    try:
+        await fac.until(lambda s: len(moves(s)) == 2)
+        dropped = drop_seating()
+        client = await sync_to_async(join_as)(inquiry, "Late", "Other")  # seated as they join
+        latecomer = await TableScreen(inquiry.code, client).connect()
+        await latecomer.until(lambda s: s.table() is not None)
+        new = latecomer.table_id()
+        assert new != phones[0].table_id()
+        async with asyncio.timeout(SLACK):  # sent after commit, from the event loop
+            while not dropped:
+                await asyncio.sleep(0.01)
+        assert dropped == ["table.seating"]
+        await fac.until(lambda s: s.find(f"table-row-{new}") is not None, timeout=RECHECK + SLACK)
+        assert "Late (Other) · Table 2" in moves(fac)
+        await latecomer.table_post("Said at the new table")
+        await fac.until(lambda s: "Said at the new table" in (s.board_of(new) or {}).values())
+    finally:
+        for screen in [fac, *phones, *([latecomer] if latecomer else [])]:
+            await screen.close()
 
 
 @pytest.fixture

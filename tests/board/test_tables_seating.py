@@ -121,6 +121,30 @@ async def test_a_facilitator_moves_a_person_and_their_phone_follows(inquiry, ali
         await close_all(fac, *phones)
 
 
+def moves(screen):
+    """The facilitator's form to move someone, as it reads: ["P0 (NHS) · Table 2", ...]."""
+    form = screen.find("tables-move-who")
+    return sorted(o.text_content() for o in form.xpath(".//option")) if form is not None else []
+
+
+async def test_the_facilitators_list_of_who_sits_where_follows_a_move(inquiry, alice):
+    fac, phones = await open_room(inquiry, alice, ["NHS", "Other", "NHS", "Other"], mode="random", count=2)
+    try:
+        await fac.until(lambda s: len(moves(s)) == 4)
+        first = phones[0]
+        target = next(p.table_id() for p in phones if p.table_id() != first.table_id())
+        number = next(p.table()[0] for p in phones if p.table_id() == target)
+        who = await sync_to_async(
+            lambda: Seat.objects.get(table_id=first.table_id(), participant__display_name="P0").participant_id
+        )()
+        await fac.send(type="tables", op="seat", participant=who, table=target)
+        await first.until(lambda s: s.table_id() == target)
+        await fac.until(lambda s: f"P0 (NHS) · Table {number}" in moves(s))
+        assert len(moves(fac)) == 4
+    finally:
+        await close_all(fac, *phones)
+
+
 async def test_a_participant_cannot_seat_anyone(inquiry, alice):
     fac, phones = await open_room(inquiry, alice, ["NHS", "Other"], mode="random", count=2)
     try:

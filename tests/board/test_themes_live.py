@@ -212,3 +212,36 @@ async def test_a_theme_name_differing_only_in_case_or_spacing_is_refused(inquiry
     await room["bob"].send(type="theme", op="rename", theme=housing, name="HOUSING")
     await everyone(room, lambda s: [t[1] for t in s.themes()] == ["HOUSING", "Social care", "Transport"])
     await assert_converged(inquiry, room, clients)
+
+
+async def test_a_rename_carrying_a_colour_changes_both_in_one_event(inquiry, room, clients):
+    await room["alice"].send(type="theme", op="add", name="Workforce", colour="sky")
+    await everyone(room, lambda s: s.themes() and s.themes()[0][2] == "sky")
+    theme_id = room["alice"].themes()[0][0]
+    seq = room["carol"].seq
+    await room["alice"].send(type="theme", op="rename", theme=theme_id, name="Staffing", colour="rose")
+    await everyone(room, lambda s: s.themes()[0][1:3] == ("Staffing", "rose"))
+    assert room["carol"].seq == seq + 1
+    await assert_converged(inquiry, room, clients)
+
+
+async def test_a_refused_rename_leaves_the_colour_chosen_with_it_unchanged(inquiry, room, clients):
+    await room["alice"].send(type="theme", op="add", name="Housing", colour="sky")
+    await room["alice"].send(type="theme", op="add", name="Transport", colour="mint")
+    await everyone(
+        room, lambda s: [t[1:3] for t in s.themes()] == [("Housing", "sky"), ("Transport", "mint")]
+    )
+    transport = room["alice"].themes()[1][0]
+    await room["bob"].send(type="theme", op="rename", theme=transport, name=" housing", colour="rose")
+    frame = await room["bob"].reply()
+    assert frame.error == "taken"
+    assert frame.error_message == "There is already a theme called “Housing”. Choose another name."
+    # Bob's socket is still up, and the room's next change comes after no recolour.
+    await room["bob"].send(type="theme", op="add", name="Roads")
+    await everyone(room, lambda s: len(s.themes()) == 3)
+    assert [t[1:3] for t in room["bob"].themes()[:2]] == [("Housing", "sky"), ("Transport", "mint")]
+    assert await Theme.objects.filter(pk=transport).values_list("name", "colour").aget() == (
+        "Transport",
+        "mint",
+    )
+    await assert_converged(inquiry, room, clients)

@@ -34,6 +34,35 @@ def test_a_theme_named_like_another_is_refused_where_the_facilitator_can_read_it
     expect(theme(alice, "Transport")).to_be_visible()
 
 
+def test_a_rename_refused_leaves_the_colour_chosen_with_it_as_it_was(screens):
+    seed(screens.inquiry, themes=["Housing", "Transport"])
+    alice = screens.facilitator()
+    transport = theme(alice, "Transport")
+    colour = transport.get_attribute("data-colour")
+    other = "rose" if colour != "rose" else "sun"
+
+    def edit(name):
+        theme(alice, "Transport").locator("summary").first.click()
+        theme(alice, "Transport").get_by_role("button", name="Rename or recolour").click()
+        dialog = alice.get_by_role("dialog", name="Rename or recolour theme")
+        dialog.get_by_label("Name").fill(name)
+        dialog.get_by_label(other.capitalize()).check()
+        dialog.get_by_role("button", name="Save").click()
+        expect(dialog).to_be_hidden()
+
+    edit("housing")
+    expect(alice.get_by_text(TAKEN)).to_be_visible()
+    # The server answers a socket's messages in order: once the theme added next shows, a recolour sent
+    # with the refused name would have shown before it.
+    alice.get_by_label("New theme").fill("Roads")
+    alice.get_by_role("button", name="Add theme").click()
+    expect(alice.locator("#themes > .theme")).to_have_count(3)
+    expect(theme(alice, "Transport")).to_have_attribute("data-colour", colour)
+
+    edit("Buses")
+    expect(theme(alice, "Buses")).to_have_attribute("data-colour", other)
+
+
 def test_a_blank_co_facilitator_is_refused_saying_so(screens):
     alice = screens.facilitator()
     alice.locator("details.cofacilitators summary").click()

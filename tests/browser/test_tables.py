@@ -84,3 +84,32 @@ def test_a_124all_round_at_two_tables_ends_on_the_plenary_wall(screens):
     expect(guest.get_by_role("button", name="Pick", exact=True)).to_have_count(0)
     expect(presenter.locator("#picks-wall .wall-table")).to_have_count(2)
     snap(presenter, "tables-wall")
+
+
+def test_the_facilitators_move_list_follows_every_seat_and_keeps_who_they_chose(screens):
+    """The form to move someone lists who sits where: it is drawn again as anyone is seated or moved,
+    keeping whom the facilitator had chosen to move, and where to."""
+    alice = screens.facilitator()
+    phones = {name: screens.participant(name, "NHS") for name in ("Carol", "Dave", "Erin")}
+    alice.get_by_label("Seat people").select_option("random")
+    alice.get_by_label("or number of tables").fill("2")
+    alice.get_by_role("button", name="Open tables").click()
+    for page in phones.values():
+        expect(page.locator("#table-view h2")).to_contain_text("Table")
+    carol_at = phones["Carol"].locator("#table-view h2").inner_text()
+    other = "Table 2" if carol_at == "Table 1" else "Table 1"
+    who, to = alice.get_by_label("Move", exact=True), alice.get_by_label("to", exact=True)
+    expect(who.locator("option")).to_have_count(3)
+    who.select_option(label=f"Carol (NHS) · {carol_at}")
+    to.select_option(label=other)
+
+    # Someone joins meanwhile and is seated: the list names them, and Carol and the table stay chosen.
+    late = screens.participant("Femi", "NHS")
+    expect(late.locator("#table-view h2")).to_contain_text("Table")
+    expect(who.locator("option")).to_have_count(4)
+    expect(who.locator("option:checked")).to_have_text(f"Carol (NHS) · {carol_at}")
+    expect(to.locator("option:checked")).to_have_text(other)
+
+    alice.get_by_role("button", name="Move", exact=True).click()
+    expect(phones["Carol"].locator("#table-view h2")).to_contain_text(other)
+    expect(who.locator("option", has_text="Carol (NHS)")).to_have_text(f"Carol (NHS) · {other}")

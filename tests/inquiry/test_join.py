@@ -20,9 +20,17 @@ def test_a_participant_joins_by_typing_the_code(anonymous, inquiry):
 
 def test_a_wrong_code_gets_a_clear_message(anonymous, inquiry):
     response = anonymous.post("/join/", {"code": "QQQQQQ"})
-    # The form again, with what to fix (a 4xx would be an error in the phone's console).
-    assert response.status_code == 200
-    assert b"No inquiry has that code" in response.content
+    # The form again, with what to fix, as 400 like every form with errors.
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "No inquiry has that code. Check it against the screen and try again." in page
+    assert 'value="QQQQQQ"' in page
+
+
+def test_a_blank_code_says_it_is_needed(anonymous, inquiry):
+    response = anonymous.post("/join/", {"code": "   "})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
 
 
 def test_the_short_link_leads_to_the_join_page_and_the_qr_code_shows_on_the_presenter_view(
@@ -36,10 +44,23 @@ def test_the_short_link_leads_to_the_join_page_and_the_qr_code_shows_on_the_pres
 
 def test_a_name_is_optional_but_a_listed_sector_is_required(anonymous, inquiry):
     response = anonymous.post(f"/i/{inquiry.code}/join/", {"display_name": "", "sector": "Made up"})
-    assert response.status_code == 200 and b"Select a valid choice" in response.content
+    assert response.status_code == 400 and b"Select a valid choice" in response.content
+    response = anonymous.post(f"/i/{inquiry.code}/join/", {"display_name": "Gita"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Choose your sector: the room sees it with your contributions." in page
+    assert 'value="Gita"' in page
+    assert not Participant.objects.exists()
     response = anonymous.post(f"/i/{inquiry.code}/join/", {"sector": "NHS"})
     assert joined(response, inquiry)
     assert Participant.objects.get().display_name == ""
+
+
+def test_a_name_too_long_is_refused_saying_so(anonymous, inquiry):
+    response = anonymous.post(f"/i/{inquiry.code}/join/", {"display_name": "G" * 61, "sector": "NHS"})
+    assert response.status_code == 400
+    assert "Ensure this value has at most 60 characters (it has 61)." in response.content.decode()
+    assert not Participant.objects.exists()
 
 
 def test_joining_needs_a_post_not_a_link(anonymous, inquiry):

@@ -68,7 +68,7 @@ def test_wrong_join_codes_are_counted_across_processes(processes, inquiry):
     one, two = processes
     # Three wrong codes on each process, then both refuse, even the right code.
     for server in (one, two, one, two, one, two):
-        assert Browser().post_form(server.url + "/", {"code": "QQQQQQ"}, server.url + "/join/")[0] == 200
+        assert Browser().post_form(server.url + "/", {"code": "QQQQQQ"}, server.url + "/join/")[0] == 400
     for server in processes:
         status, page = Browser().post_form(server.url + "/", {"code": inquiry.code}, server.url + "/join/")
         assert status == 429 and "join codes that match no inquiry" in page

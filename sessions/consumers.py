@@ -62,6 +62,11 @@ database_log = OutageLog(
 # is 4013, which the page reconnects on itself, with a backoff (static/linewalk/linewalk.js).
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_TRY_AGAIN = 4013
+# A screen that kept sending far past its message limit (a script, not the page): closed, not reconnected.
+CLOSE_FLOODING = 4429
+# How many messages in a row a screen over its limit may send, unanswered, before it is closed: ten
+# minutes' worth of a participant's limit (the page never sends more than a few after a refusal).
+FLOOD_MESSAGES = 1200
 
 HANDLERS = {
     ("card", "add"): lambda actor, m: board_actions.post_card(actor, m["client_id"], m["text"]),
@@ -460,6 +465,8 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
     last_seq = 0
     handling = None  # the (type, op) of the message being handled, once parsed (for failure's answer)
     held = ()  # private frames waiting for the change they follow (see board_private)
+    refused_until = 0.0  # over the message limit: told so, and not told again before this time
+    unanswered = 0  # messages over the limit since it was last told, or last let a message through
 
     @property
     def channel_layer_alias(self):
@@ -655,8 +662,9 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
             return
         limited = limits.socket_message(self.actor)  # every message counts, bad ones too
         if limited is not None:
-            await self.send(protocol.error_frame(limited.code, limited.message))
+            await self.over_limit(limited)
             return
+        self.unanswered = 0
         if text_data is None:
             await self.send(protocol.error_frame("binary_frame", "Send text (JSON) messages, not binary."))
             return
@@ -688,6 +696,30 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
         if (message.type, message.op) == ("suggest", "accept") and result is not None:
             await self.send(suggest.closed_preview())
         self.after_action(message, result)
+
+    async def over_limit(self, limited):
+        """A screen over its message limit is told so once per wait, not once per message. Answering
+        each one let a client that sends without reading (a script: 800,000 one-byte frames in 20 s)
+        have the process queue an error frame for every one of them in its memory (RSS 160 -> 320 MB,
+        never given back) while every other screen of the process waited seconds for its own frames.
+        One that goes on FLOOD_MESSAGES times after being told is closed (it is no page of ours)."""
+        now = limits.monotonic()
+        if now >= self.refused_until:
+            self.refused_until = now + limited.retry_after
+            await self.send(protocol.error_frame(limited.code, limited.message))
+            return
+        self.unanswered += 1
+        if self.unanswered >= FLOOD_MESSAGES:
+            log.warning(
+                "closing a socket of inquiry %s that kept sending past its limit", self.actor.inquiry_id
+            )
+            await self.send(
+                protocol.error_frame(
+                    "flooding",
+                    "This screen sent far too many messages and was disconnected: reload the page.",
+                )
+            )
+            await self.close(code=CLOSE_FLOODING)
 
     async def suggest(self, message):
         """Preview suggested themes for this facilitator only; nothing changes until they accept."""

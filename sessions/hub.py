@@ -168,7 +168,11 @@ class Hub:
             if first_of_user:
                 await self._join_group(protocol.user_group(user), "joining an account's group")
         if first:
-            await self._join_group(protocol.inquiry_group(inquiry), "joining an inquiry's group")
+            # The read of where delivery starts comes after the group is joined, for every socket: one
+            # joining while the first's join was on its way read it at once, before the process was in
+            # the group, and what committed between that read and the join never arrived here nor was
+            # caught up (a quiet room's screens stayed behind until the next change or the refresh).
+            self.reading[inquiry] = asyncio.get_running_loop().create_task(self._subscribe(inquiry))
         if inquiry not in self.last_seq:
             # Every socket that joins before the read below is done waits for it: one that went on at
             # once would compare its catch-up with nothing (``fanned_out``: 0) and miss what committed
@@ -183,6 +187,15 @@ class Hub:
             except BaseException:
                 await self.leave(consumer)
                 raise
+
+    async def _subscribe(self, inquiry):
+        """Join the inquiry's group, then read where this process's delivery of it starts."""
+        try:
+            await self._join_group(protocol.inquiry_group(inquiry), "joining an inquiry's group")
+        except BaseException:
+            self.reading.pop(inquiry, None)
+            raise
+        await self._read_seq(inquiry)
 
     async def _read_seq(self, inquiry):
         """Where this process's delivery of ``inquiry`` starts: its sequence number now, read after

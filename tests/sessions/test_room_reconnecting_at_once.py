@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 
 from board.actions import post_cards
 from inquiry.access import PARTICIPANT, Actor
@@ -21,6 +22,7 @@ from inquiry.models import Participant
 from sessions import consumers
 from sessions import hub as hub_module
 from sessions.hub import hub
+from sessions.protocol import inquiry_group
 
 from ..support import Screen, fresh_board
 
@@ -125,4 +127,38 @@ async def test_a_screen_behind_the_room_catches_up_once_and_gets_each_later_chan
         assert sum(text in frame.text for frame in dave_screen.frames) == 1, dave_screen.frames
     assert dave_screen.board() == await fresh_board(inquiry.code, dave)
     for screen in (dave_screen, carol_screen):
+        await screen.close()
+
+
+async def test_a_screen_joining_while_the_process_joins_the_inquirys_group_shows_what_committed_meanwhile(
+    inquiry, carol, dave, monkeypatch
+):
+    """The process's read of where its delivery starts must follow its joining the inquiry's group: a
+    second screen that read it while the first one's join was on its way left the process starting from
+    a number a change had passed before the group carried changes here."""
+    layer = get_channel_layer()
+    joining, go = asyncio.Event(), asyncio.Event()
+    add = layer.group_add
+
+    async def held(group, channel):
+        if group == inquiry_group(inquiry.pk) and not go.is_set():
+            joining.set()
+            await go.wait()
+        return await add(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", held)
+    first = asyncio.create_task(Screen(inquiry.code, carol).connect())
+    await joining.wait()
+    second = asyncio.create_task(Screen(inquiry.code, dave).connect())
+    await until(lambda: len(hub.sockets.get(inquiry.pk, ())) == 2)
+
+    # Committed and broadcast while the process is not yet in the group: it never arrives here.
+    await post_elsewhere(inquiry, "Carol", "Posted while the process joined the group")
+    go.set()
+    screens = [await first, await second]
+
+    # Nothing else happens in the room: each screen shows the post now, not at the next change.
+    for screen in screens:
+        await screen.until(lambda s: s.texts() == ["Posted while the process joined the group"])
+    for screen in screens:
         await screen.close()

@@ -575,6 +575,8 @@
       var isOpen = banner.dataset.open === '1';
       form.querySelector('textarea').disabled = !isOpen || removed;
       form.querySelector('button[type=submit]').disabled = !isOpen || removed;
+      var wait = document.getElementById('compose-wait');
+      if (wait && !wait.hidden) { wait.hidden = true; }
       var state = document.getElementById('room-state');
       var paused = !!(state && state.dataset.paused === '1');
       form.classList.toggle('closed', !isOpen && !removed && !paused); // its note says why, in the room's words

@@ -50,6 +50,7 @@ BASE = {
     ("theme", "merge"): {"theme": "@theme", "into": "@theme2"},
     ("theme", "delete"): {"theme": "@theme"},
     ("theme", "move"): {"theme": "@theme", "position": 1},
+    ("board", "undo"): {"change": None},
     ("round", "activate"): {"round": "@round"},
     ("round", "phase"): {"round": "@round", "phase": "silent"},
     ("round", "add"): {"question": "Another?", "guidance": ""},

@@ -1,0 +1,340 @@
+"""Undo: each board-arranging change records, inside its own transaction, what undoing it needs (``record``
+and the ``*_step`` helpers the actions call); ``undo`` reverses one, the facilitator's own only, and
+leaves alone whatever someone changed since (a card moved, hidden or deleted meanwhile stays where it is,
+and the status says so). Check, do, notify like every other change: one transaction under the inquiry's
+lock, one event (the board drawn again) on commit. The steps live in the database, so any server process
+can undo what another recorded (docs/undo.md)."""
+
+from types import SimpleNamespace
+
+from django.db.models import Max
+from django.utils.html import format_html
+
+from inquiry import audit
+from inquiry.access import Refused, require_facilitator
+
+from .. import render
+from ..changes import changing, publish
+from ..models import THEME_NAME_LIMIT, Card, Dot, Theme
+from ..systemmap import render as map_render
+from ..systemmap.models import MapLink
+from ..text import name_key
+from .models import UndoStep
+
+# How many of their own changes a facilitator can undo, newest first, per inquiry.
+DEPTH = 20
+UNSORTED = "Not yet in a theme"
+# Keys of a step's data that hold theme ids (rewritten when an undo brings a theme back under a new id).
+THEME_KEYS = ("from", "to", "into", "theme", "themes")
+
+
+def plural(n, word):
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _quoted(theme):
+    return f"“{theme.name}”" if theme is not None else UNSORTED
+
+
+# Recording ------------------------------------------------------------------------------------------------
+
+
+def record(inquiry, actor, kind, label, data):
+    """Keep one change of ``actor`` (a facilitator) to undo later; inside the change's transaction.
+    Returns what the action hands back to the consumer as its reply: the status with an Undo button."""
+    step = UndoStep.objects.create(inquiry=inquiry, user_id=actor.user_id, kind=kind, label=label, data=data)
+    old = UndoStep.objects.filter(inquiry=inquiry, user_id=actor.user_id).values_list("pk", flat=True)[DEPTH:]
+    UndoStep.objects.filter(pk__in=list(old)).delete()
+    return status_frame(f"{label}.", step)
+
+
+def card_entries(cards, before):
+    """[card id, theme it was in, its place there, theme it is in now] for each moved card; ``before``:
+    card id -> (theme id, position) as they were."""
+    return [[card.pk, *before[card.pk], card.theme_id] for card in cards]
+
+
+def places(cards):
+    return {card.pk: (card.theme_id, card.position) for card in cards}
+
+
+def moved_step(inquiry, actor, cards, before, target):
+    """Cards moved (card.move, card.move_many) into ``target`` (None: unsorted)."""
+    entries = card_entries(cards, before)
+    what = "a card" if len(cards) == 1 else f"{len(cards)} cards"
+    where = f"to {_quoted(target)}" if target is not None else f"back to {UNSORTED}"
+    return record(inquiry, actor, "move", f"Moved {what} {where}", {"cards": entries})
+
+
+def theme_fields(theme, position):
+    return {"id": theme.pk, "name": theme.name, "colour": theme.colour, "position": position}
+
+
+def theme_index(inquiry, theme):
+    """Where a theme stands in the order of the inquiry's themes (0 first)."""
+    ids = list(Theme.objects.filter(inquiry=inquiry).order_by("position", "pk").values_list("pk", flat=True))
+    return ids.index(theme.pk)
+
+
+def lost_with(theme):
+    """What deleting a theme takes with it that undo does not bring back: its links on the systems map and
+    the dots on it (docs/undo.md)."""
+    nodes = list(theme.map_nodes.values_list("pk", flat=True))
+    links = (
+        MapLink.objects.filter(source_id__in=nodes).count()
+        + MapLink.objects.filter(target_id__in=nodes).count()
+    )
+    return {"links": links, "dots": Dot.objects.filter(theme=theme).count()}
+
+
+# Undoing ---------------------------------------------------------------------------------------------------
+
+
+def undo(actor, change_id=None):
+    """Undo the facilitator's last change on the board (or ``change_id``, one of theirs). Returns the reply
+    for their screen: what was undone, what stayed and why, and an Undo button for the change before."""
+    with changing(actor.inquiry_id) as inquiry:
+        require_facilitator(actor, inquiry)
+        mine = UndoStep.objects.filter(inquiry=inquiry, user_id=actor.user_id)
+        if change_id is None:
+            step = mine.first()
+            if step is None:
+                raise Refused("nothing_to_undo", "Nothing of yours to undo on this board.")
+        else:
+            step = UndoStep.objects.filter(pk=change_id, inquiry=inquiry).first()
+            if step is None:
+                raise Refused("not_found", "That change was undone already, or is too old to undo.")
+            if step.user_id != actor.user_id:
+                raise Refused("forbidden", "Only the facilitator who made that change can undo it.")
+        said = UNDO[step.kind](inquiry, step.data)
+        step.delete()
+        fragments = render.with_lens(map_render.with_map(render.board_replaced(inquiry), inquiry), inquiry)
+        publish(inquiry, "board", "undo", {"kind": step.kind}, fragments)
+        audit.record(inquiry.pk, actor, "board.undo", f"{step.label}: {said}")
+        return SimpleNamespace(ws_reply=status_frame(said, mine.first(), after=True))
+
+
+def status_frame(text, step, after=False):
+    """The facilitator's status line: ``text``, and a button that undoes ``step`` (none when None). The line
+    is announced (the status region is role=status) and stays until they act again (static/linewalk/
+    status.js); its button is reachable by Tab, and Ctrl+Z / Cmd+Z does the same (undo.js)."""
+    button = ""
+    if step is not None:
+        label = f"Undo “{step.label}”" if after else "Undo"
+        button = format_html(
+            ' <button type="button" class="small" data-undo="{}">{}</button>', step.pk, label
+        )
+    return format_html(
+        '<div id="lw-status" hx-swap-oob="innerHTML"><p class="undo" data-code="undo">{}{}</p></div>',
+        text,
+        button,
+    )
+
+
+def _move_back(inquiry, entries):
+    """Put each card of ``entries`` back where it was, unless it is no longer where this change put it
+    (moved, hidden or deleted since, or the theme it came from is gone). Returns (moved back, moved
+    since, gone, theme gone)."""
+    cards = Card.objects.filter(inquiry=inquiry, pk__in=[entry[0] for entry in entries])
+    found = {card.pk: card for card in cards}
+    themes = set(Theme.objects.filter(inquiry=inquiry).values_list("pk", flat=True))
+    back, counts = {}, {"back": 0, "since": 0, "gone": 0, "theme_gone": 0}
+    for card_id, source, position, target in entries:
+        card = found.get(card_id)
+        if card is None or card.status == Card.HIDDEN:
+            counts["gone"] += 1
+        elif card.theme_id != target:
+            counts["since"] += 1
+        elif source is not None and source not in themes:
+            counts["theme_gone"] += 1
+        else:
+            back.setdefault(source, []).append((position, card))
+            counts["back"] += 1
+    for source, placed in back.items():
+        placed.sort(key=lambda item: item[0])
+        if source is None:
+            # Unsorted keeps its positions as they were (nothing renumbers it): each card gets its own back.
+            for position, card in placed:
+                card.theme_id, card.position = None, position
+            Card.objects.bulk_update([card for _, card in placed], ["theme", "position"])
+            continue
+        moving = {card.pk for _, card in placed}
+        siblings = list(
+            Card.objects.filter(theme_id=source).exclude(pk__in=moving).order_by("position", "pk")
+        )
+        for position, card in placed:
+            card.theme_id = source
+            siblings.insert(min(position, len(siblings)), card)
+        for index, card in enumerate(siblings):
+            card.position = index
+        Card.objects.bulk_update(siblings, ["theme", "position"])
+    return counts
+
+
+def _told(counts, done="moved back"):
+    """What became of the cards: "10 cards moved back; 2 were moved since and stay"."""
+    back = counts["back"]
+    said = f"{plural(back, 'card')} {done}" if back else "No card could go back"
+    stayed = [
+        (counts["since"], "moved since"),
+        (counts["gone"], "hidden or deleted since"),
+        (counts["theme_gone"], "from a theme deleted since"),
+    ]
+    reasons = [f"{n} {'was' if n == 1 else 'were'} {why}" for n, why in stayed if n]
+    if reasons:
+        stayed_n = sum(n for n, _ in stayed)
+        said += "; " + ", ".join(reasons) + (" and stays" if stayed_n == 1 else " and stay")
+    return said + "."
+
+
+def _undo_move(inquiry, data):
+    return _told(_move_back(inquiry, data["cards"]))
+
+
+def _free_name(inquiry, name):
+    """``name`` if no other theme reads the same, else the first free "name (restored)", "… (restored 2)"."""
+    names = Theme.objects.filter(inquiry=inquiry).values_list("name", flat=True)
+    taken = {name_key(other) for other in names}
+    candidate, n = name, 1
+    while name_key(candidate) in taken:
+        suffix = " (restored)" if n == 1 else f" (restored {n})"
+        candidate = name[: THEME_NAME_LIMIT - len(suffix)].rstrip() + suffix
+        n += 1
+    return candidate
+
+
+def _bring_back(inquiry, fields):
+    """A deleted or merged theme again (a new id), with its name (or a free one), colour and place in the
+    order; the ids of the old one in every step of this inquiry now name it. Returns (theme, note)."""
+    name = _free_name(inquiry, fields["name"])
+    top = Theme.objects.filter(inquiry=inquiry).aggregate(top=Max("position"))["top"]
+    theme = Theme.objects.create(
+        inquiry=inquiry, name=name, colour=fields["colour"], position=0 if top is None else top + 1
+    )
+    _place_theme(inquiry, theme, fields["position"])
+    _renamed_id(inquiry, fields["id"], theme.pk)
+    note = ""
+    if name != fields["name"]:
+        note = f" The name “{fields['name']}” is taken now, so it is back as “{name}”: rename one of them."
+    return theme, note
+
+
+def _place_theme(inquiry, theme, index):
+    """``theme`` at ``index`` in the order of the inquiry's themes, the others in theirs around it."""
+    ordered = Theme.objects.filter(inquiry=inquiry).exclude(pk=theme.pk).order_by("position", "pk")
+    ordered = list(ordered)
+    ordered.insert(min(index, len(ordered)), theme)
+    for place, item in enumerate(ordered):
+        item.position = place
+    Theme.objects.bulk_update(ordered, ["position"])
+
+
+def _renamed_id(inquiry, old, new):
+    for step in UndoStep.objects.filter(inquiry=inquiry):
+        data = _swap(step.data, old, new)
+        if data != step.data:
+            step.data = data
+            step.save(update_fields=["data"])
+
+
+def _swap(value, old, new, key=None):
+    if isinstance(value, dict):
+        return {k: _swap(v, old, new, k) for k, v in value.items()}
+    if key == "cards" and isinstance(value, list):  # [card, from, position, to]
+        return [[e[0], new if e[1] == old else e[1], e[2], new if e[3] == old else e[3]] for e in value]
+    if key in THEME_KEYS and isinstance(value, list):
+        return [new if v == old else v for v in value]
+    if key in THEME_KEYS and value == old:
+        return new
+    return value
+
+
+def _lost(data):
+    counts = (("map link", data.get("links", 0)), ("dot", data.get("dots", 0)))
+    lost = [plural(n, what) for what, n in counts if n]
+    if not lost:
+        return ""
+    return f" Its {' and '.join(lost)} went with it and are not restored."
+
+
+def _undo_delete(inquiry, data):
+    theme, note = _bring_back(inquiry, data["theme"])
+    counts = _move_back(inquiry, _swap(data, data["theme"]["id"], theme.pk)["cards"])
+    return _after(f"Restored the theme “{theme.name}”", _told(counts)) + note + _lost(data)
+
+
+def _undo_merge(inquiry, data):
+    theme, note = _bring_back(inquiry, data["theme"])
+    counts = _move_back(inquiry, _swap(data, data["theme"]["id"], theme.pk)["cards"])
+    return _after(f"Split “{theme.name}” out again", _told(counts)) + note
+
+
+def _after(what, told):
+    """ "Restored the theme “Transport”: 12 cards moved back." """
+    return f"{what}: {told[0].lower()}{told[1:]}"
+
+
+def _undo_accept(inquiry, data):
+    counts = _move_back(inquiry, data["cards"])
+    created = Theme.objects.filter(inquiry=inquiry, pk__in=data["themes"])
+    kept = [theme.name for theme in created if theme.cards.exists()]
+    removed = created.exclude(name__in=kept)
+    n = removed.count()
+    removed.delete()
+    said = f"Removed {plural(n, 'suggested theme')}; {_told(counts, 'back in ' + UNSORTED)}"
+    if kept:
+        names = ", ".join(f"“{name}”" for name in kept)
+        said += f" {names} {'stays: it holds' if len(kept) == 1 else 'stay: they hold'} cards placed since."
+    return said
+
+
+def _theme_now(inquiry, data):
+    return Theme.objects.filter(inquiry=inquiry, pk=data["theme"]).first()
+
+
+def _undo_rename(inquiry, data):
+    theme = _theme_now(inquiry, data)
+    if theme is None:
+        return f"“{data['after']}” was deleted since: nothing to rename."
+    if theme.name != data["after"]:
+        return f"“{data['after']}” was renamed “{theme.name}” since, and keeps that name."
+    others = Theme.objects.filter(inquiry=inquiry).exclude(pk=theme.pk).values_list("name", flat=True)
+    if name_key(data["before"]) in {name_key(other) for other in others}:
+        return f"The name “{data['before']}” is taken now by another theme: “{theme.name}” keeps its name."
+    theme.name = data["before"]
+    theme.save(update_fields=["name"])
+    return f"Renamed “{data['after']}” back to “{theme.name}”."
+
+
+def _undo_recolour(inquiry, data):
+    theme = _theme_now(inquiry, data)
+    if theme is None:
+        return "That theme was deleted since: nothing to recolour."
+    if theme.colour != data["after"]:
+        return f"“{theme.name}” was recoloured since, and keeps its colour."
+    theme.colour = data["before"]
+    theme.save(update_fields=["colour"])
+    return f"“{theme.name}” has its colour back."
+
+
+def _undo_theme_move(inquiry, data):
+    theme = _theme_now(inquiry, data)
+    if theme is None:
+        return "That theme was deleted since: nothing to move back."
+    _place_theme(inquiry, theme, data["position"])
+    return f"Moved “{theme.name}” back to its place."
+
+
+UNDO = {
+    "move": _undo_move,
+    "delete": _undo_delete,
+    "merge": _undo_merge,
+    "accept": _undo_accept,
+    "rename": _undo_rename,
+    "recolour": _undo_recolour,
+    "theme_move": _undo_theme_move,
+}
+
+HANDLERS = {
+    ("board", "undo"): lambda actor, m: undo(actor, m["change"]),
+}

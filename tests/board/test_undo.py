@@ -7,6 +7,8 @@ import pytest
 
 from inquiry.audit import AuditEntry
 
+from .. import servers
+from ..servers import TIMEOUT, RemoteScreen
 from ..support import Screen, everyone, fresh_board
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -267,3 +269,70 @@ async def test_a_participant_and_another_inquirys_facilitator_are_refused(inquir
     await room["alice"].send(type="board", op="undo", change="twelve")
     assert (await room["alice"].reply()).error == "invalid_field"
     assert (await fresh_board(inquiry.code, room["alice"].client))["themes"][0][3] == cards
+
+
+@servers.needs_redis
+async def test_a_change_made_on_one_process_is_undone_from_another(tmp_path, inquiry, alice, bob, carol):
+    """Two Daphne processes on one Redis and one database: Alice moves cards from her screen on process 1
+    and undoes from her screen on process 2 (a reconnect, a second tab); Bob's screen on process 1 sees
+    the cards go back."""
+    with servers.running(tmp_path) as (one, two):
+        pairs = ((one, carol), (one, alice), (two, alice), (one, bob))
+        screens = [
+            RemoteScreen(server, inquiry.code, client, all_servers=(one, two)) for server, client in pairs
+        ]
+        phone, alice_one, alice_two, bob_one = [await screen.connect() for screen in screens]
+        try:
+            for text in TEXTS[:3]:
+                await phone.post(text)
+            await bob_one.until(lambda s: len(s.cards()) == 3, timeout=TIMEOUT)
+            cards = sorted(bob_one.cards())
+            await alice_one.send(type="theme", op="add", name="Housing")
+            await alice_two.until(lambda s: len(s.themes()) == 1, timeout=TIMEOUT)
+            housing = alice_two.themes()[0][0]
+            await alice_one.send(type="card", op="move_many", cards=cards, theme=housing)
+            await alice_one.until(lambda s: "Moved 3 cards" in status(s), timeout=TIMEOUT)
+            await alice_two.until(lambda s: s.themes()[0][3] == cards, timeout=TIMEOUT)
+            await alice_two.send(type="board", op="undo")
+            await alice_two.until(lambda s: status(s) == "3 cards moved back.", timeout=TIMEOUT)
+            await bob_one.until(lambda s: s.unsorted() == cards, timeout=TIMEOUT)
+            await bob_one.send(type="board", op="undo")
+            assert (await bob_one.reply(timeout=TIMEOUT)).error == "nothing_to_undo"
+        finally:
+            for screen in (phone, alice_one, alice_two, bob_one):
+                await screen.close()
+
+
+async def test_a_deleted_themes_map_links_and_dots_are_not_restored_and_the_status_says_so(inquiry, room):
+    cards = await posts(room, TEXTS[:2])
+    transport, housing = await themes(room, "Transport", "Housing")
+    await room["alice"].send(type="card", op="move", card=cards[0], theme=transport)
+    await room["alice"].send(
+        type="link",
+        op="add",
+        source=f"theme-{transport}",
+        target=f"theme-{housing}",
+        kind="enables",
+        sign="+",
+        note="",
+    )
+    await room["alice"].until(lambda s: bool(s.page.xpath("//li[@data-link]")))
+    await room["alice"].send(type="vote", op="open", round=None, target="themes", budget=3, per_item=2)
+    await room["alice"].until(lambda s: "0 dots" in dots_on(s, transport))
+    await room["carol"].send(type="dot", op="add", card=None, theme=transport)
+    await room["alice"].until(lambda s: "1 dot" in dots_on(s, transport))
+    await room["alice"].send(type="theme", op="delete", theme=transport)
+    await said(room["alice"], "Deleted the theme")
+    await room["alice"].send(type="board", op="undo")
+    line = await said(room["alice"], "Restored")
+    assert line.startswith(
+        "Restored the theme “Transport”: 1 card moved back. Its 1 map link and 1 dot went with it and are"
+        " not restored."
+    )
+    await everyone(room, lambda s: [t[1] for t in s.themes()] == ["Transport", "Housing"])
+    assert not room["alice"].page.xpath("//li[@data-link]")
+
+
+def dots_on(screen, theme):
+    found = screen.find(f"theme-{theme}-votes")
+    return found.text_content() if found is not None else ""

@@ -49,9 +49,9 @@ def record(inquiry, actor, kind, label, data):
 
 
 def card_entries(cards, before):
-    """[card id, theme it was in, its place there, theme it is in now] for each moved card; ``before``:
-    card id -> (theme id, position) as they were."""
-    return [[card.pk, *before[card.pk], card.theme_id] for card in cards]
+    """[card id, theme it was in, its place there, theme it is in now, whether it was hidden] for each
+    moved card; ``before``: card id -> (theme id, position) as they were."""
+    return [[card.pk, *before[card.pk], card.theme_id, card.status == Card.HIDDEN] for card in cards]
 
 
 def places(cards):
@@ -139,9 +139,9 @@ def _move_back(inquiry, entries):
     found = {card.pk: card for card in cards}
     themes = set(Theme.objects.filter(inquiry=inquiry).values_list("pk", flat=True))
     back, counts = {}, {"back": 0, "since": 0, "gone": 0, "theme_gone": 0}
-    for card_id, source, position, target in entries:
+    for card_id, source, position, target, *hidden in entries:
         card = found.get(card_id)
-        if card is None or card.status == Card.HIDDEN:
+        if card is None or (card.status == Card.HIDDEN and not any(hidden)):
             counts["gone"] += 1
         elif card.theme_id != target:
             counts["since"] += 1
@@ -240,8 +240,10 @@ def _renamed_id(inquiry, old, new):
 def _swap(value, old, new, key=None):
     if isinstance(value, dict):
         return {k: _swap(v, old, new, k) for k, v in value.items()}
-    if key == "cards" and isinstance(value, list):  # [card, from, position, to]
-        return [[e[0], new if e[1] == old else e[1], e[2], new if e[3] == old else e[3]] for e in value]
+    if key == "cards" and isinstance(value, list):  # [card, from, position, to, hidden]
+        return [
+            [e[0], new if e[1] == old else e[1], e[2], new if e[3] == old else e[3], *e[4:]] for e in value
+        ]
     if key in THEME_KEYS and isinstance(value, list):
         return [new if v == old else v for v in value]
     if key in THEME_KEYS and value == old:

@@ -98,6 +98,18 @@ async def test_a_card_hidden_since_stays_and_the_status_says_so(inquiry, room):
     await room["alice"].until(lambda s: s.theme_of(cards[2]) == housing and s.unsorted() == cards[:2])
 
 
+async def test_a_card_already_hidden_when_moved_goes_back_like_the_others(inquiry, room):
+    cards = await posts(room, TEXTS[:2])
+    (housing,) = await themes(room, "Housing")
+    await room["alice"].send(type="card", op="hide", card=cards[0])
+    await room["carol"].until(lambda s: cards[0] not in s.cards())
+    await room["alice"].send(type="card", op="move_many", cards=cards, theme=housing)
+    await room["alice"].until(lambda s: s.themes()[0][3] == cards)
+    await room["alice"].send(type="board", op="undo")
+    assert await said(room["alice"], "moved back") == "2 cards moved back."
+    await room["alice"].until(lambda s: s.unsorted() == cards)
+
+
 async def test_a_card_moved_with_the_move_dialog_goes_back_to_its_place_in_its_theme(
     inquiry, room, alice, carol
 ):

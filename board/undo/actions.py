@@ -125,7 +125,7 @@ def status_frame(text, step, after=False):
             ' <button type="button" class="small" data-undo="{}">{}</button>', step.pk, label
         )
     return format_html(
-        '<div id="lw-status" hx-swap-oob="innerHTML"><p class="undo" data-code="undo">{}{}</p></div>',
+        '<div id="lw-status" hx-swap-oob="innerHTML"><p class="undo">{}{}</p></div>',
         text,
         button,
     )

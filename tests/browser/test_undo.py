@@ -10,6 +10,7 @@ from board.models import Theme
 
 from .axe import assert_accessible
 from .conftest import SHARED_SCREEN, seed
+from .pages import snap
 from .test_presenter import Steering
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,6 +38,7 @@ def test_the_undo_button_and_ctrl_z_put_the_board_back(screens):
     expect(status).to_have_text("Moved 2 cards to “Housing”. Undo")
     undo = status.get_by_role("button", name="Undo")
     expect(undo).to_be_in_viewport(ratio=1)
+    snap(alice, "undo-line", full_page=False)
     assert_accessible(alice, "the workspace with the Undo line")
 
     # From the keyboard: focus it and press Enter.

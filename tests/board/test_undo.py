@@ -236,6 +236,22 @@ async def test_several_steps_back_and_a_rename(inquiry, room):
     assert (await room["alice"].reply()).error == "nothing_to_undo"
 
 
+async def test_a_recolour_and_a_theme_move_are_undone_and_a_rename_by_someone_else_stays(inquiry, room):
+    first, second, third = await themes(room, "First", "Second", "Third")
+    colour = room["alice"].themes()[0][2]
+    await room["alice"].send(type="theme", op="recolour", theme=first, colour="coral")
+    await room["alice"].send(type="theme", op="move", theme=first, position=2)
+    assert await said(room["alice"], "Moved the theme") == "Moved the theme “First”. Undo"
+    await room["alice"].send(type="board", op="undo")
+    assert (await said(room["alice"], "back to its place")).startswith("Moved “First” back to its place.")
+    await everyone(room, lambda s: [t[1] for t in s.themes()] == ["First", "Second", "Third"])
+    await room["bob"].send(type="theme", op="rename", theme=first, name="Renamed by Bob")
+    await everyone(room, lambda s: s.themes()[0][1] == "Renamed by Bob")
+    await room["alice"].send(type="board", op="undo")
+    assert (await said(room["alice"], "colour back")).startswith("“Renamed by Bob” has its colour back.")
+    await everyone(room, lambda s: s.themes()[0][1:3] == ("Renamed by Bob", colour))
+
+
 async def test_another_facilitator_cannot_undo_yours(inquiry, room):
     cards = await posts(room, TEXTS[:2])
     (housing,) = await themes(room, "Housing")

@@ -14,8 +14,8 @@ from inquiry import audit
 from inquiry.access import Refused, require_facilitator
 
 from .. import render
-from ..changes import changing, publish
-from ..models import THEME_NAME_LIMIT, Card, Dot, Theme
+from ..changes import changing, column, publish, tell_authors
+from ..models import THEME_NAME_LIMIT, Card, Dot, Reaction, Theme
 from ..systemmap import render as map_render
 from ..systemmap.models import MapLink
 from ..text import name_key
@@ -106,12 +106,83 @@ def undo(actor, change_id=None):
                 raise Refused("not_found", "That change was undone already, or is too old to undo.")
             if step.user_id != actor.user_id:
                 raise Refused("forbidden", "Only the facilitator who made that change can undo it.")
-        said = UNDO[step.kind](inquiry, step.data)
+        drawn = Drawn()
+        said = UNDO[step.kind](inquiry, step.data, drawn)
         step.delete()
-        fragments = render.with_lens(map_render.with_map(render.board_replaced(inquiry), inquiry), inquiry)
-        publish(inquiry, "board", "undo", {"kind": step.kind}, fragments)
+        publish(inquiry, "board", "undo", {"kind": step.kind}, drawn.fragments(inquiry))
+        columns = {card.theme_id for card in drawn.cards}
+        tell_authors(inquiry, columns - {None}, unsorted=None in columns)
         audit.record(inquiry.pk, actor, "board.undo", f"{step.label}: {said}")
         return SimpleNamespace(ws_reply=status_frame(said, mine.first(), after=True))
+
+
+class Drawn:
+    """What an undo changed, for its frame: only that is drawn again (a move undone on a board of 1,000
+    cards re-draws the cards that went back and the counts of their columns, not the board)."""
+
+    def __init__(self):
+        self.cards = []  # cards put back, in their new places
+        self.columns = set()  # columns whose counts changed: theme ids, None for unsorted
+        self.added = None  # a theme brought back
+        self.removed = []  # ids of themes that went
+        self.themes = []  # themes drawn again whole (renamed, recoloured)
+        self.order = False  # the order of the themes changed
+        self.support = False  # support moved between themes: the sector lens changes
+
+    def fragments(self, inquiry):
+        context = render.base_context(inquiry)
+        render.count_votes(context.get("vote"), self.cards)
+        siblings = {theme_id: column(inquiry, theme_id) for theme_id in {c.theme_id for c in self.cards}}
+        # In each column the last card first, so each lands before a neighbour already in place.
+        where = {card.pk: index for cards in siblings.values() for index, card in enumerate(cards)}
+        ordered = sorted(self.cards, key=lambda card: -where[card.pk])
+        counted = list(Theme.objects.filter(inquiry=inquiry, pk__in=self.columns - {None}))
+        after = self._next_theme(inquiry)
+
+        def build(kind):
+            html = self._theme_added(kind, context, after)
+            html += "".join(
+                render.card_placed(card, kind, context, siblings[card.theme_id])
+                for card in ordered
+                if render.on_board(card, kind)
+            )
+            html += "".join(render.delete(f"theme-{pk}") for pk in self.removed)
+            html += "".join(
+                render.partial(
+                    "theme", kind, {**context, "theme": render.with_cards(theme, kind), "oob": True}
+                )
+                for theme in self.themes
+            )
+            html += "".join(render.theme_count(theme, kind) for theme in counted)
+            return html + (render.unsorted_count(inquiry, kind) if None in self.columns else "")
+
+        fragments = render.for_each_kind(build)
+        if self.order:
+            fragments = _joined(fragments, render.themes_replaced(inquiry))
+        if self.added or self.removed or self.themes:
+            fragments = map_render.with_map(fragments, inquiry)  # the map shows themes' names and colours
+        if self.added or self.removed or self.order or self.support:
+            fragments = render.with_lens(fragments, inquiry)
+        return fragments
+
+    def _next_theme(self, inquiry):
+        if self.added is None:
+            return None
+        later = Theme.objects.filter(inquiry=inquiry, position__gt=self.added.position)
+        return later.order_by("position", "pk").first()
+
+    def _theme_added(self, kind, context, after):
+        """The theme brought back, empty, at its place among the others (its cards follow it in)."""
+        if self.added is None:
+            return ""
+        theme = self.added
+        theme.card_list, theme.counts = [], render.column_counts([])
+        html = render.partial("theme", kind, {**context, "theme": theme})
+        return render.oob(after.dom_id, html, swap="beforebegin") if after else render.oob("themes", html)
+
+
+def _joined(fragments, more):
+    return {kind: html + more[kind] for kind, html in fragments.items()}
 
 
 def status_frame(text, step, after=False):
@@ -131,11 +202,13 @@ def status_frame(text, step, after=False):
     )
 
 
-def _move_back(inquiry, entries):
+def _move_back(inquiry, entries, drawn):
     """Put each card of ``entries`` back where it was, unless it is no longer where this change put it
-    (moved, hidden or deleted since, or the theme it came from is gone). Returns (moved back, moved
-    since, gone, theme gone)."""
-    cards = Card.objects.filter(inquiry=inquiry, pk__in=[entry[0] for entry in entries])
+    (moved, hidden or deleted since, or the theme it came from is gone). Returns how many went back and
+    how many stayed, by why; ``drawn`` notes the cards and columns for the frame."""
+    cards = Card.objects.select_related("author", "round").filter(
+        inquiry=inquiry, pk__in=[entry[0] for entry in entries]
+    )
     found = {card.pk: card for card in cards}
     themes = set(Theme.objects.filter(inquiry=inquiry).values_list("pk", flat=True))
     back, counts = {}, {"back": 0, "since": 0, "gone": 0, "theme_gone": 0}
@@ -150,6 +223,9 @@ def _move_back(inquiry, entries):
         else:
             back.setdefault(source, []).append((position, card))
             counts["back"] += 1
+            drawn.cards.append(card)
+            drawn.columns |= {source, target}
+    drawn.support = drawn.support or _supported(drawn.cards)
     for source, placed in back.items():
         placed.sort(key=lambda item: item[0])
         if source is None:
@@ -159,16 +235,33 @@ def _move_back(inquiry, entries):
             Card.objects.bulk_update([card for _, card in placed], ["theme", "position"])
             continue
         moving = {card.pk for _, card in placed}
+        others = Card.objects.filter(theme_id=source).exclude(pk__in=moving)
+        if not set(others.values_list("position", flat=True)) & {position for position, _ in placed}:
+            # Their places are free (nobody put a card in that column since they left): each takes its
+            # own back, and no other card is written.
+            for position, card in placed:
+                card.theme_id, card.position = source, position
+            Card.objects.bulk_update([card for _, card in placed], ["theme", "position"])
+            continue
         siblings = list(
             Card.objects.filter(theme_id=source).exclude(pk__in=moving).order_by("position", "pk")
         )
         for position, card in placed:
             card.theme_id = source
             siblings.insert(min(position, len(siblings)), card)
+        # Only the cards whose place changes are written (a column of a few hundred is mostly in place).
+        changed = []
         for index, card in enumerate(siblings):
-            card.position = index
-        Card.objects.bulk_update(siblings, ["theme", "position"])
+            if card.pk in moving or card.position != index:
+                card.position = index
+                changed.append(card)
+        Card.objects.bulk_update(changed, ["theme", "position"])
     return counts
+
+
+def _supported(cards):
+    ids = [card.pk for card in cards]
+    return Dot.objects.filter(card_id__in=ids).exists() or Reaction.objects.filter(card_id__in=ids).exists()
 
 
 def _told(counts, done="moved back"):
@@ -187,8 +280,8 @@ def _told(counts, done="moved back"):
     return said + "."
 
 
-def _undo_move(inquiry, data):
-    return _told(_move_back(inquiry, data["cards"]))
+def _undo_move(inquiry, data, drawn):
+    return _told(_move_back(inquiry, data["cards"], drawn))
 
 
 def _free_name(inquiry, name):
@@ -203,7 +296,7 @@ def _free_name(inquiry, name):
     return candidate
 
 
-def _bring_back(inquiry, fields):
+def _bring_back(inquiry, fields, drawn):
     """A deleted or merged theme again (a new id), with its name (or a free one), colour and place in the
     order; the ids of the old one in every step of this inquiry now name it. Returns (theme, note)."""
     name = _free_name(inquiry, fields["name"])
@@ -213,6 +306,8 @@ def _bring_back(inquiry, fields):
     )
     _place_theme(inquiry, theme, fields["position"])
     _renamed_id(inquiry, fields["id"], theme.pk)
+    drawn.added = theme
+    drawn.columns.add(theme.pk)
     note = ""
     if name != fields["name"]:
         note = f" The name “{fields['name']}” is taken now, so it is back as “{name}”: rename one of them."
@@ -259,15 +354,15 @@ def _lost(data):
     return f" Its {' and '.join(lost)} went with it and are not restored."
 
 
-def _undo_delete(inquiry, data):
-    theme, note = _bring_back(inquiry, data["theme"])
-    counts = _move_back(inquiry, _swap(data, data["theme"]["id"], theme.pk)["cards"])
+def _undo_delete(inquiry, data, drawn):
+    theme, note = _bring_back(inquiry, data["theme"], drawn)
+    counts = _move_back(inquiry, _swap(data, data["theme"]["id"], theme.pk)["cards"], drawn)
     return _after(f"Restored the theme “{theme.name}”", _told(counts)) + note + _lost(data)
 
 
-def _undo_merge(inquiry, data):
-    theme, note = _bring_back(inquiry, data["theme"])
-    counts = _move_back(inquiry, _swap(data, data["theme"]["id"], theme.pk)["cards"])
+def _undo_merge(inquiry, data, drawn):
+    theme, note = _bring_back(inquiry, data["theme"], drawn)
+    counts = _move_back(inquiry, _swap(data, data["theme"]["id"], theme.pk)["cards"], drawn)
     return _after(f"Split “{theme.name}” out again", _told(counts)) + note
 
 
@@ -276,13 +371,15 @@ def _after(what, told):
     return f"{what}: {told[0].lower()}{told[1:]}"
 
 
-def _undo_accept(inquiry, data):
-    counts = _move_back(inquiry, data["cards"])
-    created = Theme.objects.filter(inquiry=inquiry, pk__in=data["themes"])
+def _undo_accept(inquiry, data, drawn):
+    counts = _move_back(inquiry, data["cards"], drawn)
+    created = list(Theme.objects.filter(inquiry=inquiry, pk__in=data["themes"]))
     kept = [theme.name for theme in created if theme.cards.exists()]
-    removed = created.exclude(name__in=kept)
-    n = removed.count()
-    removed.delete()
+    removed = [theme.pk for theme in created if theme.name not in kept]
+    n = len(removed)
+    Theme.objects.filter(pk__in=removed).delete()
+    drawn.removed = removed
+    drawn.columns -= set(removed)
     said = f"Removed {plural(n, 'suggested theme')}; {_told(counts, 'back in ' + UNSORTED)}"
     if kept:
         names = ", ".join(f"“{name}”" for name in kept)
@@ -294,7 +391,7 @@ def _theme_now(inquiry, data):
     return Theme.objects.filter(inquiry=inquiry, pk=data["theme"]).first()
 
 
-def _undo_rename(inquiry, data):
+def _undo_rename(inquiry, data, drawn):
     theme = _theme_now(inquiry, data)
     if theme is None:
         return f"“{data['after']}” was deleted since: nothing to rename."
@@ -305,10 +402,11 @@ def _undo_rename(inquiry, data):
         return f"The name “{data['before']}” is taken now by another theme: “{theme.name}” keeps its name."
     theme.name = data["before"]
     theme.save(update_fields=["name"])
+    drawn.themes.append(theme)
     return f"Renamed “{data['after']}” back to “{theme.name}”."
 
 
-def _undo_recolour(inquiry, data):
+def _undo_recolour(inquiry, data, drawn):
     theme = _theme_now(inquiry, data)
     if theme is None:
         return "That theme was deleted since: nothing to recolour."
@@ -316,14 +414,16 @@ def _undo_recolour(inquiry, data):
         return f"“{theme.name}” was recoloured since, and keeps its colour."
     theme.colour = data["before"]
     theme.save(update_fields=["colour"])
+    drawn.themes.append(theme)
     return f"“{theme.name}” has its colour back."
 
 
-def _undo_theme_move(inquiry, data):
+def _undo_theme_move(inquiry, data, drawn):
     theme = _theme_now(inquiry, data)
     if theme is None:
         return "That theme was deleted since: nothing to move back."
     _place_theme(inquiry, theme, data["position"])
+    drawn.order = True
     return f"Moved “{theme.name}” back to its place."
 
 

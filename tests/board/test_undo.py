@@ -125,6 +125,21 @@ async def test_a_card_moved_with_the_move_dialog_goes_back_to_its_place_in_its_t
     await assert_converged(inquiry, room, alice, carol)
 
 
+async def test_a_card_goes_back_to_its_place_in_a_column_someone_added_to_since(inquiry, room, alice, carol):
+    cards = await posts(room, TEXTS[:4])
+    housing, transport = await themes(room, "Housing", "Transport")
+    await room["alice"].send(type="card", op="move_many", cards=cards[:3], theme=housing)
+    await everyone(room, lambda s: s.themes()[0][3] == cards[:3])
+    await room["alice"].send(type="card", op="move", card=cards[1], theme=transport)
+    await everyone(room, lambda s: s.themes()[0][3] == [cards[0], cards[2]])
+    await room["bob"].send(type="card", op="move", card=cards[3], theme=housing, position=1)
+    await everyone(room, lambda s: s.themes()[0][3] == [cards[0], cards[3], cards[2]])
+    await room["alice"].send(type="board", op="undo")
+    await said(room["alice"], "1 card moved back.")
+    await everyone(room, lambda s: s.themes()[0][3] == [cards[0], cards[1], cards[3], cards[2]])
+    await assert_converged(inquiry, room, alice, carol)
+
+
 async def test_a_deleted_theme_comes_back_with_its_name_colour_place_and_cards(inquiry, room, alice, carol):
     cards = await posts(room, TEXTS[:4])
     first, transport, last = await themes(room, "First", "Transport", "Last")

@@ -2,7 +2,7 @@
 and the ``*_step`` helpers the actions call); ``undo`` reverses one, the facilitator's own only, and
 leaves alone whatever someone changed since (a card moved, hidden or deleted meanwhile stays where it is,
 and the status says so). Check, do, notify like every other change: one transaction under the inquiry's
-lock, one event (the board drawn again) on commit. The steps live in the database, so any server process
+lock, one event (what changed, drawn again) on commit. The steps live in the database, so any server process
 can undo what another recorded (docs/undo.md)."""
 
 from types import SimpleNamespace
@@ -59,7 +59,10 @@ def places(cards):
 
 
 def moved_step(inquiry, actor, cards, before, target):
-    """Cards moved (card.move, card.move_many) into ``target`` (None: unsorted)."""
+    """Cards moved (card.move, card.move_many) into ``target`` (None: unsorted). A move that left every
+    card where it was (dropped back in its place) is nothing to undo: None."""
+    if all(before[card.pk] == (card.theme_id, card.position) for card in cards):
+        return None
     entries = card_entries(cards, before)
     what = "a card" if len(cards) == 1 else f"{len(cards)} cards"
     where = f"to {_quoted(target)}" if target is not None else f"back to {UNSORTED}"

@@ -140,6 +140,17 @@ async def test_a_card_goes_back_to_its_place_in_a_column_someone_added_to_since(
     await assert_converged(inquiry, room, alice, carol)
 
 
+async def test_a_card_dropped_back_in_its_own_place_is_nothing_to_undo(inquiry, room):
+    cards = await posts(room, TEXTS[:1])
+    (housing,) = await themes(room, "Housing")
+    await room["alice"].send(type="card", op="move", card=cards[0], theme=housing)
+    await said(room["alice"], "Moved a card")
+    await room["alice"].send(type="card", op="move", card=cards[0], theme=housing, position=0)
+    await room["alice"].send(type="board", op="undo")  # the move into Housing, the last that did something
+    await said(room["alice"], "1 card moved back.")
+    await everyone(room, lambda s: s.unsorted() == cards)
+
+
 async def test_a_deleted_theme_comes_back_with_its_name_colour_place_and_cards(inquiry, room, alice, carol):
     cards = await posts(room, TEXTS[:4])
     first, transport, last = await themes(room, "First", "Transport", "Last")

@@ -372,6 +372,7 @@ def merge_theme(actor, theme_id, into_id):
         start = _next_position(into.cards.all())
         moving = list(theme.cards.order_by("position", "pk"))
         before, fields = undo.places(moving), undo.theme_fields(theme, undo.theme_index(inquiry, theme))
+        dots = Dot.objects.filter(theme=theme).count()  # they go with it; its links go to ``into``
         for offset, card in enumerate(moving):
             card.theme = into
             card.position = start + offset
@@ -399,7 +400,7 @@ def merge_theme(actor, theme_id, into_id):
             actor,
             "merge",
             f"Merged “{fields['name']}” into “{into.name}”",
-            {"theme": fields, "into": into.pk, "cards": undo.card_entries(moving, before)},
+            {"theme": fields, "into": into.pk, "cards": undo.card_entries(moving, before), "dots": dots},
         )
         return into
 

@@ -366,7 +366,7 @@ def _undo_delete(inquiry, data, drawn):
 def _undo_merge(inquiry, data, drawn):
     theme, note = _bring_back(inquiry, data["theme"], drawn)
     counts = _move_back(inquiry, _swap(data, data["theme"]["id"], theme.pk)["cards"], drawn)
-    return _after(f"Split “{theme.name}” out again", _told(counts)) + note
+    return _after(f"Split “{theme.name}” out again", _told(counts)) + note + _lost(data)
 
 
 def _after(what, told):

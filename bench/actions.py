@@ -1,8 +1,9 @@
 """Cost of single actions on a big board, in one process (no sockets): ``python -m bench.actions``.
 
 What the database thread of a server spends on one participant's dot, reaction or post, and on a
-facilitator's move, when the board already holds many cards, dots and reactions. A live room runs every
-action through that one thread, so its time per action bounds how many a second the room can take.
+facilitator's move (and its undo), when the board already holds many cards, dots and reactions. A live
+room runs every action through that one thread, so its time per action bounds how many a second the room
+can take.
 
     .venv/bin/python -m bench.actions                          # 1,000 participants, 1,000 cards
     .venv/bin/python -m bench.actions --participants 5000 --cards 2000 --repeat 200
@@ -90,9 +91,12 @@ def populate(participants, cards, themes, dots_each, reactions_each, seed):
     return inquiry, facilitator, people, card_rows, theme_rows
 
 
-def timed(fn, repeat):
+def timed(fn, repeat, prepare=None):
+    """``fn``'s time, ``repeat`` times (``prepare``, untimed, before each)."""
     times = []
     for _ in range(repeat):
+        if prepare is not None:
+            prepare()
         started = time.perf_counter()
         fn()
         times.append((time.perf_counter() - started) * 1000)
@@ -112,7 +116,9 @@ def main(argv=None):
     a = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="linewalk-actions-") as directory:
         setup_django(directory)
-        from board import actions
+        from board import actions, arrange
+        from board.models import Theme
+        from board.undo import actions as undo
         from inquiry.access import PARTICIPANT, Actor
 
         started = time.perf_counter()
@@ -173,17 +179,29 @@ def main(argv=None):
         def move():
             actions.move_card(facilitator, rng.choice(cards).pk, rng.choice(themes).pk, 0)
 
+        def move_selected():
+            arrange.move_cards(facilitator, [c.pk for c in rng.sample(cards, 20)], rng.choice(themes).pk)
+
+        def delete_theme():
+            actions.delete_theme(facilitator, rng.choice(list(Theme.objects.filter(inquiry=inquiry))).pk)
+
+        def undo_last():
+            undo.undo(facilitator)
+
         rows = [
             ("dot.add (participant)", dot),
             ("reaction.toggle (participant)", reaction),
             ("card.add, one post (participant)", post),
             ("card.move into a theme (facilitator)", move),
+            ("card.move_many, 20 cards (facilitator)", move_selected),
+            ("board.undo of a card.move_many of 20", undo_last, move_selected),
+            ("board.undo of a theme.delete", undo_last, delete_theme),
             (f"{a.batch} dots arriving together (one batch)", dots_batch),
             (f"{a.batch} posts arriving together (one batch)", posts_batch),
         ]
         print(f"{'action':<44}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'actions/s':>11}")
-        for name, fn in rows:
-            times = timed(fn, a.repeat if "batch" not in name else max(5, a.repeat // 10))
+        for name, fn, *prepare in rows:
+            times = timed(fn, a.repeat if "batch" not in name else max(5, a.repeat // 10), *prepare)
             p50 = statistics.median(times)
             p95 = sorted(times)[int(0.95 * (len(times) - 1))]
             per = (a.batch if "batch" in name else 1) * 1000 / statistics.mean(times)

@@ -3,6 +3,7 @@ notify (broadcast on commit, through ``board.changes.publish``). Views and the c
 
 from datetime import timedelta
 from functools import wraps
+from types import SimpleNamespace
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -46,6 +47,7 @@ from .tables import actions as tables_actions
 from .tables import render as tables_render
 from .tables.models import theme_name, theme_text
 from .text import name_key
+from .undo import actions as undo
 
 
 def _card(inquiry, card_id):
@@ -236,6 +238,7 @@ def move_card(actor, card_id, theme_id, position=None):
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
         card = _card(inquiry, card_id)
+        before = undo.places([card])
         source = card.theme
         target = _theme(inquiry, theme_id) if theme_id is not None else None
         siblings = None
@@ -272,6 +275,7 @@ def move_card(actor, card_id, theme_id, position=None):
             tell_author(inquiry, card, context, last=True)
         else:
             tell_authors(inquiry, {target.pk})
+        card.ws_reply = undo.moved_step(inquiry, actor, [card], before, target)
         return card
 
 
@@ -327,10 +331,24 @@ def rename_theme(actor, theme_id, name, colour=None):
         require_facilitator(actor, inquiry)
         theme = _theme(inquiry, theme_id)
         _name_taken(inquiry, [name], but=theme.pk)
+        before, before_colour = theme.name, theme.colour
         theme.name = name
         theme.colour = colour or theme.colour
         theme.save(update_fields=["name", "colour"])
         _theme_changed(inquiry, theme, "rename")
+        if before != name:
+            data = {"theme": theme.pk, "before": before, "after": name}
+            if theme.colour != before_colour:  # chosen with the name: undone with it
+                data |= {"colour_before": before_colour, "colour_after": theme.colour}
+            theme.ws_reply = undo.record(inquiry, actor, "rename", f"Renamed “{before}” to “{name}”", data)
+        elif theme.colour != before_colour:
+            theme.ws_reply = undo.record(
+                inquiry,
+                actor,
+                "recolour",
+                f"Recoloured “{theme.name}”",
+                {"theme": theme.pk, "before": before_colour, "after": theme.colour},
+            )
         return theme
 
 
@@ -338,9 +356,17 @@ def recolour_theme(actor, theme_id, colour):
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
         theme = _theme(inquiry, theme_id)
-        theme.colour = colour
+        before, theme.colour = theme.colour, colour
         theme.save(update_fields=["colour"])
         _theme_changed(inquiry, theme, "recolour")
+        if before != colour:
+            theme.ws_reply = undo.record(
+                inquiry,
+                actor,
+                "recolour",
+                f"Recoloured “{theme.name}”",
+                {"theme": theme.pk, "before": before, "after": colour},
+            )
         return theme
 
 
@@ -354,6 +380,8 @@ def merge_theme(actor, theme_id, into_id):
             raise Refused("invalid_field", "A theme cannot be merged into itself.")
         start = _next_position(into.cards.all())
         moving = list(theme.cards.order_by("position", "pk"))
+        before, fields = undo.places(moving), undo.theme_fields(theme, undo.theme_index(inquiry, theme))
+        dots = Dot.objects.filter(theme=theme).count()  # they go with it; its links go to ``into``
         for offset, card in enumerate(moving):
             card.theme = into
             card.position = start + offset
@@ -376,6 +404,13 @@ def merge_theme(actor, theme_id, into_id):
             {"theme": theme_id, "into": into.pk},
             render.with_lens(map_render.with_map(fragments, inquiry), inquiry),
         )
+        into.ws_reply = undo.record(
+            inquiry,
+            actor,
+            "merge",
+            f"Merged “{fields['name']}” into “{into.name}”",
+            {"theme": fields, "into": into.pk, "cards": undo.card_entries(moving, before), "dots": dots},
+        )
         return into
 
 
@@ -386,6 +421,8 @@ def delete_theme(actor, theme_id):
         theme = _theme(inquiry, theme_id)
         start = _next_position(Card.objects.filter(inquiry=inquiry, theme__isnull=True))
         moving = list(theme.cards.select_related("author", "round").order_by("position", "pk"))
+        before, fields = undo.places(moving), undo.theme_fields(theme, undo.theme_index(inquiry, theme))
+        lost = undo.lost_with(theme)
         for offset, card in enumerate(moving):
             card.theme = None
             card.position = start + offset
@@ -410,12 +447,21 @@ def delete_theme(actor, theme_id):
             {"theme": theme_id},
             render.with_lens(map_render.with_map(render.for_each_kind(build), inquiry), inquiry),
         )
+        reply = undo.record(
+            inquiry,
+            actor,
+            "delete",
+            f"Deleted the theme “{fields['name']}”",
+            {"theme": fields, "cards": undo.card_entries(moving, before), **lost},
+        )
+        return SimpleNamespace(ws_reply=reply)
 
 
 def move_theme(actor, theme_id, position):
     with changing(actor.inquiry_id) as inquiry:
         require_facilitator(actor, inquiry)
         theme = _theme(inquiry, theme_id)
+        was = undo.theme_index(inquiry, theme)
         themes = [
             t for t in Theme.objects.filter(inquiry=inquiry).order_by("position", "pk") if t.pk != theme.pk
         ]
@@ -430,6 +476,10 @@ def move_theme(actor, theme_id, position):
             {"theme": theme.pk, "position": theme.position},
             render.themes_replaced(inquiry),
         )
+        if was != theme.position:
+            label = f"Moved the theme “{theme.name}”"
+            data = {"theme": theme.pk, "position": was}
+            theme.ws_reply = undo.record(inquiry, actor, "theme_move", label, data)
         return theme
 
 
@@ -674,7 +724,7 @@ def accept_suggestions(actor, themes, placements):
             raise Refused("not_found", "A theme to place cards into no longer exists.")
         _name_taken(inquiry, [p["name"] for p in themes if any(pk in free for pk in p["cards"])])
         position = _next_position(Theme.objects.filter(inquiry=inquiry))
-        moved = []
+        moved, created, before = [], [], undo.places(free.values())
         for offset, proposal in enumerate(themes):
             cards = [free.pop(pk) for pk in proposal["cards"] if pk in free]
             if not cards:
@@ -685,6 +735,7 @@ def accept_suggestions(actor, themes, placements):
                 position=position + offset,
                 colour=next_colour(inquiry),
             )
+            created.append(theme.pk)
             for index, card in enumerate(cards):
                 card.theme, card.position = theme, index
             moved += cards
@@ -703,7 +754,15 @@ def accept_suggestions(actor, themes, placements):
             {"cards": len(moved)},
             render.with_lens(render.board_replaced(inquiry), inquiry),
         )
-        return len(moved)
+        placed = sum(1 for card in moved if card.theme_id not in created)
+        label = f"Accepted {undo.plural(len(created), 'suggested theme')}" if created else ""
+        if placed:
+            label += (" and placed " if label else "Placed ") + undo.plural(placed, "card") + " in themes"
+        reply = None
+        if moved:
+            data = {"themes": created, "cards": undo.card_entries(moved, before)}
+            reply = undo.record(inquiry, actor, "accept", label, data)
+        return SimpleNamespace(value=len(moved), ws_reply=reply)
 
 
 # Voting and reactions ---------------------------------------------------------------------------------------

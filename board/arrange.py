@@ -8,6 +8,7 @@ from . import render
 from .actions import _theme
 from .changes import changing, publish, tell_authors
 from .models import Card, Dot, Reaction
+from .undo import actions as undo
 
 # The most cards one move takes (a whole event's worth); the protocol refuses longer lists.
 MOST_CARDS = 1000
@@ -36,6 +37,7 @@ def move_cards(actor, card_ids, theme_id, position=None):
         cards = [found[pk] for pk in card_ids]
         target = _theme(inquiry, theme_id) if theme_id is not None else None
         sources = {card.theme_id for card in cards}
+        before = undo.places(cards)
         siblings = _place(inquiry, cards, target, position)
         context = render.base_context(inquiry)
         fragments = _fragments(inquiry, cards, target, sources, siblings, context)
@@ -50,7 +52,15 @@ def move_cards(actor, card_ids, theme_id, position=None):
         )
         # Cards only their authors see (silent writing, queues) are placed by their own frames.
         tell_authors(inquiry, {target.pk} if target else set(), unsorted=target is None)
-        return cards
+        return Moved(cards, undo.moved_step(inquiry, actor, cards, before, target))
+
+
+class Moved(list):
+    """The cards moved, and the mover's status line (with its Undo button) as the consumer's reply."""
+
+    def __init__(self, cards, ws_reply):
+        super().__init__(cards)
+        self.ws_reply = ws_reply
 
 
 def _place(inquiry, cards, target, position):

@@ -50,6 +50,7 @@ _CHANGE_RESULTS = {
     ("participant", "remove"),
     ("participant", "erase"),
     ("inquiry", "settings"),
+    ("board", "undo"),  # a theme back, or suggested ones gone
 }
 
 

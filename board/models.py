@@ -236,3 +236,4 @@ from .tables.models import (  # noqa: E402, F401
     Topic,
     TopicChoice,
 )
+from .undo.models import UndoStep  # noqa: E402, F401

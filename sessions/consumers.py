@@ -28,6 +28,7 @@ from board.nextsteps.actions import HANDLERS as NEXT_STEP_HANDLERS
 from board.nextsteps.render import has_own_part
 from board.systemmap.actions import HANDLERS as MAP_HANDLERS
 from board.tables.actions import HANDLERS as TABLE_HANDLERS
+from board.undo.actions import HANDLERS as UNDO_HANDLERS
 from inquiry import actions as inquiry_actions
 from inquiry import audit, limits
 from inquiry.access import FACILITATOR, Refused, by_code, require_facilitator, socket_identity
@@ -124,6 +125,7 @@ HANDLERS = {
     **NEXT_STEP_HANDLERS,
     **TABLE_HANDLERS,
     **ARRANGE_HANDLERS,
+    **UNDO_HANDLERS,
 }
 
 

@@ -324,6 +324,9 @@ INBOUND = {
     ("theme", "merge"): ((FACILITATOR,), {"theme": Id(), "into": Id()}),
     ("theme", "delete"): ((FACILITATOR,), {"theme": Id()}),
     ("theme", "move"): ((FACILITATOR,), {"theme": Id(), "position": Count()}),
+    # Undo one of the sender's own board-arranging changes: ``change`` (its id, from the status line's
+    # Undo button), or without it their last one (board/undo).
+    ("board", "undo"): ((FACILITATOR,), {"change": Id(nullable=True, required=False)}),
     ("round", "activate"): ((FACILITATOR,), {"round": Id()}),
     # The Vote phase opens the round's dot vote with the defaults for its kind of round: a vote with
     # settings is vote.open's (the workspace's Vote asks for them in a dialog and sends that).
@@ -480,6 +483,7 @@ EVENTS = {
     ("theme", "merge"),
     ("theme", "delete"),
     ("theme", "move"),
+    ("board", "undo"),  # a facilitator undid one of their changes: the board drawn again
     ("card", "hide"),
     ("card", "restore"),
     ("card", "approve"),
@@ -755,6 +759,7 @@ ACTION_NAMES = {
     ("theme", "merge"): "merging themes",
     ("theme", "delete"): "deleting a theme",
     ("theme", "move"): "moving a theme",
+    ("board", "undo"): "undoing your change",
     ("round", "activate"): "moving the room to a round",
     ("round", "phase"): "changing the round's phase",
     ("round", "add"): "adding a round",

@@ -424,12 +424,14 @@ def long_cards(author, count, text, theme=None):
 def one_of_each(inquiry, owner, other=None):
     """One of each thing a message names by id, stored directly in ``inquiry``: two cards and two themes,
     an action, a link on the map between them, a table hosted by ``owner`` (a participant, the author of
-    what has one; ``other`` sits at the table too) with a card, two themes and an Open Space topic.
+    what has one; ``other`` sits at the table too) with a card, two themes and an Open Space topic, and a
+    change of the inquiry's creator to undo.
     Returns {name: id} ("participant": ``owner``); the attacker tests name them in their messages."""
     from board.models import Card, Theme
     from board.nextsteps.models import NextStep
     from board.systemmap.models import MapLink, MapNode
     from board.tables.models import Breakout, Seat, Table, TableCard, TableTheme, Topic
+    from board.undo.models import UndoStep
     from inquiry.models import Round
 
     here = {"inquiry": inquiry}
@@ -457,6 +459,14 @@ def one_of_each(inquiry, owner, other=None):
     table_theme = TableTheme.objects.create(table=table, name="Table theme", position=0)
     table_theme2 = TableTheme.objects.create(table=table, name="Table theme 2", position=1)
     topic = Topic.objects.create(breakout=breakout, author=owner, title="A topic")
+    # A change of the inquiry's creator to undo (board.undo names it by id).
+    undo = UndoStep.objects.create(
+        **here,
+        user_id=inquiry.created_by_id,
+        kind="move",
+        label="Moved a card to “Theme one”",
+        data={"cards": [[card.pk, None, 0, theme.pk, False]]},
+    )
     return {
         "card": card.pk,
         "card2": card2.pk,
@@ -473,6 +483,7 @@ def one_of_each(inquiry, owner, other=None):
         "topic": topic.pk,
         "participant": owner.pk,
         "breakout": breakout.pk,
+        "undo": undo.pk,
     }
 
 

@@ -173,7 +173,7 @@ def test_a_move_waits_for_a_new_choice_when_another_facilitator_deletes_the_chos
     bob.get_by_role("button", name="Move selected").click()
     for card_id in ids:
         expect(bob.locator(f"#cards-theme-{kept.pk} > #card-{card_id}")).to_have_count(1)
-    expect(bob.locator("#lw-status")).to_have_text("Moved 3 cards to “Digital inclusion”.")
+    expect(bob.locator("#lw-status")).to_have_text("Moved 3 cards to “Digital inclusion”. Undo")
     assert seq_of(inquiry) == before + 1
 
 

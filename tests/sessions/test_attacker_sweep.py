@@ -50,6 +50,7 @@ BASE = {
     ("theme", "merge"): {"theme": "@theme", "into": "@theme2"},
     ("theme", "delete"): {"theme": "@theme"},
     ("theme", "move"): {"theme": "@theme", "position": 1},
+    ("board", "undo"): {"change": "@undo"},
     ("round", "activate"): {"round": "@round"},
     ("round", "phase"): {"round": "@round", "phase": "silent"},
     ("round", "add"): {"question": "Another?", "guidance": ""},
@@ -160,7 +161,7 @@ STAGES = {
     ("step", "add"): [{"type": "round", "op": "kind", "round": "@round", "kind": "next_steps"}],
 }  # fmt: skip
 NAMES = {"card", "card2", "theme", "theme2", "round", "step", "link", "node", "table", "table_card"}
-NAMES |= {"table_theme", "table_theme2", "topic", "participant"}
+NAMES |= {"table_theme", "table_theme2", "topic", "participant", "undo"}
 
 
 def resolved(value, ids):

@@ -262,6 +262,27 @@ async def test_several_steps_back_and_a_rename(inquiry, room):
     assert (await room["alice"].reply()).error == "nothing_to_undo"
 
 
+async def test_a_rename_with_its_colour_is_undone_with_its_colour(inquiry, room):
+    """The edit dialog sends a new name and colour as one change: one undo takes both back."""
+    (housing,) = await themes(room, "Housing")
+    colour = room["alice"].themes()[0][2]
+    assert colour != "coral"
+    await room["alice"].send(type="theme", op="rename", theme=housing, name="Homes", colour="coral")
+    await everyone(room, lambda s: s.themes()[0][1:3] == ("Homes", "coral"))
+    await said(room["alice"], "Renamed “Housing” to “Homes”.")
+    await room["alice"].send(type="board", op="undo")
+    assert (await said(room["alice"], "back to")).startswith(
+        "Renamed “Homes” back to “Housing”, its colour too."
+    )
+    await everyone(room, lambda s: s.themes()[0][1:3] == ("Housing", colour))
+    # A colour changed alone in the dialog (the same name) is a recolour, undone as one.
+    await room["alice"].send(type="theme", op="rename", theme=housing, name="Housing", colour="coral")
+    await said(room["alice"], "Recoloured “Housing”")
+    await room["alice"].send(type="board", op="undo")
+    await said(room["alice"], "has its colour back.")
+    await everyone(room, lambda s: s.themes()[0][1:3] == ("Housing", colour))
+
+
 async def test_a_recolour_and_a_theme_move_are_undone_and_a_rename_by_someone_else_stays(inquiry, room):
     first, second, third = await themes(room, "First", "Second", "Third")
     colour = room["alice"].themes()[0][2]

@@ -380,12 +380,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # A page asked for while the database is away: one line each, not a traceback (inquiry/logfilters.py).
+    "filters": {"database_outage": {"()": "inquiry.logfilters.DatabaseOutage"}},
     # The channel layer's and the database's state (sessions/outages.py): at the default level, the line
     # saying one answers again (INFO) shows beside the warning that it failed.
     "loggers": {
         name: {"level": "INFO" if LOG_LEVEL == "WARNING" else LOG_LEVEL}
         for name in ("sessions.layer", "sessions.database")
-    },
+    }
+    | {"django.request": {"filters": ["database_outage"]}},
 }
 
 # Serve /static/ from the app itself (one-box deployments and `make run`); behind a proxy that serves

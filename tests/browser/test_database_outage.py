@@ -20,6 +20,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -48,6 +49,7 @@ class Fault:
     cut: Callable
     restore: Callable
     postgres: bool
+    log: Path
 
 
 @pytest.fixture
@@ -56,7 +58,7 @@ def fault(request, transactional_db, tmp_path):
     request.node.stash[SERVER_LOG] = (log_path, 0)  # a failing test's report shows what the server logged
     if connection.vendor == "postgresql":
         with servers.behind_a_cut_proxy(tmp_path, "outage", 2) as (daphne, proxy):
-            yield Fault(daphne, proxy.cut, proxy.restore, postgres=True)
+            yield Fault(daphne, proxy.cut, proxy.restore, postgres=True, log=log_path)
         return
     prefix = f"linewalk-outage-{uuid.uuid4().hex[:12]}"
     (daphne,) = servers.start([log_path], redis_prefix=prefix, env={"SQLITE_BUSY_TIMEOUT": "1"})
@@ -71,7 +73,7 @@ def fault(request, transactional_db, tmp_path):
         lock.execute("ROLLBACK")
         locked.clear()
 
-    yield Fault(daphne, cut, restore, postgres=False)
+    yield Fault(daphne, cut, restore, postgres=False, log=log_path)
     if locked:
         restore()
     lock.close()
@@ -115,6 +117,10 @@ def test_posts_made_while_the_database_is_away_are_saved_once_when_it_is_back(br
                 newcomer.get_by_role("button", name="Join the inquiry").click()
             assert joining.value.status == 503
             expect(newcomer.get_by_role("heading", name="Back in a moment")).to_be_visible()
+            # The server's log says so in one line, not a traceback per page asked for meanwhile.
+            logged = fault.log.read_text()
+            assert f"Database unavailable: POST /i/{inquiry.code}/join/ answered 503" in logged
+            assert "Internal Server Error" not in logged and "Traceback" not in logged
 
         fault.restore()
         # No reload: the page's own retries bring every post in, once.

@@ -288,14 +288,35 @@
 
   // The timer's minutes as the facilitator typed or started them: a re-drawn timer (it started, +1 min,
   // a phase) would put its box back to 3, and Restart would then give 3 minutes, not the ones chosen.
+  // So do what else the side panel holds of the facilitator's making when a frame re-draws the whole live
+  // region (a reveal, a round added, the close: #live): an announcement half typed (the box empties
+  // itself when sent), "Close the round when time is up" ticked, and how far the panel was scrolled.
   var timerMinutes = null;
+  var panelKept = null;
   function rememberTimerMinutes() {
     var input = document.getElementById('timer-minutes');
     timerMinutes = input ? input.value : null;
+    var announce = document.getElementById('announce-text');
+    var closes = document.querySelector('form.timer-form [name=closes_round]');
+    var panel = document.getElementById('ws-panel');
+    panelKept = {
+      announce: announce ? announce.value : '',
+      closes: !!(closes && closes.checked),
+      panel: panel, scroll: panel ? panel.scrollTop : 0
+    };
   }
   function restoreTimerMinutes() {
     var input = document.getElementById('timer-minutes');
     if (input && timerMinutes && input.value !== timerMinutes) { input.value = timerMinutes; }
+    var kept = panelKept;
+    panelKept = null;
+    if (!kept) { return; }
+    var announce = document.getElementById('announce-text');
+    if (announce && kept.announce && !announce.value) { announce.value = kept.announce; }
+    var closes = document.querySelector('form.timer-form [name=closes_round]');
+    if (closes && kept.closes && !closes.checked && !closes.disabled) { closes.checked = true; }
+    var panel = document.getElementById('ws-panel');
+    if (panel && panel !== kept.panel && kept.scroll && !panel.scrollTop) { panel.scrollTop = kept.scroll; }
   }
 
   // --- keeping focus where the person was when a swap replaces or removes it ----------------------------

@@ -32,9 +32,15 @@ def test_a_reveal_leaves_the_facilitator_and_the_phone_where_they_were(screens):
     expect(data).to_have_class(COLLAPSED)
     alice.get_by_label("Filter cards by text").fill("records")
     alice.get_by_label("New theme").fill("Step-d")
+    # In the side panel: an announcement half typed, the timer set to close the round, the panel scrolled.
+    alice.get_by_label("Announcement to everyone").fill("Five more min")
+    alice.get_by_label("Close the round when time is up").check()
     dave.get_by_label("Your contribution", exact=True).fill("And a named contact")
     reveal = alice.locator("#phase-reveal")
     reveal.focus()
+    alice.locator("#ws-panel").evaluate("panel => { panel.scrollTop = 60; }")  # Reveal still in view
+    scrolled = alice.locator("#ws-panel").evaluate("panel => panel.scrollTop")
+    assert scrolled > 0
     alice.keyboard.press("Enter")
 
     expect(card(dave, "Step-down beds near home")).to_be_visible()  # the reveal reached the phone
@@ -47,4 +53,7 @@ def test_a_reveal_leaves_the_facilitator_and_the_phone_where_they_were(screens):
     expect(card(alice, "Step-down beds near home")).to_be_hidden()  # the filter holds for the new board
     expect(data).to_have_class(COLLAPSED)
     expect(alice.get_by_label("New theme")).to_have_value("Step-d")
+    expect(alice.get_by_label("Announcement to everyone")).to_have_value("Five more min")
+    expect(alice.get_by_label("Close the round when time is up")).to_be_checked()
+    assert alice.locator("#ws-panel").evaluate("panel => panel.scrollTop") == scrolled
     expect(dave.get_by_label("Your contribution", exact=True)).to_have_value("And a named contact")

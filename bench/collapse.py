@@ -21,10 +21,10 @@ import re
 
 from playwright.sync_api import sync_playwright
 
+from .harness import chromium, signed_in, superuser
 from .harness import manage_or_exit as run
-from .harness import superuser
 from .live.servers import EmbeddedServer
-from .workspace import CHROMIUM, TIMER, metrics, profile_report
+from .workspace import TIMER, metrics, profile_report
 from .workspace import summary as spread
 
 USERNAME = "bench"
@@ -142,17 +142,8 @@ def main(argv=None):
         out = run(env, "demo_inquiry", "--event-size", "--phase", "gather", "--owner", USERNAME)
         code = re.search(r"join code (\w+)", out).group(1)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-            )
-            page = browser.new_context(
-                base_url=server.base_urls[0], viewport={"width": 1280, "height": 720}
-            ).new_page()
-            page.goto("/accounts/login/")
-            page.get_by_label("Username").fill(USERNAME)
-            page.get_by_label("Password").fill(password)
-            page.get_by_role("button", name="Log in").click()
-            page.wait_for_url(lambda url: "/accounts/login/" not in url)
+            browser = chromium(playwright)
+            page = signed_in(browser, server.base_urls[0], USERNAME, password, {"width": 1280, "height": 720})
             page.goto(f"/i/{code}/facilitate/")
             page.locator("#lw-connection", has_text="Live").wait_for()
             cards = page.locator("#board .card").count()

@@ -12,7 +12,8 @@ import time
 
 from playwright.sync_api import sync_playwright
 
-from .screens import CHROMIUM, CHROMIUM_ARGS, USERNAME, EmbeddedServer, demo, logged_in, settled, superuser
+from .harness import chromium
+from .screens import USERNAME, EmbeddedServer, demo, logged_in, settled, superuser
 
 
 def press(page):
@@ -36,7 +37,7 @@ def main(argv=None):
         password = superuser(env, USERNAME, "screens@example.org")
         code = demo(env, "gather")
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            browser = chromium(playwright)
             context = logged_in(browser, server.base_urls[0], password, {"width": 1280, "height": 720})
             page = context.new_page()
             page.goto(f"/i/{code}/facilitate/")

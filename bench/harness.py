@@ -69,3 +69,31 @@ def superuser(env, username, email):
         email,
     )
     return password
+
+
+# The browser benchmarks (bench.screens, bench.workspace, bench.collapse, bench.redraw_screens): Debian's
+# Chromium, headless, never a downloaded one; a facilitator signed in through the login form.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def signed_in(browser, base_url, username, password, viewport):
+    """A new browser context at ``viewport`` with ``username`` signed in; its first page, on the page the
+    login led to."""
+    page = browser.new_context(base_url=base_url, viewport=viewport).new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page

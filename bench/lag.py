@@ -36,11 +36,11 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-from .harness import manage_or_exit, superuser
+from .harness import chromium, manage_or_exit, superuser
 from .live.clients import open_socket
 from .live.measure import Probe, log, machine, raise_open_file_limit
 from .live.servers import EmbeddedServer, bulk_join
-from .workspace import BUILD, CHROMIUM, profile_report
+from .workspace import BUILD, profile_report
 
 ROOT = Path(__file__).resolve().parents[1]
 USERNAME = "bench"
@@ -234,9 +234,7 @@ async def post_and_watch(args, server, code, password, joined, scripts):
         url = server.base_urls[k % len(server.base_urls)]  # spread over the processes, as behind a proxy
         posters.append(await open_socket(url, code, person.session_cookie, 60))
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = await chromium(playwright)  # async: the launch to await
         record = Record()
         context, page, opened_s = await open_workspace(
             browser, args, server.base_urls[0], code, password, scripts, record

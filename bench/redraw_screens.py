@@ -29,10 +29,9 @@ import uuid
 
 from playwright.sync_api import sync_playwright
 
+from .harness import chromium, signed_in, superuser
 from .harness import manage_or_exit as run
-from .harness import superuser
 from .live.servers import EmbeddedServer
-from .workspace import CHROMIUM
 
 USERNAME = "bench"
 PHONE = {"width": 390, "height": 844}
@@ -79,14 +78,7 @@ TIMER = """(switched) => {
 
 
 def logged_in(browser, base_url, password):
-    context = browser.new_context(base_url=base_url, viewport=DESKTOP)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(USERNAME)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return page
+    return signed_in(browser, base_url, USERNAME, password, DESKTOP)
 
 
 def live(page):
@@ -217,9 +209,7 @@ def main(argv=None):
         out = run(env, "demo_inquiry", "--event-size", "--phase", "gather", "--owner", USERNAME)
         code = re.search(r"join code (\w+)", out).group(1)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-            )
+            browser = chromium(playwright)
             base = server.base_urls[0]
             facilitator = logged_in(browser, base, password)
             facilitator.goto(f"/i/{code}/facilitate/")

@@ -31,20 +31,12 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
+from .harness import chromium, signed_in, superuser
 from .harness import manage_or_exit as run
-from .harness import superuser
 from .live.clients import open_socket
 from .live.servers import EmbeddedServer
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SIZES = {"1280x720": (1280, 720), "1920x1080": (1920, 1080)}
 PHONE = {"width": 390, "height": 844}
 USERNAME = "screens"
@@ -117,14 +109,7 @@ class Room:
 
 
 def logged_in(browser, base_url, password, viewport):
-    context = browser.new_context(base_url=base_url, viewport=viewport)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(USERNAME)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return context
+    return signed_in(browser, base_url, USERNAME, password, viewport).context
 
 
 def new_inquiry(page):
@@ -260,7 +245,7 @@ def main(argv=None):
         base_url = server.base_urls[0]
         keys = {codes[phase]: sessions(env, codes[phase]) for phase in ("gather", "vote", "map")}
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            browser = chromium(playwright)
             room = Room(base_url, keys).open()
             start = None
             for size, (width, height) in SIZES.items():

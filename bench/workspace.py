@@ -19,12 +19,11 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from .harness import chromium, signed_in, superuser
 from .harness import manage_or_exit as run
-from .harness import superuser
 from .live.servers import EmbeddedServer
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 USERNAME = "bench"
 
 BUILD = """
@@ -171,17 +170,9 @@ def main(argv=None):
             run(env, "shell", "-c", BUILD.format(total=args.cards, user=USERNAME)).strip().splitlines()[-1]
         )
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-            )
-            page = browser.new_context(
-                base_url=server.base_urls[0], viewport={"width": 1920, "height": 1080}
-            ).new_page()
-            page.goto("/accounts/login/")
-            page.get_by_label("Username").fill(USERNAME)
-            page.get_by_label("Password").fill(password)
-            page.get_by_role("button", name="Log in").click()
-            page.wait_for_url(lambda url: "/accounts/login/" not in url)
+            browser = chromium(playwright)
+            viewport = {"width": 1920, "height": 1080}
+            page = signed_in(browser, server.base_urls[0], USERNAME, password, viewport)
             response = page.goto(f"/i/{built['code']}/facilitate/")
             page.locator("#lw-connection", has_text="Live").wait_for()
             on_page = page.locator("#board .card").count()

@@ -126,7 +126,11 @@
   // replaces the line) ends the wait too.
   function moveArrived() {
     if (!moving) { return; }
-    if (!moving.line || !document.getElementById('lw-status').contains(moving.line)) { moving = null; return; }
+    var region = document.getElementById('lw-status');
+    // The server's own line for the move (what was done, with its Undo button: board.undo) replaces ours
+    // and says the rest; focus still waits for the cards. Any other line (a refusal) ends the wait.
+    var told = !!region.querySelector('p.undo');
+    if (!told && (!moving.line || !region.contains(moving.line))) { moving = null; return; }
     var there = moving.ids.every(function (id) {
       var card = cardEl(id);
       var section = card && card.closest('.theme');
@@ -138,7 +142,7 @@
     // moved, in its new place, rather than to the top of the page.
     var active = document.activeElement;
     if ((!active || active === document.body || active.disabled) && window.LinewalkGrid) { window.LinewalkGrid.bring(cardEl(moving.ids[0])); }
-    sender.say('Moved ' + n + ' card' + (n === 1 ? '' : 's') + (moving.theme ? ' to “' + moving.to + '”.' : ' back to ' + UNSORTED + '.'), 'info');
+    if (!told) { sender.say('Moved ' + n + ' card' + (n === 1 ? '' : 's') + (moving.theme ? ' to “' + moving.to + '”.' : ' back to ' + UNSORTED + '.'), 'info'); }
     moving = null;
   }
 

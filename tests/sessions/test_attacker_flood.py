@@ -65,9 +65,11 @@ async def test_a_socket_flooding_frames_is_told_once_then_closed_and_the_process
     codes = [code for frame in frames for code in re.findall(r'data-code="([a-z_]+)"', frame)]
 
     # Closed by the server long before it had read 60 MB (its close frame may be lost with the
-    # connection: this client never read it), told once that it was over its limit.
+    # connection: this client never read it), told at most once that it was over its limit (that one
+    # frame too may be lost with the connection, behind the first answers this client left unread: a
+    # page that reads is told once, tests/sessions/test_rate_limits.py).
     assert sent < FRAMES, "the server read all 60 MB"
-    assert codes.count("rate_limited") == 1, codes
+    assert codes.count("rate_limited") <= 1, codes
     assert len(codes) <= 122, len(codes)  # its first 120 messages were within the limit: each answered
     assert grown < 20, f"the process grew by {grown:.0f} MB"
     # Everyone else is served as before.

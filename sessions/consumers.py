@@ -17,7 +17,7 @@ from channels.layers import DEFAULT_CHANNEL_LAYER, get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user, get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import close_old_connections
 from django.db.models import Exists, OuterRef, Q
 
 from board import actions as board_actions
@@ -37,7 +37,7 @@ from inquiry.models import Inquiry, Participant
 from . import presence, protocol, timers
 from .events import missed_since
 from .hub import hub
-from .outages import OutageLog
+from .outages import DATABASE_DOWN, OutageLog, describe
 from .revocation import revocations
 from .tablefeed import TableFeed
 
@@ -421,7 +421,6 @@ UNAVAILABLE_AT_CONNECT = (
     "unavailable",
     "The server cannot reach its database just now: reconnecting by itself. Anything you post is kept.",
 )
-DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 def failure(error, key=None):
@@ -621,8 +620,12 @@ class InquiryConsumer(TableFeed, AsyncWebsocketConsumer):
         if self.actor.participant_id:
             try:
                 await disconnect_db(self.socket_id)
-            except Exception:
-                log.exception("presence: removing a socket failed; the heartbeat retries it")
+            except Exception as error:
+                log.warning(
+                    "presence: removing a socket failed (%s); the heartbeat retries it",
+                    describe(error),
+                    exc_info=not isinstance(error, DATABASE_DOWN),
+                )
                 presence.departed.add(self.socket_id)
             presence.changed(self.actor.inquiry_id, get_channel_layer())
 

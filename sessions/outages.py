@@ -3,6 +3,12 @@
 import threading
 import time
 
+from django.db import InterfaceError, OperationalError
+
+# The database did not answer (down, restarting, cut off, out of connections): expected while it is away,
+# logged in one line (``describe``), its traceback at debug level only.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
 # While a dependency keeps failing, how often at most the log says how many calls failed meanwhile.
 LOG_INTERVAL = 60.0
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from .events import broadcast
 from .models import Presence
+from .outages import DATABASE_DOWN, describe
 from .protocol import inquiry_group
 
 log = logging.getLogger(__name__)
@@ -226,10 +227,14 @@ async def _heartbeat_loop():
             # without anyone connecting: correct every screen.
             for inquiry in await database_sync_to_async(_recount)(list(hub.sockets)):
                 changed(inquiry, None)
-        except Exception:
+        except Exception as error:
             # The database did not answer: the next beat tries again (a dead heartbeat would let every
             # row here go stale, and the count drop for good).
-            log.warning("presence: the heartbeat failed; trying again at the next", exc_info=True)
+            log.warning(
+                "presence: the heartbeat failed (%s); trying again at the next",
+                describe(error),
+                exc_info=not isinstance(error, DATABASE_DOWN),
+            )
 
 
 def keep_alive():
@@ -263,8 +268,12 @@ async def _broadcast(key, inquiry_id, channel_layer):
     _scheduled.pop(key, None)
     try:
         html = await database_sync_to_async(_render)(inquiry_id)
-    except Exception:
-        log.warning("presence: the count could not be read; the heartbeat sends it", exc_info=True)
+    except Exception as error:
+        log.warning(
+            "presence: the count could not be read (%s); the heartbeat sends it",
+            describe(error),
+            exc_info=not isinstance(error, DATABASE_DOWN),
+        )
         return
     if html is None:
         return

@@ -17,12 +17,10 @@ function and by script file.
 It measures the code it runs on: for a before/after, run the same file on both checkouts."""
 
 import argparse
-import re
 
 from playwright.sync_api import sync_playwright
 
-from .harness import chromium, signed_in, superuser
-from .harness import manage_or_exit as run
+from .harness import chromium, event_demo, signed_in, superuser
 from .live.servers import EmbeddedServer
 from .workspace import TIMER, metrics, profile_report
 from .workspace import summary as spread
@@ -139,8 +137,7 @@ def main(argv=None):
         server.start()
         env = server.env()
         password = superuser(env, USERNAME, "bench@example.org")
-        out = run(env, "demo_inquiry", "--event-size", "--phase", "gather", "--owner", USERNAME)
-        code = re.search(r"join code (\w+)", out).group(1)
+        code = event_demo(env, USERNAME)
         with sync_playwright() as playwright:
             browser = chromium(playwright)
             page = signed_in(browser, server.base_urls[0], USERNAME, password, {"width": 1280, "height": 720})

@@ -3,6 +3,7 @@ by one Daphne process on the embedded default, participants joined in bulk, the 
 uvloop where it is installed."""
 
 import asyncio
+import re
 import secrets
 import sys
 import time
@@ -97,3 +98,10 @@ def signed_in(browser, base_url, username, password, viewport):
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     return page
+
+
+def event_demo(env, owner, phase="gather"):
+    """A fresh event-size inquiry (100 participants, 300 cards, 12 themes; `make demo`) of ``owner`` in
+    ``phase``: its join code."""
+    out = manage_or_exit(env, "demo_inquiry", "--event-size", "--phase", phase, "--owner", owner)
+    return re.search(r"join code (\w+)", out).group(1)

@@ -23,14 +23,12 @@ where the server asks for it, once with the frames' large regions swapped as htm
 the frame, the only difference between the two), so one run prints both side by side."""
 
 import argparse
-import re
 import statistics
 import uuid
 
 from playwright.sync_api import sync_playwright
 
-from .harness import chromium, signed_in, superuser
-from .harness import manage_or_exit as run
+from .harness import chromium, event_demo, signed_in, superuser
 from .live.servers import EmbeddedServer
 
 USERNAME = "bench"
@@ -206,8 +204,7 @@ def main(argv=None):
         server.start()
         env = server.env()
         password = superuser(env, USERNAME, "bench@example.org")
-        out = run(env, "demo_inquiry", "--event-size", "--phase", "gather", "--owner", USERNAME)
-        code = re.search(r"join code (\w+)", out).group(1)
+        code = event_demo(env, USERNAME)
         with sync_playwright() as playwright:
             browser = chromium(playwright)
             base = server.base_urls[0]

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from .harness import chromium, signed_in, superuser
+from .harness import chromium, event_demo, signed_in, superuser
 from .harness import manage_or_exit as run
 from .live.clients import open_socket
 from .live.servers import EmbeddedServer
@@ -44,8 +44,7 @@ USERNAME = "screens"
 
 def demo(env, phase):
     """A fresh event-size inquiry in ``phase``: its join code."""
-    out = run(env, "demo_inquiry", "--event-size", "--phase", phase, "--owner", USERNAME)
-    return re.search(r"join code (\w+)", out).group(1)
+    return event_demo(env, USERNAME, phase)
 
 
 # A session for each participant the demo made (as their phone's join would have made it): its key.

@@ -259,7 +259,7 @@
     }
     rememberFocus();
     rememberOpenDetails();
-    rememberTimerMinutes();
+    rememberPanelState();
   });
 
   root.addEventListener('htmx:wsAfterMessage', function (e) {
@@ -279,7 +279,7 @@
     retryAfterLimit(message);
     if (message.indexOf('data-code="unavailable"') >= 0) { retryLater(); }
     restoreOpenDetails();
-    restoreTimerMinutes();
+    restorePanelState();
     noteMine(message);
     refresh();
     restoreFocus();
@@ -293,7 +293,7 @@
   // itself when sent), "Close the round when time is up" ticked, and how far the panel was scrolled.
   var timerMinutes = null;
   var panelKept = null;
-  function rememberTimerMinutes() {
+  function rememberPanelState() {
     var input = document.getElementById('timer-minutes');
     timerMinutes = input ? input.value : null;
     var announce = document.getElementById('announce-text');
@@ -305,7 +305,7 @@
       panel: panel, scroll: panel ? panel.scrollTop : 0
     };
   }
-  function restoreTimerMinutes() {
+  function restorePanelState() {
     var input = document.getElementById('timer-minutes');
     if (input && timerMinutes && input.value !== timerMinutes) { input.value = timerMinutes; }
     var kept = panelKept;
